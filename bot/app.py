@@ -1,0 +1,228 @@
+"""Assembles the Bolt app: middleware, the one error handler, and every feature's listeners."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.commands import Command, CommandRequest, all_commands
+from bot.settings import Settings
+from bot.slack import lookup_user
+from models.errors import UserError
+from models.people import ensure_person, ensure_workspace
+from models.runtime import claim_event
+
+log = logging.getLogger("upkeep")
+
+
+@dataclass
+class Deps:
+    """What listeners and jobs share: built once per app."""
+
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    client: WebClient
+    clock: Clock
+    features: list[Any] = field(default_factory=list)
+
+    @property
+    def commands(self) -> list[Command]:
+        return all_commands(self.features)
+
+
+def deps_of(app: App) -> Deps:
+    return app.upkeep_deps
+
+
+def error_ref() -> str:
+    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(6))
+
+
+def build_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    clock: Clock,
+    *,
+    features: list[Any] | None = None,
+) -> App:
+    if features is None:
+        import handlers
+
+        features = handlers.FEATURES
+    deps = Deps(settings, session_factory, client, clock, list(features))
+    app = UpkeepApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "socket-mode",
+        token_verification_enabled=False,
+        # Run listeners in the request thread: ack() answers when the listener returns, with
+        # no 10 ms polling; slow work goes to lazy listeners.
+        process_before_response=True,
+        logger=logging.getLogger("upkeep.bolt"),
+    )
+    app.upkeep_deps = deps  # read back with deps_of(app)
+    app.middleware(_resolve(deps))
+    app.error(_on_error)
+    for feature in deps.features:
+        for command in getattr(feature, "COMMANDS", []):
+            app.command(command.name)(_command_listener(command, deps))
+        if hasattr(feature, "register"):
+            feature.register(app, deps)
+    return app
+
+
+class UpkeepApp(App):
+    """A Bolt app whose every request is one unit of work: a DB session opened before the
+    middleware runs, committed after the listener returns, rolled back if it failed.
+
+    (Bolt's global middleware returns before the listeners run, so it can't wrap them.)"""
+
+    upkeep_deps: Deps
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        session = self.upkeep_deps.session_factory()
+        req.context["db"] = session
+        req.context["deps"] = self.upkeep_deps
+        try:
+            response = super().dispatch(req)
+            if req.context.get("failed") or response.status >= 500:
+                session.rollback()
+            else:
+                session.commit()
+            return response
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def _resolve(deps: Deps):
+    """After the signature check: skip retried events, find the workspace and the person."""
+
+    def middleware(context: BoltContext, body: dict, next):
+        session = context["db"]
+        now = deps.clock.now()
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim_event(session, event_id, now):
+            log.info("event %s was handled before; skipping the retry", event_id)
+            return BoltResponse(status=200, body="")
+        team_id = context.team_id or (body.get("team") or {}).get("id")
+        if team_id:
+            workspace = ensure_workspace(session, team_id, now)
+            context["workspace"] = workspace
+            if context.user_id:
+                context["person"] = ensure_person(
+                    session, workspace, context.user_id, now,
+                    lambda uid: lookup_user(deps.client, uid),
+                )
+        return next()
+
+    return middleware
+
+
+def _command_listener(command: Command, deps: Deps):
+    def listener(ack, body: dict, context: BoltContext):
+        req = CommandRequest(
+            db=context["db"],
+            workspace=context["workspace"],
+            person=context["person"],
+            clock=deps.clock,
+            client=deps.client,
+            settings=deps.settings,
+            command=command,
+            channel_id=body.get("channel_id", ""),
+            trigger_id=body.get("trigger_id", ""),
+            response_url=body.get("response_url", ""),
+            registry=deps.commands,
+        )
+        reply = command.run(req, body.get("text", ""))
+        ack(**reply.ack_kwargs())
+
+    listener.__name__ = f"command_{command.name.strip('/')}"
+    return listener
+
+
+def _on_error(error: Exception, body: dict, context: BoltContext, client: WebClient, logger):
+    """The one error handler: what the user got wrong comes back as a short ephemeral message with
+    the right usage; anything else as "something went wrong (ref X)" plus a log line with X."""
+    context["failed"] = True
+    db = context.get("db")
+    if db is not None:
+        db.rollback()
+    if isinstance(error, UserError):
+        message = error.render()
+    else:
+        ref = error_ref()
+        log.error("unhandled error ref=%s", ref, exc_info=error)
+        message = f":warning: Something went wrong on my side (ref {ref}). It has been logged."
+    try:
+        return _reply_with_error(body, context, client, message, error)
+    except Exception:
+        log.exception("could not tell the user about an error")
+        return BoltResponse(status=200, body="")
+
+
+def _reply_with_error(body, context, client, message: str, error: Exception) -> BoltResponse:
+    kind = body.get("type")
+    if "command" in body:
+        payload = {"response_type": "ephemeral", "text": message}
+        return _json_response(payload)
+    if kind == "view_submission":
+        field_id = error.field if isinstance(error, UserError) else None
+        if field_id:
+            return _json_response({"response_action": "errors", "errors": {field_id: message}})
+        view = {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Upkeep"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": message}}],
+        }
+        return _json_response({"response_action": "push", "view": view})
+    if kind == "block_actions":
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        user = (body.get("user") or {}).get("id")
+        if channel and user:
+            client.chat_postEphemeral(channel=channel, user=user, text=message)
+        elif user:
+            dm = client.conversations_open(users=user)["channel"]["id"]
+            client.chat_postMessage(channel=dm, text=message)
+        return BoltResponse(status=200, body="")
+    event = body.get("event") or {}
+    if event.get("type") == "app_mention":
+        client.chat_postMessage(
+            channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=message
+        )
+    # Events always get 200: Slack would retry anything else.
+    return BoltResponse(status=200, body="")
+
+
+def _json_response(payload: dict) -> BoltResponse:
+    return BoltResponse(
+        status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+    )
+
+
+def command_request(deps: Deps, context: BoltContext, command: Command, **kwargs) -> CommandRequest:
+    """A CommandRequest for listeners that aren't slash commands (buttons, mentions, modals)."""
+    return CommandRequest(
+        db=context["db"],
+        workspace=context["workspace"],
+        person=context["person"],
+        clock=deps.clock,
+        client=deps.client,
+        settings=deps.settings,
+        command=command,
+        registry=deps.commands,
+        **kwargs,
+    )

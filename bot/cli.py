@@ -1,0 +1,162 @@
+"""`upkeep`: the command line. `upkeep --help` lists everything."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot import __version__
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("upkeep")
+
+
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cmd_db_upgrade(settings: Settings, args) -> int:
+    from bot.db import database_kind, upgrade
+
+    upgrade(settings.database_url, args.revision)
+    print(f"database ({database_kind(settings.database_url)}) is at {args.revision}")
+    return 0
+
+
+def _require_credentials(settings: Settings, what: str) -> bool:
+    if settings.has_slack_credentials:
+        return True
+    print(
+        f"upkeep {what} needs Slack credentials: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+        "(or SLACK_APP_TOKEN for Socket Mode). See .env.example, or try `upkeep console --demo`.",
+        file=sys.stderr,
+    )
+    return False
+
+
+def serve(settings: Settings, *, with_worker: bool) -> int:
+    from bot.db import upgrade
+    from bot.runtime import build_runtime
+    from bot.web import make_server
+    from bot.worker import Worker
+
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    if with_worker:
+        Worker(runtime.deps).start(background=True)
+    if settings.socket_mode:
+        return _socket(runtime)
+    server = make_server(runtime.web, "0.0.0.0", settings.port)
+    log.info("serving Slack on :%s (POST /slack/events, GET /healthz)", server.effective_port)
+    server.run()
+    return 0
+
+
+def _socket(runtime) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.info("connecting to Slack in Socket Mode")
+    SocketModeHandler(runtime.app, runtime.settings.slack_app_token).start()
+    return 0
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    if not _require_credentials(settings, "serve"):
+        return 2
+    return serve(settings, with_worker=False)
+
+
+def cmd_socket(settings: Settings, args) -> int:
+    if not settings.slack_app_token:
+        print("upkeep socket needs SLACK_APP_TOKEN (an xapp- token).", file=sys.stderr)
+        return 2
+    if not _require_credentials(settings, "socket"):
+        return 2
+    return serve(settings, with_worker=False)
+
+
+def cmd_run(settings: Settings, args) -> int:
+    """Web plus worker in one process; with no Slack credentials, the console with a demo team."""
+    if not settings.has_slack_credentials:
+        print(
+            "No Slack credentials found (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET), so Upkeep opens "
+            "its console with a demo team.\nSet them (see .env.example) to serve Slack instead.\n"
+        )
+        from bot.console import run_console
+
+        return run_console(settings, demo=True)
+    return serve(settings, with_worker=True)
+
+
+def cmd_worker(settings: Settings, args) -> int:
+    from bot.db import upgrade
+    from bot.runtime import build_runtime
+    from bot.worker import Worker
+
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    log.info("worker started; ticking every minute")
+    Worker(runtime.deps).start(background=False)
+    return 0
+
+
+def cmd_console(settings: Settings, args) -> int:
+    from bot.console import run_console
+
+    return run_console(settings, demo=args.demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="upkeep", description="Upkeep: a Slack bot for a backend team's operational checklist."
+    )
+    parser.add_argument("--version", action="version", version=f"upkeep {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = sub.add_parser("db", help="database tasks")
+    dbsub = db.add_subparsers(dest="db_command", metavar="TASK", required=True)
+    up = dbsub.add_parser("upgrade", help="run migrations up to the newest revision")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    sub.add_parser("serve", help="serve Slack over HTTP").set_defaults(func=cmd_serve)
+    sub.add_parser("socket", help="connect to Slack in Socket Mode").set_defaults(
+        func=cmd_socket
+    )
+    sub.add_parser("worker", help="run the scheduler").set_defaults(func=cmd_worker)
+    sub.add_parser(
+        "run", help="web and worker in one process (the console when Slack isn't configured)"
+    ).set_defaults(func=cmd_run)
+    console = sub.add_parser("console", help="a local workspace in the terminal, no Slack needed")
+    console.add_argument("--demo", action="store_true", help="seed a small example team")
+    console.set_defaults(func=cmd_console)
+
+    for module in cli_modules():
+        module.add_commands(sub)
+    return parser
+
+
+def cli_modules() -> list:
+    """Features that add CLI commands define `add_commands(subparsers)`."""
+    import handlers
+
+    return [f for f in handlers.FEATURES if hasattr(f, "add_commands")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    settings = load_settings()
+    setup_logging(settings)
+    return args.func(settings, args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Wiring: from settings to a running app (engine, sessions, Slack client, Bolt app, web app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_bolt import App
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import Deps, build_app, deps_of
+from bot.clock import Clock, SystemClock
+from bot.db import make_engine, make_session_factory
+from bot.settings import Settings
+from bot.slack import build_client
+from bot.web import WebApp, build_web
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    app: App
+    deps: Deps
+    web: WebApp
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None, features=None) -> Runtime:
+    clock = clock or SystemClock()
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    client = build_client(settings, clock)
+    app = build_app(settings, factory, client, clock, features=features)
+    deps = deps_of(app)
+    web = build_web(app, engine, settings.database_url, deps)
+    return Runtime(settings, engine, factory, app, deps, web)

@@ -1,0 +1,47 @@
+"""Settings: one pydantic-settings class, built by `load_settings()` (never at import time)."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = "sqlite:///upkeep.db"
+    port: int = 3000
+    public_url: str = "http://localhost:3000"
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        """HTTP mode needs a bot token and a signing secret; Socket Mode a bot and an app token."""
+        if self.slack_app_token:
+            return bool(self.slack_bot_token)
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+
+def load_settings(**overrides) -> Settings:
+    """Read the environment (and `.env`); keyword overrides win."""
+    return Settings(**overrides)

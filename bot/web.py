@@ -1,0 +1,77 @@
+"""The HTTP side: a small WSGI router in front of Bolt, served by waitress (threads, so a slow
+handler doesn't stall the others).
+
+Routes: `POST /slack/events`, `GET /healthz`; features add their own prefixes
+(`/hooks/`, `/calendar/`) with `ROUTES = {prefix: factory(deps) -> wsgi_app}`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.engine import Engine
+
+from bot.db import database_kind, ping
+
+log = logging.getLogger("upkeep.web")
+WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def json_response(start_response, status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(
+        status, [("content-type", "application/json"), ("content-length", str(len(body)))]
+    )
+    return [body]
+
+
+class WebApp:
+    def __init__(self, app: App, engine: Engine, database_url: str, routes: dict[str, WSGIApp]):
+        self.bolt = SlackRequestHandler(app)
+        self.engine = engine
+        self.kind = database_kind(database_url)
+        self.routes = routes
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/slack/events":
+            if method != "POST":
+                return json_response(start_response, "405 Method Not Allowed", {"ok": False})
+            return self.bolt(environ, start_response)
+        if path == "/healthz":
+            return self.health(start_response)
+        for prefix, route in self.routes.items():
+            if path.startswith(prefix):
+                return route(environ, start_response)
+        return json_response(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+
+    def health(self, start_response) -> list[bytes]:
+        if ping(self.engine):
+            return json_response(start_response, "200 OK", {"ok": True, "database": self.kind})
+        return json_response(
+            start_response,
+            "503 Service Unavailable",
+            {"ok": False, "database": self.kind, "error": "database unreachable"},
+        )
+
+
+def build_web(app: App, engine: Engine, database_url: str, deps) -> WebApp:
+    routes: dict[str, WSGIApp] = {}
+    for feature in deps.features:
+        for prefix, factory in getattr(feature, "ROUTES", {}).items():
+            routes[prefix] = factory(deps)
+    return WebApp(app, engine, database_url, routes)
+
+
+def make_server(wsgi: WSGIApp, host: str, port: int, threads: int = 16):
+    """A waitress server, not yet serving; `.effective_port` tells the bound port."""
+    from waitress.server import create_server
+
+    return create_server(
+        wsgi, host=host, port=port, threads=threads, ident="upkeep", clear_untrusted_proxy_headers=True
+    )

@@ -1,0 +1,11 @@
+"""Slack in and out: one module per feature.
+
+Each feature module may define:
+  COMMANDS  -- a list of `bot.commands.Command` it answers
+  register(app, deps) -- listeners beyond its slash commands (events, actions, views)
+The order of FEATURES is the order `/upkeep help` lists them in.
+"""
+
+from handlers import home, mentions, people, upkeep
+
+FEATURES = [upkeep, people, mentions, home]

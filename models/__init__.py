@@ -1,0 +1,20 @@
+"""The domain: SQLAlchemy tables and the rules and queries that belong to them.
+
+Importing this package registers every table on `Base.metadata` (Alembic compares against it).
+"""
+
+from models.base import Base, UTCDateTime
+from models.runtime import Heartbeat, ProcessedEvent
+from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Heartbeat",
+    "Person",
+    "ProcessedEvent",
+    "Team",
+    "TeamMember",
+    "UTCDateTime",
+    "Workspace",
+]

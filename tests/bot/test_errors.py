@@ -1,0 +1,91 @@
+"""One error handler: what the user got wrong comes back with the right usage; anything else as
+"something went wrong (ref X)" with X in the log, and the transaction is rolled back."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import build_app
+from bot.commands import Command
+from bot.render import Reply
+from bot.slack import build_client
+from handlers import FEATURES
+from models import AuditEntry
+from models.errors import UserError
+from models.people import audit
+from tests.conftest import SIGNING_SECRET
+from tests.slack_requests import SlackDriver, Signer
+
+
+class Broken:
+    """A feature whose command writes, then fails."""
+
+    boom = Command("/boom", "fails on purpose")
+    COMMANDS = [boom]
+
+    @staticmethod
+    @boom.sub("user", "/boom user <x>", "a user error after a write")
+    def user_error(req, args):
+        audit(req.db, req.workspace, req.person, "boom", "x", req.now())
+        req.db.flush()
+        raise UserError("That isn't right.", "/boom user <x>")
+
+    @staticmethod
+    @boom.sub("crash", "/boom crash", "an unexpected error after a write")
+    def crash(req, args):
+        audit(req.db, req.workspace, req.person, "boom", "x", req.now())
+        req.db.flush()
+        raise RuntimeError("kaboom")
+
+    @staticmethod
+    @boom.sub("ok", "/boom ok", "writes and succeeds")
+    def ok(req, args):
+        audit(req.db, req.workspace, req.person, "boom", "x", req.now())
+        return Reply("done")
+
+
+@pytest.fixture
+def broken_driver(settings, session_factory, clock, slack):
+    app = build_app(
+        settings, session_factory, build_client(settings, clock), clock,
+        features=[*FEATURES, Broken],
+    )
+    return SlackDriver(app, Signer(SIGNING_SECRET), response_url=slack.response_url)
+
+
+def audits(db) -> int:
+    return db.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def test_user_error_is_ephemeral_with_usage_and_rolls_back(broken_driver, db):
+    resp = broken_driver.command("/boom", "user")
+    assert resp.status == 200
+    assert resp.json["response_type"] == "ephemeral"
+    assert "That isn't right." in resp.text
+    assert "Usage: /boom user <x>" in resp.text
+    assert audits(db) == 0
+
+
+def test_unexpected_error_gives_a_ref_that_is_logged(broken_driver, db, caplog):
+    with caplog.at_level(logging.ERROR, logger="upkeep"):
+        resp = broken_driver.command("/boom", "crash")
+    assert resp.status == 200
+    match = re.search(r"ref ([A-Z0-9]{6})", resp.text)
+    assert match, resp.text
+    assert any(match.group(1) in r.getMessage() for r in caplog.records)
+    assert "kaboom" not in resp.text
+    assert audits(db) == 0
+
+
+def test_success_commits(broken_driver, db):
+    assert broken_driver.command("/boom", "ok").text == "done"
+    assert audits(db) == 1
+
+
+def test_unexpected_error_in_a_mention_is_answered_in_thread(broken_driver, slack):
+    resp = broken_driver.mention("hi", event_id="EvX")
+    assert resp.status == 200
