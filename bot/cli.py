@@ -110,6 +110,103 @@ def cmd_console(settings: Settings, args) -> int:
     return run_console(settings, demo=args.demo)
 
 
+def cli_workspace(db, settings: Settings, clock):
+    """The workspace a CLI command works on: the only one in the database; else Slack's
+    `auth.test` tells (with a bot token); else a local one for the console."""
+    from sqlalchemy import select
+
+    from bot.emulator import TEAM_ID
+    from models import Workspace
+    from models.people import ensure_workspace
+
+    workspaces = db.scalars(select(Workspace).order_by(Workspace.id)).all()
+    if len(workspaces) == 1:
+        return workspaces[0]
+    if len(workspaces) > 1:
+        raise SystemExit("this database holds several workspaces; the CLI can't tell which")
+    team_id = TEAM_ID
+    if settings.slack_bot_token:
+        from bot.slack import build_client
+
+        team_id = build_client(settings, clock).auth_test()["team_id"]
+    return ensure_workspace(db, team_id, clock.now())
+
+
+def _user_lookup(settings: Settings, clock):
+    if not settings.slack_bot_token:
+        return None
+    from bot.slack import build_client, lookup_user
+
+    client = build_client(settings, clock)
+    return lambda uid: lookup_user(client, uid)
+
+
+def cmd_import(settings: Settings, args) -> int:
+    """Upsert from a YAML file in one transaction; print what was created, changed, left alone."""
+    import yaml
+
+    from bot.clock import SystemClock
+    from bot.db import make_engine, make_session_factory, unit_of_work, upgrade
+    from models.config import import_config
+    from models.errors import UserError
+
+    upgrade(settings.database_url)
+    clock = SystemClock()
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            documents = [d for d in yaml.safe_load_all(f) if d is not None]
+    except OSError as e:
+        print(f"cannot read {args.file}: {e.strerror}", file=sys.stderr)
+        return 2
+    except yaml.YAMLError as e:
+        print(f"{args.file} is not valid YAML: {e}", file=sys.stderr)
+        return 2
+    factory = make_session_factory(make_engine(settings.database_url))
+    try:
+        with unit_of_work(factory) as db:
+            workspace = cli_workspace(db, settings, clock)
+            importer = IMPORTERS.get(args.format)
+            if importer is None:
+                if len(documents) > 1:
+                    raise UserError("the config file must be a single YAML document")
+                report = import_config(
+                    db, workspace, documents[0] if documents else {}, clock.now(),
+                    _user_lookup(settings, clock),
+                )
+            else:
+                report = importer(db, workspace, documents, clock.now(), _user_lookup(settings, clock))
+    except UserError as e:
+        print(f"error: {e.message}\nnothing was applied", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+# Other formats `upkeep import --format NAME` reads: NAME -> fn(db, workspace, docs, now, lookup)
+IMPORTERS: dict = {}
+
+
+def cmd_export(settings: Settings, args) -> int:
+    import yaml
+
+    from bot.clock import SystemClock
+    from bot.db import make_engine, make_session_factory, unit_of_work, upgrade
+    from models.config import export_config
+
+    upgrade(settings.database_url)
+    factory = make_session_factory(make_engine(settings.database_url))
+    with unit_of_work(factory) as db:
+        data = export_config(db, cli_workspace(db, settings, SystemClock()))
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    if args.output and args.output != "-":
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="upkeep", description="Upkeep: a Slack bot for a backend team's operational checklist."
@@ -134,6 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="a local workspace in the terminal, no Slack needed")
     console.add_argument("--demo", action="store_true", help="seed a small example team")
     console.set_defaults(func=cmd_console)
+
+    imp = sub.add_parser("import", help="upsert teams, rotations, services, rituals from YAML")
+    imp.add_argument("file", help="the YAML file")
+    imp.add_argument(
+        "--format", default="upkeep", help="upkeep (default) or another importer's name"
+    )
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="write the configuration as YAML")
+    exp.add_argument("-o", "--output", help="a file (default: standard output)")
+    exp.set_defaults(func=cmd_export)
 
     for module in cli_modules():
         module.add_commands(sub)

@@ -97,7 +97,9 @@ class SlackEmulator:
         return self.url + "api/"
 
     def start(self) -> SlackEmulator:
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
