@@ -122,7 +122,10 @@ def _resolve(deps: Deps):
             context["workspace"] = workspace
             if context.user_id:
                 context["person"] = ensure_person(
-                    session, workspace, context.user_id, now,
+                    session,
+                    workspace,
+                    context.user_id,
+                    now,
                     lambda uid: lookup_user(deps.client, uid),
                 )
         return next()

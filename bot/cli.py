@@ -170,11 +170,16 @@ def cmd_import(settings: Settings, args) -> int:
                 if len(documents) > 1:
                     raise UserError("the config file must be a single YAML document")
                 report = import_config(
-                    db, workspace, documents[0] if documents else {}, clock.now(),
+                    db,
+                    workspace,
+                    documents[0] if documents else {},
+                    clock.now(),
                     _user_lookup(settings, clock),
                 )
             else:
-                report = importer(db, workspace, documents, clock.now(), _user_lookup(settings, clock))
+                report = importer(
+                    db, workspace, documents, clock.now(), _user_lookup(settings, clock)
+                )
     except UserError as e:
         print(f"error: {e.message}\nnothing was applied", file=sys.stderr)
         return 1
@@ -221,9 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_db_upgrade)
 
     sub.add_parser("serve", help="serve Slack over HTTP").set_defaults(func=cmd_serve)
-    sub.add_parser("socket", help="connect to Slack in Socket Mode").set_defaults(
-        func=cmd_socket
-    )
+    sub.add_parser("socket", help="connect to Slack in Socket Mode").set_defaults(func=cmd_socket)
     sub.add_parser("worker", help="run the scheduler").set_defaults(func=cmd_worker)
     sub.add_parser(
         "run", help="web and worker in one process (the console when Slack isn't configured)"

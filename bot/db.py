@@ -31,7 +31,9 @@ def database_kind(url: str) -> str:
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalize_url(url)
     if database_kind(url) == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_size", 10)

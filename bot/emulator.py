@@ -346,7 +346,10 @@ class SlackEmulator:
         return {"ok": False, "error": "message_not_found"}
 
     def m_chat_getPermalink(self, body) -> dict:  # noqa: N802
-        return {"ok": True, "permalink": f"https://example.slack.com/archives/{body.get('channel')}"}
+        return {
+            "ok": True,
+            "permalink": f"https://example.slack.com/archives/{body.get('channel')}",
+        }
 
     def _view(self, body, *, home: bool = False) -> dict:
         view = body.get("view")
@@ -459,7 +462,9 @@ def _block_problem(blocks: Any, limit: int) -> str | None:
         if raw["type"] == "section":
             text = (raw.get("text") or {}).get("text", "")
             if len(text) > SECTION_TEXT_LIMIT:
-                return f"section text over {SECTION_TEXT_LIMIT} characters [json-pointer:/blocks/{i}]"
+                return (
+                    f"section text over {SECTION_TEXT_LIMIT} characters [json-pointer:/blocks/{i}]"
+                )
         try:
             block = Block.parse(raw)
             if block is None:

@@ -73,5 +73,10 @@ def make_server(wsgi: WSGIApp, host: str, port: int, threads: int = 16):
     from waitress.server import create_server
 
     return create_server(
-        wsgi, host=host, port=port, threads=threads, ident="upkeep", clear_untrusted_proxy_headers=True
+        wsgi,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="upkeep",
+        clear_untrusted_proxy_headers=True,
     )

@@ -17,7 +17,9 @@ def home_view(deps: Deps, req) -> dict:
             blocks += build(req)
     if len(blocks) == 1:
         blocks.append(section("Nothing for you here yet. Type `/upkeep help` to see what I do."))
-    blocks.append(context_block("Upkeep: on-call, ownership, priorities and rituals. `/upkeep help`"))
+    blocks.append(
+        context_block("Upkeep: on-call, ownership, priorities and rituals. `/upkeep help`")
+    )
     if len(blocks) > MAX_BLOCKS_VIEW:
         blocks = blocks[: MAX_BLOCKS_VIEW - 1] + [context_block("(more than fits here)")]
     return {"type": "home", "blocks": blocks}

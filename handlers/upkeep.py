@@ -11,7 +11,6 @@ from bot.render import Reply, context, header, local_time, section
 from models.runtime import last_beat
 
 
-
 def help_all(req: CommandRequest, args: list[str]) -> Reply:
     commands = "\n".join(f"`{c.name}` {c.summary}" for c in req.registry)
     own = "\n".join(upkeep.help_lines())

@@ -166,4 +166,6 @@ def server(app, deps, engine, settings):
 @pytest.fixture
 def http_driver(app, slack, server) -> SlackDriver:
     """Sends signed requests over HTTP to the running server."""
-    return SlackDriver(app, Signer(SIGNING_SECRET), base_url=server, response_url=slack.response_url)
+    return SlackDriver(
+        app, Signer(SIGNING_SECRET), base_url=server, response_url=slack.response_url
+    )

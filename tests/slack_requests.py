@@ -87,7 +87,12 @@ class SlackDriver:
 
     # -- payloads --------------------------------------------------------------------------
     def command(
-        self, command: str, text: str = "", *, user: str = "U0ANA", channel: str = "C0PAYMENTS",
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str = "U0ANA",
+        channel: str = "C0PAYMENTS",
         **kw,
     ) -> Response:
         form = {
@@ -108,7 +113,11 @@ class SlackDriver:
         return self.send(urlencode(form), self.FORM, **kw)
 
     def event(
-        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None,
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
         **kw,
     ) -> Response:
         body = {
@@ -120,8 +129,12 @@ class SlackDriver:
             "event_id": event_id or f"Ev{next(_ids):08d}",
             "event_time": int(time.time()),
             "authorizations": [
-                {"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True,
-                 "is_enterprise_install": False}
+                {
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
             ],
         }
         extra = {}
@@ -143,13 +156,24 @@ class SlackDriver:
         return self.send(urlencode({"payload": json.dumps(payload)}), self.FORM, **kw)
 
     def action(
-        self, action_id: str, value: str = "", *, user: str = "U0ANA",
-        channel: str | None = "C0PAYMENTS", message: dict | None = None, view: dict | None = None,
+        self,
+        action_id: str,
+        value: str = "",
+        *,
+        user: str = "U0ANA",
+        channel: str | None = "C0PAYMENTS",
+        message: dict | None = None,
+        view: dict | None = None,
         block_id: str = "b",
     ) -> Response:
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "user": {
+                "id": user,
+                "username": user.lower(),
+                "name": user.lower(),
+                "team_id": TEAM_ID,
+            },
             "api_app_id": "A0UPKEEP",
             "token": "verification-token-not-used",
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e1",
@@ -177,13 +201,23 @@ class SlackDriver:
         return self.interaction(payload)
 
     def view_submission(
-        self, callback_id: str, values: dict[str, dict[str, Any]], *, user: str = "U0ANA",
-        private_metadata: str = "", view_id: str = "V0000001",
+        self,
+        callback_id: str,
+        values: dict[str, dict[str, Any]],
+        *,
+        user: str = "U0ANA",
+        private_metadata: str = "",
+        view_id: str = "V0000001",
     ) -> Response:
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "example"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "user": {
+                "id": user,
+                "username": user.lower(),
+                "name": user.lower(),
+                "team_id": TEAM_ID,
+            },
             "api_app_id": "A0UPKEEP",
             "token": "verification-token-not-used",
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e2",

@@ -51,7 +51,10 @@ class Broken:
 @pytest.fixture
 def broken_driver(settings, session_factory, clock, slack):
     app = build_app(
-        settings, session_factory, build_client(settings, clock), clock,
+        settings,
+        session_factory,
+        build_client(settings, clock),
+        clock,
         features=[*FEATURES, Broken],
     )
     return SlackDriver(app, Signer(SIGNING_SECRET), response_url=slack.response_url)

@@ -1,0 +1,51 @@
+"""Scheduled work. The worker's tick asks every job what is due between the last tick and now;
+each `Due` carries a key that is unique forever, and the delivery engine claims that key in the
+database before sending, so nothing is posted twice and nothing is lost.
+
+A job is an object with a `kind` and `due(db, start, end)`; list it in `JOBS`. Jobs compute what
+is due from rules stored in the database (rituals, rotations, walkthroughs), in the right zone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from sqlalchemy.orm import Session
+
+    from bot.clock import Clock
+    from bot.settings import Settings
+
+
+@dataclass
+class SendContext:
+    """What a delivery needs to send: its own unit of work and the Slack client."""
+
+    db: Session
+    client: WebClient
+    clock: Clock
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Due:
+    key: str  # unique forever, e.g. "standup:payments:U0ANA:2026-11-23"
+    kind: str  # "standup", "retro-reminder", "pageload-digest", "handoff", "onboarding", ...
+    due_at: datetime  # aware, UTC
+    send: Callable[[SendContext], str | None]  # posts; may return a reference (message ts)
+    team_id: int | None = None
+    # Prompts more than this late are dropped and logged; None means always send (digests).
+    stale_after: timedelta | None = timedelta(hours=2)
+
+
+class Job(Protocol):
+    kind: str
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
+        """Everything of this kind due in (start, end]."""
+
+
+JOBS: list[Job] = []
