@@ -1,4 +1,4 @@
-"""The clock is injected: code asks it for "now", so tests never sleep and never read the real date."""
+"""The clock is injected: code asks it for "now", so tests never sleep or read the real date."""
 
 from __future__ import annotations
 

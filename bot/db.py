@@ -1,4 +1,4 @@
-"""Engine, sessions and migrations. SQLite by default (WAL, foreign keys on); PostgreSQL via psycopg 3."""
+"""Engine, sessions, migrations: SQLite by default (WAL, foreign keys on), or PostgreSQL."""
 
 from __future__ import annotations
 

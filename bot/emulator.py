@@ -7,6 +7,7 @@ it as the fake Slack."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -417,10 +418,8 @@ def _parse_body(headers: dict[str, str], raw: bytes, query: str) -> dict[str, An
         body.update({k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()})
     for key in JSON_FIELDS:
         if isinstance(body.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):
                 body[key] = json.loads(body[key])
-            except ValueError:
-                pass
     return body
 
 

@@ -19,7 +19,7 @@ NAMING = {
 
 
 class UTCDateTime(TypeDecorator):
-    """Instants are stored as UTC and always come back timezone-aware. Naive datetimes are refused."""
+    """Instants are stored as UTC and come back timezone-aware. Naive datetimes are refused."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

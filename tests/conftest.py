@@ -17,7 +17,7 @@ from bot.db import make_engine, make_session_factory, normalize_url, upgrade
 from bot.emulator import SlackEmulator
 from bot.settings import Settings
 from bot.slack import build_client
-from tests.slack_requests import SlackDriver, Signer
+from tests.slack_requests import Signer, SlackDriver
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

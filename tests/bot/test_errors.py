@@ -18,7 +18,7 @@ from models import AuditEntry
 from models.errors import UserError
 from models.people import audit
 from tests.conftest import SIGNING_SECRET
-from tests.slack_requests import SlackDriver, Signer
+from tests.slack_requests import Signer, SlackDriver
 
 
 class Broken:

@@ -1,4 +1,4 @@
-"""Requests signed as Slack signs them reach the app; anything else is refused and writes nothing."""
+"""Requests signed as Slack signs them reach the app; anything else is refused, writes nothing."""
 
 from __future__ import annotations
 
