@@ -2,8 +2,10 @@
 each `Due` carries a key that is unique forever, and the delivery engine claims that key in the
 database before sending, so nothing is posted twice and nothing is lost.
 
-A job is an object with a `kind` and `due(db, start, end)`; list it in `JOBS`. Jobs compute what
-is due from rules stored in the database (rituals, rotations, walkthroughs), in the right zone."""
+A job is an object with a `kind` and `due(db, start, end)`. Jobs compute what
+is due from rules stored in the database (rituals, rotations, walkthroughs), in the right zone.
+A feature puts its jobs in `bot/jobs/<feature>.py` (`JOBS = [...]`) and names the module in
+`JOB_MODULES`."""
 
 from __future__ import annotations
 
@@ -48,4 +50,14 @@ class Job(Protocol):
         """Everything of this kind due in (start, end]."""
 
 
-JOBS: list[Job] = []
+# Each module here that has scheduled work defines `JOBS: list[Job]` and is named in this list.
+JOB_MODULES: list[str] = []
+
+
+def all_jobs() -> list[Job]:
+    import importlib
+
+    jobs: list[Job] = []
+    for name in JOB_MODULES:
+        jobs.extend(importlib.import_module(f"bot.jobs.{name}").JOBS)
+    return jobs
