@@ -107,15 +107,11 @@ class UpkeepApp(App):
 
 
 def _resolve(deps: Deps):
-    """After the signature check: skip retried events, find the workspace and the person."""
+    """After the signature check: find the workspace and the person, skip retried events."""
 
     def middleware(context: BoltContext, body: dict, next):
         session = context["db"]
         now = deps.clock.now()
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not claim_event(session, event_id, now):
-            log.info("event %s was handled before; skipping the retry", event_id)
-            return BoltResponse(status=200, body="")
         team_id = context.team_id or (body.get("team") or {}).get("id")
         if team_id:
             workspace = ensure_workspace(session, team_id, now)
@@ -128,6 +124,13 @@ def _resolve(deps: Deps):
                     now,
                     lambda uid: lookup_user(deps.client, uid),
                 )
+            # Committed at once, so a first sight never waits on (or for) a slow listener.
+            session.commit()
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim_event(session, event_id, now):
+            # Claimed in the listener's transaction: a failed attempt frees the id for a retry.
+            log.info("event %s was handled before; skipping the retry", event_id)
+            return BoltResponse(status=200, body="")
         return next()
 
     return middleware

@@ -126,7 +126,7 @@ class Command:
 
         args = split_args(text, self.usage())
         first = args[0].lower() if args else ""
-        if first in ("help", "-h", "--help", "?"):
+        if first in ("help", "-h", "--help", "?") or (not args and self.default is None):
             if self.custom_help is not None:
                 return self.custom_help(req, args[1:])
             body = "\n".join(self.help_lines())
@@ -139,8 +139,6 @@ class Command:
             return sub.func(req, args[1:])
         if self.default is not None:
             return self.default.func(req, args)
-        if not args:
-            raise UserError(f"`{self.name}` needs a subcommand.", self.usage())
         guess = difflib.get_close_matches(first, list(self._lookup), n=1)
         hint = f" Did you mean `{self.name} {guess[0]}`?" if guess else ""
         raise UserError(
@@ -164,7 +162,7 @@ def split_args(text: str, usage: str | None = None) -> list[str]:
     if len(text) > MAX_TEXT:
         raise UserError(f"That's {len(text):,} characters; I read at most {MAX_TEXT:,}.", usage)
     try:
-        return shlex.split(text, posix=True)
+        return [word for word in shlex.split(text, posix=True) if word]
     except ValueError:
         raise UserError("That has an unbalanced quote; close it or leave it out.", usage) from None
 
