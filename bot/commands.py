@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,21 +32,46 @@ USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^([CGD][A-Z0-9]{2,})$")
 
 
-@dataclass
 class CommandRequest:
-    """Everything a subcommand needs: the unit of work, who asked, where, and when."""
+    """Everything a subcommand needs: the unit of work, who asked, where, and when.
 
-    db: Session
-    workspace: Workspace
-    person: Person
-    clock: Clock
-    client: WebClient
-    settings: Settings
-    command: Command
-    channel_id: str = ""
-    trigger_id: str = ""
-    response_url: str = ""
-    registry: list[Command] = field(default_factory=list)  # every command the app answers
+    `workspace` and `person` come either as values or from `who`, a mapping that loads them on
+    first use (the request context), so a request that needs neither doesn't query for them."""
+
+    def __init__(
+        self,
+        *,
+        db: Session,
+        clock: Clock,
+        client: WebClient,
+        settings: Settings,
+        command: Command,
+        workspace: Workspace | None = None,
+        person: Person | None = None,
+        who: Mapping[str, Any] | None = None,
+        channel_id: str = "",
+        trigger_id: str = "",
+        response_url: str = "",
+        registry: list[Command] | None = None,
+    ):
+        self.db = db
+        self.clock = clock
+        self.client = client
+        self.settings = settings
+        self.command = command
+        self.channel_id = channel_id
+        self.trigger_id = trigger_id
+        self.response_url = response_url
+        self.registry = registry or []  # every command the app answers
+        self._who = {"workspace": workspace, "person": person} if who is None else who
+
+    @property
+    def workspace(self) -> Workspace:
+        return self._who["workspace"]
+
+    @property
+    def person(self) -> Person:
+        return self._who["person"]
 
     def now(self) -> datetime:
         return self.clock.now()
