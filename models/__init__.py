@@ -5,14 +5,18 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 
 from models.base import Base, UTCDateTime
 from models.runtime import Heartbeat, ProcessedEvent
+from models.scheduling import Delivery, Ritual, SchedulerState
 from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "Delivery",
     "Heartbeat",
     "Person",
     "ProcessedEvent",
+    "Ritual",
+    "SchedulerState",
     "Team",
     "TeamMember",
     "UTCDateTime",
