@@ -4,14 +4,18 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 """
 
 from models.base import Base, UTCDateTime
+from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
 from models.runtime import Heartbeat, ProcessedEvent
 from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 
 __all__ = [
     "AuditEntry",
+    "BacklogItem",
     "Base",
     "Heartbeat",
+    "PageSuggestion",
     "Person",
+    "PrioritySettings",
     "ProcessedEvent",
     "Team",
     "TeamMember",
