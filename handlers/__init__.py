@@ -6,6 +6,6 @@ Each feature module may define:
 The order of FEATURES is the order `/upkeep help` lists them in.
 """
 
-from handlers import home, mentions, people, upkeep
+from handlers import home, mentions, people, rituals, upkeep
 
-FEATURES = [upkeep, people, mentions, home]
+FEATURES = [upkeep, people, mentions, home, rituals]
