@@ -10,28 +10,17 @@ from sqlalchemy import select
 
 from models import AuditEntry
 from models.priorities import BacklogItem, PrioritySettings, suggest_from_pages
-from models.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace
+from models.workspace import Team
 from tests.conftest import START
-from tests.slack_requests import TEAM_ID, text_input
+from tests.priority_helpers import make_team
+from tests.slack_requests import text_input
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
 
 
 @pytest.fixture
 def team(db) -> Team:
-    workspace = Workspace(slack_team_id=TEAM_ID, created_at=START)
-    db.add(workspace)
-    db.flush()
-    team = Team(
-        workspace_id=workspace.id, name="payments", channel_id="C0PAYMENTS", created_at=START
-    )
-    db.add(team)
-    for uid, role in [("U0LEAD", LEAD), ("U0ANA", MEMBER), ("U0BEN", MEMBER)]:
-        person = Person(workspace_id=workspace.id, slack_user_id=uid, name=uid.lower())
-        db.add(person)
-        team.memberships.append(TeamMember(person=person, role=role))
-    db.commit()
-    return team
+    return make_team(db)
 
 
 def items(db) -> list[BacklogItem]:
