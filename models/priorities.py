@@ -133,7 +133,7 @@ class PrioritySettings(Base):
     )
     feature_target: Mapped[int] = mapped_column(Integer, default=DEFAULT_FEATURE_TARGET)
     # The checkpoint's ISO weekday (Mon=1) and local time "HH:MM"; None turns it off.
-    checkpoint_day: Mapped[int | None] = mapped_column(Integer, default=1)
+    checkpoint_day: Mapped[int | None] = mapped_column(Integer)
     checkpoint_time: Mapped[str] = mapped_column(String(5), default="10:00")
     # Months (1-12) whose first checkpoint weekday brings the survey; [] turns it off.
     survey_months: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 4, 7, 10])
