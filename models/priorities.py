@@ -354,10 +354,7 @@ def ranked(db: Session, team: Team, statuses: tuple[str, ...] = OPEN_STATUSES) -
 # -- budget -------------------------------------------------------------------------------------
 
 
-def settings_of(db: Session, team: Team) -> PrioritySettings:
-    found = db.get(PrioritySettings, team.id)
-    if found is not None:
-        return found
+def default_settings(team: Team) -> PrioritySettings:
     return PrioritySettings(
         team_id=team.id,
         feature_target=DEFAULT_FEATURE_TARGET,
@@ -367,10 +364,14 @@ def settings_of(db: Session, team: Team) -> PrioritySettings:
     )
 
 
+def settings_of(db: Session, team: Team) -> PrioritySettings:
+    return db.get(PrioritySettings, team.id) or default_settings(team)
+
+
 def ensure_settings(db: Session, team: Team) -> PrioritySettings:
     found = db.get(PrioritySettings, team.id)
     if found is None:
-        found = settings_of(db, team)
+        found = default_settings(team)
         db.add(found)
     return found
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.errors import UserError
-from models.priorities import BacklogItem, PrioritySettings, parse_target, settings_of
+from models.priorities import BacklogItem, PrioritySettings, default_settings, parse_target
 from models.workspace import Person, Team
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -94,13 +94,15 @@ def survey_times(
 
 
 def scheduled_teams(db: Session) -> list[tuple[Team, PrioritySettings]]:
-    """Teams with a backlog or settings of their own, with their settings."""
+    """Teams with a backlog or settings of their own, with their settings (one query)."""
     with_items = select(BacklogItem.team_id).distinct()
-    with_settings = select(PrioritySettings.team_id)
-    teams = db.scalars(
-        select(Team).where(Team.id.in_(with_items) | Team.id.in_(with_settings)).order_by(Team.id)
+    rows = db.execute(
+        select(Team, PrioritySettings)
+        .outerjoin(PrioritySettings, PrioritySettings.team_id == Team.id)
+        .where(Team.id.in_(with_items) | PrioritySettings.team_id.is_not(None))
+        .order_by(Team.id)
     ).all()
-    return [(team, settings_of(db, team)) for team in teams]
+    return [(team, found or default_settings(team)) for team, found in rows]
 
 
 def survey_people(team: Team) -> list[Person]:
