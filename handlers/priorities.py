@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_user, split_options
+from bot.commands import Command, CommandRequest, parse_user, split_options, truncate_word
 from bot.priority_blocks import (
     SURVEY_ACTION,
     SURVEY_QUESTION,
@@ -18,13 +19,14 @@ from bot.priority_blocks import (
     top_blocks,
     top_text,
 )
-from bot.render import Reply, actions, button, context, header, section
+from bot.render import Reply, actions, button, context, escape, header, section
 from bot.slack import lookup_user
 from handlers.mentions import Intent
 from models.errors import NotFound, UserError
 from models.people import (
     audit,
     ensure_person,
+    find_team,
     get_team,
     is_lead,
     is_member,
@@ -130,7 +132,15 @@ def no_extra_words(words: list[str], usage: str) -> None:
 def top(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, priority.usage())
     if len(words) == 1 and "team" not in options:
-        options["team"] = words.pop()
+        word = words.pop()
+        guess = difflib.get_close_matches(word.lower(), list(priority.subcommands), n=1)
+        if guess and find_team(req.db, req.workspace, word) is None:
+            raise UserError(
+                f"`/priority {truncate_word(word)}` isn't something I know. "
+                f"Did you mean `/priority {guess[0]}`?",
+                priority.usage(),
+            )
+        options["team"] = word
     no_extra_words(words, priority.usage())
     team = team_for(req, options, priority.usage())
     return top_reply(req, team)
@@ -339,7 +349,8 @@ def _close(req: CommandRequest, args: list[str], status: str, sub: str) -> Reply
     before = item.snapshot()
     set_status(item, status, req.now())
     record(req, f"priority.{sub}", item, before)
-    return Reply(text=f"{item.team.name} {item.ref} {item.title} is {status}.", public=True)
+    text = f"{item.team.name} {item.ref} {escape(item.title)} is {status}."
+    return Reply(text=text, public=True)
 
 
 @priority.sub("done", "/priority done <id>", "mark an item done")

@@ -237,3 +237,29 @@ def test_app_home_shows_top_priorities(driver, slack, team):
     assert any(
         t.startswith("*Top priorities: payments*\n*#1* Faster checkout · score 400") for t in texts
     )
+
+
+def test_help_lists_every_subcommand_with_its_usage(driver, team):
+    text = driver.command("/priority", "help").text
+    for usage in [
+        "/priority [team=<team>]",
+        "/priority add <title> reach=<n> impact=<n> confidence=<n> effort=<n> [category=<c>]",
+        "/priority set <id> <field>=<value>",
+        "/priority done <id>",
+        "/priority drop <id>",
+        "/priority budget [target=<feature %>]",
+        "/priority suggestions",
+        "/priority settings",
+    ]:
+        assert usage in text
+    assert "Did you mean `/priority budget`?" in driver.command("/priority", "budgte").text
+
+
+def test_show_gives_the_rice_inputs(driver, team):
+    driver.command("/priority", "add " + ADD + " goal='Q2 conversion' link=https://x.example/1")
+    text = driver.command("/priority", "show #1").text
+    assert text == (
+        "*#1* <https://x.example/1|Faster checkout> · score 400 · feature · proposed · no owner\n"
+        "reach 500 · impact 2 (high) · confidence 80% · effort 2 pm\n"
+        "Goal: Q2 conversion"
+    )
