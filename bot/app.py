@@ -7,6 +7,7 @@ import logging
 import secrets
 import string
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -18,8 +19,9 @@ from bot.commands import Command, CommandRequest, all_commands
 from bot.settings import Settings
 from bot.slack import lookup_user
 from models.errors import UserError
-from models.people import ensure_person, ensure_workspace
+from models.people import ensure_person, ensure_workspace, lookup_who
 from models.runtime import claim_event
+from models.workspace import Person, Workspace
 
 log = logging.getLogger("upkeep")
 
@@ -33,10 +35,41 @@ class Deps:
     client: WebClient
     clock: Clock
     features: list[Any] = field(default_factory=list)
+    # (Slack team id, Slack user id) -> (workspace id, person id) for everyone seen before. Rows
+    # are never deleted, so this can't go stale; their state is always read from the database.
+    seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def commands(self) -> list[Command]:
         return all_commands(self.features)
+
+
+class RequestContext(BoltContext):
+    """Bolt's context, where `workspace` and `person` are read from the request's session on
+    first use: a request that needs neither (`/upkeep help`) never touches the database."""
+
+    LAZY = ("workspace", "person")
+
+    def __missing__(self, key: str) -> Any:
+        who = dict.get(self, "who")
+        if key not in self.LAZY or who is None:
+            raise KeyError(key)
+        workspace_id, person_id = who
+        session: Session = dict.__getitem__(self, "db")
+        self["workspace"] = session.get(Workspace, workspace_id)
+        self["person"] = session.get(Person, person_id) if person_id is not None else None
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self.LAZY:
+            try:
+                return self[key]
+            except KeyError:
+                return default
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or (key in self.LAZY and dict.__contains__(self, "who"))
 
 
 def deps_of(app: App) -> Deps:
@@ -90,13 +123,14 @@ class UpkeepApp(App):
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         session = self.upkeep_deps.session_factory()
+        req.context = RequestContext(req.context)
         req.context["db"] = session
         req.context["deps"] = self.upkeep_deps
         try:
             response = super().dispatch(req)
             if req.context.get("failed") or response.status >= 500:
                 session.rollback()
-            else:
+            elif session.in_transaction():
                 session.commit()
             return response
         except BaseException:
@@ -107,38 +141,50 @@ class UpkeepApp(App):
 
 
 def _resolve(deps: Deps):
-    """After the signature check: skip retried events, find the workspace and the person."""
+    """After the signature check: find the workspace and the person, skip retried events."""
 
     def middleware(context: BoltContext, body: dict, next):
         session = context["db"]
         now = deps.clock.now()
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not claim_event(session, event_id, now):
-            log.info("event %s was handled before; skipping the retry", event_id)
-            return BoltResponse(status=200, body="")
         team_id = context.team_id or (body.get("team") or {}).get("id")
         if team_id:
-            workspace = ensure_workspace(session, team_id, now)
-            context["workspace"] = workspace
-            if context.user_id:
-                context["person"] = ensure_person(
-                    session,
-                    workspace,
-                    context.user_id,
-                    now,
-                    lambda uid: lookup_user(deps.client, uid),
-                )
+            user_id = context.user_id
+            known = deps.seen.get((team_id, user_id))
+            if known is None:
+                known = _first_sight(deps, session, team_id, user_id, now)
+                deps.seen[team_id, user_id] = known
+            context["who"] = known
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not claim_event(session, event_id, now):
+            # Claimed in the listener's transaction: a failed attempt frees the id for a retry.
+            log.info("event %s was handled before; skipping the retry", event_id)
+            return BoltResponse(status=200, body="")
         return next()
 
     return middleware
+
+
+def _first_sight(
+    deps: Deps, session: Session, team_id: str, user_id: str | None, now
+) -> tuple[int, int | None]:
+    """Find, or create and commit at once (so it never waits on or for a slow listener), the
+    workspace and the person behind a request."""
+    workspace, person = lookup_who(session, team_id, user_id)
+    if workspace is None or (user_id and person is None):
+        workspace = ensure_workspace(session, team_id, now)
+        if user_id:
+            person = ensure_person(
+                session, workspace, user_id, now, lambda uid: lookup_user(deps.client, uid)
+            )
+        session.commit()
+    return workspace.id, person.id if person is not None else None
 
 
 def _command_listener(command: Command, deps: Deps):
     def listener(ack, body: dict, context: BoltContext):
         req = CommandRequest(
             db=context["db"],
-            workspace=context["workspace"],
-            person=context["person"],
+            who=context,
             clock=deps.clock,
             client=deps.client,
             settings=deps.settings,
@@ -220,8 +266,7 @@ def command_request(deps: Deps, context: BoltContext, command: Command, **kwargs
     """A CommandRequest for listeners that aren't slash commands (buttons, mentions, modals)."""
     return CommandRequest(
         db=context["db"],
-        workspace=context["workspace"],
-        person=context["person"],
+        who=context,
         clock=deps.clock,
         client=deps.client,
         settings=deps.settings,

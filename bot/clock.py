@@ -51,3 +51,20 @@ class FrozenClock:
         with self._lock:
             self.slept.append(seconds)
             self._now += timedelta(seconds=seconds)
+
+
+class ShiftedClock:
+    """The system clock, moved forward on request: the console's `:wait 2h` travels in time."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.offset += delta
+        return self.now()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,21 +32,46 @@ USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^([CGD][A-Z0-9]{2,})$")
 
 
-@dataclass
 class CommandRequest:
-    """Everything a subcommand needs: the unit of work, who asked, where, and when."""
+    """Everything a subcommand needs: the unit of work, who asked, where, and when.
 
-    db: Session
-    workspace: Workspace
-    person: Person
-    clock: Clock
-    client: WebClient
-    settings: Settings
-    command: Command
-    channel_id: str = ""
-    trigger_id: str = ""
-    response_url: str = ""
-    registry: list[Command] = field(default_factory=list)  # every command the app answers
+    `workspace` and `person` come either as values or from `who`, a mapping that loads them on
+    first use (the request context), so a request that needs neither doesn't query for them."""
+
+    def __init__(
+        self,
+        *,
+        db: Session,
+        clock: Clock,
+        client: WebClient,
+        settings: Settings,
+        command: Command,
+        workspace: Workspace | None = None,
+        person: Person | None = None,
+        who: Mapping[str, Any] | None = None,
+        channel_id: str = "",
+        trigger_id: str = "",
+        response_url: str = "",
+        registry: list[Command] | None = None,
+    ):
+        self.db = db
+        self.clock = clock
+        self.client = client
+        self.settings = settings
+        self.command = command
+        self.channel_id = channel_id
+        self.trigger_id = trigger_id
+        self.response_url = response_url
+        self.registry = registry or []  # every command the app answers
+        self._who = {"workspace": workspace, "person": person} if who is None else who
+
+    @property
+    def workspace(self) -> Workspace:
+        return self._who["workspace"]
+
+    @property
+    def person(self) -> Person:
+        return self._who["person"]
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -126,7 +151,7 @@ class Command:
 
         args = split_args(text, self.usage())
         first = args[0].lower() if args else ""
-        if first in ("help", "-h", "--help", "?"):
+        if first in ("help", "-h", "--help", "?") or (not args and self.default is None):
             if self.custom_help is not None:
                 return self.custom_help(req, args[1:])
             body = "\n".join(self.help_lines())
@@ -139,8 +164,6 @@ class Command:
             return sub.func(req, args[1:])
         if self.default is not None:
             return self.default.func(req, args)
-        if not args:
-            raise UserError(f"`{self.name}` needs a subcommand.", self.usage())
         guess = difflib.get_close_matches(first, list(self._lookup), n=1)
         hint = f" Did you mean `{self.name} {guess[0]}`?" if guess else ""
         raise UserError(
@@ -164,7 +187,7 @@ def split_args(text: str, usage: str | None = None) -> list[str]:
     if len(text) > MAX_TEXT:
         raise UserError(f"That's {len(text):,} characters; I read at most {MAX_TEXT:,}.", usage)
     try:
-        return shlex.split(text, posix=True)
+        return [word for word in shlex.split(text, posix=True) if word]
     except ValueError:
         raise UserError("That has an unbalanced quote; close it or leave it out.", usage) from None
 

@@ -75,6 +75,7 @@ class SlackEmulator:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, dict[str, Any]] = {}
+        self.last_view_id: str | None = None
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, deque[Failure]] = {}
@@ -362,6 +363,7 @@ class SlackEmulator:
         view_id = body.get("view_id") or f"V{next(self._ids):08d}"
         stored = {**view, "id": view_id}
         self.views[view_id] = stored
+        self.last_view_id = view_id
         if home:
             self.home[body.get("user_id", "")] = stored
         return {"ok": True, "view": stored}

@@ -9,7 +9,9 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     slack_bot_token: str = ""
     slack_signing_secret: str = ""

@@ -80,3 +80,25 @@ def make_server(wsgi: WSGIApp, host: str, port: int, threads: int = 16):
         ident="upkeep",
         clear_untrusted_proxy_headers=True,
     )
+
+
+class BackgroundServer:
+    """A waitress server on its own thread that stops cleanly: for tests and benchmarks."""
+
+    def __init__(self, wsgi: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+        import threading
+
+        self.server = make_server(wsgi, host, port, threads=threads)
+        self.url = f"http://{host}:{self.server.effective_port}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="upkeep-web", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.server.asyncore.loop(timeout=0.05, map=self.server._map, count=1)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.server.close()

@@ -1,7 +1,8 @@
 """The scheduler process: APScheduler runs the clock, the database decides what is due.
 
-Each tick writes the worker's heartbeat, then gives every feature with a `tick(deps, now)` its
-turn. Features keep their schedule state in our tables, never in APScheduler's job store."""
+Each tick writes the worker's heartbeat, runs the delivery engine (every job's due work, each
+delivered once: `bot.jobs.engine`), then gives every feature with a `tick(deps, now)` its turn.
+Features keep their schedule state in our tables, never in APScheduler's job store."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.app import Deps
 from bot.db import unit_of_work
+from bot.jobs.engine import DeliveryEngine
 from models.runtime import beat
 
 log = logging.getLogger("upkeep.worker")
@@ -24,6 +26,7 @@ class Worker:
     def __init__(self, deps: Deps):
         self.deps = deps
         self._lock = threading.Lock()
+        self.engine = DeliveryEngine.from_deps(deps)
 
     def tick(self) -> None:
         """One pass: heartbeat, then every feature's due work. Never runs twice at once here."""
@@ -34,6 +37,10 @@ class Worker:
             now = self.deps.clock.now()
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
+            try:
+                self.engine.tick()
+            except Exception:
+                log.exception("the delivery engine's tick failed; it runs again next tick")
             for feature in self.deps.features:
                 run = getattr(feature, "tick", None)
                 if run is None:

@@ -30,7 +30,6 @@ upkeep = Command(
     "/upkeep", "help, status and settings of Upkeep itself", usage_hint="help", help=help_all
 )
 COMMANDS = [upkeep]
-upkeep.fallback("/upkeep", "what Upkeep can do")(help_all)
 
 WORKER = "worker"
 

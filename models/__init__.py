@@ -6,17 +6,21 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 from models.base import Base, UTCDateTime
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
 from models.runtime import Heartbeat, ProcessedEvent
+from models.scheduling import Delivery, Ritual, SchedulerState
 from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 
 __all__ = [
     "AuditEntry",
     "BacklogItem",
     "Base",
+    "Delivery",
     "Heartbeat",
     "PageSuggestion",
     "Person",
     "PrioritySettings",
     "ProcessedEvent",
+    "Ritual",
+    "SchedulerState",
     "Team",
     "TeamMember",
     "UTCDateTime",

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,25 @@ def valid_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+# One statement, compiled once: the workspace and (if known) the person behind a request.
+_WHO = (
+    select(Workspace, Person)
+    .outerjoin(
+        Person,
+        and_(Person.workspace_id == Workspace.id, Person.slack_user_id == bindparam("user")),
+    )
+    .where(Workspace.slack_team_id == bindparam("team"))
+)
+
+
+def lookup_who(
+    session: Session, slack_team_id: str, slack_user_id: str | None
+) -> tuple[Workspace | None, Person | None]:
+    """The workspace and the person of a request in one query; None for what isn't known yet."""
+    row = session.execute(_WHO, {"team": slack_team_id, "user": slack_user_id or ""}).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def ensure_workspace(session: Session, slack_team_id: str, now: datetime) -> Workspace:

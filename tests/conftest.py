@@ -151,15 +151,10 @@ def driver(app, slack) -> SlackDriver:
 @pytest.fixture
 def server(app, deps, engine, settings):
     """The real web app (waitress, threads) on 127.0.0.1 and a free port."""
-    import threading
+    from bot.web import BackgroundServer, build_web
 
-    from bot.web import build_web, make_server
-
-    web = build_web(app, engine, settings.database_url, deps)
-    srv = make_server(web, "127.0.0.1", 0, threads=8)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv = BackgroundServer(build_web(app, engine, settings.database_url, deps))
+    yield srv.url
     srv.close()
 
 

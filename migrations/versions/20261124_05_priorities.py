@@ -1,7 +1,7 @@
 """priorities: backlog items, settings, page suggestions
 
 Revision ID: 20261124_05_priorities
-Revises: 20261124_01_foundation
+Revises: 20261124_04_scheduler
 Create Date: 2026-11-24 11:32:02.498216
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261124_05_priorities"
-down_revision: str | None = "20261124_01_foundation"
+down_revision: str | None = "20261124_04_scheduler"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

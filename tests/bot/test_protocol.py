@@ -96,3 +96,15 @@ def test_app_home_is_published_with_blocks(driver, slack):
     assert len(publishes) == 1
     assert publishes[0].body["view"]["type"] == "home"
     assert "Ana Alves" in publishes[0].body["view"]["blocks"][0]["text"]["text"]
+
+
+def test_a_request_that_needs_no_data_runs_no_sql(driver, engine):
+    from sqlalchemy import event
+
+    driver.command("/upkeep", "help")  # first sight of the workspace and person: written once
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert "/upkeep status" in driver.command("/upkeep", "help").text
+    assert statements == []
+    driver.command("/upkeep", "status")
+    assert statements, "status reads the heartbeat (and the asker's zone)"

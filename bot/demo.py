@@ -1,0 +1,52 @@
+"""The demo workspace `upkeep console --demo` (and `upkeep run` without Slack credentials) seeds:
+a small payments team, so every command has something to show. Loaded through the same
+config import as `upkeep import`; sections this build doesn't have are left out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.config import Report, import_config, sections
+from models.people import UserLookup
+from models.workspace import Workspace
+
+YOU = "U0YOU"
+CHANNEL = "C0PAYMENTS"
+CHANNELS = {CHANNEL: "payments", "C0PAYONCALL": "payments-oncall", "C0GENERAL": "general"}
+
+# uid -> (real name, IANA zone, extra users.info fields)
+PEOPLE: dict[str, tuple[str, str, dict[str, Any]]] = {
+    YOU: ("You", "Europe/London", {"is_admin": True}),
+    "U0ANA": ("Ana Alves", "Europe/Berlin", {}),
+    "U0BEN": ("Ben Brooks", "America/New_York", {}),
+    "U0CHO": ("Cho Chen", "Asia/Tokyo", {}),
+    "U0DEV": ("Dev Desai", "Asia/Kolkata", {}),
+}
+
+CONFIG: dict[str, Any] = {
+    "teams": [
+        {
+            "name": "payments",
+            "channel": CHANNEL,
+            "timezone": "Europe/Berlin",
+            "leads": [YOU],
+            "members": [YOU, "U0ANA", "U0BEN", "U0CHO"],
+        },
+        {
+            "name": "platform",
+            "channel": "C0PLATFORM",
+            "timezone": "Asia/Kolkata",
+            "leads": ["U0DEV"],
+            "members": ["U0DEV", "U0CHO"],
+        },
+    ],
+}
+
+
+def seed(db: Session, workspace: Workspace, now: datetime, lookup: UserLookup | None) -> Report:
+    known = {s.key for s in sections()}
+    data = {key: value for key, value in CONFIG.items() if key in known}
+    return import_config(db, workspace, data, now, lookup)

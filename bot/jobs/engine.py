@@ -1,0 +1,281 @@
+"""The delivery engine: each tick runs every `Due` from the jobs exactly once.
+
+A tick (1) takes the tick lock (PostgreSQL: an advisory lock on a connection of its own, freed
+when a crashed holder's session ends), (2) asks every job what is due in (last tick, now] and
+claims each key by inserting a `Delivery` row in its own transaction, (3) sends what it claimed
+and marks it sent, and (4) retries what failed earlier (exponential backoff) or what a crashed
+worker claimed and never sent (older than the lease). Prompts more than their `stale_after` late
+are dropped and logged; a channel the bot cannot post to fails for good and its team's leads are
+told once. 429s are waited out by the Slack client (Retry-After, on the injected clock)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.db import unit_of_work
+from bot.jobs import Due, Job, SendContext, all_jobs
+from bot.settings import Settings
+from models import scheduling
+from models.scheduling import CLAIMED, Delivery
+from models.workspace import Team
+
+log = logging.getLogger("upkeep.jobs")
+
+STATE = "engine"
+LOCK_KEY = 0x75706B656570  # "upkeep": one advisory lock for the whole scheduler
+LEASE = timedelta(minutes=10)  # a claim older than this, never sent, belongs to a dead worker
+BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=1)
+MAX_ATTEMPTS = 8
+CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
+PERMANENT_ERRORS = CHANNEL_ERRORS | {
+    "invalid_blocks",
+    "invalid_arguments",
+    "msg_too_long",
+    "no_text",
+    "user_not_found",
+    "account_inactive",
+    "cannot_dm_bot",
+}
+
+
+@dataclass
+class TickReport:
+    skipped: bool = False  # another worker holds the tick lock
+    start: datetime | None = None
+    end: datetime | None = None
+    sent: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client: WebClient,
+        clock: Clock,
+        settings: Settings,
+        *,
+        jobs: list[Job] | None = None,
+        worker: str | None = None,
+        lease: timedelta = LEASE,
+    ):
+        self.session_factory = session_factory
+        self.client = client
+        self.clock = clock
+        self.settings = settings
+        self.jobs = jobs if jobs is not None else all_jobs()
+        self.worker = worker or worker_name()
+        self.lease = lease
+
+    @classmethod
+    def from_deps(cls, deps, **kwargs) -> DeliveryEngine:
+        return cls(deps.session_factory, deps.client, deps.clock, deps.settings, **kwargs)
+
+    @property
+    def bind(self) -> Engine:
+        return self.session_factory.kw["bind"]
+
+    # -- the tick --------------------------------------------------------------------------
+    def tick(self) -> TickReport:
+        with tick_lock(self.bind) as held:
+            if not held:
+                log.info("another worker is ticking; skipping")
+                return TickReport(skipped=True)
+            return self._tick(self.clock.now())
+
+    def _tick(self, now: datetime) -> TickReport:
+        report = TickReport(end=now)
+        with self.session_factory() as db:
+            start = scheduling.last_tick(db, STATE) or now
+            report.start = start
+            claimed = self._claim_due(db, start, now, report)
+            scheduling.set_last_tick(db, STATE, now)
+            db.commit()
+        for claim_id, due in claimed:
+            self._send(claim_id, due, report)
+        self._retry(now, report)
+        return report
+
+    def _claim_due(self, db: Session, start: datetime, now: datetime, report: TickReport):
+        claimed: list[tuple[int, Due]] = []
+        if start >= now:
+            return claimed
+        for job in self.jobs:
+            for due in job.due(db, start, now):
+                got = self._claim(db, due, now, report)
+                if got is not None:
+                    claimed.append((got, due))
+        return claimed
+
+    def _claim(self, db: Session, due: Due, now: datetime, report: TickReport) -> int | None:
+        late = now - due.due_at
+        stale = due.stale_after is not None and late > due.stale_after
+        note = f"dropped: {_minutes(late)} late" if stale else None
+        got = scheduling.claim(
+            db,
+            due.key,
+            due.kind,
+            due.due_at,
+            now,
+            self.worker,
+            team_id=due.team_id,
+            status=scheduling.DROPPED if stale else CLAIMED,
+            note=note,
+        )
+        if got is None:
+            return None
+        if stale:
+            log.warning("dropped %s: due %s, %s late", due.key, due.due_at.isoformat(), note)
+            report.dropped.append(due.key)
+            return None
+        return got.id
+
+    # -- sending ---------------------------------------------------------------------------
+    def run(self, due: Due, *, now: datetime | None = None) -> TickReport:
+        """Claim and send one delivery now (the CLI's `jobs run`): the same path as a tick."""
+        report = TickReport()
+        now = now or self.clock.now()
+        with self.session_factory() as db:
+            got = self._claim(db, due, now, report)
+        if got is not None:
+            self._send(got, due, report)
+        return report
+
+    def _send(self, delivery_id: int, due: Due, report: TickReport) -> None:
+        try:
+            with unit_of_work(self.session_factory) as db:
+                ref = due.send(SendContext(db, self.client, self.clock, self.settings))
+                scheduling.mark_sent(db, delivery_id, self.clock.now(), ref)
+        except Exception as error:
+            self._failed(delivery_id, due, error, report)
+            return
+        report.sent.append(due.key)
+
+    def _failed(self, delivery_id: int, due: Due, error: Exception, report: TickReport) -> None:
+        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        now = self.clock.now()
+        with unit_of_work(self.session_factory) as db:
+            row = db.get(Delivery, delivery_id)
+            assert row is not None
+            attempts = row.attempts + 1
+            permanent = code in PERMANENT_ERRORS or attempts >= MAX_ATTEMPTS
+            retry_at = None if permanent else now + backoff(attempts)
+            message = code or f"{type(error).__name__}: {error}"
+            scheduling.mark_attempt_failed(db, delivery_id, now, message, retry_at)
+        if permanent:
+            log.error("%s failed for good after %d attempt(s): %s", due.key, attempts, message)
+            report.failed.append(due.key)
+        else:
+            log.warning("%s failed (%s); retrying at %s", due.key, message, retry_at)
+            report.retrying.append(due.key)
+        if code in CHANNEL_ERRORS and due.team_id is not None:
+            self.run(channel_problem(due, code, now))
+
+    def _retry(self, now: datetime, report: TickReport) -> None:
+        with self.session_factory() as db:
+            waiting = scheduling.due_for_retry(db, now, self.lease)
+            for row in waiting:
+                due = self._rebuild(db, row)
+                if not scheduling.take_over(db, row, now, self.worker):
+                    continue
+                if due is None:
+                    with unit_of_work(self.session_factory) as w:
+                        scheduling.mark_dropped(w, row.id, "no longer due")
+                    report.dropped.append(row.key)
+                elif due.stale_after is not None and now - due.due_at > due.stale_after:
+                    with unit_of_work(self.session_factory) as w:
+                        scheduling.mark_dropped(w, row.id, f"dropped: {_minutes(now - row.due_at)}")
+                    log.warning("dropped %s on retry: too late", row.key)
+                    report.dropped.append(row.key)
+                else:
+                    self._send(row.id, due, report)
+
+    def _rebuild(self, db: Session, row: Delivery) -> Due | None:
+        """The `Due` behind a stored delivery, asked again of its job."""
+        for job in self.jobs:
+            if job.kind != row.kind:
+                continue
+            for due in job.due(db, row.due_at - timedelta(microseconds=1), row.due_at):
+                if due.key == row.key:
+                    return due
+        return None
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)} min"
+
+
+def channel_problem(due: Due, code: str, now: datetime) -> Due:
+    """A DM to the team's leads, once per team, channel and error."""
+
+    def send(ctx: SendContext) -> str | None:
+        team = ctx.db.get(Team, due.team_id)
+        if team is None:
+            return None
+        where = f"<#{team.channel_id}>" if team.channel_id else "the team's channel"
+        text_ = (
+            f":warning: I can't post the {due.kind} for team *{team.name}* in {where}: "
+            f"`{code}`. Invite me there (`/invite @Upkeep`) or set the team's channel; "
+            "I won't retry this one."
+        )
+        for lead in team.leads:
+            ctx.client.chat_postMessage(channel=lead.slack_user_id, text=text_)
+        return None
+
+    return Due(
+        key=f"channel-problem:{due.team_id}:{code}",
+        kind="channel-problem",
+        due_at=now,
+        send=send,
+        team_id=due.team_id,
+        stale_after=None,
+    )
+
+
+@contextmanager
+def tick_lock(bind: Engine) -> Iterator[bool]:
+    """On PostgreSQL, `pg_try_advisory_lock` on a connection of its own, held for the tick: one
+    worker ticks at a time, and a crashed holder's session ends, which frees the lock. SQLite
+    needs none: claims are unique either way."""
+    if bind.dialect.name != "postgresql":
+        yield True
+        return
+    conn = bind.connect()
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        held = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}))
+        try:
+            yield held
+        finally:
+            if held:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+    except BaseException:
+        conn.invalidate()  # ends the session, and with it any lock it held
+        raise
+    finally:
+        conn.close()

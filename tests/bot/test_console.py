@@ -1,0 +1,163 @@
+"""`upkeep console`: the same app, driven by signed requests, answered as text."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import Console, run_console
+from bot.settings import Settings
+from bot.textview import Names, Renderer, input_value, mrkdwn
+
+
+@pytest.fixture
+def console(db_url):
+    out = io.StringIO()
+    c = Console(Settings(_env_file=None, database_url=db_url), out, demo_team=True)
+    yield c, out
+    c.close()
+
+
+def said(out: io.StringIO) -> str:
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
+
+
+def test_slash_command_answer_is_drawn(console):
+    c, out = console
+    c.handle("/upkeep help")
+    text = said(out)
+    assert "only visible to you" in text and "/upkeep status" in text
+
+
+def test_mistake_shows_usage(console):
+    c, out = console
+    c.handle("/upkeep statsu")
+    assert "Did you mean `/upkeep status`" in said(out)
+
+
+def test_mention_is_answered_in_thread(console):
+    c, out = console
+    c.handle("@upkeep hello there")
+    assert "#payments (in thread)" in said(out)
+
+
+def test_tick_runs_the_worker_and_status_sees_it(console):
+    c, out = console
+    c.handle("/upkeep status")
+    assert "never seen" in said(out)
+    c.handle(":tick")
+    c.handle("/upkeep status")
+    assert "never seen" not in said(out)
+
+
+def test_wait_moves_the_clock(console):
+    c, out = console
+    before = c.now
+    c.handle(":wait 3h")
+    assert (c.now - before).total_seconds() >= 3 * 3600
+    assert "it is now" in said(out)
+
+
+def test_home_tab_is_drawn(console):
+    c, out = console
+    c.handle(":home")
+    assert "App Home" in said(out)
+
+
+def test_console_commands_explain_their_usage(console):
+    c, out = console
+    c.handle(":click 7")
+    c.handle(":as nobody")
+    c.handle(":wait soon")
+    c.handle("hello")
+    text = said(out)
+    assert "Usage: :click N" in text and "Usage: :as @name" in text
+    assert "Usage: :wait N" in text and "Start with /" in text
+
+
+def test_switching_user_changes_who_asks(console, db_url):
+    c, out = console
+    c.handle(":as ben")
+    assert "You are now @Ben Brooks" in said(out)
+    c.handle("/upkeep help")
+    commands = [call for call in c.emulator.calls if call.method == "users.info"]
+    assert any(call.body.get("user") == "U0BEN" for call in commands)
+
+
+def test_run_console_reads_lines_until_quit(db_url):
+    out = io.StringIO()
+    stdin = io.StringIO("/upkeep help\n:quit\n/upkeep status\n")
+    assert (
+        run_console(Settings(_env_file=None, database_url=db_url), demo=True, stdin=stdin, out=out)
+        == 0
+    )
+    text = out.getvalue()
+    assert "demo team" in text and "/upkeep status" in text and "Worker heartbeat" not in text
+
+
+def test_renderer_numbers_buttons_and_rewrites_mrkdwn():
+    names = Names(user=lambda uid: {"U0ANA": "Ana"}.get(uid, uid))
+    renderer = Renderer(names)
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Cover"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "<@U0ANA> asks: <https://x.io|runbook>"},
+        },
+        {
+            "type": "actions",
+            "block_id": "b1",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "cover",
+                    "value": "7",
+                    "text": {"type": "plain_text", "text": "I'll cover"},
+                }
+            ],
+        },
+    ]
+    first = renderer.blocks(blocks)
+    second = renderer.blocks(blocks)
+    assert first.lines[:3] == ["COVER", "=====", "@Ana asks: runbook (https://x.io)"]
+    assert "[1 I'll cover]" in first.lines[-1] and "[2 I'll cover]" in second.lines[-1]
+    assert (first.buttons[0].action_id, first.buttons[0].value) == ("cover", "7")
+
+
+def test_mrkdwn_special_mentions_and_entities():
+    assert mrkdwn("<!here> a &lt; b &amp; <#C1|ops>", Names()) == "@here a < b & #ops"
+
+
+def test_input_values_match_slacks_state_shape():
+    assert input_value({"type": "datepicker"}, "2026-01-02") == {
+        "type": "datepicker",
+        "selected_date": "2026-01-02",
+    }
+    assert input_value({"type": "users_select"}, "<@U0ANA>")["selected_user"] == "U0ANA"
+    assert input_value({"type": "static_select"}, "bug")["selected_option"]["value"] == "bug"
+
+
+def test_quick_start_run_without_credentials_opens_the_console(tmp_path):
+    """`upkeep run` with no Slack settings: the console with the demo team, and it says so."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'quick.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        input="/upkeep help\n:quit\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "No Slack credentials" in done.stdout + done.stderr
+    assert "/upkeep status" in done.stdout

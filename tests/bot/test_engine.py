@@ -1,0 +1,266 @@
+"""The delivery engine: each due delivery is posted once, whatever crashes, retries, rate limits
+or second workers happen around it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+import pytest
+from sqlalchemy import select
+
+from bot.jobs import Due, SendContext
+from bot.jobs.engine import LOCK_KEY, DeliveryEngine
+from bot.slack import build_client
+from models import Delivery, Person, Team, Workspace
+from models.people import set_team_people
+from models.scheduling import CLAIMED, DROPPED, FAILED, SENT, delivery
+from models.workspace import LEAD
+from tests.conftest import START, _postgres_url
+
+CHANNEL = "C0PAYMENTS"
+
+
+@dataclass
+class Posts:
+    """A job that posts `kind HH:MM` to a channel at each of `times`."""
+
+    kind: str
+    times: list[datetime]
+    channel: str = CHANNEL
+    stale_after: timedelta | None = timedelta(hours=2)
+    team_id: int | None = None
+    crash_once: bool = False
+
+    def due(self, db, start, end):
+        for t in self.times:
+            if start < t <= end:
+                yield Due(
+                    key=f"{self.kind}:{t:%Y-%m-%dT%H:%M}",
+                    kind=self.kind,
+                    due_at=t,
+                    send=partial(self.post, t),
+                    team_id=self.team_id,
+                    stale_after=self.stale_after,
+                )
+
+    def post(self, t: datetime, ctx: SendContext) -> str:
+        if self.crash_once:
+            self.crash_once = False
+            raise SystemExit("the worker was killed between claiming and posting")
+        return ctx.client.chat_postMessage(channel=self.channel, text=f"{self.kind} {t:%H:%M}")[
+            "ts"
+        ]
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return START.replace(hour=hour, minute=minute)
+
+
+@pytest.fixture
+def make_engine(session_factory, settings, clock):
+    def make(*jobs, worker: str = "w1") -> DeliveryEngine:
+        client = build_client(settings, clock)
+        return DeliveryEngine(
+            session_factory, client, clock, settings, jobs=list(jobs), worker=worker
+        )
+
+    return make
+
+
+@pytest.fixture
+def team(db, clock) -> Team:
+    ws = Workspace(slack_team_id="T0001EXAMPLE", created_at=clock.now())
+    db.add(ws)
+    db.flush()
+    team = Team(workspace_id=ws.id, name="payments", channel_id=CHANNEL, tz="UTC", created_at=START)
+    db.add(team)
+    lead = Person(workspace_id=ws.id, slack_user_id="U0LEAD", name="lea", tz="Europe/Berlin")
+    db.add(lead)
+    set_team_people(team, LEAD, [lead])
+    db.commit()
+    return team
+
+
+def texts(slack, channel: str = CHANNEL) -> list[str]:
+    return [m["text"] for m in slack.posted(channel)]
+
+
+def test_first_tick_starts_now_and_each_delivery_is_posted_once(make_engine, clock, slack, db):
+    engine = make_engine(Posts("digest", [at(8, 30), at(9, 30)]))
+    assert engine.tick().sent == []  # 08:30 was before the first tick: not ours to catch up
+    clock.set(at(9, 31))
+    assert engine.tick().sent == ["digest:2026-03-02T09:30"]
+    clock.set(at(9, 32))
+    assert engine.tick().sent == []
+    assert texts(slack) == ["digest 09:30"]
+    row = delivery(db, "digest:2026-03-02T09:30")
+    assert (row.status, row.attempts, row.ref) == (SENT, 1, slack.posted(CHANNEL)[0]["ts"])
+    assert delivery(db, "digest:2026-03-02T08:30") is None
+
+
+def test_catch_up_after_downtime_drops_stale_prompts_and_sends_digests(
+    make_engine, clock, slack, db, caplog
+):
+    prompts = Posts("standup", [at(9, 30), at(10, 30)])
+    digests = Posts("digest", [at(9, 30)], stale_after=None)
+    engine = make_engine(prompts, digests)
+    engine.tick()
+    clock.set(at(11, 45))  # the worker was down from 09:00 to 11:45
+    with caplog.at_level(logging.WARNING, logger="upkeep.jobs"):
+        report = engine.tick()
+    assert sorted(report.sent) == ["digest:2026-03-02T09:30", "standup:2026-03-02T10:30"]
+    assert report.dropped == ["standup:2026-03-02T09:30"]
+    assert sorted(texts(slack)) == ["digest 09:30", "standup 10:30"]
+    assert delivery(db, "standup:2026-03-02T09:30").status == DROPPED
+    assert any("dropped standup:2026-03-02T09:30" in r.getMessage() for r in caplog.records)
+
+
+def test_failed_posts_are_retried_with_backoff_and_recorded(make_engine, clock, slack, db):
+    engine = make_engine(Posts("digest", [at(9, 30)], stale_after=None))
+    engine.tick()
+    slack.fail("chat.postMessage", "fatal_error", times=2)
+    clock.set(at(9, 30))
+    assert engine.tick().retrying == ["digest:2026-03-02T09:30"]
+    row = delivery(db, "digest:2026-03-02T09:30")
+    assert (row.status, row.attempts, row.last_error) == (CLAIMED, 1, "fatal_error")
+    assert row.next_attempt_at == at(9, 31)
+    clock.set(at(9, 30) + timedelta(seconds=50))
+    assert engine.tick().retrying == []  # not yet
+    clock.set(at(9, 31))
+    assert engine.tick().retrying == ["digest:2026-03-02T09:30"]
+    db.expire_all()
+    assert delivery(db, "digest:2026-03-02T09:30").next_attempt_at == at(9, 33)  # doubled
+    clock.set(at(9, 33))
+    assert engine.tick().sent == ["digest:2026-03-02T09:30"]
+    db.expire_all()
+    row = delivery(db, "digest:2026-03-02T09:30")
+    assert (row.status, row.attempts) == (SENT, 3)
+    assert texts(slack) == ["digest 09:30"]
+    assert len(slack.calls_to("chat.postMessage")) == 3
+
+
+def test_a_channel_the_bot_cannot_post_to_fails_for_good_and_leads_hear_once(
+    make_engine, clock, slack, db, team
+):
+    job = Posts("retro-reminder", [at(9, 30), at(10, 30)], team_id=team.id)
+    engine = make_engine(job)
+    engine.tick()
+    slack.fail("chat.postMessage", "not_in_channel")
+    clock.set(at(9, 30))
+    assert engine.tick().failed == ["retro-reminder:2026-03-02T09:30"]
+    row = delivery(db, "retro-reminder:2026-03-02T09:30")
+    assert (row.status, row.last_error) == (FAILED, "not_in_channel")
+    dms = slack.posted("U0LEAD")
+    assert len(dms) == 1
+    assert "retro-reminder" in dms[0]["text"] and "not_in_channel" in dms[0]["text"]
+    slack.fail("chat.postMessage", "not_in_channel")
+    clock.set(at(10, 30))
+    assert engine.tick().failed == ["retro-reminder:2026-03-02T10:30"]
+    clock.set(at(12, 0))
+    engine.tick()
+    assert len(slack.posted("U0LEAD")) == 1  # told once, and nothing retried
+    assert slack.posted(CHANNEL) == []
+
+
+def test_a_crash_between_claim_and_post_is_retried_and_posts_once(make_engine, clock, slack, db):
+    job = Posts("standup", [at(9, 30)], crash_once=True)
+    first = make_engine(job, worker="dies")
+    first.tick()
+    clock.set(at(9, 30))
+    with pytest.raises(SystemExit):
+        first.tick()
+    row = delivery(db, "standup:2026-03-02T09:30")
+    assert (row.status, row.claimed_by) == (CLAIMED, "dies")
+    assert slack.posted(CHANNEL) == []
+
+    restarted = make_engine(job, worker="restarted")
+    clock.set(at(9, 35))
+    assert restarted.tick().sent == []  # the claim's lease (10 min) hasn't run out
+    clock.set(at(9, 41))
+    assert restarted.tick().sent == ["standup:2026-03-02T09:30"]
+    clock.set(at(9, 55))
+    assert restarted.tick().sent == []
+    assert texts(slack) == ["standup 09:30"]
+    db.expire_all()
+    assert delivery(db, "standup:2026-03-02T09:30").claimed_by == "restarted"
+
+
+def test_a_429_storm_is_waited_out_and_nothing_is_lost_or_doubled(make_engine, clock, slack, db):
+    times = [at(9, 30), at(9, 31), at(9, 32)]
+    engine = make_engine(Posts("standup", times))
+    engine.tick()
+    slack.fail("chat.postMessage", "ratelimited", status=429, retry_after=3, times=8)
+    clock.set(at(9, 32))
+    report = engine.tick()
+    # The client waits Retry-After (3 s, on the clock) five times, then gives the first one back.
+    assert report.retrying == ["standup:2026-03-02T09:30"]
+    assert sorted(report.sent) == ["standup:2026-03-02T09:31", "standup:2026-03-02T09:32"]
+    assert clock.slept == [3.0] * 7
+    clock.set(at(9, 40))
+    assert engine.tick().sent == ["standup:2026-03-02T09:30"]
+    assert sorted(texts(slack)) == ["standup 09:30", "standup 09:31", "standup 09:32"]
+    assert delivery(db, "standup:2026-03-02T09:30").attempts == 2
+
+
+def _tick_together(engines: list[DeliveryEngine]):
+    barrier = threading.Barrier(len(engines))
+    reports = [None] * len(engines)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            reports[i] = engines[i].tick()
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(engines))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    return reports
+
+
+def test_two_workers_at_once_post_each_delivery_once(make_engine, clock, slack, db):
+    times = [at(9, i) for i in range(1, 31)]
+    jobs = [Posts("digest", times)]
+    engines = [make_engine(*jobs, worker="a"), make_engine(*jobs, worker="b")]
+    engines[0].tick()
+    clock.set(at(9, 30))
+    reports = _tick_together(engines)
+    sent = [k for r in reports for k in r.sent]
+    assert len(sent) == 30 and len(set(sent)) == 30
+    assert sorted(texts(slack)) == sorted(f"digest {t:%H:%M}" for t in times)
+    assert len(slack.posted(CHANNEL)) == 30
+    statuses = db.scalars(select(Delivery.status)).all()
+    assert statuses == [SENT] * 30
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not _postgres_url(), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_on_postgres_one_worker_ticks_and_a_crashed_holders_lock_frees(
+    make_engine, clock, slack, engine
+):
+    from sqlalchemy import text
+
+    times = [at(9, i) for i in range(1, 31)]
+    workers = [make_engine(Posts("digest", times), worker=w) for w in ("a", "b")]
+    workers[0].tick()
+    clock.set(at(9, 30))
+    reports = _tick_together(workers)
+    assert sorted(r.skipped for r in reports) in ([False, True], [False, False])
+    assert len(slack.posted(CHANNEL)) == 30
+
+    crashed = engine.connect()  # a worker that took the lock, then hung or died
+    assert crashed.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY})
+    clock.set(at(9, 40))
+    assert workers[1].tick().skipped
+    crashed.invalidate()  # its session ends: PostgreSQL frees the lock
+    crashed.close()
+    assert not workers[1].tick().skipped

@@ -1,0 +1,164 @@
+"""The HTTP side: health checks, concurrency, the worker's heartbeat, and `upkeep serve` itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app, deps_of
+from bot.commands import Command
+from bot.db import make_engine
+from bot.render import Reply
+from bot.slack import build_client
+from bot.web import BackgroundServer, build_web
+from bot.worker import Worker
+from handlers import FEATURES
+from models.runtime import last_beat
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.slack_requests import Signer, SlackDriver
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def serve(web) -> tuple[str, BackgroundServer]:
+    srv = BackgroundServer(web)
+    return srv.url, srv
+
+
+def test_healthz_is_200_with_the_database_kind(server, is_postgres):
+    assert get(server + "/healthz") == (
+        200,
+        {"ok": True, "database": "postgresql" if is_postgres else "sqlite"},
+    )
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(app, deps, tmp_path):
+    missing = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}"
+    engine = make_engine(missing)
+    url, srv = serve(build_web(app, engine, missing, deps))
+    try:
+        status, body = get(url + "/healthz")
+    finally:
+        srv.close()
+        engine.dispose()
+    assert status == 503 and body["error"] == "database unreachable"
+
+
+class Slow:
+    """A feature whose command waits until the test lets it go."""
+
+    release = threading.Event()
+    started = threading.Event()
+    slow = Command("/slow", "waits")
+    COMMANDS = [slow]
+
+    @staticmethod
+    @slow.sub("wait", "/slow wait", "blocks until released")
+    def wait(req, args):
+        Slow.started.set()
+        assert Slow.release.wait(10)
+        return Reply(text="released")
+
+
+def test_a_slow_handler_does_not_stall_other_requests(
+    settings, session_factory, clock, engine, slack
+):
+    app = build_app(
+        settings, session_factory, build_client(settings, clock), clock, features=[*FEATURES, Slow]
+    )
+    url, srv = serve(build_web(app, engine, settings.database_url, deps_of(app)))
+    driver = SlackDriver(app, Signer(SIGNING_SECRET), base_url=url, response_url=slack.response_url)
+    Slow.release.clear()
+    slow_answer = {}
+    blocked = threading.Thread(target=lambda: slow_answer.update(r=driver.command("/slow", "wait")))
+    blocked.start()
+    try:
+        assert Slow.started.wait(10)
+        # While /slow holds its thread, other requests are answered.
+        for _ in range(3):
+            assert "/upkeep status" in driver.command("/upkeep", "help").text
+        assert get(url + "/healthz")[0] == 200
+        assert blocked.is_alive()
+    finally:
+        Slow.release.set()
+        blocked.join(10)
+        srv.close()
+    assert slow_answer["r"].text == "released"
+
+
+def test_worker_tick_writes_the_heartbeat_that_status_shows(deps, driver, db, clock):
+    assert "never seen" in driver.command("/upkeep", "status").text
+    Worker(deps).tick()
+    assert last_beat(db, "worker") == clock.now()
+    clock.advance(minutes=3)
+    assert "3 min ago" in driver.command("/upkeep", "status").text
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def serve_process(slack, db_url, tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env |= {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": db_url,
+        "PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    watchdog = threading.Timer(60, proc.kill)  # never hang the suite on a server that won't start
+    watchdog.start()
+    try:
+        for line in proc.stdout:  # wait for the server to say it listens
+            if "serving slack on" in line.lower():
+                break
+        else:
+            raise AssertionError("upkeep serve exited before listening")
+        yield url
+    finally:
+        watchdog.cancel()
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_upkeep_serve_answers_signed_requests_against_the_emulator(serve_process, slack, app):
+    driver = SlackDriver(
+        app, Signer(SIGNING_SECRET), base_url=serve_process, response_url=slack.response_url
+    )
+    answer = driver.command("/upkeep", "help")
+    assert answer.status == 200 and "/upkeep status" in answer.text
+    assert driver.command("/upkeep", "help", bad_signature=True).status == 401
+    assert slack.calls_to("auth.test"), "the server called the emulator it was pointed at"
+    assert get(serve_process + "/healthz")[0] == 200
