@@ -4,14 +4,14 @@ The checkpoint is weekly, on a weekday at a local time in the team's zone. The s
 the first checkpoint weekday of each survey month, at the same local time in each member's zone.
 Teams take part once they have a backlog item or settings of their own.
 
-(The scheduler's `Ritual` rows will replace these settings when they land; until then they live
-in `priority_settings`.)"""
+(These settings live in `priority_settings`, written before the scheduler's `Ritual` rows existed;
+moving them to rituals of kind `priority-checkpoint` and `priority-survey` is a follow-up.)"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import UserError
 from models.priorities import BacklogItem, PrioritySettings, default_settings, parse_target
+from models.scheduling import local_instant
 from models.workspace import Person, Team
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -27,26 +28,6 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 CHECKPOINT = re.compile(r"^([a-z]{3})[a-z]*[ @]+(\d{1,2}):(\d{2})$")
 CHECKPOINT_FORMAT = "a weekday and a local time like `mon 10:00`, or `off`"
 SURVEY_FORMAT = "months like `jan,apr,jul,oct` (or 1,4,7,10), or `off`"
-
-
-def local_instant(day: date, at: time, tz: str) -> datetime:
-    """A local wall-clock time as a UTC instant. A time that doesn't exist (spring forward) moves
-    to the first instant after the gap; an ambiguous one (fall back) is its first occurrence."""
-    zone = ZoneInfo(tz)
-    wall = datetime.combine(day, at)
-    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if first.astimezone(zone).replace(tzinfo=None) == wall:
-        return first
-    # In a gap: fold=1 lands before it and fold=0 after it; find where the gap ends.
-    lo = int(wall.replace(tzinfo=zone, fold=1).timestamp())
-    hi = int(first.timestamp())
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if datetime.fromtimestamp(mid, zone).replace(tzinfo=None) >= wall:
-            hi = mid
-        else:
-            lo = mid
-    return datetime.fromtimestamp(hi, UTC)
 
 
 def _days(start: datetime, end: datetime, tz: str) -> Iterator[date]:

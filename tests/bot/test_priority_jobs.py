@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.jobs import SendContext, all_jobs
+from bot.jobs.engine import DeliveryEngine
 from bot.jobs.priorities import CheckpointJob, SurveyJob
 from models import AuditEntry
-from models.priorities import BacklogItem, PrioritySettings, add_item, update_item
-from models.priority_schedule import local_instant
+from models.priorities import (
+    BacklogItem,
+    PrioritySettings,
+    add_item,
+    ensure_settings,
+    update_item,
+)
 from tests.conftest import START
 from tests.priority_helpers import make_team
 from tests.slack_requests import text_input
@@ -95,18 +101,34 @@ def test_checkpoint_posts_what_moved_what_is_stuck_and_the_budget(db, team, ctx,
     assert ":warning: Feature work is 100%, 40 points above the 60% target" in texts[3]
 
 
-def test_local_times_across_daylight_saving_changes():
-    # 02:30 doesn't exist in Berlin on 29 March 2026: the first instant after the gap, 03:00 CEST.
-    assert local_instant(date(2026, 3, 29), time(2, 30), "Europe/Berlin") == datetime(
-        2026, 3, 29, 1, 0, tzinfo=UTC
+def test_a_checkpoint_in_the_spring_forward_gap_comes_when_the_gap_ends(db, team):
+    settings = ensure_settings(db, team)
+    settings.checkpoint_day, settings.checkpoint_time = 7, "02:30"
+    db.commit()
+    # 02:30 doesn't exist in Berlin on Sunday 29 March 2026: 03:00 CEST, 01:00 UTC.
+    start = datetime(2026, 3, 28, tzinfo=UTC)
+    [due] = CheckpointJob().due(db, start, start + timedelta(days=2))
+    assert (due.key, due.due_at) == (
+        "priority-checkpoint:payments:2026-03-29",
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
     )
-    # 01:30 happens twice in New York on 1 November 2026: the first, in EDT.
-    assert local_instant(date(2026, 11, 1), time(1, 30), "America/New_York") == datetime(
-        2026, 11, 1, 5, 30, tzinfo=UTC
+
+
+def test_the_engine_posts_the_checkpoint_once(db, team, session_factory, deps, clock, slack):
+    add_item(db, team, "something", START - timedelta(days=30), values=RICE)
+    db.commit()
+    clock.set(START - timedelta(minutes=5))
+    engine = DeliveryEngine(
+        session_factory, deps.client, clock, deps.settings, jobs=[CheckpointJob()], worker="w1"
     )
-    assert local_instant(date(2026, 7, 1), time(10, 0), "Asia/Tokyo") == datetime(
-        2026, 7, 1, 1, 0, tzinfo=UTC
-    )
+    assert engine.tick().sent == []
+    clock.set(START + timedelta(minutes=1))
+    assert engine.tick().sent == ["priority-checkpoint:payments:2026-03-02"]
+    clock.set(START + timedelta(minutes=2))
+    assert engine.tick().sent == []
+    assert [m["text"] for m in slack.posted("C0PAYMENTS")] == [
+        "payments: weekly priorities checkpoint: 0 moved, 0 stuck"
+    ]
 
 
 def test_survey_is_due_to_each_member_in_their_own_zone(db, team):
