@@ -6,6 +6,6 @@ Each feature module may define:
 The order of FEATURES is the order `/upkeep help` lists them in.
 """
 
-from handlers import home, mentions, people, rituals, upkeep
+from handlers import home, mentions, people, retro, rituals, standup, upkeep
 
-FEATURES = [upkeep, people, mentions, home, rituals]
+FEATURES = [upkeep, standup, retro, people, mentions, home, rituals]

@@ -4,19 +4,25 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 """
 
 from models.base import Base, UTCDateTime
+from models.retro import RetroAction, RetroTopic
 from models.runtime import Heartbeat, ProcessedEvent
 from models.scheduling import Delivery, Ritual, SchedulerState
+from models.standup import Absence, StandupAnswer
 from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 
 __all__ = [
+    "Absence",
     "AuditEntry",
     "Base",
     "Delivery",
     "Heartbeat",
     "Person",
     "ProcessedEvent",
+    "RetroAction",
+    "RetroTopic",
     "Ritual",
     "SchedulerState",
+    "StandupAnswer",
     "Team",
     "TeamMember",
     "UTCDateTime",

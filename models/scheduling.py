@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -141,6 +142,7 @@ class SchedulerState(Base):
 # -- time ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def local_instant(day: date, at: time, zone: str) -> datetime:
     """A local wall-clock time on a date, as a UTC instant. A time that does not exist (spring
     forward) moves to the first valid instant after it; an ambiguous one takes its first

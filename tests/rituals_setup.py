@@ -31,3 +31,22 @@ def configure(db, clock, text: str = "", *, teams: str = TEAMS, lookup=None) -> 
     import_config(db, workspace, data, clock.now(), lookup)
     db.commit()
     return workspace
+
+
+def lookup(slack):
+    """Look people up in the fake Slack, as `upkeep import` does with a bot token."""
+    return lambda uid: slack.users.get(uid)
+
+
+def tick_through(engine, clock, start, end, step) -> dict[str, list]:
+    """Tick from `start` to `end` every `step`; which keys each tick sent, by tick time."""
+    sent: dict[str, list] = {}
+    clock.set(start)
+    engine.tick()
+    while clock.now() < end:
+        clock.advance(step)
+        now = clock.now()
+        report = engine.tick()
+        for key in report.sent:
+            sent[key] = [*sent.get(key, []), now]
+    return sent
