@@ -4,13 +4,13 @@ modal, one summary per team and day kept up to date, one reminder, skip and out 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.cli import build_parser
-from bot.jobs.engine import DeliveryEngine
-from tests.rituals_setup import configure, lookup, tick_through
+from tests import rituals_setup
+from tests.rituals_setup import tick_through, utc
 from tests.slack_requests import text_input
 
 RITUALS = """
@@ -21,19 +21,7 @@ rituals:
     time: "09:30"
 """
 
-
-@pytest.fixture
-def scheduler(deps) -> DeliveryEngine:
-    return DeliveryEngine.from_deps(deps)
-
-
-@pytest.fixture
-def payments(db, clock, slack):
-    return configure(db, clock, RITUALS, lookup=lookup(slack))
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+scheduler, payments = rituals_setup.scheduler, rituals_setup.payments  # fixtures
 
 
 @pytest.mark.parametrize(
