@@ -142,7 +142,7 @@ def register(app, deps: Deps) -> None:
         at = local_instant(day, ritual.at, model.member_zone(person, team))
         oncall = person.id in model.on_call(db, team, at)
         meta = {"team": team.id, "day": day.isoformat(), "oncall": oncall}
-        view = standup_modal(team.name, day, model.questions(ritual, oncall), meta)
+        view = standup_modal(team.name, day, model.questions(ritual.options, oncall), meta)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ANSWER_VIEW)
@@ -154,7 +154,7 @@ def register(app, deps: Deps) -> None:
         values = body["view"]["state"]["values"]
         pairs = [
             {"q": q, "a": ((values.get(f"q{i}") or {}).get(ANSWER_FIELD) or {}).get("value") or ""}
-            for i, q in enumerate(model.questions(ritual, bool(meta.get("oncall"))))
+            for i, q in enumerate(model.questions(ritual.options, bool(meta.get("oncall"))))
         ]
         now = deps.clock.now()
         model.record_answer(db, team, person, day, pairs, bool(meta.get("oncall")), now)

@@ -4,7 +4,7 @@ skips and out-of-office, and the day's summary."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
 from models.errors import UserError
-from models.scheduling import Ritual, rituals_of_kind
+from models.scheduling import Member, Plan, Ritual, plans
 from models.workspace import Person, Team
 
 DEFAULT_QUESTIONS = [
@@ -64,27 +64,23 @@ class Absence(Base):
 class Prompt:
     """One member's standup on one of their local dates, at `at` (UTC)."""
 
-    ritual: Ritual
-    person: Person
+    plan: Plan
+    member: Member
     day: date
     at: datetime
-
-    @property
-    def team(self) -> Team:
-        return self.ritual.team
 
 
 def member_zone(person: Person, team: Team) -> str:
     return person.tz or team.tz
 
 
-def questions(ritual: Ritual, oncall: bool) -> list[str]:
+def questions(options: dict[str, Any], oncall: bool) -> list[str]:
     key = "oncall_questions" if oncall else "questions"
-    return list(ritual.options.get(key) or (ONCALL_QUESTIONS if oncall else DEFAULT_QUESTIONS))
+    return list(options.get(key) or (ONCALL_QUESTIONS if oncall else DEFAULT_QUESTIONS))
 
 
-def remind_after(ritual: Ritual) -> timedelta:
-    return timedelta(minutes=ritual.options.get("remind_after", DEFAULT_REMIND_AFTER))
+def remind_after(plan: Plan) -> timedelta:
+    return timedelta(minutes=plan.options.get("remind_after", DEFAULT_REMIND_AFTER))
 
 
 def askable(team: Team) -> list[Person]:
@@ -96,20 +92,23 @@ def prompts(
     start: datetime,
     end: datetime,
     *,
-    shift: Callable[[Ritual], timedelta] | None = None,
-    rituals: Iterable[Ritual] | None = None,
+    shift: Callable[[Plan], timedelta] | None = None,
 ) -> list[Prompt]:
-    """Members' standups whose time plus `shift(ritual)` falls in (start, end], absences left
+    """Members' standups whose time plus `shift(plan)` falls in (start, end], absences left
     out."""
     found: list[Prompt] = []
-    for ritual in rituals if rituals is not None else rituals_of_kind(db, "standup"):
-        delta = shift(ritual) if shift else timedelta(0)
-        for person in askable(ritual.team):
-            zone = member_zone(person, ritual.team)
-            for day, at in ritual.occurrences(zone, start - delta, end - delta):
-                found.append(Prompt(ritual, person, day, at))
-    away = absent(db, {p.person.id for p in found}, {p.day for p in found})
-    return [p for p in found if (p.person.id, p.day) not in away]
+    for plan in plans(db, "standup"):
+        delta = shift(plan) if shift else timedelta(0)
+        for member in plan.members:
+            zone = plan.zone_of(member)
+            for day, at in plan.schedule.occurrences(zone, start - delta, end - delta):
+                found.append(Prompt(plan, member, day, at))
+    return without_absent(db, found)
+
+
+def without_absent(db: Session, found: list[Prompt]) -> list[Prompt]:
+    away = absent(db, {p.member.id for p in found}, {p.day for p in found})
+    return [p for p in found if (p.member.id, p.day) not in away]
 
 
 def absent(db: Session, person_ids: set[int], days: set[date]) -> set[tuple[int, date]]:

@@ -16,7 +16,7 @@ from bot.jobs import Due, SendContext
 from bot.rituals_render import standup_prompt, standup_reminder, standup_summary
 from models import standup
 from models.retro import overdue_for
-from models.scheduling import SENT, Ritual, delivery, local_instant, rituals_of_kind
+from models.scheduling import SENT, Plan, delivery, local_instant, plans
 from models.standup import Prompt
 from models.workspace import Person, Team
 
@@ -40,20 +40,20 @@ def answer_value(team_id: int, day: date) -> str:
 def today_prompts(db: Session, now: datetime) -> list[Prompt]:
     """Every member's standup for their own today, as if due now (`upkeep jobs run`)."""
     found = []
-    for ritual in rituals_of_kind(db, "standup"):
-        for person in standup.askable(ritual.team):
-            zone = standup.member_zone(person, ritual.team)
+    for plan in plans(db, "standup"):
+        for member in plan.members:
+            zone = plan.zone_of(member)
             day = now.astimezone(ZoneInfo(zone)).date()
-            found.append(Prompt(ritual, person, day, min(now, local_instant(day, ritual.at, zone))))
-    away = standup.absent(db, {p.person.id for p in found}, {p.day for p in found})
-    return [p for p in found if (p.person.id, p.day) not in away]
+            at = min(now, local_instant(day, plan.schedule.at, zone))
+            found.append(Prompt(plan, member, day, at))
+    return standup.without_absent(db, found)
 
 
 class _PerMember:
     kind: str
     make_key: Callable[[str, str, date], str]
 
-    def shift(self, ritual: Ritual) -> timedelta:
+    def shift(self, plan: Plan) -> timedelta:
         return timedelta(0)
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
@@ -66,11 +66,11 @@ class _PerMember:
     def _dues(self, db: Session, found: list[Prompt]) -> list[Due]:
         return [
             Due(
-                key=self.make_key(p.team.name, p.person.slack_user_id, p.day),
+                key=self.make_key(p.plan.team_name, p.member.slack_user_id, p.day),
                 kind=self.kind,
-                due_at=p.at + self.shift(p.ritual),
-                send=partial(self.send, p.team.id, p.person.id, p.day, p.at),
-                team_id=p.team.id,
+                due_at=p.at + self.shift(p.plan),
+                send=partial(self.send, p.plan.team_id, p.member.id, p.day, p.at),
+                team_id=p.plan.team_id,
             )
             for p in self.keep(db, found)
         ]
@@ -98,12 +98,12 @@ class Reminders(_PerMember):
     kind = "standup-reminder"
     make_key = staticmethod(reminder_key)
 
-    def shift(self, ritual: Ritual) -> timedelta:
-        return standup.remind_after(ritual)
+    def shift(self, plan: Plan) -> timedelta:
+        return standup.remind_after(plan)
 
     def keep(self, db: Session, found: list[Prompt]) -> list[Prompt]:
-        done = standup.answered(db, {p.team.id for p in found}, {p.day for p in found})
-        return [p for p in found if (p.team.id, p.person.id, p.day) not in done]
+        done = standup.answered(db, {p.plan.team_id for p in found}, {p.day for p in found})
+        return [p for p in found if (p.plan.team_id, p.member.id, p.day) not in done]
 
     def send(self, team_id: int, person_id: int, day: date, at: datetime, ctx: SendContext):
         team, person = ctx.db.get_one(Team, team_id), ctx.db.get_one(Person, person_id)
@@ -122,24 +122,24 @@ class Summaries:
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
         return [
-            self._due(ritual.team, day, at)
-            for ritual in rituals_of_kind(db, "standup")
-            for day, at in ritual.occurrences(ritual.team.tz, start, end)
+            self._due(plan, day, at)
+            for plan in plans(db, "standup")
+            for day, at in plan.schedule.occurrences(plan.team_tz, start, end)
         ]
 
     def on_demand(self, db: Session, now: datetime) -> list[Due]:
         return [
-            self._due(r.team, now.astimezone(ZoneInfo(r.team.tz)).date(), now)
-            for r in rituals_of_kind(db, "standup")
+            self._due(plan, now.astimezone(ZoneInfo(plan.team_tz)).date(), now)
+            for plan in plans(db, "standup")
         ]
 
-    def _due(self, team: Team, day: date, at: datetime) -> Due:
+    def _due(self, plan: Plan, day: date, at: datetime) -> Due:
         return Due(
-            key=summary_key(team.name, day),
+            key=summary_key(plan.team_name, day),
             kind=self.kind,
             due_at=at,
-            send=partial(self.send, team.id, day),
-            team_id=team.id,
+            send=partial(self.send, plan.team_id, day),
+            team_id=plan.team_id,
             stale_after=None,
         )
 
