@@ -5,11 +5,14 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 
 from models.base import Base, UTCDateTime
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
+from models.retro import RetroAction, RetroTopic
 from models.runtime import Heartbeat, ProcessedEvent
 from models.scheduling import Delivery, Ritual, SchedulerState
+from models.standup import Absence, StandupAnswer
 from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 
 __all__ = [
+    "Absence",
     "AuditEntry",
     "BacklogItem",
     "Base",
@@ -19,8 +22,11 @@ __all__ = [
     "Person",
     "PrioritySettings",
     "ProcessedEvent",
+    "RetroAction",
+    "RetroTopic",
     "Ritual",
     "SchedulerState",
+    "StandupAnswer",
     "Team",
     "TeamMember",
     "UTCDateTime",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 import yaml
 
+from bot.jobs.engine import DeliveryEngine
 from models.config import import_config
 from models.people import ensure_workspace
 from models.workspace import Workspace
@@ -31,3 +35,38 @@ def configure(db, clock, text: str = "", *, teams: str = TEAMS, lookup=None) -> 
     import_config(db, workspace, data, clock.now(), lookup)
     db.commit()
     return workspace
+
+
+def lookup(slack):
+    """Look people up in the fake Slack, as `upkeep import` does with a bot token."""
+    return lambda uid: slack.users.get(uid)
+
+
+def tick_through(engine, clock, start, end, step) -> dict[str, list]:
+    """Tick from `start` to `end` every `step`; which keys each tick sent, by tick time."""
+    sent: dict[str, list] = {}
+    clock.set(start)
+    engine.tick()
+    while clock.now() < end:
+        clock.advance(step)
+        now = clock.now()
+        report = engine.tick()
+        for key in report.sent:
+            sent[key] = [*sent.get(key, []), now]
+    return sent
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def scheduler(deps) -> DeliveryEngine:
+    """The delivery engine with every job, as the worker runs it."""
+    return DeliveryEngine.from_deps(deps)
+
+
+@pytest.fixture
+def payments(request, db, clock, slack) -> Workspace:
+    """The two teams, people looked up in the fake Slack, and the test module's RITUALS."""
+    return configure(db, clock, request.module.RITUALS, lookup=lookup(slack))
