@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -245,15 +246,15 @@ class SlackEmulator:
         return 200, {}, result
 
     def _rate_limited(self) -> str | None:
-        """None when the call fits in the last second's budget; else Retry-After: the seconds
-        until it would (to the millisecond, so a client that honours it can run at the limit)."""
+        """None when the call fits in the last second's budget; else Retry-After in whole
+        seconds, rounded up, as Slack sends it."""
         if self.rate_limit is None:
             return None
         now = time.monotonic()
         while self._window and now - self._window[0] >= 1.0:
             self._window.popleft()
         if len(self._window) >= self.rate_limit:
-            return f"{max(1.0 - (now - self._window[0]), 0.001):.3f}"
+            return str(max(math.ceil(1.0 - (now - self._window[0])), 1))
         self._window.append(now)
         return None
 
