@@ -43,6 +43,20 @@ CONFIG: dict[str, Any] = {
             "members": ["U0DEV", "U0CHO"],
         },
     ],
+    "rituals": [
+        {"kind": "standup", "team": "payments", "days": "mon-fri", "time": "09:30"},
+        {
+            "kind": "retro",
+            "team": "payments",
+            "days": "thu",
+            "time": "15:00",
+            "cadence": "2w",
+            "start": "2026-01-08",
+        },
+    ],
+    "priorities": [
+        {"team": "payments", "target": 60, "checkpoint": "mon 10:00"},
+    ],
 }
 
 
