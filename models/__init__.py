@@ -4,6 +4,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 """
 
 from models.base import Base, UTCDateTime
+from models.oncall import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
 from models.runtime import Heartbeat, ProcessedEvent
 from models.scheduling import Delivery, Ritual, SchedulerState
@@ -12,14 +13,19 @@ from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 __all__ = [
     "AuditEntry",
     "BacklogItem",
+    "CalendarFeed",
+    "CoverRequest",
     "Base",
     "Delivery",
     "Heartbeat",
+    "Override",
     "PageSuggestion",
     "Person",
     "PrioritySettings",
     "ProcessedEvent",
     "Ritual",
+    "Rotation",
+    "RotationMember",
     "SchedulerState",
     "Team",
     "TeamMember",
