@@ -102,9 +102,10 @@ def check_fields(section: str, i: int, entry: dict, allowed: set[str]) -> None:
 
 def sections() -> list[Section]:
     """Every section, in the order they load (teams before what refers to teams)."""
+    from models.rotations_config import RotationsSection
     from models.teams_config import TeamsSection
 
-    return [TeamsSection()]
+    return [TeamsSection(), RotationsSection()]
 
 
 def import_config(
