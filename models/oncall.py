@@ -317,6 +317,31 @@ def shift_at(db: Session, rotation: Rotation, at: datetime) -> Shift:
     raise AssertionError("shifts cover every instant")
 
 
+def merge_same_person(stretches: list[Shift]) -> list[Shift]:
+    """Adjacent stretches with the same person as one (an override across a handoff, say)."""
+    out: list[Shift] = []
+    for shift in stretches:
+        last = out[-1] if out else None
+        if last is not None and last.end == shift.start and _same(last.person, shift.person):
+            out[-1] = Shift(last.start, shift.end, last.person, last.override or shift.override)
+        else:
+            out.append(shift)
+    return out
+
+
+def _same(a: Person | None, b: Person | None) -> bool:
+    return (a.id if a else None) == (b.id if b else None)
+
+
+def current_and_next(db: Session, rotation: Rotation, at: datetime) -> tuple[Shift, Shift | None]:
+    """Who is on call at `at` and until when, and who comes next (after overrides)."""
+    horizon = at + timedelta(days=rotation.shift_days * (len(rotation.members) + 1))
+    stretches = merge_same_person(shifts(db, rotation, at, horizon))
+    current = next(s for s in stretches if s.start <= at < s.end)
+    following = next((s for s in stretches if s.start >= current.end), None)
+    return current, following
+
+
 # -- finding and changing ------------------------------------------------------------------------
 
 
