@@ -17,11 +17,13 @@ from bot.oncall_blocks import (
     shift_line,
     span,
 )
+from bot.oncall_ical import feed_ics, feed_window
 from bot.render import Reply, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.mentions import Intent
 from models.errors import NotFound, PermissionDenied, UserError
 from models.oncall import (
+    CalendarFeed,
     Rotation,
     accept_cover,
     add_override,
@@ -30,6 +32,7 @@ from models.oncall import (
     check_span,
     current_and_next,
     describe,
+    feed_by_token,
     feed_for,
     find_rotation,
     get_cover_request,
@@ -424,3 +427,52 @@ def home_blocks(req: CommandRequest) -> list[dict]:
         section(f"*On call now*\n{on_now}"),
         section(f"*Your next shifts*\n{next_shifts}"),
     ]
+
+
+# -- calendar feeds ----------------------------------------------------------------------------
+
+FEED_PATH = re.compile(r"^/calendar/([A-Za-z0-9_-]{16,100})\.ics$")
+
+
+def feed_body(db, feed: CalendarFeed, now: datetime) -> bytes:
+    start, end = feed_window(now)
+    if feed.rotation is not None:
+        rotation = feed.rotation
+        events = [(rotation, s) for s in shifts(db, rotation, start, end)]
+        return feed_ics(f"On call: {rotation.name}", events, now)
+    assert feed.person is not None
+    events = person_shifts(db, feed.person, start, end)
+    return feed_ics(f"On call: {feed.person.display_name}", events, now)
+
+
+def calendar_app(deps: Deps):
+    """`GET /calendar/<token>.ics`: a rotation's or a person's shifts; unknown tokens are 404."""
+
+    def app(environ: dict, start_response):
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return plain(start_response, "405 Method Not Allowed", b"GET only\n")
+        match = FEED_PATH.match(environ.get("PATH_INFO", ""))
+        with deps.session_factory() as db:
+            feed = feed_by_token(db, match.group(1)) if match else None
+            if feed is None:
+                return plain(start_response, "404 Not Found", b"no such calendar\n")
+            body = feed_body(db, feed, deps.clock.now())
+        start_response(
+            "200 OK",
+            [
+                ("content-type", "text/calendar; charset=utf-8"),
+                ("content-length", str(len(body))),
+                ("cache-control", "private, max-age=300"),
+            ],
+        )
+        return [body]
+
+    return app
+
+
+def plain(start_response, status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("content-type", "text/plain"), ("content-length", str(len(body)))])
+    return [body]
+
+
+ROUTES = {"/calendar/": calendar_app}
