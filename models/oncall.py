@@ -135,7 +135,7 @@ class _Span:
 
     @declared_attr
     def rotation(cls) -> Mapped[Rotation]:
-        return relationship("Rotation", lazy="joined")
+        return relationship("Rotation")
 
     @declared_attr
     def person(cls) -> Mapped[Person]:
@@ -296,8 +296,16 @@ def timeline(db: Session, rotation: Rotation, start: datetime, end: datetime) ->
 
 
 def on_call_at(db: Session, rotation: Rotation, at: datetime) -> Person | None:
-    """Who is on call at an instant, after overrides."""
-    return timeline(db, rotation, at, at + timedelta(microseconds=1)).at(at)
+    """Who is on call at an instant: the newest override there, else the rotation's person."""
+    newest = db.scalar(
+        select(Override.person_id)
+        .where(Override.rotation_id == rotation.id, Override.start <= at, Override.end > at)
+        .order_by(Override.created_at.desc(), Override.id.desc())
+        .limit(1)
+    )
+    if newest is not None:
+        return db.get(Person, newest)
+    return rotation.person_for(rotation.index_at(at))
 
 
 def shifts(db: Session, rotation: Rotation, start: datetime, end: datetime) -> list[Shift]:
