@@ -6,6 +6,16 @@ Each feature module may define:
 The order of FEATURES is the order `/upkeep help` lists them in.
 """
 
-from handlers import home, mentions, people, priorities, retro, rituals, standup, upkeep
+from handlers import (
+    home,
+    mentions,
+    oncall,
+    people,
+    priorities,
+    retro,
+    rituals,
+    standup,
+    upkeep,
+)
 
-FEATURES = [upkeep, people, priorities, standup, retro, rituals, mentions, home]
+FEATURES = [upkeep, people, oncall, priorities, standup, retro, rituals, mentions, home]

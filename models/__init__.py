@@ -4,6 +4,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 """
 
 from models.base import Base, UTCDateTime
+from models.oncall import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
 from models.retro import RetroAction, RetroTopic
 from models.runtime import Heartbeat, ProcessedEvent
@@ -15,9 +16,12 @@ __all__ = [
     "Absence",
     "AuditEntry",
     "BacklogItem",
+    "CalendarFeed",
+    "CoverRequest",
     "Base",
     "Delivery",
     "Heartbeat",
+    "Override",
     "PageSuggestion",
     "Person",
     "PrioritySettings",
@@ -25,6 +29,8 @@ __all__ = [
     "RetroAction",
     "RetroTopic",
     "Ritual",
+    "Rotation",
+    "RotationMember",
     "SchedulerState",
     "StandupAnswer",
     "Team",

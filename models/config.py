@@ -104,9 +104,10 @@ def sections() -> list[Section]:
     """Every section, in the order they load (teams before what refers to teams)."""
     from models.priorities_config import PrioritiesSection
     from models.rituals_config import RitualsSection
+    from models.rotations_config import RotationsSection
     from models.teams_config import TeamsSection
 
-    return [TeamsSection(), RitualsSection(), PrioritiesSection()]
+    return [TeamsSection(), RotationsSection(), RitualsSection(), PrioritiesSection()]
 
 
 def import_config(
