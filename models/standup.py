@@ -203,20 +203,15 @@ def record_answer(
     return row
 
 
-# -- on call and catalog (built alongside; used when they are there) -----------------------
+# -- on call and the catalog --------------------------------------------------------------
 
 
 def on_call(db: Session, team: Team, at: datetime) -> set[int]:
     """Ids of the people on call for any of the team's rotations at `at`."""
-    try:
-        from models.oncall import Rotation, on_call_at  # type: ignore[import-not-found]
-    except ImportError:
-        return set()
-    team_column = getattr(Rotation, "team_id", None)
-    if team_column is None:
-        return set()
+    from models.oncall import Rotation, on_call_at
+
     people = set()
-    for rotation in db.scalars(select(Rotation).where(team_column == team.id)):
+    for rotation in db.scalars(select(Rotation).where(Rotation.team_id == team.id)):
         person = on_call_at(db, rotation, at)
         if person is not None:
             people.add(person.id)

@@ -166,3 +166,36 @@ def test_jobs_run_sends_todays_prompts_once_unless_forced(payments, clock, setti
     forced = parser.parse_args(["jobs", "run", "standup", "--team", "payments", "--force"])
     assert forced.func(settings, forced, clock=clock) == 0
     assert len(slack.posted("U0ANA")) == 2 and len(slack.posted("U0BEN")) == 2
+
+
+def test_whoever_is_on_call_is_asked_about_on_call_instead(scheduler, clock, slack, driver, db):
+    rituals_setup.configure(
+        db,
+        clock,
+        RITUALS
+        + """
+rotations:
+  - name: payments-primary
+    team: payments
+    handoff: monday 10:00
+    every: 1w
+    start: 2026-03-02
+    members: [U0BEN, U0ANA]
+""",
+        lookup=rituals_setup.lookup(slack),
+    )
+    day = utc(2026, 3, 4)  # Ben's week
+    tick_through(scheduler, clock, day, day + timedelta(days=1), timedelta(minutes=15))
+    ben = [m["text"] for m in slack.posted("U0BEN") if m["text"].startswith("Standup for")]
+    ana = [m["text"] for m in slack.posted("U0ANA") if m["text"].startswith("Standup for")]
+    assert ben == [
+        "Standup for *payments*, Wed 04 Mar. "
+        "You're on call today, so I'll ask about on call instead of project work."
+    ]
+    assert ana == ["Standup for *payments*, Wed 04 Mar."]
+    prompt = next(m for m in slack.posted("U0BEN") if m["text"].startswith("Standup for"))
+    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    driver.action("standup_answer", button["value"], user="U0BEN", channel=None)
+    view = slack.calls_to("views.open")[-1].body["view"]
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels[0] == "What paged you or interrupted you on call?"
