@@ -18,7 +18,7 @@ from bot.oncall_blocks import (
     span,
 )
 from bot.oncall_ical import feed_ics, feed_window
-from bot.render import Reply, context, header, local_time, section
+from bot.render import Reply, button, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.mentions import Intent
 from models.errors import NotFound, PermissionDenied, UserError
@@ -28,6 +28,7 @@ from models.oncall import (
     accept_cover,
     add_override,
     can_edit,
+    can_remove,
     cancel_cover,
     check_span,
     current_and_next,
@@ -36,12 +37,15 @@ from models.oncall import (
     feed_for,
     find_rotation,
     get_cover_request,
+    get_override,
     lookup_rotation,
     person_shifts,
+    remove_override,
     request_cover,
     rotations_of,
     set_active,
     shifts,
+    upcoming_overrides,
 )
 from models.people import audit, ensure_person, find_person, find_team, relevant_teams
 from models.people import teams_of_person as person_teams
@@ -56,11 +60,12 @@ except ImportError:  # pragma: no cover - depends on which features are merged
 oncall = Command(
     "/oncall",
     "who is on call, your shifts, cover and overrides",
-    usage_hint="[rotation|team] [at <time>] | me | schedule | cover | override | calendar",
+    usage_hint="[rotation|team] [at <time>] | me | schedule | cover | overrides | calendar",
 )
 COMMANDS = [oncall]
 LOOKUP = "/oncall [<rotation|team|service>] [at <time>]"
 MAX_WEEKS = 26
+MAX_LISTED = 20
 ME_WEEKS = 8
 
 
@@ -324,6 +329,59 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
         )
 
 
+OVERRIDES = "/oncall overrides <rotation>"
+REMOVE_OVERRIDE = "oncall_override_remove"
+
+
+@oncall.sub("overrides", OVERRIDES, "upcoming overrides, each with a button to remove it")
+def overrides(req: CommandRequest, args: list[str]) -> Reply:
+    rotation = rotation_arg(req, args, 1, "Which rotation?", OVERRIDES)
+    return overrides_reply(req, rotation)
+
+
+def overrides_reply(req: CommandRequest, rotation: Rotation) -> Reply:
+    found = upcoming_overrides(req.db, rotation, req.now())[:MAX_LISTED]
+    lines, blocks = [], [header(f"{rotation.name}: overrides")]
+    for item in found:
+        why = f" ({item.reason})" if item.reason else ""
+        line = f"{item.person.mention} {span(item.start, item.end, req.tz)}{why}"
+        lines.append(line)
+        accessory = None
+        if can_remove(item, req.person):
+            accessory = button("Remove", REMOVE_OVERRIDE, str(item.id), style="danger")
+        blocks.append(section(line, accessory=accessory))
+    if not found:
+        blocks.append(section("No overrides coming up."))
+    blocks.append(context(f"Times in {req.tz}. Add one with `{OVERRIDE}`."))
+    return Reply(text=f"{rotation.name}: overrides\n" + "\n".join(lines), blocks=blocks)
+
+
+def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
+    try:
+        item = get_override(req.db, req.workspace, int(value))
+    except ValueError:
+        raise NotFound("That override no longer exists.") from None
+    rotation = item.rotation
+    before = {
+        "person": item.person.slack_user_id,
+        "start": item.start.isoformat(),
+        "end": item.end.isoformat(),
+        "reason": item.reason,
+    }
+    remove_override(req.db, item, req.person)
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "oncall.override.remove",
+        rotation.name,
+        req.now(),
+        before,
+        None,
+    )
+    return overrides_reply(req, rotation)
+
+
 # -- taking people out, calendars ----------------------------------------------------------------
 
 
@@ -401,6 +459,13 @@ def register(app, deps: Deps) -> None:
 
     app.action(COVER_ACCEPT)(cover_listener(True))
     app.action(COVER_CANCEL)(cover_listener(False))
+
+    @app.action(REMOVE_OVERRIDE)
+    def remove_listener(ack, body: dict, context, respond) -> None:
+        ack()
+        req = command_request(deps, context, oncall)
+        reply = remove_chosen_override(req, body["actions"][0].get("value", ""))
+        respond(replace_original=True, text=reply.text, blocks=reply.blocks)
 
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:

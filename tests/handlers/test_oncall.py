@@ -80,6 +80,33 @@ def test_schedule_marks_overrides(driver, rotation, db):
     assert who(db, rotation, utc(2026, 3, 3, 9)) == "U0CHO"
 
 
+def test_overrides_are_listed_and_removed_with_a_button(driver, rotation, db, slack):
+    driver.command("/oncall", "override payments-primary <@U0CHO> tomorrow 09:00 to 18:00 dentist")
+    listed = driver.command("/oncall", "overrides payments-primary", user="U0BEN")
+    assert "<@U0CHO> Tue 03 Mar 03:00 – 12:00 EST (dentist)" in listed.text  # in Ben's zone
+    # Ben neither made it, nor is put on call by it, nor leads: no button for him.
+    assert not [b for b in listed.json["blocks"] if b.get("accessory")]
+    mine = driver.command("/oncall", "overrides payments-primary", user="U0CHO")
+    remove = next(b["accessory"] for b in mine.json["blocks"] if b.get("accessory"))
+    denied = driver.action("oncall_override_remove", remove["value"], user="U0BEN")
+    assert denied.status == 200 and count(db, Override) == 1
+    assert "Only payments's leads" in slack.calls_to("chat.postEphemeral")[-1].body["text"]
+    driver.action("oncall_override_remove", remove["value"], user="U0CHO")
+    assert count(db, Override) == 0
+    assert who(db, rotation, utc(2026, 3, 3, 9)) == "U0ANA"
+    replaced = slack.calls_to("response_url")[-1].body
+    assert replaced["replace_original"] and "No overrides coming up." in replaced["text"] + str(
+        replaced["blocks"]
+    )
+    entry = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "oncall.override.remove")
+    ).one()
+    assert entry.before["person"] == "U0CHO" and entry.after is None
+    gone = driver.action("oncall_override_remove", remove["value"], user="U0CHO")
+    assert gone.status == 200
+    assert "no longer exists" in slack.calls_to("chat.postEphemeral")[-1].body["text"]
+
+
 def test_override_permissions_and_bad_input_write_nothing(driver, rotation, db):
     denied = driver.command(
         "/oncall", "override payments-primary <@U0CHO> now to 18:00", user="U0BEN"
