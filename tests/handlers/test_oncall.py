@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.oncall_blocks import COVER_ACCEPT, COVER_CANCEL
 from models import AuditEntry, CoverRequest, Override
-from models.oncall import on_call_at
+from models.oncall import Rotation, on_call_at
 from tests.oncall_setup import make_rotation, utc
 
 ONCALL_CHANNEL = "C0PAYONCALL"
@@ -281,3 +281,41 @@ def test_help_lists_every_subcommand(driver):
     resp = driver.command("/oncall", "help")
     for sub in ("me", "schedule", "override", "cover", "calendar", "out", "back"):
         assert f"/oncall {sub}" in resp.text
+
+
+def test_leads_create_and_change_rotations_from_slack(driver, rotation, db):
+    made = driver.command(
+        "/oncall",
+        "set payments-nights team=payments handoff=22:00 every=1d start=2026-03-01 "
+        "members=<@U0BEN|ben>,<@U0CHO> channel=<#C0PAYONCALL|payments-oncall>",
+        user="U0LEAD",
+    )
+    assert made.text.startswith("Created *payments-nights* (payments): 22:00 every 1d")
+    changed = driver.command(
+        "/oncall", "set payments-nights members=<@U0CHO> <@U0BEN> reminder_hours=2", user="U0LEAD"
+    )
+    assert changed.text.startswith("Changed *payments-nights*")
+    db.expire_all()
+    nights = db.scalars(select(Rotation).where(Rotation.name == "payments-nights")).one()
+    assert [m.person.slack_user_id for m in nights.members] == ["U0CHO", "U0BEN"]
+    assert nights.reminder_hours == 2 and nights.channel_id == "C0PAYONCALL"
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.subject == "payments-nights"))
+    assert list(actions) == ["rotation.set", "rotation.set"]
+
+
+def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error(
+    driver, rotation, db
+):
+    denied = driver.command("/oncall", "set payments-primary handoff=11:00", user="U0BEN")
+    assert "Only payments's leads or an admin can change payments-primary" in denied.text
+    bad = driver.command("/oncall", "set payments-primary handoff=noon", user="U0LEAD")
+    assert "`handoff` must be a time like 10:00" in bad.text and "Usage: /oncall set" in bad.text
+    weekday = driver.command("/oncall", "set payments-primary handoff=tuesday 10:00", user="U0LEAD")
+    assert "`start` 2026-03-02 is a monday, but handoffs are on tuesdays" in weekday.text
+    unknown = driver.command("/oncall", "set payments-primary colour=blue", user="U0LEAD")
+    assert "`colour=` isn't a rotation field" in unknown.text
+    new = driver.command("/oncall", "set nights handoff=22:00", user="U0LEAD")
+    assert "A new rotation needs `team=`" in new.text
+    assert count(db, AuditEntry) == 0
+    db.expire_all()
+    assert db.get(Rotation, rotation.id).handoff_time.hour == 10
