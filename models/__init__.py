@@ -4,6 +4,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 """
 
 from models.base import Base, UTCDateTime
+from models.pages import Integration, Page
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
 from models.runtime import Heartbeat, ProcessedEvent
 from models.scheduling import Delivery, Ritual, SchedulerState
@@ -15,6 +16,8 @@ __all__ = [
     "Base",
     "Delivery",
     "Heartbeat",
+    "Integration",
+    "Page",
     "PageSuggestion",
     "Person",
     "PrioritySettings",
