@@ -44,6 +44,27 @@ class Alert:
     resolved_at: datetime | None = None
 
 
+def _alert(
+    key: str,
+    title: str,
+    name: str,
+    severity: str,
+    services: tuple[str, ...],
+    started: datetime,
+    resolved: datetime | None,
+) -> Alert:
+    """An Alert with every text cut to what the columns hold."""
+    return Alert(
+        key=key,
+        title=title[:TITLE_LIMIT],
+        alert_name=(name or title)[:NAME_LIMIT],
+        severity=severity.strip()[:SEVERITY_LIMIT],
+        services=services,
+        started_at=started,
+        resolved_at=resolved,
+    )
+
+
 # -- small readers ---------------------------------------------------------------------------
 
 
@@ -62,10 +83,6 @@ def _text(obj: dict[str, Any], name: str, where: str, *, required: bool = True) 
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise PayloadError(f"`{where}.{name}` must be a string")
     return str(value).strip()
-
-
-def _clip(text: str, limit: int) -> str:
-    return text[:limit]
 
 
 def _key(*parts: str) -> str:
@@ -111,14 +128,10 @@ def parse_epoch(value: Any, where: str) -> datetime:
 def _services(*names: str) -> tuple[str, ...]:
     seen: list[str] = []
     for name in names:
-        name = _clip(name.strip(), SERVICE_LIMIT)
+        name = name.strip()[:SERVICE_LIMIT]
         if name and name not in seen:
             seen.append(name)
     return tuple(seen)
-
-
-def _severity(text: str) -> str:
-    return _clip(text.strip(), SEVERITY_LIMIT)
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -159,20 +172,13 @@ def _alertmanager_alert(alert: dict[str, Any], where: str) -> Alert:
     title = _text(annotations, "summary", f"{where}.annotations", required=False) or name
     if not title:
         raise PayloadError(f"`{where}` has neither labels.alertname nor annotations.summary")
-    return Alert(
-        key=_key(fingerprint, started.isoformat()),
-        title=_clip(title, TITLE_LIMIT),
-        alert_name=_clip(name or title, NAME_LIMIT),
-        severity=_severity(_text(labels, "severity", f"{where}.labels", required=False).lower()),
-        services=_services(
-            *(
-                _text(labels, label, f"{where}.labels", required=False)
-                for label in ALERTMANAGER_SERVICE_LABELS
-            )
-        ),
-        started_at=started,
-        resolved_at=resolved,
-    )
+    severity = _text(labels, "severity", f"{where}.labels", required=False).lower()
+    services = [
+        _text(labels, label, f"{where}.labels", required=False)
+        for label in ALERTMANAGER_SERVICE_LABELS
+    ]
+    key = _key(fingerprint, started.isoformat())
+    return _alert(key, title, name, severity, _services(*services), started, resolved)
 
 
 # -- PagerDuty -----------------------------------------------------------------------------
@@ -197,17 +203,9 @@ def pagerduty(body: Any, now: datetime) -> list[Alert]:
     resolved = None
     if kind == "incident.resolved":
         resolved = parse_instant(event.get("occurred_at"), "event.occurred_at")
-    return [
-        Alert(
-            key=_key(incident),
-            title=_clip(title, TITLE_LIMIT),
-            alert_name=_clip(title, NAME_LIMIT),
-            severity=_severity(_text(data, "urgency", "event.data", required=False).lower()),
-            services=_services(_text(service, "summary", "event.data.service", required=False)),
-            started_at=started,
-            resolved_at=resolved,
-        )
-    ]
+    urgency = _text(data, "urgency", "event.data", required=False).lower()
+    summary = _text(service, "summary", "event.data.service", required=False)
+    return [_alert(_key(incident), title, title, urgency, _services(summary), started, resolved)]
 
 
 # -- Opsgenie ------------------------------------------------------------------------------
@@ -237,21 +235,14 @@ def opsgenie(body: Any, now: datetime) -> list[Alert]:
         resolved = now
         if alert.get("updatedAt") is not None:
             resolved = parse_epoch(alert["updatedAt"], "alert.updatedAt")
-    return [
-        Alert(
-            key=_key(alert_id),
-            title=_clip(title, TITLE_LIMIT),
-            alert_name=_clip(_text(alert, "alias", "alert", required=False) or title, NAME_LIMIT),
-            severity=_severity(_text(alert, "priority", "alert", required=False).upper()),
-            services=_services(
-                _text(alert, "entity", "alert", required=False),
-                *(t.partition(":")[2] for t in tags if t.startswith("service:")),
-                _text(details, "service", "alert.details", required=False),
-            ),
-            started_at=started,
-            resolved_at=resolved,
-        )
-    ]
+    services = _services(
+        _text(alert, "entity", "alert", required=False),
+        *(t.partition(":")[2] for t in tags if t.startswith("service:")),
+        _text(details, "service", "alert.details", required=False),
+    )
+    alias = _text(alert, "alias", "alert", required=False)
+    priority = _text(alert, "priority", "alert", required=False).upper()
+    return [_alert(_key(alert_id), title, alias, priority, services, started, resolved)]
 
 
 # -- generic -------------------------------------------------------------------------------
@@ -283,15 +274,10 @@ def _generic_alert(alert: dict[str, Any], where: str, now: datetime) -> Alert:
         resolved = parse_instant(alert["resolved_at"], f"{where}.resolved_at")
     elif status == "resolved":
         resolved = now
-    return Alert(
-        key=_key(key),
-        title=_clip(title, TITLE_LIMIT),
-        alert_name=_clip(_text(alert, "alert", where, required=False) or title, NAME_LIMIT),
-        severity=_severity((_text(alert, "severity", where, required=False) or "page").lower()),
-        services=_services(_text(alert, "service", where, required=False)),
-        started_at=started,
-        resolved_at=resolved,
-    )
+    name = _text(alert, "alert", where, required=False)
+    severity = (_text(alert, "severity", where, required=False) or "page").lower()
+    services = _services(_text(alert, "service", where, required=False))
+    return _alert(_key(key), title, name, severity, services, started, resolved)
 
 
 Parser = Callable[[Any, datetime], list[Alert]]
