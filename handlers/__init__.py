@@ -6,6 +6,17 @@ Each feature module may define:
 The order of FEATURES is the order `/upkeep help` lists them in.
 """
 
-from handlers import home, mentions, pages, people, priorities, upkeep
+from handlers import (
+    home,
+    mentions,
+    oncall,
+    pages,
+    people,
+    priorities,
+    retro,
+    rituals,
+    standup,
+    upkeep,
+)
 
-FEATURES = [upkeep, people, priorities, pages, mentions, home]
+FEATURES = [upkeep, people, oncall, priorities, pages, standup, retro, rituals, mentions, home]

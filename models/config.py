@@ -102,9 +102,12 @@ def check_fields(section: str, i: int, entry: dict, allowed: set[str]) -> None:
 
 def sections() -> list[Section]:
     """Every section, in the order they load (teams before what refers to teams)."""
+    from models.priorities_config import PrioritiesSection
+    from models.rituals_config import RitualsSection
+    from models.rotations_config import RotationsSection
     from models.teams_config import TeamsSection
 
-    return [TeamsSection()]
+    return [TeamsSection(), RotationsSection(), RitualsSection(), PrioritiesSection()]
 
 
 def import_config(

@@ -30,15 +30,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
 from models.errors import NotFound, UserError
+from models.oncall import find_rotation, on_call_at
 from models.workspace import Person, Team, Workspace
 
-try:  # on-call and the catalog are features of their own; pages work without them
-    from models import oncall
-except ImportError:  # pragma: no cover - depends on which features are installed
-    oncall = None  # type: ignore[assignment]
-try:
+try:  # the service catalog is a feature of its own; pages work without it
     from models import catalog
-except ImportError:  # pragma: no cover
+except ImportError:  # pragma: no cover - depends on which features are installed
     catalog = None  # type: ignore[assignment]
 
 SLEEP = "sleep"
@@ -169,8 +166,7 @@ def add_integration(
     source = check_source(source)
     if rotation:
         rotation = rotation.strip().lower()
-        if oncall is not None:
-            rotation = oncall.find_rotation(db, workspace, rotation).name
+        rotation = find_rotation(db, workspace, rotation).name
     if signing_secret and source != "pagerduty":
         raise UserError("Only PagerDuty signs its webhooks; leave the signing secret out.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
@@ -285,13 +281,13 @@ def attribute(db: Session, integration: Integration, alert: Alert) -> Attributio
 def on_call_person(
     db: Session, workspace: Workspace, rotation: str | None, at: datetime
 ) -> Person | None:
-    if oncall is None or not rotation:
+    if not rotation:
         return None
     try:
-        found = oncall.find_rotation(db, workspace, rotation)
+        found = find_rotation(db, workspace, rotation)
     except NotFound:
         return None
-    return oncall.on_call_at(db, found, at)
+    return on_call_at(db, found, at)
 
 
 # -- ingest --------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ class PrioritySettings(Base):
     )
     feature_target: Mapped[int] = mapped_column(Integer, default=DEFAULT_FEATURE_TARGET)
     # The checkpoint's ISO weekday (Mon=1) and local time "HH:MM"; None turns it off.
-    checkpoint_day: Mapped[int | None] = mapped_column(Integer, default=1)
+    checkpoint_day: Mapped[int | None] = mapped_column(Integer)
     checkpoint_time: Mapped[str] = mapped_column(String(5), default="10:00")
     # Months (1-12) whose first checkpoint weekday brings the survey; [] turns it off.
     survey_months: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 4, 7, 10])
@@ -354,10 +354,7 @@ def ranked(db: Session, team: Team, statuses: tuple[str, ...] = OPEN_STATUSES) -
 # -- budget -------------------------------------------------------------------------------------
 
 
-def settings_of(db: Session, team: Team) -> PrioritySettings:
-    found = db.get(PrioritySettings, team.id)
-    if found is not None:
-        return found
+def default_settings(team: Team) -> PrioritySettings:
     return PrioritySettings(
         team_id=team.id,
         feature_target=DEFAULT_FEATURE_TARGET,
@@ -367,10 +364,14 @@ def settings_of(db: Session, team: Team) -> PrioritySettings:
     )
 
 
+def settings_of(db: Session, team: Team) -> PrioritySettings:
+    return db.get(PrioritySettings, team.id) or default_settings(team)
+
+
 def ensure_settings(db: Session, team: Team) -> PrioritySettings:
     found = db.get(PrioritySettings, team.id)
     if found is None:
-        found = settings_of(db, team)
+        found = default_settings(team)
         db.add(found)
     return found
 

@@ -1,7 +1,7 @@
 """pages: integrations and pages
 
 Revision ID: 20261124_07_pages
-Revises: 20261124_05_priorities
+Revises: 20261124_02_oncall
 Create Date: 2026-11-24 11:54:30.534802
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261124_07_pages"
-down_revision: str | None = "20261124_05_priorities"
+down_revision: str | None = "20261124_02_oncall"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

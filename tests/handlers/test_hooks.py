@@ -19,8 +19,8 @@ from bot.cli import main as cli
 from bot.hooks import MAX_BODY
 from models import AuditEntry, Integration, Page, Team, Workspace
 from models.pages import add_integration
-from models.people import ensure_workspace
 from tests.conftest import START
+from tests.oncall_setup import payments
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 
@@ -31,11 +31,7 @@ def fixture_bytes(name: str) -> bytes:
 
 @pytest.fixture
 def team(db) -> Team:
-    workspace = ensure_workspace(db, "T0001EXAMPLE", START)
-    team = Team(
-        workspace_id=workspace.id, name="payments", channel_id="C0PAYMENTS", created_at=START
-    )
-    db.add(team)
+    team = payments(db)
     db.commit()
     return team
 

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from models.alert_formats import PARSERS, PayloadError, parse_epoch, parse_instant
-from models.errors import UserError
+from models.errors import NotFound, UserError
+from models.oncall import add_override, set_active
 from models.pages import (
     BUSINESS,
     OFF,
@@ -32,7 +33,7 @@ from models.pages import (
     work_hours,
 )
 from models.workspace import Person, Team, Workspace
-from tests.conftest import START
+from tests.oncall_setup import make_rotation, payments, person, utc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -44,19 +45,7 @@ def fixture(name: str) -> dict:
 
 @pytest.fixture
 def team(db) -> Team:
-    workspace = Workspace(slack_team_id="T0001EXAMPLE", created_at=START)
-    db.add(workspace)
-    db.flush()
-    team = Team(
-        workspace_id=workspace.id,
-        name="payments",
-        channel_id="C0PAYMENTS",
-        tz="Europe/Berlin",
-        created_at=START,
-    )
-    db.add(team)
-    db.flush()
-    return team
+    return payments(db)
 
 
 @pytest.fixture
@@ -345,16 +334,63 @@ def test_the_severity_filter_keeps_only_pages(db, team, workspace):
 def test_classify_records_who_and_when(db, team, workspace):
     integration, _ = add_integration(db, workspace, team, "generic", NOW)
     ingest(db, integration, PARSERS["generic"]({"key": "a", "title": "t"}, NOW), NOW)
-    person = Person(workspace_id=workspace.id, slack_user_id="U0ANA", name="ana")
-    db.add(person)
-    db.flush()
+    ana = person(db, workspace, "U0ANA")
     [page] = pages(db)
     later = NOW + timedelta(hours=1)
-    classify(page, "threshold_wrong", person, later)
+    classify(page, "threshold_wrong", ana, later)
     assert (page.classification, page.classified_by_id, page.classified_at) == (
         "threshold_wrong",
-        person.id,
+        ana.id,
         later,
     )
     with pytest.raises(UserError):
-        classify(page, "meh", person, later)
+        classify(page, "meh", ana, later)
+
+
+# -- attribution to the person on call ---------------------------------------------------------
+
+
+def generic_alert(key: str, started: str):
+    return PARSERS["generic"]({"key": key, "title": key, "started_at": started}, NOW)
+
+
+def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
+    rotation = make_rotation(db)  # weekly from Mon 2 Mar 2026 10:00 Berlin: Ana, Ben, Cho
+    workspace = db.get(Workspace, rotation.workspace_id)
+    integration, _ = add_integration(
+        db, workspace, rotation.team, "generic", NOW, rotation="Payments-Primary"
+    )
+    assert integration.rotation == "payments-primary"
+    ingest(db, integration, generic_alert("ana-night", "2026-03-03T02:00:00Z"), NOW)
+    ingest(db, integration, generic_alert("ben-evening", "2026-03-10T01:00:00Z"), NOW)
+    cho = person(db, workspace, "U0CHO")
+    add_override(
+        db,
+        rotation,
+        cho,
+        utc(2026, 3, 4, 0),
+        utc(2026, 3, 4, 6),
+        reason="swap",
+        created_by=None,
+        now=NOW,
+    )
+    ingest(db, integration, generic_alert("cho-override", "2026-03-04T01:00:00Z"), NOW)
+    got = {
+        p.external_key: (p.person.slack_user_id, p.hour_class, str(p.local_date)) for p in pages(db)
+    }
+    assert got == {
+        "ana-night": ("U0ANA", SLEEP, "2026-03-03"),  # 03:00 in Berlin
+        "ben-evening": ("U0BEN", OFF, "2026-03-09"),  # Monday 21:00 in New York (EDT since 8 Mar)
+        "cho-override": ("U0CHO", BUSINESS, "2026-03-04"),  # Wednesday 10:00 in Tokyo
+    }
+    # Taking Ana out of the rotation later doesn't rewrite who was paged.
+    set_active(rotation, db.get(Person, pages(db)[0].person_id), False)
+    db.flush()
+    assert pages(db)[0].person.slack_user_id == "U0ANA"
+
+
+def test_an_unknown_rotation_is_refused_when_adding_a_hook(db):
+    rotation = make_rotation(db)
+    workspace = db.get(Workspace, rotation.workspace_id)
+    with pytest.raises(NotFound, match="did you mean|Did you mean"):
+        add_integration(db, workspace, rotation.team, "generic", NOW, rotation="payments-primry")

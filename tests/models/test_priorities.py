@@ -26,21 +26,14 @@ from models.priorities import (
     suggest_from_pages,
     update_item,
 )
-from models.workspace import Team, Workspace
+from models.workspace import Team
 from tests.conftest import START
+from tests.priority_helpers import make_team
 
 
 @pytest.fixture
 def team(db) -> Team:
-    workspace = Workspace(slack_team_id="T0001EXAMPLE", created_at=START)
-    db.add(workspace)
-    db.flush()
-    team = Team(
-        workspace_id=workspace.id, name="payments", channel_id="C0PAYMENTS", created_at=START
-    )
-    db.add(team)
-    db.flush()
-    return team
+    return make_team(db)
 
 
 def scored(db, team, title, reach, impact, confidence, effort, **kw):
