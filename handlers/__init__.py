@@ -10,6 +10,7 @@ from handlers import (
     home,
     mentions,
     oncall,
+    pages,
     people,
     priorities,
     retro,
@@ -18,4 +19,4 @@ from handlers import (
     upkeep,
 )
 
-FEATURES = [upkeep, people, oncall, priorities, standup, retro, rituals, mentions, home]
+FEATURES = [upkeep, people, oncall, priorities, pages, standup, retro, rituals, mentions, home]

@@ -5,6 +5,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 
 from models.base import Base, UTCDateTime
 from models.oncall import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
+from models.pages import Integration, Page
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
 from models.retro import RetroAction, RetroTopic
 from models.runtime import Heartbeat, ProcessedEvent
@@ -21,7 +22,9 @@ __all__ = [
     "Base",
     "Delivery",
     "Heartbeat",
+    "Integration",
     "Override",
+    "Page",
     "PageSuggestion",
     "Person",
     "PrioritySettings",
