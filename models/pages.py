@@ -273,7 +273,8 @@ def attribute(db: Session, integration: Integration, alert: Alert) -> Attributio
             service = catalog.match_service(db, integration.workspace, candidate)
             if service is not None:
                 service_name, service_id = service.name, service.id
-                rotation = rotation or service.rotation
+                if rotation is None and service.rotation is not None:
+                    rotation = service.rotation.name
                 break
     return Attribution(service_name, service_id, rotation)
 
