@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cli import main
-from models.catalog import find_service, loose_matches, lookup_service, match_service, unowned
+from models.catalog import find_service, lookup_service, loose_matches, match_service, unowned
 from models.catalog_config import import_backstage
 from models.config import ConfigError, export_config, import_config
 from models.errors import NotFound, UserError
