@@ -14,7 +14,7 @@ from models.catalog import find_service, lookup_service, loose_matches, match_se
 from models.catalog_config import import_backstage
 from models.config import ConfigError, export_config, import_config
 from models.errors import NotFound, UserError
-from tests.catalog_setup import CATALOG, catalog  # noqa: F401 (fixture)
+from tests.catalog_setup import CATALOG
 from tests.rituals_setup import TEAMS
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "catalog-info.yaml"
