@@ -18,6 +18,7 @@ from models.catalog import (
     TIERS,
     Service,
     can_edit,
+    dependencies,
     dependents,
     describe,
     find_service,
@@ -93,7 +94,7 @@ def card(req: CommandRequest, service: Service) -> Reply:
         dri += " (has left)"
     links = " · ".join(f"<{getattr(service, k)}|{k}>" for k in LINKS if getattr(service, k))
     used_by = dependents(req.db, service)
-    depends = ", ".join(f"`{d.name}`" for d in service.depends_on) or "nothing"
+    depends = ", ".join(f"`{n}`" for n in dependencies(req.db, service)) or "nothing"
     pairs = [
         ("Team", owners),
         ("DRI", dri),

@@ -61,7 +61,6 @@ class Service(Base):
         primaryjoin="Service.id == ServiceDependency.service_id",
         secondaryjoin="Service.id == ServiceDependency.depends_on_id",
         order_by="Service.name",
-        lazy="selectin",
     )
 
     @property
@@ -137,9 +136,7 @@ def find_service(
 
 
 def load_service(db: Session, service_id: int) -> Service:
-    service = db.scalar(
-        select(Service).where(Service.id == service_id).options(selectinload(Service.depends_on))
-    )
+    service = db.get(Service, service_id)
     assert service is not None
     return service
 
@@ -161,6 +158,18 @@ def match_service(db: Session, workspace: Workspace, text: str) -> Service | Non
         .where((Service.name == wanted) | (Service.title.ilike(wanted)))
         .order_by(Service.name)
         .limit(1)
+    )
+
+
+def dependencies(db: Session, service: Service) -> list[str]:
+    """Names of the services this one depends on."""
+    return list(
+        db.scalars(
+            select(Service.name)
+            .join(ServiceDependency, ServiceDependency.depends_on_id == Service.id)
+            .where(ServiceDependency.service_id == service.id)
+            .order_by(Service.name)
+        )
     )
 
 
