@@ -8,7 +8,7 @@ import json
 from sqlalchemy import event, select
 
 from models import AuditEntry
-from models.catalog import Service, lookup_service
+from models.catalog import lookup_service, new_service
 from tests.slack_requests import text_input
 
 
@@ -163,25 +163,8 @@ def test_a_lookup_runs_the_same_queries_however_big_the_catalog(driver, db, cloc
     small = statements_for("billing-api")
     billing = lookup_service(db, catalog, "billing-api")
     for i in range(30):
-        dep = Service(
-            workspace_id=catalog.id,
-            name=f"dep-{i:02d}",
-            title="",
-            description="",
-            tags=[],
-            lifecycle="production",
-            updated_at=clock.now(),
-        )
-        user = Service(
-            workspace_id=catalog.id,
-            name=f"user-{i:02d}",
-            title="",
-            description="",
-            tags=[],
-            lifecycle="production",
-            updated_at=clock.now(),
-        )
-        db.add_all([dep, user])
+        dep = new_service(db, catalog, f"dep-{i:02d}", clock.now())
+        user = new_service(db, catalog, f"user-{i:02d}", clock.now())
         billing.depends_on.append(dep)
         user.depends_on = [billing]
     db.commit()
