@@ -6,8 +6,10 @@ fallen through the cracks."""
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -93,28 +95,64 @@ def _tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[-_./\s]+", name.lower()) if t]
 
 
+class NameIndex:
+    """Every service name of a workspace, ready for loose matching: the exact name or title,
+    then names starting with what was typed, then a whole word of a name or title, then names
+    containing it. Built once per catalog version, so a lookup doesn't read 5,000 names."""
+
+    def __init__(self, names: list[tuple[int, str, str]]):
+        self.names = names
+        self.exact: dict[str, list[tuple[int, str]]] = {}
+        self.tokens: dict[str, list[tuple[int, str]]] = {}
+        for service_id, name, title in names:
+            pair = (service_id, name)
+            for key in {name.lower(), title.lower()} - {""}:
+                self.exact.setdefault(key, []).append(pair)
+            for token in set(_tokens(name)) | set(_tokens(title)):
+                self.tokens.setdefault(token, []).append(pair)
+        self.ordered = sorted((name.lower(), service_id, name) for service_id, name, _ in names)
+        self.keys = [lowered for lowered, _, _ in self.ordered]
+
+    def match(self, wanted: str) -> list[tuple[int, str]]:
+        text = wanted.strip().lower().strip("`")
+        if not text:
+            return []
+        found = self.exact.get(text)
+        if not found:
+            start = bisect.bisect_left(self.keys, text)
+            end = bisect.bisect_left(self.keys, text + "\U0010ffff")
+            found = [(service_id, name) for _, service_id, name in self.ordered[start:end]]
+        if not found:
+            found = self.tokens.get(text, [])
+        if not found:
+            found = [(i, n) for lowered, i, n in self.ordered if text in lowered]
+        return sorted(set(found), key=lambda pair: (len(pair[1]), pair[1]))
+
+
 def loose_matches(names: list[tuple[int, str, str]], wanted: str) -> list[tuple[int, str]]:
-    """The best-matching (id, name) pairs for what someone typed, best kind of match first:
-    the exact name or title, then names starting with it, then a whole word of the name, then
-    names containing it. Pure, so it can be measured on its own."""
-    text = wanted.strip().lower().strip("`")
-    if not text:
-        return []
-    exact, prefix, token, substring = [], [], [], []
-    for service_id, name, title in names:
-        lowered = name.lower()
-        if lowered == text or title.lower() == text:
-            exact.append((service_id, name))
-        elif lowered.startswith(text):
-            prefix.append((service_id, name))
-        elif text in _tokens(name) or text in _tokens(title):
-            token.append((service_id, name))
-        elif text in lowered:
-            substring.append((service_id, name))
-    for group in (exact, prefix, token, substring):
-        if group:
-            return sorted(group, key=lambda pair: (len(pair[1]), pair[1]))
-    return []
+    """The best-matching (id, name) pairs for what someone typed (see `NameIndex`)."""
+    return NameIndex(names).match(wanted)
+
+
+_indexes: dict[int, tuple[int, NameIndex]] = {}
+_indexes_lock = threading.Lock()
+
+
+def name_index(db: Session, workspace: Workspace) -> NameIndex:
+    """This process's index of the workspace's service names, rebuilt when the catalog changed
+    (here or in another process: `catalog_version` is read with the workspace)."""
+    with _indexes_lock:
+        cached = _indexes.get(workspace.id)
+    if cached is not None and cached[0] == workspace.catalog_version:
+        return cached[1]
+    index = NameIndex(_names(db, workspace))
+    with _indexes_lock:
+        _indexes[workspace.id] = (workspace.catalog_version, index)
+    return index
+
+
+def catalog_changed(workspace: Workspace) -> None:
+    workspace.catalog_version = (workspace.catalog_version or 0) + 1
 
 
 def find_service(
@@ -122,15 +160,15 @@ def find_service(
 ) -> Service:
     """The service someone means: loosely matched, several candidates listed, a near miss
     answered with "did you mean"."""
-    names = _names(db, workspace)
-    found = loose_matches(names, wanted)
+    index = name_index(db, workspace)
+    found = index.match(wanted)
     if len(found) > 1 and found[0][1].lower() != wanted.strip().lower():
         shown = ", ".join(f"`{name}`" for _, name in found[:MAX_CANDIDATES])
         more = f" and {len(found) - MAX_CANDIDATES} more" if len(found) > MAX_CANDIDATES else ""
         raise UserError(f"`{wanted[:40]}` could be {shown}{more}. Which one?", usage)
     if found:
         return load_service(db, found[0][0])
-    close = difflib.get_close_matches(wanted.lower(), [n for _, n, _ in names], n=3, cutoff=0.6)
+    close = difflib.get_close_matches(wanted.lower(), index.keys, n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
     raise NotFound(f"There is no service called `{wanted[:40]}` in the catalog.{hint}", usage)
 
@@ -304,4 +342,5 @@ def new_service(db: Session, workspace: Workspace, name: str, now: datetime) -> 
     )
     service.depends_on = []
     db.add(service)
+    catalog_changed(workspace)
     return service

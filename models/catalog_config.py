@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from models.catalog import (
     LINKS,
     Service,
+    catalog_changed,
     check_lifecycle,
     check_tier,
     check_url,
@@ -165,6 +166,7 @@ def record(ctx: ImportContext, services: list[Service], action: str) -> None:
         created = service.name in ctx.info["created"]
         if created or before != after:
             service.updated_at = ctx.now
+            catalog_changed(ctx.workspace)
             audit(ctx.db, ctx.workspace, ctx.actor, action, service.name, ctx.now, before, after)
         ctx.report.record(f"service {service.name}", created, before != after)
 

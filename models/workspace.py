@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Time, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -23,6 +23,8 @@ class Workspace(Base):
     slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped by every catalog change, so each process knows when its name index is stale.
+    catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Person(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import event, select
 
 from models import AuditEntry
 from models.catalog import lookup_service, new_service
+from models.config import import_config
 from tests.slack_requests import text_input
 
 
@@ -159,7 +160,7 @@ def test_a_lookup_runs_the_same_queries_however_big_the_catalog(driver, db, cloc
         assert "On call now" in answer.text
         return seen
 
-    driver.command("/owner", "ledger", user="U0ANA")  # first sight of Ana
+    driver.command("/owner", "ledger", user="U0ANA")  # first sight of Ana; the name index
     small = statements_for("billing-api")
     billing = lookup_service(db, catalog, "billing-api")
     for i in range(30):
@@ -168,6 +169,17 @@ def test_a_lookup_runs_the_same_queries_however_big_the_catalog(driver, db, cloc
         billing.depends_on.append(dep)
         user.depends_on = [billing]
     db.commit()
+    assert len(statements_for("billing-api")) == len(small) + 1  # the index is rebuilt, once
     big = statements_for("billing-api")
     assert len(big) == len(small), "\n".join(big)
     assert len(small) <= 10, "\n".join(small)
+
+
+def test_a_service_added_elsewhere_is_found_at_once(driver, db, clock, catalog):
+    """The name index is per process; a change made by another (an import) is seen anyway."""
+    assert "There is no service called `refunds-ui`" in driver.command("/owner", "refunds-ui").text
+    import_config(
+        db, catalog, {"services": [{"name": "refunds-ui", "team": "payments"}]}, clock.now()
+    )
+    db.commit()
+    assert driver.command("/owner", "refunds-ui").text.startswith("`refunds-ui`")
