@@ -4,6 +4,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 """
 
 from models.base import Base, UTCDateTime
+from models.onboarding import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
 from models.runtime import Heartbeat, ProcessedEvent
 from models.scheduling import Delivery, Ritual, SchedulerState
@@ -15,14 +16,18 @@ __all__ = [
     "Base",
     "Delivery",
     "Heartbeat",
+    "OnboardingTemplate",
     "PageSuggestion",
     "Person",
     "PrioritySettings",
     "ProcessedEvent",
     "Ritual",
     "SchedulerState",
+    "Shadow",
     "Team",
     "TeamMember",
     "UTCDateTime",
+    "Walkthrough",
+    "WalkthroughStep",
     "Workspace",
 ]
