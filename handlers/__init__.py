@@ -6,6 +6,6 @@ Each feature module may define:
 The order of FEATURES is the order `/upkeep help` lists them in.
 """
 
-from handlers import home, mentions, people, priorities, upkeep
+from handlers import home, mentions, onboarding, people, priorities, upkeep
 
-FEATURES = [upkeep, people, priorities, mentions, home]
+FEATURES = [upkeep, people, priorities, onboarding, mentions, home]

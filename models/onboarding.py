@@ -695,6 +695,50 @@ def team_walkthroughs(db: Session, team: Team) -> list[Walkthrough]:
     )
 
 
+def welcomes_due(db: Session, start: datetime, end: datetime) -> list[Walkthrough]:
+    """Active walkthroughs whose welcome is due in (start, end] and not sent."""
+    return list(
+        db.scalars(
+            select(Walkthrough)
+            .where(
+                Walkthrough.status == ACTIVE,
+                Walkthrough.welcome_sent_at.is_(None),
+                Walkthrough.welcome_at > start,
+                Walkthrough.welcome_at <= end,
+            )
+            .order_by(Walkthrough.welcome_at, Walkthrough.id)
+        )
+    )
+
+
+def _active_steps(db: Session, instant, start: datetime, end: datetime, *where) -> list:
+    return list(
+        db.scalars(
+            select(WalkthroughStep)
+            .join(Walkthrough)
+            .where(Walkthrough.status == ACTIVE, instant > start, instant <= end, *where)
+            .order_by(instant, WalkthroughStep.walkthrough_id, WalkthroughStep.index)
+        )
+    )
+
+
+def steps_due(db: Session, start: datetime, end: datetime) -> list[WalkthroughStep]:
+    """Steps of active walkthroughs due in (start, end] and not sent."""
+    return _active_steps(db, WalkthroughStep.due_at, start, end, WalkthroughStep.sent_at.is_(None))
+
+
+def steps_overdue(db: Session, start: datetime, end: datetime) -> list[WalkthroughStep]:
+    """Steps sent, not done, that became overdue in (start, end]."""
+    return _active_steps(
+        db,
+        WalkthroughStep.overdue_at,
+        start,
+        end,
+        WalkthroughStep.sent_at.is_not(None),
+        WalkthroughStep.done_at.is_(None),
+    )
+
+
 # -- buddies -----------------------------------------------------------------------------------
 
 

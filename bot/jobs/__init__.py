@@ -51,7 +51,7 @@ class Job(Protocol):
 
 
 # Each module here that has scheduled work defines `JOBS: list[Job]` and is named in this list.
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = ["onboarding"]
 
 
 def all_jobs() -> list[Job]:

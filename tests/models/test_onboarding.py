@@ -29,43 +29,20 @@ from models.onboarding import (
 from models.people import set_team_people
 from models.workspace import LEAD, MEMBER, Person, Team, Workspace
 from tests.conftest import START
+from tests.team_factory import add_person, make_team
 
 MONDAY = date(2026, 3, 2)
 THURSDAY = date(2026, 3, 5)
 
 
 @pytest.fixture
-def workspace(db) -> Workspace:
-    ws = Workspace(slack_team_id="T0001EXAMPLE", created_at=START)
-    db.add(ws)
-    db.flush()
-    return ws
-
-
-def person(db, ws: Workspace, uid: str, name: str, tz: str | None = "Europe/Berlin") -> Person:
-    p = Person(workspace_id=ws.id, slack_user_id=uid, name=name, real_name=name, tz=tz)
-    db.add(p)
-    db.flush()
-    return p
+def team(db) -> Team:
+    return make_team(db, "T0001EXAMPLE", {"U0LEAD": "Lea"}, {"U0BEN": "Ben", "U0ANA": "Ana"})
 
 
 @pytest.fixture
-def team(db, workspace) -> Team:
-    team = Team(
-        workspace_id=workspace.id,
-        name="payments",
-        channel_id="C0PAYMENTS",
-        tz="Europe/Berlin",
-        created_at=START,
-    )
-    db.add(team)
-    set_team_people(team, LEAD, [person(db, workspace, "U0LEAD", "Lea")])
-    members = [
-        person(db, workspace, uid, name) for uid, name in [("U0BEN", "Ben"), ("U0ANA", "Ana")]
-    ]
-    set_team_people(team, MEMBER, members)
-    db.flush()
-    return team
+def workspace(db, team) -> Workspace:
+    return db.get(Workspace, team.workspace_id)
 
 
 def by_uid(team: Team, uid: str) -> Person:
@@ -117,7 +94,7 @@ def test_a_step_is_overdue_two_workdays_later_at_the_same_local_time():
 
 
 def test_a_walkthrough_copies_the_built_in_template_in_the_hires_zone(db, workspace, team):
-    hire = person(db, workspace, "U0CHO", "Cho", tz="Asia/Tokyo")
+    hire = add_person(db, workspace, "U0CHO", "Cho", tz="Asia/Tokyo")
     w = start_walkthrough(db, team, hire, BUILT_IN, THURSDAY, START, lead=team.leads[0], buddy=None)
     assert w.tz == "Asia/Tokyo"
     assert len(w.steps) == len(BUILT_IN.steps) == 13
@@ -135,14 +112,14 @@ def test_a_walkthrough_copies_the_built_in_template_in_the_hires_zone(db, worksp
 
 
 def test_a_hire_without_a_zone_follows_the_teams(db, workspace, team):
-    hire = person(db, workspace, "U0NEW", "New", tz=None)
+    hire = add_person(db, workspace, "U0NEW", "New", tz=None)
     w = start_walkthrough(db, team, hire, BUILT_IN, THURSDAY, START, lead=None, buddy=None)
     assert w.tz == "Europe/Berlin"
     assert w.steps[0].due_at == datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
 def test_a_changed_start_date_moves_only_the_steps_not_yet_sent(db, workspace, team):
-    hire = person(db, workspace, "U0CHO", "Cho")
+    hire = add_person(db, workspace, "U0CHO", "Cho")
     w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
     sent = w.steps[0]
     sent.sent_at = sent.due_at
@@ -156,7 +133,7 @@ def test_a_changed_start_date_moves_only_the_steps_not_yet_sent(db, workspace, t
 
 
 def test_a_start_date_in_the_past_sends_what_is_due_on_the_next_tick(db, workspace, team):
-    hire = person(db, workspace, "U0CHO", "Cho")
+    hire = add_person(db, workspace, "U0CHO", "Cho")
     now = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # Tuesday 13:00 in Berlin
     w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, now, lead=None, buddy=None)
     soon = now + timedelta(minutes=1)
@@ -165,7 +142,7 @@ def test_a_start_date_in_the_past_sends_what_is_due_on_the_next_tick(db, workspa
 
 
 def test_pause_and_resume_carry_on_where_the_hire_left_off(db, workspace, team):
-    hire = person(db, workspace, "U0CHO", "Cho")
+    hire = add_person(db, workspace, "U0CHO", "Cho")
     w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
     pause(w, datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
     assert w.status == PAUSED
@@ -177,7 +154,7 @@ def test_pause_and_resume_carry_on_where_the_hire_left_off(db, workspace, team):
 
 
 def test_done_steps_finish_the_walkthrough_and_clear_attention(db, workspace, team):
-    hire = person(db, workspace, "U0CHO", "Cho")
+    hire = add_person(db, workspace, "U0CHO", "Cho")
     w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
     late = w.steps[0].overdue_at
     for s in w.steps:
@@ -235,7 +212,7 @@ def test_templates_come_from_the_config_file(db, workspace, team):
 
 def test_steps_are_sorted_by_workday_and_time_when_copied(db, workspace, team):
     import_config(db, workspace, CONFIG, START)
-    hire = person(db, workspace, "U0CHO", "Cho")
+    hire = add_person(db, workspace, "U0CHO", "Cho")
     template = find_template(db, workspace, team, None)
     w = start_walkthrough(db, team, hire, template, MONDAY, START, lead=None, buddy=None)
     assert [s.title for s in w.steps] == ["First", "Hello"]
@@ -269,8 +246,8 @@ def test_a_template_for_an_unknown_team_is_refused(db, workspace, team):
 
 
 def test_the_suggested_buddy_has_the_fewest_buddies_then_the_first_name(db, workspace, team):
-    first = person(db, workspace, "U0CHO", "Cho")
-    second = person(db, workspace, "U0DAN", "Dan")
+    first = add_person(db, workspace, "U0CHO", "Cho")
+    second = add_person(db, workspace, "U0DAN", "Dan")
     assert suggest_buddy(db, team, first, MONDAY, "Europe/Berlin").name == "Ana"
     ana = by_uid(team, "U0ANA")
     start_walkthrough(db, team, first, BUILT_IN, MONDAY, START, lead=None, buddy=ana)
@@ -281,7 +258,7 @@ def test_the_suggested_buddy_has_the_fewest_buddies_then_the_first_name(db, work
 
 
 def test_a_team_with_no_members_suggests_a_lead_and_none_when_empty(db, workspace, team):
-    hire = person(db, workspace, "U0CHO", "Cho")
+    hire = add_person(db, workspace, "U0CHO", "Cho")
     set_team_people(team, MEMBER, [])
     assert suggest_buddy(db, team, hire, MONDAY, "UTC").name == "Lea"
     set_team_people(team, LEAD, [])
