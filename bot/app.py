@@ -182,17 +182,13 @@ def _first_sight(
 
 def _command_listener(command: Command, deps: Deps):
     def listener(ack, body: dict, context: BoltContext):
-        req = CommandRequest(
-            db=context["db"],
-            who=context,
-            clock=deps.clock,
-            client=deps.client,
-            settings=deps.settings,
-            command=command,
+        req = command_request(
+            deps,
+            context,
+            command,
             channel_id=body.get("channel_id", ""),
             trigger_id=body.get("trigger_id", ""),
             response_url=body.get("response_url", ""),
-            registry=deps.commands,
         )
         reply = command.run(req, body.get("text", ""))
         ack(**reply.ack_kwargs())
@@ -263,7 +259,7 @@ def _json_response(payload: dict) -> BoltResponse:
 
 
 def command_request(deps: Deps, context: BoltContext, command: Command, **kwargs) -> CommandRequest:
-    """A CommandRequest for listeners that aren't slash commands (buttons, mentions, modals)."""
+    """The CommandRequest of a listener: slash commands, buttons, mentions, modals."""
     return CommandRequest(
         db=context["db"],
         who=context,

@@ -433,8 +433,8 @@ class Console:
         return None
 
     def _where(self, channel: str) -> str:
-        if channel.startswith("D"):
-            uid = "U" + channel[1:]
+        if channel[:1] in ("D", "U", "W"):  # a DM, or a user id Slack opens a DM with
+            uid = "U" + channel[1:] if channel.startswith("D") else channel
             return "DM to you" if uid == self.user else f"DM to @{self._user_name(uid)}"
         return "#" + self._channel_name(channel)
 

@@ -43,6 +43,39 @@ CONFIG: dict[str, Any] = {
             "members": ["U0DEV", "U0CHO"],
         },
     ],
+    "rotations": [
+        {
+            "name": "payments-primary",
+            "team": "payments",
+            "handoff": "monday 10:00",
+            "every": "1w",
+            "start": "2026-01-05",
+            "members": ["U0ANA", "U0BEN", "U0CHO", YOU],
+            "channel": "C0PAYONCALL",
+        },
+        {
+            "name": "platform-daily",
+            "team": "platform",
+            "handoff": "09:00",
+            "every": "1d",
+            "start": "2026-01-05",
+            "members": ["U0DEV", "U0CHO"],
+        },
+    ],
+    "rituals": [
+        {"kind": "standup", "team": "payments", "days": "mon-fri", "time": "09:30"},
+        {
+            "kind": "retro",
+            "team": "payments",
+            "days": "thu",
+            "time": "15:00",
+            "cadence": "2w",
+            "start": "2026-01-08",
+        },
+    ],
+    "priorities": [
+        {"team": "payments", "target": 60, "checkpoint": "mon 10:00"},
+    ],
 }
 
 

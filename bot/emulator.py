@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -80,6 +81,7 @@ class SlackEmulator:
         self.uploads: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, deque[Failure]] = {}
         self.rate_limit: float | None = None  # requests per second, over all methods
+        self.rejected = 0  # calls refused with 429 by the rate limit
         self._window: deque[float] = deque()
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
@@ -225,10 +227,11 @@ class SlackEmulator:
         with self._cond:
             self.calls.append(Call(method, headers, body))
             self._cond.notify_all()
-            limited = self._rate_limited()
-            failure = self._next_failure(method)
-        if limited:
-            return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}
+            wait = self._rate_limited()
+            failure = None if wait is not None else self._next_failure(method)
+        if wait is not None:
+            self.rejected += 1
+            return 429, {"Retry-After": wait}, {"ok": False, "error": "ratelimited"}
         if failure is not None:
             extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return failure.status, extra, {"ok": False, "error": failure.error or "fatal_error"}
@@ -242,16 +245,18 @@ class SlackEmulator:
             self._cond.notify_all()
         return 200, {}, result
 
-    def _rate_limited(self) -> bool:
+    def _rate_limited(self) -> str | None:
+        """None when the call fits in the last second's budget; else Retry-After in whole
+        seconds, rounded up, as Slack sends it."""
         if self.rate_limit is None:
-            return False
+            return None
         now = time.monotonic()
         while self._window and now - self._window[0] >= 1.0:
             self._window.popleft()
         if len(self._window) >= self.rate_limit:
-            return True
+            return str(max(math.ceil(1.0 - (now - self._window[0])), 1))
         self._window.append(now)
-        return False
+        return None
 
     def _next_failure(self, method: str) -> Failure | None:
         queue = self.failures.get(method)

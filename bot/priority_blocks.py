@@ -4,7 +4,7 @@ Shared by `/priority` (handlers) and the checkpoint post (bot.jobs)."""
 
 from __future__ import annotations
 
-from bot.render import context, escape, header, section, truncate
+from bot.render import actions, button, context, escape, header, section, truncate
 from models.priorities import (
     CATEGORIES,
     IMPACT_NAMES,
@@ -15,6 +15,10 @@ from models.priorities import (
 from models.workspace import Team
 
 MAX_LINES = 15
+SURVEY_ACTION = "priority_survey_answer"
+SURVEY_QUESTION = (
+    "If you could spend 1% of the team's time on one thing, what would it be, and why?"
+)
 FORMULA = "score = reach × impact × confidence ÷ effort (person-months)"
 
 
@@ -110,4 +114,12 @@ def checkpoint_blocks(team: Team, report: Checkpoint) -> list[dict]:
         section(f"*Top items*\n{lines_text(report.top, 'Nothing on the backlog yet.')}"),
         section(f"*Budget*\n{budget_text(report.budget)}"),
         context("`/priority` for the whole list · `/priority set <id> status=...` to update"),
+    ]
+
+
+def survey_blocks(team: Team) -> list[dict]:
+    return [
+        section(f"*{team.name}'s quarterly question*\n{SURVEY_QUESTION}"),
+        actions(button("Answer", SURVEY_ACTION, str(team.id), style="primary")),
+        context("Your answer becomes a proposed item on the backlog for the lead to score."),
     ]

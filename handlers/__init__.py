@@ -6,6 +6,30 @@ Each feature module may define:
 The order of FEATURES is the order `/upkeep help` lists them in.
 """
 
-from handlers import home, mentions, onboarding, people, priorities, upkeep
+from handlers import (
+    home,
+    mentions,
+    onboarding,
+    oncall,
+    pages,
+    people,
+    priorities,
+    retro,
+    rituals,
+    standup,
+    upkeep,
+)
 
-FEATURES = [upkeep, people, priorities, onboarding, mentions, home]
+FEATURES = [
+    upkeep,
+    people,
+    oncall,
+    priorities,
+    pages,
+    standup,
+    retro,
+    rituals,
+    onboarding,
+    mentions,
+    home,
+]

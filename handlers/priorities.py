@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_user, split_options
+from bot.commands import Command, CommandRequest, parse_user, split_options, truncate_word
 from bot.priority_blocks import (
+    SURVEY_ACTION,
+    SURVEY_QUESTION,
     budget_blocks,
     budget_text,
     item_details,
@@ -16,13 +19,14 @@ from bot.priority_blocks import (
     top_blocks,
     top_text,
 )
-from bot.render import Reply, actions, button, context, header, section
+from bot.render import Reply, actions, button, context, escape, header, section
 from bot.slack import lookup_user
 from handlers.mentions import Intent
 from models.errors import NotFound, UserError
 from models.people import (
     audit,
     ensure_person,
+    find_team,
     get_team,
     is_lead,
     is_member,
@@ -52,11 +56,14 @@ from models.priorities import (
     parse_target,
     ranked,
     set_status,
+    settings_of,
     update_item,
 )
+from models.priority_schedule import apply_settings, describe
 from models.workspace import Person, Team
 
 ADD_VIEW = "priority_add"
+SURVEY_VIEW = "priority_survey"
 ACCEPT = "priority_suggestion_accept"
 DISMISS = "priority_suggestion_dismiss"
 TOP = 10
@@ -125,7 +132,15 @@ def no_extra_words(words: list[str], usage: str) -> None:
 def top(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, priority.usage())
     if len(words) == 1 and "team" not in options:
-        options["team"] = words.pop()
+        word = words.pop()
+        guess = difflib.get_close_matches(word.lower(), list(priority.subcommands), n=1)
+        if guess and find_team(req.db, req.workspace, word) is None:
+            raise UserError(
+                f"`/priority {truncate_word(word)}` isn't something I know. "
+                f"Did you mean `/priority {guess[0]}`?",
+                priority.usage(),
+            )
+        options["team"] = word
     no_extra_words(words, priority.usage())
     team = team_for(req, options, priority.usage())
     return top_reply(req, team)
@@ -334,7 +349,8 @@ def _close(req: CommandRequest, args: list[str], status: str, sub: str) -> Reply
     before = item.snapshot()
     set_status(item, status, req.now())
     record(req, f"priority.{sub}", item, before)
-    return Reply(text=f"{item.team.name} {item.ref} {item.title} is {status}.", public=True)
+    text = f"{item.team.name} {item.ref} {escape(item.title)} is {status}."
+    return Reply(text=text, public=True)
 
 
 @priority.sub("done", "/priority done <id>", "mark an item done")
@@ -432,6 +448,83 @@ def decide(req: CommandRequest, value: str, accept: bool) -> str:
     return message
 
 
+# -- settings -----------------------------------------------------------------------------------
+
+SETTINGS_USAGE = (
+    "/priority settings [target=<feature %>] [checkpoint=<day>@<HH:MM>|off] "
+    "[survey=<months>|off] [team=<team>]"
+)
+
+
+@priority.sub("settings", SETTINGS_USAGE, "budget target, weekly checkpoint and survey months")
+def settings(req: CommandRequest, args: list[str]) -> Reply:
+    words, options = split_options(args, SETTINGS_USAGE)
+    no_extra_words(words, SETTINGS_USAGE)
+    team = team_for(req, options, SETTINGS_USAGE)
+    unknown = sorted(set(options) - {"target", "checkpoint", "survey"})
+    if unknown:
+        raise UserError(f"`{unknown[0]}=` is not a setting I know.", SETTINGS_USAGE)
+    if options:
+        require_lead(team, req.person, "change priority settings")
+        current = ensure_settings(req.db, team)
+        before = describe(current)
+        apply_settings(current, options)
+        audit(
+            req.db,
+            req.workspace,
+            req.person,
+            "priority.settings",
+            team.name,
+            req.now(),
+            before={"settings": before},
+            after={"settings": describe(current)},
+        )
+    text = f"{team.name}: {describe(settings_of(req.db, team))} (checkpoint in {team.tz})"
+    return Reply(text=text)
+
+
+# -- the survey ---------------------------------------------------------------------------------
+
+
+def survey_view(team: Team) -> dict:
+    what = _text("what", "What would it be?", "A few words: this becomes the item's title")
+    why = _text("why", "Why?", "What it would change for the team")
+    why["element"].update(multiline=True, max_length=2000)
+    return {
+        "type": "modal",
+        "callback_id": SURVEY_VIEW,
+        "private_metadata": json.dumps({"team": team.id}),
+        "title": {"type": "plain_text", "text": "1% of our time"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [section(f"*{team.name}*: {SURVEY_QUESTION}"), what, why],
+    }
+
+
+def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
+    view = body["view"]
+    team = modal_team(req, json.loads(view.get("private_metadata") or "{}"))
+    values = view["state"]["values"]
+    why = state_value(values, "why").strip()
+    item = add_item(
+        req.db,
+        team,
+        state_value(values, "what"),
+        req.now(),
+        created_by=req.person,
+        source="survey",
+        evidence=f"{req.person.display_name}: {why}" if why else req.person.display_name,
+    )
+    record(req, "priority.survey", item, None)
+    ack()
+    leads = ", ".join(p.mention for p in team.leads) or "the team's lead"
+    dm = req.client.conversations_open(users=req.person.slack_user_id)["channel"]["id"]
+    req.client.chat_postMessage(
+        channel=dm,
+        text=f"Thanks! It is {team.name} {item.ref}, proposed, for {leads} to score.",
+    )
+
+
 # -- listeners, mentions, home ------------------------------------------------------------------
 
 
@@ -451,6 +544,18 @@ def register(app, deps: Deps) -> None:
     @app.view(ADD_VIEW)
     def add_submitted(ack, body: dict, context) -> None:
         on_add_submitted(ack, body, command_request(deps, context, priority))
+
+    @app.action(SURVEY_ACTION)
+    def survey_open(ack, body: dict, context, client) -> None:
+        ack()
+        req = command_request(deps, context, priority)
+        value = body["actions"][0].get("value", "")
+        team = modal_team(req, {"team": value if value.isdigit() else 0})
+        client.views_open(trigger_id=body["trigger_id"], view=survey_view(team))
+
+    @app.view(SURVEY_VIEW)
+    def survey_answered(ack, body: dict, context) -> None:
+        on_survey_answered(ack, body, command_request(deps, context, priority))
 
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:

@@ -5,25 +5,40 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 
 from models.base import Base, UTCDateTime
 from models.onboarding import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
+from models.oncall import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
+from models.pages import Integration, Page
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
+from models.retro import RetroAction, RetroTopic
 from models.runtime import Heartbeat, ProcessedEvent
 from models.scheduling import Delivery, Ritual, SchedulerState
+from models.standup import Absence, StandupAnswer
 from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 
 __all__ = [
+    "Absence",
     "AuditEntry",
     "BacklogItem",
     "Base",
+    "CalendarFeed",
+    "CoverRequest",
     "Delivery",
     "Heartbeat",
+    "Integration",
     "OnboardingTemplate",
+    "Override",
+    "Page",
     "PageSuggestion",
     "Person",
     "PrioritySettings",
     "ProcessedEvent",
+    "RetroAction",
+    "RetroTopic",
     "Ritual",
+    "Rotation",
+    "RotationMember",
     "SchedulerState",
     "Shadow",
+    "StandupAnswer",
     "Team",
     "TeamMember",
     "UTCDateTime",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import UserError
 from models.people import UserLookup
-from models.workspace import Workspace
+from models.workspace import Person, Workspace
 
 
 class ConfigError(UserError):
@@ -56,6 +56,7 @@ class ImportContext:
     now: datetime
     lookup: UserLookup | None
     report: Report = field(default_factory=Report)
+    actor: Person | None = None  # who made the change, when it comes from Slack rather than a file
 
 
 class Section(Protocol):
@@ -120,9 +121,18 @@ def named_entry(
 def sections() -> list[Section]:
     """Every section, in the order they load (teams before what refers to teams)."""
     from models.onboarding_config import OnboardingSection
+    from models.priorities_config import PrioritiesSection
+    from models.rituals_config import RitualsSection
+    from models.rotations_config import RotationsSection
     from models.teams_config import TeamsSection
 
-    return [TeamsSection(), OnboardingSection()]
+    return [
+        TeamsSection(),
+        RotationsSection(),
+        RitualsSection(),
+        PrioritiesSection(),
+        OnboardingSection(),
+    ]
 
 
 def import_config(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -133,7 +134,7 @@ class PrioritySettings(Base):
     )
     feature_target: Mapped[int] = mapped_column(Integer, default=DEFAULT_FEATURE_TARGET)
     # The checkpoint's ISO weekday (Mon=1) and local time "HH:MM"; None turns it off.
-    checkpoint_day: Mapped[int | None] = mapped_column(Integer, default=1)
+    checkpoint_day: Mapped[int | None] = mapped_column(Integer)
     checkpoint_time: Mapped[str] = mapped_column(String(5), default="10:00")
     # Months (1-12) whose first checkpoint weekday brings the survey; [] turns it off.
     survey_months: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 4, 7, 10])
@@ -249,6 +250,9 @@ def check_link(link: str | None) -> str | None:
 # -- items --------------------------------------------------------------------------------------
 
 
+NUMBER_ATTEMPTS = 5
+
+
 def add_item(
     db: Session,
     team: Team,
@@ -263,12 +267,10 @@ def add_item(
     evidence: str | None = None,
 ) -> BacklogItem:
     values = dict(values or {})
-    last = db.scalar(select(func.max(BacklogItem.number)).where(BacklogItem.team_id == team.id))
     item = BacklogItem(
         workspace_id=team.workspace_id,
         team_id=team.id,
         team=team,
-        number=(last or 0) + 1,
         title=check_title(title),
         link=check_link(link),
         category=str(values.pop("category", "feature")),
@@ -282,9 +284,19 @@ def add_item(
     )
     for name, value in values.items():
         setattr(item, name, value)
-    db.add(item)
-    db.flush()
-    return item
+    # Numbers are per team: two people adding at once may pick the same one; the loser of the
+    # unique (team, number) race takes the next.
+    for _ in range(NUMBER_ATTEMPTS):
+        last = db.scalar(select(func.max(BacklogItem.number)).where(BacklogItem.team_id == team.id))
+        item.number = (last or 0) + 1
+        try:
+            with db.begin_nested():
+                db.add(item)
+            return item
+        except IntegrityError:
+            if item in db:
+                db.expunge(item)
+    raise RuntimeError(f"could not number a new item for team {team.name}")
 
 
 def find_item(db: Session, team: Team, ref: str, usage: str | None = None) -> BacklogItem:
@@ -354,10 +366,7 @@ def ranked(db: Session, team: Team, statuses: tuple[str, ...] = OPEN_STATUSES) -
 # -- budget -------------------------------------------------------------------------------------
 
 
-def settings_of(db: Session, team: Team) -> PrioritySettings:
-    found = db.get(PrioritySettings, team.id)
-    if found is not None:
-        return found
+def default_settings(team: Team) -> PrioritySettings:
     return PrioritySettings(
         team_id=team.id,
         feature_target=DEFAULT_FEATURE_TARGET,
@@ -367,10 +376,14 @@ def settings_of(db: Session, team: Team) -> PrioritySettings:
     )
 
 
+def settings_of(db: Session, team: Team) -> PrioritySettings:
+    return db.get(PrioritySettings, team.id) or default_settings(team)
+
+
 def ensure_settings(db: Session, team: Team) -> PrioritySettings:
     found = db.get(PrioritySettings, team.id)
     if found is None:
-        found = settings_of(db, team)
+        found = default_settings(team)
         db.add(found)
     return found
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,13 +32,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
 from models.errors import UserError
-from models.workspace import Team
+from models.workspace import MEMBER, Person, Team, TeamMember
 
 CLAIMED = "claimed"  # being sent, or waiting for a retry (next_attempt_at)
 SENT = "sent"
 FAILED = "failed"  # permanently: not retried
 DROPPED = "dropped"  # too late to be useful
 
+# Rituals a team can configure (`rituals:` in the config file); features add theirs here.
+RITUAL_KINDS = ["standup", "retro"]
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEFAULT_DAYS = "12345"
 _CADENCE = re.compile(r"^(\d{1,2})\s*w$")
@@ -65,33 +68,46 @@ class Ritual(Base):
 
     team: Mapped[Team] = relationship(lazy="joined")
 
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.days, self.at, self.cadence_weeks, self.start_date)
+
+    def occurrences(
+        self, zone: str, start: datetime, end: datetime, *, days_before: int = 0
+    ) -> list[tuple[date, datetime]]:
+        return self.schedule.occurrences(zone, start, end, days_before=days_before)
+
+    def next_run(self, zone: str, after: datetime, *, days_before: int = 0) -> datetime | None:
+        return self.schedule.next_run(zone, after, days_before=days_before)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a ritual happens: on `days` (ISO weekdays, Mon=1) at local time `at`, every
+    `cadence_weeks` weeks counted from the week of `start_date`."""
+
+    days: str
+    at: time
+    cadence_weeks: int = 1
+    start_date: date | None = None
+
     def on_date(self, day: date) -> bool:
         """Whether the ritual happens on this (local) date."""
         if str(day.isoweekday()) not in self.days:
             return False
+        if self.start_date is not None and day < self.start_date:
+            return False
         if self.cadence_weeks <= 1 or self.start_date is None:
-            return self.start_date is None or day >= self.start_date
+            return True
         weeks = (_monday(day) - _monday(self.start_date)).days // 7
-        return day >= self.start_date and weeks % self.cadence_weeks == 0
+        return weeks % self.cadence_weeks == 0
 
     def occurrences(
         self, zone: str, start: datetime, end: datetime, *, days_before: int = 0
     ) -> list[tuple[date, datetime]]:
         """(ritual date, UTC instant) for each occurrence whose instant is in (start, end]; with
         `days_before`, the instant is that many local days before the ritual date, same time."""
-        tz = ZoneInfo(zone)
-        first = start.astimezone(tz).date() - timedelta(days=1)
-        last = end.astimezone(tz).date() + timedelta(days=1)
-        out = []
-        day = first
-        while day <= last:
-            ritual_day = day + timedelta(days=days_before)
-            if self.on_date(ritual_day):
-                instant = local_instant(day, self.at, zone)
-                if start < instant <= end:
-                    out.append((ritual_day, instant))
-            day += timedelta(days=1)
-        return out
+        return list(_occurrences(self, zone, start, end, days_before))
 
     def next_run(self, zone: str, after: datetime, *, days_before: int = 0) -> datetime | None:
         """The first occurrence after `after` (within a year)."""
@@ -103,6 +119,106 @@ class Ritual(Base):
                 return found[0][1]
             start += step
         return None
+
+
+@lru_cache(maxsize=16384)
+def _occurrences(
+    schedule: Schedule, zone: str, start: datetime, end: datetime, days_before: int
+) -> tuple[tuple[date, datetime], ...]:
+    # Cached: in a tick, the teams and members that share a schedule and a zone share this.
+    tz = ZoneInfo(zone)
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    last = end.astimezone(tz).date() + timedelta(days=1)
+    out = []
+    while day <= last:
+        ritual_day = day + timedelta(days=days_before)
+        if schedule.on_date(ritual_day):
+            instant = local_instant(day, schedule.at, zone)
+            if start < instant <= end:
+                out.append((ritual_day, instant))
+        day += timedelta(days=1)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    slack_user_id: str
+    tz: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A ritual as the scheduler needs it, read without building ORM objects (a tick reads
+    every ritual of a kind, with every member)."""
+
+    ritual_id: int
+    kind: str
+    team_id: int
+    team_name: str
+    team_tz: str
+    channel_id: str | None
+    schedule: Schedule
+    options: dict[str, Any]
+    members: tuple[Member, ...]
+
+    def zone_of(self, member: Member) -> str:
+        return member.tz or self.team_tz
+
+
+def plans(db: Session, kind: str) -> list[Plan]:
+    """Every enabled ritual of a kind with its team's askable members. Read once per session (a
+    tick's session), since every job of the kind asks."""
+    cache = db.info.setdefault("ritual_plans", {})
+    if kind in cache:
+        return cache[kind]
+    rows = db.execute(
+        select(
+            Ritual.id,
+            Ritual.team_id,
+            Team.name,
+            Team.tz,
+            Team.channel_id,
+            Ritual.days,
+            Ritual.at,
+            Ritual.cadence_weeks,
+            Ritual.start_date,
+            Ritual.options,
+        )
+        .join(Team, Team.id == Ritual.team_id)
+        .where(Ritual.kind == kind, Ritual.enabled.is_(True))
+        .order_by(Ritual.id)
+    ).all()
+    members: dict[int, list[Member]] = {}
+    for team_id, pid, uid, tz in db.execute(
+        select(TeamMember.team_id, Person.id, Person.slack_user_id, Person.tz)
+        .join(Person, Person.id == TeamMember.person_id)
+        .join(Ritual, Ritual.team_id == TeamMember.team_id)
+        .where(
+            Ritual.kind == kind,
+            Ritual.enabled.is_(True),
+            TeamMember.role == MEMBER,
+            Person.deleted.is_(False),
+            Person.is_bot.is_(False),
+        )
+        .order_by(TeamMember.team_id, Person.slack_user_id)
+    ):
+        members.setdefault(team_id, []).append(Member(pid, uid, tz))
+    cache[kind] = [
+        Plan(
+            rid,
+            kind,
+            team_id,
+            name,
+            tz,
+            channel,
+            Schedule(days, at, cadence, start),
+            options or {},
+            tuple(members.get(team_id, ())),
+        )
+        for rid, team_id, name, tz, channel, days, at, cadence, start, options in rows
+    ]
+    return cache[kind]
 
 
 class Delivery(Base):
@@ -139,6 +255,7 @@ class SchedulerState(Base):
 # -- time ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def local_instant(day: date, at: time, zone: str) -> datetime:
     """A local wall-clock time on a date, as a UTC instant. A time that does not exist (spring
     forward) moves to the first valid instant after it; an ambiguous one takes its first

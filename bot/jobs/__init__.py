@@ -47,11 +47,16 @@ class Job(Protocol):
     kind: str
 
     def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
-        """Everything of this kind due in (start, end]."""
+        """Everything of this kind due in (start, end]. Asked again for (due_at - 1 µs, due_at]
+        to rebuild a delivery that needs a retry, so it must be the same for the same window."""
+
+
+# A job may also define `on_demand(db, now) -> Iterable[Due]`: what `upkeep jobs run <kind>` sends
+# now (e.g. today's standup prompts). Without it, `jobs run` sends what was due in the last day.
 
 
 # Each module here that has scheduled work defines `JOBS: list[Job]` and is named in this list.
-JOB_MODULES: list[str] = ["onboarding"]
+JOB_MODULES: list[str] = ["standup", "retro", "priorities", "oncall", "onboarding"]
 
 
 def all_jobs() -> list[Job]:

@@ -16,7 +16,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -30,6 +30,7 @@ from bot.db import unit_of_work
 from bot.jobs import Due, Job, SendContext, all_jobs
 from bot.settings import Settings
 from models import scheduling
+from models.errors import UserError
 from models.scheduling import CLAIMED, Delivery
 from models.workspace import Team
 
@@ -62,6 +63,7 @@ class TickReport:
     retrying: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # claimed before: sent, or being sent
 
 
 def worker_name() -> str:
@@ -144,6 +146,7 @@ class DeliveryEngine:
             note=note,
         )
         if got is None:
+            report.already.append(due.key)
             return None
         if stale:
             log.warning("dropped %s: due %s, %s late", due.key, due.due_at.isoformat(), note)
@@ -152,14 +155,35 @@ class DeliveryEngine:
         return got.id
 
     # -- sending ---------------------------------------------------------------------------
-    def run(self, due: Due, *, now: datetime | None = None) -> TickReport:
-        """Claim and send one delivery now (the CLI's `jobs run`): the same path as a tick."""
-        report = TickReport()
-        now = now or self.clock.now()
+    def run(self, due: Due, report: TickReport | None = None) -> TickReport:
+        """Claim and send one delivery now, the same way a tick does."""
+        report = report or TickReport()
         with self.session_factory() as db:
-            got = self._claim(db, due, now, report)
+            got = self._claim(db, due, self.clock.now(), report)
         if got is not None:
             self._send(got, due, report)
+        return report
+
+    def run_kind(self, kind: str, *, team_id: int | None = None, force: bool = False):
+        """`upkeep jobs run`: what a job of this kind has for now (its `on_demand`, else what was
+        due in the last day), sent now. Already delivered keys are skipped unless `force`."""
+        jobs = [j for j in self.jobs if j.kind == kind]
+        if not jobs:
+            kinds = ", ".join(sorted({j.kind for j in self.jobs})) or "none"
+            raise UserError(f"There is no job of kind `{kind}` (kinds: {kinds}).")
+        now = self.clock.now()
+        report = TickReport(start=now, end=now)
+        with self.session_factory() as db:
+            dues = [
+                due
+                for job in jobs
+                for due in on_demand(job, db, now)
+                if team_id is None or due.team_id == team_id
+            ]
+        for due in dues:
+            if force:
+                due = replace(due, key=f"{due.key}:forced:{now:%Y%m%dT%H%M%S}", due_at=now)
+            self.run(replace(due, stale_after=None), report)
         return report
 
     def _send(self, delivery_id: int, due: Due, report: TickReport) -> None:
@@ -190,7 +214,7 @@ class DeliveryEngine:
             log.warning("%s failed (%s); retrying at %s", due.key, message, retry_at)
             report.retrying.append(due.key)
         if code in CHANNEL_ERRORS and due.team_id is not None:
-            self.run(channel_problem(due, code, now))
+            self.run(channel_problem(due, code, now), TickReport())
 
     def _retry(self, now: datetime, report: TickReport) -> None:
         with self.session_factory() as db:
@@ -220,6 +244,13 @@ class DeliveryEngine:
                 if due.key == row.key:
                     return due
         return None
+
+
+def on_demand(job: Job, db: Session, now: datetime) -> list[Due]:
+    ask = getattr(job, "on_demand", None)
+    if ask is not None:
+        return list(ask(db, now))
+    return list(job.due(db, now - timedelta(days=1), now))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -2,7 +2,7 @@
 
 Revision ID: 20261124_04_scheduler
 Revises: 20261124_01_foundation
-Create Date: 2026-11-24 11:34:21.977413
+Create Date: 2026-11-24 11:39:33.115467
 """
 
 from collections.abc import Sequence
@@ -51,6 +51,58 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_deliveries_team_id"), ["team_id"], unique=False)
 
     op.create_table(
+        "retro_actions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("due", sa.Date(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["people.id"],
+            name=op.f("fk_retro_actions_created_by_id_people"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["people.id"],
+            name=op.f("fk_retro_actions_owner_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+            name=op.f("fk_retro_actions_team_id_teams"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retro_actions")),
+    )
+    with op.batch_alter_table("retro_actions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_retro_actions_due"), ["due"], unique=False)
+        batch_op.create_index(batch_op.f("ix_retro_actions_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_retro_actions_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
+        "retro_topics",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+            name=op.f("fk_retro_topics_team_id_teams"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retro_topics")),
+    )
+    with op.batch_alter_table("retro_topics", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_retro_topics_team_id"), ["team_id"], unique=False)
+
+    op.create_table(
         "rituals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
@@ -75,12 +127,74 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rituals")),
         sa.UniqueConstraint("team_id", "kind", name=op.f("uq_rituals_team_id_kind")),
     )
+    op.create_table(
+        "standup_absences",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("end", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_standup_absences_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_standup_absences")),
+    )
+    with op.batch_alter_table("standup_absences", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_standup_absences_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "standup_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("oncall", sa.Boolean(), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_standup_answers_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+            name=op.f("fk_standup_answers_team_id_teams"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_standup_answers")),
+        sa.UniqueConstraint(
+            "team_id", "person_id", "day", name=op.f("uq_standup_answers_team_id_person_id_day")
+        ),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("standup_answers")
+    with op.batch_alter_table("standup_absences", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_standup_absences_person_id"))
+
+    op.drop_table("standup_absences")
     op.drop_table("rituals")
+    with op.batch_alter_table("retro_topics", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_retro_topics_team_id"))
+
+    op.drop_table("retro_topics")
+    with op.batch_alter_table("retro_actions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_retro_actions_team_id"))
+        batch_op.drop_index(batch_op.f("ix_retro_actions_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_retro_actions_due"))
+
+    op.drop_table("retro_actions")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deliveries_team_id"))
         batch_op.drop_index(batch_op.f("ix_deliveries_status"))

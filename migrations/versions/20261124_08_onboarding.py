@@ -1,7 +1,7 @@
 """onboarding: templates, walkthroughs, steps, shadows
 
 Revision ID: 20261124_08_onboarding
-Revises: 20261124_05_priorities
+Revises: 20261124_07_pages
 Create Date: 2026-11-24 11:54:19.103013
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261124_08_onboarding"
-down_revision: str | None = "20261124_05_priorities"
+down_revision: str | None = "20261124_07_pages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

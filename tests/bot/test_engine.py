@@ -264,3 +264,12 @@ def test_on_postgres_one_worker_ticks_and_a_crashed_holders_lock_frees(
     crashed.invalidate()  # its session ends: PostgreSQL frees the lock
     crashed.close()
     assert not workers[1].tick().skipped
+
+
+def test_the_fake_slack_rate_limit_says_how_long_until_there_is_room(slack):
+    slack.rate_limit = 2
+    answers = [slack.handle("POST", "/api/auth.test", {}, b"") for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 200, 429]
+    wait = float(answers[2][1]["Retry-After"])
+    assert 0 < wait <= 1.0
+    assert answers[2][2]["error"] == "ratelimited" and slack.rejected == 1

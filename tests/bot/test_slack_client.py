@@ -55,3 +55,42 @@ def test_fake_slack_refuses_blocks_over_the_limit(settings, clock, slack):
     with pytest.raises(SlackApiError):
         client.chat_postMessage(channel="C1", text="x", blocks=[long_text])
     assert slack.posted("C1") == []
+
+
+def test_pacer_learns_the_rate_from_a_429_and_spaces_calls(clock):
+    from bot.slack import Pacer
+
+    pacer = Pacer(clock)
+    for _ in range(21):  # 20 got through in the last second, the 21st was refused
+        pacer.before("chat.postMessage")
+        clock.advance(seconds=0.04)
+    pacer.limited("chat.postMessage")
+    assert pacer.rate("chat.postMessage") == 20 * Pacer.MARGIN
+    clock.slept.clear()
+    for _ in range(4):
+        pacer.before("chat.postMessage")
+    # The first goes at once; each later one a slot (1 / 19 s) after the one before.
+    assert [round(s, 4) for s in clock.slept] == [round(1 / 19, 4)] * 3
+    pacer.before("users.info")  # other methods aren't paced
+    assert len(clock.slept) == 3
+
+
+def test_pacer_forgets_after_a_quiet_minute(clock):
+    from bot.slack import Pacer
+
+    pacer = Pacer(clock)
+    pacer.before("chat.postMessage")
+    pacer.limited("chat.postMessage")
+    clock.advance(seconds=Pacer.FORGET_AFTER + 1)
+    clock.slept.clear()
+    pacer.before("chat.postMessage")
+    pacer.before("chat.postMessage")
+    assert clock.slept == [] and pacer.rate("chat.postMessage") is None
+
+
+def test_a_429_teaches_the_clients_pacer(settings, clock, slack):
+    client = build_client(settings, clock)
+    slack.fail("chat.postMessage", status=429, retry_after=2)
+    client.chat_postMessage(channel="C0PAYMENTS", text="hi")
+    assert client.pacer.rate("chat.postMessage") is not None
+    assert 2.0 in clock.slept

@@ -10,28 +10,17 @@ from sqlalchemy import select
 
 from models import AuditEntry
 from models.priorities import BacklogItem, PrioritySettings, suggest_from_pages
-from models.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace
+from models.workspace import Team
 from tests.conftest import START
-from tests.slack_requests import TEAM_ID, text_input
+from tests.priority_helpers import make_team
+from tests.slack_requests import text_input
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
 
 
 @pytest.fixture
 def team(db) -> Team:
-    workspace = Workspace(slack_team_id=TEAM_ID, created_at=START)
-    db.add(workspace)
-    db.flush()
-    team = Team(
-        workspace_id=workspace.id, name="payments", channel_id="C0PAYMENTS", created_at=START
-    )
-    db.add(team)
-    for uid, role in [("U0LEAD", LEAD), ("U0ANA", MEMBER), ("U0BEN", MEMBER)]:
-        person = Person(workspace_id=workspace.id, slack_user_id=uid, name=uid.lower())
-        db.add(person)
-        team.memberships.append(TeamMember(person=person, role=role))
-    db.commit()
-    return team
+    return make_team(db)
 
 
 def items(db) -> list[BacklogItem]:
@@ -247,4 +236,30 @@ def test_app_home_shows_top_priorities(driver, slack, team):
     texts = [b["text"]["text"] for b in slack.home["U0ANA"]["blocks"] if b["type"] == "section"]
     assert any(
         t.startswith("*Top priorities: payments*\n*#1* Faster checkout · score 400") for t in texts
+    )
+
+
+def test_help_lists_every_subcommand_with_its_usage(driver, team):
+    text = driver.command("/priority", "help").text
+    for usage in [
+        "/priority [team=<team>]",
+        "/priority add <title> reach=<n> impact=<n> confidence=<n> effort=<n> [category=<c>]",
+        "/priority set <id> <field>=<value>",
+        "/priority done <id>",
+        "/priority drop <id>",
+        "/priority budget [target=<feature %>]",
+        "/priority suggestions",
+        "/priority settings",
+    ]:
+        assert usage in text
+    assert "Did you mean `/priority budget`?" in driver.command("/priority", "budgte").text
+
+
+def test_show_gives_the_rice_inputs(driver, team):
+    driver.command("/priority", "add " + ADD + " goal='Q2 conversion' link=https://x.example/1")
+    text = driver.command("/priority", "show #1").text
+    assert text == (
+        "*#1* <https://x.example/1|Faster checkout> · score 400 · feature · proposed · no owner\n"
+        "reach 500 · impact 2 (high) · confidence 80% · effort 2 pm\n"
+        "Goal: Q2 conversion"
     )

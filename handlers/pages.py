@@ -1,0 +1,119 @@
+"""Pages: alert webhooks in (`/hooks/<source>`), `upkeep hooks add|list`, classification
+buttons on sleep-hour pages, and the page-load figures on demand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from bot.hooks import PREFIX, hooks_app
+from bot.settings import Settings
+from models.alert_formats import SOURCES
+from models.errors import UserError
+from models.pages import Integration, add_integration, integrations_of
+from models.people import audit, get_team
+
+ROUTES = {PREFIX: hooks_app}
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+@contextmanager
+def _cli_db(settings: Settings) -> Iterator[tuple]:
+    """The migrated database in one transaction, the CLI's workspace and the clock."""
+    from bot.cli import cli_workspace
+    from bot.clock import SystemClock
+    from bot.db import make_engine, make_session_factory, unit_of_work, upgrade
+
+    upgrade(settings.database_url)
+    clock = SystemClock()
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as db:
+            yield db, cli_workspace(db, settings, clock), clock
+    finally:
+        engine.dispose()
+
+
+def hook_url(settings: Settings, source: str) -> str:
+    return f"{settings.public_url}{PREFIX}{source}"
+
+
+def cmd_hooks_add(settings: Settings, args) -> int:
+    try:
+        with _cli_db(settings) as (db, workspace, clock):
+            team = get_team(db, workspace, args.team)
+            integration, token = add_integration(
+                db,
+                workspace,
+                team,
+                args.source,
+                clock.now(),
+                rotation=args.rotation,
+                severities=args.severity,
+                signing_secret=args.signing_secret,
+            )
+            audit(
+                db,
+                workspace,
+                None,
+                "hooks.add",
+                f"{integration.source}:{team.name}",
+                clock.now(),
+                after=describe(integration),
+            )
+    except UserError as e:
+        print(f"error: {e.message}\nnothing was added", file=sys.stderr)
+        return 1
+    print(f"url: {hook_url(settings, integration.source)}")
+    print(f"token: {token}")
+    print(
+        "Send it as `Authorization: Bearer <token>` (or add `?token=<token>` to the url). "
+        "It is shown only this once."
+    )
+    return 0
+
+
+def describe(integration: Integration) -> dict:
+    return {
+        "id": integration.id,
+        "source": integration.source,
+        "team": integration.team.name,
+        "rotation": integration.rotation,
+        "severities": integration.severities,
+        "token": integration.token_prefix + "…",
+        "signed": bool(integration.signing_secret),
+    }
+
+
+def cmd_hooks_list(settings: Settings, args) -> int:
+    with _cli_db(settings) as (db, workspace, _clock):
+        rows = [describe(i) for i in integrations_of(db, workspace)]
+    if not rows:
+        print("No alert integrations yet: `upkeep hooks add <source> --team <team>`.")
+    for row in rows:
+        print(
+            f"{row['id']}  {row['source']:<12} team={row['team']} "
+            f"rotation={row['rotation'] or '-'} severities={row['severities']} "
+            f"token={row['token']}{' signed' if row['signed'] else ''}  "
+            f"{hook_url(settings, row['source'])}"
+        )
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    hooks = sub.add_parser("hooks", help="alert webhooks: add an integration, list them")
+    tasks = hooks.add_subparsers(dest="hooks_command", metavar="TASK", required=True)
+    add = tasks.add_parser("add", help="a webhook URL and token for a team's alerts")
+    add.add_argument("source", choices=SOURCES)
+    add.add_argument("--team", required=True, help="the team whose pages these are")
+    add.add_argument("--rotation", help="the rotation whose on-call person gets paged")
+    add.add_argument(
+        "--severity", help="comma-separated severities that page (default depends on the source)"
+    )
+    add.add_argument("--signing-secret", help="PagerDuty's webhook signing secret")
+    add.set_defaults(func=cmd_hooks_add)
+    tasks.add_parser("list", help="the alert integrations").set_defaults(func=cmd_hooks_list)

@@ -1,0 +1,153 @@
+"""`/retro`: anonymous topics, action items with owners and due dates, and the owner's Done and
+Snooze buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.app import Deps
+from bot.commands import Command, CommandRequest, parse_user, split_options
+from bot.render import Reply, section
+from bot.rituals_render import DONE_ACTION, SNOOZE_ACTION, action_list
+from bot.slack import lookup_user
+from models import retro as model
+from models.errors import UserError
+from models.people import audit, ensure_person, get_team, relevant_teams
+from models.workspace import Team
+
+retro = Command("/retro", "retro topics and action items")
+COMMANDS = [retro]
+TOPIC_USAGE = "/retro topic <text> [team=<team>]"
+ACTION_USAGE = "/retro action <text> <@owner> [due <YYYY-MM-DD>] [team=<team>]"
+
+
+def local_today(req: CommandRequest, tz: str | None = None) -> date:
+    return req.now().astimezone(ZoneInfo(tz or req.tz)).date()
+
+
+def pick_team(req: CommandRequest, options: dict[str, str], usage: str) -> Team:
+    if "team" in options:
+        return get_team(req.db, req.workspace, options["team"], usage)
+    teams = relevant_teams(req.db, req.workspace, req.channel_id, req.person)
+    if len(teams) == 1:
+        return teams[0]
+    if not teams:
+        raise UserError("You're not in a team, and this channel isn't a team's.", usage)
+    names = ", ".join(t.name for t in teams)
+    raise UserError(f"Which team? Add `team=<team>` (one of {names}).", usage)
+
+
+@retro.sub("topic", TOPIC_USAGE, "suggest a topic for the next retro (shown without your name)")
+def topic(req: CommandRequest, args: list[str]) -> Reply:
+    words, options = split_options(args, TOPIC_USAGE)
+    team = pick_team(req, options, TOPIC_USAGE)
+    model.add_topic(req.db, team, " ".join(words), req.now())
+    return Reply(text=f"Added to {team.name}'s next retro. It will be shown without your name.")
+
+
+@retro.sub("action", ACTION_USAGE, "record an action item with an owner and a due date")
+def action(req: CommandRequest, args: list[str]) -> Reply:
+    words, options = split_options(args, ACTION_USAGE)
+    team = pick_team(req, options, ACTION_USAGE)
+    owners = [i for i, w in enumerate(words) if parse_user(w)]
+    if not owners:
+        raise UserError("Name the owner with an @mention.", ACTION_USAGE)
+    at = owners[-1]
+    tail = words[at + 1 :]
+    due = None
+    if tail:
+        if len(tail) != 2 or tail[0].lower() != "due":
+            raise UserError("After the owner, only `due <YYYY-MM-DD>` may follow.", ACTION_USAGE)
+        try:
+            due = date.fromisoformat(tail[1])
+        except ValueError:
+            raise UserError(f"`{tail[1]}` is not a date like 2026-03-20.", ACTION_USAGE) from None
+    uid = parse_user(words[at])
+    assert uid is not None
+    owner = ensure_person(
+        req.db, req.workspace, uid, req.now(), lambda u: lookup_user(req.client, u)
+    )
+    item = model.add_action(
+        req.db,
+        team,
+        " ".join(words[:at]),
+        owner,
+        due,
+        req.person,
+        req.now(),
+        local_today(req, team.tz),
+    )
+    req.db.flush()
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "retro.action",
+        f"#{item.id}",
+        req.now(),
+        after={"text": item.text, "owner": uid, "due": due.isoformat() if due else None},
+    )
+    when = f", due {due:%a %d %b}" if due else ""
+    return Reply(text=f"Action item #{item.id} for {owner.mention}{when}: {item.text}", public=True)
+
+
+@retro.sub("actions", "/retro actions [team]", "open action items, overdue ones marked")
+def actions(req: CommandRequest, args: list[str]) -> Reply:
+    words, options = split_options(args)
+    if words:
+        options["team"] = words[0]
+    team = pick_team(req, options, "/retro actions [team]")
+    text, blocks = action_list(
+        team.name, model.open_actions(req.db, team), local_today(req, team.tz)
+    )
+    return Reply(text=text, blocks=blocks)
+
+
+def register(app, deps: Deps) -> None:
+    def answer(body: dict, client, text: str) -> None:
+        container = body.get("container") or {}
+        client.chat_update(
+            channel=container["channel_id"],
+            ts=container["message_ts"],
+            text=text,
+            blocks=[section(text)],
+        )
+
+    def find(context, body: dict) -> model.RetroAction:
+        value = body["actions"][0]["value"]
+        return model.get_action(context["db"], context["workspace"].id, int(value))
+
+    @app.action(DONE_ACTION)
+    def done(ack, body: dict, context, client) -> None:
+        ack()
+        item = find(context, body)
+        now = deps.clock.now()
+        if model.complete(item, context["person"], now):
+            audit(
+                context["db"],
+                context["workspace"],
+                context["person"],
+                "retro.done",
+                f"#{item.id}",
+                now,
+            )
+        answer(body, client, f":white_check_mark: Done: #{item.id} {item.text}")
+
+    @app.action(SNOOZE_ACTION)
+    def snooze(ack, body: dict, context, client) -> None:
+        ack()
+        item = find(context, body)
+        person = context["person"]
+        now = deps.clock.now()
+        new_due = model.snooze(item, person, now.astimezone(ZoneInfo(person.zone())).date())
+        audit(
+            context["db"],
+            context["workspace"],
+            person,
+            "retro.snooze",
+            f"#{item.id}",
+            now,
+            after={"due": new_due.isoformat()},
+        )
+        answer(body, client, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")

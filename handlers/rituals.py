@@ -1,0 +1,114 @@
+"""The rituals the scheduler runs: `/upkeep rituals`, and `upkeep jobs list|run` on the command
+line (`run` goes through the same delivery path as the worker's tick)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+from bot.commands import CommandRequest
+from bot.render import Reply, context, header, local_time, section
+from handlers.upkeep import upkeep
+from models.errors import UserError
+from models.people import get_team
+from models.scheduling import Ritual, format_days, workspace_rituals
+
+PER_MEMBER = {"standup"}  # rituals that run at the local time of each member, in their own zone
+
+
+def describe(ritual: Ritual) -> str:
+    every = "every week" if ritual.cadence_weeks == 1 else f"every {ritual.cadence_weeks} weeks"
+    zone = "each member's own zone" if ritual.kind in PER_MEMBER else ritual.team.tz
+    state = "" if ritual.enabled else " (paused)"
+    return f"{format_days(ritual.days)} {ritual.at:%H:%M} ({zone}), {every}{state}"
+
+
+def next_run_text(ritual: Ritual, now: datetime) -> str:
+    nxt = ritual.next_run(ritual.team.tz, now) if ritual.enabled else None
+    return local_time(nxt, ritual.team.tz) if nxt else "not scheduled"
+
+
+def ritual_lines(rituals: list[Ritual], now: datetime) -> list[str]:
+    return [
+        f"{r.team.name} · {r.kind} · {describe(r)} · next: {next_run_text(r, now)}" for r in rituals
+    ]
+
+
+@upkeep.sub("rituals", "/upkeep rituals [team]", "the team rituals and when each runs next")
+def rituals(req: CommandRequest, args: list[str]) -> Reply:
+    found = workspace_rituals(req.db, req.workspace.id)
+    if args:
+        team = get_team(req.db, req.workspace, args[0], upkeep.usage("rituals"))
+        found = [r for r in found if r.team_id == team.id]
+    if not found:
+        text = "No rituals are set up yet. Add them under `rituals:` in the config file."
+        return Reply(text=text, blocks=[section(text)])
+    lines = ritual_lines(found, req.now())
+    blocks = [header("Rituals"), *(section(f"• {line}") for line in lines[:45])]
+    blocks.append(context("Times are in each ritual's own zone. Configure them under `rituals:`."))
+    return Reply(text="\n".join(lines), blocks=blocks)
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def add_commands(subparsers) -> None:
+    jobs = subparsers.add_parser("jobs", help="the scheduled rituals and their deliveries")
+    tasks = jobs.add_subparsers(dest="jobs_command", metavar="TASK", required=True)
+    tasks.add_parser(
+        "list", help="every ritual with its next run in its own time zone"
+    ).set_defaults(func=cmd_jobs_list)
+    run = tasks.add_parser("run", help="run one kind of job now, through the delivery path")
+    run.add_argument("kind", help="standup, retro-reminder, pageload-digest, handoff, ...")
+    run.add_argument("--team", help="only this team")
+    run.add_argument("--force", action="store_true", help="send again what was sent already")
+    run.set_defaults(func=cmd_jobs_run)
+
+
+def _session(settings):
+    from bot.db import make_engine, make_session_factory, upgrade
+
+    upgrade(settings.database_url)
+    return make_session_factory(make_engine(settings.database_url))
+
+
+def cmd_jobs_list(settings, args, clock=None) -> int:
+    from bot.cli import cli_workspace
+    from bot.clock import SystemClock
+    from bot.db import unit_of_work
+
+    clock = clock or SystemClock()
+    with unit_of_work(_session(settings)) as db:
+        workspace = cli_workspace(db, settings, clock)
+        lines = ritual_lines(workspace_rituals(db, workspace.id), clock.now())
+    print("\n".join(lines) if lines else "no rituals yet (add them under `rituals:`)")
+    return 0
+
+
+def cmd_jobs_run(settings, args, clock=None) -> int:
+    from bot.cli import cli_workspace
+    from bot.clock import SystemClock
+    from bot.db import unit_of_work
+    from bot.jobs.engine import DeliveryEngine
+    from bot.slack import build_client
+
+    clock = clock or SystemClock()
+    factory = _session(settings)
+    try:
+        team_id = None
+        if args.team:
+            with unit_of_work(factory) as db:
+                team_id = get_team(db, cli_workspace(db, settings, clock), args.team).id
+        engine = DeliveryEngine(factory, build_client(settings, clock), clock, settings)
+        report = engine.run_kind(args.kind, team_id=team_id, force=args.force)
+    except UserError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 2
+    for label, keys in (
+        ("sent", report.sent),
+        ("already delivered", report.already),
+        ("retrying later", report.retrying),
+        ("failed", report.failed),
+    ):
+        print(f"{label}: {len(keys)}" + "".join(f"\n  {k}" for k in keys))
+    return 1 if report.failed else 0

@@ -1,0 +1,163 @@
+"""`/standup`: skip a day, out of office, back; the "Answer" button and its modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.app import Deps
+from bot.commands import Command, CommandRequest
+from bot.jobs.standup import update_summary
+from bot.render import Reply, local_time, section
+from bot.rituals_render import ANSWER_ACTION, ANSWER_FIELD, ANSWER_VIEW, day_label, standup_modal
+from models import standup as model
+from models.errors import PermissionDenied, UserError
+from models.people import audit, is_member, teams_of_person
+from models.scheduling import find_ritual, format_days, local_instant
+from models.workspace import Person, Team
+
+standup = Command("/standup", "standup prompts: skip a day, out of office, back")
+COMMANDS = [standup]
+OOO_USAGE = "/standup ooo until <YYYY-MM-DD>"
+
+
+def local_today(req: CommandRequest) -> date:
+    return req.now().astimezone(ZoneInfo(req.tz)).date()
+
+
+def standup_teams(req: CommandRequest) -> list[Team]:
+    teams = teams_of_person(req.db, req.person)
+    return [t for t in teams if is_member(t, req.person) and find_ritual(req.db, t, "standup")]
+
+
+def refresh(req: CommandRequest, day: date) -> None:
+    """The day's summaries show who skips and who is away."""
+    for team in standup_teams(req):
+        update_summary(req.db, req.client, team, day)
+
+
+@standup.fallback("/standup", "your standups, and whether you are away")
+def status(req: CommandRequest, args: list[str]) -> Reply:
+    if args:
+        raise UserError(f"`/standup {args[0]}` isn't something I know.", standup.usage())
+    lines = []
+    for team in standup_teams(req):
+        ritual = find_ritual(req.db, team, "standup")
+        assert ritual is not None
+        nxt = ritual.next_run(model.member_zone(req.person, team), req.now())
+        when = local_time(nxt, req.tz) if nxt else "not scheduled"
+        lines.append(
+            f"*{team.name}*: {format_days(ritual.days)} {ritual.at:%H:%M} your time · next {when}"
+        )
+    if not lines:
+        lines.append("You're not in any team with a standup.")
+    today = local_today(req)
+    away = model.absences(req.db, {req.person.id}, today)
+    if away:
+        lines.append(
+            "You're skipping today." if away[req.person.id] == model.SKIP else "You're out."
+        )
+    return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
+
+
+@standup.sub("skip", "/standup skip", "no standup for you today")
+def skip(req: CommandRequest, args: list[str]) -> Reply:
+    today = local_today(req)
+    model.skip(req.db, req.person, today, req.now())
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "standup.skip",
+        req.person.slack_user_id,
+        req.now(),
+        after={"day": today.isoformat()},
+    )
+    req.db.flush()
+    refresh(req, today)
+    return Reply(text=f"OK, no standup for you today ({day_label(today)}).")
+
+
+@standup.sub("ooo", OOO_USAGE, "no standup prompts until the day you name (inclusive)")
+def ooo(req: CommandRequest, args: list[str]) -> Reply:
+    words = [a for a in args if a.lower() != "until"]
+    if len(words) != 1:
+        raise UserError("Say until when.", OOO_USAGE)
+    try:
+        until = date.fromisoformat(words[0])
+    except ValueError:
+        raise UserError(f"`{words[0]}` is not a date like 2026-03-20.", OOO_USAGE) from None
+    today = local_today(req)
+    model.out_of_office(req.db, req.person, today, until, req.now())
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "standup.ooo",
+        req.person.slack_user_id,
+        req.now(),
+        after={"from": today.isoformat(), "until": until.isoformat()},
+    )
+    req.db.flush()
+    refresh(req, today)
+    return Reply(text=f"Out of office until {until:%a %d %b %Y}: no standup prompts till then.")
+
+
+@standup.sub("back", "/standup back", "standup prompts again, from today")
+def back(req: CommandRequest, args: list[str]) -> Reply:
+    today = local_today(req)
+    ended = model.back(req.db, req.person, today)
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "standup.back",
+        req.person.slack_user_id,
+        req.now(),
+        after={"ended": ended},
+    )
+    req.db.flush()
+    refresh(req, today)
+    if not ended:
+        return Reply(text="You weren't away: your standup prompts are on.")
+    return Reply(text="Welcome back: standup prompts are on again from today.")
+
+
+def _team_and_day(db, person: Person, team_id: int, day: str) -> tuple[Team, date]:
+    team = db.get(Team, team_id)
+    if team is None or team.workspace_id != person.workspace_id or not is_member(team, person):
+        raise PermissionDenied("That standup isn't one of your teams'.")
+    return team, date.fromisoformat(day)
+
+
+def register(app, deps: Deps) -> None:
+    @app.action(ANSWER_ACTION)
+    def open_answer(ack, body: dict, context, client) -> None:
+        ack()
+        db, person = context["db"], context["person"]
+        team_id, day_text = body["actions"][0]["value"].split(":", 1)
+        team, day = _team_and_day(db, person, int(team_id), day_text)
+        ritual = model.standup_ritual(db, team)
+        at = local_instant(day, ritual.at, model.member_zone(person, team))
+        oncall = person.id in model.on_call(db, team, at)
+        meta = {"team": team.id, "day": day.isoformat(), "oncall": oncall}
+        view = standup_modal(team.name, day, model.questions(ritual.options, oncall), meta)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ANSWER_VIEW)
+    def submit_answer(ack, body: dict, context, client) -> None:
+        db, person = context["db"], context["person"]
+        meta = json.loads(body["view"]["private_metadata"])
+        team, day = _team_and_day(db, person, int(meta["team"]), meta["day"])
+        ritual = model.standup_ritual(db, team)
+        values = body["view"]["state"]["values"]
+        pairs = [
+            {"q": q, "a": ((values.get(f"q{i}") or {}).get(ANSWER_FIELD) or {}).get("value") or ""}
+            for i, q in enumerate(model.questions(ritual.options, bool(meta.get("oncall"))))
+        ]
+        now = deps.clock.now()
+        model.record_answer(db, team, person, day, pairs, bool(meta.get("oncall")), now)
+        db.flush()
+        update_summary(db, client, team, day)
+        ack()

@@ -1,0 +1,407 @@
+"""Pages: alerts that woke (or interrupted) someone, attributed at ingest and kept.
+
+An `Integration` is one sender (Alertmanager, PagerDuty, Opsgenie or the generic JSON) feeding
+one team, with its own token. A `Page` is one alert firing: who was on call when it started (so
+later rotation edits never rewrite history), which service, and the hour class in the paged
+person's own zone: sleep hours (22:00-08:00 every day) beat off-hours, which beat business hours
+(08:00-18:00 Monday to Friday, or the person's own working hours when they set them)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.alert_formats import SOURCES, Alert
+from models.base import Base, UTCDateTime
+from models.errors import NotFound, UserError
+from models.oncall import find_rotation, on_call_at
+from models.workspace import Person, Team, Workspace
+
+try:  # the service catalog is a feature of its own; pages work without it
+    from models import catalog
+except ImportError:  # pragma: no cover - depends on which features are installed
+    catalog = None  # type: ignore[assignment]
+
+SLEEP = "sleep"
+OFF = "off"
+BUSINESS = "business"
+HOUR_CLASSES = (SLEEP, OFF, BUSINESS)
+SLEEP_START, SLEEP_END = time(22, 0), time(8, 0)
+BUSINESS_START, BUSINESS_END, BUSINESS_DAYS = time(8, 0), time(18, 0), "12345"
+# A person whose working hours are still the model's defaults has not set them.
+UNSET_WORK_HOURS = (time(9, 0), time(18, 0), "12345")
+
+CLASSIFICATIONS = {
+    "action_taken": "action taken",
+    "threshold_wrong": "threshold wrong",
+    "check_faulty": "check faulty",
+    "downtime_not_set": "downtime not set",
+    "duplicate": "duplicate",
+}
+NO_ACTION = tuple(k for k in CLASSIFICATIONS if k != "action_taken")
+DEFAULT_SEVERITIES = {
+    "alertmanager": "page,critical",
+    "pagerduty": "high",
+    "opsgenie": "P1,P2",
+    "generic": "page,critical",
+}
+ANY_SEVERITY = "*"
+TOKEN_PREFIX = "upk_"
+
+
+class Integration(Base):
+    """A sender feeding one team's pages. Only a hash of the token is kept."""
+
+    __tablename__ = "page_integrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    rotation: Mapped[str | None] = mapped_column(String(80))  # a rotation's name
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(12))
+    severities: Mapped[str] = mapped_column(String(200))  # comma-separated; "*" for any
+    signing_secret: Mapped[str | None] = mapped_column(String(200))  # PagerDuty only
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team] = relationship(lazy="joined")
+    workspace: Mapped[Workspace] = relationship()
+
+    def accepts(self, severity: str) -> bool:
+        wanted = {s.strip().lower() for s in self.severities.split(",") if s.strip()}
+        return ANY_SEVERITY in wanted or severity.lower() in wanted
+
+
+class Page(Base):
+    """One alert firing, attributed when it arrived."""
+
+    __tablename__ = "pages"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "external_key"),
+        Index("ix_pages_team_started", "team_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("page_integrations.id", ondelete="CASCADE")
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    external_key: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    alert_name: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(40))
+    service_name: Mapped[str | None] = mapped_column(String(120))
+    service_id: Mapped[int | None] = mapped_column(Integer)  # the catalog's Service, if matched
+    rotation: Mapped[str | None] = mapped_column(String(80))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hour_class: Mapped[str] = mapped_column(String(8))
+    local_date: Mapped[date] = mapped_column(Date)  # in the zone the hour class was read in
+    classification: Mapped[str | None] = mapped_column(String(24))
+    classified_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    classified_by: Mapped[Person | None] = relationship(foreign_keys=[classified_by_id])
+
+
+# -- integrations and tokens -----------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_source(source: str) -> str:
+    source = source.strip().lower()
+    if source not in SOURCES:
+        raise UserError(f"`{source}` is not a source I read. Sources: {', '.join(SOURCES)}.")
+    return source
+
+
+def check_severities(text: str) -> str:
+    values = [s.strip() for s in text.split(",") if s.strip()]
+    if not values or any(len(v) > 40 for v in values):
+        raise UserError("Give severities as a comma-separated list (like page,critical), or *.")
+    return ",".join(values)[:200]
+
+
+def add_integration(
+    db: Session,
+    workspace: Workspace,
+    team: Team,
+    source: str,
+    now: datetime,
+    *,
+    rotation: str | None = None,
+    severities: str | None = None,
+    signing_secret: str | None = None,
+) -> tuple[Integration, str]:
+    """A new integration and its token (shown once; only its hash is stored)."""
+    source = check_source(source)
+    if rotation:
+        rotation = rotation.strip().lower()
+        rotation = find_rotation(db, workspace, rotation).name
+    if signing_secret and source != "pagerduty":
+        raise UserError("Only PagerDuty signs its webhooks; leave the signing secret out.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+    integration = Integration(
+        workspace_id=workspace.id,
+        team_id=team.id,
+        team=team,
+        source=source,
+        rotation=rotation or None,
+        token_hash=hash_token(token),
+        token_prefix=token[:10],
+        severities=check_severities(severities or DEFAULT_SEVERITIES[source]),
+        signing_secret=signing_secret or None,
+        created_at=now,
+    )
+    db.add(integration)
+    db.flush()
+    return integration, token
+
+
+def integrations_of(db: Session, workspace: Workspace) -> list[Integration]:
+    return list(
+        db.scalars(
+            select(Integration)
+            .where(Integration.workspace_id == workspace.id)
+            .order_by(Integration.id)
+        )
+    )
+
+
+def integration_by_token(db: Session, token: str) -> Integration | None:
+    if not token:
+        return None
+    return db.scalar(select(Integration).where(Integration.token_hash == hash_token(token)))
+
+
+def pagerduty_signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    """`X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]` (several while a secret is rotated):
+    HMAC-SHA256 of the raw body. Any one matching signature is enough."""
+    if not header:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    for part in header.split(","):
+        version, _, signature = part.strip().partition("=")
+        if version == "v1" and hmac.compare_digest(signature.strip().lower(), expected):
+            return True
+    return False
+
+
+# -- hour classes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkHours:
+    start: time
+    end: time
+    days: str  # ISO weekdays, Mon=1
+
+
+DEFAULT_WORK = WorkHours(BUSINESS_START, BUSINESS_END, BUSINESS_DAYS)
+
+
+def work_hours(person: Person | None) -> WorkHours:
+    if person is None:
+        return DEFAULT_WORK
+    own = (person.work_start, person.work_end, person.work_days)
+    if None in own or own == UNSET_WORK_HOURS:
+        return DEFAULT_WORK
+    return WorkHours(*own)
+
+
+def hour_class(local: datetime, work: WorkHours = DEFAULT_WORK) -> str:
+    """Sleep beats off-hours beats business hours, for a local (zoned or wall-clock) time."""
+    t = local.time().replace(tzinfo=None)
+    if t >= SLEEP_START or t < SLEEP_END:
+        return SLEEP
+    if str(local.isoweekday()) in work.days and work.start <= t < work.end:
+        return BUSINESS
+    return OFF
+
+
+def zone_of(person: Person | None, team: Team) -> str:
+    return (person.tz if person is not None and person.tz else None) or team.tz or "UTC"
+
+
+# -- attribution ---------------------------------------------------------------------------
+
+
+@dataclass
+class Attribution:
+    service_name: str | None
+    service_id: int | None
+    rotation: str | None
+
+
+def attribute(db: Session, integration: Integration, alert: Alert) -> Attribution:
+    """The service (matched against the catalog when there is one; the first candidate name
+    otherwise, kept as "not in the catalog") and the rotation to ask who was on call."""
+    service_name = alert.services[0] if alert.services else None
+    service_id = None
+    rotation = integration.rotation
+    if catalog is not None:
+        for candidate in alert.services:
+            service = catalog.match_service(db, integration.workspace, candidate)
+            if service is not None:
+                service_name, service_id = service.name, service.id
+                rotation = rotation or service.rotation
+                break
+    return Attribution(service_name, service_id, rotation)
+
+
+def on_call_person(
+    db: Session, workspace: Workspace, rotation: str | None, at: datetime
+) -> Person | None:
+    if not rotation:
+        return None
+    try:
+        found = find_rotation(db, workspace, rotation)
+    except NotFound:
+        return None
+    return on_call_at(db, found, at)
+
+
+# -- ingest --------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    resolved: int = 0
+    repeated: int = 0
+    ignored: int = 0  # below the severity filter, or an event that isn't a page
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def ingest(db: Session, integration: Integration, alerts: list[Alert], now: datetime):
+    """Store what is new, resolve what was resolved; a repeat changes nothing. The caller
+    commits; on a concurrent insert of the same key (IntegrityError) it retries once."""
+    result = IngestResult()
+    keys = list({a.key for a in alerts})
+    existing = (
+        {
+            p.external_key: p
+            for p in db.scalars(
+                select(Page).where(
+                    Page.integration_id == integration.id, Page.external_key.in_(keys)
+                )
+            )
+        }
+        if keys
+        else {}
+    )
+    for alert in alerts:
+        page = existing.get(alert.key)
+        if page is None:
+            if not integration.accepts(alert.severity):
+                result.ignored += 1
+                continue
+            page = new_page(db, integration, alert, now)
+            existing[alert.key] = page
+            result.created += 1
+        elif alert.resolved_at is not None and page.resolved_at is None:
+            page.resolved_at = max(alert.resolved_at, page.started_at)
+            result.resolved += 1
+        else:
+            result.repeated += 1
+    db.flush()
+    return result
+
+
+def new_page(db: Session, integration: Integration, alert: Alert, now: datetime) -> Page:
+    where = attribute(db, integration, alert)
+    person = on_call_person(db, integration.workspace, where.rotation, alert.started_at)
+    local = alert.started_at.astimezone(ZoneInfo(zone_of(person, integration.team)))
+    resolved = alert.resolved_at
+    page = Page(
+        workspace_id=integration.workspace_id,
+        team_id=integration.team_id,
+        integration_id=integration.id,
+        source=integration.source,
+        external_key=alert.key,
+        title=alert.title,
+        alert_name=alert.alert_name,
+        severity=alert.severity,
+        service_name=where.service_name,
+        service_id=where.service_id,
+        rotation=where.rotation,
+        person_id=person.id if person is not None else None,
+        started_at=alert.started_at,
+        resolved_at=max(resolved, alert.started_at) if resolved is not None else None,
+        hour_class=hour_class(local, work_hours(person)),
+        local_date=local.date(),
+        created_at=now,
+    )
+    db.add(page)
+    return page
+
+
+def ingest_with_retry(db: Session, integration_id: int, alerts: list[Alert], now: datetime):
+    """`ingest` and commit; a concurrent request that inserted the same page first makes this
+    one a repeat (retried once in a fresh transaction)."""
+    for attempt in range(2):
+        integration = db.get(Integration, integration_id)
+        assert integration is not None
+        try:
+            result = ingest(db, integration, alerts, now)
+            db.commit()
+            return result
+        except IntegrityError:
+            db.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+# -- classification ------------------------------------------------------------------------
+
+
+def check_classification(kind: str) -> str:
+    if kind not in CLASSIFICATIONS:
+        raise UserError(f"`{kind}` is not a classification ({', '.join(CLASSIFICATIONS)}).")
+    return kind
+
+
+def get_page(db: Session, workspace: Workspace, page_id: int) -> Page:
+    page = db.get(Page, page_id)
+    if page is None or page.workspace_id != workspace.id:
+        raise NotFound("That page is gone.")
+    return page
+
+
+def classify(page: Page, kind: str, person: Person, now: datetime) -> None:
+    page.classification = check_classification(kind)
+    page.classified_by_id = person.id
+    page.classified_by = person
+    page.classified_at = now

@@ -1,0 +1,113 @@
+"""Handoff posts and reminders: what is due in a window, and what is sent (after overrides)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.jobs import SendContext, all_jobs
+from bot.jobs.engine import DeliveryEngine
+from bot.jobs.oncall import HandoffJob, HandoffReminderJob
+from models.oncall import add_override
+from models.workspace import Workspace
+from tests.oncall_setup import CREATED, make_rotation, person, utc
+
+CHANNEL = "C0PAYONCALL"
+
+
+@pytest.fixture
+def rotation(db):
+    rot = make_rotation(db)  # Mondays 10:00 Berlin from Mon 2 Mar 2026: Ana, Ben, Cho
+    db.commit()
+    return rot
+
+
+@pytest.fixture
+def ctx(db, deps):
+    return SendContext(db=db, client=deps.client, clock=deps.clock, settings=deps.settings)
+
+
+def test_jobs_are_registered():
+    assert {"handoff", "handoff-reminder"} <= {job.kind for job in all_jobs()}
+
+
+def test_handoff_due_windows_are_half_open(db, rotation):
+    job = HandoffJob()
+    handoff = utc(2026, 3, 9, 9)
+    assert [d.due_at for d in job.due(db, handoff - timedelta(minutes=1), handoff)] == [handoff]
+    assert list(job.due(db, handoff, handoff + timedelta(minutes=1))) == []
+    three = list(job.due(db, utc(2026, 3, 2, 9), utc(2026, 3, 23, 9)))
+    assert [d.due_at for d in three] == [utc(2026, 3, 9, 9), utc(2026, 3, 16, 9), three[2].due_at]
+    assert three[2].due_at == utc(2026, 3, 23, 9)
+    assert three[0].key == f"handoff:{rotation.id}:2026-03-09T09:00Z"
+    assert {d.kind for d in three} == {"handoff"}
+    # across spring forward: 10:00 CEST on Mon 30 Mar
+    later = list(job.due(db, utc(2026, 3, 29), utc(2026, 3, 31)))
+    assert [d.due_at for d in later] == [utc(2026, 3, 30, 8)]
+
+
+def test_no_channel_no_handoff_post(db):
+    rot = make_rotation(db, channel=None)
+    rot.team.channel_id = None
+    db.commit()
+    assert list(HandoffJob().due(db, utc(2026, 3, 2), utc(2026, 3, 30))) == []
+
+
+def test_reminders_are_due_reminder_hours_before(db, rotation):
+    job = HandoffReminderJob()
+    dues = list(job.due(db, utc(2026, 3, 8, 8), utc(2026, 3, 8, 10)))
+    assert [(d.due_at, d.key) for d in dues] == [
+        (utc(2026, 3, 8, 9), f"handoff-reminder:{rotation.id}:2026-03-09T09:00Z")
+    ]
+    rotation.reminder_hours = 0
+    db.commit()
+    assert list(job.due(db, utc(2026, 3, 8, 8), utc(2026, 3, 8, 10))) == []
+
+
+def test_handoff_post_names_who_hands_over_to_whom(db, rotation, ctx, slack):
+    (due,) = HandoffJob().due(db, utc(2026, 3, 9, 8), utc(2026, 3, 9, 10))
+    ts = due.send(ctx)
+    post = slack.posted(CHANNEL)[-1]
+    assert post["ts"] == ts
+    assert post["text"] == (
+        ":pager: *payments-primary* handoff: <@U0ANA> hands over to <@U0BEN>, "
+        "on call until Mon 16 Mar 10:00 CET."
+    )
+
+
+def test_handoff_post_reflects_overrides(db, rotation, ctx, slack):
+    ws = db.get(Workspace, rotation.workspace_id)
+    cho = person(db, ws, "U0CHO")
+    add_override(
+        db, rotation, cho, utc(2026, 3, 9), utc(2026, 3, 10), reason="", created_by=cho, now=CREATED
+    )
+    db.commit()
+    (due,) = HandoffJob().due(db, utc(2026, 3, 9, 8), utc(2026, 3, 9, 10))
+    due.send(ctx)
+    assert slack.posted(CHANNEL)[-1]["text"] == (
+        ":pager: *payments-primary*: <@U0CHO> stays on call until Tue 10 Mar 01:00 CET (override)."
+    )
+    (reminder,) = HandoffReminderJob().due(db, utc(2026, 3, 8, 8), utc(2026, 3, 8, 10))
+    assert reminder.send(ctx) is None  # Cho is on call already at the handoff: nothing to remind
+
+
+def test_reminder_dms_the_incoming_person_in_their_zone(db, rotation, ctx, slack):
+    (due,) = HandoffReminderJob().due(db, utc(2026, 3, 8, 8), utc(2026, 3, 8, 10))
+    due.send(ctx)
+    (dm,) = slack.posted("U0BEN")
+    assert dm["text"].startswith(
+        ":pager: Heads-up: you're on call in *payments-primary* in 24 hours, "
+        "Mon 09 Mar 05:00 – Mon 16 Mar 05:00 EDT."
+    )
+
+
+def test_the_engine_posts_each_handoff_once(db, rotation, deps, clock, slack):
+    engine = DeliveryEngine.from_deps(deps, jobs=[HandoffJob()])
+    clock.set(utc(2026, 3, 9, 8))
+    engine.tick()
+    clock.set(utc(2026, 3, 9, 9, 1))
+    assert engine.tick().sent == [f"handoff:{rotation.id}:2026-03-09T09:00Z"]
+    clock.set(utc(2026, 3, 9, 9, 2))
+    assert engine.tick().sent == []
+    assert len(slack.posted(CHANNEL)) == 1

@@ -1,0 +1,201 @@
+"""Standups: prompts at the team's time in each member's own zone (DST included), the answer
+modal, one summary per team and day kept up to date, one reminder, skip and out of office."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from bot.cli import build_parser
+from tests import rituals_setup
+from tests.rituals_setup import tick_through, utc
+from tests.slack_requests import text_input
+
+RITUALS = """
+rituals:
+  - kind: standup
+    team: payments
+    days: mon-sun
+    time: "09:30"
+"""
+
+scheduler, payments = rituals_setup.scheduler, rituals_setup.payments  # fixtures
+
+
+@pytest.mark.parametrize(
+    ("day", "ana_at", "ben_at"),
+    [
+        # New York springs forward on 8 March: Ben's 09:30 is 13:30 UTC, not 14:30 as before.
+        (utc(2026, 3, 8), utc(2026, 3, 8, 8, 30), utc(2026, 3, 8, 13, 30)),
+        # Berlin springs forward on 29 March: Ana's 09:30 is 07:30 UTC.
+        (utc(2026, 3, 29), utc(2026, 3, 29, 7, 30), utc(2026, 3, 29, 13, 30)),
+        # Berlin falls back on 25 October: 08:30 UTC; New York (still EDT) 13:30 UTC.
+        (utc(2026, 10, 25), utc(2026, 10, 25, 8, 30), utc(2026, 10, 25, 13, 30)),
+        # New York falls back on 1 November: 14:30 UTC.
+        (utc(2026, 11, 1), utc(2026, 11, 1, 8, 30), utc(2026, 11, 1, 14, 30)),
+    ],
+)
+def test_prompts_at_0930_in_each_members_zone_on_dst_change_days(
+    payments, scheduler, clock, slack, day, ana_at, ben_at
+):
+    sent = tick_through(scheduler, clock, day, day + timedelta(days=1), timedelta(minutes=15))
+    iso = f"{day:%Y-%m-%d}"
+    assert sent[f"standup:payments:U0ANA:{iso}"] == [ana_at]
+    assert sent[f"standup:payments:U0BEN:{iso}"] == [ben_at]
+    # The summary goes to the channel at the team's 09:30 (Berlin), once.
+    assert sent[f"standup-summary:payments:{iso}"] == [ana_at]
+    prompts = [m["text"] for m in slack.posted("U0ANA") if m["text"].startswith("Standup for")]
+    assert prompts == [f"Standup for *payments*, {day:%a %d %b}."]
+    assert len(slack.posted("C0PAYMENTS")) == 1
+
+
+def answer(driver, slack, user: str, texts: list[str]):
+    prompt = slack.posted(user)[-1]
+    button = prompt["blocks"][-2]["elements"][0]
+    assert button["text"]["text"] == "Answer"
+    driver.action("standup_answer", button["value"], user=user, channel=None)
+    view = slack.calls_to("views.open")[-1].body["view"]
+    values = {f"q{i}": {"answer": text_input(t)} for i, t in enumerate(texts)}
+    return view, driver.view_submission(
+        "standup_answer", values, user=user, private_metadata=view["private_metadata"]
+    )
+
+
+def test_answers_fill_one_summary_that_lists_who_has_not_answered(
+    payments, scheduler, clock, slack, driver
+):
+    tick_through(scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 8, 30), timedelta(minutes=5))
+    [summary] = slack.posted("C0PAYMENTS")
+    assert "Waiting for: <@U0ANA> <@U0BEN>" in json.dumps(summary["blocks"])
+
+    view, resp = answer(driver, slack, "U0ANA", ["Shipped refunds", "Invoices", "billing-api"])
+    assert resp.status == 200
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == [
+        "What did you do yesterday?",
+        "What will you do today?",
+        "Anything blocking you?",
+    ]
+    [updated] = slack.posted("C0PAYMENTS")  # the same message, updated in place
+    blocks = json.dumps(updated["blocks"])
+    assert "Shipped refunds" in blocks and "Waiting for: <@U0BEN>" in blocks
+    assert "<@U0ANA>" not in blocks.split("Waiting for")[1]
+
+    clock.set(utc(2026, 3, 2, 14, 30))  # Ben's 09:30 in New York
+    scheduler.tick()
+    answer(driver, slack, "U0BEN", ["Reviews", "Search", ""])
+    final = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
+    assert "Everyone has answered." in final and "Reviews" in final
+    assert len(slack.calls_to("chat.update")) == 2
+    assert len(slack.posted("C0PAYMENTS")) == 1
+
+
+def test_one_reminder_goes_to_those_who_have_not_answered(
+    payments, scheduler, clock, slack, driver
+):
+    day = utc(2026, 3, 2, 8)
+    tick_through(scheduler, clock, day, utc(2026, 3, 2, 9), timedelta(minutes=10))
+    answer(driver, slack, "U0ANA", ["a", "b", "c"])
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 3, 6), timedelta(minutes=10))
+    assert "standup-reminder:payments:U0ANA:2026-03-02" not in sent
+    assert sent["standup-reminder:payments:U0BEN:2026-03-02"] == [utc(2026, 3, 2, 16, 30)]
+    assert [m["text"].split(":")[0] for m in slack.posted("U0BEN")] == [
+        "Standup for *payments*, Mon 02 Mar.",
+        "Reminder",
+    ]
+
+
+def test_out_of_office_stops_prompts_until_the_day_and_back_restarts_them(
+    payments, scheduler, clock, slack, driver
+):
+    clock.set(utc(2026, 3, 2, 6))
+    resp = driver.command("/standup", "ooo until 2026-03-04", user="U0BEN")
+    assert resp.text == "Out of office until Wed 04 Mar 2026: no standup prompts till then."
+    sent = tick_through(
+        scheduler, clock, utc(2026, 3, 2, 6), utc(2026, 3, 6), timedelta(minutes=30)
+    )
+    ben = sorted(k for k in sent if k.startswith("standup:payments:U0BEN"))
+    assert ben == ["standup:payments:U0BEN:2026-03-05"]
+    assert len([k for k in sent if k.startswith("standup:payments:U0ANA")]) == 4
+    summary = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
+    assert "Out of office: Ben Brooks" in summary and "<@U0BEN>" not in summary
+
+    driver.command("/standup", "ooo until 2026-03-20", user="U0BEN")
+    clock.set(utc(2026, 3, 6, 12))
+    assert "Welcome back" in driver.command("/standup", "back", user="U0BEN").text
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 6, 15), timedelta(minutes=30))
+    assert "standup:payments:U0BEN:2026-03-06" in sent
+
+
+def test_skip_leaves_out_todays_prompt_and_shows_in_the_summary(
+    payments, scheduler, clock, slack, driver
+):
+    clock.set(utc(2026, 3, 2, 6))
+    scheduler.tick()
+    assert (
+        driver.command("/standup", "skip", user="U0BEN").text
+        == "OK, no standup for you today (Mon 02 Mar)."
+    )
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 3, 18), timedelta(minutes=30))
+    assert "standup:payments:U0BEN:2026-03-02" not in sent
+    assert "standup:payments:U0BEN:2026-03-03" in sent
+    today = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
+    assert "Skipping today: Ben Brooks" in today
+
+
+def test_standup_usage_errors(payments, driver):
+    assert (
+        "Usage: /standup ooo until <YYYY-MM-DD>"
+        in driver.command("/standup", "ooo", user="U0BEN").text
+    )
+    assert "is not a date" in driver.command("/standup", "ooo until friday", user="U0BEN").text
+    assert "in the past" in driver.command("/standup", "ooo until 2026-01-01", user="U0BEN").text
+    assert "payments" in driver.command("/standup", "", user="U0BEN").text
+
+
+def test_jobs_run_sends_todays_prompts_once_unless_forced(payments, clock, settings, slack, capsys):
+    clock.set(utc(2026, 3, 2, 6))
+    parser = build_parser()
+    args = parser.parse_args(["jobs", "run", "standup", "--team", "payments"])
+    assert args.func(settings, args, clock=clock) == 0
+    assert capsys.readouterr().out.startswith("sent: 2")
+    assert args.func(settings, args, clock=clock) == 0
+    assert "already delivered: 2" in capsys.readouterr().out
+    forced = parser.parse_args(["jobs", "run", "standup", "--team", "payments", "--force"])
+    assert forced.func(settings, forced, clock=clock) == 0
+    assert len(slack.posted("U0ANA")) == 2 and len(slack.posted("U0BEN")) == 2
+
+
+def test_whoever_is_on_call_is_asked_about_on_call_instead(scheduler, clock, slack, driver, db):
+    rituals_setup.configure(
+        db,
+        clock,
+        RITUALS
+        + """
+rotations:
+  - name: payments-primary
+    team: payments
+    handoff: monday 10:00
+    every: 1w
+    start: 2026-03-02
+    members: [U0BEN, U0ANA]
+""",
+        lookup=rituals_setup.lookup(slack),
+    )
+    day = utc(2026, 3, 4)  # Ben's week
+    tick_through(scheduler, clock, day, day + timedelta(days=1), timedelta(minutes=15))
+    ben = [m["text"] for m in slack.posted("U0BEN") if m["text"].startswith("Standup for")]
+    ana = [m["text"] for m in slack.posted("U0ANA") if m["text"].startswith("Standup for")]
+    assert ben == [
+        "Standup for *payments*, Wed 04 Mar. "
+        "You're on call today, so I'll ask about on call instead of project work."
+    ]
+    assert ana == ["Standup for *payments*, Wed 04 Mar."]
+    prompt = next(m for m in slack.posted("U0BEN") if m["text"].startswith("Standup for"))
+    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    driver.action("standup_answer", button["value"], user="U0BEN", channel=None)
+    view = slack.calls_to("views.open")[-1].body["view"]
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels[0] == "What paged you or interrupted you on call?"

@@ -1,0 +1,87 @@
+"""Times people type, read in their zone; fuzzed: anything either parses or is a UserError."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.errors import UserError
+from models.when import parse_range, parse_when
+from tests.oncall_setup import utc
+
+NOW = utc(2026, 3, 2, 9)  # Mon 2 Mar 2026, 10:00 in Berlin
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tz", "expected", "used"),
+    [
+        ("now", "Europe/Berlin", NOW, 1),
+        ("2026-03-10 12:00", "America/New_York", utc(2026, 3, 10, 16), 2),
+        ("14:30", "Europe/Berlin", utc(2026, 3, 2, 13, 30), 1),
+        ("today 18:00", "Europe/Berlin", utc(2026, 3, 2, 17), 2),
+        ("tomorrow 09:00", "Europe/Berlin", utc(2026, 3, 3, 8), 2),
+        ("monday 08:00", "Europe/Berlin", utc(2026, 3, 2, 7), 2),  # today counts
+        ("fri 18:00", "Europe/Berlin", utc(2026, 3, 6, 17), 2),
+        ("Sunday 02:30", "Europe/Berlin", utc(2026, 3, 8, 1, 30), 2),
+        ("2026-03-29 02:30", "Europe/Berlin", utc(2026, 3, 29, 1), 2),  # gap: 03:00 CEST
+        ("2026-10-25 02:30", "Europe/Berlin", utc(2026, 10, 25, 0, 30), 2),  # first of two
+    ],
+)
+def test_forms(text, tz, expected, used):
+    assert parse_when(text.split(), NOW, tz) == (expected, used)
+
+
+def test_ranges_roll_a_bare_end_time_past_the_start():
+    start, end, rest = parse_range(["tomorrow", "22:00", "to", "06:00", "night", "out"], NOW, "UTC")
+    assert (start, end, rest) == (utc(2026, 3, 3, 22), utc(2026, 3, 4, 6), ["night", "out"])
+    with pytest.raises(UserError, match="The end must be after the start"):
+        parse_range(["tomorrow", "10:00", "today", "10:00"], NOW, "UTC")
+    with pytest.raises(UserError, match="Give an end time too"):
+        parse_range(["now"], NOW, "UTC")
+
+
+@pytest.mark.parametrize(
+    "text", ["", "noon", "25:00", "2026-02-30 10:00", "tomorrow", "9999-12-31 23:59"]
+)
+def test_nonsense_is_a_user_error(text):
+    with pytest.raises(UserError, match="time"):
+        parse_when(text.split(), NOW, "Europe/Berlin")
+
+
+WORDS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["now", "today", "tomorrow", "mon", "sunday", "to", "-", "at", "24:00"]),
+    st.from_regex(r"\A\d{1,4}[-:.h]\d{1,2}(-\d{1,2})?\Z"),
+)
+
+
+@given(st.lists(WORDS, max_size=5), st.sampled_from(ZONES))
+def test_fuzz_anything_parses_or_is_a_user_error(words, tz):
+    try:
+        start, end, _ = parse_range(words, NOW, tz)
+    except UserError:
+        return
+    assert start.tzinfo is not None and end > start
+
+
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.sampled_from(ZONES),
+)
+def test_fuzz_a_written_local_time_reads_back(moment, tz):
+    zone = ZoneInfo(tz)
+    local = moment.replace(second=0, microsecond=0)
+    got, used = parse_when(local.strftime("%Y-%m-%d %H:%M").split(), NOW, tz)
+    assert used == 2
+    back = got.astimezone(zone).replace(tzinfo=None)
+    exists = local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if exists == local:  # a real local time: read back exactly, at its first occurrence
+        assert back == local
+        assert got == local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    else:  # in a gap: the first valid instant after it, within the gap's length
+        assert local < back <= local + timedelta(hours=1)
