@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.render import actions, button, context, escape, header, local_time, section
 from models.onboarding import Shadow, Walkthrough, WalkthroughStep, fill
+from models.workspace import Person
 
 DONE = "onboarding_step_done"
 HELP = "onboarding_step_help"
@@ -40,7 +41,7 @@ def _checklist(step: WalkthroughStep, w: Walkthrough) -> str:
 
 
 def step_message(
-    step: WalkthroughStep, shadow: Shadow | None = None, *, tz: str | None = None
+    step: WalkthroughStep, shadow: Shadow | None = None, on_call: Person | None = None
 ) -> tuple[str, list[dict]]:
     """A step's DM: title, body, links, checklist, and its buttons (or how it was closed)."""
     w = step.walkthrough
@@ -51,11 +52,11 @@ def step_message(
     if step.checklist:
         blocks.append(section(_checklist(step, w)))
     if shadow is not None:
-        zone = tz or w.tz
+        whom = f"{on_call.mention} on " if on_call is not None else ""
         blocks.append(
             section(
-                f":eyes: You're shadowing *{escape(shadow.rotation)}* from "
-                f"{local_time(shadow.start, zone)} to {local_time(shadow.end, zone)}. "
+                f":eyes: You're shadowing {whom}*{escape(shadow.rotation)}* from "
+                f"{local_time(shadow.start, w.tz)} to {local_time(shadow.end, w.tz)}. "
                 "You won't be paged."
             )
         )

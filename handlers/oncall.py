@@ -23,6 +23,7 @@ from bot.slack import lookup_user
 from handlers.mentions import Intent
 from models.config import ConfigError, ImportContext
 from models.errors import NotFound, PermissionDenied, UserError
+from models.onboarding import shadows_during
 from models.oncall import (
     CalendarFeed,
     Rotation,
@@ -78,6 +79,7 @@ LOOKUP = "/oncall [<rotation|team|service>] [at <time>]"
 MAX_WEEKS = 26
 MAX_LISTED = 20
 ME_WEEKS = 8
+EPSILON = timedelta(microseconds=1)  # "at an instant" as a span, for shadows
 
 
 # -- who is on call ------------------------------------------------------------------------------
@@ -134,7 +136,11 @@ def who_lines(req: CommandRequest, rotations: list[Rotation], at: datetime) -> l
     lines = []
     for rotation in rotations:
         current, following = current_and_next(req.db, rotation, at)
-        lines.append(now_line(rotation, current, following, req.tz))
+        line = now_line(rotation, current, following, req.tz)
+        shadows = shadows_during(req.db, req.workspace.id, rotation.name, at, at + EPSILON)
+        if shadows:
+            line += " · shadowed by " + ", ".join(s.person.mention for s in shadows)
+        lines.append(line)
     return lines
 
 

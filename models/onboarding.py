@@ -47,6 +47,7 @@ ACTIVE, PAUSED, CANCELLED, DONE = "active", "paused", "cancelled", "done"
 CURRENT = (ACTIVE, PAUSED)
 OVERDUE_WORKDAYS = 2
 WELCOME_AT = time(9, 0)
+BUSY_ON_CALL = timedelta(days=1)  # on call this long in the hire's first week: not a buddy
 MARGIN = timedelta(minutes=1)  # a re-planned step already in the past goes out on the next tick
 DEFAULT = "default"
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -742,17 +743,18 @@ def steps_overdue(db: Session, start: datetime, end: datetime) -> list[Walkthrou
 # -- buddies -----------------------------------------------------------------------------------
 
 
-def on_call_during(db: Session, team: Team, start: datetime, end: datetime) -> set[int]:
-    """Ids of the people on call in any of the team's rotations between start and end (empty
+def on_call_time(db: Session, team: Team, start: datetime, end: datetime) -> dict[int, timedelta]:
+    """How long each person is on call in the team's rotations between start and end (empty
     when on-call isn't installed)."""
     if oncall is None:
-        return set()
-    busy: set[int] = set()
+        return {}
+    spent: dict[int, timedelta] = {}
     for rotation in db.scalars(select(oncall.Rotation).where(oncall.Rotation.team_id == team.id)):
         for shift in oncall.shifts(db, rotation, start, end):
             if shift.person is not None:
-                busy.add(shift.person.id)
-    return busy
+                overlap = min(shift.end, end) - max(shift.start, start)
+                spent[shift.person.id] = spent.get(shift.person.id, timedelta()) + overlap
+    return spent
 
 
 def buddy_load(db: Session, workspace_id: int) -> dict[int, int]:
@@ -777,13 +779,17 @@ def pick_buddy(candidates: list[Person], busy: set[int], load: dict[int, int]) -
 
 
 def suggest_buddy(db: Session, team: Team, hire: Person, start: date, zone: str) -> Person | None:
-    """From the team (members, else leads), not the hire, not on call the hire's first week."""
+    """From the team (members, else leads), not the hire, not on call for a day or more of the
+    hire's first week (their first day to that week's end), fewest current buddies, then name."""
     people = team.members or team.leads
     candidates = [
         p for p in dict.fromkeys(people) if p.id != hire.id and not p.deleted and not p.is_bot
     ]
-    week_start = local_instant(first_workday(start), time(0, 0), zone)
-    busy = on_call_during(db, team, week_start, week_start + timedelta(days=7))
+    first = first_workday(start)
+    week_end = first + timedelta(days=5 - first.weekday())  # the Saturday after
+    start_at, end_at = (local_instant(d, time(0, 0), zone) for d in (first, week_end))
+    spent = on_call_time(db, team, start_at, end_at)
+    busy = {pid for pid, t in spent.items() if t >= BUSY_ON_CALL}
     return pick_buddy(candidates, busy, buddy_load(db, team.workspace_id))
 
 
@@ -799,20 +805,26 @@ def pick_shift(shifts: list[Any], at: datetime) -> Any | None:
     return min(later, key=lambda s: s.start) if later else None
 
 
-def shadow_rotation(db: Session, w: Walkthrough, at: datetime, now: datetime) -> Shadow | None:
+def shadow_rotation(
+    db: Session, w: Walkthrough, at: datetime, now: datetime
+) -> tuple[Shadow, Person | None] | None:
     """Record the hire as a shadow of the team's rotation for the shift at `at` (or the next
-    one within a week). None when on-call isn't installed or the team has no rotation."""
+    one within a week); the shadow and who is on call then. None when on-call isn't installed
+    or the team has no rotation."""
     if oncall is None:
         return None
     rotation = db.scalar(
-        select(oncall.Rotation).where(oncall.Rotation.team_id == w.team_id).limit(1)
+        select(oncall.Rotation)
+        .where(oncall.Rotation.team_id == w.team_id)
+        .order_by(oncall.Rotation.name)
+        .limit(1)
     )
     if rotation is None:
         return None
     shift = pick_shift(oncall.shifts(db, rotation, at, at + timedelta(days=7)), at)
     if shift is None:
         return None
-    return add_shadow(db, w, rotation.name, shift.start, shift.end, now)
+    return add_shadow(db, w, rotation.name, shift.start, shift.end, now), shift.person
 
 
 def add_shadow(
@@ -839,12 +851,19 @@ def add_shadow(
     return shadow
 
 
-def shadows_during(db: Session, rotation: str, start: datetime, end: datetime) -> list[Shadow]:
-    """Shadows of a rotation overlapping (start, end): for `/oncall` to show."""
+def shadows_during(
+    db: Session, workspace_id: int, rotation: str, start: datetime, end: datetime
+) -> list[Shadow]:
+    """Shadows of a rotation overlapping [start, end): for `/oncall` to show."""
     return list(
         db.scalars(
             select(Shadow)
-            .where(Shadow.rotation == rotation, Shadow.start < end, Shadow.end > start)
+            .where(
+                Shadow.workspace_id == workspace_id,
+                Shadow.rotation == rotation,
+                Shadow.start < end,
+                Shadow.end > start,
+            )
             .order_by(Shadow.start)
         )
     )

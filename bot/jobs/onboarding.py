@@ -69,7 +69,7 @@ def send_step(step_id: int, plan: int, ctx: SendContext) -> str | None:
         return None
     now = ctx.clock.now()
     shadow = shadow_rotation(ctx.db, w, step.due_at, now) if step.shadow else None
-    text, blocks = step_message(step, shadow)
+    text, blocks = step_message(step, *(shadow or (None, None)))
     response = _dm(ctx, w.hire.slack_user_id, text, blocks)
     step.sent_at = now
     step.channel_id = response["channel"]

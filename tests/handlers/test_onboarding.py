@@ -13,7 +13,7 @@ from bot.jobs.engine import DeliveryEngine
 from bot.slack import build_client
 from models import AuditEntry
 from models.config import import_config
-from models.onboarding import Walkthrough
+from models.onboarding import Shadow, Walkthrough
 from models.scheduling import SchedulerState
 from models.workspace import Team, Workspace
 from tests.conftest import START
@@ -368,3 +368,61 @@ def test_the_mention_and_the_app_home_show_progress(driver, slack, db, team):
     assert any(t.startswith(f"*Onboarding*\n{CHO} · payments · 0/13 done") for t in sections)
     nothing = driver.command("/onboard", "status", user="U0BEN")
     assert nothing.text.startswith("You follow no onboarding.")
+
+
+# -- with on-call -----------------------------------------------------------------------------
+
+ROTATION = {
+    "rotations": [
+        {
+            "name": "payments-primary",
+            "team": "payments",
+            "handoff": "monday 10:00",
+            "every": "1w",
+            "start": "2026-03-02",
+            "members": ["U0ANA", "U0BEN"],  # Ana from 2 March, Ben from 9 March, Ana again...
+        }
+    ]
+}
+
+
+@pytest.fixture
+def rotation(db, team):
+    import_config(db, team_workspace(db, team), ROTATION, START)
+    db.commit()
+
+
+def test_the_suggested_buddy_is_not_on_call_in_the_hires_first_week(driver, slack, db, rotation):
+    resp = onboard_cho(driver)  # Thursday 5 March: Ana is on call until Monday
+    assert "Buddy: <@U0BEN> (suggested" in resp.text
+    slack.add_user("U0DAN", "Dan Diaz", "Europe/Berlin")
+    driver.command("/onboard", "<@U0CHO>", user="U0LEAD")  # refused: already onboarding
+    resp = driver.command("/onboard", "<@U0DAN> team payments start 2026-03-09", user="U0LEAD")
+    # Ana hands over on Monday at 10:00, hours into that week; Ben is on call for the rest.
+    assert "Buddy: <@U0ANA> (suggested" in resp.text
+
+
+def test_the_shadowing_step_records_the_hire_as_a_shadow_shown_in_oncall(
+    driver, slack, db, rotation, ticker, clock
+):
+    onboard_cho(driver)
+    ticker.tick()
+    tick_at(ticker, clock, at("2026-03-17", 1, 0))  # Tuesday, 10:00 in Tokyo: workday 8
+    step = slack.posted("U0CHO")[-1]
+    assert step["text"].startswith("Step 12 of 13: Shadow the on-call rotation")
+    assert step["blocks"][3]["text"]["text"] == (
+        ":eyes: You're shadowing <@U0ANA> on *payments-primary* from Mon 16 Mar 18:00 JST to "
+        "Mon 23 Mar 18:00 JST. You won't be paged."
+    )
+    [shadow] = db.scalars(select(Shadow)).all()
+    assert (shadow.rotation, shadow.person.slack_user_id, shadow.start, shadow.end) == (
+        "payments-primary",
+        "U0CHO",
+        at("2026-03-16", 9, 0),
+        at("2026-03-23", 9, 0),
+    )
+    now = driver.command("/oncall", "payments-primary", user="U0LEAD")
+    assert "*payments-primary*: <@U0ANA> until" in now.text
+    assert now.text.endswith("· shadowed by <@U0CHO>")
+    clock.set(at("2026-03-24", 1, 0))
+    assert "shadowed" not in driver.command("/oncall", "payments-primary", user="U0LEAD").text
