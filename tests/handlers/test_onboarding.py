@@ -146,6 +146,18 @@ def test_welcome_and_steps_arrive_at_local_times_in_the_hires_zone_once(
     ]
 
 
+def test_a_failed_dm_is_retried_and_arrives_once(driver, slack, db, team, ticker, clock):
+    onboard_cho(driver)
+    ticker.tick()
+    slack.fail("chat.postMessage", "fatal_error", times=1)
+    wid = walkthrough(db).id
+    assert tick_at(ticker, clock, at(THURSDAY, 0, 0)).retrying == [f"onboarding:{wid}:welcome"]
+    assert tick_at(ticker, clock, at(THURSDAY, 0, 1)).sent == [f"onboarding:{wid}:welcome"]
+    assert tick_at(ticker, clock, at(THURSDAY, 0, 5)).sent == []
+    assert len(slack.posted("U0CHO")) == 1
+    assert walkthrough(db).welcome_sent_at == at(THURSDAY, 0, 1)
+
+
 def test_a_monday_start_sends_week_two_after_the_weekend(driver, slack, db, team, ticker, clock):
     driver.command("/onboard", "<@U0BEN> start 2026-03-09 buddy <@U0ANA>", user="U0LEAD")
     ticker.tick()
