@@ -41,19 +41,22 @@ ZONES = [
 TEAMS = 20
 
 
+def make_team(workspace: Workspace, t: int) -> Team:
+    """team-<t>: a lead and nine members."""
+    team = Team(workspace_id=workspace.id, name=f"team-{t}", tz="Europe/Berlin", created_at=NOW)
+    for m in range(10):
+        person = Person(workspace_id=workspace.id, slack_user_id=f"U{t:03d}{m}", name=f"p{m}")
+        team.memberships.append(TeamMember(person=person, role=LEAD if m == 0 else MEMBER))
+    return team
+
+
 def populate(db, count: int) -> list[Team]:
     rng = random.Random(7)
     workspace = Workspace(slack_team_id="TBENCH", created_at=NOW)
     db.add(workspace)
     db.flush()
-    teams = []
-    for t in range(TEAMS):
-        team = Team(workspace_id=workspace.id, name=f"team-{t}", tz="Europe/Berlin", created_at=NOW)
-        db.add(team)
-        for m in range(10):
-            person = Person(workspace_id=workspace.id, slack_user_id=f"U{t:03d}{m}", name=f"p{m}")
-            team.memberships.append(TeamMember(person=person, role=LEAD if m == 0 else MEMBER))
-        teams.append(team)
+    teams = [make_team(workspace, t) for t in range(TEAMS)]
+    db.add_all(teams)
     db.flush()
     for n in range(count):
         team = teams[n % TEAMS]
