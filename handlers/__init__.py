@@ -10,6 +10,7 @@ from handlers import (
     catalog,
     home,
     mentions,
+    onboarding,
     oncall,
     pages,
     people,
@@ -30,6 +31,7 @@ FEATURES = [
     standup,
     retro,
     rituals,
+    onboarding,
     mentions,
     home,
 ]

@@ -24,6 +24,7 @@ from handlers.mentions import Intent
 from models.catalog import match_service
 from models.config import ConfigError, ImportContext
 from models.errors import NotFound, PermissionDenied, UserError
+from models.onboarding import shadows_during
 from models.oncall import (
     CalendarFeed,
     Rotation,
@@ -74,6 +75,7 @@ LOOKUP = "/oncall [<rotation|team|service>] [at <time>]"
 MAX_WEEKS = 26
 MAX_LISTED = 20
 ME_WEEKS = 8
+EPSILON = timedelta(microseconds=1)  # "at an instant" as a span, for shadows
 
 
 # -- who is on call ------------------------------------------------------------------------------
@@ -135,7 +137,11 @@ def who_lines(req: CommandRequest, rotations: list[Rotation], at: datetime) -> l
     lines = []
     for rotation in rotations:
         current, following = current_and_next(req.db, rotation, at)
-        lines.append(now_line(rotation, current, following, req.tz))
+        line = now_line(rotation, current, following, req.tz)
+        shadows = shadows_during(req.db, req.workspace.id, rotation.name, at, at + EPSILON)
+        if shadows:
+            line += " · shadowed by " + ", ".join(s.person.mention for s in shadows)
+        lines.append(line)
     return lines
 
 

@@ -5,6 +5,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 
 from models.base import Base, UTCDateTime
 from models.catalog import Service, ServiceDependency
+from models.onboarding import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
 from models.oncall import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
 from models.pages import Integration, Page
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
@@ -18,12 +19,13 @@ __all__ = [
     "Absence",
     "AuditEntry",
     "BacklogItem",
+    "Base",
     "CalendarFeed",
     "CoverRequest",
-    "Base",
     "Delivery",
     "Heartbeat",
     "Integration",
+    "OnboardingTemplate",
     "Override",
     "Page",
     "PageSuggestion",
@@ -38,9 +40,12 @@ __all__ = [
     "ServiceDependency",
     "RotationMember",
     "SchedulerState",
+    "Shadow",
     "StandupAnswer",
     "Team",
     "TeamMember",
     "UTCDateTime",
+    "Walkthrough",
+    "WalkthroughStep",
     "Workspace",
 ]

@@ -6,6 +6,7 @@ names the entry and the field; the caller rolls the whole import back, so nothin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,9 +103,26 @@ def check_fields(section: str, i: int, entry: dict, allowed: set[str]) -> None:
         )
 
 
+def named_entry(
+    section: str, i: int, entry: dict, fields: set[str], pattern: re.Pattern[str], seen: set[str]
+) -> str:
+    """Check an entry's fields and its slug `name`, unique within the section; the name."""
+    check_fields(section, i, entry, fields)
+    name = require(section, i, entry, "name")
+    if not pattern.match(name):
+        raise ConfigError(
+            where(section, i, entry, "name"), "must be a slug: lowercase letters, digits, - and _"
+        )
+    if name in seen:
+        raise ConfigError(where(section, i, entry, "name"), "appears twice")
+    seen.add(name)
+    return name
+
+
 def sections() -> list[Section]:
     """Every section, in the order they load (teams before what refers to teams)."""
     from models.catalog_config import ServicesSection
+    from models.onboarding_config import OnboardingSection
     from models.priorities_config import PrioritiesSection
     from models.rituals_config import RitualsSection
     from models.rotations_config import RotationsSection
@@ -116,6 +134,7 @@ def sections() -> list[Section]:
         ServicesSection(),
         RitualsSection(),
         PrioritiesSection(),
+        OnboardingSection(),
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.config import ConfigError, ImportContext, check_fields, require, where
+from models.config import ConfigError, ImportContext, named_entry, where
 from models.people import TEAM_NAME, USER_ID, ensure_person, find_team, set_team_people, valid_zone
 from models.workspace import LEAD, MEMBER, Person, Team, Workspace
 
@@ -33,16 +33,7 @@ class TeamsSection:
     def load(self, ctx: ImportContext, entries: list[dict[str, Any]]) -> None:
         seen: set[str] = set()
         for i, entry in enumerate(entries):
-            check_fields(self.key, i, entry, FIELDS)
-            name = require(self.key, i, entry, "name")
-            if not TEAM_NAME.match(name):
-                raise ConfigError(
-                    where(self.key, i, entry, "name"),
-                    "must be a slug: lowercase letters, digits, - and _",
-                )
-            if name in seen:
-                raise ConfigError(where(self.key, i, entry, "name"), "appears twice")
-            seen.add(name)
+            name = named_entry(self.key, i, entry, FIELDS, TEAM_NAME, seen)
             tz = entry.get("timezone", "UTC")
             if not isinstance(tz, str) or not valid_zone(tz):
                 raise ConfigError(

@@ -1,7 +1,7 @@
 """catalog: services and their dependencies
 
 Revision ID: 20261124_09_catalog
-Revises: 20261124_07_pages
+Revises: 20261124_08_onboarding
 Create Date: 2026-11-24 12:12:41.549830
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261124_09_catalog"
-down_revision: str | None = "20261124_07_pages"
+down_revision: str | None = "20261124_08_onboarding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
