@@ -62,6 +62,29 @@ CONFIG: dict[str, Any] = {
             "members": ["U0DEV", "U0CHO"],
         },
     ],
+    "services": [
+        {
+            "name": "billing-api",
+            "title": "Billing API",
+            "team": "payments",
+            "dri": "U0BEN",
+            "rotation": "payments-primary",
+            "tier": 1,
+            "runbook": "https://runbooks.example.com/billing-api",
+            "repo": "https://github.com/example/billing-api",
+            "depends_on": ["ledger"],
+        },
+        {
+            "name": "ledger",
+            "team": "payments",
+            "dri": "U0ANA",
+            "rotation": "payments-primary",
+            "tier": 1,
+            "runbook": "https://runbooks.example.com/ledger",
+        },
+        {"name": "refunds-worker", "team": "payments", "tier": 3, "depends_on": ["ledger"]},
+        {"name": "search-indexer", "team": "platform", "tier": 2},
+    ],
     "rituals": [
         {"kind": "standup", "team": "payments", "days": "mon-fri", "time": "09:30"},
         {
