@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.app import Deps
 from bot.commands import Command, CommandRequest, parse_user, split_options
 from bot.render import Reply, section
-from bot.rituals_render import DONE_ACTION, SNOOZE_ACTION, action_list
+from bot.rituals_render import DONE_ACTION, SNOOZE_ACTION, action_list, action_lines
 from bot.slack import lookup_user
 from models import retro as model
 from models.errors import UserError
@@ -151,3 +151,13 @@ def register(app, deps: Deps) -> None:
             after={"due": new_due.isoformat()},
         )
         answer(body, client, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")
+
+
+def home_blocks(req: CommandRequest) -> list[dict]:
+    """App Home: the asker's open retro action items, overdue ones marked."""
+    mine = model.open_actions_of(req.db, req.person)
+    if not mine:
+        return []
+    lines = action_lines(mine[:10], local_today(req))
+    more = f"\n…and {len(mine) - 10} more: `/retro actions`" if len(mine) > 10 else ""
+    return [section("*Your retro action items*\n" + "\n".join(lines) + more)]

@@ -99,6 +99,17 @@ def open_actions(db: Session, team: Team) -> list[RetroAction]:
     )
 
 
+def open_actions_of(db: Session, person: Person) -> list[RetroAction]:
+    """A person's open action items, from every team, soonest due first."""
+    return list(
+        db.scalars(
+            select(RetroAction)
+            .where(RetroAction.owner_id == person.id, RetroAction.done_at.is_(None))
+            .order_by(RetroAction.due.is_(None), RetroAction.due, RetroAction.id)
+        )
+    )
+
+
 def overdue_for(db: Session, person: Person, today: date) -> list[RetroAction]:
     return list(
         db.scalars(

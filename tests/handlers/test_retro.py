@@ -139,3 +139,13 @@ def test_cadence_every_four_weeks_and_topics_since_the_last_retro(
     blocks = json.dumps(last["blocks"])
     assert "New topic" in blocks and "Old topic" not in blocks
     assert last["text"].startswith("Retro for payments tomorrow, Thu 02 Apr 15:00 CEST.")
+
+
+def test_app_home_lists_my_open_action_items(payments, driver, slack, clock):
+    driver.command("/retro", "action Fix the flaky deploy <@U0BEN> due 2026-03-03", user="U0ANA")
+    driver.command("/retro", "action Write the runbook <@U0ANA>", user="U0ANA")
+    clock.advance(days=3)
+    driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
+    home = json.dumps(slack.home["U0BEN"]["blocks"])
+    assert "Your retro action items" in home and "Fix the flaky deploy" in home
+    assert "overdue" in home and "Write the runbook" not in home
