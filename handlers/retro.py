@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.app import Deps
 from bot.commands import Command, CommandRequest, parse_user, split_options
 from bot.render import Reply, section
-from bot.rituals_render import DONE_ACTION, SNOOZE_ACTION, action_list, action_lines
+from bot.rituals_render import DONE_ACTION, SNOOZE_ACTION, action_lines, action_list
 from bot.slack import lookup_user
 from models import retro as model
 from models.errors import UserError
