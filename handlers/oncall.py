@@ -183,8 +183,14 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
             raise UserError(f"Give a number of weeks from 1 to {MAX_WEEKS}, like `6w`.", SCHEDULE)
         weeks = int(match.group(1))
     now = req.now()
-    stretches = shifts(req.db, rotation, now, now + timedelta(weeks=weeks))
-    lines = [shift_line(shift, req.tz) for shift in stretches]
+    end = now + timedelta(weeks=weeks)
+    stretches = shifts(req.db, rotation, now, end)
+    shadows = shadows_during(req.db, req.workspace.id, rotation.name, now, end)
+    lines = []
+    for shift in stretches:
+        line = shift_line(shift, req.tz)
+        along = [s.person.mention for s in shadows if s.start < shift.end and s.end > shift.start]
+        lines.append(line + (" · shadowed by " + ", ".join(along) if along else ""))
     title = f"{rotation.name}: the next {weeks} weeks"
     blocks = [header(title), *line_sections(lines, "Nobody is in this rotation.")]
     blocks.append(context(f"Times in {req.tz}. Handoffs in {rotation.tz}."))

@@ -436,5 +436,8 @@ def test_the_shadowing_step_records_the_hire_as_a_shadow_shown_in_oncall(
     now = driver.command("/oncall", "payments-primary", user="U0LEAD")
     assert "*payments-primary*: <@U0ANA> until" in now.text
     assert now.text.endswith("· shadowed by <@U0CHO>")
+    schedule = driver.command("/oncall", "schedule payments-primary 2w", user="U0LEAD").text
+    shadowed = [line for line in schedule.splitlines() if "shadowed by <@U0CHO>" in line]
+    assert len(shadowed) == 1 and "Mon 16 Mar 10:00" in shadowed[0]
     clock.set(at("2026-03-24", 1, 0))
     assert "shadowed" not in driver.command("/oncall", "payments-primary", user="U0LEAD").text
