@@ -6,11 +6,13 @@ import json
 import logging
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -103,7 +105,7 @@ def build_app(
         logger=logging.getLogger("upkeep.bolt"),
     )
     app.upkeep_deps = deps  # read back with deps_of(app)
-    app.middleware(_resolve(deps))
+    app.use(Resolve(deps))
     app.error(_on_error)
     for feature in deps.features:
         for command in getattr(feature, "COMMANDS", []):
@@ -140,10 +142,15 @@ class UpkeepApp(App):
             session.close()
 
 
-def _resolve(deps: Deps):
-    """After the signature check: find the workspace and the person, skip retried events."""
+class Resolve(Middleware):
+    """After the signature check: who is asking, in which workspace; skip retried events.
+    (A class, not a function: Bolt then calls it without inspecting its arguments.)"""
 
-    def middleware(context: BoltContext, body: dict, next):
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]):
+        context, body, deps = req.context, req.body, self.deps
         session = context["db"]
         now = deps.clock.now()
         team_id = context.team_id or (body.get("team") or {}).get("id")
@@ -160,8 +167,6 @@ def _resolve(deps: Deps):
             log.info("event %s was handled before; skipping the retry", event_id)
             return BoltResponse(status=200, body="")
         return next()
-
-    return middleware
 
 
 def _first_sight(
@@ -182,17 +187,13 @@ def _first_sight(
 
 def _command_listener(command: Command, deps: Deps):
     def listener(ack, body: dict, context: BoltContext):
-        req = CommandRequest(
-            db=context["db"],
-            who=context,
-            clock=deps.clock,
-            client=deps.client,
-            settings=deps.settings,
-            command=command,
+        req = command_request(
+            deps,
+            context,
+            command,
             channel_id=body.get("channel_id", ""),
             trigger_id=body.get("trigger_id", ""),
             response_url=body.get("response_url", ""),
-            registry=deps.commands,
         )
         reply = command.run(req, body.get("text", ""))
         ack(**reply.ack_kwargs())
@@ -263,7 +264,7 @@ def _json_response(payload: dict) -> BoltResponse:
 
 
 def command_request(deps: Deps, context: BoltContext, command: Command, **kwargs) -> CommandRequest:
-    """A CommandRequest for listeners that aren't slash commands (buttons, mentions, modals)."""
+    """The CommandRequest of a listener: slash commands, buttons, mentions, modals."""
     return CommandRequest(
         db=context["db"],
         who=context,

@@ -97,6 +97,9 @@ def cmd_worker(settings: Settings, args) -> int:
     from bot.runtime import build_runtime
     from bot.worker import Worker
 
+    if not settings.slack_bot_token:
+        print("upkeep worker needs SLACK_BOT_TOKEN to post. See .env.example.", file=sys.stderr)
+        return 2
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
     log.info("worker started; ticking every minute")

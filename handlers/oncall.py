@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_user
+from bot.commands import Command, CommandRequest, parse_channel, parse_user
 from bot.oncall_blocks import (
     COVER_ACCEPT,
     COVER_CANCEL,
@@ -18,9 +18,10 @@ from bot.oncall_blocks import (
     span,
 )
 from bot.oncall_ical import feed_ics, feed_window
-from bot.render import Reply, context, header, local_time, section
+from bot.render import Reply, button, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.mentions import Intent
+from models.config import ConfigError, ImportContext
 from models.errors import NotFound, PermissionDenied, UserError
 from models.oncall import (
     CalendarFeed,
@@ -28,6 +29,7 @@ from models.oncall import (
     accept_cover,
     add_override,
     can_edit,
+    can_remove,
     cancel_cover,
     check_span,
     current_and_next,
@@ -36,15 +38,28 @@ from models.oncall import (
     feed_for,
     find_rotation,
     get_cover_request,
+    get_override,
+    handoff_text,
     lookup_rotation,
     person_shifts,
+    remove_override,
     request_cover,
     rotations_of,
     set_active,
     shifts,
+    upcoming_overrides,
 )
-from models.people import audit, ensure_person, find_person, find_team, relevant_teams
+from models.people import (
+    TEAM_NAME,
+    audit,
+    ensure_person,
+    find_person,
+    find_team,
+    is_lead,
+    relevant_teams,
+)
 from models.people import teams_of_person as person_teams
+from models.rotations_config import SETTABLE, set_rotation
 from models.when import parse_range, parse_when
 from models.workspace import Person
 
@@ -56,11 +71,12 @@ except ImportError:  # pragma: no cover - depends on which features are merged
 oncall = Command(
     "/oncall",
     "who is on call, your shifts, cover and overrides",
-    usage_hint="[rotation|team] [at <time>] | me | schedule | cover | override | calendar",
+    usage_hint="[rotation|team] [at <time>] | me | schedule | cover | overrides | calendar",
 )
 COMMANDS = [oncall]
 LOOKUP = "/oncall [<rotation|team|service>] [at <time>]"
 MAX_WEEKS = 26
+MAX_LISTED = 20
 ME_WEEKS = 8
 
 
@@ -324,6 +340,146 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
         )
 
 
+OVERRIDES = "/oncall overrides <rotation>"
+REMOVE_OVERRIDE = "oncall_override_remove"
+
+
+@oncall.sub("overrides", OVERRIDES, "upcoming overrides, each with a button to remove it")
+def overrides(req: CommandRequest, args: list[str]) -> Reply:
+    rotation = rotation_arg(req, args, 1, "Which rotation?", OVERRIDES)
+    return overrides_reply(req, rotation)
+
+
+def overrides_reply(req: CommandRequest, rotation: Rotation) -> Reply:
+    found = upcoming_overrides(req.db, rotation, req.now())[:MAX_LISTED]
+    lines, blocks = [], [header(f"{rotation.name}: overrides")]
+    for item in found:
+        why = f" ({item.reason})" if item.reason else ""
+        line = f"{item.person.mention} {span(item.start, item.end, req.tz)}{why}"
+        lines.append(line)
+        accessory = None
+        if can_remove(item, req.person):
+            accessory = button("Remove", REMOVE_OVERRIDE, str(item.id), style="danger")
+        blocks.append(section(line, accessory=accessory))
+    if not found:
+        blocks.append(section("No overrides coming up."))
+    blocks.append(context(f"Times in {req.tz}. Add one with `{OVERRIDE}`."))
+    return Reply(text=f"{rotation.name}: overrides\n" + "\n".join(lines), blocks=blocks)
+
+
+def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
+    try:
+        item = get_override(req.db, req.workspace, int(value))
+    except ValueError:
+        raise NotFound("That override no longer exists.") from None
+    rotation = item.rotation
+    before = {
+        "person": item.person.slack_user_id,
+        "start": item.start.isoformat(),
+        "end": item.end.isoformat(),
+        "reason": item.reason,
+    }
+    remove_override(req.db, item, req.person)
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "oncall.override.remove",
+        rotation.name,
+        req.now(),
+        before,
+        None,
+    )
+    return overrides_reply(req, rotation)
+
+
+# -- editing rotations ---------------------------------------------------------------------------
+
+
+SET = (
+    "/oncall set <rotation> team=<team> handoff=<monday 10:00> every=<1w> start=<YYYY-MM-DD> "
+    "members=@a,@b [channel=#c] [timezone=<zone>] [reminder_hours=<n>]"
+)
+PEOPLE_FIELDS = ("members", "away")
+
+
+@oncall.sub("set", SET, "create or change a rotation, with the config file's rules (leads)")
+def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
+    if len(args) < 2 or "=" in args[0]:
+        raise UserError("Name the rotation and what to set, like `handoff=monday 10:00`.", SET)
+    name, options = args[0].lower(), fields_of(args[1:])
+    unknown = sorted(set(options) - set(SETTABLE))
+    if unknown:
+        raise UserError(f"`{unknown[0]}=` isn't a rotation field ({', '.join(SETTABLE)}).", SET)
+    existing = lookup_rotation(req.db, req.workspace, name)
+    if existing is None and not TEAM_NAME.match(name):
+        raise UserError(
+            f"`{name[:40]}`: rotation names are lowercase letters, digits, - and _.", SET
+        )
+    if existing is not None and not can_edit(existing, req.person):
+        raise PermissionDenied(f"Only {existing.team.name}'s leads or an admin can change {name}.")
+    team_name = options.get("team") or (existing.team.name if existing else None)
+    if team_name is None:
+        raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
+    team = find_team(req.db, req.workspace, team_name)
+    if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
+        raise PermissionDenied(f"Only {team.name}'s leads or an admin can set its rotations.")
+    changes: dict = {}
+    for key, value in options.items():
+        if key in PEOPLE_FIELDS:
+            changes[key] = [people_id(word) for word in value.replace(",", " ").split()]
+        elif key == "reminder_hours":
+            if not value.isdigit():
+                raise UserError("`reminder_hours=` takes a number of hours, like 24.", SET)
+            changes[key] = int(value)
+        elif key == "channel":
+            changes[key] = parse_channel(value) or value
+        else:
+            changes[key] = value
+    ctx = ImportContext(
+        req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
+    )
+    try:
+        rotation = set_rotation(ctx, name, changes, existing)
+    except ConfigError as error:
+        field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
+        raise UserError(f"`{field_name}` {str(error)[len(error.where) + 2 :]}.", SET) from None
+    verb = "Created" if existing is None else "Changed"
+    current, following = current_and_next(req.db, rotation, req.now())
+    lines = [
+        f"{verb} *{rotation.name}* ({rotation.team.name}): {handoff_text(rotation)} "
+        f"every {rotation.every}, {rotation.tz}.",
+        now_line(rotation, current, following, req.tz),
+    ]
+    return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
+
+
+def fields_of(words: list[str]) -> dict[str, str]:
+    """`handoff=monday 10:00 members=@a @b` -> {"handoff": "monday 10:00", "members": "@a @b"}:
+    words without `=` belong to the field before them, so values need no quotes."""
+    found: dict[str, str] = {}
+    key = None
+    for word in words:
+        name, sep, value = word.partition("=")
+        if sep and re.fullmatch(r"[a-z_]+", name.lower()):
+            key = name.lower()
+            if key in found:
+                raise UserError(f"`{key}=` is given twice.", SET)
+            found[key] = value
+        elif key is None:
+            raise UserError(f"`{word[:40]}`: say which field, like `handoff={word[:20]}`.", SET)
+        else:
+            found[key] = f"{found[key]} {word}".strip()
+    return found
+
+
+def people_id(word: str) -> str:
+    uid = parse_user(word)
+    if uid is None:
+        raise UserError(f"`{word[:40]}` is not a person; mention them, like `@ana`.", SET)
+    return uid
+
+
 # -- taking people out, calendars ----------------------------------------------------------------
 
 
@@ -401,6 +557,13 @@ def register(app, deps: Deps) -> None:
 
     app.action(COVER_ACCEPT)(cover_listener(True))
     app.action(COVER_CANCEL)(cover_listener(False))
+
+    @app.action(REMOVE_OVERRIDE)
+    def remove_listener(ack, body: dict, context, respond) -> None:
+        ack()
+        req = command_request(deps, context, oncall)
+        reply = remove_chosen_override(req, body["actions"][0].get("value", ""))
+        respond(replace_original=True, text=reply.text, blocks=reply.blocks)
 
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:

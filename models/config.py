@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import UserError
 from models.people import UserLookup
-from models.workspace import Workspace
+from models.workspace import Person, Workspace
 
 
 class ConfigError(UserError):
@@ -55,6 +55,7 @@ class ImportContext:
     now: datetime
     lookup: UserLookup | None
     report: Report = field(default_factory=Report)
+    actor: Person | None = None  # who made the change, when it comes from Slack rather than a file
 
 
 class Section(Protocol):

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
-from models.errors import NotFound, UserError
+from models.errors import NotFound, PermissionDenied, UserError
 from models.people import is_lead, is_member
 from models.scheduling import local_instant
 from models.workspace import Person, Team, Workspace
@@ -442,6 +442,48 @@ def add_override(
     db.add(override)
     db.flush()
     return override
+
+
+def upcoming_overrides(db: Session, rotation: Rotation, now: datetime) -> list[Override]:
+    """Overrides not over yet, soonest first."""
+    return list(
+        db.scalars(
+            select(Override)
+            .where(Override.rotation_id == rotation.id, Override.end > now)
+            .order_by(Override.start, Override.id)
+        )
+    )
+
+
+def get_override(db: Session, workspace: Workspace, override_id: int) -> Override:
+    found = db.scalar(
+        select(Override)
+        .join(Rotation, Rotation.id == Override.rotation_id)
+        .join(Team, Team.id == Rotation.team_id)
+        .where(Override.id == override_id, Team.workspace_id == workspace.id)
+    )
+    if found is None:
+        raise NotFound("That override no longer exists.")
+    return found
+
+
+def can_remove(override: Override, person: Person) -> bool:
+    """Leads and admins, whoever made the override, and whoever it puts on call."""
+    return (
+        can_edit(override.rotation, person)
+        or override.created_by_id == person.id
+        or override.person_id == person.id
+    )
+
+
+def remove_override(db: Session, override: Override, person: Person) -> None:
+    if not can_remove(override, person):
+        raise PermissionDenied(
+            f"Only {override.rotation.team.name}'s leads, a workspace admin, whoever made this "
+            "override or whoever it puts on call can remove it."
+        )
+    db.delete(override)
+    db.flush()
 
 
 def open_cover_requests(db: Session, rotation: Rotation, start: datetime, end: datetime):

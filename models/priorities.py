@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
@@ -249,6 +250,9 @@ def check_link(link: str | None) -> str | None:
 # -- items --------------------------------------------------------------------------------------
 
 
+NUMBER_ATTEMPTS = 5
+
+
 def add_item(
     db: Session,
     team: Team,
@@ -263,12 +267,10 @@ def add_item(
     evidence: str | None = None,
 ) -> BacklogItem:
     values = dict(values or {})
-    last = db.scalar(select(func.max(BacklogItem.number)).where(BacklogItem.team_id == team.id))
     item = BacklogItem(
         workspace_id=team.workspace_id,
         team_id=team.id,
         team=team,
-        number=(last or 0) + 1,
         title=check_title(title),
         link=check_link(link),
         category=str(values.pop("category", "feature")),
@@ -282,9 +284,19 @@ def add_item(
     )
     for name, value in values.items():
         setattr(item, name, value)
-    db.add(item)
-    db.flush()
-    return item
+    # Numbers are per team: two people adding at once may pick the same one; the loser of the
+    # unique (team, number) race takes the next.
+    for _ in range(NUMBER_ATTEMPTS):
+        last = db.scalar(select(func.max(BacklogItem.number)).where(BacklogItem.team_id == team.id))
+        item.number = (last or 0) + 1
+        try:
+            with db.begin_nested():
+                db.add(item)
+            return item
+        except IntegrityError:
+            if item in db:
+                db.expunge(item)
+    raise RuntimeError(f"could not number a new item for team {team.name}")
 
 
 def find_item(db: Session, team: Team, ref: str, usage: str | None = None) -> BacklogItem:

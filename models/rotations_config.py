@@ -129,7 +129,8 @@ class RotationsSection:
         after = describe(rotation)
         ctx.report.record(f"rotation {name}", created, before != after)
         if before != after:
-            audit(ctx.db, ctx.workspace, None, "rotation.import", name, ctx.now, before, after)
+            action = "rotation.import" if ctx.actor is None else "rotation.set"
+            audit(ctx.db, ctx.workspace, ctx.actor, action, name, ctx.now, before, after)
 
     def anchor(self, i: int, entry: dict, weekday: int | None) -> date:
         value = require(self.key, i, entry, "start", (str, date))
@@ -152,7 +153,7 @@ class RotationsSection:
     def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
         out = []
         for rotation in rotations_of(db, workspace):
-            entry: dict[str, Any] = {"name": rotation.name, **describe(rotation)}
+            entry = self.entry(rotation)
             if not entry["away"]:
                 del entry["away"]
             if not entry["channel"]:
@@ -161,3 +162,24 @@ class RotationsSection:
                 del entry["reminder_hours"]
             out.append(entry)
         return out
+
+    @staticmethod
+    def entry(rotation: Rotation) -> dict[str, Any]:
+        return {"name": rotation.name, **describe(rotation)}
+
+
+SETTABLE = sorted(FIELDS - {"name"})
+
+
+def set_rotation(
+    ctx: ImportContext, name: str, changes: dict[str, Any], existing: Rotation | None
+) -> Rotation:
+    """Create or change one rotation from Slack with the config file's rules: `changes` are
+    fields as the file spells them. Raises ConfigError naming the field; writes nothing then."""
+    entry = RotationsSection.entry(existing) if existing is not None else {"name": name}
+    entry.update(changes)
+    with ctx.db.begin_nested():
+        RotationsSection().load_one(ctx, 0, entry, name)
+    found = lookup_rotation(ctx.db, ctx.workspace, name)
+    assert found is not None
+    return found

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.oncall_blocks import COVER_ACCEPT, COVER_CANCEL
 from models import AuditEntry, CoverRequest, Override
-from models.oncall import on_call_at
+from models.oncall import Rotation, on_call_at
 from tests.oncall_setup import make_rotation, utc
 
 ONCALL_CHANNEL = "C0PAYONCALL"
@@ -78,6 +78,33 @@ def test_schedule_marks_overrides(driver, rotation, db):
         "`Mon 09 Mar 10:00 – Mon 16 Mar 10:00 CET` <@U0BEN>",
     ]
     assert who(db, rotation, utc(2026, 3, 3, 9)) == "U0CHO"
+
+
+def test_overrides_are_listed_and_removed_with_a_button(driver, rotation, db, slack):
+    driver.command("/oncall", "override payments-primary <@U0CHO> tomorrow 09:00 to 18:00 dentist")
+    listed = driver.command("/oncall", "overrides payments-primary", user="U0BEN")
+    assert "<@U0CHO> Tue 03 Mar 03:00 – 12:00 EST (dentist)" in listed.text  # in Ben's zone
+    # Ben neither made it, nor is put on call by it, nor leads: no button for him.
+    assert not [b for b in listed.json["blocks"] if b.get("accessory")]
+    mine = driver.command("/oncall", "overrides payments-primary", user="U0CHO")
+    remove = next(b["accessory"] for b in mine.json["blocks"] if b.get("accessory"))
+    denied = driver.action("oncall_override_remove", remove["value"], user="U0BEN")
+    assert denied.status == 200 and count(db, Override) == 1
+    assert "Only payments's leads" in slack.calls_to("chat.postEphemeral")[-1].body["text"]
+    driver.action("oncall_override_remove", remove["value"], user="U0CHO")
+    assert count(db, Override) == 0
+    assert who(db, rotation, utc(2026, 3, 3, 9)) == "U0ANA"
+    replaced = slack.calls_to("response_url")[-1].body
+    assert replaced["replace_original"] and "No overrides coming up." in replaced["text"] + str(
+        replaced["blocks"]
+    )
+    entry = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "oncall.override.remove")
+    ).one()
+    assert entry.before["person"] == "U0CHO" and entry.after is None
+    gone = driver.action("oncall_override_remove", remove["value"], user="U0CHO")
+    assert gone.status == 200
+    assert "no longer exists" in slack.calls_to("chat.postEphemeral")[-1].body["text"]
 
 
 def test_override_permissions_and_bad_input_write_nothing(driver, rotation, db):
@@ -254,3 +281,41 @@ def test_help_lists_every_subcommand(driver):
     resp = driver.command("/oncall", "help")
     for sub in ("me", "schedule", "override", "cover", "calendar", "out", "back"):
         assert f"/oncall {sub}" in resp.text
+
+
+def test_leads_create_and_change_rotations_from_slack(driver, rotation, db):
+    made = driver.command(
+        "/oncall",
+        "set payments-nights team=payments handoff=22:00 every=1d start=2026-03-01 "
+        "members=<@U0BEN|ben>,<@U0CHO> channel=<#C0PAYONCALL|payments-oncall>",
+        user="U0LEAD",
+    )
+    assert made.text.startswith("Created *payments-nights* (payments): 22:00 every 1d")
+    changed = driver.command(
+        "/oncall", "set payments-nights members=<@U0CHO> <@U0BEN> reminder_hours=2", user="U0LEAD"
+    )
+    assert changed.text.startswith("Changed *payments-nights*")
+    db.expire_all()
+    nights = db.scalars(select(Rotation).where(Rotation.name == "payments-nights")).one()
+    assert [m.person.slack_user_id for m in nights.members] == ["U0CHO", "U0BEN"]
+    assert nights.reminder_hours == 2 and nights.channel_id == "C0PAYONCALL"
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.subject == "payments-nights"))
+    assert list(actions) == ["rotation.set", "rotation.set"]
+
+
+def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error(
+    driver, rotation, db
+):
+    denied = driver.command("/oncall", "set payments-primary handoff=11:00", user="U0BEN")
+    assert "Only payments's leads or an admin can change payments-primary" in denied.text
+    bad = driver.command("/oncall", "set payments-primary handoff=noon", user="U0LEAD")
+    assert "`handoff` must be a time like 10:00" in bad.text and "Usage: /oncall set" in bad.text
+    weekday = driver.command("/oncall", "set payments-primary handoff=tuesday 10:00", user="U0LEAD")
+    assert "`start` 2026-03-02 is a monday, but handoffs are on tuesdays" in weekday.text
+    unknown = driver.command("/oncall", "set payments-primary colour=blue", user="U0LEAD")
+    assert "`colour=` isn't a rotation field" in unknown.text
+    new = driver.command("/oncall", "set nights handoff=22:00", user="U0LEAD")
+    assert "A new rotation needs `team=`" in new.text
+    assert count(db, AuditEntry) == 0
+    db.expire_all()
+    assert db.get(Rotation, rotation.id).handoff_time.hour == 10

@@ -211,3 +211,41 @@ def test_checkpoint_lists_what_moved_and_what_is_stuck(db, team):
     assert [i.title for i in report.moved] == ["moving"]
     assert [i.title for i in report.stuck] == ["stuck"]
     assert (report.budget.total, report.budget.feature_share) == (2, 100)
+
+
+def test_two_people_adding_at_once_get_different_numbers(session_factory, db, clock, is_postgres):
+    """The second insert waits for the first; on the unique (team, number) clash it takes the
+    next number instead of failing."""
+    import threading
+
+    from sqlalchemy import text
+
+    team = make_team(db)
+    db.commit()
+    first = session_factory()
+    add_item(first, first.get(Team, team.id), "first", clock.now())  # number 1, not committed
+    result: dict = {}
+
+    def second() -> None:
+        with session_factory() as other:
+            try:
+                item = add_item(other, other.get(Team, team.id), "second", clock.now())
+                other.commit()
+                result["number"] = item.number
+            except Exception as error:  # the test reports it below
+                result["error"] = error
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    if is_postgres:  # let the second insert reach the lock before the first commits
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        with session_factory() as probe:
+            for _ in range(500):
+                if probe.execute(text(waiting)).scalar():
+                    break
+                threading.Event().wait(0.01)
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert "error" not in result, result.get("error")
+    assert result["number"] == 2
