@@ -229,8 +229,9 @@ def _reply_with_error(body, context, client, message: str, error: Exception) -> 
         return _json_response(payload)
     if kind == "view_submission":
         field_id = error.field if isinstance(error, UserError) else None
-        if field_id:
-            return _json_response({"response_action": "errors", "errors": {field_id: message}})
+        if field_id:  # shown under the field: the message alone, no usage line
+            errors = {field_id: error.message}
+            return _json_response({"response_action": "errors", "errors": errors})
         view = {
             "type": "modal",
             "title": {"type": "plain_text", "text": "Upkeep"},

@@ -168,7 +168,7 @@ def cmd_import(settings: Settings, args) -> int:
     try:
         with unit_of_work(factory) as db:
             workspace = cli_workspace(db, settings, clock)
-            importer = IMPORTERS.get(args.format)
+            importer = importers().get(args.format)
             if importer is None:
                 if len(documents) > 1:
                     raise UserError("the config file must be a single YAML document")
@@ -191,10 +191,6 @@ def cmd_import(settings: Settings, args) -> int:
     return 0
 
 
-# Other formats `upkeep import --format NAME` reads: NAME -> fn(db, workspace, docs, now, lookup)
-IMPORTERS: dict = {}
-
-
 def cmd_export(settings: Settings, args) -> int:
     import yaml
 
@@ -213,6 +209,13 @@ def cmd_export(settings: Settings, args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def importers() -> dict:
+    """Formats besides the config file: NAME -> fn(db, workspace, documents, now, lookup)."""
+    from models.catalog_config import import_backstage
+
+    return {"backstage": import_backstage}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,7 +244,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="upsert teams, rotations, services, rituals from YAML")
     imp.add_argument("file", help="the YAML file")
     imp.add_argument(
-        "--format", default="upkeep", help="upkeep (default) or another importer's name"
+        "--format",
+        default="upkeep",
+        choices=["upkeep", *importers()],
+        help="upkeep (default: the config file), or backstage (catalog-info.yaml descriptors)",
+    )
+    imp.add_argument(
+        "--backstage",
+        dest="format",
+        action="store_const",
+        const="backstage",
+        help="the same as --format backstage",
     )
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="write the configuration as YAML")

@@ -7,6 +7,7 @@ The order of FEATURES is the order `/upkeep help` lists them in.
 """
 
 from handlers import (
+    catalog,
     home,
     mentions,
     oncall,
@@ -19,4 +20,16 @@ from handlers import (
     upkeep,
 )
 
-FEATURES = [upkeep, people, oncall, priorities, pages, standup, retro, rituals, mentions, home]
+FEATURES = [
+    upkeep,
+    people,
+    oncall,
+    catalog,
+    priorities,
+    pages,
+    standup,
+    retro,
+    rituals,
+    mentions,
+    home,
+]

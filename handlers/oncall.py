@@ -21,6 +21,7 @@ from bot.oncall_ical import feed_ics, feed_window
 from bot.render import Reply, button, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.mentions import Intent
+from models.catalog import match_service
 from models.config import ConfigError, ImportContext
 from models.errors import NotFound, PermissionDenied, UserError
 from models.oncall import (
@@ -62,11 +63,6 @@ from models.people import teams_of_person as person_teams
 from models.rotations_config import SETTABLE, set_rotation
 from models.when import parse_range, parse_when
 from models.workspace import Person
-
-try:  # the service catalog, when it is installed: `/oncall <service>` works too
-    from models import catalog
-except ImportError:  # pragma: no cover - depends on which features are merged
-    catalog = None  # type: ignore[assignment]
 
 oncall = Command(
     "/oncall",
@@ -123,10 +119,15 @@ def resolve(req: CommandRequest, name: str) -> list[Rotation]:
         if not found:
             raise UserError(f"Team `{team.name}` has no rotations yet.", LOOKUP)
         return found
-    if catalog is not None:
-        service = catalog.match_service(req.db, req.workspace, name)
-        if service is not None and service.rotation:
-            return [find_rotation(req.db, req.workspace, service.rotation, LOOKUP)]
+    service = match_service(req.db, req.workspace, name)
+    if service is not None:
+        if service.rotation is None:
+            raise UserError(
+                f"Service `{service.name}` has no on-call rotation in the catalog "
+                f"(`/owner set {service.name} rotation=<rotation>`).",
+                LOOKUP,
+            )
+        return [service.rotation]
     return [find_rotation(req.db, req.workspace, name, LOOKUP)]
 
 
@@ -568,7 +569,11 @@ def register(app, deps: Deps) -> None:
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
     for word in re.findall(r"[a-z0-9][a-z0-9_-]*", match.string):
-        if lookup_rotation(req.db, req.workspace, word) or find_team(req.db, req.workspace, word):
+        if (
+            lookup_rotation(req.db, req.workspace, word)
+            or find_team(req.db, req.workspace, word)
+            or match_service(req.db, req.workspace, word)
+        ):
             return who_reply(req, resolve(req, word), req.now())
     return who_reply(req, channel_rotations(req), req.now())
 

@@ -4,6 +4,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 """
 
 from models.base import Base, UTCDateTime
+from models.catalog import Service, ServiceDependency
 from models.oncall import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
 from models.pages import Integration, Page
 from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
@@ -33,6 +34,8 @@ __all__ = [
     "RetroTopic",
     "Ritual",
     "Rotation",
+    "Service",
+    "ServiceDependency",
     "RotationMember",
     "SchedulerState",
     "StandupAnswer",

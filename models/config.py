@@ -56,6 +56,7 @@ class ImportContext:
     lookup: UserLookup | None
     report: Report = field(default_factory=Report)
     actor: Person | None = None  # who made the change, when it comes from Slack rather than a file
+    info: dict[str, Any] = field(default_factory=dict)  # a section's notes between its passes
 
 
 class Section(Protocol):
@@ -103,12 +104,19 @@ def check_fields(section: str, i: int, entry: dict, allowed: set[str]) -> None:
 
 def sections() -> list[Section]:
     """Every section, in the order they load (teams before what refers to teams)."""
+    from models.catalog_config import ServicesSection
     from models.priorities_config import PrioritiesSection
     from models.rituals_config import RitualsSection
     from models.rotations_config import RotationsSection
     from models.teams_config import TeamsSection
 
-    return [TeamsSection(), RotationsSection(), RitualsSection(), PrioritiesSection()]
+    return [
+        TeamsSection(),
+        RotationsSection(),
+        ServicesSection(),
+        RitualsSection(),
+        PrioritiesSection(),
+    ]
 
 
 def import_config(

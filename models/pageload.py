@@ -23,7 +23,6 @@ from models.pages import (
     Integration,
     Page,
     WorkHours,
-    catalog,
     hour_class,
     work_hours,
 )
@@ -69,7 +68,7 @@ class Load:
     people: list[PersonLoad]
     alerts: list[tuple[str, int]]
     services: list[tuple[str, int]]
-    uncatalogued: list[tuple[str, int]] | None  # None when there is no catalog to ask
+    uncatalogued: list[tuple[str, int]]  # services the catalog doesn't know
     classified: int
     no_action: int
     per_day: dict[date, dict[str, int]]
@@ -126,9 +125,7 @@ def load(db: Session, team: Team, start: datetime, end: datetime, *, top: int = 
         people=people_load(db, team, start, end),
         alerts=noisiest_alerts(db, team, start, end, top),
         services=[(name, n) for name, n, _ in services[:top]],
-        uncatalogued=(
-            None if catalog is None else [(name, n) for name, n, sid in services if sid is None]
-        ),
+        uncatalogued=[(name, n) for name, n, sid in services if sid is None],
         classified=sum(classes.values()),
         no_action=sum(n for kind, n in classes.items() if kind in NO_ACTION),
         per_day=per_day(db, team, start, end),

@@ -39,14 +39,10 @@ from sqlalchemy.orm import (
 
 from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
+from models.catalog import Service, match_service
 from models.errors import NotFound, UserError
 from models.oncall import Rotation, find_rotation, on_call_at
 from models.workspace import Person, Team, Workspace
-
-try:  # the service catalog is a feature of its own; pages work without it
-    from models import catalog
-except ImportError:  # pragma: no cover - depends on which features are installed
-    catalog = None  # type: ignore[assignment]
 
 SLEEP = "sleep"
 OFF = "off"
@@ -293,22 +289,24 @@ class Attributor:
         self.db = db
         self.integration = integration
         self._rotations: dict[str, Rotation | None] = {}
+        self._services: dict[str, Service | None] = {}
         self._team_tz: str | None = None
 
     def service(self, alert: Alert) -> Attribution:
-        """The service (matched against the catalog when there is one; else the first candidate
-        name, kept as "not in the catalog") and the rotation to ask who was on call."""
-        service_name = alert.services[0] if alert.services else None
-        service_id = None
+        """The service (the first candidate the catalog knows; else the first candidate name,
+        kept as "not in the catalog") and the rotation to ask who was on call: the
+        integration's, else the service's."""
         rotation = self.integration.rotation
-        if catalog is not None:
-            for candidate in alert.services:
-                service = catalog.match_service(self.db, self.integration.workspace, candidate)
-                if service is not None:
-                    service_name, service_id = service.name, service.id
-                    rotation = rotation or service.rotation
-                    break
-        return Attribution(service_name, service_id, rotation)
+        for candidate in alert.services:
+            if candidate not in self._services:
+                found = match_service(self.db, self.integration.workspace, candidate)
+                self._services[candidate] = found
+            service = self._services[candidate]
+            if service is not None:
+                if rotation is None and service.rotation is not None:
+                    rotation = service.rotation.name
+                return Attribution(service.name, service.id, rotation)
+        return Attribution(alert.services[0] if alert.services else None, None, rotation)
 
     def rotation(self, name: str) -> Rotation | None:
         key = name.strip().lower()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -15,7 +15,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, UTCDateTime
 from models.errors import UserError
 from models.scheduling import Member, Plan, Ritual, plans
-from models.workspace import Person, Team
+from models.workspace import Person, Team, Workspace
+
+if TYPE_CHECKING:
+    from models.catalog import Service
 
 DEFAULT_QUESTIONS = [
     "What did you do yesterday?",
@@ -223,13 +226,12 @@ SERVICE_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{1,79}")
 
 def blocker_owners(db: Session, team: Team, text: str) -> list[str]:
     """`service: @owner` for each catalogued service a blocker names."""
-    try:
-        from models.catalog import match_service  # type: ignore[import-not-found]
-    except ImportError:
-        return []
+    from models.catalog import match_service
+
+    workspace = db.get(Workspace, team.workspace_id)
     found: dict[str, str] = {}
     for word in SERVICE_WORD.findall(text or ""):
-        service = match_service(db, team.workspace, word.strip(".,/"))
+        service = match_service(db, workspace, word.strip(".,/"))
         if service is None or service.name in found:
             continue
         owners = _owners(service)
@@ -238,12 +240,10 @@ def blocker_owners(db: Session, team: Team, text: str) -> list[str]:
     return list(found.values())
 
 
-def _owners(service: Any) -> list[str]:
-    dri = getattr(service, "dri", None)
-    if dri is not None:
-        return [dri.mention]
-    owning = getattr(service, "team", None)
-    return [p.mention for p in getattr(owning, "leads", [])] if owning else []
+def _owners(service: Service) -> list[str]:
+    if service.dri is not None:
+        return [service.dri.mention]
+    return [p.mention for p in service.team.leads] if service.team else []
 
 
 # -- the day's summary ---------------------------------------------------------------------

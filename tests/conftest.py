@@ -19,6 +19,8 @@ from bot.settings import Settings
 from bot.slack import build_client
 from tests.slack_requests import Signer, SlackDriver
 
+pytest_plugins = ["tests.catalog_setup"]  # the `catalog` fixture
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 # A Monday, 09:00 UTC: 10:00 in Berlin, 04:00 in New York.

@@ -89,6 +89,7 @@ def test_weekly_digest_with_chart_sleep_pages_and_suggestions(digests, clock, sl
     on_call = "on call 158 h: 48 h business, 62 h off, 48 h weekend"
     assert f"• <@U0ANA>: 6 pages (3 sleep, 0 off-hours) · {on_call}" in texts
     assert "*Noisiest alerts:* HighErrorRate (5), DiskFull (1)" in texts
+    assert "*Not in the catalog:* billing-api (5), ledger (1)" in texts
     assert "*Needed no action:* no page classified yet" in texts
     assert "Suggested for the backlog (`/priority`): billing-api (5 pages in 4 weeks)" in texts
     buttons = [b for b in message["blocks"] if b["type"] == "actions"]

@@ -199,3 +199,12 @@ rotations:
     view = slack.calls_to("views.open")[-1].body["view"]
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
     assert labels[0] == "What paged you or interrupted you on call?"
+
+
+def test_a_blocker_naming_a_catalogued_service_mentions_its_owner(
+    catalog, payments, scheduler, clock, slack, driver
+):
+    tick_through(scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 8, 30), timedelta(minutes=5))
+    answer(driver, slack, "U0ANA", ["Refunds", "Invoices", "waiting on billing-api, and ledger"])
+    summary = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
+    assert "billing-api: <@U0BEN>" in summary and "ledger: <@U0ANA>" in summary

@@ -1,0 +1,307 @@
+"""The ownership catalog: services, the team that owns each, its DRI, links and dependencies.
+
+It is read every time someone asks who owns a thing, so it stays alive: loose name matching
+(`billing` finds `billing-api`), "did you mean" on a near miss, and `unowned()` lists what has
+fallen through the cracks."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
+
+from models.base import Base, UTCDateTime
+from models.errors import NotFound, UserError
+from models.oncall import Rotation
+from models.people import TEAM_NAME, is_lead
+from models.workspace import Person, Team, Workspace
+
+LIFECYCLES = ("experimental", "production", "deprecated")
+TIERS = (1, 2, 3, 4)
+LINKS = ("runbook", "repo", "dashboard", "docs")
+URL = re.compile(r"^https?://[^\s<>|]+$")
+MAX_CANDIDATES = 8
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    dri_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    tier: Mapped[int | None] = mapped_column(Integer)
+    lifecycle: Mapped[str] = mapped_column(String(20), default="production")
+    runbook: Mapped[str | None] = mapped_column(String(500))
+    repo: Mapped[str | None] = mapped_column(String(500))
+    dashboard: Mapped[str | None] = mapped_column(String(500))
+    docs: Mapped[str | None] = mapped_column(String(500))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    rotation_id: Mapped[int | None] = mapped_column(ForeignKey("rotations.id", ondelete="SET NULL"))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_reviewed: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    dri: Mapped[Person | None] = relationship(lazy="joined")
+    rotation: Mapped[Rotation | None] = relationship(lazy="joined")
+    depends_on: Mapped[list[Service]] = relationship(
+        secondary="service_dependencies",
+        primaryjoin="Service.id == ServiceDependency.service_id",
+        secondaryjoin="Service.id == ServiceDependency.depends_on_id",
+        order_by="Service.name",
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} (`{self.name}`)" if self.title else f"`{self.name}`"
+
+
+class ServiceDependency(Base):
+    __tablename__ = "service_dependencies"
+    __table_args__ = (UniqueConstraint("service_id", "depends_on_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    depends_on_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
+
+
+# -- finding services --
+
+
+def _names(db: Session, workspace: Workspace) -> list[tuple[int, str, str]]:
+    rows = db.execute(
+        select(Service.id, Service.name, Service.title).where(Service.workspace_id == workspace.id)
+    )
+    return [(row.id, row.name, row.title or "") for row in rows]
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[-_./\s]+", name.lower()) if t]
+
+
+def loose_matches(names: list[tuple[int, str, str]], wanted: str) -> list[tuple[int, str]]:
+    """The best-matching (id, name) pairs for what someone typed, best kind of match first:
+    the exact name or title, then names starting with it, then a whole word of the name, then
+    names containing it. Pure, so it can be measured on its own."""
+    text = wanted.strip().lower().strip("`")
+    if not text:
+        return []
+    exact, prefix, token, substring = [], [], [], []
+    for service_id, name, title in names:
+        lowered = name.lower()
+        if lowered == text or title.lower() == text:
+            exact.append((service_id, name))
+        elif lowered.startswith(text):
+            prefix.append((service_id, name))
+        elif text in _tokens(name) or text in _tokens(title):
+            token.append((service_id, name))
+        elif text in lowered:
+            substring.append((service_id, name))
+    for group in (exact, prefix, token, substring):
+        if group:
+            return sorted(group, key=lambda pair: (len(pair[1]), pair[1]))
+    return []
+
+
+def find_service(
+    db: Session, workspace: Workspace, wanted: str, usage: str | None = None
+) -> Service:
+    """The service someone means: loosely matched, several candidates listed, a near miss
+    answered with "did you mean"."""
+    names = _names(db, workspace)
+    found = loose_matches(names, wanted)
+    if len(found) > 1 and found[0][1].lower() != wanted.strip().lower():
+        shown = ", ".join(f"`{name}`" for _, name in found[:MAX_CANDIDATES])
+        more = f" and {len(found) - MAX_CANDIDATES} more" if len(found) > MAX_CANDIDATES else ""
+        raise UserError(f"`{wanted[:40]}` could be {shown}{more}. Which one?", usage)
+    if found:
+        return load_service(db, found[0][0])
+    close = difflib.get_close_matches(wanted.lower(), [n for _, n, _ in names], n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
+    raise NotFound(f"There is no service called `{wanted[:40]}` in the catalog.{hint}", usage)
+
+
+def load_service(db: Session, service_id: int) -> Service:
+    service = db.get(Service, service_id)
+    assert service is not None
+    return service
+
+
+def lookup_service(db: Session, workspace: Workspace, name: str) -> Service | None:
+    return db.scalar(
+        select(Service).where(Service.workspace_id == workspace.id, Service.name == name)
+    )
+
+
+def match_service(db: Session, workspace: Workspace, text: str) -> Service | None:
+    """A service named exactly (name or title, any case), for alert labels and blockers."""
+    wanted = text.strip().lower()
+    if not wanted:
+        return None
+    return db.scalar(
+        select(Service)
+        .where(Service.workspace_id == workspace.id)
+        .where((Service.name == wanted) | (Service.title.ilike(wanted)))
+        .order_by(Service.name)
+        .limit(1)
+    )
+
+
+def dependencies(db: Session, service: Service) -> list[str]:
+    """Names of the services this one depends on."""
+    return list(
+        db.scalars(
+            select(Service.name)
+            .join(ServiceDependency, ServiceDependency.depends_on_id == Service.id)
+            .where(ServiceDependency.service_id == service.id)
+            .order_by(Service.name)
+        )
+    )
+
+
+def dependents(db: Session, service: Service) -> list[str]:
+    """Names of the services that depend on this one."""
+    return list(
+        db.scalars(
+            select(Service.name)
+            .join(ServiceDependency, ServiceDependency.service_id == Service.id)
+            .where(ServiceDependency.depends_on_id == service.id)
+            .order_by(Service.name)
+        )
+    )
+
+
+def services_of(db: Session, workspace: Workspace, teams: list[Team] | None = None):
+    query = select(Service).where(Service.workspace_id == workspace.id).order_by(Service.name)
+    if teams is not None:
+        query = query.where(Service.team_id.in_([t.id for t in teams]))
+    return list(db.scalars(query))
+
+
+# -- what has fallen through the cracks --
+
+
+@dataclass
+class Gap:
+    service: Service
+    reasons: list[str]
+
+
+def gaps(service: Service) -> list[str]:
+    reasons = []
+    if service.team is None:
+        reasons.append("no owning team")
+    elif not service.team.memberships:
+        reasons.append(f"team {service.team.name} has no members")
+    if service.dri is None:
+        reasons.append("no DRI")
+    elif service.dri.deleted:
+        reasons.append(f"DRI {service.dri.mention} has left")
+    if not service.runbook:
+        reasons.append("no runbook")
+    if service.tier in (1, 2) and service.rotation is None:
+        reasons.append(f"tier {service.tier} with no on-call rotation")
+    return reasons
+
+
+def unowned(db: Session, workspace: Workspace) -> list[Gap]:
+    services = db.scalars(
+        select(Service)
+        .where(Service.workspace_id == workspace.id)
+        .options(selectinload(Service.team).selectinload(Team.memberships))
+        .order_by(Service.tier.is_(None), Service.tier, Service.name)
+    ).unique()
+    return [Gap(s, reasons) for s in services if (reasons := gaps(s))]
+
+
+# -- changing services --
+
+
+def can_edit(service: Service, person: Person) -> bool:
+    """Admins, and the leads of the owning team (anyone's lead when the service has no team)."""
+    if person.is_admin:
+        return True
+    if service.team is not None:
+        return is_lead(service.team, person)
+    return False
+
+
+def check_name(name: str) -> str:
+    if not TEAM_NAME.match(name):
+        raise UserError(f"`{name[:40]}`: service names are lowercase letters, digits, - and _.")
+    return name
+
+
+def check_tier(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        tier = int(str(value).removeprefix("tier-").removeprefix("tier"))
+    except ValueError:
+        tier = 0
+    if tier not in TIERS:
+        raise UserError(f"Tier `{value}` isn't one of 1 (most critical) to 4.")
+    return tier
+
+
+def check_lifecycle(value: Any) -> str:
+    text = str(value or "production").lower()
+    if text not in LIFECYCLES:
+        raise UserError(f"Lifecycle `{value}` isn't one of {', '.join(LIFECYCLES)}.")
+    return text
+
+
+def check_url(field: str, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip().strip("<>").split("|")[0]
+    if not URL.match(text):
+        raise UserError(f"`{field}` must be an http(s) link, not `{str(value)[:60]}`.")
+    return text
+
+
+def describe(service: Service) -> dict[str, Any]:
+    """What the audit log and `upkeep export` record of a service."""
+    return {
+        "title": service.title or None,
+        "description": service.description or None,
+        "team": service.team.name if service.team else None,
+        "dri": service.dri.slack_user_id if service.dri else None,
+        "tier": service.tier,
+        "lifecycle": service.lifecycle,
+        **{link: getattr(service, link) for link in LINKS},
+        "channel": service.channel_id,
+        "rotation": service.rotation.name if service.rotation else None,
+        "tags": list(service.tags or []),
+        "depends_on": [d.name for d in service.depends_on],
+        "last_reviewed": service.last_reviewed.isoformat() if service.last_reviewed else None,
+    }
+
+
+def new_service(db: Session, workspace: Workspace, name: str, now: datetime) -> Service:
+    service = Service(
+        workspace_id=workspace.id,
+        name=check_name(name),
+        title="",
+        description="",
+        tags=[],
+        lifecycle="production",
+        updated_at=now,
+    )
+    service.depends_on = []
+    db.add(service)
+    return service

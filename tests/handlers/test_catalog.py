@@ -1,0 +1,173 @@
+"""`/owner` through really signed requests: the card, lists, unowned, edits (text and form),
+mentions, `/oncall <service>`, the App Home, and a constant number of queries per lookup."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import event, select
+
+from models import AuditEntry
+from models.catalog import lookup_service, new_service
+from tests.slack_requests import text_input
+
+
+def test_owner_card_shows_team_dri_on_call_links_and_dependencies(driver, catalog):
+    answer = driver.command("/owner", "billing", user="U0ANA")
+    assert answer.status == 200
+    assert "`billing` could be `billing-api`, `billing-worker`" in answer.text
+    card = driver.command("/owner", "billing-api", user="U0ANA")
+    text = card.text
+    assert text.startswith("Billing API (`billing-api`)")
+    assert "Team: *payments* (leads <@U0LEAD>)" in text and "DRI: <@U0BEN>" in text
+    # 2 Mar 2026 09:00 UTC: Ana's week of payments-primary, until Mon 9 Mar 10:00 Berlin.
+    assert "On call now: <@U0ANA> until Mon 09 Mar 10:00 CET (`payments-primary`)" in text
+    assert "Depends on: `ledger`" in text and "Tier: 1" in text
+    assert "<https://runbooks.example.com/billing-api|runbook>" in text
+    assert "Used by: `billing-api`" in driver.command("/owner", "ledger").text
+
+
+def test_a_near_miss_suggests(driver, catalog):
+    assert "Did you mean `ledger`?" in driver.command("/owner", "ledgr").text
+
+
+def test_bare_owner_lists_the_channels_team_and_owner_team_another(driver, catalog):
+    bare = driver.command("/owner", "", channel="C0PAYMENTS")
+    assert "Services of payments" in bare.text
+    assert "`billing-api` · tier 1 · DRI <@U0BEN>" in bare.text
+    assert "search-indexer" not in bare.text
+    search = driver.command("/owner", "team search")
+    assert "`search-indexer` · tier 1 · DRI <@U0GONE>" in search.text
+    assert "There is no team called" in driver.command("/owner", "team nobody").text or (
+        "Teams:" in driver.command("/owner", "team nobody").text
+    )
+
+
+def test_unowned_lists_the_gaps(driver, catalog):
+    text = driver.command("/owner", "unowned").text
+    assert text.startswith("2 services need an owner's attention")
+    assert "`billing-worker`: no DRI, no runbook" in text
+    assert "`search-indexer`: DRI <@U0GONE> has left, no runbook, tier 1 with no on-call" in text
+
+
+def test_leads_set_fields_audited_and_nothing_half_written(driver, db, catalog):
+    denied = driver.command("/owner", "set billing-api tier=2", user="U0ANA")
+    assert "Only payments's leads or an admin can change `billing-api`" in denied.text
+    bad = driver.command(
+        "/owner", "set billing-api tier=2 runbook=<not-a-link> dri=<@U0ANA>", user="U0LEAD"
+    )
+    assert "`runbook`: `runbook` must be an http(s) link" in bad.text
+    db.expire_all()
+    assert lookup_service(db, catalog, "billing-api").tier == 1  # nothing half-written
+    done = driver.command(
+        "/owner",
+        "set billing-api tier=2 dri=<@U0ANA|ana> runbook=<https://wiki.example.com/billing>",
+        user="U0LEAD",
+    )
+    assert "DRI: <@U0ANA>" in done.text and "Tier: 2" in done.text
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "service.set")).one()
+    assert entry.before["tier"] == 1 and entry.after["tier"] == 2
+    assert entry.after["runbook"] == "https://wiki.example.com/billing"
+
+
+def test_set_creates_with_a_team_and_refuses_typos(driver, db, catalog):
+    typo = driver.command("/owner", "set billing-apj tier=1", user="U0LEAD")
+    assert "Did you mean `billing-api`" in typo.text
+    made = driver.command("/owner", "set refunds team=payments tier=2", user="U0LEAD")
+    assert made.text.startswith("`refunds`") and "Team: *payments*" in made.text
+    other = driver.command("/owner", "set crawler team=search", user="U0BEN")
+    assert "Only search's leads or an admin" in other.text
+    assert lookup_service(db, catalog, "crawler") is None
+
+
+def test_edit_button_opens_a_form_whose_errors_are_per_field(driver, slack, db, catalog):
+    card = driver.command("/owner", "ledger", user="U0LEAD")
+    edit = next(b for b in card.json["blocks"] if b["type"] == "actions")["elements"][0]
+    driver.action("owner_edit", edit["value"], user="U0LEAD")
+    view = slack.calls_to("views.open")[-1].body["view"]
+    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    assert {"team", "dri", "tier", "lifecycle", "runbook", "rotation", "depends_on"} <= set(inputs)
+
+    def submit(**values):
+        state = {k: {"value": text_input(v)} for k, v in values.items()}
+        return driver.view_submission(
+            "owner_edit_view", state, user="U0LEAD", private_metadata=view["private_metadata"]
+        )
+
+    wrong = submit(rotation="nope", title="Ledger")
+    assert wrong.json == {
+        "response_action": "errors",
+        "errors": {"rotation": "`rotation`: there is no rotation called 'nope'"},
+    }
+    db.expire_all()
+    assert lookup_service(db, catalog, "ledger").title == ""
+    ok = submit(title="The Ledger", rotation="payments-primary", depends_on="billing-worker")
+    assert ok.status == 200 and ok.body == ""
+    db.expire_all()
+    ledger = lookup_service(db, catalog, "ledger")
+    assert ledger.title == "The Ledger" and [d.name for d in ledger.depends_on] == [
+        "billing-worker"
+    ]
+    assert slack.posted("D0LEAD")[-1]["text"].startswith("Saved. The Ledger (`ledger`)")
+
+
+def test_only_leads_see_and_use_the_edit_button(driver, slack, db, catalog):
+    card = driver.command("/owner", "ledger", user="U0ANA")
+    assert not [b for b in card.json["blocks"] if b["type"] == "actions"]
+    ledger = lookup_service(db, catalog, "ledger")
+    driver.action("owner_edit", str(ledger.id), user="U0ANA")  # a button kept from elsewhere
+    assert not slack.calls_to("views.open")
+    assert "Only the owning team's leads" in slack.calls_to("chat.postEphemeral")[-1].body["text"]
+
+
+def test_mentions_answer_who_owns_and_who_is_on_call_for_a_service(driver, slack, catalog):
+    driver.mention("who owns billing-api?")
+    assert "DRI: <@U0BEN>" in slack.posted("C0PAYMENTS")[-1]["text"]
+    driver.mention("who is on call for ledger?")
+    reply = slack.posted("C0PAYMENTS")[-1]
+    assert reply["thread_ts"] and "*payments-primary*: <@U0ANA>" in reply["text"]
+
+
+def test_oncall_takes_a_service_name(driver, catalog):
+    assert "*payments-primary*: <@U0ANA>" in driver.command("/oncall", "billing-api").text
+    no_rotation = driver.command("/oncall", "billing-worker")
+    assert "Service `billing-worker` has no on-call rotation" in no_rotation.text
+
+
+def test_app_home_lists_my_teams_services(driver, slack, catalog):
+    driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
+    text = json.dumps(slack.home["U0BEN"]["blocks"])
+    assert "Services your teams own" in text and "billing-api" in text
+    assert "search-indexer" not in text
+
+
+def test_a_lookup_runs_the_same_queries_however_big_the_catalog(driver, db, clock, catalog, engine):
+    """No N+1: the card of a service with 30 dependencies and 30 dependents costs what the card of
+    a service with one does."""
+
+    def statements_for(name: str) -> list[str]:
+        seen: list[str] = []
+
+        def count(*args) -> None:
+            seen.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            answer = driver.command("/owner", name, user="U0ANA")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert "On call now" in answer.text
+        return seen
+
+    driver.command("/owner", "ledger", user="U0ANA")  # first sight of Ana
+    small = statements_for("billing-api")
+    billing = lookup_service(db, catalog, "billing-api")
+    for i in range(30):
+        dep = new_service(db, catalog, f"dep-{i:02d}", clock.now())
+        user = new_service(db, catalog, f"user-{i:02d}", clock.now())
+        billing.depends_on.append(dep)
+        user.depends_on = [billing]
+    db.commit()
+    big = statements_for("billing-api")
+    assert len(big) == len(small), "\n".join(big)
+    assert len(small) <= 10, "\n".join(small)
