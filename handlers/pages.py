@@ -1,21 +1,102 @@
 """Pages: alert webhooks in (`/hooks/<source>`), `upkeep hooks add|list`, classification
-buttons on sleep-hour pages, and the page-load figures on demand."""
+buttons on sleep-hour pages, and the page-load figures on demand (`/oncall load`)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
+from bot.app import Deps
+from bot.commands import CommandRequest
 from bot.hooks import PREFIX, hooks_app
+from bot.pageload_blocks import CLASSIFY_PREFIX, classified_block, load_blocks, load_text
+from bot.render import Reply
 from bot.settings import Settings
+from handlers.oncall import oncall
 from models.alert_formats import SOURCES
 from models.errors import UserError
-from models.pages import Integration, add_integration, integrations_of
-from models.people import audit, get_team
+from models.pageload import WINDOWS, load
+from models.pages import Integration, add_integration, classify, get_page, integrations_of
+from models.people import audit, get_team, relevant_teams
+from models.workspace import Team
 
 ROUTES = {PREFIX: hooks_app}
+LOAD_USAGE = "/oncall load [team] [7d|30d|90d]"
+
+
+# -- /oncall load --------------------------------------------------------------------------
+
+
+@oncall.sub("load", LOAD_USAGE, "page load: pages per person, sleep and off-hours, noisiest alerts")
+def load_command(req: CommandRequest, args: list[str]) -> Reply:
+    days, names = 7, []
+    for word in (a.lower() for a in args):
+        if word in WINDOWS:
+            days = WINDOWS[word]
+        else:
+            names.append(word)
+    if len(names) > 1:
+        raise UserError("Name one team at most.", LOAD_USAGE)
+    team = _team(req, names[0] if names else None)
+    now = req.now()
+    figures = load(req.db, team, now - timedelta(days=days), now)
+    return Reply(text=load_text(figures), blocks=load_blocks(figures))
+
+
+def _team(req: CommandRequest, name: str | None) -> Team:
+    if name:
+        return get_team(req.db, req.workspace, name, LOAD_USAGE)
+    teams = relevant_teams(req.db, req.workspace, req.channel_id, req.person)
+    if len(teams) == 1:
+        return teams[0]
+    if not teams:
+        raise UserError("Which team? You're in none, and this channel belongs to none.", LOAD_USAGE)
+    raise UserError(f"Which team: {', '.join(t.name for t in teams)}?", LOAD_USAGE)
+
+
+# -- classification buttons ------------------------------------------------------------------
+
+
+def register(app, deps: Deps) -> None:
+    @app.action(re.compile(f"^{CLASSIFY_PREFIX}"))
+    def on_classify(ack, body: dict, context) -> None:
+        ack()
+        action = body["actions"][0]
+        kind = action["action_id"][len(CLASSIFY_PREFIX) :]
+        if not action.get("value", "").isdigit():
+            raise UserError("That button has lost its page.")
+        db, workspace, person = context["db"], context["workspace"], context["person"]
+        now = deps.clock.now()
+        page = get_page(db, workspace, int(action["value"]))
+        before = {"classification": page.classification}
+        classify(page, kind, person, now)
+        audit(
+            db,
+            workspace,
+            person,
+            "page.classify",
+            f"page {page.id}",
+            now,
+            before=before,
+            after={"classification": kind},
+        )
+        message, channel = body.get("message"), (body.get("channel") or {}).get("id")
+        if message and channel:
+            marker = f"page_{page.id}"
+            blocks = [
+                classified_block(kind, person.slack_user_id) if b.get("block_id") == marker else b
+                for b in message.get("blocks") or []
+            ]
+            deps.client.chat_update(
+                channel=channel,
+                ts=message["ts"],
+                text=message.get("text") or "Page load",
+                blocks=blocks,
+            )
 
 
 # -- the command line ----------------------------------------------------------------------

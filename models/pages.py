@@ -22,21 +22,27 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    bindparam,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    joinedload,
+    lazyload,
+    mapped_column,
+    relationship,
+)
 
 from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
+from models.catalog import Service, match_service
 from models.errors import NotFound, UserError
-from models.oncall import find_rotation, on_call_at
+from models.oncall import Rotation, find_rotation, on_call_at
 from models.workspace import Person, Team, Workspace
-
-try:  # the service catalog is a feature of its own; pages work without it
-    from models import catalog
-except ImportError:  # pragma: no cover - depends on which features are installed
-    catalog = None  # type: ignore[assignment]
 
 SLEEP = "sleep"
 OFF = "off"
@@ -197,10 +203,27 @@ def integrations_of(db: Session, workspace: Workspace) -> list[Integration]:
     )
 
 
+# Statements built once (a webhook is answered in a few milliseconds; building costs too).
+_BY_TOKEN = (
+    select(Integration)
+    .options(lazyload(Integration.team))
+    .where(Integration.token_hash == bindparam("hash"))
+)
+_ROTATION = (
+    select(Rotation)
+    .options(lazyload(Rotation.team), joinedload(Rotation.members))
+    .where(Rotation.workspace_id == bindparam("workspace"), Rotation.name == bindparam("name"))
+)
+_EXISTING = select(Page.id, Page.external_key, Page.started_at, Page.resolved_at).where(
+    Page.integration_id == bindparam("integration"),
+    Page.external_key.in_(bindparam("keys", expanding=True)),
+)
+
+
 def integration_by_token(db: Session, token: str) -> Integration | None:
     if not token:
         return None
-    return db.scalar(select(Integration).where(Integration.token_hash == hash_token(token)))
+    return db.scalar(_BY_TOKEN, {"hash": hash_token(token)})
 
 
 def pagerduty_signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -248,10 +271,6 @@ def hour_class(local: datetime, work: WorkHours = DEFAULT_WORK) -> str:
     return OFF
 
 
-def zone_of(person: Person | None, team: Team) -> str:
-    return (person.tz if person is not None and person.tz else None) or team.tz or "UTC"
-
-
 # -- attribution ---------------------------------------------------------------------------
 
 
@@ -262,33 +281,54 @@ class Attribution:
     rotation: str | None
 
 
-def attribute(db: Session, integration: Integration, alert: Alert) -> Attribution:
-    """The service (matched against the catalog when there is one; the first candidate name
-    otherwise, kept as "not in the catalog") and the rotation to ask who was on call."""
-    service_name = alert.services[0] if alert.services else None
-    service_id = None
-    rotation = integration.rotation
-    if catalog is not None:
+class Attributor:
+    """Whom and what a new page is attributed to. Rotations and the team's zone are read once per
+    request, and nothing loads the team's members (a webhook is answered fast)."""
+
+    def __init__(self, db: Session, integration: Integration):
+        self.db = db
+        self.integration = integration
+        self._rotations: dict[str, Rotation | None] = {}
+        self._services: dict[str, Service | None] = {}
+        self._team_tz: str | None = None
+
+    def service(self, alert: Alert) -> Attribution:
+        """The service (the first candidate the catalog knows; else the first candidate name,
+        kept as "not in the catalog") and the rotation to ask who was on call: the
+        integration's, else the service's."""
+        rotation = self.integration.rotation
         for candidate in alert.services:
-            service = catalog.match_service(db, integration.workspace, candidate)
+            if candidate not in self._services:
+                found = match_service(self.db, self.integration.workspace, candidate)
+                self._services[candidate] = found
+            service = self._services[candidate]
             if service is not None:
-                service_name, service_id = service.name, service.id
                 if rotation is None and service.rotation is not None:
                     rotation = service.rotation.name
-                break
-    return Attribution(service_name, service_id, rotation)
+                return Attribution(service.name, service.id, rotation)
+        return Attribution(alert.services[0] if alert.services else None, None, rotation)
 
+    def rotation(self, name: str) -> Rotation | None:
+        key = name.strip().lower()
+        if key not in self._rotations:
+            found = self.db.scalars(
+                _ROTATION, {"workspace": self.integration.workspace_id, "name": key}
+            )
+            self._rotations[key] = found.unique().first()
+        return self._rotations[key]
 
-def on_call_person(
-    db: Session, workspace: Workspace, rotation: str | None, at: datetime
-) -> Person | None:
-    if not rotation:
-        return None
-    try:
-        found = find_rotation(db, workspace, rotation)
-    except NotFound:
-        return None
-    return on_call_at(db, found, at)
+    def on_call(self, rotation_name: str | None, at: datetime) -> Person | None:
+        rotation = self.rotation(rotation_name) if rotation_name else None
+        return on_call_at(self.db, rotation, at) if rotation is not None else None
+
+    def zone(self, person: Person | None) -> str:
+        """The paged person's zone; the team's when no one (or no zone) is known."""
+        if person is not None and person.tz:
+            return person.tz
+        if self._team_tz is None:
+            tz = self.db.scalar(select(Team.tz).where(Team.id == self.integration.team_id))
+            self._team_tz = tz or "UTC"
+        return self._team_tz
 
 
 # -- ingest --------------------------------------------------------------------------------
@@ -307,65 +347,62 @@ class IngestResult:
 
 def ingest(db: Session, integration: Integration, alerts: list[Alert], now: datetime):
     """Store what is new, resolve what was resolved; a repeat changes nothing. The caller
-    commits; on a concurrent insert of the same key (IntegrityError) it retries once."""
+    commits; on a concurrent insert of the same key (IntegrityError) it retries once.
+    (Core statements, not ORM objects: a webhook is answered in a millisecond or two.)"""
     result = IngestResult()
+    attributor = Attributor(db, integration)
     keys = list({a.key for a in alerts})
-    existing = (
-        {
-            p.external_key: p
-            for p in db.scalars(
-                select(Page).where(
-                    Page.integration_id == integration.id, Page.external_key.in_(keys)
-                )
-            )
-        }
-        if keys
-        else {}
-    )
+    found = db.execute(_EXISTING, {"integration": integration.id, "keys": keys}) if keys else []
+    existing = {key: (page_id, started, resolved) for page_id, key, started, resolved in found}
+    new: dict[str, dict] = {}
     for alert in alerts:
-        page = existing.get(alert.key)
-        if page is None:
-            if not integration.accepts(alert.severity):
+        known = existing.get(alert.key)
+        if alert.key in new:
+            result.repeated += 1
+        elif known is None:
+            if integration.accepts(alert.severity):
+                new[alert.key] = new_page(attributor, alert, now)
+                result.created += 1
+            else:
                 result.ignored += 1
-                continue
-            page = new_page(db, integration, alert, now)
-            existing[alert.key] = page
-            result.created += 1
-        elif alert.resolved_at is not None and page.resolved_at is None:
-            page.resolved_at = max(alert.resolved_at, page.started_at)
+        elif alert.resolved_at is not None and known[2] is None:
+            resolved = max(alert.resolved_at, known[1])
+            db.execute(update(Page).where(Page.id == known[0]).values(resolved_at=resolved))
+            existing[alert.key] = (known[0], known[1], resolved)
             result.resolved += 1
         else:
             result.repeated += 1
-    db.flush()
+    if new:
+        db.execute(insert(Page), list(new.values()))
     return result
 
 
-def new_page(db: Session, integration: Integration, alert: Alert, now: datetime) -> Page:
-    where = attribute(db, integration, alert)
-    person = on_call_person(db, integration.workspace, where.rotation, alert.started_at)
-    local = alert.started_at.astimezone(ZoneInfo(zone_of(person, integration.team)))
+def new_page(attributor: Attributor, alert: Alert, now: datetime) -> dict:
+    """A new page's row, attributed now and kept."""
+    integration = attributor.integration
+    where = attributor.service(alert)
+    person = attributor.on_call(where.rotation, alert.started_at)
+    local = alert.started_at.astimezone(ZoneInfo(attributor.zone(person)))
     resolved = alert.resolved_at
-    page = Page(
-        workspace_id=integration.workspace_id,
-        team_id=integration.team_id,
-        integration_id=integration.id,
-        source=integration.source,
-        external_key=alert.key,
-        title=alert.title,
-        alert_name=alert.alert_name,
-        severity=alert.severity,
-        service_name=where.service_name,
-        service_id=where.service_id,
-        rotation=where.rotation,
-        person_id=person.id if person is not None else None,
-        started_at=alert.started_at,
-        resolved_at=max(resolved, alert.started_at) if resolved is not None else None,
-        hour_class=hour_class(local, work_hours(person)),
-        local_date=local.date(),
-        created_at=now,
-    )
-    db.add(page)
-    return page
+    return {
+        "workspace_id": integration.workspace_id,
+        "team_id": integration.team_id,
+        "integration_id": integration.id,
+        "source": integration.source,
+        "external_key": alert.key,
+        "title": alert.title,
+        "alert_name": alert.alert_name,
+        "severity": alert.severity,
+        "service_name": where.service_name,
+        "service_id": where.service_id,
+        "rotation": where.rotation,
+        "person_id": person.id if person is not None else None,
+        "started_at": alert.started_at,
+        "resolved_at": max(resolved, alert.started_at) if resolved is not None else None,
+        "hour_class": hour_class(local, work_hours(person)),
+        "local_date": local.date(),
+        "created_at": now,
+    }
 
 
 def ingest_with_retry(db: Session, integration_id: int, alerts: list[Alert], now: datetime):

@@ -40,7 +40,7 @@ FAILED = "failed"  # permanently: not retried
 DROPPED = "dropped"  # too late to be useful
 
 # Rituals a team can configure (`rituals:` in the config file); features add theirs here.
-RITUAL_KINDS = ["standup", "retro"]
+RITUAL_KINDS = ["standup", "retro", "pageload-digest"]
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DEFAULT_DAYS = "12345"
 _CADENCE = re.compile(r"^(\d{1,2})\s*w$")

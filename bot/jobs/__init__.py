@@ -56,7 +56,7 @@ class Job(Protocol):
 
 
 # Each module here that has scheduled work defines `JOBS: list[Job]` and is named in this list.
-JOB_MODULES: list[str] = ["standup", "retro", "priorities", "oncall", "onboarding"]
+JOB_MODULES: list[str] = ["standup", "retro", "priorities", "oncall", "pages", "onboarding"]
 
 
 def all_jobs() -> list[Job]:

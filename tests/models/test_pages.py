@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from models.alert_formats import PARSERS, PayloadError, parse_epoch, parse_instant
+from models.catalog import new_service
 from models.errors import NotFound, UserError
 from models.oncall import add_override, set_active
+from models.pageload import load
 from models.pages import (
     BUSINESS,
     OFF,
@@ -394,3 +396,29 @@ def test_an_unknown_rotation_is_refused_when_adding_a_hook(db):
     workspace = db.get(Workspace, rotation.workspace_id)
     with pytest.raises(NotFound, match="did you mean|Did you mean"):
         add_integration(db, workspace, rotation.team, "generic", NOW, rotation="payments-primry")
+
+
+def test_the_catalog_names_the_service_and_lends_its_rotation(db):
+    rotation = make_rotation(db)  # Ana on call in the week of 2 Mar 2026
+    workspace = db.get(Workspace, rotation.workspace_id)
+    billing = new_service(db, workspace, "billing-api", NOW)
+    billing.rotation = rotation
+    db.flush()
+    integration, _ = add_integration(db, workspace, rotation.team, "alertmanager", NOW)
+    body = fixture("alertmanager_v4.json")
+    for i, alert in enumerate(body["alerts"]):
+        alert["startsAt"] = f"2026-03-03T0{i}:00:00Z"
+    # The first alert names an unknown service, then the catalog's one as its component.
+    body["alerts"][0]["labels"] |= {"service": "nope", "component": "billing-api"}
+    body["alerts"][1]["labels"] = {"alertname": "Other", "severity": "page", "app": "mystery"}
+    ingest(db, integration, PARSERS["alertmanager"](body, NOW), NOW)
+    got = [
+        (p.service_name, p.service_id, p.rotation, p.person.slack_user_id if p.person else None)
+        for p in pages(db)
+    ]
+    assert got == [
+        ("billing-api", billing.id, "payments-primary", "U0ANA"),
+        ("mystery", None, None, None),
+    ]
+    figures = load(db, rotation.team, utc(2026, 3, 2), utc(2026, 3, 9))
+    assert figures.uncatalogued == [("mystery", 1)]
