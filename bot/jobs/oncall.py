@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
 from bot.oncall_blocks import handoff_text, span
-from bot.render import section
+from bot.render import context, section
 from models.oncall import Rotation, current_and_next, on_call_at
+from models.pageload import outgoing_shift_summary
 
 JUST_BEFORE = timedelta(microseconds=1)
 
@@ -63,7 +64,15 @@ def post_handoff(rotation_id: int, channel: str, instant: datetime, ctx: SendCon
     outgoing = on_call_at(ctx.db, rotation, instant - JUST_BEFORE)
     incoming, _ = current_and_next(ctx.db, rotation, instant)
     text = handoff_text(rotation, outgoing, incoming)
-    return ctx.client.chat_postMessage(channel=channel, text=text, blocks=[section(text)])["ts"]
+    # The outgoing shift's pages: the rule's shift that ends at this handoff.
+    previous = rotation.handoff(rotation.index_at(instant - JUST_BEFORE))
+    pages = outgoing_shift_summary(
+        ctx.db, rotation.name, previous, instant, workspace_id=rotation.workspace_id
+    )
+    blocks = [section(text), context(f"Outgoing shift: {pages}")]
+    return ctx.client.chat_postMessage(
+        channel=channel, text=f"{text}\nOutgoing shift: {pages}", blocks=blocks
+    )["ts"]
 
 
 class HandoffReminderJob:

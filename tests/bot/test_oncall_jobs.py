@@ -72,7 +72,32 @@ def test_handoff_post_names_who_hands_over_to_whom(db, rotation, ctx, slack):
     assert post["ts"] == ts
     assert post["text"] == (
         ":pager: *payments-primary* handoff: <@U0ANA> hands over to <@U0BEN>, "
-        "on call until Mon 16 Mar 10:00 CET."
+        "on call until Mon 16 Mar 10:00 CET.\nOutgoing shift: No pages this shift."
+    )
+
+
+def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack):
+    from models.alert_formats import PARSERS
+    from models.pages import add_integration, ingest
+
+    workspace = db.get(Workspace, rotation.workspace_id)
+    integration, _ = add_integration(
+        db, workspace, rotation.team, "generic", CREATED, rotation="payments-primary"
+    )
+    fired = [  # Ana's week (2-9 Mar); the last one is after the handoff, in Ben's week
+        ("d1", "DiskFull", "2026-03-04T02:00:00Z"),  # 03:00 in Berlin: sleep hours
+        ("d2", "DiskFull", "2026-03-05T02:30:00Z"),
+        ("l1", "LatencyHigh", "2026-03-07T12:00:00Z"),  # a Saturday afternoon: off-hours
+        ("x1", "DiskFull", "2026-03-09T09:30:00Z"),
+    ]
+    body = {"alerts": [{"key": k, "title": a, "alert": a, "started_at": t} for k, a, t in fired]}
+    ingest(db, integration, PARSERS["generic"](body, CREATED), CREATED)
+    db.commit()
+    (due,) = HandoffJob().due(db, utc(2026, 3, 9, 8), utc(2026, 3, 9, 10))
+    due.send(ctx)
+    assert slack.posted(CHANNEL)[-1]["text"].splitlines()[1] == (
+        "Outgoing shift: 3 pages this shift (2 in sleep hours, 1 off-hours); "
+        "noisiest: DiskFull (2)."
     )
 
 
@@ -85,7 +110,7 @@ def test_handoff_post_reflects_overrides(db, rotation, ctx, slack):
     db.commit()
     (due,) = HandoffJob().due(db, utc(2026, 3, 9, 8), utc(2026, 3, 9, 10))
     due.send(ctx)
-    assert slack.posted(CHANNEL)[-1]["text"] == (
+    assert slack.posted(CHANNEL)[-1]["text"].splitlines()[0] == (
         ":pager: *payments-primary*: <@U0CHO> stays on call until Tue 10 Mar 01:00 CET (override)."
     )
     (reminder,) = HandoffReminderJob().due(db, utc(2026, 3, 8, 8), utc(2026, 3, 8, 10))
