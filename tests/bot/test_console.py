@@ -161,3 +161,20 @@ def test_quick_start_run_without_credentials_opens_the_console(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "No Slack credentials" in done.stdout + done.stderr
     assert "/upkeep status" in done.stdout
+
+
+def test_the_example_config_imports_and_round_trips(db, clock, slack):
+    """`bot/demo.yaml` is the README's example: every section imports, and exporting it and
+    importing the export again changes nothing."""
+    from bot import demo
+    from models.config import export_config, import_config
+    from models.people import ensure_workspace
+
+    for uid, (name, tz, extra) in demo.PEOPLE.items():
+        slack.add_user(uid, name, tz, **extra)
+    workspace = ensure_workspace(db, "T0001EXAMPLE", clock.now())
+    first = demo.seed(db, workspace, clock.now(), lambda uid: slack.users.get(uid))
+    assert set(demo.config()) == {"teams", "rotations", "services", "rituals", "priorities"}
+    assert len(first.created) == 2 + 2 + 4 + 3 + 1 and not first.changed
+    again = import_config(db, workspace, export_config(db, workspace), clock.now())
+    assert not again.created and not again.changed
