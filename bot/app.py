@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
+from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -124,6 +126,7 @@ class UpkeepApp(App):
     upkeep_deps: Deps
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        _read_form_with_payload_in_it(req)
         session = self.upkeep_deps.session_factory()
         req.context = RequestContext(req.context)
         req.context["db"] = session
@@ -140,6 +143,19 @@ class UpkeepApp(App):
             raise
         finally:
             session.close()
+
+
+def _read_form_with_payload_in_it(req: BoltRequest) -> None:
+    """slack_bolt reads any form body that contains the word "payload" as interactivity and,
+    finding no `payload=` field, as nothing at all: `/priority add fix payload parsing` would go
+    unanswered. Such a body is an ordinary form; read it as one."""
+    raw = req.raw_body or ""
+    if req.body or "payload" not in raw or raw.lstrip().startswith("{"):
+        return
+    params = dict(parse_qsl(raw, keep_blank_values=True))
+    if "payload" not in params:
+        req.body = params
+        req.context = build_context(BoltContext(), params)
 
 
 class Resolve(Middleware):

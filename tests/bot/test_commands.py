@@ -87,3 +87,12 @@ def test_any_text_gets_a_helpful_ephemeral_answer(driver, text):
     assert answer.status == 200
     assert answer.json.get("response_type") == "ephemeral"
     assert answer.text and "Traceback" not in answer.text and "went wrong" not in answer.text
+
+
+def test_a_command_whose_text_says_payload_is_still_a_command(driver, http_driver):
+    """slack_bolt mistakes any form body containing "payload" for interactivity (found by the
+    fuzz test above); Upkeep reads it as the command it is, through dispatch and over HTTP."""
+    for d in (driver, http_driver):
+        answer = d.command("/upkeep", "payload")
+        assert answer.status == 200
+        assert "`/upkeep payload` isn't something I know" in answer.text
