@@ -206,7 +206,7 @@ def integrations_of(db: Session, workspace: Workspace) -> list[Integration]:
 # Statements built once (a webhook is answered in a few milliseconds; building costs too).
 _BY_TOKEN = (
     select(Integration)
-    .options(lazyload(Integration.team))
+    .options(lazyload(Integration.team), joinedload(Integration.workspace))
     .where(Integration.token_hash == bindparam("hash"))
 )
 _ROTATION = (
