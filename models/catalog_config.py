@@ -35,8 +35,16 @@ from models.catalog import (
 from models.config import ConfigError, ImportContext, Report, check_fields, require, where
 from models.errors import UserError
 from models.oncall import lookup_rotation
-from models.people import USER_ID, UserLookup, audit, ensure_person, find_team
-from models.workspace import Person, Workspace
+from models.people import (
+    TEAM_NAME,
+    USER_ID,
+    UserLookup,
+    audit,
+    ensure_person,
+    find_team,
+    set_team_people,
+)
+from models.workspace import MEMBER, Person, Team, Workspace
 
 FIELDS = {
     "name",
@@ -242,8 +250,16 @@ def import_backstage(
     """`upkeep import --format backstage catalog-info.yaml`: Components and Resources become
     services, Groups teams' owners, Systems tags; other kinds are skipped and reported."""
     ctx = ImportContext(db, workspace, now, lookup)
-    systems: dict[str, str] = {}
     services: list[tuple[Service, list[str], str]] = []
+    for i, doc in enumerate(documents):  # Groups first: services name them as owners
+        if isinstance(doc, dict) and doc.get("kind") == "Group":
+            meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+            name = str(meta.get("name") or "").lower()
+            label = f"document {i + 1} (Group {name})"
+            if not name:
+                raise ConfigError(f"{label}.metadata.name", "is required")
+            import_group(ctx, name, doc.get("spec") or {}, label)
+    db.flush()
     for i, doc in enumerate(documents):
         label = f"document {i + 1}"
         if not isinstance(doc, dict) or not isinstance(doc.get("metadata"), dict):
@@ -255,11 +271,9 @@ def import_backstage(
             raise ConfigError(f"{label}.metadata.name", "is required")
         spec = doc.get("spec") or {}
         if kind == "System":
-            systems[name] = name
-            continue
+            continue  # its name becomes a `system:` tag on its components
         if kind == "Group":
-            check_group(ctx, name, spec, label)
-            continue
+            continue  # read first, below
         if kind not in SERVICE_KINDS:
             ctx.report.skipped.append(f"{kind} {name}")
             continue
@@ -315,8 +329,28 @@ def backstage_user(ctx: ImportContext, name: str) -> Person | None:
     )
 
 
-def check_group(ctx: ImportContext, name: str, spec: dict, label: str) -> None:
-    """Groups are teams in Upkeep; they are defined in the `teams:` section. Report the ones
-    Upkeep doesn't know, so nobody wonders why their services show no owner."""
-    if find_team(ctx.db, ctx.workspace, name) is None:
-        ctx.report.skipped.append(f"Group {name} (add it under teams: to own services)")
+def import_group(ctx: ImportContext, name: str, spec: dict, label: str) -> None:
+    """A Backstage Group is a team: created when Upkeep doesn't know it (zone UTC, no channel:
+    set them under `teams:`), and its members added when they match people Upkeep knows by their
+    Slack handle. Members are only added, never removed: `teams:` stays the source of truth."""
+    team = find_team(ctx.db, ctx.workspace, name)
+    created = team is None
+    if team is None:
+        if not TEAM_NAME.match(name):
+            raise ConfigError(f"{label}.metadata.name", "must be a slug: lowercase, digits, - _")
+        team = Team(workspace_id=ctx.workspace.id, name=name, tz="UTC", created_at=ctx.now)
+        ctx.db.add(team)
+        ctx.db.flush()
+    members = [p for p in team.members]
+    added = False
+    for ref in spec.get("members") or []:
+        handle = ref_name(ref, ("user",)) or ""
+        person = backstage_user(ctx, handle)
+        if person is None:
+            ctx.report.skipped.append(f"member {handle} of Group {name} (no such Slack handle)")
+        elif person not in members:
+            members.append(person)
+            added = True
+    if added:
+        set_team_people(team, MEMBER, members)
+    ctx.report.record(f"team {name}", created, added and not created)

@@ -14,6 +14,7 @@ from models.catalog import find_service, lookup_service, loose_matches, match_se
 from models.catalog_config import import_backstage
 from models.config import ConfigError, export_config, import_config
 from models.errors import NotFound, UserError
+from models.people import find_team
 from tests.catalog_setup import CATALOG
 from tests.rituals_setup import TEAMS
 
@@ -110,9 +111,11 @@ def test_backstage_import_reads_the_descriptors(db, clock, catalog):
     docs = list(yaml.safe_load_all(FIXTURE.read_text()))
     report = import_backstage(db, catalog, docs, clock.now(), None)
     assert report.created == ["service legacy-reports"]
-    assert sorted(report.changed) == ["service billing-api", "service ledger"]
-    assert "Group payments" not in " ".join(report.skipped)  # payments is a team here
+    # The payments Group is the payments team: Cho (handle `cho`) joins it.
+    assert sorted(report.changed) == ["service billing-api", "service ledger", "team payments"]
     assert any("group:default/platform" in s for s in report.skipped)
+    payments = find_team(db, catalog, "payments")
+    assert sorted(p.slack_user_id for p in payments.members) == ["U0ANA", "U0BEN", "U0CHO"]
     billing = lookup_service(db, catalog, "billing-api")
     assert billing.runbook == "https://runbooks.example.com/billing-api"
     assert billing.dashboard == "https://grafana.example.com/d/billing"
@@ -135,5 +138,11 @@ def test_upkeep_import_backstage_through_the_cli(tmp_path, db_url, monkeypatch, 
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(["import", "--format", "backstage", str(FIXTURE)]) == 0
     out = capsys.readouterr().out
-    assert "created: 3 (service billing-api, service ledger, service legacy-reports)" in out
-    assert "skipped:" in out and "Group payments" in out
+    # An empty workspace: the Group becomes a team, owning what names it; its members are people
+    # Upkeep hasn't seen yet, so they are reported, as is the owner with no Group.
+    assert (
+        "created: 4 (team payments, service billing-api, service ledger, service legacy-reports)"
+        in out
+    )
+    assert "member ana of Group payments (no such Slack handle)" in out
+    assert "owner group:default/platform of legacy-reports (no such team)" in out
