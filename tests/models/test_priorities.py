@@ -217,6 +217,7 @@ def test_two_people_adding_at_once_get_different_numbers(session_factory, db, cl
     """The second insert waits for the first; on the unique (team, number) clash it takes the
     next number instead of failing."""
     import threading
+    import time
 
     from sqlalchemy import text
 
@@ -237,13 +238,13 @@ def test_two_people_adding_at_once_get_different_numbers(session_factory, db, cl
 
     thread = threading.Thread(target=second)
     thread.start()
-    if is_postgres:  # let the second insert reach the lock before the first commits
+    if is_postgres:  # the first commits only once the second insert waits on its lock
         waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        deadline = time.monotonic() + 10
         with session_factory() as probe:
-            for _ in range(500):
-                if probe.execute(text(waiting)).scalar():
-                    break
-                threading.Event().wait(0.01)
+            while not probe.execute(text(waiting)).scalar():
+                assert time.monotonic() < deadline, "the second insert never waited on the lock"
+                probe.rollback()
     first.commit()
     first.close()
     thread.join(30)
