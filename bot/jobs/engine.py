@@ -42,6 +42,7 @@ LEASE = timedelta(minutes=10)  # a claim older than this, never sent, belongs to
 BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 8
+FORCED = ":forced:"  # `jobs run --force` sends again under the key + this + when
 CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
 PERMANENT_ERRORS = CHANNEL_ERRORS | {
     "invalid_blocks",
@@ -182,7 +183,7 @@ class DeliveryEngine:
             ]
         for due in dues:
             if force:
-                due = replace(due, key=f"{due.key}:forced:{now:%Y%m%dT%H%M%S}", due_at=now)
+                due = replace(due, key=f"{due.key}{FORCED}{now:%Y%m%dT%H%M%S}", due_at=now)
             self.run(replace(due, stale_after=None), report)
         return report
 
@@ -236,13 +237,19 @@ class DeliveryEngine:
                     self._send(row.id, due, report)
 
     def _rebuild(self, db: Session, row: Delivery) -> Due | None:
-        """The `Due` behind a stored delivery, asked again of its job."""
+        """The `Due` behind a stored delivery, asked again of its job (a forced run's, of what
+        the job had on demand when it was forced)."""
+        base, forced, _ = row.key.partition(FORCED)
         for job in self.jobs:
             if job.kind != row.kind:
                 continue
-            for due in job.due(db, row.due_at - timedelta(microseconds=1), row.due_at):
-                if due.key == row.key:
-                    return due
+            if forced:
+                candidates = on_demand(job, db, row.due_at)
+            else:
+                candidates = job.due(db, row.due_at - timedelta(microseconds=1), row.due_at)
+            for due in candidates:
+                if due.key == base:
+                    return replace(due, key=row.key, due_at=row.due_at, stale_after=None)
         return None
 
 

@@ -208,3 +208,18 @@ def test_a_blocker_naming_a_catalogued_service_mentions_its_owner(
     answer(driver, slack, "U0ANA", ["Refunds", "Invoices", "waiting on billing-api, and ledger"])
     summary = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
     assert "billing-api: <@U0BEN>" in summary and "ledger: <@U0ANA>" in summary
+
+
+def test_a_forced_run_that_fails_is_retried_and_sent_once(payments, scheduler, clock, slack):
+    clock.set(utc(2026, 3, 2, 6))
+    slack.fail("chat.postMessage", "internal_error", times=2)  # both forced prompts fail once
+    report = scheduler.run_kind("standup", force=True)
+    assert len(report.retrying) == 2 and not report.sent
+    clock.advance(minutes=5)  # past the first backoff
+    retried = scheduler.tick()
+    assert sorted(k.split(":forced:")[0] for k in retried.sent) == [
+        "standup:payments:U0ANA:2026-03-02",
+        "standup:payments:U0BEN:2026-03-02",
+    ]
+    assert len(slack.posted("U0ANA")) == 1 and len(slack.posted("U0BEN")) == 1
+    assert not scheduler.tick().sent  # and only once
