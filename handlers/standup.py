@@ -161,3 +161,10 @@ def register(app, deps: Deps) -> None:
         db.flush()
         update_summary(db, client, team, day)
         ack()
+
+
+def home_blocks(req: CommandRequest) -> list[dict]:
+    """App Home: the asker's standups, when the next one is, and whether they are away."""
+    if not standup_teams(req):
+        return []
+    return [section("*Your standups*\n" + status(req, []).text)]

@@ -223,3 +223,11 @@ def test_a_forced_run_that_fails_is_retried_and_sent_once(payments, scheduler, c
     ]
     assert len(slack.posted("U0ANA")) == 1 and len(slack.posted("U0BEN")) == 1
     assert not scheduler.tick().sent  # and only once
+
+
+def test_app_home_shows_my_standups_and_whether_i_am_away(payments, driver, slack):
+    driver.command("/standup", "skip", user="U0BEN")
+    driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
+    home = json.dumps(slack.home["U0BEN"]["blocks"])
+    assert "Your standups" in home and "*payments*: mon-sun 09:30 your time" in home
+    assert "skipping today" in home
