@@ -14,6 +14,7 @@ from bot.slack import lookup_user
 from models import retro as model
 from models.errors import UserError
 from models.people import audit, ensure_person, get_team, relevant_teams
+from models.when import parse_date
 from models.workspace import Team
 
 retro = Command("/retro", "retro topics and action items")
@@ -59,10 +60,7 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
     if tail:
         if len(tail) != 2 or tail[0].lower() != "due":
             raise UserError("After the owner, only `due <YYYY-MM-DD>` may follow.", ACTION_USAGE)
-        try:
-            due = date.fromisoformat(tail[1])
-        except ValueError:
-            raise UserError(f"`{tail[1]}` is not a date like 2026-03-20.", ACTION_USAGE) from None
+        due = parse_date(tail[1], local_today(req), ACTION_USAGE)
     uid = parse_user(words[at])
     assert uid is not None
     owner = ensure_person(

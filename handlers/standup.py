@@ -15,6 +15,7 @@ from models import standup as model
 from models.errors import PermissionDenied, UserError
 from models.people import audit, is_member, teams_of_person
 from models.scheduling import find_ritual, format_days, local_instant
+from models.when import parse_date
 from models.workspace import Person, Team
 
 standup = Command("/standup", "standup prompts: skip a day, out of office, back")
@@ -84,11 +85,8 @@ def ooo(req: CommandRequest, args: list[str]) -> Reply:
     words = [a for a in args if a.lower() != "until"]
     if len(words) != 1:
         raise UserError("Say until when.", OOO_USAGE)
-    try:
-        until = date.fromisoformat(words[0])
-    except ValueError:
-        raise UserError(f"`{words[0]}` is not a date like 2026-03-20.", OOO_USAGE) from None
     today = local_today(req)
+    until = parse_date(words[0], today, OOO_USAGE)
     model.out_of_office(req.db, req.person, today, until, req.now())
     audit(
         req.db,

@@ -12,15 +12,34 @@ from models.errors import UserError
 from models.scheduling import local_instant
 
 CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+TWELVE_HOUR = re.compile(r"^(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?(am|pm)$")
+DURATION = re.compile(r"^\+?([1-9]\d{0,2})(m|min|mins|h|hr|hrs|d|w)$")
+UNITS = {
+    "m": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "d": "days",
+    "w": "weeks",
+}
 DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 SEPARATORS = {"to", "until", "till", "-", "–", "->"}
-EXAMPLES = "`2026-11-24 10:00`, `14:30`, `tomorrow 09:00`, `friday 18:00` or `now`"
+EXAMPLES = "`2026-11-24 10:00`, `14:30`, `tomorrow 9am`, `friday 18:00` or `now`"
 
 
 def _clock(word: str) -> time | None:
+    """`14:30`, `9.15`, `7h45`, and `3pm`, `10:30am`."""
     match = CLOCK.match(word)
-    return time(int(match.group(1)), int(match.group(2))) if match else None
+    if match:
+        return time(int(match.group(1)), int(match.group(2)))
+    match = TWELVE_HOUR.match(word.lower())
+    if match:
+        hour = int(match.group(1)) % 12 + (12 if match.group(3) == "pm" else 0)
+        return time(hour, int(match.group(2) or 0))
+    return None
 
 
 def _day(word: str, today: date) -> date | None:
@@ -41,6 +60,19 @@ def _day(word: str, today: date) -> date | None:
     return None
 
 
+def parse_date(word: str, today: date, usage: str | None = None) -> date:
+    """`2026-11-24`, `today`, `tomorrow`, or a weekday name (the next one, today included)."""
+    day = _day(word, today)
+    if day is None:
+        shown = word.replace("`", "'")[:40]
+        raise UserError(f"`{shown}` is not a date like 2026-11-24, `tomorrow` or `friday`.", usage)
+    return day
+
+
+def _is_weekday(word: str) -> bool:
+    return len(word) >= 3 and any(d.startswith(word) for d in WEEKDAYS)
+
+
 def not_a_time(words: list[str], usage: str | None) -> UserError:
     shown = " ".join(words[:2]).replace("`", "'")[:60] or "nothing"
     return UserError(f"`{shown}` is not a time I understand. Try {EXAMPLES}.", usage)
@@ -55,7 +87,8 @@ def parse_when(
     usage: str | None = None,
 ) -> tuple[datetime, int]:
     """The instant the first words name, and how many words it took. A bare `HH:MM` is today; as
-    the end of a range (`after`), it is the first such time after the start."""
+    the end of a range (`after`), it is the first such time after the start, a weekday is the
+    first such day after the start, and a length (`2h`, `90m`, `3d`) counts from the start."""
     if not words:
         raise UserError(f"I need a time here, like {EXAMPLES}.", usage)
     first = words[0].lower()
@@ -69,11 +102,18 @@ def parse_when(
         if after is not None and instant <= after:
             instant = local_instant(base + timedelta(days=1), at, tz)
         return instant, 1
+    length = DURATION.match(first)
+    if length and after is not None:  # `... to 2h`: that long after the start
+        return after + timedelta(**{UNITS[length.group(2)]: int(length.group(1))}), 1
     day = _day(first, now.astimezone(zone).date())
     at = _clock(words[1]) if len(words) > 1 else None
     if day is None or at is None:
         raise not_a_time(words, usage)
-    return local_instant(day, at, tz), 2
+    instant = local_instant(day, at, tz)
+    if after is not None and instant <= after and _is_weekday(first):
+        # `monday 10:00 to wednesday 10:00` on a Tuesday: the Wednesday after that Monday
+        instant = local_instant(day + timedelta(days=7), at, tz)
+    return instant, 2
 
 
 def parse_range(

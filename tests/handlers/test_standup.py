@@ -150,7 +150,8 @@ def test_standup_usage_errors(payments, driver):
         "Usage: /standup ooo until <YYYY-MM-DD>"
         in driver.command("/standup", "ooo", user="U0BEN").text
     )
-    assert "is not a date" in driver.command("/standup", "ooo until friday", user="U0BEN").text
+    assert "is not a date" in driver.command("/standup", "ooo until someday", user="U0BEN").text
+    assert "until Fri 06 Mar" in driver.command("/standup", "ooo until friday", user="U0BEN").text
     assert "in the past" in driver.command("/standup", "ooo until 2026-01-01", user="U0BEN").text
     assert "payments" in driver.command("/standup", "", user="U0BEN").text
 

@@ -85,3 +85,21 @@ def test_fuzz_a_written_local_time_reads_back(moment, tz):
         assert got == local.replace(tzinfo=zone, fold=0).astimezone(UTC)
     else:  # in a gap: the first valid instant after it, within the gap's length
         assert local < back <= local + timedelta(hours=1)
+
+
+def test_twelve_hour_clocks_lengths_and_weekday_ends():
+    tz = "Europe/Berlin"
+    tuesday = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+    start, _ = parse_when(["tomorrow", "3am"], tuesday, tz)
+    assert start == datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    assert parse_when(["10:30pm"], tuesday, tz)[0] == datetime(2026, 11, 24, 21, 30, tzinfo=UTC)
+    assert parse_when(["12am"], tuesday, tz)[0] == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    start, end, rest = parse_range(["now", "to", "90m", "lunch"], tuesday, tz)
+    assert (end - start, rest) == (timedelta(minutes=90), ["lunch"])
+    # Monday is the coming one (30 Nov); Wednesday is the one after it, not tomorrow.
+    start, end, _ = parse_range(["mon", "10:00", "to", "wed", "10:00"], tuesday, tz)
+    assert (start.day, end.day) == (30, 2)
+    with pytest.raises(UserError, match="not a time I understand"):
+        parse_when(["13pm"], tuesday, tz)
+    with pytest.raises(UserError, match="not a time I understand"):
+        parse_when(["2h"], tuesday, tz)  # a length only ends a range
