@@ -40,7 +40,7 @@ def standup_prompt(
         items = "\n".join(f"• {escape(item)}" for item in overdue[:10])
         blocks.append(section(f":hourglass: Your overdue retro action items:\n{items}"))
     blocks.append(actions(button("Answer", ANSWER_ACTION, value, style="primary")))
-    blocks.append(context("Away? `/standup skip` for today, `/standup ooo until <YYYY-MM-DD>`."))
+    blocks.append(context("Away? `/standup skip` for today, `/standup ooo until <date>`."))
     return text, blocks
 
 

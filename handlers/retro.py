@@ -20,7 +20,7 @@ from models.workspace import Team
 retro = Command("/retro", "retro topics and action items")
 COMMANDS = [retro]
 TOPIC_USAGE = "/retro topic <text> [team=<team>]"
-ACTION_USAGE = "/retro action <text> <@owner> [due <YYYY-MM-DD>] [team=<team>]"
+ACTION_USAGE = "/retro action <text> <@owner> [due <date>] [team=<team>]"
 
 
 def local_today(req: CommandRequest, tz: str | None = None) -> date:
@@ -59,7 +59,7 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
     due = None
     if tail:
         if len(tail) != 2 or tail[0].lower() != "due":
-            raise UserError("After the owner, only `due <YYYY-MM-DD>` may follow.", ACTION_USAGE)
+            raise UserError("After the owner, only `due <date>` may follow.", ACTION_USAGE)
         due = parse_date(tail[1], local_today(req), ACTION_USAGE)
     uid = parse_user(words[at])
     assert uid is not None

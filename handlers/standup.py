@@ -20,7 +20,7 @@ from models.workspace import Person, Team
 
 standup = Command("/standup", "standup prompts: skip a day, out of office, back")
 COMMANDS = [standup]
-OOO_USAGE = "/standup ooo until <YYYY-MM-DD>"
+OOO_USAGE = "/standup ooo until <date>"
 
 
 def local_today(req: CommandRequest) -> date:

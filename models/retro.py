@@ -73,7 +73,7 @@ def add_action(
     now: datetime,
     today: date,
 ) -> RetroAction:
-    usage = "/retro action <text> <@owner> [due <YYYY-MM-DD>]"
+    usage = "/retro action <text> <@owner> [due <date>]"
     if due is not None and due < today:
         raise UserError(f"{due:%a %d %b %Y} is in the past.", usage)
     action = RetroAction(

@@ -143,9 +143,9 @@ def skip(db: Session, person: Person, day: date, now: datetime) -> None:
 
 def out_of_office(db: Session, person: Person, today: date, until: date, now: datetime) -> None:
     if until < today:
-        raise UserError(f"{until:%a %d %b %Y} is in the past.", "/standup ooo until <YYYY-MM-DD>")
+        raise UserError(f"{until:%a %d %b %Y} is in the past.", "/standup ooo until <date>")
     if until > today + timedelta(days=366):
-        raise UserError("That's more than a year away.", "/standup ooo until <YYYY-MM-DD>")
+        raise UserError("That's more than a year away.", "/standup ooo until <date>")
     db.add(Absence(person_id=person.id, kind=OOO, start=today, end=until, created_at=now))
 
 

@@ -55,7 +55,7 @@ def test_action_items_record_owner_and_due_and_list(payments, driver):
     ("text", "error"),
     [
         ("action Fix it", "Name the owner with an @mention."),
-        ("action Fix it <@U0BEN> by friday", "only `due <YYYY-MM-DD>` may follow"),
+        ("action Fix it <@U0BEN> by friday", "only `due <date>` may follow"),
         ("action Fix it <@U0BEN> due soon", "`soon` is not a date"),
         ("action Fix it <@U0BEN> due 2026-01-01", "is in the past"),
         ("action <@U0BEN>", "Say what it is."),

@@ -147,7 +147,7 @@ def test_skip_leaves_out_todays_prompt_and_shows_in_the_summary(
 
 def test_standup_usage_errors(payments, driver):
     assert (
-        "Usage: /standup ooo until <YYYY-MM-DD>"
+        "Usage: /standup ooo until <date>"
         in driver.command("/standup", "ooo", user="U0BEN").text
     )
     assert "is not a date" in driver.command("/standup", "ooo until someday", user="U0BEN").text
