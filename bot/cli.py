@@ -17,11 +17,14 @@ def setup_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings.log_level.upper() != "DEBUG":  # every command upgrades first; say so only here
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_db_upgrade(settings: Settings, args) -> int:
     from bot.db import database_kind, upgrade
 
+    logging.getLogger("alembic").setLevel(logging.INFO)  # the migrations it runs
     upgrade(settings.database_url, args.revision)
     print(f"database ({database_kind(settings.database_url)}) is at {args.revision}")
     return 0
