@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+IDLE_PING = 10.0  # seconds: a pooled connection idle this long is pinged before use
 
 
 def normalize_url(url: str) -> str:
@@ -28,7 +32,7 @@ def database_kind(url: str) -> str:
     return make_url(normalize_url(url)).get_backend_name()
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, idle_ping: float = IDLE_PING, **kwargs) -> Engine:
     url = normalize_url(url)
     if database_kind(url) == "sqlite":
         engine = create_engine(
@@ -38,7 +42,29 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _note_use)
+    event.listen(engine, "checkin", _note_use)
+    event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect, idle_ping))
+    return engine
+
+
+def _note_use(_dbapi_connection, record) -> None:
+    record.info["used"] = time.monotonic()
+
+
+def _ping_if_idle(dialect, idle_ping: float, dbapi_connection, record, _proxy) -> None:
+    """Pessimistic disconnect handling without a round trip per request: a connection that was
+    idle for `idle_ping` seconds (a restart or a firewall may have closed it) is pinged before
+    use, and a dead one is replaced (the pool retries the checkout with a new connection). A
+    connection that dies while in steady use fails one request, and SQLAlchemy then replaces
+    every connection in the pool."""
+    if time.monotonic() - record.info.get("used", 0.0) < idle_ping:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as e:
+        raise DisconnectionError(f"a pooled connection was closed: {e}") from e
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -41,7 +41,7 @@ from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
 from models.catalog import Service, match_service
 from models.errors import NotFound, UserError
-from models.oncall import Rotation, find_rotation, on_call_at
+from models.oncall import Rotation, find_rotation, timeline
 from models.workspace import Person, Team, Workspace
 
 SLEEP = "sleep"
@@ -69,6 +69,7 @@ DEFAULT_SEVERITIES = {
 }
 ANY_SEVERITY = "*"
 TOKEN_PREFIX = "upk_"
+_INSTANT = timedelta(microseconds=1)
 
 
 class Integration(Base):
@@ -209,6 +210,11 @@ _BY_TOKEN = (
     .options(lazyload(Integration.team), joinedload(Integration.workspace))
     .where(Integration.token_hash == bindparam("hash"))
 )
+_BY_ID = (
+    select(Integration)
+    .options(lazyload(Integration.team), joinedload(Integration.workspace))
+    .where(Integration.id == bindparam("id"))
+)
 _ROTATION = (
     select(Rotation)
     .options(lazyload(Rotation.team), joinedload(Rotation.members))
@@ -317,9 +323,58 @@ class Attributor:
             self._rotations[key] = found.unique().first()
         return self._rotations[key]
 
-    def on_call(self, rotation_name: str | None, at: datetime) -> Person | None:
-        rotation = self.rotation(rotation_name) if rotation_name else None
-        return on_call_at(self.db, rotation, at) if rotation is not None else None
+    def on_call(self, wanted: list[tuple[str | None, datetime]]) -> list[Person | None]:
+        """Who was on call for each (rotation name, instant): one timeline per rotation, read
+        once for the span of its instants."""
+        instants: dict[str, list[datetime]] = {}
+        for name, at in wanted:
+            if name and self.rotation(name) is not None:
+                instants.setdefault(name.strip().lower(), []).append(at)
+        timelines = {
+            name: timeline(self.db, self.rotation(name), min(ats), max(ats) + _INSTANT)
+            for name, ats in instants.items()
+        }
+        return [
+            timelines[name.strip().lower()].at(at)
+            if name and name.strip().lower() in timelines
+            else None
+            for name, at in wanted
+        ]
+
+    def rows(self, alerts: list[tuple[Alert, datetime]]) -> list[dict]:
+        """New pages' rows, attributed now and kept; `now` is when each arrived."""
+        where = [self.service(alert) for alert, _ in alerts]
+        people = self.on_call(
+            [(w.rotation, alert.started_at) for w, (alert, _) in zip(where, alerts, strict=True)]
+        )
+        return [
+            self.row(alert, now, w, person)
+            for (alert, now), w, person in zip(alerts, where, people, strict=True)
+        ]
+
+    def row(self, alert: Alert, now: datetime, where: Attribution, person: Person | None):
+        integration = self.integration
+        local = alert.started_at.astimezone(ZoneInfo(self.zone(person)))
+        resolved = alert.resolved_at
+        return {
+            "workspace_id": integration.workspace_id,
+            "team_id": integration.team_id,
+            "integration_id": integration.id,
+            "source": integration.source,
+            "external_key": alert.key,
+            "title": alert.title,
+            "alert_name": alert.alert_name,
+            "severity": alert.severity,
+            "service_name": where.service_name,
+            "service_id": where.service_id,
+            "rotation": where.rotation,
+            "person_id": person.id if person is not None else None,
+            "started_at": alert.started_at,
+            "resolved_at": max(resolved, alert.started_at) if resolved is not None else None,
+            "hour_class": hour_class(local, work_hours(person)),
+            "local_date": local.date(),
+            "created_at": now,
+        }
 
     def zone(self, person: Person | None) -> str:
         """The paged person's zone; the team's when no one (or no zone) is known."""
@@ -347,74 +402,76 @@ class IngestResult:
 
 def ingest(db: Session, integration: Integration, alerts: list[Alert], now: datetime):
     """Store what is new, resolve what was resolved; a repeat changes nothing. The caller
-    commits; on a concurrent insert of the same key (IntegrityError) it retries once.
-    (Core statements, not ORM objects: a webhook is answered in a millisecond or two.)"""
-    result = IngestResult()
-    attributor = Attributor(db, integration)
-    keys = list({a.key for a in alerts})
+    commits; on a concurrent insert of the same key (IntegrityError) it retries once."""
+    return ingest_requests(db, integration, [(alerts, now)])[0]
+
+
+def ingest_requests(
+    db: Session, integration: Integration, requests: list[tuple[list[Alert], datetime]]
+) -> list[IngestResult]:
+    """`ingest` for several requests to one integration at once, in order, with one result
+    each: one query for the keys already stored, one per rotation to attribute the new pages,
+    one insert. (Core statements, not ORM objects: a webhook is answered in a millisecond.)"""
+    results = [IngestResult() for _ in requests]
+    keys = list({a.key for alerts, _ in requests for a in alerts})
     found = db.execute(_EXISTING, {"integration": integration.id, "keys": keys}) if keys else []
     existing = {key: (page_id, started, resolved) for page_id, key, started, resolved in found}
-    new: dict[str, dict] = {}
-    for alert in alerts:
-        known = existing.get(alert.key)
-        if alert.key in new:
-            result.repeated += 1
-        elif known is None:
-            if integration.accepts(alert.severity):
-                new[alert.key] = new_page(attributor, alert, now)
-                result.created += 1
+    new: dict[str, tuple[Alert, datetime]] = {}
+    resolved_later: dict[str, datetime] = {}  # a page new here whose resolve came in this batch
+    for (alerts, now), result in zip(requests, results, strict=True):
+        for alert in alerts:
+            known = existing.get(alert.key)
+            if alert.key in new:
+                if alert.resolved_at is not None and new[alert.key][0].resolved_at is None:
+                    resolved_later.setdefault(alert.key, alert.resolved_at)
+                    result.resolved += 1
+                else:
+                    result.repeated += 1
+            elif known is None:
+                if integration.accepts(alert.severity):
+                    new[alert.key] = (alert, now)
+                    result.created += 1
+                else:
+                    result.ignored += 1
+            elif alert.resolved_at is not None and known[2] is None:
+                resolved = max(alert.resolved_at, known[1])
+                db.execute(update(Page).where(Page.id == known[0]).values(resolved_at=resolved))
+                existing[alert.key] = (known[0], known[1], resolved)
+                result.resolved += 1
             else:
-                result.ignored += 1
-        elif alert.resolved_at is not None and known[2] is None:
-            resolved = max(alert.resolved_at, known[1])
-            db.execute(update(Page).where(Page.id == known[0]).values(resolved_at=resolved))
-            existing[alert.key] = (known[0], known[1], resolved)
-            result.resolved += 1
-        else:
-            result.repeated += 1
+                result.repeated += 1
     if new:
-        db.execute(insert(Page), list(new.values()))
-    return result
+        rows = Attributor(db, integration).rows(list(new.values()))
+        for row in rows:
+            if row["resolved_at"] is None and row["external_key"] in resolved_later:
+                row["resolved_at"] = max(resolved_later[row["external_key"]], row["started_at"])
+        db.execute(insert(Page), rows)
+    return results
 
 
-def new_page(attributor: Attributor, alert: Alert, now: datetime) -> dict:
-    """A new page's row, attributed now and kept."""
-    integration = attributor.integration
-    where = attributor.service(alert)
-    person = attributor.on_call(where.rotation, alert.started_at)
-    local = alert.started_at.astimezone(ZoneInfo(attributor.zone(person)))
-    resolved = alert.resolved_at
-    return {
-        "workspace_id": integration.workspace_id,
-        "team_id": integration.team_id,
-        "integration_id": integration.id,
-        "source": integration.source,
-        "external_key": alert.key,
-        "title": alert.title,
-        "alert_name": alert.alert_name,
-        "severity": alert.severity,
-        "service_name": where.service_name,
-        "service_id": where.service_id,
-        "rotation": where.rotation,
-        "person_id": person.id if person is not None else None,
-        "started_at": alert.started_at,
-        "resolved_at": max(resolved, alert.started_at) if resolved is not None else None,
-        "hour_class": hour_class(local, work_hours(person)),
-        "local_date": local.date(),
-        "created_at": now,
-    }
+IngestJob = tuple[int, list[Alert], datetime]  # integration id, alerts, when they arrived
 
 
-def ingest_with_retry(db: Session, integration_id: int, alerts: list[Alert], now: datetime):
-    """`ingest` and commit; a concurrent request that inserted the same page first makes this
-    one a repeat (retried once in a fresh transaction)."""
+def ingest_batch(db: Session, jobs: list[IngestJob]) -> list[IngestResult]:
+    """Several requests' alerts in one transaction, committed: one result per request, as if
+    each had been ingested alone in order. A concurrent writer that inserted the same page first
+    makes it a repeat (the batch is retried once in a fresh transaction)."""
     for attempt in range(2):
-        integration = db.get(Integration, integration_id)
-        assert integration is not None
+        results: list[IngestResult | None] = [None] * len(jobs)
         try:
-            result = ingest(db, integration, alerts, now)
+            by_integration: dict[int, list[int]] = {}
+            for i, (integration_id, _, _) in enumerate(jobs):
+                by_integration.setdefault(integration_id, []).append(i)
+            for integration_id, indexes in by_integration.items():
+                integration = db.scalar(_BY_ID, {"id": integration_id})
+                if integration is None:
+                    raise NotFound("That integration was removed.")
+                requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
+                stored = ingest_requests(db, integration, requests)
+                for i, result in zip(indexes, stored, strict=True):
+                    results[i] = result
             db.commit()
-            return result
+            return [r for r in results if r is not None]
         except IntegrityError:
             db.rollback()
             if attempt:

@@ -30,6 +30,7 @@ from models.pages import (
     classify,
     hour_class,
     ingest,
+    ingest_batch,
     integration_by_token,
     pagerduty_signature_ok,
     work_hours,
@@ -356,15 +357,14 @@ def generic_alert(key: str, started: str):
     return PARSERS["generic"]({"key": key, "title": key, "started_at": started}, NOW)
 
 
-def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
-    rotation = make_rotation(db)  # weekly from Mon 2 Mar 2026 10:00 Berlin: Ana, Ben, Cho
+def hook_with_cho_covering(db):
+    """The payments rotation (weekly from Mon 2 Mar 2026 10:00 Berlin: Ana, Ben, Cho), a generic
+    hook on it, and Cho covering Wed 4 Mar 00:00-06:00 UTC."""
+    rotation = make_rotation(db)
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
         db, workspace, rotation.team, "generic", NOW, rotation="Payments-Primary"
     )
-    assert integration.rotation == "payments-primary"
-    ingest(db, integration, generic_alert("ana-night", "2026-03-03T02:00:00Z"), NOW)
-    ingest(db, integration, generic_alert("ben-evening", "2026-03-10T01:00:00Z"), NOW)
     cho = person(db, workspace, "U0CHO")
     add_override(
         db,
@@ -376,6 +376,14 @@ def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
         created_by=None,
         now=NOW,
     )
+    return rotation, integration
+
+
+def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
+    rotation, integration = hook_with_cho_covering(db)
+    assert integration.rotation == "payments-primary"
+    ingest(db, integration, generic_alert("ana-night", "2026-03-03T02:00:00Z"), NOW)
+    ingest(db, integration, generic_alert("ben-evening", "2026-03-10T01:00:00Z"), NOW)
     ingest(db, integration, generic_alert("cho-override", "2026-03-04T01:00:00Z"), NOW)
     got = {
         p.external_key: (p.person.slack_user_id, p.hour_class, str(p.local_date)) for p in pages(db)
@@ -389,6 +397,51 @@ def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
     set_active(rotation, db.get(Person, pages(db)[0].person_id), False)
     db.flush()
     assert pages(db)[0].person.slack_user_id == "U0ANA"
+
+
+def test_one_batch_attributes_like_one_request_at_a_time(db):
+    """Requests stored together (group commit) read one timeline over all their instants: the
+    same people as alone, an override included, and each request gets its own counts."""
+    _, integration = hook_with_cho_covering(db)
+    db.commit()
+    first = [
+        *generic_alert("ana", "2026-03-03T02:00:00Z"),
+        *generic_alert("ana", "2026-03-03T02:00:00Z"),
+    ]
+    jobs = [
+        (integration.id, first, NOW),
+        (integration.id, generic_alert("cho", "2026-03-04T01:00:00Z"), NOW),
+        (integration.id, generic_alert("ben", "2026-03-10T01:00:00Z"), NOW + timedelta(seconds=1)),
+        (integration.id, generic_alert("ana", "2026-03-03T02:00:00Z"), NOW),
+    ]
+    results = [r.as_dict() for r in ingest_batch(db, jobs)]
+    assert results == [
+        {"created": 1, "resolved": 0, "repeated": 1, "ignored": 0},
+        {"created": 1, "resolved": 0, "repeated": 0, "ignored": 0},
+        {"created": 1, "resolved": 0, "repeated": 0, "ignored": 0},
+        {"created": 0, "resolved": 0, "repeated": 1, "ignored": 0},
+    ]
+    got = {p.external_key: (p.person.slack_user_id, p.created_at) for p in pages(db)}
+    assert got == {
+        "ana": ("U0ANA", NOW),
+        "cho": ("U0CHO", NOW),
+        "ben": ("U0BEN", NOW + timedelta(seconds=1)),
+    }
+
+
+def test_a_resolve_stored_in_the_same_batch_as_its_firing_is_kept(db, team, workspace):
+    integration, _ = add_integration(db, workspace, team, "alertmanager", NOW)
+    db.commit()
+    firing = fixture("alertmanager_v4.json")
+    resolved = copy.deepcopy(firing)
+    resolved["alerts"][0] |= {"status": "resolved", "endsAt": "2026-11-20T02:30:00Z"}
+    jobs = [
+        (integration.id, PARSERS["alertmanager"](firing, NOW), NOW),
+        (integration.id, PARSERS["alertmanager"](resolved, NOW), NOW),
+    ]
+    first, second = ingest_batch(db, jobs)
+    assert (first.created, second.resolved, second.repeated) == (2, 1, 1)
+    assert [p.resolved_at for p in pages(db)] == [datetime(2026, 11, 20, 2, 30, tzinfo=UTC), None]
 
 
 def test_an_unknown_rotation_is_refused_when_adding_a_hook(db):

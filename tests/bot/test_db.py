@@ -1,0 +1,46 @@
+"""Pooled PostgreSQL connections are pinged only after being idle: a dead idle connection is
+replaced before use; one that dies in steady use fails one request, then the pool recovers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from bot.db import make_engine
+from tests.conftest import _postgres_url
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(not _postgres_url(), reason="needs TEST_DATABASE_URL (PostgreSQL)"),
+]
+
+
+def kill_pooled_connection(engine) -> None:
+    """End the server side of the pool's one connection, as a database restart would."""
+    with engine.connect() as conn:
+        pid = conn.scalar(text("SELECT pg_backend_pid()"))
+    with make_engine(_postgres_url()).connect() as other:
+        assert other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+def test_an_idle_connection_that_died_is_replaced_before_use():
+    engine = make_engine(_postgres_url(), idle_ping=0.0, pool_size=1, max_overflow=0)
+    try:
+        kill_pooled_connection(engine)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT 1")) == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_recovers_after_one_failure():
+    engine = make_engine(_postgres_url(), pool_size=1, max_overflow=0)
+    try:
+        kill_pooled_connection(engine)
+        with pytest.raises(OperationalError), engine.connect() as conn:
+            conn.scalar(text("SELECT 1"))
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT 1")) == 1
+    finally:
+        engine.dispose()
