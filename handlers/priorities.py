@@ -169,6 +169,7 @@ def show(req: CommandRequest, args: list[str]) -> Reply:
 def add(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, ADD_USAGE)
     team = team_for(req, options, ADD_USAGE)
+    require_team_member(team, req.person, "add items to its backlog")
     if not words and not options:
         req.client.views_open(trigger_id=req.trigger_id, view=add_view(team, req.channel_id))
         return Reply(text="Opening the form…")
@@ -287,6 +288,7 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = view["state"]["values"]
     team = modal_team(req, metadata)
+    require_team_member(team, req.person, "add items to its backlog")
     fields = {f: state_value(values, f) for f in (*RICE_FIELDS, "category")}
     clean, errors = check_values(fields)
     if errors:
