@@ -37,6 +37,7 @@ from models.people import (
 from models.priorities import (
     CATEGORIES,
     CONFIDENCES,
+    DEFAULT_CATEGORY,
     DONE,
     DROPPED,
     IMPACT_NAMES,
@@ -260,7 +261,7 @@ def add_view(team: Team, channel_id: str) -> dict:
             section(f"A backlog item for *{team.name}*, scored with RICE."),
             _text("title", "Title", "What would the team do?"),
             _text("link", "Link", "An issue or doc (https://...)", optional=True),
-            _select("category", "Category", categories, 0),
+            _select("category", "Category", categories, CATEGORIES.index(DEFAULT_CATEGORY)),
             _text("reach", "Reach", "People or events per quarter, e.g. 500"),
             _select("impact", "Impact", impacts, 2),
             _select("confidence", "Confidence", confidences, 1),
@@ -290,6 +291,7 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
     team = modal_team(req, metadata)
     require_team_member(team, req.person, "add items to its backlog")
     fields = {f: state_value(values, f) for f in (*RICE_FIELDS, "category")}
+    fields["category"] = fields["category"] or DEFAULT_CATEGORY  # none chosen: the form's default
     clean, errors = check_values(fields)
     if errors:
         ack(response_action="errors", errors=errors)

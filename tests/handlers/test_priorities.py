@@ -126,6 +126,25 @@ def test_the_form_gives_per_field_errors_then_adds(driver, slack, db, team):
     assert "*#1* <https://issues.example.com/12|From the form> · score 100" in note.body["text"]
 
 
+def test_the_forms_category_defaults_to_feature(driver, slack, db, team):
+    driver.command("/priority", "add")
+    [call] = slack.calls_to("views.open")
+    category = next(b for b in call.body["view"]["blocks"] if b.get("block_id") == "category")
+    assert category["element"]["initial_option"]["value"] == "feature"
+
+    metadata = json.dumps({"team": team.id, "channel": "C0PAYMENTS"})
+    values = {k: v for k, v in form("400", "1").items() if k != "category"}
+    resp = driver.view_submission("priority_add", values, private_metadata=metadata)
+    assert resp.status == 200 and resp.body == ""
+    assert [(i.title, i.category) for i in items(db)] == [("From the form", "feature")]
+
+
+def test_an_empty_category_asks_for_one(driver, db, team):
+    resp = driver.command("/priority", "add " + ADD + " category=")
+    assert resp.text.startswith("Choose a category: feature, maintenance, bug, reliability.")
+    assert items(db) == []
+
+
 def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team):
     refused = "Only payments's members, leads or a workspace admin can add items to its backlog."
     outsider = driver.command("/priority", "add team=payments " + ADD, user="U0CHO")
