@@ -23,7 +23,7 @@ from bot.clock import ShiftedClock
 from bot.emulator import SlackEmulator
 from bot.settings import Settings
 from bot.signed import Response, Signer, SlackDriver
-from bot.textview import Button, Names, Renderer, input_value, view_inputs
+from bot.textview import Button, Names, Renderer, initial_input, input_value, view_inputs
 
 HELP = """\
 Type what you would type in Slack:
@@ -257,6 +257,10 @@ class Console:
         if unknown or len(given) != len(args):
             self.say(f"Usage: :submit field=value ... with fields {', '.join(inputs) or 'none'}.")
             return
+        for block, element in inputs.items():  # what was left alone keeps its initial value
+            initial = initial_input(element)
+            if block not in given and initial is not None:
+                given[block] = initial
         values = {
             block: {element.get("action_id", block): input_value(element, given[block])}
             for block, element in inputs.items()

@@ -94,6 +94,17 @@ def test_the_longest_name_wins_and_case_does_not_matter():
     assert mention_people("owner=@Ana", users, escaped=True) == "owner=<@U0ANA|ana>"
 
 
+def test_a_submitted_modal_keeps_the_initial_values_left_alone(console):
+    """As in Slack: the form's category (feature), impact and confidence need no typing."""
+    c, out = console
+    c.handle("/priority add")
+    assert "category: Category [static select] = feature" in said(out)
+    c.handle(":submit title=Tidy reach=10 effort=1")
+    assert "(modal submitted)" in said(out)
+    c.handle("/priority")
+    assert "*#1* Tidy · score 8 · feature · proposed" in said(out)
+
+
 def test_tick_runs_the_worker_and_status_sees_it(console):
     c, out = console
     c.handle("/upkeep status")
