@@ -8,6 +8,7 @@ and whatever the bot sent (answers, channel posts, DMs, modals, scheduled posts)
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import shlex
 import sys
@@ -22,12 +23,13 @@ from bot.clock import ShiftedClock
 from bot.emulator import SlackEmulator
 from bot.settings import Settings
 from bot.signed import Response, Signer, SlackDriver
-from bot.textview import Button, Names, Renderer, input_value, view_inputs
+from bot.textview import Button, Names, Renderer, initial_input, input_value, view_inputs
 
 HELP = """\
 Type what you would type in Slack:
   /upkeep help                 every command (then /oncall ..., /owner ..., /priority ...)
   @upkeep who is on call?      a mention in the current channel
+  @ana, @Ana Alves             a person, in a message or a command (see :people)
 Console commands:
   :click N                     press button N
   :submit field=value ...      submit the open modal (fields as listed under it)
@@ -47,6 +49,34 @@ QUIET = {
     "upload",
 }
 WAIT_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def mention_people(text: str, users: dict[str, dict[str, Any]], *, escaped: bool = False) -> str:
+    """`@ana`, `@Ana` or `@Ana Alves` (a handle, a first name or a full name, any case; the
+    longest that fits) as Slack sends it: `<@U0ANA>` in a message, `<@U0ANA|ana>` in a slash
+    command (the manifest asks Slack to escape them). Unknown names stay as typed."""
+    names: dict[str, dict[str, Any]] = {}
+    for user in users.values():
+        if user.get("deleted"):
+            continue
+        real = user.get("real_name") or ""
+        display = (user.get("profile") or {}).get("display_name") or ""
+        for name in (user.get("name"), real, real.split(" ")[0], display):
+            if name:
+                names.setdefault(name.lower(), user)
+    if not names:
+        return text
+    longest_first = sorted(names, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w<@])@(" + "|".join(map(re.escape, longest_first)) + r")(?![\w-])",
+        re.IGNORECASE,
+    )
+
+    def mention(match: re.Match[str]) -> str:
+        user = names[match.group(1).lower()]
+        return f"<@{user['id']}|{user['name']}>" if escaped else f"<@{user['id']}>"
+
+    return pattern.sub(mention, text)
 
 
 @dataclass
@@ -145,15 +175,13 @@ class Console:
                 return self._console_command(line)
             if line.startswith("/"):
                 command, _, text = line.partition(" ")
+                text = mention_people(text, self.emulator.users, escaped=True)
                 self._answer(
                     self.driver.command(command, text, user=self.user, channel=self.channel)
                 )
             elif line.lower().startswith("@upkeep"):
-                self._answer(
-                    self.driver.mention(
-                        line[len("@upkeep") :].strip(), user=self.user, channel=self.channel
-                    )
-                )
+                text = mention_people(line[len("@upkeep") :].strip(), self.emulator.users)
+                self._answer(self.driver.mention(text, user=self.user, channel=self.channel))
             else:
                 self.say(
                     "Start with / for a command, @upkeep for a mention, : for the console (:help)."
@@ -229,6 +257,10 @@ class Console:
         if unknown or len(given) != len(args):
             self.say(f"Usage: :submit field=value ... with fields {', '.join(inputs) or 'none'}.")
             return
+        for block, element in inputs.items():  # what was left alone keeps its initial value
+            initial = initial_input(element)
+            if block not in given and initial is not None:
+                given[block] = initial
         values = {
             block: {element.get("action_id", block): input_value(element, given[block])}
             for block, element in inputs.items()

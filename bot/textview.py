@@ -103,7 +103,9 @@ class Renderer:
             optional = " (optional)" if block.get("optional") else ""
             element = block.get("element", {})
             hint = element.get("type", "").replace("_", " ")
-            out.lines.append(f"  {block.get('block_id', '?')}: {label}{optional} [{hint}]")
+            initial = initial_input(element)
+            now = "" if initial is None else f" = {initial}"
+            out.lines.append(f"  {block.get('block_id', '?')}: {label}{optional} [{hint}]{now}")
         elif kind == "image":
             out.lines.append(f"[image: {block.get('alt_text', '')}]")
         elif kind == "rich_text":
@@ -178,6 +180,28 @@ def input_value(element: dict[str, Any], raw: str) -> dict[str, Any]:
     if kind == "timepicker":
         return {"type": kind, "selected_time": raw}
     return {"type": kind, "value": raw}
+
+
+def initial_input(element: dict[str, Any]) -> str | None:
+    """An element's initial value, typed as `:submit` takes it; None when it has none. Slack
+    submits it for an input the user left alone."""
+    if element.get("initial_option"):
+        return element["initial_option"].get("value", "")
+    if element.get("initial_options"):
+        return ",".join(o.get("value", "") for o in element["initial_options"])
+    if element.get("initial_users"):
+        return ",".join(element["initial_users"])
+    for key in (
+        "initial_value",
+        "initial_user",
+        "initial_conversation",
+        "initial_channel",
+        "initial_date",
+        "initial_time",
+    ):
+        if element.get(key):
+            return str(element[key])
+    return None
 
 
 def _plain(text: str) -> dict[str, str]:

@@ -36,6 +36,7 @@ from models.onboarding import (
     latest_walkthrough,
     local_today,
     mark_done,
+    onboarding_lead,
     pause,
     record_feedback,
     request_help,
@@ -163,7 +164,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     suggested = buddy is None
     if buddy is None:
         buddy = suggest_buddy(req.db, team, hire, start_date, zone)
-    lead = req.person if is_lead(team, req.person) else next(iter(team.leads), req.person)
+    lead = onboarding_lead(team, hire, req.person)
     w = start_walkthrough(
         req.db, team, hire, template, start_date, req.now(), lead=lead, buddy=buddy
     )

@@ -37,6 +37,7 @@ from models.people import (
 from models.priorities import (
     CATEGORIES,
     CONFIDENCES,
+    DEFAULT_CATEGORY,
     DONE,
     DROPPED,
     IMPACT_NAMES,
@@ -169,6 +170,7 @@ def show(req: CommandRequest, args: list[str]) -> Reply:
 def add(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, ADD_USAGE)
     team = team_for(req, options, ADD_USAGE)
+    require_team_member(team, req.person, "add items to its backlog")
     if not words and not options:
         req.client.views_open(trigger_id=req.trigger_id, view=add_view(team, req.channel_id))
         return Reply(text="Opening the form…")
@@ -259,7 +261,7 @@ def add_view(team: Team, channel_id: str) -> dict:
             section(f"A backlog item for *{team.name}*, scored with RICE."),
             _text("title", "Title", "What would the team do?"),
             _text("link", "Link", "An issue or doc (https://...)", optional=True),
-            _select("category", "Category", categories, 0),
+            _select("category", "Category", categories, CATEGORIES.index(DEFAULT_CATEGORY)),
             _text("reach", "Reach", "People or events per quarter, e.g. 500"),
             _select("impact", "Impact", impacts, 2),
             _select("confidence", "Confidence", confidences, 1),
@@ -287,7 +289,9 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = view["state"]["values"]
     team = modal_team(req, metadata)
+    require_team_member(team, req.person, "add items to its backlog")
     fields = {f: state_value(values, f) for f in (*RICE_FIELDS, "category")}
+    fields["category"] = fields["category"] or DEFAULT_CATEGORY  # none chosen: the form's default
     clean, errors = check_values(fields)
     if errors:
         ack(response_action="errors", errors=errors)

@@ -10,8 +10,10 @@ from bot.commands import CommandRequest
 from bot.render import Reply, context, header, local_time, section
 from handlers.upkeep import upkeep
 from models.errors import UserError
-from models.people import get_team
+from models.people import get_team, is_member
 from models.scheduling import Ritual, format_days, workspace_rituals
+from models.standup import member_zone
+from models.workspace import Person
 
 PER_MEMBER = {"standup"}  # rituals that run at the local time of each member, in their own zone
 
@@ -23,14 +25,22 @@ def describe(ritual: Ritual) -> str:
     return f"{format_days(ritual.days)} {ritual.at:%H:%M} ({zone}), {every}{state}"
 
 
-def next_run_text(ritual: Ritual, now: datetime) -> str:
-    nxt = ritual.next_run(ritual.team.tz, now) if ritual.enabled else None
-    return local_time(nxt, ritual.team.tz) if nxt else "not scheduled"
+def next_run_text(ritual: Ritual, now: datetime, viewer: Person | None = None) -> str:
+    """The next run in the viewer's zone (the team's without one); a standup the viewer is in
+    runs at its time in their own zone."""
+    team = ritual.team
+    zone = team.tz
+    if viewer is not None and ritual.kind in PER_MEMBER and is_member(team, viewer):
+        zone = member_zone(viewer, team)
+    nxt = ritual.next_run(zone, now) if ritual.enabled else None
+    shown = viewer.zone(team.tz) if viewer is not None else team.tz
+    return local_time(nxt, shown) if nxt else "not scheduled"
 
 
-def ritual_lines(rituals: list[Ritual], now: datetime) -> list[str]:
+def ritual_lines(rituals: list[Ritual], now: datetime, viewer: Person | None = None) -> list[str]:
     return [
-        f"{r.team.name} · {r.kind} · {describe(r)} · next: {next_run_text(r, now)}" for r in rituals
+        f"{r.team.name} · {r.kind} · {describe(r)} · next: {next_run_text(r, now, viewer)}"
+        for r in rituals
     ]
 
 
@@ -43,9 +53,10 @@ def rituals(req: CommandRequest, args: list[str]) -> Reply:
     if not found:
         text = "No rituals are set up yet. Add them under `rituals:` in the config file."
         return Reply(text=text, blocks=[section(text)])
-    lines = ritual_lines(found, req.now())
+    lines = ritual_lines(found, req.now(), req.person)
     blocks = [header("Rituals"), *(section(f"• {line}") for line in lines[:45])]
-    blocks.append(context("Times are in each ritual's own zone. Configure them under `rituals:`."))
+    yours = f"your zone, {req.person.tz}" if req.person.tz else "each team's zone"
+    blocks.append(context(f"Next runs are in {yours}. Configure rituals under `rituals:`."))
     return Reply(text="\n".join(lines), blocks=blocks)
 
 

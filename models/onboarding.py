@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
 from models.errors import NotFound, UserError
+from models.people import is_lead
 from models.scheduling import local_instant
 from models.workspace import Person, Team, Workspace
 
@@ -491,6 +492,24 @@ def replan(w: Walkthrough, now: datetime) -> None:
             _plan_step(w, step, now)
 
 
+def onboarding_lead(team: Team, hire: Person, starter: Person) -> Person:
+    """Who follows the hire's progress: the starter when they lead the team, else the team's first
+    lead, else the starter. Never the hire: then the starter, or another lead when the hire
+    started it themselves."""
+    lead = starter if is_lead(team, starter) else next(iter(team.leads), starter)
+    if lead.id != hire.id:
+        return lead
+    if starter.id != hire.id:
+        return starter
+    other = next((p for p in team.leads if p.id != hire.id), None)
+    if other is None:
+        raise UserError(
+            f"{hire.mention} can't lead their own onboarding, and {team.name} has no other lead. "
+            "Ask a workspace admin to start it."
+        )
+    return other
+
+
 def start_walkthrough(
     db: Session,
     team: Team,
@@ -512,6 +531,8 @@ def start_walkthrough(
         )
     if buddy is not None and buddy.id == hire.id:
         raise UserError("A hire can't be their own buddy.")
+    if lead is not None and lead.id == hire.id:
+        raise UserError("A hire can't lead their own onboarding.")
     w = Walkthrough(
         workspace_id=team.workspace_id,
         team=team,

@@ -40,8 +40,9 @@ from sqlalchemy.orm import (
 from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
 from models.catalog import Service, match_service
-from models.errors import NotFound, UserError
+from models.errors import NotFound, PermissionDenied, UserError
 from models.oncall import Rotation, find_rotation, timeline
+from models.people import is_lead, is_member
 from models.workspace import Person, Team, Workspace
 
 SLEEP = "sleep"
@@ -133,6 +134,7 @@ class Page(Base):
     classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    team: Mapped[Team] = relationship()
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
     classified_by: Mapped[Person | None] = relationship(foreign_keys=[classified_by_id])
 
@@ -495,7 +497,22 @@ def get_page(db: Session, workspace: Workspace, page_id: int) -> Page:
     return page
 
 
+def may_classify(page: Page, person: Person) -> bool:
+    """The page's team (members and leads), the person it paged, and workspace admins."""
+    return (
+        person.id == page.person_id
+        or is_member(page.team, person)
+        or is_lead(page.team, person)
+        or person.is_admin
+    )
+
+
 def classify(page: Page, kind: str, person: Person, now: datetime) -> None:
+    if not may_classify(page, person):
+        raise PermissionDenied(
+            f"Only {page.team.name}'s members, leads, the person it paged or a workspace admin "
+            "can classify this page. It's left as it was."
+        )
     page.classification = check_classification(kind)
     page.classified_by_id = person.id
     page.classified_by = person

@@ -29,6 +29,7 @@ from models.errors import NotFound, UserError
 from models.workspace import Person, Team
 
 CATEGORIES = ("feature", "maintenance", "bug", "reliability")
+DEFAULT_CATEGORY = "feature"
 IMPACTS = (3.0, 2.0, 1.0, 0.5, 0.25)
 IMPACT_NAMES = {3.0: "massive", 2.0: "high", 1.0: "medium", 0.5: "low", 0.25: "minimal"}
 CONFIDENCES = (100, 80, 50)
@@ -77,7 +78,7 @@ class BacklogItem(Base):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(TITLE_LIMIT))
     link: Mapped[str | None] = mapped_column(String(LINK_LIMIT))
-    category: Mapped[str] = mapped_column(String(16), default="feature")
+    category: Mapped[str] = mapped_column(String(16), default=DEFAULT_CATEGORY)
     reach: Mapped[float | None] = mapped_column(Float)
     impact: Mapped[float | None] = mapped_column(Float)
     confidence: Mapped[int | None] = mapped_column(Integer)
@@ -208,6 +209,8 @@ def parse_field(name: str, text: str) -> float | int | str:
         return value
     if name == "category":
         value = str(text).strip().lower()
+        if not value:
+            raise UserError(f"Choose a category: {', '.join(CATEGORIES)}.", SCALES, field=name)
         if value not in CATEGORIES:
             raise UserError(f"Category `{text}` is not one I know.", SCALES, field=name)
         return value
@@ -273,7 +276,7 @@ def add_item(
         team=team,
         title=check_title(title),
         link=check_link(link),
-        category=str(values.pop("category", "feature")),
+        category=str(values.pop("category", DEFAULT_CATEGORY)),
         status=status,
         source=source,
         evidence=evidence,

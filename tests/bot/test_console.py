@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import Console, run_console
+from bot.console import Console, mention_people, run_console
 from bot.settings import Settings
 from bot.textview import Names, Renderer, input_value, mrkdwn
 
@@ -47,6 +47,62 @@ def test_mention_is_answered_in_thread(console):
     c, out = console
     c.handle("@upkeep hello there")
     assert "#payments (in thread)" in said(out)
+
+
+def events_seen(c: Console) -> list[dict]:
+    """The events the app receives from now on, as Slack sent them (a Bolt middleware)."""
+    seen: list[dict] = []
+
+    def record(body, next):
+        if "event" in body:
+            seen.append(body["event"])
+        next()
+
+    c.runtime.app.use(record)
+    return seen
+
+
+def test_at_names_in_a_mention_become_slack_mentions(console):
+    c, out = console
+    events = events_seen(c)
+    c.handle("@upkeep who is on call? ask @ana, or @Ben Brooks, or @CHO. Not @nobody.")
+    assert [e["text"] for e in events] == [
+        "<@U0UPKEEPBOT> who is on call? ask <@U0ANA>, or <@U0BEN>, or <@U0CHO>. Not @nobody."
+    ]
+    assert "#payments (in thread)" in said(out)
+
+
+def test_at_names_in_a_command_arrive_escaped_as_slack_sends_them(console, db_url):
+    c, out = console
+    c.handle("/priority add Faster refunds reach=10 impact=1 confidence=50 effort=1 owner=@dev")
+    assert "Added payments" in said(out)
+    c.handle("/priority")
+    assert "Faster refunds · score 5 · feature · proposed · @Dev Desai" in said(out)
+
+
+def test_the_longest_name_wins_and_case_does_not_matter():
+    users = {
+        "U0ANA": {"id": "U0ANA", "name": "ana", "real_name": "Ana Alves"},
+        "U0AN": {"id": "U0AN", "name": "an", "real_name": "An Other"},
+        "U0BOT": {"id": "U0BOT", "name": "upkeep", "real_name": "Upkeep"},
+    }
+    text = "@ANA ALVES and @ana's and @an, @An Other, @Ana Alvesson; a@ana.io <@U0ANA> @upkeep"
+    assert mention_people(text, users) == (
+        "<@U0ANA> and <@U0ANA>'s and <@U0AN>, <@U0AN>, <@U0ANA> Alvesson; a@ana.io <@U0ANA> "
+        "<@U0BOT>"
+    )
+    assert mention_people("owner=@Ana", users, escaped=True) == "owner=<@U0ANA|ana>"
+
+
+def test_a_submitted_modal_keeps_the_initial_values_left_alone(console):
+    """As in Slack: the form's category (feature), impact and confidence need no typing."""
+    c, out = console
+    c.handle("/priority add")
+    assert "category: Category [static select] = feature" in said(out)
+    c.handle(":submit title=Tidy reach=10 effort=1")
+    assert "(modal submitted)" in said(out)
+    c.handle("/priority")
+    assert "*#1* Tidy · score 8 · feature · proposed" in said(out)
 
 
 def test_tick_runs_the_worker_and_status_sees_it(console):

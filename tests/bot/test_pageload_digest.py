@@ -115,6 +115,50 @@ def test_weekly_digest_with_chart_sleep_pages_and_suggestions(digests, clock, sl
     assert digests.tick().sent == []  # once
 
 
+def test_only_the_team_or_the_paged_person_classify(digests, clock, slack, db, team, driver):
+    slack.add_user("U0OUT", "Otto Outsider", "UTC")
+    clock.set(DIGEST_AT)
+    digests.tick()
+    [message] = slack.posted(CHANNEL)
+    first = page_id(db, "tue-night")
+    answer = driver.action("page_classify_duplicate", str(first), user="U0OUT", message=message)
+    assert answer.status == 200
+    [note] = slack.calls_to("chat.postEphemeral")
+    assert (note.body["channel"], note.body["user"]) == (CHANNEL, "U0OUT")
+    assert note.body["text"] == (
+        "Only payments's members, leads, the person it paged or a workspace admin can classify "
+        "this page. It's left as it was."
+    )
+    assert slack.calls_to("chat.update") == []
+    db.expire_all()
+    assert db.get(Page, first).classification is None
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "page.classify")) is None
+
+    driver.action("page_classify_duplicate", str(first), user="U0LEAD", message=message)
+    db.expire_all()
+    assert db.get(Page, first).classified_by.slack_user_id == "U0LEAD"
+
+
+def test_the_paged_person_classifies_though_not_in_the_team(digests, clock, db, slack, driver):
+    slack.add_user("U0EVE", "Eve Elsewhere", "UTC")
+    rotation = make_rotation(db, members=("U0EVE",))
+    workspace = db.get(Workspace, rotation.workspace_id)
+    integration, _ = add_integration(
+        db, workspace, rotation.team, "generic", START, rotation="payments-primary"
+    )
+    ingest(db, integration, PARSERS["generic"]({"alerts": WEEK[1:2]}, START), START)
+    db.commit()
+    night = page_id(db, "tue-night")
+    assert db.get(Page, night).person.slack_user_id == "U0EVE"
+    clock.set(DIGEST_AT)
+    digests.tick()
+    [message] = slack.posted(CHANNEL)
+    driver.action("page_classify_check_faulty", str(night), user="U0EVE", message=message)
+    assert slack.calls_to("chat.postEphemeral") == []
+    db.expire_all()
+    assert db.get(Page, night).classification == "check_faulty"
+
+
 def test_classifying_replaces_the_buttons_and_the_page_leaves_the_list(
     digests, clock, slack, db, team, driver
 ):

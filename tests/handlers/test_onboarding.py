@@ -14,8 +14,9 @@ from bot.slack import build_client
 from models import AuditEntry
 from models.config import import_config
 from models.onboarding import Shadow, Walkthrough
+from models.people import set_team_people
 from models.scheduling import SchedulerState
-from models.workspace import Team, Workspace
+from models.workspace import LEAD, Team, Workspace
 from tests.conftest import START
 from tests.slack_requests import TEAM_ID, text_input
 from tests.team_factory import make_team
@@ -95,6 +96,29 @@ def test_only_leads_and_admins_start_one(driver, db, team):
     admin = driver.command("/onboard", f"{CHO} team payments buddy <@U0BEN>", user="U0ADMIN")
     assert "Buddy: <@U0BEN>." in admin.text
     assert walkthrough(db).lead.slack_user_id == "U0LEAD"  # the team's lead, not the admin
+
+
+def test_the_hire_never_leads_their_own_onboarding(driver, db, team):
+    # An admin onboards the team's only lead: the admin follows it, not the hire.
+    admin = driver.command("/onboard", f"<@U0LEAD> start {THURSDAY}", user="U0ADMIN")
+    assert admin.text.startswith("Onboarding for <@U0LEAD> with *payments*")
+    assert walkthrough(db).lead.slack_user_id == "U0ADMIN"
+
+
+def test_a_lead_onboarding_themselves_gets_another_lead_or_is_refused(driver, db, team):
+    refused = driver.command("/onboard", f"<@U0LEAD> start {THURSDAY}", user="U0LEAD")
+    assert refused.text == (
+        "<@U0LEAD> can't lead their own onboarding, and payments has no other lead. "
+        "Ask a workspace admin to start it."
+    )
+    assert db.scalars(select(Walkthrough)).all() == [] and audits(db) == []
+
+    ben = next(p for p in team.members if p.slack_user_id == "U0BEN")
+    set_team_people(team, LEAD, [*team.leads, ben])
+    db.commit()
+    started = driver.command("/onboard", f"<@U0LEAD> start {THURSDAY}", user="U0LEAD")
+    assert started.text.startswith("Onboarding for <@U0LEAD> with *payments*")
+    assert walkthrough(db).lead.slack_user_id == "U0BEN"
 
 
 def test_wrong_input_is_explained_with_the_usage(driver, team):

@@ -126,6 +126,45 @@ def test_the_form_gives_per_field_errors_then_adds(driver, slack, db, team):
     assert "*#1* <https://issues.example.com/12|From the form> · score 100" in note.body["text"]
 
 
+def test_the_forms_category_defaults_to_feature(driver, slack, db, team):
+    driver.command("/priority", "add")
+    [call] = slack.calls_to("views.open")
+    category = next(b for b in call.body["view"]["blocks"] if b.get("block_id") == "category")
+    assert category["element"]["initial_option"]["value"] == "feature"
+
+    metadata = json.dumps({"team": team.id, "channel": "C0PAYMENTS"})
+    values = {k: v for k, v in form("400", "1").items() if k != "category"}
+    resp = driver.view_submission("priority_add", values, private_metadata=metadata)
+    assert resp.status == 200 and resp.body == ""
+    assert [(i.title, i.category) for i in items(db)] == [("From the form", "feature")]
+
+
+def test_an_empty_category_asks_for_one(driver, db, team):
+    resp = driver.command("/priority", "add " + ADD + " category=")
+    assert resp.text.startswith("Choose a category: feature, maintenance, bug, reliability.")
+    assert items(db) == []
+
+
+def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team):
+    refused = "Only payments's members, leads or a workspace admin can add items to its backlog."
+    outsider = driver.command("/priority", "add team=payments " + ADD, user="U0CHO")
+    assert outsider.text.startswith(refused)
+    form_open = driver.command("/priority", "add team=payments", user="U0CHO")
+    assert form_open.text.startswith(refused) and slack.calls_to("views.open") == []
+
+    metadata = json.dumps({"team": team.id, "channel": "C0PAYMENTS"})
+    submitted = driver.view_submission(
+        "priority_add", form("400", "1"), user="U0CHO", private_metadata=metadata
+    )
+    assert submitted.json["response_action"] == "push"
+    assert refused in str(submitted.json["view"]["blocks"])
+    assert items(db) == [] and audits(db) == []
+
+    driver.command("/priority", "add team=payments " + ADD, user="U0ADMIN")
+    driver.command("/priority", "add " + ADD, user="U0LEAD")
+    assert [i.number for i in items(db)] == [1, 2]
+
+
 def test_set_done_and_drop(driver, db, team):
     driver.command("/priority", "add " + ADD)
     driver.command("/priority", "add Other reach=1 impact=1 confidence=50 effort=1")

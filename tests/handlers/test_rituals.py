@@ -11,7 +11,7 @@ from bot.cli import build_parser
 from models.config import ConfigError, export_config
 from models.people import find_team
 from models.scheduling import Ritual, find_ritual
-from tests.rituals_setup import configure
+from tests.rituals_setup import configure, lookup
 
 RITUALS = """
 rituals:
@@ -81,6 +81,7 @@ def test_ritual_config_errors_name_the_entry_and_field(db, clock, entry, message
 
 def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, driver):
     configure(db, clock, RITUALS)  # START is Monday 2 March 2026, 09:00 UTC = 10:00 in Berlin
+    # Ana's own zone is unknown here (no Slack lookup): each ritual's team zone stands in.
     resp = driver.command("/upkeep", "rituals")
     assert resp.text.splitlines() == [
         "payments · retro · thu 15:00 (Europe/Berlin), every 4 weeks · next: Thu 05 Mar 15:00 CET",
@@ -92,6 +93,22 @@ def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, 
     only = driver.command("/upkeep", "rituals search")
     assert only.text.startswith("search · standup") and "payments" not in only.text
     assert "There is no team called `nope`" in driver.command("/upkeep", "rituals nope").text
+
+
+def test_upkeep_rituals_shows_next_runs_in_the_askers_zone(db, clock, driver, slack):
+    """Ben is in New York: his standup runs at 09:30 his time, the rest is shown in his zone."""
+    configure(db, clock, RITUALS, lookup=lookup(slack))
+    resp = driver.command("/upkeep", "rituals", user="U0BEN")
+    assert resp.text.splitlines() == [
+        "payments · retro · thu 15:00 (Europe/Berlin), every 4 weeks · next: Thu 05 Mar 09:00 EST",
+        "payments · standup · mon-fri 09:30 (each member's own zone), every week · "
+        "next: Mon 02 Mar 09:30 EST",
+        "search · standup · mon,wed,fri 10:15 (each member's own zone), every week · "
+        "next: Mon 02 Mar 10:15 EST",
+    ]
+    assert "Next runs are in your zone, America/New_York." in str(resp.json["blocks"][-1])
+    cho = driver.command("/upkeep", "rituals search", user="U0CHO")  # in Tokyo
+    assert cho.text.endswith("next: Wed 04 Mar 10:15 JST")  # Monday 10:15 in Tokyo has passed
 
 
 def test_upkeep_rituals_when_there_are_none(driver):

@@ -111,6 +111,12 @@ def test_a_walkthrough_copies_the_built_in_template_in_the_hires_zone(db, worksp
         start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
 
 
+def test_a_hire_is_never_their_own_lead(db, workspace, team):
+    lead = team.leads[0]
+    with pytest.raises(UserError, match="A hire can't lead their own onboarding."):
+        start_walkthrough(db, team, lead, BUILT_IN, THURSDAY, START, lead=lead, buddy=None)
+
+
 def test_a_hire_without_a_zone_follows_the_teams(db, workspace, team):
     hire = add_person(db, workspace, "U0NEW", "New", tz=None)
     w = start_walkthrough(db, team, hire, BUILT_IN, THURSDAY, START, lead=None, buddy=None)
