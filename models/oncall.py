@@ -556,11 +556,14 @@ def _decide(db: Session, request: CoverRequest, status: str, values: dict) -> bo
 
 
 def accept_cover(db: Session, request: CoverRequest, person: Person, now: datetime) -> Override:
+    # A stale button first says what became of the request, whoever presses it.
+    if request.status != OPEN:
+        raise UserError(already_decided(request))
     if person.id == request.person_id:
         raise UserError("That's your own shift: someone else has to cover it.")
     if not belongs(request.rotation, person):
         raise UserError(f"Only people on {request.rotation.team.name} can cover this shift.")
-    if request.status == OPEN and request.end <= now:
+    if request.end <= now:
         raise UserError("That shift is already over.")
     if not _decide(db, request, ACCEPTED, {"accepted_by_id": person.id, "decided_at": now}):
         raise UserError(already_decided(request))
@@ -582,6 +585,8 @@ def accept_cover(db: Session, request: CoverRequest, person: Person, now: dateti
 
 
 def cancel_cover(db: Session, request: CoverRequest, person: Person, now: datetime) -> None:
+    if request.status != OPEN:
+        raise UserError(already_decided(request))
     allowed = person.id in (request.person_id, request.asked_by_id)
     if not (allowed or can_edit(request.rotation, person)):
         raise UserError("Only the person who asked (or a team lead) can cancel this request.")

@@ -222,6 +222,31 @@ def test_cover_requests_overlap_cancel_and_on_behalf(driver, slack, rotation, db
     assert count(db, Override) == 0
 
 
+def test_a_stale_cover_button_says_it_was_taken_or_cancelled_whoever_presses_it(
+    driver, slack, rotation, db
+):
+    taken = ask_cover(driver, slack, db)
+    press(driver, slack, COVER_ACCEPT, taken, "U0BEN")
+    # The asker and an outsider, who could never take it, learn first that it is gone.
+    slack.add_user("U0EVE", "Eve Outsider", "UTC")
+    for user in ("U0ANA", "U0EVE"):
+        press(driver, slack, COVER_ACCEPT, taken, user)
+        assert ephemerals(slack, user) == ["Too late: <@U0BEN> already covers this shift."]
+    press(driver, slack, COVER_CANCEL, taken, "U0CHO")
+    assert ephemerals(slack, "U0CHO") == ["Too late: <@U0BEN> already covers this shift."]
+
+    cancelled = ask_cover(driver, slack, db, text="payments-primary tomorrow 19:00 to 21:00")
+    press(driver, slack, COVER_CANCEL, cancelled, "U0ANA")
+    press(driver, slack, COVER_ACCEPT, cancelled, "U0ANA")
+    press(driver, slack, COVER_CANCEL, cancelled, "U0EVE")
+    assert ephemerals(slack, "U0ANA") == [
+        "Too late: <@U0BEN> already covers this shift.",
+        "That cover request was cancelled.",
+    ]
+    assert ephemerals(slack, "U0EVE")[-1] == "That cover request was cancelled."
+    assert count(db, Override) == 1
+
+
 def test_two_simultaneous_accepts_make_exactly_one_override(http_driver, slack, rotation, db):
     request = ask_cover(http_driver, slack, db)
     barrier = threading.Barrier(2)
