@@ -42,6 +42,7 @@ from models.oncall import (
     get_cover_request,
     get_override,
     handoff_text,
+    holds_all,
     lookup_rotation,
     person_shifts,
     remove_override,
@@ -49,6 +50,7 @@ from models.oncall import (
     rotations_of,
     set_active,
     shifts,
+    stretches,
     upcoming_overrides,
 )
 from models.people import (
@@ -243,8 +245,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     rotation = rotation_arg(req, args, 4, "Say which rotation, who, from when, to when.", OVERRIDE)
     target = workspace_person(req, args[1], OVERRIDE)
     start, end, rest = span_args(req, args[2:], OVERRIDE)
-    replaced = on_call_in(shifts(req.db, rotation, start, end), start, end)
-    own = all(s.person is not None and s.person.id == req.person.id for s in replaced)
+    own = holds_all(stretches(req.db, rotation, start, end), req.person)
     if not (own or can_edit(rotation, req.person)):
         raise PermissionDenied(
             f"Only {rotation.team.name}'s leads, a workspace admin, or the person on call then "

@@ -341,6 +341,26 @@ def _same(a: Person | None, b: Person | None) -> bool:
     return (a.id if a else None) == (b.id if b else None)
 
 
+def stretches(db: Session, rotation: Rotation, start: datetime, end: datetime) -> list[Shift]:
+    """Who is on call in [start, end), cut to it: one stretch per person in turn."""
+    out = []
+    for shift in merge_same_person(shifts(db, rotation, start, end)):
+        lo, hi = max(shift.start, start), min(shift.end, end)
+        if lo < hi:
+            out.append(Shift(lo, hi, shift.person, shift.override))
+    return out
+
+
+def held_by(stretches: list[Shift], person: Person) -> list[Shift]:
+    """The stretches when `person` is on call."""
+    return [s for s in stretches if _same(s.person, person)]
+
+
+def holds_all(stretches: list[Shift], person: Person) -> bool:
+    """Whether `person` is on call for every one of the stretches; no stretches are nobody's."""
+    return bool(stretches) and all(_same(s.person, person) for s in stretches)
+
+
 def current_and_next(db: Session, rotation: Rotation, at: datetime) -> tuple[Shift, Shift | None]:
     """Who is on call at `at` and until when, and who comes next (after overrides)."""
     horizon = at + timedelta(days=rotation.shift_days * (len(rotation.members) + 1))
