@@ -160,7 +160,7 @@ class CoverRequest(_Span, Base):
     asked_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    override_id: Mapped[int | None] = mapped_column(
+    override_id: Mapped[int | None] = mapped_column(  # the first, if accepting made several
         ForeignKey("oncall_overrides.id", ondelete="SET NULL")
     )
     channel_id: Mapped[str | None] = mapped_column(String(32))
@@ -575,7 +575,11 @@ def _decide(db: Session, request: CoverRequest, status: str, values: dict) -> bo
     return result.rowcount == 1
 
 
-def accept_cover(db: Session, request: CoverRequest, person: Person, now: datetime) -> Override:
+def accept_cover(
+    db: Session, request: CoverRequest, person: Person, now: datetime
+) -> list[Override]:
+    """Puts `person` on call for what is still the asker's of the request, from now on: the
+    schedule may have changed since they asked. One override per stretch of theirs."""
     # A stale button first says what became of the request, whoever presses it.
     if request.status != OPEN:
         raise UserError(already_decided(request))
@@ -585,23 +589,33 @@ def accept_cover(db: Session, request: CoverRequest, person: Person, now: dateti
         raise UserError(f"Only people on {request.rotation.team.name} can cover this shift.")
     if request.end <= now:
         raise UserError("That shift is already over.")
+    on_call = stretches(db, request.rotation, max(request.start, now), request.end)
+    theirs = held_by(on_call, request.person)
+    if not theirs:
+        raise UserError(
+            f"{request.person.mention} is no longer on call for any of that time, so there is "
+            "nothing left to cover; they can cancel the request."
+        )
     if not _decide(db, request, ACCEPTED, {"accepted_by_id": person.id, "decided_at": now}):
         raise UserError(already_decided(request))
     reason = f"covering for {request.person.display_name}"
     if request.reason:
         reason += f": {request.reason}"
-    override = add_override(
-        db,
-        request.rotation,
-        person,
-        request.start,
-        request.end,
-        reason=reason,
-        created_by=person,
-        now=now,
-    )
-    request.override_id = override.id
-    return override
+    made = [
+        add_override(
+            db,
+            request.rotation,
+            person,
+            stretch.start,
+            stretch.end,
+            reason=reason,
+            created_by=person,
+            now=now,
+        )
+        for stretch in theirs
+    ]
+    request.override_id = made[0].id
+    return made
 
 
 def cancel_cover(db: Session, request: CoverRequest, person: Person, now: datetime) -> None:
