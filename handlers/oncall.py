@@ -340,14 +340,14 @@ def own_stretch(
             COVER,
         )
     you = person.id == req.person.id
-    whose = "yours" if you else "theirs"
+    subject, whose = ("you are", "yours") if you else (f"{person.mention} is", "theirs")
     others = ", ".join(
         f"{who(s.person)} {span(s.start, s.end, req.tz)}" for s in on_call if s not in theirs
     )
     if len(theirs) > 1:
         asks = "\n".join(cover_command(req, rotation, s, reason) for s in theirs)
         raise UserError(
-            f"{'You are' if you else f'{person.mention} is'} on call for more than one stretch "
+            f"{subject[:1].upper()}{subject[1:]} on call for more than one stretch "
             f"of that time; the rest isn't {whose} to hand over: {others}. Ask for cover for "
             f"each of {whose}:\n{asks}",
             COVER,
@@ -355,7 +355,7 @@ def own_stretch(
     note = ""
     if others:
         note = (
-            f", the part of that time when {'you are' if you else f'{person.mention} is'} on call. "
+            f", the part of that time when {subject} on call. "
             f"The rest isn't {whose} to hand over: {others}"
         )
     return theirs[0].start, theirs[0].end, note
