@@ -77,7 +77,7 @@ oncall = Command(
     usage_hint="[rotation|team] [at <time>] | me | schedule | cover | overrides | calendar",
 )
 COMMANDS = [oncall]
-LOOKUP = "/oncall [<rotation|team|service>] [at <time>]"
+LOOKUP = "/oncall [<rotation|team|service>] [at <time|day>]"
 MAX_WEEKS = 26
 MAX_LISTED = 20
 ME_WEEKS = 8
@@ -87,7 +87,9 @@ EPSILON = timedelta(microseconds=1)  # "at an instant" as a span, for shadows
 # -- who is on call ------------------------------------------------------------------------------
 
 
-@oncall.fallback(LOOKUP, "who is on call now (or at a time in your zone), until when, who is next")
+@oncall.fallback(
+    LOOKUP, "who is on call now (or at a time or day in your zone), until when, who is next"
+)
 def lookup(req: CommandRequest, args: list[str]) -> Reply:
     at = req.now()
     name = None
@@ -96,7 +98,7 @@ def lookup(req: CommandRequest, args: list[str]) -> Reply:
     if args:
         if args[0].lower() != "at":
             raise UserError(f"I don't know what to do with `{' '.join(args)[:60]}`.", LOOKUP)
-        at, used = parse_when(args[1:], req.now(), req.tz, usage=LOOKUP)
+        at, used = parse_when(args[1:], req.now(), req.tz, usage=LOOKUP, day_alone=True)
         if args[1 + used :]:
             raise UserError(f"I don't know what to do with `{' '.join(args[1 + used :])}`.", LOOKUP)
     rotations = resolve(req, name) if name else channel_rotations(req)
