@@ -12,6 +12,7 @@ from models.workspace import Person
 COVER_ACCEPT = "oncall_cover_accept"
 COVER_CANCEL = "oncall_cover_cancel"
 MAX_SECTIONS = 40
+Spans = list[tuple[datetime, datetime]]  # what an accepted cover took: UTC (start, end) pairs
 
 
 def who(person: Person | None) -> str:
@@ -61,9 +62,6 @@ def line_sections(lines: list[str], empty: str) -> list[dict]:
         chunk.append(line)
     blocks.append(section("\n".join(chunk)))
     return blocks
-
-
-Spans = list[tuple[datetime, datetime]]
 
 
 def cover_text(request: CoverRequest, covered: Spans | None = None) -> str:

@@ -351,14 +351,14 @@ def stretches(db: Session, rotation: Rotation, start: datetime, end: datetime) -
     return out
 
 
-def held_by(stretches: list[Shift], person: Person) -> list[Shift]:
+def held_by(on_call: list[Shift], person: Person) -> list[Shift]:
     """The stretches when `person` is on call."""
-    return [s for s in stretches if _same(s.person, person)]
+    return [s for s in on_call if _same(s.person, person)]
 
 
-def holds_all(stretches: list[Shift], person: Person) -> bool:
+def holds_all(on_call: list[Shift], person: Person) -> bool:
     """Whether `person` is on call for every one of the stretches; no stretches are nobody's."""
-    return bool(stretches) and all(_same(s.person, person) for s in stretches)
+    return bool(on_call) and all(_same(s.person, person) for s in on_call)
 
 
 def current_and_next(db: Session, rotation: Rotation, at: datetime) -> tuple[Shift, Shift | None]:
