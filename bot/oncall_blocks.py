@@ -12,6 +12,7 @@ from models.workspace import Person
 COVER_ACCEPT = "oncall_cover_accept"
 COVER_CANCEL = "oncall_cover_cancel"
 MAX_SECTIONS = 40
+Spans = list[tuple[datetime, datetime]]  # what an accepted cover took: UTC (start, end) pairs
 
 
 def who(person: Person | None) -> str:
@@ -63,9 +64,12 @@ def line_sections(lines: list[str], empty: str) -> list[dict]:
     return blocks
 
 
-def cover_text(request: CoverRequest) -> str:
+def cover_text(request: CoverRequest, covered: Spans | None = None) -> str:
+    """The request's post; once accepted, `covered` is what the cover took (what was still the
+    asker's from then on), when known."""
     tz = request.rotation.tz
-    when = span(request.start, request.end, tz)
+    spans = covered or [(request.start, request.end)]
+    when = " and ".join(span(start, end, tz) for start, end in spans)
     base = f"{request.person.mention}'s shift in *{request.rotation.name}*, {when}"
     if request.status == ACCEPTED and request.accepted_by is not None:
         return f":white_check_mark: {request.accepted_by.mention} covers {base}."
@@ -74,13 +78,16 @@ def cover_text(request: CoverRequest) -> str:
     return f":sos: Cover needed: {base}."
 
 
-def cover_blocks(request: CoverRequest) -> list[dict]:
-    blocks = [section(cover_text(request))]
+def cover_blocks(request: CoverRequest, covered: Spans | None = None) -> list[dict]:
+    blocks = [section(cover_text(request, covered))]
     notes = []
     if request.reason:
         notes.append(escape(request.reason))
     if request.asked_by_id != request.person_id:
         notes.append(f"asked by {request.asked_by.mention}")
+    if covered and leaves_out_some(request, covered):
+        asked = span(request.start, request.end, request.rotation.tz)
+        notes.append(f"asked for {asked}; the rest is no longer {request.person.mention}'s")
     if notes:
         blocks.append(context(" · ".join(notes)))
     if request.status not in (ACCEPTED, CANCELLED):
@@ -93,6 +100,12 @@ def cover_blocks(request: CoverRequest) -> list[dict]:
             )
         )
     return blocks
+
+
+def leaves_out_some(request: CoverRequest, covered: Spans) -> bool:
+    """Whether the cover left out some of the request that was still to come when it was taken."""
+    still_to_come = max(request.start, request.decided_at or request.start)
+    return covered != [(still_to_come, request.end)]
 
 
 def handoff_text(rotation: Rotation, outgoing: Person | None, incoming: Shift) -> str:

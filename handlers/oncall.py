@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.app import Deps, command_request
 from bot.commands import Command, CommandRequest, parse_channel, parse_user
@@ -16,6 +17,7 @@ from bot.oncall_blocks import (
     now_line,
     shift_line,
     span,
+    who,
 )
 from bot.oncall_ical import feed_ics, feed_window
 from bot.render import Reply, button, context, header, local_time, section
@@ -28,6 +30,7 @@ from models.onboarding import shadows_during
 from models.oncall import (
     CalendarFeed,
     Rotation,
+    Shift,
     accept_cover,
     add_override,
     can_edit,
@@ -42,6 +45,8 @@ from models.oncall import (
     get_cover_request,
     get_override,
     handoff_text,
+    held_by,
+    holds_all,
     lookup_rotation,
     person_shifts,
     remove_override,
@@ -49,6 +54,7 @@ from models.oncall import (
     rotations_of,
     set_active,
     shifts,
+    stretches,
     upcoming_overrides,
 )
 from models.people import (
@@ -71,7 +77,7 @@ oncall = Command(
     usage_hint="[rotation|team] [at <time>] | me | schedule | cover | overrides | calendar",
 )
 COMMANDS = [oncall]
-LOOKUP = "/oncall [<rotation|team|service>] [at <time>]"
+LOOKUP = "/oncall [<rotation|team|service>] [at <time|day>]"
 MAX_WEEKS = 26
 MAX_LISTED = 20
 ME_WEEKS = 8
@@ -81,7 +87,9 @@ EPSILON = timedelta(microseconds=1)  # "at an instant" as a span, for shadows
 # -- who is on call ------------------------------------------------------------------------------
 
 
-@oncall.fallback(LOOKUP, "who is on call now (or at a time in your zone), until when, who is next")
+@oncall.fallback(
+    LOOKUP, "who is on call now (or at a time or day in your zone), until when, who is next"
+)
 def lookup(req: CommandRequest, args: list[str]) -> Reply:
     at = req.now()
     name = None
@@ -90,7 +98,7 @@ def lookup(req: CommandRequest, args: list[str]) -> Reply:
     if args:
         if args[0].lower() != "at":
             raise UserError(f"I don't know what to do with `{' '.join(args)[:60]}`.", LOOKUP)
-        at, used = parse_when(args[1:], req.now(), req.tz, usage=LOOKUP)
+        at, used = parse_when(args[1:], req.now(), req.tz, usage=LOOKUP, day_alone=True)
         if args[1 + used :]:
             raise UserError(f"I don't know what to do with `{' '.join(args[1 + used :])}`.", LOOKUP)
     rotations = resolve(req, name) if name else channel_rotations(req)
@@ -217,10 +225,6 @@ def workspace_person(req: CommandRequest, token: str, usage: str) -> Person:
     return person
 
 
-def on_call_in(stretches, start: datetime, end: datetime) -> list:
-    return [s for s in stretches if s.end > start and s.start < end]
-
-
 def rotation_arg(req: CommandRequest, args: list[str], need: int, ask: str, usage: str):
     """The rotation named first, once there are at least `need` words."""
     if len(args) < need:
@@ -243,8 +247,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     rotation = rotation_arg(req, args, 4, "Say which rotation, who, from when, to when.", OVERRIDE)
     target = workspace_person(req, args[1], OVERRIDE)
     start, end, rest = span_args(req, args[2:], OVERRIDE)
-    replaced = on_call_in(shifts(req.db, rotation, start, end), start, end)
-    own = all(s.person is not None and s.person.id == req.person.id for s in replaced)
+    own = holds_all(stretches(req.db, rotation, start, end), req.person)
     if not (own or can_edit(rotation, req.person)):
         raise PermissionDenied(
             f"Only {rotation.team.name}'s leads, a workspace admin, or the person on call then "
@@ -292,22 +295,14 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
                 "someone else's behalf.",
                 COVER,
             )
-    mine = [
-        s
-        for s in on_call_in(shifts(req.db, rotation, start, end), start, end)
-        if s.person is not None and s.person.id == person.id
-    ]
-    if not mine:
-        raise UserError(
-            f"{person.mention} is not on call in {rotation.name} {span(start, end, req.tz)}: "
-            f"there is nothing to cover. See `/oncall schedule {rotation.name}`.",
-            COVER,
-        )
+    reason = " ".join(rest)
+    # Time already gone needs no cover, and nobody hands over time that isn't theirs.
+    start, end, note = own_stretch(req, rotation, person, max(start, req.now()), end, reason)
     channel = rotation.channel_id or rotation.team.channel_id
     if not channel:
         raise UserError(f"{rotation.name} has no channel to ask in; a lead can set one.", COVER)
     request = request_cover(
-        req.db, rotation, person, req.person, start, end, reason=" ".join(rest), now=req.now()
+        req.db, rotation, person, req.person, start, end, reason=reason, now=req.now()
     )
     posted = req.client.chat_postMessage(
         channel=channel, text=cover_text(request), blocks=cover_blocks(request)
@@ -324,8 +319,61 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
         None,
         after,
     )
-    text = f"I asked for cover in <#{channel}>: {span(start, end, req.tz)}."
+    text = f"I asked for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
+
+
+def own_stretch(
+    req: CommandRequest,
+    rotation: Rotation,
+    person: Person,
+    start: datetime,
+    end: datetime,
+    reason: str,
+) -> tuple[datetime, datetime, str]:
+    """The one stretch of [start, end) when `person` is on call, and a note if that is not all
+    of it; several stretches of theirs are an error that shows how to ask for each."""
+    on_call = stretches(req.db, rotation, start, end)
+    theirs = held_by(on_call, person)
+    if not theirs:
+        raise UserError(
+            f"{person.mention} is not on call in {rotation.name} {span(start, end, req.tz)}: "
+            f"there is nothing to cover. See `/oncall schedule {rotation.name}`.",
+            COVER,
+        )
+    you = person.id == req.person.id
+    subject, whose = ("you are", "yours") if you else (f"{person.mention} is", "theirs")
+    others = ", ".join(
+        f"{who(s.person)} {span(s.start, s.end, req.tz)}" for s in on_call if s not in theirs
+    )
+    if len(theirs) > 1:
+        asks = "\n".join(cover_command(req, rotation, s, reason) for s in theirs)
+        raise UserError(
+            f"{subject[:1].upper()}{subject[1:]} on call for more than one stretch "
+            f"of that time; the rest isn't {whose} to hand over: {others}. Ask for cover for "
+            f"each of {whose}:\n{asks}",
+            COVER,
+        )
+    note = ""
+    if others:
+        note = (
+            f", the part of that time when {subject} on call. "
+            f"The rest isn't {whose} to hand over: {others}"
+        )
+    return theirs[0].start, theirs[0].end, note
+
+
+def cover_command(req: CommandRequest, rotation: Rotation, stretch: Shift, reason: str) -> str:
+    """The `/oncall cover` that asks for exactly this stretch of someone's, to copy."""
+    zone = ZoneInfo(req.tz)
+    start, end = stretch.start.astimezone(zone), stretch.end.astimezone(zone)
+    until = end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
+    words = [rotation.name, start.strftime("%Y-%m-%d %H:%M"), "to", until]
+    if stretch.person is not None and stretch.person.id != req.person.id:
+        words.append(f"for {stretch.person.mention}")
+    if reason:
+        words.append(reason.replace("`", "'"))
+    return f"`/oncall cover {' '.join(words)}`"
 
 
 def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
@@ -334,10 +382,12 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
     except ValueError:
         raise NotFound("That cover request no longer exists.") from None
     before = {"status": request.status}
+    covered = None
     if accept:
         made = accept_cover(req.db, request, req.person, req.now())
+        covered = [(o.start, o.end) for o in made]
         action = "oncall.cover.accept"
-        after = {"status": request.status, "override": made.id}
+        after = {"status": request.status, "overrides": [o.id for o in made]}
     else:
         cancel_cover(req.db, request, req.person, req.now())
         action, after = "oncall.cover.cancel", {"status": request.status}
@@ -348,8 +398,8 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
         req.client.chat_update(
             channel=request.channel_id,
             ts=request.message_ts,
-            text=cover_text(request),
-            blocks=cover_blocks(request),
+            text=cover_text(request, covered),
+            blocks=cover_blocks(request, covered),
         )
 
 

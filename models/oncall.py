@@ -160,7 +160,7 @@ class CoverRequest(_Span, Base):
     asked_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    override_id: Mapped[int | None] = mapped_column(
+    override_id: Mapped[int | None] = mapped_column(  # the first, if accepting made several
         ForeignKey("oncall_overrides.id", ondelete="SET NULL")
     )
     channel_id: Mapped[str | None] = mapped_column(String(32))
@@ -339,6 +339,26 @@ def merge_same_person(stretches: list[Shift]) -> list[Shift]:
 
 def _same(a: Person | None, b: Person | None) -> bool:
     return (a.id if a else None) == (b.id if b else None)
+
+
+def stretches(db: Session, rotation: Rotation, start: datetime, end: datetime) -> list[Shift]:
+    """Who is on call in [start, end), cut to it: one stretch per person in turn."""
+    out = []
+    for shift in merge_same_person(shifts(db, rotation, start, end)):
+        lo, hi = max(shift.start, start), min(shift.end, end)
+        if lo < hi:
+            out.append(Shift(lo, hi, shift.person, shift.override))
+    return out
+
+
+def held_by(on_call: list[Shift], person: Person) -> list[Shift]:
+    """The stretches when `person` is on call."""
+    return [s for s in on_call if _same(s.person, person)]
+
+
+def holds_all(on_call: list[Shift], person: Person) -> bool:
+    """Whether `person` is on call for every one of the stretches; no stretches are nobody's."""
+    return bool(on_call) and all(_same(s.person, person) for s in on_call)
 
 
 def current_and_next(db: Session, rotation: Rotation, at: datetime) -> tuple[Shift, Shift | None]:
@@ -555,33 +575,52 @@ def _decide(db: Session, request: CoverRequest, status: str, values: dict) -> bo
     return result.rowcount == 1
 
 
-def accept_cover(db: Session, request: CoverRequest, person: Person, now: datetime) -> Override:
+def accept_cover(
+    db: Session, request: CoverRequest, person: Person, now: datetime
+) -> list[Override]:
+    """Puts `person` on call for what is still the asker's of the request, from now on: the
+    schedule may have changed since they asked. One override per stretch of theirs."""
+    # A stale button first says what became of the request, whoever presses it.
+    if request.status != OPEN:
+        raise UserError(already_decided(request))
     if person.id == request.person_id:
         raise UserError("That's your own shift: someone else has to cover it.")
     if not belongs(request.rotation, person):
         raise UserError(f"Only people on {request.rotation.team.name} can cover this shift.")
-    if request.status == OPEN and request.end <= now:
+    if request.end <= now:
         raise UserError("That shift is already over.")
+    on_call = stretches(db, request.rotation, max(request.start, now), request.end)
+    theirs = held_by(on_call, request.person)
+    if not theirs:
+        raise UserError(
+            f"{request.person.mention} is no longer on call for any of that time, so there is "
+            "nothing left to cover; they can cancel the request."
+        )
     if not _decide(db, request, ACCEPTED, {"accepted_by_id": person.id, "decided_at": now}):
         raise UserError(already_decided(request))
     reason = f"covering for {request.person.display_name}"
     if request.reason:
         reason += f": {request.reason}"
-    override = add_override(
-        db,
-        request.rotation,
-        person,
-        request.start,
-        request.end,
-        reason=reason,
-        created_by=person,
-        now=now,
-    )
-    request.override_id = override.id
-    return override
+    made = [
+        add_override(
+            db,
+            request.rotation,
+            person,
+            stretch.start,
+            stretch.end,
+            reason=reason,
+            created_by=person,
+            now=now,
+        )
+        for stretch in theirs
+    ]
+    request.override_id = made[0].id
+    return made
 
 
 def cancel_cover(db: Session, request: CoverRequest, person: Person, now: datetime) -> None:
+    if request.status != OPEN:
+        raise UserError(already_decided(request))
     allowed = person.id in (request.person_id, request.asked_by_id)
     if not (allowed or can_edit(request.rotation, person)):
         raise UserError("Only the person who asked (or a team lead) can cancel this request.")

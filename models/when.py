@@ -1,6 +1,7 @@
 """Times people type, read in their own zone: `2026-11-24 10:00`, `14:30`, `today 18:00`,
-`tomorrow 09:00`, `friday 18:00`, `now`. Local times go through `local_instant`, so a time that
-does not exist moves to the first valid instant after it and an ambiguous one is its first."""
+`tomorrow 09:00`, `friday 18:00`, `now`, and where the caller allows it a day alone (`friday`).
+Local times go through `local_instant`, so a time that does not exist moves to the first valid
+instant after it and an ambiguous one is its first."""
 
 from __future__ import annotations
 
@@ -85,10 +86,13 @@ def parse_when(
     *,
     after: datetime | None = None,
     usage: str | None = None,
+    day_alone: bool = False,
 ) -> tuple[datetime, int]:
     """The instant the first words name, and how many words it took. A bare `HH:MM` is today; as
     the end of a range (`after`), it is the first such time after the start, a weekday is the
-    first such day after the start, and a length (`2h`, `90m`, `3d`) counts from the start."""
+    first such day after the start, and a length (`2h`, `90m`, `3d`) counts from the start.
+    With `day_alone`, a day without a time (`friday`, `tomorrow`) is that day at the time of day
+    it is now: "who is on call on Friday" asked at 10:00 means Friday 10:00."""
     if not words:
         raise UserError(f"I need a time here, like {EXAMPLES}.", usage)
     first = words[0].lower()
@@ -105,8 +109,14 @@ def parse_when(
     length = DURATION.match(first)
     if length and after is not None:  # `... to 2h`: that long after the start
         return after + timedelta(**{UNITS[length.group(2)]: int(length.group(1))}), 1
-    day = _day(first, now.astimezone(zone).date())
+    local_now = now.astimezone(zone)
+    day = _day(first, local_now.date())
     at = _clock(words[1]) if len(words) > 1 else None
+    meant_a_time = len(words) > 1 and any(c.isdigit() for c in words[1])  # `friday 25:00`
+    if day is not None and at is None and day_alone and not meant_a_time:
+        if day == local_now.date():
+            return now, 1
+        return local_instant(day, local_now.time(), tz), 1
     if day is None or at is None:
         raise not_a_time(words, usage)
     instant = local_instant(day, at, tz)

@@ -49,6 +49,22 @@ def test_lookup_at_a_time_in_the_askers_zone(driver, rotation):
     assert "*payments-primary*: <@U0ANA>" in team.text
 
 
+@pytest.mark.parametrize(
+    ("text", "user", "expected"),
+    [
+        # Now is Monday 10:00 in Ana's Berlin, 04:00 in Ben's New York; Ben's week is next.
+        ("at friday", "U0ANA", "On call at Fri 06 Mar 10:00 CET:\n*payments-primary*: <@U0ANA>"),
+        ("payments-primary at tomorrow", "U0ANA", "On call at Tue 03 Mar 10:00 CET"),
+        ("at friday 3pm", "U0ANA", "On call at Fri 06 Mar 15:00 CET"),
+        ("payments at 2026-03-10", "U0BEN", "Tue 10 Mar 04:00 EDT:\n*payments-primary*: <@U0BEN>"),
+        ("at friday lunch", "U0ANA", "I don't know what to do with `lunch`."),
+        ("at friday 25:00", "U0ANA", "`friday 25:00` is not a time I understand"),
+    ],
+)
+def test_lookup_at_a_day_is_that_day_at_the_time_it_is_now(driver, rotation, text, user, expected):
+    assert expected in driver.command("/oncall", text, user=user).text
+
+
 def test_unknown_rotation_suggests_and_bad_time_explains(driver, rotation):
     resp = driver.command("/oncall", "paymnts-primary")
     assert "There is no rotation called `paymnts-primary`" in resp.text
@@ -220,6 +236,126 @@ def test_cover_requests_overlap_cancel_and_on_behalf(driver, slack, rotation, db
     assert (second.person.slack_user_id, second.asked_by.slack_user_id) == ("U0ANA", "U0LEAD")
     assert "asked by <@U0LEAD>" in str(cover_message(slack)["blocks"])
     assert count(db, Override) == 0
+
+
+def test_a_stale_cover_button_says_it_was_taken_or_cancelled_whoever_presses_it(
+    driver, slack, rotation, db
+):
+    taken = ask_cover(driver, slack, db)
+    press(driver, slack, COVER_ACCEPT, taken, "U0BEN")
+    # The asker and an outsider, who could never take it, learn first that it is gone.
+    slack.add_user("U0EVE", "Eve Outsider", "UTC")
+    for user in ("U0ANA", "U0EVE"):
+        press(driver, slack, COVER_ACCEPT, taken, user)
+        assert ephemerals(slack, user) == ["Too late: <@U0BEN> already covers this shift."]
+    press(driver, slack, COVER_CANCEL, taken, "U0CHO")
+    assert ephemerals(slack, "U0CHO") == ["Too late: <@U0BEN> already covers this shift."]
+
+    cancelled = ask_cover(driver, slack, db, text="payments-primary tomorrow 19:00 to 21:00")
+    press(driver, slack, COVER_CANCEL, cancelled, "U0ANA")
+    press(driver, slack, COVER_ACCEPT, cancelled, "U0ANA")
+    press(driver, slack, COVER_CANCEL, cancelled, "U0EVE")
+    assert ephemerals(slack, "U0ANA") == [
+        "Too late: <@U0BEN> already covers this shift.",
+        "That cover request was cancelled.",
+    ]
+    assert ephemerals(slack, "U0EVE")[-1] == "That cover request was cancelled."
+    assert count(db, Override) == 1
+
+
+def override_as_lead(driver, text: str) -> None:
+    made = driver.command("/oncall", f"override payments-primary {text}", user="U0LEAD")
+    assert "is on call in *payments-primary*" in made.text, made.text
+
+
+def test_cover_is_only_ever_asked_for_the_askers_own_time(driver, slack, rotation, db):
+    # Ana's week ends at Monday's 10:00 handoff; from there it is Ben's.
+    resp = driver.command("/oncall", "cover payments-primary sunday 12:00 to monday 12:00 trip")
+    assert resp.text == (
+        f"I asked for cover in <#{ONCALL_CHANNEL}>: Sun 08 Mar 12:00 – Mon 09 Mar 10:00 CET, "
+        "the part of that time when you are on call. The rest isn't yours to hand over: "
+        "<@U0BEN> Mon 09 Mar 10:00 – 12:00 CET."
+    )
+    assert (
+        "Cover needed: <@U0ANA>'s shift in *payments-primary*, Sun 08 Mar 12:00 – Mon 09 Mar "
+        "10:00 CET." in cover_message(slack)["text"]
+    )
+    request = db.scalars(select(CoverRequest)).one()
+    assert (request.start, request.end) == (utc(2026, 3, 8, 11), utc(2026, 3, 9, 9))
+    press(driver, slack, COVER_ACCEPT, request, "U0CHO")
+    assert who(db, rotation, utc(2026, 3, 8, 12)) == "U0CHO"
+    assert who(db, rotation, utc(2026, 3, 9, 9, 30)) == "U0BEN"  # Ben keeps his Monday
+
+
+def test_cover_is_asked_from_now_on_when_the_start_is_gone(driver, slack, rotation, clock):
+    clock.set(utc(2026, 3, 3, 9))  # Tuesday, 10:00 in Berlin
+    resp = driver.command("/oncall", "cover payments-primary today 08:00 to 12:00")
+    assert resp.text == f"I asked for cover in <#{ONCALL_CHANNEL}>: Tue 03 Mar 10:00 – 12:00 CET."
+
+
+def test_cover_over_several_stretches_of_yours_says_how_to_ask_for_each(
+    driver, slack, rotation, db
+):
+    override_as_lead(driver, "<@U0CHO> tomorrow 12:00 to 14:00")
+    resp = driver.command("/oncall", "cover payments-primary tomorrow 09:00 to 18:00 dentist")
+    assert resp.text == (
+        "You are on call for more than one stretch of that time; the rest isn't yours to hand "
+        "over: <@U0CHO> Tue 03 Mar 12:00 – 14:00 CET. Ask for cover for each of yours:\n"
+        "`/oncall cover payments-primary 2026-03-03 09:00 to 12:00 dentist`\n"
+        "`/oncall cover payments-primary 2026-03-03 14:00 to 18:00 dentist`\n"
+        "Usage: /oncall cover <rotation> <start> [to] <end> [for <@user>] [reason]"
+    )
+    assert count(db, CoverRequest) == 0 and slack.posted(ONCALL_CHANNEL) == []
+    # Asked for someone else, the commands say for whom.
+    lead = driver.command(
+        "/oncall", "cover payments-primary tomorrow 09:00 to 18:00 for <@U0ANA>", user="U0LEAD"
+    )
+    assert "`/oncall cover payments-primary 2026-03-03 14:00 to 18:00 for <@U0ANA>`" in lead.text
+    assert lead.text.startswith("<@U0ANA> is on call for more than one stretch of that time")
+
+
+def test_accepting_covers_only_what_is_still_the_askers(driver, slack, rotation, db):
+    request = ask_cover(driver, slack, db)  # tomorrow 09:00 - 18:00
+    override_as_lead(driver, "<@U0CHO> tomorrow 12:00 to 14:00")  # the schedule changes
+    press(driver, slack, COVER_ACCEPT, request, "U0BEN")
+    assert (who(db, rotation, utc(2026, 3, 3, 9)), who(db, rotation, utc(2026, 3, 3, 12))) == (
+        "U0BEN",
+        "U0CHO",
+    )
+    assert who(db, rotation, utc(2026, 3, 3, 14)) == "U0BEN"
+    updated = cover_message(slack)
+    assert updated["text"] == (
+        ":white_check_mark: <@U0BEN> covers <@U0ANA>'s shift in *payments-primary*, "
+        "Tue 03 Mar 09:00 – 12:00 CET and Tue 03 Mar 14:00 – 18:00 CET."
+    )
+    assert "asked for Tue 03 Mar 09:00 – 18:00 CET; the rest is no longer <@U0ANA>'s" in str(
+        updated["blocks"]
+    )
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "oncall.cover.accept")).one()
+    assert len(entry.after["overrides"]) == 2
+
+
+def test_accepting_late_covers_from_now_and_nothing_left_is_not_taken(
+    driver, slack, rotation, db, clock
+):
+    request = ask_cover(driver, slack, db)  # tomorrow 09:00 - 18:00 Berlin
+    clock.set(utc(2026, 3, 3, 11))  # 12:00 in Berlin: Ana has been on call all morning
+    press(driver, slack, COVER_ACCEPT, request, "U0BEN")
+    assert who(db, rotation, utc(2026, 3, 3, 10)) == "U0ANA"
+    assert who(db, rotation, utc(2026, 3, 3, 11)) == "U0BEN"
+    assert ", Tue 03 Mar 12:00 – 18:00 CET." in cover_message(slack)["text"]
+    assert "asked for" not in str(cover_message(slack)["blocks"])
+
+    later = ask_cover(driver, slack, db, text="payments-primary wednesday 09:00 to 18:00")
+    override_as_lead(driver, "<@U0CHO> wednesday 08:00 to wednesday 20:00")
+    press(driver, slack, COVER_ACCEPT, later, "U0BEN")
+    assert ephemerals(slack, "U0BEN") == [
+        "<@U0ANA> is no longer on call for any of that time, so there is nothing left to "
+        "cover; they can cancel the request."
+    ]
+    db.expire_all()
+    assert db.get(CoverRequest, later.id).status == "open"
+    assert who(db, rotation, utc(2026, 3, 4, 12)) == "U0CHO"
 
 
 def test_two_simultaneous_accepts_make_exactly_one_override(http_driver, slack, rotation, db):

@@ -12,10 +12,13 @@ from models.oncall import (
     Timeline,
     add_override,
     find_rotation,
+    held_by,
+    holds_all,
     on_call_at,
     set_active,
     shift_at,
     shifts,
+    stretches,
 )
 from models.workspace import Workspace
 from tests.oncall_setup import CREATED, make_rotation, person, utc
@@ -163,6 +166,28 @@ def test_an_override_across_a_handoff_is_split_there(db):
         (utc(2026, 3, 9, 9), utc(2026, 3, 10), "U0LEAD"),
         (utc(2026, 3, 10), utc(2026, 3, 16, 9), "U0BEN"),
     ]
+
+
+def test_stretches_are_cut_to_the_span_and_merged_per_person(db):
+    rot = make_rotation(db)
+    ws = db.get(Workspace, rot.workspace_id)
+    ana, ben, lead = (person(db, ws, u) for u in ("U0ANA", "U0BEN", "U0LEAD"))
+    # Ana's override from 2 Mar across her own Monday handoff into Ben's week.
+    add_override(
+        db, rot, ana, utc(2026, 3, 8), utc(2026, 3, 9, 12), reason="", created_by=lead, now=CREATED
+    )
+    got = stretches(db, rot, utc(2026, 3, 8, 12), utc(2026, 3, 10))
+    assert [(s.start, s.end, s.person.slack_user_id) for s in got] == [
+        (utc(2026, 3, 8, 12), utc(2026, 3, 9, 12), "U0ANA"),
+        (utc(2026, 3, 9, 12), utc(2026, 3, 10), "U0BEN"),
+    ]
+    assert [s.end for s in held_by(got, ana)] == [utc(2026, 3, 9, 12)]
+    assert not holds_all(got, ana) and holds_all(got[:1], ana)
+
+
+def test_no_stretches_at_all_are_nobodys(db):
+    ana = person(db, db.get(Workspace, make_rotation(db).workspace_id), "U0ANA")
+    assert not holds_all([], ana)
 
 
 def test_on_call_at_agrees_with_shifts_at_random_instants(db):

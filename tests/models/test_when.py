@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.errors import UserError
-from models.when import parse_range, parse_when
+from models.when import WEEKDAYS, parse_date, parse_range, parse_when
 from tests.oncall_setup import utc
 
 NOW = utc(2026, 3, 2, 9)  # Mon 2 Mar 2026, 10:00 in Berlin
@@ -103,3 +103,77 @@ def test_twelve_hour_clocks_lengths_and_weekday_ends():
         parse_when(["13pm"], tuesday, tz)
     with pytest.raises(UserError, match="not a time I understand"):
         parse_when(["2h"], tuesday, tz)  # a length only ends a range
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "used"),
+    [
+        ("friday", utc(2026, 3, 6, 9), 1),  # 10:00 in Berlin, as now
+        ("Fri", utc(2026, 3, 6, 9), 1),
+        ("tomorrow", utc(2026, 3, 3, 9), 1),
+        ("today", NOW, 1),
+        ("monday", NOW, 1),  # today counts, as for dates
+        ("2026-03-30", utc(2026, 3, 30, 8), 1),  # 10:00 CEST
+        ("friday 3pm", utc(2026, 3, 6, 14), 2),
+        ("tomorrow 09:00", utc(2026, 3, 3, 8), 2),
+        ("friday at", utc(2026, 3, 6, 9), 1),  # what follows is the caller's to judge
+    ],
+)
+def test_a_day_alone_is_that_day_at_the_time_it_is_now(text, expected, used):
+    assert parse_when(text.split(), NOW, "Europe/Berlin", day_alone=True) == (expected, used)
+
+
+def test_a_day_and_a_broken_time_is_not_taken_for_a_day_alone():
+    with pytest.raises(UserError, match="`friday 25:00` is not a time I understand"):
+        parse_when(["friday", "25:00"], NOW, "Europe/Berlin", day_alone=True)
+
+
+def test_a_day_alone_stays_an_error_where_not_asked_for():
+    with pytest.raises(UserError, match="not a time I understand"):
+        parse_when(["friday"], NOW, "Europe/Berlin")
+    with pytest.raises(UserError, match="not a time I understand"):
+        parse_range(["tomorrow", "to", "friday"], NOW, "Europe/Berlin")
+
+
+DAY_WORDS = st.one_of(
+    st.sampled_from(["today", "tomorrow", "TODAY", "Tomorrow"]),
+    st.sampled_from(WEEKDAYS).flatmap(
+        lambda d: st.integers(3, len(d)).map(lambda n: d[:n].capitalize())
+    ),
+    st.dates(min_value=date(1970, 1, 1), max_value=date(2200, 12, 31)).map(str),
+)
+INSTANTS = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(DAY_WORDS, INSTANTS, st.sampled_from(ZONES))
+def test_fuzz_a_day_alone_is_that_date_at_nows_time_of_day(word, now, tz):
+    zone = ZoneInfo(tz)
+    got, used = parse_when([word], now, tz, day_alone=True)
+    assert used == 1
+    local, clock = got.astimezone(zone), now.astimezone(zone)
+    assert local.date() == parse_date(word, clock.date())
+    wall = datetime.combine(local.date(), clock.time())
+    if word.lower() == "today":
+        assert got == now
+    elif wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        assert local.replace(tzinfo=None) == wall  # a real local time: that one
+    else:  # in a gap: the first valid instant after it, within the gap's length
+        assert wall < local.replace(tzinfo=None) <= wall + timedelta(hours=1)
+
+
+@given(st.lists(WORDS, max_size=4), INSTANTS, st.sampled_from(ZONES))
+def test_fuzz_a_day_alone_only_adds_to_what_parses(words, now, tz):
+    try:
+        alone = parse_when(words, now, tz, day_alone=True)
+    except UserError:
+        alone = None
+    try:
+        plain = parse_when(words, now, tz)
+    except UserError:
+        plain = None
+    if plain is not None:
+        assert alone == plain
+    elif alone is not None:
+        assert alone[1] == 1 and alone[0].tzinfo is not None
