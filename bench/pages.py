@@ -3,9 +3,10 @@
     python bench/pages.py [--alerts 3000] [--concurrency 4] [--pages 50000]
                           [--database-url URL ...]   (default: a fresh SQLite file)
 
-Ingest: the real web app (waitress, one process) on 127.0.0.1; keep-alive clients (processes
-of their own) POST `/hooks/generic` with a bearer token: one alert per request from 1 client,
-then from N; then 20 alerts per request. Each page is attributed to the person on call.
+Ingest: the real web app (waitress, in one process of its own, as `upkeep serve` runs it) on
+127.0.0.1; keep-alive clients (processes of their own) POST `/hooks/generic` with a bearer
+token: one alert per request from 1 client, then from N; then 20 alerts per request. Each page
+is attributed to the person on call.
 Digest: 50,000 pages in one team's week, the figures (`models.pageload.load`), the sleep-hour
 pages waiting, the service counts and the PNG chart.
 Both are printed next to a raw `executemany` insert of the same rows in the same run.
@@ -37,7 +38,7 @@ from bot.db import make_engine, make_session_factory, normalize_url, upgrade  # 
 from bot.pageload_chart import pages_per_day_png  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import build_client  # noqa: E402
-from bot.web import BackgroundServer, build_web  # noqa: E402
+from bot.web import build_web, make_server  # noqa: E402
 from models.oncall import Rotation, set_members  # noqa: E402
 from models.pageload import load, service_counts, unclassified_sleep_pages  # noqa: E402
 from models.pages import HOUR_CLASSES, Integration, Page, add_integration  # noqa: E402
@@ -46,6 +47,7 @@ from models.workspace import Person, Team, Workspace  # noqa: E402
 NOW = datetime.now(UTC).replace(microsecond=0)
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]
 BATCH = 20
+THREADS = 8
 
 
 def seed(factory) -> tuple[int, str, list[int]]:
@@ -85,6 +87,25 @@ def seed(factory) -> tuple[int, str, list[int]]:
         )
         db.commit()
         return team.id, token, [p.id for p in people]
+
+
+def serve(url: str, ready) -> None:
+    """The web app as `upkeep serve` runs it, in a process of its own; its URL goes to `ready`."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is 1"
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret="bench",
+        slack_api_url="http://127.0.0.1:9/api/",
+        database_url=url,
+    )
+    clock = SystemClock()
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    app = build_app(settings, factory, build_client(settings, clock), clock)
+    server = make_server(build_web(app, engine, url, app.upkeep_deps), "127.0.0.1", 0, THREADS)
+    ready.put(f"http://127.0.0.1:{server.effective_port}")
+    server.run()
 
 
 def alert(i: int, rng: random.Random) -> dict:
@@ -185,19 +206,17 @@ def bench(url: str | None, alerts: int, concurrency: int, pages: int) -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     team_id, token, people = seed(factory)
-    settings = Settings(
-        _env_file=None,
-        slack_bot_token="xoxb-bench",
-        slack_signing_secret="bench",
-        slack_api_url="http://127.0.0.1:9/api/",
-        database_url=url,
-    )
-    clock = SystemClock()
-    app = build_app(settings, factory, build_client(settings, clock), clock)
-    server = BackgroundServer(build_web(app, engine, url, app.upkeep_deps), threads=8)
+    context = multiprocessing.get_context("spawn")
+    ready = context.Queue()
+    server = context.Process(target=serve, args=(url, ready), daemon=True)
+    server.start()
+    server_url = ready.get(timeout=60)
     rng = random.Random(1)
     kind = normalize_url(url).split(":")[0].split("+")[0]
-    print(f"\n== {kind}: waitress 8 threads, one process; clients in their own processes")
+    print(
+        f"\n== {kind}: the web app in its own process (waitress, {THREADS} threads); "
+        "clients in processes of their own"
+    )
     warm_up = [json.dumps(alert(-i - 1, rng)).encode() for i in range(50)]
     runs = {  # (alerts per request, clients) -> request bodies
         (1, 1): [json.dumps(alert(i, rng)).encode() for i in range(alerts)],
@@ -209,12 +228,13 @@ def bench(url: str | None, alerts: int, concurrency: int, pages: int) -> None:
     }
     seconds = {}
     try:
-        with multiprocessing.get_context("spawn").Pool(concurrency) as pool:
-            post_all(pool, server.url, token, warm_up, concurrency)
+        with context.Pool(concurrency) as pool:
+            post_all(pool, server_url, token, warm_up, concurrency)
             for (per_request, clients), bodies in runs.items():
-                seconds[per_request, clients] = post_all(pool, server.url, token, bodies, clients)
+                seconds[per_request, clients] = post_all(pool, server_url, token, bodies, clients)
     finally:
-        server.close()
+        server.terminate()
+        server.join()
     with factory() as db:
         stored = db.query(Page).count()
         attributed = db.query(Page).filter(Page.person_id.is_not(None)).count()

@@ -4,8 +4,8 @@
 reason for a body that isn't JSON or lacks what the format requires, 413 for a body over 1 MB.
 A rejected request stores nothing. An accepted one is answered once it is committed: requests
 that arrive together share a transaction (`bot.group_commit`), so a burst of alerts costs one
-disk flush per batch, not one per alert. A token is looked up in the database at most every
-few seconds (`TOKEN_TTL`), not on every request."""
+disk flush per batch, not one per alert. A token and its integration (settings, the catalog's
+version) are read from the database at most every `TOKEN_TTL` seconds, not on every request."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -22,6 +21,7 @@ from bot.group_commit import GroupCommit
 from bot.web import json_response
 from models.alert_formats import PARSERS, PayloadError
 from models.pages import (
+    Hook,
     IngestJob,
     IngestResult,
     hash_token,
@@ -76,24 +76,16 @@ def decode(body: bytes) -> Any:
         raise Rejected("400 Bad Request", f"the body is not JSON ({e})") from None
 
 
-@dataclass(frozen=True)
-class Sender:
-    """What a request needs to know about its integration before it is parsed."""
-
-    integration_id: int
-    source: str
-    signing_secret: str | None
-
-
-class Senders:
-    """Token -> `Sender`, remembered for `TOKEN_TTL` seconds (only tokens that were right)."""
+class Hooks:
+    """Token -> `Hook` (the integration as ingest needs it), remembered for `TOKEN_TTL` seconds;
+    only tokens that were right are remembered."""
 
     def __init__(self, session_factory):
         self.session_factory = session_factory
-        self._known: dict[str, tuple[float, Sender]] = {}
+        self._known: dict[str, tuple[float, Hook]] = {}
         self._lock = threading.Lock()
 
-    def get(self, token: str) -> Sender | None:
+    def get(self, token: str) -> Hook | None:
         if not token:
             return None
         key = hash_token(token)
@@ -106,16 +98,16 @@ class Senders:
             integration = integration_by_token(db, token)
             if integration is None:
                 return None
-            sender = Sender(integration.id, integration.source, integration.signing_secret)
+            hook = Hook.of(integration)
         with self._lock:
-            self._known[key] = (now + TOKEN_TTL, sender)
-        return sender
+            self._known[key] = (now + TOKEN_TTL, hook)
+        return hook
 
 
 class HooksApp:
     def __init__(self, deps: Deps):
         self.deps = deps
-        self.senders = Senders(deps.session_factory)
+        self.hooks = Hooks(deps.session_factory)
         self.writes: GroupCommit[IngestJob, IngestResult] = GroupCommit(self.store)
 
     def __call__(self, environ: dict[str, Any], start_response):
@@ -132,19 +124,17 @@ class HooksApp:
             raise Rejected("405 Method Not Allowed", "use POST")
         body = read_body(environ)
         now = self.deps.clock.now()
-        sender = self.senders.get(bearer_token(environ))
-        if sender is None or sender.source != source:
+        hook = self.hooks.get(bearer_token(environ))
+        if hook is None or hook.source != source:
             raise Rejected("401 Unauthorized", f"a valid token for /hooks/{source} is needed")
         signature = environ.get("HTTP_X_PAGERDUTY_SIGNATURE")
-        if sender.signing_secret and not pagerduty_signature_ok(
-            sender.signing_secret, body, signature
-        ):
+        if hook.signing_secret and not pagerduty_signature_ok(hook.signing_secret, body, signature):
             raise Rejected("401 Unauthorized", "X-PagerDuty-Signature does not match")
         try:
             alerts = PARSERS[source](decode(body), now)
         except PayloadError as e:
             raise Rejected("400 Bad Request", e.reason) from None
-        result = self.writes.submit((sender.integration_id, alerts, now))
+        result = self.writes.submit((hook, alerts, now))
         log.info("hooks/%s: %s", source, result.as_dict())
         return result.as_dict()
 

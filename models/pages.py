@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     Mapped,
@@ -93,8 +94,52 @@ class Integration(Base):
     workspace: Mapped[Workspace] = relationship()
 
     def accepts(self, severity: str) -> bool:
-        wanted = {s.strip().lower() for s in self.severities.split(",") if s.strip()}
-        return ANY_SEVERITY in wanted or severity.lower() in wanted
+        return severity_wanted(self.severities, severity)
+
+
+def severity_wanted(severities: str, severity: str) -> bool:
+    wanted = {s.strip().lower() for s in severities.split(",") if s.strip()}
+    return ANY_SEVERITY in wanted or severity.lower() in wanted
+
+
+@dataclass(frozen=True)
+class CatalogRef:
+    """Enough of a workspace to match service names (`models.catalog.name_index`)."""
+
+    id: int
+    catalog_version: int
+
+
+@dataclass(frozen=True)
+class Hook:
+    """An integration as the webhook path keeps it between requests (`bot.hooks.TOKEN_TTL`):
+    what ingest needs, without reading the integration again for every batch."""
+
+    id: int
+    workspace_id: int
+    team_id: int
+    source: str
+    rotation: str | None
+    severities: str
+    signing_secret: str | None
+    workspace: CatalogRef
+
+    @classmethod
+    def of(cls, integration: Integration) -> Hook:
+        workspace = integration.workspace
+        return cls(
+            integration.id,
+            integration.workspace_id,
+            integration.team_id,
+            integration.source,
+            integration.rotation,
+            integration.severities,
+            integration.signing_secret,
+            CatalogRef(workspace.id, workspace.catalog_version or 0),
+        )
+
+    def accepts(self, severity: str) -> bool:
+        return severity_wanted(self.severities, severity)
 
 
 class Page(Base):
@@ -211,11 +256,6 @@ _BY_TOKEN = (
     select(Integration)
     .options(lazyload(Integration.team), joinedload(Integration.workspace))
     .where(Integration.token_hash == bindparam("hash"))
-)
-_BY_ID = (
-    select(Integration)
-    .options(lazyload(Integration.team), joinedload(Integration.workspace))
-    .where(Integration.id == bindparam("id"))
 )
 _ROTATION = (
     select(Rotation)
@@ -409,16 +449,21 @@ def ingest(db: Session, integration: Integration, alerts: list[Alert], now: date
 
 
 def ingest_requests(
-    db: Session, integration: Integration, requests: list[tuple[list[Alert], datetime]]
+    db: Session, integration: Integration | Hook, requests: list[tuple[list[Alert], datetime]]
 ) -> list[IngestResult]:
     """`ingest` for several requests to one integration at once, in order, with one result
-    each: one query for the keys already stored, one per rotation to attribute the new pages,
-    one insert. (Core statements, not ORM objects: a webhook is answered in a millisecond.)"""
+    each. Firing alerts (the usual case) cost one query per rotation to attribute them and one
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING` that tells which were new; resolves first read
+    which keys are stored. (Core statements, not ORM objects: a webhook is answered fast.)"""
     results = [IngestResult() for _ in requests]
     keys = list({a.key for alerts, _ in requests for a in alerts})
-    found = db.execute(_EXISTING, {"integration": integration.id, "keys": keys}) if keys else []
-    existing = {key: (page_id, started, resolved) for page_id, key, started, resolved in found}
-    new: dict[str, tuple[Alert, datetime]] = {}
+    returning = db.get_bind().dialect.insert_returning
+    firing_only = returning and all(a.resolved_at is None for r in requests for a in r[0])
+    existing: dict[str, tuple[int, datetime, datetime | None]] = {}
+    if keys and not firing_only:
+        found = db.execute(_EXISTING, {"integration": integration.id, "keys": keys})
+        existing = {key: (page_id, started, resolved) for page_id, key, started, resolved in found}
+    new: dict[str, tuple[Alert, datetime, IngestResult]] = {}
     resolved_later: dict[str, datetime] = {}  # a page new here whose resolve came in this batch
     for (alerts, now), result in zip(requests, results, strict=True):
         for alert in alerts:
@@ -431,7 +476,7 @@ def ingest_requests(
                     result.repeated += 1
             elif known is None:
                 if integration.accepts(alert.severity):
-                    new[alert.key] = (alert, now)
+                    new[alert.key] = (alert, now, result)
                     result.created += 1
                 else:
                     result.ignored += 1
@@ -442,34 +487,51 @@ def ingest_requests(
                 result.resolved += 1
             else:
                 result.repeated += 1
-    if new:
-        rows = Attributor(db, integration).rows(list(new.values()))
-        for row in rows:
-            if row["resolved_at"] is None and row["external_key"] in resolved_later:
-                row["resolved_at"] = max(resolved_later[row["external_key"]], row["started_at"])
+    if not new:
+        return results
+    rows = Attributor(db, integration).rows([(alert, now) for alert, now, _ in new.values()])
+    for row in rows:
+        if row["resolved_at"] is None and row["external_key"] in resolved_later:
+            row["resolved_at"] = max(resolved_later[row["external_key"]], row["started_at"])
+    if not returning:
         db.execute(insert(Page), rows)
+        return results
+    stored = {key for (key,) in db.execute(_insert_new(db), rows)}
+    for key in new.keys() - stored:  # stored already (or by a concurrent request): a repeat
+        result = new[key][2]
+        result.created -= 1
+        result.repeated += 1
     return results
 
 
-IngestJob = tuple[int, list[Alert], datetime]  # integration id, alerts, when they arrived
+def _insert_new(db: Session):
+    """INSERT pages ... ON CONFLICT (integration, key) DO NOTHING RETURNING the keys stored."""
+    dialect = db.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        upsert(Page.__table__)
+        .on_conflict_do_nothing(index_elements=["integration_id", "external_key"])
+        .returning(Page.__table__.c.external_key)
+    )
+
+
+IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
 
 
 def ingest_batch(db: Session, jobs: list[IngestJob]) -> list[IngestResult]:
     """Several requests' alerts in one transaction, committed: one result per request, as if
     each had been ingested alone in order. A concurrent writer that inserted the same page first
-    makes it a repeat (the batch is retried once in a fresh transaction)."""
+    makes it a repeat (on a database without RETURNING, the batch is retried once in a fresh
+    transaction)."""
     for attempt in range(2):
         results: list[IngestResult | None] = [None] * len(jobs)
         try:
             by_integration: dict[int, list[int]] = {}
-            for i, (integration_id, _, _) in enumerate(jobs):
-                by_integration.setdefault(integration_id, []).append(i)
-            for integration_id, indexes in by_integration.items():
-                integration = db.scalar(_BY_ID, {"id": integration_id})
-                if integration is None:
-                    raise NotFound("That integration was removed.")
+            for i, (hook, _, _) in enumerate(jobs):
+                by_integration.setdefault(hook.id, []).append(i)
+            for indexes in by_integration.values():
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
-                stored = ingest_requests(db, integration, requests)
+                stored = ingest_requests(db, jobs[indexes[0]][0], requests)
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()

@@ -259,11 +259,27 @@ def test_on_postgres_one_worker_ticks_and_a_crashed_holders_lock_frees(
 
     crashed = engine.connect()  # a worker that took the lock, then hung or died
     assert crashed.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY})
+    pid = crashed.scalar(text("SELECT pg_backend_pid()"))
     clock.set(at(9, 40))
     assert workers[1].tick().skipped
     crashed.invalidate()  # its session ends: PostgreSQL frees the lock
     crashed.close()
+    _until_the_server_ended(engine, pid)
     assert not workers[1].tick().skipped
+
+
+def _until_the_server_ended(engine, pid: int) -> None:
+    """A closed connection's server process exits a moment later (and frees its locks then)."""
+    from sqlalchemy import text
+
+    pause = threading.Event()
+    for _ in range(5000):
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"
+            if not conn.scalar(text(query), {"pid": pid}):
+                return
+        pause.wait(0.001)
+    raise AssertionError(f"the server process {pid} is still there")
 
 
 def test_the_fake_slack_rate_limit_says_how_long_until_there_is_room(slack):

@@ -24,6 +24,7 @@ from models.pages import (
     BUSINESS,
     OFF,
     SLEEP,
+    Hook,
     Page,
     WorkHours,
     add_integration,
@@ -404,15 +405,16 @@ def test_one_batch_attributes_like_one_request_at_a_time(db):
     same people as alone, an override included, and each request gets its own counts."""
     _, integration = hook_with_cho_covering(db)
     db.commit()
+    hook = Hook.of(integration)
     first = [
         *generic_alert("ana", "2026-03-03T02:00:00Z"),
         *generic_alert("ana", "2026-03-03T02:00:00Z"),
     ]
     jobs = [
-        (integration.id, first, NOW),
-        (integration.id, generic_alert("cho", "2026-03-04T01:00:00Z"), NOW),
-        (integration.id, generic_alert("ben", "2026-03-10T01:00:00Z"), NOW + timedelta(seconds=1)),
-        (integration.id, generic_alert("ana", "2026-03-03T02:00:00Z"), NOW),
+        (hook, first, NOW),
+        (hook, generic_alert("cho", "2026-03-04T01:00:00Z"), NOW),
+        (hook, generic_alert("ben", "2026-03-10T01:00:00Z"), NOW + timedelta(seconds=1)),
+        (hook, generic_alert("ana", "2026-03-03T02:00:00Z"), NOW),
     ]
     results = [r.as_dict() for r in ingest_batch(db, jobs)]
     assert results == [
@@ -432,12 +434,13 @@ def test_one_batch_attributes_like_one_request_at_a_time(db):
 def test_a_resolve_stored_in_the_same_batch_as_its_firing_is_kept(db, team, workspace):
     integration, _ = add_integration(db, workspace, team, "alertmanager", NOW)
     db.commit()
+    hook = Hook.of(integration)
     firing = fixture("alertmanager_v4.json")
     resolved = copy.deepcopy(firing)
     resolved["alerts"][0] |= {"status": "resolved", "endsAt": "2026-11-20T02:30:00Z"}
     jobs = [
-        (integration.id, PARSERS["alertmanager"](firing, NOW), NOW),
-        (integration.id, PARSERS["alertmanager"](resolved, NOW), NOW),
+        (hook, PARSERS["alertmanager"](firing, NOW), NOW),
+        (hook, PARSERS["alertmanager"](resolved, NOW), NOW),
     ]
     first, second = ingest_batch(db, jobs)
     assert (first.created, second.resolved, second.repeated) == (2, 1, 1)
