@@ -156,11 +156,20 @@ class DeliveryEngine:
         return got.id
 
     # -- sending ---------------------------------------------------------------------------
-    def run(self, due: Due, report: TickReport | None = None) -> TickReport:
-        """Claim and send one delivery now, the same way a tick does."""
+    def run(
+        self, due: Due, report: TickReport | None = None, *, reopen: bool = False
+    ) -> TickReport:
+        """Claim and send one delivery now, the same way a tick does. With `reopen`, a key that
+        failed for good or was dropped earlier is claimed again (it was never sent); one that
+        was sent, is being sent or waits for a retry is left alone."""
         report = report or TickReport()
         with self.session_factory() as db:
             got = self._claim(db, due, self.clock.now(), report)
+            if got is None and reopen and due.key in report.already:
+                again = scheduling.reopen(db, due.key, self.clock.now(), self.worker)
+                if again is not None:
+                    report.already.remove(due.key)
+                    got = again.id
         if got is not None:
             self._send(got, due, report)
         return report
