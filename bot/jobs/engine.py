@@ -205,6 +205,17 @@ class DeliveryEngine:
             self._failed(delivery_id, due, error, report)
             return
         report.sent.append(due.key)
+        if due.after_sent is not None:
+            self._after_sent(due, ref)
+
+    def _after_sent(self, due: Due, ref: str | None) -> None:
+        """The delivery is sent whatever happens here: a failure is logged, not retried."""
+        try:
+            with unit_of_work(self.session_factory) as db:
+                assert due.after_sent is not None
+                due.after_sent(SendContext(db, self.client, self.clock, self.settings), ref)
+        except Exception:
+            log.exception("%s was sent, but what follows it failed", due.key)
 
     def _failed(self, delivery_id: int, due: Due, error: Exception, report: TickReport) -> None:
         code = error.response.get("error") if isinstance(error, SlackApiError) else None

@@ -140,23 +140,36 @@ class Summaries:
 def summary_due(team_id: int, team_name: str, day: date, at: datetime) -> Due:
     """The day's one summary: whoever posts it (the scheduler, `jobs run`, a catching-up
     answer) claims the same key, so it is posted once."""
+    posted: dict[str, tuple[str, list[dict]]] = {}
     return Due(
         key=summary_key(team_name, day),
         kind=Summaries.kind,
         due_at=at,
-        send=partial(post_summary, team_id, day),
+        send=partial(post_summary, team_id, day, posted),
         team_id=team_id,
         stale_after=None,
+        after_sent=partial(after_posted, team_id, day, posted),
     )
 
 
-def post_summary(team_id: int, day: date, ctx: SendContext) -> str | None:
+def post_summary(team_id: int, day: date, posted: dict, ctx: SendContext) -> str | None:
     team = ctx.db.get_one(Team, team_id)
     if not team.channel_id:
         return None
-    text, blocks = standup_summary(standup.summary(ctx.db, team, day))
+    text, blocks = posted["summary"] = standup_summary(standup.summary(ctx.db, team, day))
     ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
     return f"{team.channel_id}:{ts}"
+
+
+def after_posted(team_id: int, day: date, posted: dict, ctx: SendContext, ref: str | None) -> None:
+    """An answer (or a skip) that came while the summary was on its way found no summary to
+    update, and the summary was read before it. Read again now that the summary is recorded as
+    posted (whatever comes from here on finds it), and update it if anything changed."""
+    team = ctx.db.get_one(Team, team_id)
+    current = standup_summary(standup.summary(ctx.db, team, day))
+    if ref and current != posted.get("summary"):
+        channel, ts = ref.split(":", 1)
+        ctx.client.chat_update(channel=channel, ts=ts, text=current[0], blocks=current[1])
 
 
 def update_summary(db: Session, client: WebClient, team: Team, day: date) -> bool:

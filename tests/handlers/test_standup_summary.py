@@ -6,6 +6,7 @@ while the summary was failing."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -73,11 +74,11 @@ def summary_blocks(slack) -> str:
 
 
 def waiting_for(slack) -> str:
-    """Whom the summary is still waiting for, as it says."""
-    blocks = summary_blocks(slack)
-    if "Waiting for: " not in blocks:
-        return ""
-    return blocks.split("Waiting for: ")[1].split('"')[0].split(" \u00b7 ")[0]
+    """Whom the summary is still waiting for, as its last line says."""
+    [message] = slack.posted(CHANNEL)
+    status = message["blocks"][-1]["elements"][0]["text"]
+    parts = [p for p in status.split(" · ") if p.startswith("Waiting for: ")]
+    return parts[0].removeprefix("Waiting for: ") if parts else ""
 
 
 def test_a_member_west_of_the_team_is_asked_after_the_summary_and_their_answer_updates_it(
@@ -206,6 +207,29 @@ def test_a_summary_that_failed_for_good_is_posted_by_the_next_answer(
     assert "Fraud rules" in summary_blocks(slack)
     tick_through(scheduler, clock, clock.now(), utc(2026, 3, 3, 6), STEP)
     assert len(slack.posted(CHANNEL)) == 1 and len(slack.posted("U0LEAD")) == 1
+
+
+def test_an_answer_that_arrives_while_the_summary_is_being_posted_is_in_it(
+    team, scheduler, clock, slack, driver
+):
+    tick_through(scheduler, clock, MONDAY, SUMMARY_AT - timedelta(minutes=15), STEP)
+    driver.command("/standup", "skip", user="U0ANA")  # the summary is the only post at 08:30
+    release = slack.pause("chat.postMessage", CHANNEL)
+    posts = len(slack.calls_to("chat.postMessage"))
+    clock.set(SUMMARY_AT)
+    worker = threading.Thread(target=scheduler.tick)
+    worker.start()
+    # The summary, read before Cho's answer, is on its way to Slack when Cho answers.
+    assert len(slack.wait_for_calls("chat.postMessage", count=posts + 1)) == posts + 1
+    answer(driver, slack, "U0CHO", ["Payouts", "Reconciliation", ""])
+    release.set()
+    worker.join(timeout=30)
+
+    assert "Payouts" in summary_blocks(slack)
+    assert waiting_for(slack) == "<@U0DEV>"
+    clock.set(SUMMARY_AT + timedelta(minutes=5))
+    scheduler.tick()
+    assert len(slack.posted(CHANNEL)) == 1
 
 
 @pytest.mark.parametrize(
