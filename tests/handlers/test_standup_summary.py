@@ -16,8 +16,8 @@ from tests import rituals_setup
 from tests.rituals_setup import tick_through, utc
 from tests.slack_requests import text_input
 
-# Payments stands up at 09:30 Berlin time; Cho's 09:30 in Tokyo comes hours before it, Dev's in
-# Los Angeles hours after it (the same standup day).
+# Payments stands up at 09:30 Berlin time, mon-fri (the default); Cho's 09:30 in Tokyo comes
+# hours before it, Dev's in Los Angeles hours after it (the same standup day).
 TEAMS = """
 teams:
   - name: payments
@@ -31,7 +31,7 @@ rituals:
   - kind: standup
     team: payments
     time: "09:30"
-"""  # mon-fri
+"""
 CHANNEL = "C0PAYMENTS"
 STEP = timedelta(minutes=15)
 # Mon 02 Mar 2026 (winter time everywhere): the summary is due at 08:30 UTC (09:30 in Berlin),
