@@ -80,6 +80,7 @@ class SlackEmulator:
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, deque[Failure]] = {}
+        self.pauses: dict[str, list[tuple[str | None, threading.Event]]] = {}
         self.rate_limit: float | None = None  # requests per second, over all methods
         self.rejected = 0  # calls refused with 429 by the rate limit
         self._window: deque[float] = deque()
@@ -138,6 +139,14 @@ class SlackEmulator:
                 Failure(error=error, status=status, retry_after=retry_after, times=times)
             )
 
+    def pause(self, method: str, channel: str | None = None) -> threading.Event:
+        """Hold the next call of `method` (to `channel`, if given) until the returned event is
+        set: a test acts while the app waits for Slack's answer."""
+        release = threading.Event()
+        with self._cond:
+            self.pauses.setdefault(method, []).append((channel, release))
+        return release
+
     def response_url(self, name: str | None = None) -> str:
         return f"{self.url}response/{name or next(self._ids)}"
 
@@ -173,6 +182,7 @@ class SlackEmulator:
             self.messages.clear()
             self.responses.clear()
             self.failures.clear()
+            self.pauses.clear()
 
     # -- the HTTP side ---------------------------------------------------------------------
     def _handler_class(self):
@@ -229,6 +239,9 @@ class SlackEmulator:
             self._cond.notify_all()
             wait = self._rate_limited()
             failure = None if wait is not None else self._next_failure(method)
+            held = self._next_pause(method, body)
+        if held is not None:
+            held.wait(timeout=30)
         if wait is not None:
             self.rejected += 1
             return 429, {"Retry-After": wait}, {"ok": False, "error": "ratelimited"}
@@ -267,6 +280,14 @@ class SlackEmulator:
         if failure.times <= 0:
             queue.popleft()
         return failure
+
+    def _next_pause(self, method: str, body: dict) -> threading.Event | None:
+        waiting = self.pauses.get(method, [])
+        for i, (channel, release) in enumerate(waiting):
+            if channel is None or body.get("channel") == channel:
+                del waiting[i]
+                return release
+        return None
 
     def _record_response(self, name: str, headers, body) -> tuple[int, dict, dict]:
         problem = _block_problem(body.get("blocks"), MESSAGE_BLOCK_LIMIT)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Deps
 from bot.commands import Command, CommandRequest
-from bot.jobs.standup import update_summary
+from bot.jobs.engine import DeliveryEngine
+from bot.jobs.standup import show_answer, update_summary
 from bot.render import Reply, local_time, section
 from bot.rituals_render import ANSWER_ACTION, ANSWER_FIELD, ANSWER_VIEW, day_label, standup_modal
 from models import standup as model
@@ -156,8 +157,10 @@ def register(app, deps: Deps) -> None:
         ]
         now = deps.clock.now()
         model.record_answer(db, team, person, day, pairs, bool(meta.get("oncall")), now)
-        db.flush()
-        update_summary(db, client, team, day)
+        # Kept before the summary is touched: a summary posted now (in its own transaction)
+        # must see it, and a summary that fails must not lose it.
+        db.commit()
+        show_answer(DeliveryEngine.from_deps(deps), db, team, day)
         ack()
 
 

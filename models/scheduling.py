@@ -417,6 +417,22 @@ def take_over(db: Session, delivery: Delivery, now: datetime, worker: str) -> bo
     return result.rowcount == 1
 
 
+def reopen(db: Session, key: str, now: datetime, worker: str) -> Claim | None:
+    """Claim again a key that failed for good or was dropped (it was never sent), and commit;
+    None when it was sent, is being sent or waits for a retry, or does not exist."""
+    result = db.execute(
+        update(Delivery)
+        .where(Delivery.key == key, Delivery.status.in_((FAILED, DROPPED)))
+        .values(status=CLAIMED, claimed_by=worker, claimed_at=now, next_attempt_at=None)
+    )
+    db.commit()
+    if result.rowcount != 1:
+        return None
+    row = delivery(db, key)
+    assert row is not None
+    return Claim(row.id, key, CLAIMED)
+
+
 def due_for_retry(db: Session, now: datetime, lease: timedelta) -> list[Delivery]:
     """Claimed deliveries whose retry time has come, or whose claimer has held them longer than
     the lease (it crashed between claiming and posting)."""

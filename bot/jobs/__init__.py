@@ -41,6 +41,9 @@ class Due:
     team_id: int | None = None
     # Prompts more than this late are dropped and logged; None means always send (digests).
     stale_after: timedelta | None = timedelta(hours=2)
+    # Runs once the delivery is recorded as sent (with what `send` returned), in a unit of work
+    # of its own: e.g. to bring in what changed while the message was on its way.
+    after_sent: Callable[[SendContext, str | None], None] | None = None
 
 
 class Job(Protocol):

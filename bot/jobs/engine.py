@@ -156,11 +156,20 @@ class DeliveryEngine:
         return got.id
 
     # -- sending ---------------------------------------------------------------------------
-    def run(self, due: Due, report: TickReport | None = None) -> TickReport:
-        """Claim and send one delivery now, the same way a tick does."""
+    def run(
+        self, due: Due, report: TickReport | None = None, *, reopen: bool = False
+    ) -> TickReport:
+        """Claim and send one delivery now, the same way a tick does. With `reopen`, a key that
+        failed for good or was dropped earlier is claimed again (it was never sent); one that
+        was sent, is being sent or waits for a retry is left alone."""
         report = report or TickReport()
         with self.session_factory() as db:
             got = self._claim(db, due, self.clock.now(), report)
+            if got is None and reopen and due.key in report.already:
+                again = scheduling.reopen(db, due.key, self.clock.now(), self.worker)
+                if again is not None:
+                    report.already.remove(due.key)
+                    got = again.id
         if got is not None:
             self._send(got, due, report)
         return report
@@ -196,6 +205,17 @@ class DeliveryEngine:
             self._failed(delivery_id, due, error, report)
             return
         report.sent.append(due.key)
+        if due.after_sent is not None:
+            self._after_sent(due, ref)
+
+    def _after_sent(self, due: Due, ref: str | None) -> None:
+        """The delivery is sent whatever happens here: a failure is logged, not retried."""
+        try:
+            with unit_of_work(self.session_factory) as db:
+                assert due.after_sent is not None
+                due.after_sent(SendContext(db, self.client, self.clock, self.settings), ref)
+        except Exception:
+            log.exception("%s was sent, but what follows it failed", due.key)
 
     def _failed(self, delivery_id: int, due: Due, error: Exception, report: TickReport) -> None:
         code = error.response.get("error") if isinstance(error, SlackApiError) else None

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
+from bot.jobs.engine import DeliveryEngine
 from bot.rituals_render import standup_prompt, standup_reminder, standup_summary
 from models import standup
 from models.retro import overdue_for
@@ -122,34 +123,53 @@ class Summaries:
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
         return [
-            self._due(plan, day, at)
+            summary_due(plan.team_id, plan.team_name, day, at)
             for plan in plans(db, "standup")
             for day, at in plan.schedule.occurrences(plan.team_tz, start, end)
         ]
 
     def on_demand(self, db: Session, now: datetime) -> list[Due]:
         return [
-            self._due(plan, now.astimezone(ZoneInfo(plan.team_tz)).date(), now)
+            summary_due(
+                plan.team_id, plan.team_name, now.astimezone(ZoneInfo(plan.team_tz)).date(), now
+            )
             for plan in plans(db, "standup")
         ]
 
-    def _due(self, plan: Plan, day: date, at: datetime) -> Due:
-        return Due(
-            key=summary_key(plan.team_name, day),
-            kind=self.kind,
-            due_at=at,
-            send=partial(self.send, plan.team_id, day),
-            team_id=plan.team_id,
-            stale_after=None,
-        )
 
-    def send(self, team_id: int, day: date, ctx: SendContext) -> str | None:
-        team = ctx.db.get_one(Team, team_id)
-        if not team.channel_id:
-            return None
-        text, blocks = standup_summary(standup.summary(ctx.db, team, day))
-        ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
-        return f"{team.channel_id}:{ts}"
+def summary_due(team_id: int, team_name: str, day: date, at: datetime) -> Due:
+    """The day's one summary: whoever posts it (the scheduler, `jobs run`, a catching-up
+    answer) claims the same key, so it is posted once."""
+    posted: dict[str, tuple[str, list[dict]]] = {}
+    return Due(
+        key=summary_key(team_name, day),
+        kind=Summaries.kind,
+        due_at=at,
+        send=partial(post_summary, team_id, day, posted),
+        team_id=team_id,
+        stale_after=None,
+        after_sent=partial(after_posted, team_id, day, posted),
+    )
+
+
+def post_summary(team_id: int, day: date, posted: dict, ctx: SendContext) -> str | None:
+    team = ctx.db.get_one(Team, team_id)
+    if not team.channel_id:
+        return None
+    text, blocks = posted["summary"] = standup_summary(standup.summary(ctx.db, team, day))
+    ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
+    return f"{team.channel_id}:{ts}"
+
+
+def after_posted(team_id: int, day: date, posted: dict, ctx: SendContext, ref: str | None) -> None:
+    """An answer (or a skip) that came while the summary was on its way found no summary to
+    update, and the summary was read before it. Read again now that the summary is recorded as
+    posted (whatever comes from here on finds it), and update it if anything changed."""
+    team = ctx.db.get_one(Team, team_id)
+    current = standup_summary(standup.summary(ctx.db, team, day))
+    if ref and current != posted.get("summary"):
+        channel, ts = ref.split(":", 1)
+        ctx.client.chat_update(channel=channel, ts=ts, text=current[0], blocks=current[1])
 
 
 def update_summary(db: Session, client: WebClient, team: Team, day: date) -> bool:
@@ -161,6 +181,20 @@ def update_summary(db: Session, client: WebClient, team: Team, day: date) -> boo
     text, blocks = standup_summary(standup.summary(db, team, day))
     client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     return True
+
+
+def show_answer(engine: DeliveryEngine, db: Session, team: Team, day: date) -> None:
+    """Bring a member's answer (committed) to the team's channel. A posted summary is updated in
+    place. One whose time has passed but that was never posted (the worker missed the run, or
+    the post failed for good) is posted now, under its key: the scheduler won't post a second.
+    Before the summary's time, or while the engine is posting it or waiting to retry, the post
+    will include the answer."""
+    if update_summary(db, engine.client, team, day):
+        return
+    ritual = standup.standup_ritual(db, team)
+    at = local_instant(day, ritual.at, team.tz)
+    if at <= engine.clock.now():
+        engine.run(summary_due(team.id, team.name, day, at), reopen=True)
 
 
 def dm(client: WebClient, person: Person, text: str, blocks: list[dict]) -> str:

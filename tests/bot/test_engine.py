@@ -289,3 +289,45 @@ def test_the_fake_slack_rate_limit_says_how_long_until_there_is_room(slack):
     wait = float(answers[2][1]["Retry-After"])
     assert 0 < wait <= 1.0
     assert answers[2][2]["error"] == "ratelimited" and slack.rejected == 1
+
+
+def note(clock, *, after_sent=None) -> Due:
+    """A one-off post run through `engine.run`, as a request would."""
+    return Due(
+        key="note:1",
+        kind="note",
+        due_at=clock.now(),
+        send=lambda ctx: ctx.client.chat_postMessage(channel=CHANNEL, text="note")["ts"],
+        stale_after=None,
+        after_sent=after_sent,
+    )
+
+
+def test_reopen_sends_again_a_key_that_failed_for_good_but_never_one_that_was_sent(
+    make_engine, clock, slack, db
+):
+    engine = make_engine()
+    slack.fail("chat.postMessage", "invalid_blocks")
+    assert engine.run(note(clock)).failed == ["note:1"]
+    assert engine.run(note(clock)).already == ["note:1"]  # without reopen: left alone
+    assert engine.run(note(clock), reopen=True).sent == ["note:1"]
+    assert engine.run(note(clock), reopen=True).already == ["note:1"]
+    assert texts(slack) == ["note"]
+    row = delivery(db, "note:1")
+    assert (row.status, row.attempts) == (SENT, 2)
+
+
+def test_what_follows_a_delivery_sees_it_sent_and_cannot_unsend_it(
+    make_engine, clock, slack, db, caplog
+):
+    seen = []
+
+    def after(ctx: SendContext, ref: str | None) -> None:
+        seen.append((delivery(ctx.db, "note:1").status, ref))
+        raise RuntimeError("the follow-up broke")
+
+    with caplog.at_level(logging.ERROR, logger="upkeep.jobs"):
+        assert make_engine().run(note(clock, after_sent=after)).sent == ["note:1"]
+    assert seen == [(SENT, slack.posted(CHANNEL)[0]["ts"])]
+    assert delivery(db, "note:1").status == SENT
+    assert "note:1 was sent, but what follows it failed" in caplog.text
