@@ -95,6 +95,13 @@ def cover_blocks(request: CoverRequest) -> list[dict]:
     return blocks
 
 
+def start_text(rotation: Rotation, first: Shift) -> str:
+    """The post at a rotation's first handoff: nobody hands over."""
+    until = local_time(first.end, rotation.tz)
+    note = " (override)" if first.override is not None else ""
+    return f":pager: *{rotation.name}* starts: {who(first.person)} is on call until {until}{note}."
+
+
 def handoff_text(rotation: Rotation, outgoing: Person | None, incoming: Shift) -> str:
     until = local_time(incoming.end, rotation.tz)
     note = " (override)" if incoming.override is not None else ""

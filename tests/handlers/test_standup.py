@@ -147,8 +147,7 @@ def test_skip_leaves_out_todays_prompt_and_shows_in_the_summary(
 
 def test_standup_usage_errors(payments, driver):
     assert (
-        "Usage: /standup ooo until <date>"
-        in driver.command("/standup", "ooo", user="U0BEN").text
+        "Usage: /standup ooo until <date>" in driver.command("/standup", "ooo", user="U0BEN").text
     )
     assert "is not a date" in driver.command("/standup", "ooo until someday", user="U0BEN").text
     assert "until Fri 06 Mar" in driver.command("/standup", "ooo until friday", user="U0BEN").text
