@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    bindparam,
     select,
     update,
 )
@@ -477,18 +478,26 @@ def timeline(db: Session, rotation: Rotation, start: datetime, end: datetime) ->
     return Timeline(rotation, overrides_between(db, rotation, start, end))
 
 
+# Built once: page ingest asks this for every new page.
+_NEWEST_OVERRIDE = (
+    select(Override.person_id)
+    .where(
+        Override.rotation_id == bindparam("rotation"),
+        Override.start <= bindparam("at"),
+        Override.end > bindparam("at"),
+    )
+    .order_by(Override.created_at.desc(), Override.id.desc())
+    .limit(1)
+)
+
+
 def on_call_at(db: Session, rotation: Rotation, at: datetime) -> Person | None:
     """Who is on call at an instant: the newest override there, else the rotation's person;
     nobody before the rotation's start."""
     schedule = Schedule(rotation)
     if at < schedule.start:
         return None
-    newest = db.scalar(
-        select(Override.person_id)
-        .where(Override.rotation_id == rotation.id, Override.start <= at, Override.end > at)
-        .order_by(Override.created_at.desc(), Override.id.desc())
-        .limit(1)
-    )
+    newest = db.scalar(_NEWEST_OVERRIDE, {"rotation": rotation.id, "at": at})
     if newest is not None:
         return db.get(Person, newest)
     return schedule.at(at)
