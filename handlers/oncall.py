@@ -424,9 +424,10 @@ SET = (
     "members=@a,@b [channel=#c] [timezone=<zone>] [reminder_hours=<n>]"
 )
 PEOPLE_FIELDS = ("members", "away")
+RULE_FIELDS = {"handoff", "every", "start", "members", "away", "timezone"}  # who is on when
 
 
-@oncall.sub("set", SET, "create or change a rotation, with the config file's rules (leads)")
+@oncall.sub("set", SET, "create or change a rotation; changes count from the next handoff (leads)")
 def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
     if len(args) < 2 or "=" in args[0]:
         raise UserError("Name the rotation and what to set, like `handoff=monday 10:00`.", SET)
@@ -476,7 +477,7 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
     begins, change = rotation.begins_at, pending_change(rotation, now)
     if begins > now:
         summary += f" It starts {local_time(begins, req.tz)}; nobody is on call before."
-    elif change is not None:
+    elif change is not None and RULE_FIELDS & set(options):
         summary += (
             f" This applies from {local_time(change, req.tz)}; the shifts until then stay as "
             "they were."
@@ -519,12 +520,12 @@ OUT = "/oncall out <rotation> <@user>"
 BACK = "/oncall back <rotation> <@user>"
 
 
-@oncall.sub("out", OUT, "take someone out of a rotation; they keep their place (leads)")
+@oncall.sub("out", OUT, "take someone out now: the others take their shifts in turn (leads)")
 def take_out(req: CommandRequest, args: list[str]) -> Reply:
     return change_member(req, args, False, OUT)
 
 
-@oncall.sub("back", BACK, "put someone back in a rotation, in their old place (leads)")
+@oncall.sub("back", BACK, "put someone back in their old place from the next handoff (leads)")
 def put_back(req: CommandRequest, args: list[str]) -> Reply:
     return change_member(req, args, True, BACK)
 

@@ -48,6 +48,9 @@ def test_a_longer_shift_counts_from_the_next_handoff(driver, clock, rotation):
     ]
     before = driver.command("/oncall", "payments-primary at 2026-03-04 12:00", user="U0LEAD")
     assert "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET" in before.text
+    other = driver.command("/oncall", "set payments-primary reminder_hours=2", user="U0LEAD")
+    assert "applies from" not in other.text  # not a change of who is on call when
+    assert len(schedule(driver)) == 4
 
 
 def test_new_members_and_a_new_handoff_day_keep_the_current_shift(driver, clock, rotation):
