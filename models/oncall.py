@@ -328,7 +328,7 @@ def schedule_rules(rotation: Rotation) -> list[RotationRule]:
     """The rotation's rule versions in order; a rotation saved without any (built by hand) has
     its settings as the one version, from its start."""
     if rotation.rules:
-        return rotation.rules
+        return sorted(rotation.rules, key=lambda rule: rule.effective_from)
     return [settings_rule(rotation, rotation.created_at)]
 
 
@@ -944,37 +944,35 @@ def reschedule(rotation: Rotation, now: datetime, *, from_now: bool = False) -> 
 
     Versions that had not begun yet are replaced: the settings already hold every change."""
     wanted = settings_rule(rotation, now)
-    history = [rule for rule in rotation.rules if rule.effective_from <= now]
     for rule in [rule for rule in rotation.rules if rule.effective_from > now]:
         rotation.rules.remove(rule)
+    history = sorted(rotation.rules, key=lambda rule: rule.effective_from)
     if not history:
         return _add_rule(rotation, wanted).effective_from
     base = history[-1]
-    effective = now
     if from_now:
-        away = [pid for pid in wanted.away_ids if pid in base.member_ids]
+        newly_out = [pid for pid in wanted.away_ids if pid in base.member_ids]
+        away = sorted(set(base.away_ids) | set(newly_out))  # those coming back still wait
         if set(away) != set(base.away_ids):
             base = _add_rule(rotation, _copy_rule(base, now, away, now))
     if wanted.effective_from > now:
         return _add_rule(rotation, wanted).effective_from
     at = base.next_handoff(now)
-    if _same_phase(base, wanted):
-        if set(base.away_ids) != set(wanted.away_ids):
-            effective = _add_rule(
-                rotation, _copy_rule(base, at, wanted.away_ids, now)
-            ).effective_from
-        return effective
-    return _add_rule(rotation, _phased(base, wanted, at)).effective_from
+    if not _same_phase(base, wanted):
+        return _add_rule(rotation, _phased(base, wanted, at)).effective_from
+    if set(base.away_ids) != set(wanted.away_ids):
+        return _add_rule(rotation, _copy_rule(base, at, wanted.away_ids, now)).effective_from
+    return now
 
 
 def pending_change(rotation: Rotation, now: datetime) -> datetime | None:
     """When the next version of the rule begins, if one is waiting."""
-    return next((r.effective_from for r in rotation.rules if r.effective_from > now), None)
+    return min((r.effective_from for r in rotation.rules if r.effective_from > now), default=None)
 
 
 def _add_rule(rotation: Rotation, rule: RotationRule) -> RotationRule:
     """Appends a version; one that begins at the same instant as the last replaces it."""
-    last = rotation.rules[-1] if rotation.rules else None
+    last = max(rotation.rules, key=lambda r: r.effective_from, default=None)
     if last is not None and last.effective_from == rule.effective_from:
         for name in RULE_FIELDS:
             setattr(last, name, getattr(rule, name))

@@ -197,3 +197,16 @@ def test_a_change_from_a_handoff_that_does_not_exist_in_new_york(db):
         (utc(2026, 3, 8, 7), utc(2026, 3, 10, 6, 30), BEN),  # 47.5 hours, to 02:30 EDT
         (utc(2026, 3, 10, 6, 30), utc(2026, 3, 12, 6, 30), CHO),
     ]
+
+
+def test_taking_someone_out_does_not_bring_back_early_whoever_is_due_back(db):
+    rot = make_rotation(db)
+    out(db, rot, BEN, utc(2026, 3, 4))
+    out(db, rot, BEN, utc(2026, 3, 10), active=True)  # back from Mon 16 Mar
+    out(db, rot, ANA, WED)  # Ana out at once: Cho keeps covering Ben's week
+    assert table(db, rot, utc(2026, 3, 9, 9), utc(2026, 3, 23, 9)) == [
+        (utc(2026, 3, 9, 9), utc(2026, 3, 16, 9), CHO),
+        (utc(2026, 3, 16, 9), utc(2026, 3, 23, 9), CHO),
+    ]
+    # Ana's next slot (her second while out) goes to the one after the next: Cho
+    assert on_call_at(db, rot, utc(2026, 3, 23, 10)).slack_user_id == CHO
