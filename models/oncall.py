@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import secrets
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -87,6 +88,71 @@ class RuleMath:
         return k
 
 
+class SlotMath(RuleMath):
+    """Who holds which slot under one version of a rule (see `RotationRule`)."""
+
+    effective_from: datetime
+    slot_offset: int
+    member_ids: Sequence[int]
+    away_ids: Collection[int]
+
+    def slot(self, at: datetime) -> int:
+        """The slot that `at` (not before `effective_from`) falls in."""
+        k = self.index_at(at)
+        return k if k >= 0 else -1
+
+    def slot_start(self, k: int) -> datetime:
+        return self.effective_from if k < 0 else max(self.handoff(k), self.effective_from)
+
+    def next_handoff(self, at: datetime) -> datetime:
+        return self.handoff(self.slot(at) + 1)
+
+    def owner(self, k: int) -> int | None:
+        """Whose slot k is (in or out)."""
+        ids = self.member_ids
+        return ids[(k + self.slot_offset) % len(ids)] if ids else None
+
+    def member_for(self, k: int) -> int | None:
+        """Who is on call in slot k: its owner, or if they are out, one of the others in turn
+        (the next member in order first, the one after that on the owner's next turn)."""
+        ids, away = self.member_ids, self.away_ids
+        owner = self.owner(k)
+        if owner is None or owner not in away:
+            return owner
+        n = len(ids)
+        turn = k + self.slot_offset
+        pos = turn % n
+        others = [ids[(pos + j) % n] for j in range(1, n) if ids[(pos + j) % n] not in away]
+        if not others:
+            return None
+        out_before = sum(1 for pid in ids[:pos] if pid in away)  # spreads several people's gaps
+        return others[(turn // n + out_before) % len(others)]
+
+
+@dataclass(frozen=True)
+class FrozenRule(SlotMath):
+    """A version of a rule copied out of its row: the hot paths ask it thousands of times."""
+
+    effective_from: datetime
+    tz: str
+    handoff_time: time
+    handoff_weekday: int | None
+    shift_length: int
+    shift_unit: str
+    anchor: date
+    slot_offset: int
+    member_ids: tuple[int, ...]
+    away_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, rule: RotationRule) -> FrozenRule:
+        return cls(
+            **{name: getattr(rule, name) for name in RULE_FIELDS if not name.endswith("_ids")},
+            member_ids=tuple(rule.member_ids),
+            away_ids=frozenset(rule.away_ids),
+        )
+
+
 class Rotation(RuleMath, Base):
     """A team's rotation as last configured: the settings the next change starts from, and what
     `/oncall set` and `upkeep export` show. `anchor` is the configured start (the first handoff
@@ -128,7 +194,7 @@ class Rotation(RuleMath, Base):
         return schedule_rules(self)[0].effective_from
 
 
-class RotationRule(RuleMath, Base):
+class RotationRule(SlotMath, Base):
     """One version of a rotation's rule, in force from `effective_from` until the next version's.
 
     Slot k (from the k-th handoff after `anchor` to the next) belongs to member
@@ -152,38 +218,6 @@ class RotationRule(RuleMath, Base):
     member_ids: Mapped[list[int]] = mapped_column(JSON)  # people.id, in rotation order
     away_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # members who are out
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    def slot(self, at: datetime) -> int:
-        """The slot that `at` (not before `effective_from`) falls in."""
-        k = self.index_at(at)
-        return k if k >= 0 else -1
-
-    def slot_start(self, k: int) -> datetime:
-        return self.effective_from if k < 0 else max(self.handoff(k), self.effective_from)
-
-    def next_handoff(self, at: datetime) -> datetime:
-        return self.handoff(self.slot(at) + 1)
-
-    def owner(self, k: int) -> int | None:
-        """Whose slot k is (in or out)."""
-        ids = self.member_ids
-        return ids[(k + self.slot_offset) % len(ids)] if ids else None
-
-    def member_for(self, k: int) -> int | None:
-        """Who is on call in slot k: its owner, or if they are out, one of the others in turn
-        (the next member in order first, the one after that on the owner's next turn)."""
-        ids, away = self.member_ids, self.away_ids
-        owner = self.owner(k)
-        if owner is None or owner not in away:
-            return owner
-        n = len(ids)
-        turn = k + self.slot_offset
-        pos = turn % n
-        others = [ids[(pos + j) % n] for j in range(1, n) if ids[(pos + j) % n] not in away]
-        if not others:
-            return None
-        out_before = sum(1 for pid in ids[:pos] if pid in away)  # spreads several people's gaps
-        return others[(turn // n + out_before) % len(others)]
 
 
 class RotationMember(Base):
@@ -337,7 +371,7 @@ class Schedule:
 
     def __init__(self, rotation: Rotation):
         self.rotation = rotation
-        self.rules = schedule_rules(rotation)
+        self.rules = [FrozenRule.of(rule) for rule in schedule_rules(rotation)]
         self.starts = [rule.effective_from for rule in self.rules]
         self.start = self.starts[0]
         self.people: dict[int, Person | None] = {m.person_id: m.person for m in rotation.members}
