@@ -50,6 +50,19 @@ OPEN = "open"
 ACCEPTED = "accepted"
 CANCELLED = "cancelled"
 MAX_OVERRIDE = timedelta(days=90)
+# What a version of a rotation's rule holds.
+RULE_FIELDS = (
+    "effective_from",
+    "tz",
+    "handoff_time",
+    "handoff_weekday",
+    "shift_length",
+    "shift_unit",
+    "anchor",
+    "slot_offset",
+    "member_ids",
+    "away_ids",
+)
 
 
 class RuleMath:
@@ -129,28 +142,17 @@ class SlotMath(RuleMath):
         return others[(turn // n + out_before) % len(others)]
 
 
-@dataclass(frozen=True)
 class FrozenRule(SlotMath):
-    """A version of a rule copied out of its row: the hot paths ask it thousands of times."""
+    """A version of a rule copied out of its row into plain attributes: the hot paths (page
+    ingest, schedules) ask it thousands of times."""
 
-    effective_from: datetime
-    tz: str
-    handoff_time: time
-    handoff_weekday: int | None
-    shift_length: int
-    shift_unit: str
-    anchor: date
-    slot_offset: int
-    member_ids: tuple[int, ...]
-    away_ids: frozenset[int]
+    __slots__ = RULE_FIELDS
 
-    @classmethod
-    def of(cls, rule: RotationRule) -> FrozenRule:
-        return cls(
-            **{name: getattr(rule, name) for name in RULE_FIELDS if not name.endswith("_ids")},
-            member_ids=tuple(rule.member_ids),
-            away_ids=frozenset(rule.away_ids),
-        )
+    def __init__(self, rule: RotationRule):
+        for name in RULE_FIELDS:
+            setattr(self, name, getattr(rule, name))
+        self.member_ids = tuple(rule.member_ids)
+        self.away_ids = frozenset(rule.away_ids)
 
 
 class Rotation(RuleMath, Base):
@@ -371,7 +373,7 @@ class Schedule:
 
     def __init__(self, rotation: Rotation):
         self.rotation = rotation
-        self.rules = [FrozenRule.of(rule) for rule in schedule_rules(rotation)]
+        self.rules = [FrozenRule(rule) for rule in schedule_rules(rotation)]
         self.starts = [rule.effective_from for rule in self.rules]
         self.start = self.starts[0]
         self.people: dict[int, Person | None] = {m.person_id: m.person for m in rotation.members}
@@ -933,19 +935,6 @@ def set_active(rotation: Rotation, person: Person, active: bool, now: datetime) 
 
 
 # -- rule versions -------------------------------------------------------------------------------
-
-RULE_FIELDS = (
-    "effective_from",
-    "tz",
-    "handoff_time",
-    "handoff_weekday",
-    "shift_length",
-    "shift_unit",
-    "anchor",
-    "slot_offset",
-    "member_ids",
-    "away_ids",
-)
 
 
 def settings_rule(rotation: Rotation, now: datetime) -> RotationRule:
