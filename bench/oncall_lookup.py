@@ -35,6 +35,7 @@ from models.oncall import (  # noqa: E402
     Rotation,
     add_override,
     on_call_at,
+    reschedule,
     set_members,
     timeline,
 )
@@ -67,6 +68,7 @@ def build(db, overrides: int, rng: random.Random) -> Rotation:
     )
     db.add(rotation)
     set_members(rotation, [people[u] for u in MEMBERS], set())
+    reschedule(rotation, NOW)
     db.flush()
     span = (NOW + timedelta(weeks=26) - first_instant()).total_seconds()
     for i in range(overrides):

@@ -39,7 +39,7 @@ from bot.pageload_chart import pages_per_day_png  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import build_client  # noqa: E402
 from bot.web import build_web, make_server  # noqa: E402
-from models.oncall import Rotation, set_members  # noqa: E402
+from models.oncall import Rotation, reschedule, set_members  # noqa: E402
 from models.pageload import load, service_counts, unclassified_sleep_pages  # noqa: E402
 from models.pages import HOUR_CLASSES, Integration, Page, add_integration  # noqa: E402
 from models.workspace import Person, Team, Workspace  # noqa: E402
@@ -81,6 +81,7 @@ def seed(factory) -> tuple[int, str, list[int]]:
         )
         db.add(rotation)
         set_members(rotation, people, set())
+        reschedule(rotation, NOW)
         db.flush()
         _, token = add_integration(
             db, workspace, team, "generic", NOW, rotation="payments-primary", severities="*"

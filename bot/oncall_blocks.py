@@ -108,6 +108,13 @@ def leaves_out_some(request: CoverRequest, covered: Spans) -> bool:
     return covered != [(still_to_come, request.end)]
 
 
+def start_text(rotation: Rotation, first: Shift) -> str:
+    """The post at a rotation's first handoff: nobody hands over."""
+    until = local_time(first.end, rotation.tz)
+    note = " (override)" if first.override is not None else ""
+    return f":pager: *{rotation.name}* starts: {who(first.person)} is on call until {until}{note}."
+
+
 def handoff_text(rotation: Rotation, outgoing: Person | None, incoming: Shift) -> str:
     until = local_time(incoming.end, rotation.tz)
     note = " (override)" if incoming.override is not None else ""

@@ -48,6 +48,7 @@ from models.oncall import (
     held_by,
     holds_all,
     lookup_rotation,
+    pending_change,
     person_shifts,
     remove_override,
     request_cover,
@@ -200,7 +201,10 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
         along = [s.person.mention for s in shadows if s.start < shift.end and s.end > shift.start]
         lines.append(line + (" · shadowed by " + ", ".join(along) if along else ""))
     title = f"{rotation.name}: the next {weeks} weeks"
-    blocks = [header(title), *line_sections(lines, "Nobody is in this rotation.")]
+    empty = "Nobody is in this rotation."
+    if rotation.begins_at >= end:
+        empty = f"{rotation.name} starts {local_time(rotation.begins_at, req.tz)}."
+    blocks = [header(title), *line_sections(lines, empty)]
     blocks.append(context(f"Times in {req.tz}. Handoffs in {rotation.tz}."))
     return Reply(text=f"{title}\n" + "\n".join(lines), blocks=blocks)
 
@@ -247,6 +251,12 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     rotation = rotation_arg(req, args, 4, "Say which rotation, who, from when, to when.", OVERRIDE)
     target = workspace_person(req, args[1], OVERRIDE)
     start, end, rest = span_args(req, args[2:], OVERRIDE)
+    if end <= rotation.begins_at:
+        raise UserError(
+            f"{rotation.name} starts {local_time(rotation.begins_at, req.tz)}; nobody is on call "
+            "in it before, so an override then would change nothing.",
+            OVERRIDE,
+        )
     own = holds_all(stretches(req.db, rotation, start, end), req.person)
     if not (own or can_edit(rotation, req.person)):
         raise PermissionDenied(
@@ -464,9 +474,10 @@ SET = (
     "members=@a,@b [channel=#c] [timezone=<zone>] [reminder_hours=<n>]"
 )
 PEOPLE_FIELDS = ("members", "away")
+RULE_FIELDS = {"handoff", "every", "start", "members", "away", "timezone"}  # who is on when
 
 
-@oncall.sub("set", SET, "create or change a rotation, with the config file's rules (leads)")
+@oncall.sub("set", SET, "create or change a rotation; changes count from the next handoff (leads)")
 def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
     if len(args) < 2 or "=" in args[0]:
         raise UserError("Name the rotation and what to set, like `handoff=monday 10:00`.", SET)
@@ -508,12 +519,21 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
         field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
         raise UserError(f"`{field_name}` {str(error)[len(error.where) + 2 :]}.", SET) from None
     verb = "Created" if existing is None else "Changed"
-    current, following = current_and_next(req.db, rotation, req.now())
-    lines = [
+    now = req.now()
+    summary = (
         f"{verb} *{rotation.name}* ({rotation.team.name}): {handoff_text(rotation)} "
-        f"every {rotation.every}, {rotation.tz}.",
-        now_line(rotation, current, following, req.tz),
-    ]
+        f"every {rotation.every}, {rotation.tz}."
+    )
+    begins, change = rotation.begins_at, pending_change(rotation, now)
+    if begins > now:
+        summary += f" It starts {local_time(begins, req.tz)}; nobody is on call before."
+    elif change is not None and RULE_FIELDS & set(options):
+        summary += (
+            f" This applies from {local_time(change, req.tz)}; the shifts until then stay as "
+            "they were."
+        )
+    current, following = current_and_next(req.db, rotation, now)
+    lines = [summary, now_line(rotation, current, following, req.tz)]
     return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
 
 
@@ -550,12 +570,12 @@ OUT = "/oncall out <rotation> <@user>"
 BACK = "/oncall back <rotation> <@user>"
 
 
-@oncall.sub("out", OUT, "take someone out of a rotation; they keep their place (leads)")
+@oncall.sub("out", OUT, "take someone out now: the others take their shifts in turn (leads)")
 def take_out(req: CommandRequest, args: list[str]) -> Reply:
     return change_member(req, args, False, OUT)
 
 
-@oncall.sub("back", BACK, "put someone back in a rotation, in their old place (leads)")
+@oncall.sub("back", BACK, "put someone back in their old place from the next handoff (leads)")
 def put_back(req: CommandRequest, args: list[str]) -> Reply:
     return change_member(req, args, True, BACK)
 
@@ -571,13 +591,25 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
         )
     person = workspace_person(req, args[1], usage)
     before = describe(rotation)
-    set_active(rotation, person, active)
-    action = "rotation.back" if active else "rotation.out"
     now = req.now()
+    effective = set_active(rotation, person, active, now)
+    action = "rotation.back" if active else "rotation.out"
     audit(req.db, req.workspace, req.person, action, rotation.name, now, before, describe(rotation))
-    state = "back in" if active else "out of (keeping their place in)"
-    text = f"{person.mention} is {state} *{rotation.name}*."
-    return Reply(text=text, blocks=[section(text)])
+    if not active:
+        text = (
+            f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "
+            "take their shifts in turn, and nobody else's shifts move."
+        )
+    elif effective > now:
+        text = (
+            f"{person.mention} is back in *{rotation.name}* in their old place, from the next "
+            f"handoff ({local_time(effective, req.tz)})."
+        )
+    else:
+        text = f"{person.mention} is back in *{rotation.name}* in their old place."
+    current, following = current_and_next(req.db, rotation, now)
+    lines = [text, now_line(rotation, current, following, req.tz)]
+    return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
 
 
 @oncall.sub("calendar", "/oncall calendar", "calendar feeds (iCal) of your shifts and rotations")

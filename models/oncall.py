@@ -1,22 +1,32 @@
 """On-call rotations: shifts computed on read from a rule, with overrides layered on top.
 
-Shift k starts at the k-th handoff from the anchor (k may be negative) and ends at the next one,
-so a shift across a DST change is 23 or 25 hours long and there is never a gap or an overlap. A
-handoff is a local wall-clock time in the rotation's zone (`models.scheduling.local_instant`:
-a time that does not exist moves to the first valid instant after it, an ambiguous one takes its
-first occurrence). The person on shift k is active member (k mod n). Overrides never rewrite the
-rotation: they are layers where the newest wins."""
+A rotation's rule is kept in versions (`RotationRule`), each in force from its `effective_from`
+until the next one's, so a change never rewrites the past: settings changed from Slack or the
+config file take effect at the next handoff (the current shift keeps its person and its end),
+taking someone out takes effect at once, and the first version begins at the rotation's start.
+Before the start nobody is on call: no shifts, no handoffs, no hours.
+
+Within a version, slot k starts at the k-th handoff from its anchor and ends at the next one, so
+a shift across a DST change is 23 or 25 hours long and there is never a gap or an overlap. A
+handoff is a local wall-clock time in the rule's zone (`models.scheduling.local_instant`: a time
+that does not exist moves to the first valid instant after it, an ambiguous one takes its first
+occurrence). Slot k belongs to member (k + offset) mod n, counting everyone, in or out; a member
+who is out keeps their slots, which the others take in turn (the next member first), so nobody
+else's shifts move. Overrides never rewrite the rotation: they are layers where the newest
+wins."""
 
 from __future__ import annotations
 
 import bisect
 import difflib
 import secrets
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -24,6 +34,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    bindparam,
     select,
     update,
 )
@@ -39,11 +50,115 @@ OPEN = "open"
 ACCEPTED = "accepted"
 CANCELLED = "cancelled"
 MAX_OVERRIDE = timedelta(days=90)
+# What a version of a rotation's rule holds.
+RULE_FIELDS = (
+    "effective_from",
+    "tz",
+    "handoff_time",
+    "handoff_weekday",
+    "shift_length",
+    "shift_unit",
+    "anchor",
+    "slot_offset",
+    "member_ids",
+    "away_ids",
+)
 
 
-class Rotation(Base):
-    """A team's rotation: handoff at local `handoff_time` (on `handoff_weekday` for weekly
-    shifts, Mon=0), every `shift_length` days or weeks, counted from `anchor` (a handoff date)."""
+class RuleMath:
+    """Handoff arithmetic of a rule: handoff at local `handoff_time` (on `handoff_weekday` for
+    weekly shifts, Mon=0), every `shift_length` days or weeks, counted from `anchor` (a handoff
+    date). Shared by a rotation's settings and each version of its rule."""
+
+    tz: str
+    handoff_time: time
+    handoff_weekday: int | None
+    shift_length: int
+    shift_unit: str
+    anchor: date
+
+    @property
+    def shift_days(self) -> int:
+        return self.shift_length * (7 if self.shift_unit == "w" else 1)
+
+    @property
+    def every(self) -> str:
+        return f"{self.shift_length}{self.shift_unit}"
+
+    def handoff(self, k: int) -> datetime:
+        """The k-th handoff from the anchor, as a UTC instant."""
+        day = self.anchor + timedelta(days=k * self.shift_days)
+        return local_instant(day, self.handoff_time, self.tz)
+
+    def index_at(self, at: datetime) -> int:
+        """The k with handoff(k) <= at < handoff(k + 1)."""
+        local_day = at.astimezone(ZoneInfo(self.tz)).date()
+        k = (local_day - self.anchor).days // self.shift_days
+        while self.handoff(k) > at:
+            k -= 1
+        while self.handoff(k + 1) <= at:
+            k += 1
+        return k
+
+
+class SlotMath(RuleMath):
+    """Who holds which slot under one version of a rule (see `RotationRule`)."""
+
+    effective_from: datetime
+    slot_offset: int
+    member_ids: Sequence[int]
+    away_ids: Collection[int]
+
+    def slot(self, at: datetime) -> int:
+        """The slot that `at` (not before `effective_from`) falls in."""
+        k = self.index_at(at)
+        return k if k >= 0 else -1
+
+    def slot_start(self, k: int) -> datetime:
+        return self.effective_from if k < 0 else max(self.handoff(k), self.effective_from)
+
+    def next_handoff(self, at: datetime) -> datetime:
+        return self.handoff(self.slot(at) + 1)
+
+    def owner(self, k: int) -> int | None:
+        """Whose slot k is (in or out)."""
+        ids = self.member_ids
+        return ids[(k + self.slot_offset) % len(ids)] if ids else None
+
+    def member_for(self, k: int) -> int | None:
+        """Who is on call in slot k: its owner, or if they are out, one of the others in turn
+        (the next member in order first, the one after that on the owner's next turn)."""
+        ids, away = self.member_ids, self.away_ids
+        owner = self.owner(k)
+        if owner is None or owner not in away:
+            return owner
+        n = len(ids)
+        turn = k + self.slot_offset
+        pos = turn % n
+        others = [ids[(pos + j) % n] for j in range(1, n) if ids[(pos + j) % n] not in away]
+        if not others:
+            return None
+        out_before = sum(1 for pid in ids[:pos] if pid in away)  # spreads several people's gaps
+        return others[(turn // n + out_before) % len(others)]
+
+
+class FrozenRule(SlotMath):
+    """A version of a rule copied out of its row into plain attributes: the hot paths (page
+    ingest, schedules) ask it thousands of times."""
+
+    __slots__ = RULE_FIELDS
+
+    def __init__(self, rule: RotationRule):
+        for name in RULE_FIELDS:
+            setattr(self, name, getattr(rule, name))
+        self.member_ids = tuple(rule.member_ids)
+        self.away_ids = frozenset(rule.away_ids)
+
+
+class Rotation(RuleMath, Base):
+    """A team's rotation as last configured: the settings the next change starts from, and what
+    `/oncall set` and `upkeep export` show. `anchor` is the configured start (the first handoff
+    date). Who is on call when comes from `rules`, the versions of the rule over time."""
 
     __tablename__ = "rotations"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
@@ -69,37 +184,42 @@ class Rotation(Base):
         lazy="selectin",
         order_by="RotationMember.position",
     )
+    rules: Mapped[list[RotationRule]] = relationship(
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="RotationRule.effective_from",
+    )
 
     @property
-    def shift_days(self) -> int:
-        return self.shift_length * (7 if self.shift_unit == "w" else 1)
+    def begins_at(self) -> datetime:
+        """When the first shift starts: nobody is on call in this rotation before."""
+        return schedule_rules(self)[0].effective_from
 
-    @property
-    def every(self) -> str:
-        return f"{self.shift_length}{self.shift_unit}"
 
-    def handoff(self, k: int) -> datetime:
-        """The k-th handoff from the anchor, as a UTC instant."""
-        day = self.anchor + timedelta(days=k * self.shift_days)
-        return local_instant(day, self.handoff_time, self.tz)
+class RotationRule(SlotMath, Base):
+    """One version of a rotation's rule, in force from `effective_from` until the next version's.
 
-    def index_at(self, at: datetime) -> int:
-        """The shift k with handoff(k) <= at < handoff(k + 1)."""
-        local_day = at.astimezone(ZoneInfo(self.tz)).date()
-        k = (local_day - self.anchor).days // self.shift_days
-        while self.handoff(k) > at:
-            k -= 1
-        while self.handoff(k + 1) <= at:
-            k += 1
-        return k
+    Slot k (from the k-th handoff after `anchor` to the next) belongs to member
+    `(k + slot_offset) mod n` of `member_ids`. A version that starts between handoffs (a change
+    of rule) has one first shift, slot -1, from `effective_from` to `handoff(0)`."""
 
-    @property
-    def active_members(self) -> list[Person]:
-        return [m.person for m in self.members if m.active]
+    __tablename__ = "rotation_rules"
 
-    def person_for(self, k: int, active: list[Person] | None = None) -> Person | None:
-        people = self.active_members if active is None else active
-        return people[k % len(people)] if people else None
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(
+        ForeignKey("rotations.id", ondelete="CASCADE"), index=True
+    )
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    tz: Mapped[str] = mapped_column(String(64))
+    handoff_time: Mapped[time] = mapped_column(Time)
+    handoff_weekday: Mapped[int | None] = mapped_column(Integer)
+    shift_length: Mapped[int] = mapped_column(Integer)
+    shift_unit: Mapped[str] = mapped_column(String(1))
+    anchor: Mapped[date] = mapped_column(Date)
+    slot_offset: Mapped[int] = mapped_column(Integer, default=0)
+    member_ids: Mapped[list[int]] = mapped_column(JSON)  # people.id, in rotation order
+    away_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # members who are out
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class RotationMember(Base):
@@ -227,12 +347,117 @@ def flatten(overrides: list[Override]) -> list[Layer]:
     return layers
 
 
+JUST_BEFORE = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Part of a slot under one rule version; `cut` when a later version starts mid-slot."""
+
+    start: datetime
+    end: datetime
+    member: int | None
+    cut: bool
+
+
+def schedule_rules(rotation: Rotation) -> list[RotationRule]:
+    """The rotation's rule versions in order; a rotation saved without any (built by hand) has
+    its settings as the one version, from its start."""
+    if rotation.rules:
+        return sorted(rotation.rules, key=lambda rule: rule.effective_from)
+    return [settings_rule(rotation, rotation.created_at)]
+
+
+class Schedule:
+    """Who the rule versions put on call (before overrides), without the database."""
+
+    def __init__(self, rotation: Rotation):
+        self.rotation = rotation
+        self.rules = [FrozenRule(rule) for rule in schedule_rules(rotation)]
+        self.starts = [rule.effective_from for rule in self.rules]
+        self.start = self.starts[0]
+        self.people: dict[int, Person | None] = {m.person_id: m.person for m in rotation.members}
+
+    def person(self, person_id: int | None) -> Person | None:
+        """Members who have left the rotation since are only in older versions: look them up."""
+        if person_id is None:
+            return None
+        if person_id not in self.people:
+            db = Session.object_session(self.rotation)
+            self.people[person_id] = db.get(Person, person_id) if db is not None else None
+        return self.people[person_id]
+
+    def _version(self, at: datetime) -> int:
+        return bisect.bisect_right(self.starts, at) - 1
+
+    def at(self, at: datetime) -> Person | None:
+        i = self._version(at)
+        if i < 0:
+            return None
+        rule = self.rules[i]
+        return self.person(rule.member_for(rule.slot(at)))
+
+    def _piece(self, i: int, at: datetime) -> _Piece:
+        rule = self.rules[i]
+        k = rule.slot(at)
+        end = rule.handoff(k + 1)
+        limit = self.starts[i + 1] if i + 1 < len(self.starts) else None
+        cut = limit is not None and limit < end
+        return _Piece(rule.slot_start(k), limit if cut else end, rule.member_for(k), cut)
+
+    def _pieces(self, start: datetime, end: datetime) -> list[_Piece]:
+        """Pieces from the one holding `start` (or the first) to the one holding `end`, and the
+        pieces before that a mid-slot change split from the first one."""
+        at = max(start, self.start)
+        out = [self._piece(self._version(at), at)]
+        while out[0].start > self.start:  # a mid-slot change begins this piece: look back
+            before = self._piece(
+                self._version(out[0].start - JUST_BEFORE), out[0].start - JUST_BEFORE
+            )
+            if not (before.cut and before.member == out[0].member):
+                break
+            out.insert(0, before)
+        while out[-1].end < end:
+            nxt = out[-1].end
+            out.append(self._piece(self._version(nxt), nxt))
+        return out
+
+    def shifts(self, start: datetime, end: datetime) -> list[Shift]:
+        """The slots that overlap [start, end), whole at the edges; a slot that a change split
+        mid-way is one shift while the same person stays on. Nothing before the start."""
+        if end <= self.start:
+            return []
+        out: list[Shift] = []
+        joined = False
+        for piece in self._pieces(start, end):
+            person = self.person(piece.member)
+            if joined and out[-1].end == piece.start and _same(out[-1].person, person):
+                out[-1] = Shift(out[-1].start, piece.end, person)
+            else:
+                out.append(Shift(piece.start, piece.end, person))
+            joined = piece.cut
+        return out
+
+    def shift_at(self, at: datetime) -> Shift:
+        """The rule's shift (no overrides) that holds `at`, which is not before the start."""
+        return self.shifts(at, at + JUST_BEFORE)[0]
+
+    def handoffs(self, start: datetime, end: datetime) -> list[datetime]:
+        """Where a shift begins, in (start, end]: the rotation's start is one."""
+        return [s.start for s in self.shifts(start, end + JUST_BEFORE) if start < s.start <= end]
+
+    @property
+    def longest_days(self) -> int:
+        return max(rule.shift_days for rule in self.rules)
+
+
 class Timeline:
-    """A rotation with its overrides loaded: answers many questions without the database."""
+    """A rotation with its overrides loaded: answers many questions without the database.
+    Nobody is on call before the rotation's start, overrides included."""
 
     def __init__(self, rotation: Rotation, overrides: list[Override]):
         self.rotation = rotation
-        self.active = rotation.active_members
+        self.schedule = Schedule(rotation)
         self.layers = flatten(overrides)
         self.starts = [layer.start for layer in self.layers]
 
@@ -243,21 +468,15 @@ class Timeline:
         return None
 
     def at(self, at: datetime) -> Person | None:
+        if at < self.schedule.start:
+            return None
         layer = self.layer_at(at)
         if layer is not None:
             return layer.override.person
-        return self.rotation.person_for(self.rotation.index_at(at), self.active)
+        return self.schedule.at(at)
 
     def base_shifts(self, start: datetime, end: datetime) -> list[Shift]:
-        rotation = self.rotation
-        k = rotation.index_at(start)
-        out = []
-        begin = rotation.handoff(k)
-        while begin < end:
-            finish = rotation.handoff(k + 1)
-            out.append(Shift(begin, finish, rotation.person_for(k, self.active)))
-            k, begin = k + 1, finish
-        return out
+        return self.schedule.shifts(start, end)
 
     def shifts(self, start: datetime, end: datetime) -> list[Shift]:
         """Every stretch of [start, end) with one person on call; whole shifts at the edges."""
@@ -295,34 +514,50 @@ def timeline(db: Session, rotation: Rotation, start: datetime, end: datetime) ->
     return Timeline(rotation, overrides_between(db, rotation, start, end))
 
 
-def on_call_at(db: Session, rotation: Rotation, at: datetime) -> Person | None:
-    """Who is on call at an instant: the newest override there, else the rotation's person."""
-    newest = db.scalar(
-        select(Override.person_id)
-        .where(Override.rotation_id == rotation.id, Override.start <= at, Override.end > at)
-        .order_by(Override.created_at.desc(), Override.id.desc())
-        .limit(1)
+# Built once: page ingest asks this for every new page.
+_NEWEST_OVERRIDE = (
+    select(Override.person_id)
+    .where(
+        Override.rotation_id == bindparam("rotation"),
+        Override.start <= bindparam("at"),
+        Override.end > bindparam("at"),
     )
+    .order_by(Override.created_at.desc(), Override.id.desc())
+    .limit(1)
+)
+
+
+def on_call_at(db: Session, rotation: Rotation, at: datetime) -> Person | None:
+    """Who is on call at an instant: the newest override there, else the rotation's person;
+    nobody before the rotation's start."""
+    schedule = Schedule(rotation)
+    if at < schedule.start:
+        return None
+    newest = db.scalar(_NEWEST_OVERRIDE, {"rotation": rotation.id, "at": at})
     if newest is not None:
         return db.get(Person, newest)
-    return rotation.person_for(rotation.index_at(at))
+    return schedule.at(at)
 
 
 def shifts(db: Session, rotation: Rotation, start: datetime, end: datetime) -> list[Shift]:
     """The shifts (after overrides) that overlap [start, end), whole at the edges."""
-    tl = Timeline(rotation, [])
-    base = tl.base_shifts(start, end)
+    base = Schedule(rotation).shifts(start, end)
     if not base:
         return []
     return timeline(db, rotation, base[0].start, base[-1].end).shifts(start, end)
 
 
+def handoffs(rotation: Rotation, start: datetime, end: datetime) -> list[datetime]:
+    """The rotation's handoff instants in (start, end] (its start is the first)."""
+    return Schedule(rotation).handoffs(start, end)
+
+
 def shift_at(db: Session, rotation: Rotation, at: datetime) -> Shift:
-    """The stretch (after overrides) that contains `at`."""
-    for shift in shifts(db, rotation, at, at + timedelta(microseconds=1)):
+    """The stretch (after overrides) that contains `at`; before the start, nobody until then."""
+    for shift in shifts(db, rotation, at, at + JUST_BEFORE):
         if shift.start <= at < shift.end:
             return shift
-    raise AssertionError("shifts cover every instant")
+    return Shift(at, rotation.begins_at, None)
 
 
 def merge_same_person(stretches: list[Shift]) -> list[Shift]:
@@ -362,9 +597,14 @@ def holds_all(on_call: list[Shift], person: Person) -> bool:
 
 
 def current_and_next(db: Session, rotation: Rotation, at: datetime) -> tuple[Shift, Shift | None]:
-    """Who is on call at `at` and until when, and who comes next (after overrides)."""
-    horizon = at + timedelta(days=rotation.shift_days * (len(rotation.members) + 1))
-    stretches = merge_same_person(shifts(db, rotation, at, horizon))
+    """Who is on call at `at` and until when, and who comes next (after overrides). Before the
+    rotation's start, nobody is on call until then."""
+    schedule = Schedule(rotation)
+    begin = max(at, schedule.start)
+    days = schedule.longest_days * (max(len(r.member_ids) for r in schedule.rules) + 1)
+    stretches = merge_same_person(shifts(db, rotation, begin, begin + timedelta(days=days)))
+    if at < schedule.start:
+        return Shift(at, schedule.start, None), (stretches[0] if stretches else None)
     current = next(s for s in stretches if s.start <= at < s.end)
     following = next((s for s in stretches if s.start >= current.end), None)
     return current, following
@@ -707,7 +947,8 @@ def handoff_text(rotation: Rotation) -> str:
 
 
 def set_members(rotation: Rotation, people: list[Person], away: set[int]) -> None:
-    """Members in order; `away` (person ids) are taken out but keep their place."""
+    """Members in order; `away` (person ids) are taken out but keep their place. Call
+    `reschedule` to make the change count."""
     by_person = {m.person_id: m for m in rotation.members}
     members = []
     for position, person in enumerate(people):
@@ -718,12 +959,136 @@ def set_members(rotation: Rotation, people: list[Person], away: set[int]) -> Non
     rotation.members[:] = members
 
 
-def set_active(rotation: Rotation, person: Person, active: bool) -> None:
+def set_active(rotation: Rotation, person: Person, active: bool, now: datetime) -> datetime:
+    """Takes someone out at once (the others take their slots in turn, the rest of the current
+    one included), or puts them back from the next handoff (nobody's shift is cut short). When
+    it takes effect."""
     for member in rotation.members:
         if member.person_id == person.id:
             if member.active == active:
                 state = "in" if active else "out of"
                 raise UserError(f"{person.mention} is already {state} {rotation.name}.")
             member.active = active
-            return
+            return reschedule(rotation, now, from_now=not active)
     raise UserError(f"{person.mention} is not a member of {rotation.name}.")
+
+
+# -- rule versions -------------------------------------------------------------------------------
+
+
+def settings_rule(rotation: Rotation, now: datetime) -> RotationRule:
+    """The rotation's settings as a rule that begins at the configured start with the first
+    member (not added to the rotation)."""
+    return RotationRule(
+        effective_from=rotation.handoff(0),
+        tz=rotation.tz,
+        handoff_time=rotation.handoff_time,
+        handoff_weekday=rotation.handoff_weekday,
+        shift_length=rotation.shift_length,
+        shift_unit=rotation.shift_unit,
+        anchor=rotation.anchor,
+        slot_offset=0,
+        member_ids=[m.person_id for m in rotation.members],
+        away_ids=[m.person_id for m in rotation.members if not m.active],
+        created_at=now,
+    )
+
+
+def reschedule(rotation: Rotation, now: datetime, *, from_now: bool = False) -> datetime:
+    """Brings the rule versions in line with the rotation's (changed) settings without touching
+    anything before `now`, and says from when the change counts:
+
+    - a rotation that hasn't started yet simply gets its settings, from its start;
+    - a start still to come (a restart) begins the new rule then, with the first member;
+    - otherwise the new rule begins at the next handoff of the rule in force, so the current
+      shift keeps its person and its end, and the first shift goes to whoever is next;
+    - with `from_now`, people newly out are out at once, even in the middle of their shift.
+
+    Versions that had not begun yet are replaced: the settings already hold every change."""
+    wanted = settings_rule(rotation, now)
+    for rule in [rule for rule in rotation.rules if rule.effective_from > now]:
+        rotation.rules.remove(rule)
+    history = sorted(rotation.rules, key=lambda rule: rule.effective_from)
+    if not history:
+        return _add_rule(rotation, wanted).effective_from
+    base = history[-1]
+    if from_now:
+        newly_out = [pid for pid in wanted.away_ids if pid in base.member_ids]
+        away = sorted(set(base.away_ids) | set(newly_out))  # those coming back still wait
+        if set(away) != set(base.away_ids):
+            base = _add_rule(rotation, _copy_rule(base, now, away, now))
+    if wanted.effective_from > now:
+        return _add_rule(rotation, wanted).effective_from
+    at = base.next_handoff(now)
+    if not _same_phase(base, wanted):
+        return _add_rule(rotation, _phased(base, wanted, at)).effective_from
+    if set(base.away_ids) != set(wanted.away_ids):
+        return _add_rule(rotation, _copy_rule(base, at, wanted.away_ids, now)).effective_from
+    return now
+
+
+def pending_change(rotation: Rotation, now: datetime) -> datetime | None:
+    """When the next version of the rule begins, if one is waiting."""
+    return min((r.effective_from for r in rotation.rules if r.effective_from > now), default=None)
+
+
+def _add_rule(rotation: Rotation, rule: RotationRule) -> RotationRule:
+    """Appends a version; one that begins at the same instant as the last replaces it."""
+    last = max(rotation.rules, key=lambda r: r.effective_from, default=None)
+    if last is not None and last.effective_from == rule.effective_from:
+        for name in RULE_FIELDS:
+            setattr(last, name, getattr(rule, name))
+        return last
+    rotation.rules.append(rule)
+    return rule
+
+
+def _copy_rule(rule: RotationRule, at: datetime, away: list[int], now: datetime) -> RotationRule:
+    fields = {name: getattr(rule, name) for name in RULE_FIELDS}
+    fields.update(effective_from=at, member_ids=list(rule.member_ids), away_ids=list(away))
+    return RotationRule(**fields, created_at=now)
+
+
+def _same_phase(a: RotationRule, b: RotationRule) -> bool:
+    """Same handoffs and same order: only who is out may differ."""
+    keys = ("tz", "handoff_time", "handoff_weekday", "shift_length", "shift_unit", "member_ids")
+    return all(getattr(a, key) == getattr(b, key) for key in keys)
+
+
+def _phased(base: RotationRule, wanted: RotationRule, at: datetime) -> RotationRule:
+    """`wanted` from the handoff `at` of `base`: its first shift runs from `at` to the new rule's
+    first handoff (`at` itself if it is one, else the first at least half a shift later, so
+    nobody gets a stub of a shift), and goes to whoever comes after the outgoing slot's owner
+    in the new order."""
+    day = at.astimezone(ZoneInfo(wanted.tz)).date()
+    step = 1
+    if wanted.handoff_weekday is not None:
+        day += timedelta(days=(wanted.handoff_weekday - day.weekday()) % 7)
+        step = 7
+    soonest = at + timedelta(days=wanted.shift_days) / 2
+    first = local_instant(day, wanted.handoff_time, wanted.tz)
+    while first != at and first < soonest:
+        day += timedelta(days=step)
+        first = local_instant(day, wanted.handoff_time, wanted.tz)
+    k = 0 if first == at else -1
+    ids = wanted.member_ids
+    following = _next_member(base, base.slot(at - JUST_BEFORE), ids)
+    fields = {name: getattr(wanted, name) for name in RULE_FIELDS}
+    fields.update(effective_from=at, anchor=day, slot_offset=(following - k) % max(len(ids), 1))
+    return RotationRule(**fields, created_at=wanted.created_at)
+
+
+def _next_member(base: RotationRule, k: int, ids: list[int]) -> int:
+    """The position in `ids` of whoever follows the owner of `base`'s slot k: the one after
+    them in the new order if they stay, else the first of base's next members who stays."""
+    old = base.member_ids
+    if not old or not ids:
+        return 0
+    pos = (k + base.slot_offset) % len(old)
+    if old[pos] in ids:
+        return (ids.index(old[pos]) + 1) % len(ids)
+    for j in range(1, len(old)):
+        candidate = old[(pos + j) % len(old)]
+        if candidate in ids:
+            return ids.index(candidate)
+    return 0

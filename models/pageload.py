@@ -200,19 +200,39 @@ def on_call_hours(
 ) -> dict[int, OnCallHours]:
     """Hours each person was on call for the team's rotations in [start, end), split in their
     own zone into business hours, off-hours (evenings and nights of work days) and weekends
-    (days they don't work)."""
+    (days they don't work).
+
+    The shifts are the ones the rules in force at the time gave (after overrides), from each
+    rotation's start, cut to the window. Hours are wall-clock time on call: someone on call in
+    two of the team's rotations at once counts those hours once, so nobody has more hours than
+    the window is long."""
     workspace = db.get(Workspace, team.workspace_id)
-    out: dict[int, OnCallHours] = {}
+    spans: dict[int, list[tuple[datetime, datetime]]] = {}
+    people: dict[int, Person] = {}
     for rotation in rotations_of(db, workspace, [team]):
         for shift in shifts(db, rotation, start, end):
-            if shift.person is None:
-                continue
             lo, hi = max(shift.start, start), min(shift.end, end)
-            if lo >= hi:
+            if shift.person is None or lo >= hi:
                 continue
-            split = out.setdefault(shift.person.id, OnCallHours())
-            zone = shift.person.tz or rotation.tz
-            add_hours(split, lo, hi, zone, work_hours(shift.person))
+            spans.setdefault(shift.person.id, []).append((lo, hi))
+            people[shift.person.id] = shift.person
+    out: dict[int, OnCallHours] = {}
+    for pid, pieces in spans.items():
+        person = people[pid]
+        split = out[pid] = OnCallHours()
+        for lo, hi in union(pieces):
+            add_hours(split, lo, hi, person.tz or team.tz, work_hours(person))
+    return out
+
+
+def union(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Overlapping or touching spans as one."""
+    out: list[tuple[datetime, datetime]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
     return out
 
 

@@ -259,7 +259,7 @@ _BY_TOKEN = (
 )
 _ROTATION = (
     select(Rotation)
-    .options(lazyload(Rotation.team), joinedload(Rotation.members))
+    .options(lazyload(Rotation.team), joinedload(Rotation.members), joinedload(Rotation.rules))
     .where(Rotation.workspace_id == bindparam("workspace"), Rotation.name == bindparam("name"))
 )
 _EXISTING = select(Page.id, Page.external_key, Page.started_at, Page.resolved_at).where(

@@ -14,10 +14,12 @@ from models.oncall import (
     Rotation,
     describe,
     lookup_rotation,
+    reschedule,
     rotations_of,
     set_members,
 )
 from models.people import TEAM_NAME, audit, find_team, valid_zone
+from models.scheduling import local_instant
 from models.teams_config import people_field
 from models.workspace import Workspace
 
@@ -96,7 +98,8 @@ class RotationsSection:
         length, unit = int(every.group(1)), every.group(2)
         if weekday is not None and unit != "w":
             raise self.error(i, entry, "handoff", "a weekday needs a shift length in weeks (1w)")
-        anchor = self.anchor(i, entry, weekday)
+        rotation = lookup_rotation(ctx.db, ctx.workspace, name)
+        anchor = self.anchor(i, entry, (tz, weekday, at), rotation, ctx.now)
         members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
         if not members:
             raise self.error(i, entry, "members", "needs at least one person")
@@ -112,7 +115,6 @@ class RotationsSection:
         if not isinstance(reminder, int) or not 0 <= reminder <= 168:
             raise self.error(i, entry, "reminder_hours", "must be hours from 0 (none) to 168")
 
-        rotation = lookup_rotation(ctx.db, ctx.workspace, name)
         created = rotation is None
         before = None if rotation is None else describe(rotation)
         if rotation is None:
@@ -129,10 +131,22 @@ class RotationsSection:
         after = describe(rotation)
         ctx.report.record(f"rotation {name}", created, before != after)
         if before != after:
+            reschedule(rotation, ctx.now)
             action = "rotation.import" if ctx.actor is None else "rotation.set"
             audit(ctx.db, ctx.workspace, ctx.actor, action, name, ctx.now, before, after)
 
-    def anchor(self, i: int, entry: dict, weekday: int | None) -> date:
+    def anchor(
+        self,
+        i: int,
+        entry: dict,
+        rule: tuple[str, int | None, time],
+        existing: Rotation | None,
+        now,
+    ) -> date:
+        """The start: a date with a handoff. Once a rotation has begun, its start stays as it
+        was (a changed handoff day then counts from the next handoff), or moves to a date still
+        to come, where the new rule begins with the first member."""
+        tz, weekday, at = rule
         value = require(self.key, i, entry, "start", (str, date))
         try:
             anchor = value if isinstance(value, date) else date.fromisoformat(value.strip())
@@ -140,6 +154,9 @@ class RotationsSection:
             raise self.error(
                 i, entry, "start", f"{value!r} is not a date like 2026-11-02"
             ) from None
+        begun = existing is not None and existing.begins_at <= now
+        if begun and anchor == existing.anchor and existing.handoff(0) <= now:
+            return anchor  # as it was: the day the rotation began
         if weekday is not None and anchor.weekday() != weekday:
             raise self.error(
                 i,
@@ -147,6 +164,16 @@ class RotationsSection:
                 "start",
                 f"{anchor} is a {WEEKDAYS[anchor.weekday()]}, but handoffs are on "
                 f"{WEEKDAYS[weekday]}s: give a date with a handoff",
+            )
+        if begun and local_instant(anchor, at, tz) <= now:
+            raise self.error(
+                i,
+                entry,
+                "start",
+                f"{anchor} has passed and {existing.name} has been running since "
+                f"{existing.begins_at.date()}: give a date still to come (the new rule begins "
+                "then, with the first member), or leave the start as it was to change from the "
+                "next handoff",
             )
         return anchor
 

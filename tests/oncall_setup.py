@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
-from models.oncall import Rotation, set_members
+from models.oncall import Rotation, reschedule, set_members
 from models.people import ensure_person, ensure_workspace, find_team, set_team_people
 from models.workspace import LEAD, MEMBER, Person, Team, Workspace
 from tests.conftest import PEOPLE
@@ -75,6 +75,7 @@ def make_rotation(
     db.add(rotation)
     people = [person(db, workspace, uid) for uid in members]
     set_members(rotation, people, {p.id for p in people if p.slack_user_id in away})
+    reschedule(rotation, CREATED)
     db.flush()
     return rotation
 

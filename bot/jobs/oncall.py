@@ -1,6 +1,7 @@
 """On-call's scheduled work: a post in the rotation's channel at each handoff, and a DM to the
 incoming person `reminder_hours` before it. Who hands over to whom is computed when the post is
-sent, after overrides, so a late cover is reflected."""
+sent, after overrides, so a late cover is reflected. Handoffs follow the rule in force at each
+time; before a rotation's start there are none (its start is the first)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
-from bot.oncall_blocks import handoff_text, span
+from bot.oncall_blocks import handoff_text, span, start_text
 from bot.render import context, section
-from models.oncall import Rotation, current_and_next, on_call_at
+from models.oncall import (
+    JUST_BEFORE,
+    Rotation,
+    Schedule,
+    current_and_next,
+    handoffs,
+    on_call_at,
+)
 from models.pageload import outgoing_shift_summary
-
-JUST_BEFORE = timedelta(microseconds=1)
-
-
-def handoffs(rotation: Rotation, start: datetime, end: datetime) -> Iterator[datetime]:
-    """The rotation's handoff instants in (start, end]."""
-    k = rotation.index_at(start)
-    while True:
-        instant = rotation.handoff(k)
-        if instant > end:
-            return
-        if instant > start:
-            yield instant
-        k += 1
 
 
 def stamp(instant: datetime) -> str:
@@ -61,13 +55,16 @@ class HandoffJob:
 def post_handoff(rotation_id: int, channel: str, instant: datetime, ctx: SendContext) -> str:
     rotation = ctx.db.get(Rotation, rotation_id)
     assert rotation is not None
-    outgoing = on_call_at(ctx.db, rotation, instant - JUST_BEFORE)
     incoming, _ = current_and_next(ctx.db, rotation, instant)
+    if instant <= rotation.begins_at:
+        text = start_text(rotation, incoming)
+        return ctx.client.chat_postMessage(channel=channel, text=text, blocks=[section(text)])["ts"]
+    outgoing = on_call_at(ctx.db, rotation, instant - JUST_BEFORE)
     text = handoff_text(rotation, outgoing, incoming)
-    # The outgoing shift's pages: the rule's shift that ends at this handoff.
-    previous = rotation.handoff(rotation.index_at(instant - JUST_BEFORE))
+    # The outgoing shift's pages: the rotation's shift that ends at this handoff.
+    previous = Schedule(rotation).shift_at(instant - JUST_BEFORE)
     pages = outgoing_shift_summary(
-        ctx.db, rotation.name, previous, instant, workspace_id=rotation.workspace_id
+        ctx.db, rotation.name, previous.start, instant, workspace_id=rotation.workspace_id
     )
     blocks = [section(text), context(f"Outgoing shift: {pages}")]
     return ctx.client.chat_postMessage(

@@ -387,9 +387,17 @@ def test_leads_take_people_out_and_back(driver, rotation, db):
     denied = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0CHO")
     assert "Only payments's leads or a workspace admin can change payments-primary." in denied.text
     out = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0LEAD")
-    assert out.text == "<@U0BEN> is out of (keeping their place in) *payments-primary*."
-    assert who(db, rotation, utc(2026, 3, 10)) == "U0CHO"  # k=1 of [Ana, Cho]
-    driver.command("/oncall", "back payments-primary <@U0BEN>", user="U0ADMIN")
+    assert out.text == (
+        "<@U0BEN> is out of *payments-primary* (keeping their place): the others take their "
+        "shifts in turn, and nobody else's shifts move.\n"
+        "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET · next <@U0CHO>"
+    )
+    assert who(db, rotation, utc(2026, 3, 10)) == "U0CHO"  # Ben's slot, taken by the next member
+    back = driver.command("/oncall", "back payments-primary <@U0BEN>", user="U0ADMIN")
+    assert back.text.startswith(
+        "<@U0BEN> is back in *payments-primary* in their old place, from the next handoff "
+        "(Mon 09 Mar 09:00 UTC)."  # in the admin's zone
+    )
     assert who(db, rotation, utc(2026, 3, 10)) == "U0BEN"
     assert [e.action for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
         "rotation.out",
@@ -446,8 +454,11 @@ def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error
     assert "Only payments's leads or an admin can change payments-primary" in denied.text
     bad = driver.command("/oncall", "set payments-primary handoff=noon", user="U0LEAD")
     assert "`handoff` must be a time like 10:00" in bad.text and "Usage: /oncall set" in bad.text
-    weekday = driver.command("/oncall", "set payments-primary handoff=tuesday 10:00", user="U0LEAD")
-    assert "`start` 2026-03-02 is a monday, but handoffs are on tuesdays" in weekday.text
+    past = driver.command("/oncall", "set payments-primary start=2026-02-23", user="U0LEAD")
+    assert (
+        "`start` 2026-02-23 has passed and payments-primary has been running since 2026-03-02"
+        in past.text
+    )
     unknown = driver.command("/oncall", "set payments-primary colour=blue", user="U0LEAD")
     assert "`colour=` isn't a rotation field" in unknown.text
     new = driver.command("/oncall", "set nights handoff=22:00", user="U0LEAD")

@@ -9,12 +9,14 @@ import pytest
 
 from models.errors import NotFound, UserError
 from models.oncall import (
+    Shift,
     Timeline,
     add_override,
     find_rotation,
     held_by,
     holds_all,
     on_call_at,
+    overrides_between,
     set_active,
     shift_at,
     shifts,
@@ -99,24 +101,53 @@ def test_two_week_rotation(db):
     assert who(db, rot, utc(2026, 4, 13, 8)) == "U0ANA"
 
 
-def test_negative_k_before_the_anchor(db):
-    rot = make_rotation(db)
-    assert rot.index_at(utc(2026, 2, 25)) == -1
-    assert rot.handoff(-1) == utc(2026, 2, 23, 9)
-    assert who(db, rot, utc(2026, 2, 25)) == "U0CHO"
-    assert who(db, rot, utc(2026, 2, 16, 9)) == "U0BEN"  # k=-2
-    assert rot.index_at(utc(2025, 3, 3, 9)) == -52
+def test_nobody_is_on_call_before_the_start(db):
+    rot = make_rotation(db)  # starts Mon 2 Mar 2026 10:00 Berlin
+    ws = db.get(Workspace, rot.workspace_id)
+    assert rot.begins_at == rot.handoff(0) == utc(2026, 3, 2, 9)
+    assert rot.index_at(utc(2026, 2, 25)) == -1  # the rule's arithmetic still counts back...
+    assert who(db, rot, utc(2026, 2, 25)) is None  # ...but nobody is on call before the start
+    assert who(db, rot, utc(2026, 3, 2, 9) - timedelta(microseconds=1)) is None
+    assert who(db, rot, utc(2026, 3, 2, 9)) == "U0ANA"
+    assert shifts(db, rot, utc(2026, 2, 1), utc(2026, 3, 2, 9)) == []
+    got = [
+        (s.start, s.person.slack_user_id)
+        for s in shifts(db, rot, utc(2026, 2, 1), utc(2026, 3, 10))
+    ]
+    assert got == [(utc(2026, 3, 2, 9), "U0ANA"), (utc(2026, 3, 9, 9), "U0BEN")]
+    # an override before the start changes nothing; across it, only its part after the start
+    ben = person(db, ws, "U0BEN")
+    add_override(
+        db, rot, ben, utc(2026, 2, 27), utc(2026, 3, 3), reason="", created_by=ben, now=CREATED
+    )
+    assert who(db, rot, utc(2026, 2, 28)) is None
+    assert (
+        Timeline(rot, overrides_between(db, rot, utc(2026, 2, 1), utc(2026, 4, 1))).at(
+            utc(2026, 2, 28)
+        )
+        is None
+    )
+    assert [
+        (s.start, s.end, s.person.slack_user_id)
+        for s in shifts(db, rot, utc(2026, 2, 1), utc(2026, 3, 3))
+    ] == [
+        (utc(2026, 3, 2, 9), utc(2026, 3, 3), "U0BEN"),
+        (utc(2026, 3, 3), utc(2026, 3, 9, 9), "U0ANA"),
+    ]
+    assert shift_at(db, rot, utc(2026, 2, 28)) == Shift(utc(2026, 2, 28), utc(2026, 3, 2, 9), None)
 
 
-def test_members_taken_out_keep_their_place(db):
+def test_members_taken_out_keep_their_place_and_the_others_keep_theirs(db):
     rot = make_rotation(db, away=("U0BEN",))
-    assert [who(db, rot, rot.handoff(k)) for k in range(4)] == ["U0ANA", "U0CHO", "U0ANA", "U0CHO"]
+    # Ben's slots (1, 4, ...) are taken in turn by the next members; Ana's and Cho's don't move
+    got = [who(db, rot, rot.handoff(k)) for k in range(6)]
+    assert got == ["U0ANA", "U0CHO", "U0CHO", "U0ANA", "U0ANA", "U0CHO"]
     ben = person(db, db.get(Workspace, rot.workspace_id), "U0BEN")
-    set_active(rot, ben, True)
+    set_active(rot, ben, True, CREATED)  # before the start: simply back from the start
     db.flush()
     assert [who(db, rot, rot.handoff(k)) for k in range(3)] == ["U0ANA", "U0BEN", "U0CHO"]
     with pytest.raises(UserError, match="already in"):
-        set_active(rot, ben, True)
+        set_active(rot, ben, True, CREATED)
 
 
 def test_nobody_active_means_nobody_on_call(db):
@@ -191,10 +222,10 @@ def test_no_stretches_at_all_are_nobodys(db):
 
 
 def test_on_call_at_agrees_with_shifts_at_random_instants(db):
-    rot = daily(db, "America/New_York", time(2, 30), date(2026, 3, 2))
+    rot = daily(db, "America/New_York", time(2, 30), date(2026, 1, 1))
     ws = db.get(Workspace, rot.workspace_id)
     rng = random.Random(7)
-    start = utc(2026, 1, 1)
+    start = rot.begins_at
     people = [person(db, ws, u) for u in ("U0ANA", "U0BEN", "U0CHO", "U0LEAD")]
     for i in range(40):
         begin = start + timedelta(hours=rng.randrange(0, 24 * 360))

@@ -22,7 +22,7 @@ START, END = utc(2026, 3, 1, 23), utc(2026, 3, 8, 23)
 
 @pytest.fixture
 def week(db):
-    rotation = make_rotation(db)
+    rotation = make_rotation(db, anchor=date(2026, 2, 23), members=("U0CHO", "U0ANA", "U0BEN"))
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
         db, workspace, rotation.team, "generic", NOW, rotation="payments-primary"

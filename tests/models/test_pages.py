@@ -395,7 +395,7 @@ def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
         "cho-override": ("U0CHO", BUSINESS, "2026-03-04"),  # Wednesday 10:00 in Tokyo
     }
     # Taking Ana out of the rotation later doesn't rewrite who was paged.
-    set_active(rotation, db.get(Person, pages(db)[0].person_id), False)
+    set_active(rotation, db.get(Person, pages(db)[0].person_id), False, NOW)
     db.flush()
     assert pages(db)[0].person.slack_user_id == "U0ANA"
 
