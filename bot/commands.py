@@ -64,6 +64,7 @@ class CommandRequest:
         self.response_url = response_url
         self.registry = registry or []  # every command the app answers
         self._who = {"workspace": workspace, "person": person} if who is None else who
+        self._now: datetime | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -74,7 +75,10 @@ class CommandRequest:
         return self._who["person"]
 
     def now(self) -> datetime:
-        return self.clock.now()
+        """The request's time: read once, so everything in one answer agrees on it."""
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now
 
     @property
     def tz(self) -> str:

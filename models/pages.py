@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    and_,
     bindparam,
     insert,
     select,
@@ -42,7 +43,7 @@ from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
 from models.catalog import Service, match_service
 from models.errors import NotFound, PermissionDenied, UserError
-from models.oncall import Rotation, find_rotation, timeline
+from models.oncall import Override, Rotation, Timeline, find_rotation
 from models.people import is_lead, is_member
 from models.workspace import Person, Team, Workspace
 
@@ -257,8 +258,17 @@ _BY_TOKEN = (
     .options(lazyload(Integration.team), joinedload(Integration.workspace))
     .where(Integration.token_hash == bindparam("hash"))
 )
+# A rotation with its members, rule versions and the overrides over a span, in one query.
 _ROTATION = (
-    select(Rotation)
+    select(Rotation, Override)
+    .outerjoin(
+        Override,
+        and_(
+            Override.rotation_id == Rotation.id,
+            Override.start < bindparam("end"),
+            Override.end > bindparam("start"),
+        ),
+    )
     .options(lazyload(Rotation.team), joinedload(Rotation.members), joinedload(Rotation.rules))
     .where(Rotation.workspace_id == bindparam("workspace"), Rotation.name == bindparam("name"))
 )
@@ -336,7 +346,6 @@ class Attributor:
     def __init__(self, db: Session, integration: Integration):
         self.db = db
         self.integration = integration
-        self._rotations: dict[str, Rotation | None] = {}
         self._services: dict[str, Service | None] = {}
         self._team_tz: str | None = None
 
@@ -356,32 +365,36 @@ class Attributor:
                 return Attribution(service.name, service.id, rotation)
         return Attribution(alert.services[0] if alert.services else None, None, rotation)
 
-    def rotation(self, name: str) -> Rotation | None:
-        key = name.strip().lower()
-        if key not in self._rotations:
-            found = self.db.scalars(
-                _ROTATION, {"workspace": self.integration.workspace_id, "name": key}
-            )
-            self._rotations[key] = found.unique().first()
-        return self._rotations[key]
-
     def on_call(self, wanted: list[tuple[str | None, datetime]]) -> list[Person | None]:
-        """Who was on call for each (rotation name, instant): one timeline per rotation, read
-        once for the span of its instants."""
+        """Who was on call for each (rotation name, instant): each rotation is read once, with
+        its overrides over the span of its instants."""
         instants: dict[str, list[datetime]] = {}
         for name, at in wanted:
-            if name and self.rotation(name) is not None:
+            if name:
                 instants.setdefault(name.strip().lower(), []).append(at)
-        timelines = {
-            name: timeline(self.db, self.rotation(name), min(ats), max(ats) + _INSTANT)
-            for name, ats in instants.items()
-        }
+        timelines = {name: self.timeline(name, min(at), max(at)) for name, at in instants.items()}
         return [
             timelines[name.strip().lower()].at(at)
-            if name and name.strip().lower() in timelines
+            if name and timelines[name.strip().lower()] is not None
             else None
             for name, at in wanted
         ]
+
+    def timeline(self, name: str, first: datetime, last: datetime) -> Timeline | None:
+        """The rotation called `name` from `first` to `last` (inclusive); None if there is none."""
+        found = self.db.execute(
+            _ROTATION,
+            {
+                "workspace": self.integration.workspace_id,
+                "name": name,
+                "start": first,
+                "end": last + _INSTANT,
+            },
+        ).unique()
+        rows = found.all()
+        if not rows:
+            return None
+        return Timeline(rows[0][0], [o for _, o in rows if o is not None])
 
     def rows(self, alerts: list[tuple[Alert, datetime]]) -> list[dict]:
         """New pages' rows, attributed now and kept; `now` is when each arrived."""
