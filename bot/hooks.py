@@ -24,6 +24,7 @@ from models.pages import (
     Hook,
     IngestJob,
     IngestResult,
+    KeptTimelines,
     hash_token,
     ingest_batch,
     integration_by_token,
@@ -109,6 +110,7 @@ class HooksApp:
         self.deps = deps
         self.hooks = Hooks(deps.session_factory)
         self.writes: GroupCommit[IngestJob, IngestResult] = GroupCommit(self.store)
+        self.timelines = KeptTimelines()  # who is on call, kept while no one changes it
 
     def __call__(self, environ: dict[str, Any], start_response):
         try:
@@ -141,7 +143,7 @@ class HooksApp:
     def store(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
         """One transaction for every request waiting (see `bot.group_commit`)."""
         with self.deps.session_factory() as db:
-            return ingest_batch(db, list(jobs))
+            return ingest_batch(db, list(jobs), self.timelines)
 
 
 def hooks_app(deps: Deps) -> HooksApp:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     bindparam,
+    event,
     select,
     update,
 )
@@ -176,6 +177,10 @@ class Rotation(RuleMath, Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     reminder_hours: Mapped[int] = mapped_column(Integer, default=24)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped (by `_bump_schedule_versions`) whenever who is on call may have changed: its rules,
+    # members, overrides, or a person's zone or hours. A process that keeps a Timeline (page
+    # ingest) reads this one number to know whether it is still right.
+    schedule_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     team: Mapped[Team] = relationship(lazy="joined")
     members: Mapped[list[RotationMember]] = relationship(
@@ -1092,3 +1097,36 @@ def _next_member(base: RotationRule, k: int, ids: list[int]) -> int:
         if candidate in ids:
             return ids.index(candidate)
     return 0
+
+
+# -- the schedule's version ------------------------------------------------------------------
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_schedule_versions(session: Session, _context) -> None:
+    """In the same transaction as the change: bump `schedule_version` of every rotation whose
+    rules, members or overrides were written, or with a person whose zone or hours changed (the
+    hour class of their pages is read in them)."""
+    rotation_ids: set[int] = set()
+    people_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Rotation):
+            if obj not in session.new:
+                rotation_ids.add(obj.id)
+        elif isinstance(obj, RotationRule | RotationMember | Override):
+            rotation_ids.add(obj.rotation_id)
+        elif isinstance(obj, Person) and obj in session.dirty and session.is_modified(obj):
+            people_ids.add(obj.id)
+    conn = session.connection()
+    if people_ids:
+        members = select(RotationMember.rotation_id).where(RotationMember.person_id.in_(people_ids))
+        covering = select(Override.rotation_id).where(Override.person_id.in_(people_ids))
+        rotation_ids.update(conn.scalars(members.union(covering)))
+    rotation_ids.discard(None)
+    if rotation_ids:
+        table = Rotation.__table__
+        conn.execute(
+            update(table)
+            .where(table.c.id.in_(sorted(rotation_ids)))
+            .values(schedule_version=table.c.schedule_version + 1)
+        )

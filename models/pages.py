@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -270,11 +271,51 @@ _ROTATION = (
         ),
     )
     .options(lazyload(Rotation.team), joinedload(Rotation.members), joinedload(Rotation.rules))
-    .where(Rotation.workspace_id == bindparam("workspace"), Rotation.name == bindparam("name"))
+    .where(Rotation.id == bindparam("id"))
 )
-_EXISTING = select(Page.id, Page.external_key, Page.started_at, Page.resolved_at).where(
-    Page.integration_id == bindparam("integration"),
-    Page.external_key.in_(bindparam("keys", expanding=True)),
+_rotations = Rotation.__table__.c  # Core, not ORM: these run for every webhook batch
+_VERSION = select(_rotations.id, _rotations.schedule_version).where(
+    _rotations.workspace_id == bindparam("workspace"), _rotations.name == bindparam("name")
+)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A rotation's timeline over [start, end), as it was at `version`."""
+
+    version: int
+    start: datetime
+    end: datetime
+    timeline: Timeline
+
+
+class KeptTimelines:
+    """Rotation id -> its timeline as last read, for one database (the webhook app keeps one).
+    Alerts mostly started minutes ago: a week back and a day ahead of a batch's alerts covers
+    the next batches too."""
+
+    BEFORE, AFTER = timedelta(days=7), timedelta(days=1)
+
+    def __init__(self) -> None:
+        self._kept: dict[int, _Kept] = {}
+        self._lock = threading.Lock()
+
+    def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
+        with self._lock:
+            kept = self._kept.get(rotation_id)
+        if kept is not None and kept.version == version and kept.start <= first <= last < kept.end:
+            return kept.timeline
+        return None
+
+    def put(self, rotation_id: int, kept: _Kept) -> None:
+        with self._lock:
+            self._kept[rotation_id] = kept
+
+
+_pages = Page.__table__.c
+_EXISTING = select(_pages.id, _pages.external_key, _pages.started_at, _pages.resolved_at).where(
+    _pages.integration_id == bindparam("integration"),
+    _pages.external_key.in_(bindparam("keys", expanding=True)),
 )
 
 
@@ -343,9 +384,12 @@ class Attributor:
     """Whom and what a new page is attributed to. Rotations and the team's zone are read once per
     request, and nothing loads the team's members (a webhook is answered fast)."""
 
-    def __init__(self, db: Session, integration: Integration):
+    def __init__(
+        self, db: Session, integration: Integration | Hook, kept: KeptTimelines | None = None
+    ):
         self.db = db
         self.integration = integration
+        self.kept = kept
         self._services: dict[str, Service | None] = {}
         self._team_tz: str | None = None
 
@@ -381,20 +425,26 @@ class Attributor:
         ]
 
     def timeline(self, name: str, first: datetime, last: datetime) -> Timeline | None:
-        """The rotation called `name` from `first` to `last` (inclusive); None if there is none."""
+        """The rotation called `name` from `first` to `last` (inclusive); None if there is none.
+        With `kept`, a timeline read before is used while the rotation's `schedule_version`
+        stays the same: one small query, not a load of rules, members and overrides."""
         found = self.db.execute(
-            _ROTATION,
-            {
-                "workspace": self.integration.workspace_id,
-                "name": name,
-                "start": first,
-                "end": last + _INSTANT,
-            },
-        ).unique()
-        rows = found.all()
-        if not rows:
+            _VERSION, {"workspace": self.integration.workspace_id, "name": name}
+        ).first()
+        if found is None:
             return None
-        return Timeline(rows[0][0], [o for _, o in rows if o is not None])
+        rotation_id, version = found
+        if self.kept is not None:
+            timeline = self.kept.get(rotation_id, version, first, last)
+            if timeline is not None:
+                return timeline
+        start, end = first - KeptTimelines.BEFORE, last + KeptTimelines.AFTER
+        rows = self.db.execute(_ROTATION, {"id": rotation_id, "start": start, "end": end})
+        rows = rows.unique().all()
+        timeline = Timeline(rows[0][0], [o for _, o in rows if o is not None])
+        if self.kept is not None:
+            self.kept.put(rotation_id, _Kept(version, start, end, timeline))
+        return timeline
 
     def rows(self, alerts: list[tuple[Alert, datetime]]) -> list[dict]:
         """New pages' rows, attributed now and kept; `now` is when each arrived."""
@@ -462,7 +512,10 @@ def ingest(db: Session, integration: Integration, alerts: list[Alert], now: date
 
 
 def ingest_requests(
-    db: Session, integration: Integration | Hook, requests: list[tuple[list[Alert], datetime]]
+    db: Session,
+    integration: Integration | Hook,
+    requests: list[tuple[list[Alert], datetime]],
+    kept: KeptTimelines | None = None,
 ) -> list[IngestResult]:
     """`ingest` for several requests to one integration at once, in order, with one result
     each. Firing alerts (the usual case) cost one query per rotation to attribute them and one
@@ -502,7 +555,7 @@ def ingest_requests(
                 result.repeated += 1
     if not new:
         return results
-    rows = Attributor(db, integration).rows([(alert, now) for alert, now, _ in new.values()])
+    rows = Attributor(db, integration, kept).rows([(alert, now) for alert, now, _ in new.values()])
     for row in rows:
         if row["resolved_at"] is None and row["external_key"] in resolved_later:
             row["resolved_at"] = max(resolved_later[row["external_key"]], row["started_at"])
@@ -531,7 +584,9 @@ def _insert_new(db: Session):
 IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
 
 
-def ingest_batch(db: Session, jobs: list[IngestJob]) -> list[IngestResult]:
+def ingest_batch(
+    db: Session, jobs: list[IngestJob], kept: KeptTimelines | None = None
+) -> list[IngestResult]:
     """Several requests' alerts in one transaction, committed: one result per request, as if
     each had been ingested alone in order. A concurrent writer that inserted the same page first
     makes it a repeat (on a database without RETURNING, the batch is retried once in a fresh
@@ -544,7 +599,7 @@ def ingest_batch(db: Session, jobs: list[IngestJob]) -> list[IngestResult]:
                 by_integration.setdefault(hook.id, []).append(i)
             for indexes in by_integration.values():
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
-                stored = ingest_requests(db, jobs[indexes[0]][0], requests)
+                stored = ingest_requests(db, jobs[indexes[0]][0], requests, kept)
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()

@@ -249,3 +249,45 @@ def test_hooks_add_for_an_unknown_team_says_so_and_adds_nothing(cli_env, capsys,
     assert "There is no team called `nope`" in err and "payments" in err
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Integration)) == 0
+
+
+def test_who_is_paged_follows_changes_made_between_webhooks(server, db):
+    """Page ingest keeps each rotation's timeline between requests; an override, or a change to
+    the paged person's zone, made in between is seen by the very next alert."""
+    from models.oncall import add_override
+    from models.pages import BUSINESS, SLEEP
+    from tests.oncall_setup import make_rotation, person, utc
+
+    rotation = make_rotation(db)  # Ana on call from Mon 2 Mar 2026 10:00 Berlin
+    workspace = db.get(Workspace, rotation.workspace_id)
+    _, token = add_integration(
+        db, workspace, rotation.team, "generic", START, rotation="payments-primary"
+    )
+    db.commit()
+
+    def page(key: str, started: str) -> tuple[str, str]:
+        body = {"key": key, "title": key, "started_at": started}
+        assert post(f"{server}/hooks/generic", json.dumps(body).encode(), token)[0] == 200
+        db.expire_all()
+        stored = db.scalar(select(Page).where(Page.external_key == key))
+        return stored.person.slack_user_id, stored.hour_class
+
+    assert page("before", "2026-03-03T02:00:00Z") == ("U0ANA", SLEEP)  # 03:00 in Berlin
+    cho = person(db, workspace, "U0CHO")
+    add_override(
+        db,
+        rotation,
+        cho,
+        utc(2026, 3, 3, 10),
+        utc(2026, 3, 3, 12),
+        reason="dentist",
+        created_by=None,
+        now=START,
+    )
+    db.commit()
+    assert page("covered", "2026-03-03T11:00:00Z")[0] == "U0CHO"
+    ana = person(db, workspace, "U0ANA")
+    ana.tz = "America/New_York"
+    db.commit()
+    # 22:30 in Berlin would be a sleep-hour page; it is 16:30 in New York now.
+    assert page("moved", "2026-03-03T21:30:00Z") == ("U0ANA", BUSINESS)
