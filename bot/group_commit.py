@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
+_UNSET = object()
 Result = TypeVar("Result")
 
 
@@ -28,7 +29,7 @@ class _Ticket(Generic[Item, Result]):
         self.item = item
         self.ready = threading.Event()
         self.lead = False
-        self.result: Result | None = None
+        self.result: Result | object = _UNSET
         self.error: BaseException | None = None
 
 
@@ -76,6 +77,8 @@ class GroupCommit(Generic[Item, Result]):
                 else:
                     self._leading = False
             for ticket in batch:
+                if ticket.result is _UNSET and ticket.error is None:  # the batch was cut short
+                    ticket.error = RuntimeError("the batch storing this was interrupted")
                 ticket.ready.set()
 
     def _run(self, batch: list[_Ticket[Item, Result]]) -> None:

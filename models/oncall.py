@@ -36,6 +36,8 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     event,
+    inspect,
+    or_,
     select,
     update,
 )
@@ -389,8 +391,18 @@ class Schedule:
             return None
         if person_id not in self.people:
             db = Session.object_session(self.rotation)
-            self.people[person_id] = db.get(Person, person_id) if db is not None else None
+            if db is None:
+                raise AssertionError("a kept Schedule must have loaded everyone (load_everyone)")
+            self.people[person_id] = db.get(Person, person_id)
         return self.people[person_id]
+
+    def load_everyone(self, db: Session) -> None:
+        """Everyone any version names, read now (one query): a Schedule kept after its session
+        closed (page ingest keeps one) then never needs the database."""
+        wanted = {i for rule in self.rules for i in rule.member_ids} - self.people.keys()
+        if wanted:
+            found = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(wanted)))}
+            self.people.update({i: found.get(i) for i in wanted})
 
     def _version(self, at: datetime) -> int:
         return bisect.bisect_right(self.starts, at) - 1
@@ -1105,28 +1117,36 @@ def _next_member(base: RotationRule, k: int, ids: list[int]) -> int:
 @event.listens_for(Session, "after_flush")
 def _bump_schedule_versions(session: Session, _context) -> None:
     """In the same transaction as the change: bump `schedule_version` of every rotation whose
-    rules, members or overrides were written, or with a person whose zone or hours changed (the
-    hour class of their pages is read in them)."""
+    rules, members or overrides were written; and when a person's zone or working hours changed
+    (the hour class of their pages is read in them), of every rotation in their workspace (a
+    rotation's older versions may name them too)."""
     rotation_ids: set[int] = set()
-    people_ids: set[int] = set()
+    workspaces: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Rotation):
             if obj not in session.new:
                 rotation_ids.add(obj.id)
         elif isinstance(obj, RotationRule | RotationMember | Override):
             rotation_ids.add(obj.rotation_id)
-        elif isinstance(obj, Person) and obj in session.dirty and session.is_modified(obj):
-            people_ids.add(obj.id)
-    conn = session.connection()
-    if people_ids:
-        members = select(RotationMember.rotation_id).where(RotationMember.person_id.in_(people_ids))
-        covering = select(Override.rotation_id).where(Override.person_id.in_(people_ids))
-        rotation_ids.update(conn.scalars(members.union(covering)))
+        elif isinstance(obj, Person) and obj in session.dirty and _hours_moved(obj):
+            workspaces.add(obj.workspace_id)
     rotation_ids.discard(None)
+    table = Rotation.__table__
+    bumped = []
     if rotation_ids:
-        table = Rotation.__table__
-        conn.execute(
-            update(table)
-            .where(table.c.id.in_(sorted(rotation_ids)))
-            .values(schedule_version=table.c.schedule_version + 1)
+        bumped.append(table.c.id.in_(sorted(rotation_ids)))
+    if workspaces:  # rare: every rotation that could name them
+        bumped.append(table.c.workspace_id.in_(sorted(workspaces)))
+    if bumped:
+        session.connection().execute(
+            update(table).where(or_(*bumped)).values(schedule_version=table.c.schedule_version + 1)
         )
+
+
+_HOURS_FIELDS = ("tz", "work_start", "work_end", "work_days")
+
+
+def _hours_moved(person: Person) -> bool:
+    """Whether the person's zone or working hours changed (not their name or status)."""
+    state = inspect(person)
+    return any(state.attrs[name].history.has_changes() for name in _HOURS_FIELDS)

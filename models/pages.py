@@ -311,6 +311,31 @@ class KeptTimelines:
         with self._lock:
             self._kept[rotation_id] = kept
 
+    def batch(self) -> KeptInBatch:
+        return KeptInBatch(self)
+
+
+class KeptInBatch:
+    """What one transaction read: kept for the next ones only once it committed (a rollback
+    expires the objects it loaded, and what it read may not have been so)."""
+
+    def __init__(self, kept: KeptTimelines):
+        self.kept = kept
+        self.fresh: dict[int, _Kept] = {}
+
+    def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
+        mine = self.fresh.get(rotation_id)
+        if mine is not None and mine.version == version and mine.start <= first <= last < mine.end:
+            return mine.timeline
+        return self.kept.get(rotation_id, version, first, last)
+
+    def put(self, rotation_id: int, kept: _Kept) -> None:
+        self.fresh[rotation_id] = kept
+
+    def committed(self) -> None:
+        for rotation_id, kept in self.fresh.items():
+            self.kept.put(rotation_id, kept)
+
 
 _pages = Page.__table__.c
 _EXISTING = select(_pages.id, _pages.external_key, _pages.started_at, _pages.resolved_at).where(
@@ -385,7 +410,7 @@ class Attributor:
     request, and nothing loads the team's members (a webhook is answered fast)."""
 
     def __init__(
-        self, db: Session, integration: Integration | Hook, kept: KeptTimelines | None = None
+        self, db: Session, integration: Integration | Hook, kept: KeptInBatch | None = None
     ):
         self.db = db
         self.integration = integration
@@ -443,6 +468,7 @@ class Attributor:
         rows = rows.unique().all()
         timeline = Timeline(rows[0][0], [o for _, o in rows if o is not None])
         if self.kept is not None:
+            timeline.schedule.load_everyone(self.db)
             self.kept.put(rotation_id, _Kept(version, start, end, timeline))
         return timeline
 
@@ -515,7 +541,7 @@ def ingest_requests(
     db: Session,
     integration: Integration | Hook,
     requests: list[tuple[list[Alert], datetime]],
-    kept: KeptTimelines | None = None,
+    kept: KeptInBatch | None = None,
 ) -> list[IngestResult]:
     """`ingest` for several requests to one integration at once, in order, with one result
     each. Firing alerts (the usual case) cost one query per rotation to attribute them and one
@@ -530,13 +556,18 @@ def ingest_requests(
         found = db.execute(_EXISTING, {"integration": integration.id, "keys": keys})
         existing = {key: (page_id, started, resolved) for page_id, key, started, resolved in found}
     new: dict[str, tuple[Alert, datetime, IngestResult]] = {}
-    resolved_later: dict[str, datetime] = {}  # a page new here whose resolve came in this batch
+    # A page new here whose resolve came later in this batch: when, and whose request it was.
+    resolved_later: dict[str, tuple[datetime, IngestResult]] = {}
     for (alerts, now), result in zip(requests, results, strict=True):
         for alert in alerts:
             known = existing.get(alert.key)
-            if alert.key in new:
-                if alert.resolved_at is not None and new[alert.key][0].resolved_at is None:
-                    resolved_later.setdefault(alert.key, alert.resolved_at)
+            if alert.resolved_at is None and not integration.accepts(alert.severity):
+                result.ignored += 1  # below the filter, stored before or not
+            elif alert.key in new:
+                first = new[alert.key][0]
+                resolves = alert.resolved_at is not None and first.resolved_at is None
+                if resolves and alert.key not in resolved_later:
+                    resolved_later[alert.key] = (alert.resolved_at, result)
                     result.resolved += 1
                 else:
                     result.repeated += 1
@@ -558,16 +589,49 @@ def ingest_requests(
     rows = Attributor(db, integration, kept).rows([(alert, now) for alert, now, _ in new.values()])
     for row in rows:
         if row["resolved_at"] is None and row["external_key"] in resolved_later:
-            row["resolved_at"] = max(resolved_later[row["external_key"]], row["started_at"])
+            at = resolved_later[row["external_key"]][0]
+            row["resolved_at"] = max(at, row["started_at"])
     if not returning:
         db.execute(insert(Page), rows)
         return results
     stored = {key for (key,) in db.execute(_insert_new(db), rows)}
-    for key in new.keys() - stored:  # stored already (or by a concurrent request): a repeat
-        result = new[key][2]
-        result.created -= 1
-        result.repeated += 1
+    resolves = {row["external_key"]: row["resolved_at"] for row in rows}
+    for key in new.keys() - stored:  # a concurrent request stored it first
+        _stored_first(db, integration, key, resolves[key], new[key][2], resolved_later.get(key))
     return results
+
+
+def _stored_first(
+    db: Session,
+    integration: Integration | Hook,
+    key: str,
+    resolved: datetime | None,
+    creator: IngestResult,
+    later: tuple[datetime, IngestResult] | None,
+) -> None:
+    """A page this batch meant to create was stored by a concurrent request first: creating it
+    is a repeat, and a resolve it carried still resolves the stored page (once)."""
+    creator.created -= 1
+    done = 0
+    if resolved is not None:
+        done = db.execute(
+            update(Page)
+            .where(
+                Page.integration_id == integration.id,
+                Page.external_key == key,
+                Page.resolved_at.is_(None),
+            )
+            .values(resolved_at=resolved)
+        ).rowcount
+    if later is not None:  # the resolve was another request's, counted there already
+        creator.repeated += 1
+        if not done:
+            later[1].resolved -= 1
+            later[1].repeated += 1
+    elif done:
+        creator.resolved += 1
+    else:
+        creator.repeated += 1
 
 
 def _insert_new(db: Session):
@@ -593,16 +657,19 @@ def ingest_batch(
     transaction)."""
     for attempt in range(2):
         results: list[IngestResult | None] = [None] * len(jobs)
+        staged = kept.batch() if kept is not None else None
         try:
             by_integration: dict[int, list[int]] = {}
             for i, (hook, _, _) in enumerate(jobs):
                 by_integration.setdefault(hook.id, []).append(i)
             for indexes in by_integration.values():
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
-                stored = ingest_requests(db, jobs[indexes[0]][0], requests, kept)
+                stored = ingest_requests(db, jobs[indexes[0]][0], requests, staged)
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()
+            if staged is not None:
+                staged.committed()
             return [r for r in results if r is not None]
         except IntegrityError:
             db.rollback()

@@ -34,7 +34,7 @@ def submit_in_thread(group: GroupCommit, item: str, answers: dict) -> threading.
     def run():
         try:
             answers[item] = group.submit(item)
-        except Exception as e:
+        except BaseException as e:  # noqa: BLE001 - the test reads what each request got
             answers[item] = e
 
     thread = threading.Thread(target=run)
@@ -102,3 +102,30 @@ def test_a_bad_item_fails_only_its_own_request():
     with pytest.raises(ValueError):
         group.submit("bad")
     assert group.submit("e") == "E"
+
+
+class Interrupted(BaseException):
+    """Not an Exception: what SystemExit or KeyboardInterrupt would be in the leader."""
+
+
+def test_a_batch_cut_short_answers_everyone_in_it_with_an_error():
+    store = Store()
+
+    def run(items):
+        if "b" in items:
+            raise Interrupted()
+        return store(items)
+
+    group = GroupCommit(run)
+    answers: dict = {}
+    threads = [submit_in_thread(group, "a", answers)]
+    assert store.first_started.wait(WAIT)
+    threads += [submit_in_thread(group, item, answers) for item in ("b", "c", "d")]
+    queued(group, 3)
+    store.release.set()
+    for thread in threads:
+        thread.join(WAIT)
+    assert answers["a"] == "A"
+    assert isinstance(answers["b"], Interrupted)  # the leader's own request
+    assert {type(answers[item]) for item in ("c", "d")} == {RuntimeError}
+    assert group.submit("e") == "E"  # the lead was handed on

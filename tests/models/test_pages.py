@@ -4,6 +4,7 @@ zone, idempotent ingest, severity filters, tokens and PagerDuty signatures."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -13,18 +14,20 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from models.alert_formats import PARSERS, PayloadError, parse_epoch, parse_instant
 from models.catalog import new_service
 from models.errors import NotFound, UserError
-from models.oncall import add_override, set_active
+from models.oncall import Rotation, add_override, reschedule, set_active, set_members
 from models.pageload import load
 from models.pages import (
     BUSINESS,
     OFF,
     SLEEP,
     Hook,
+    KeptTimelines,
     Page,
     WorkHours,
     add_integration,
@@ -478,3 +481,101 @@ def test_the_catalog_names_the_service_and_lends_its_rotation(db):
     ]
     figures = load(db, rotation.team, utc(2026, 3, 2), utc(2026, 3, 9))
     assert figures.uncatalogued == [("mystery", 1)]
+
+
+# -- what page ingest keeps between batches (KeptTimelines) -------------------------------------
+
+RESHUFFLED = datetime(2026, 3, 25, 12, 0, tzinfo=UTC)
+
+
+def alerts(key: str, started: str, **fields):
+    return PARSERS["generic"]({"key": key, "title": key, "started_at": started, **fields}, NOW)
+
+
+def paged(db, key: str) -> tuple[str | None, str]:
+    db.expire_all()
+    page = db.scalar(select(Page).where(Page.external_key == key))
+    return (page.person.slack_user_id if page.person else None, page.hour_class)
+
+
+@pytest.fixture
+def without_cho(db) -> Hook:
+    """Weekly from Mon 2 Mar 10:00 Berlin: Ana, Ben, Cho (Cho's week: 16-23 Mar). On 20 Mar Cho
+    leaves (from the handoff on 23 Mar): only the first rule version still names Cho."""
+    rotation = make_rotation(db)
+    workspace = db.get(Workspace, rotation.workspace_id)
+    integration, _ = add_integration(
+        db, workspace, rotation.team, "generic", NOW, rotation="payments-primary"
+    )
+    ana, ben = person(db, workspace, "U0ANA"), person(db, workspace, "U0BEN")
+    set_members(rotation, [ana, ben], set())
+    reschedule(rotation, datetime(2026, 3, 20, 12, tzinfo=UTC))
+    db.commit()
+    return Hook.of(integration)
+
+
+def test_a_kept_timeline_still_knows_people_who_left_the_rotation(db, without_cho):
+    kept = KeptTimelines()
+    ingest_batch(db, [(without_cho, alerts("new-week", "2026-03-23T11:00:00Z"), NOW)], kept)
+    db.close()  # the next batch is another session: the kept timeline outlives this one
+    ingest_batch(db, [(without_cho, alerts("chos-week", "2026-03-22T11:00:00Z"), NOW)], kept)
+    assert paged(db, "new-week")[0] == "U0ANA"
+    assert paged(db, "chos-week") == ("U0CHO", OFF)  # Sunday 20:00 in Tokyo
+
+
+def test_a_zone_change_of_someone_who_left_is_seen_and_a_status_change_keeps_the_timeline(
+    db, without_cho
+):
+    kept = KeptTimelines()
+    ingest_batch(db, [(without_cho, alerts("tokyo", "2026-03-22T11:00:00Z"), NOW)], kept)
+    version = db.scalar(select(Rotation.schedule_version))
+    cho = db.scalar(select(Person).where(Person.slack_user_id == "U0CHO"))
+    cho.real_name, cho.refreshed_at = "Cho (on holiday)", NOW  # as a user_change event does
+    db.commit()
+    assert db.scalar(select(Rotation.schedule_version)) == version
+    cho.tz = "America/Los_Angeles"
+    db.commit()
+    assert db.scalar(select(Rotation.schedule_version)) > version
+    db.close()
+    ingest_batch(db, [(without_cho, alerts("la", "2026-03-22T11:00:00Z"), NOW)], kept)
+    assert paged(db, "tokyo") == ("U0CHO", OFF)  # Sunday 20:00 in Tokyo
+    assert paged(db, "la") == ("U0CHO", SLEEP)  # Sunday 04:00 in Los Angeles
+
+
+def test_a_batch_that_fails_keeps_nothing(db, without_cho):
+    kept = KeptTimelines()
+    nowhere = dataclasses.replace(without_cho, team_id=999)  # no such team: the insert fails
+    with pytest.raises(IntegrityError):
+        ingest_batch(db, [(nowhere, alerts("lost", "2026-03-22T11:00:00Z"), NOW)], kept)
+    db.rollback()
+    rotation_id, version = db.execute(select(Rotation.id, Rotation.schedule_version)).one()
+    at = datetime(2026, 3, 22, 11, tzinfo=UTC)
+    assert kept.get(rotation_id, version, at, at) is None
+    assert db.scalar(select(func.count()).select_from(Page)) == 0
+
+
+def test_counts_do_not_depend_on_what_else_is_in_the_batch(db, without_cho):
+    fire = alerts("k", "2026-03-23T11:00:00Z")
+    resolve = alerts(
+        "k", "2026-03-23T11:00:00Z", status="resolved", resolved_at="2026-03-23T12:00:00Z"
+    )
+    together = ingest_batch(
+        db, [(without_cho, fire, NOW), (without_cho, resolve, NOW), (without_cho, resolve, NOW)]
+    )
+    assert [(r.created, r.resolved, r.repeated) for r in together] == [
+        (1, 0, 0),
+        (0, 1, 0),
+        (0, 0, 1),
+    ]
+    low = alerts("k", "2026-03-23T11:00:00Z", severity="warning")
+    other = alerts(
+        "zz", "2026-03-23T11:00:00Z", status="resolved", resolved_at="2026-03-23T12:00:00Z"
+    )
+    hook = dataclasses.replace(without_cho, severities="page")
+    [alone] = ingest_batch(db, [(hook, low, NOW)])
+    mixed, _ = ingest_batch(db, [(hook, low, NOW), (hook, other, NOW)])
+    assert (
+        alone.as_dict()
+        == mixed.as_dict()
+        == {"created": 0, "resolved": 0, "repeated": 0, "ignored": 1}
+    )
