@@ -91,44 +91,42 @@ def _count_of(kind: str):
 
 
 def load(db: Session, team: Team, start: datetime, end: datetime, *, top: int = TOP) -> Load:
-    """The team's page load in [start, end)."""
+    """The team's page load in [start, end): five grouped queries over the window's pages (the
+    totals per hour class come from the days, the classifications with the services)."""
     where = _in(team, start, end)
-    by_class = {
-        kind: n
-        for kind, n in db.execute(
-            select(Page.hour_class, func.count()).where(*where).group_by(Page.hour_class)
-        )
-    }
     previous = db.scalar(
         select(func.count()).select_from(Page).where(*_in(team, start - (end - start), start))
     )
-    services = db.execute(
-        select(Page.service_name, func.count(), func.max(Page.service_id))
-        .where(*where, Page.service_name.is_not(None))
-        .group_by(Page.service_name)
-        .order_by(func.count().desc(), Page.service_name)
-    ).all()
-    classes = dict(
-        db.execute(
-            select(Page.classification, func.count())
-            .where(*where, Page.classification.is_not(None))
-            .group_by(Page.classification)
-        ).all()
-    )
+    services: dict[str, list[int]] = {}  # name -> [pages, a catalog id or 0]
+    classes: dict[str, int] = {}
+    for name, kind, n, service_id in db.execute(
+        select(Page.service_name, Page.classification, func.count(), func.max(Page.service_id))
+        .where(*where)
+        .group_by(Page.service_name, Page.classification)
+    ):
+        if name is not None:
+            entry = services.setdefault(name, [0, 0])
+            entry[0] += n
+            entry[1] = max(entry[1], service_id or 0)
+        if kind is not None:
+            classes[kind] = classes.get(kind, 0) + n
+    ranked = sorted(services.items(), key=lambda item: (-item[1][0], item[0]))
+    days = per_day(db, team, start, end)
+    by_class = {kind: sum(day[kind] for day in days.values()) for kind in (SLEEP, OFF, BUSINESS)}
     return Load(
         team=team,
         start=start,
         end=end,
         total=sum(by_class.values()),
         previous=previous or 0,
-        by_class={kind: by_class.get(kind, 0) for kind in (SLEEP, OFF, BUSINESS)},
+        by_class=by_class,
         people=people_load(db, team, start, end),
         alerts=noisiest_alerts(db, team, start, end, top),
-        services=[(name, n) for name, n, _ in services[:top]],
-        uncatalogued=[(name, n) for name, n, sid in services if sid is None],
+        services=[(name, n) for name, (n, _) in ranked[:top]],
+        uncatalogued=[(name, n) for name, (n, sid) in ranked if not sid],
         classified=sum(classes.values()),
         no_action=sum(n for kind, n in classes.items() if kind in NO_ACTION),
-        per_day=per_day(db, team, start, end),
+        per_day=days,
     )
 
 
