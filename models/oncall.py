@@ -938,6 +938,16 @@ def person_shifts(db: Session, person: Person, start: datetime, end: datetime):
     return sorted(found, key=lambda pair: (pair[1].start, pair[0].name))
 
 
+def start_as_written(rotation: Rotation) -> date:
+    """The start as a config file gives it: the configured start, or, once the handoff day
+    changed since, the first day on or after it with a handoff (so the file also imports into
+    an empty workspace, and re-importing it here changes nothing)."""
+    day = rotation.anchor
+    if rotation.handoff_weekday is not None:
+        day += timedelta(days=(rotation.handoff_weekday - day.weekday()) % 7)
+    return day
+
+
 def describe(rotation: Rotation) -> dict:
     """What the audit log records of a rotation."""
     return {
@@ -945,7 +955,7 @@ def describe(rotation: Rotation) -> dict:
         "timezone": rotation.tz,
         "handoff": handoff_text(rotation),
         "every": rotation.every,
-        "start": rotation.anchor.isoformat(),
+        "start": start_as_written(rotation).isoformat(),
         "members": [m.person.slack_user_id for m in rotation.members],
         "away": [m.person.slack_user_id for m in rotation.members if not m.active],
         "channel": rotation.channel_id,

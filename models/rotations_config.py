@@ -17,6 +17,7 @@ from models.oncall import (
     reschedule,
     rotations_of,
     set_members,
+    start_as_written,
 )
 from models.people import TEAM_NAME, audit, find_team, valid_zone
 from models.scheduling import local_instant
@@ -155,8 +156,9 @@ class RotationsSection:
                 i, entry, "start", f"{value!r} is not a date like 2026-11-02"
             ) from None
         begun = existing is not None and existing.begins_at <= now
-        if begun and anchor == existing.anchor and existing.handoff(0) <= now:
-            return anchor  # as it was: the day the rotation began
+        as_it_was = existing is not None and anchor in (existing.anchor, start_as_written(existing))
+        if begun and as_it_was and existing.handoff(0) <= now:
+            return existing.anchor  # as it was: the day the rotation began
         if weekday is not None and anchor.weekday() != weekday:
             raise self.error(
                 i,

@@ -131,3 +131,27 @@ def test_a_bad_entry_names_the_field_and_nothing_is_applied(db, field, value, me
     with pytest.raises(ConfigError, match=re.escape(message)):
         load(db, data)
     assert db.scalar(select(func.count()).select_from(Rotation)) == 0
+
+
+def test_an_export_after_a_handoff_day_change_imports_here_unchanged_and_into_an_empty_workspace(
+    db,
+):
+    now = utc(2026, 11, 20, 12)  # payments-primary has run since Mon 2 Nov
+    workspace = ensure_workspace(db, TEAM_ID, CREATED)
+    data = yaml.safe_load(CONFIG)
+    import_config(db, workspace, copy.deepcopy(data), now, lookup)
+    data["rotations"][0]["handoff"] = "tuesday 10:00"
+    changed = import_config(db, workspace, copy.deepcopy(data), now, lookup)
+    assert changed.changed == ["rotation payments-primary"]
+    db.commit()
+    exported = yaml.safe_load(yaml.safe_dump(export_config(db, workspace), sort_keys=False))
+    primary = next(r for r in exported["rotations"] if r["name"] == "payments-primary")
+    assert (primary["handoff"], primary["start"]) == ("tuesday 10:00", "2026-11-03")
+    again = import_config(db, workspace, copy.deepcopy(exported), now, lookup)
+    assert again.changed == [] and len(again.unchanged) == 3
+    elsewhere = ensure_workspace(db, "T0ELSEWHERE", CREATED)
+    fresh = import_config(db, elsewhere, copy.deepcopy(exported), now, lookup)
+    assert "rotation payments-primary" in fresh.created
+    db.commit()
+    moved = find_rotation(db, elsewhere, "payments-primary")
+    assert on_call_at(db, moved, utc(2026, 11, 24, 10)) is not None  # a Tuesday, after 10:00
