@@ -531,7 +531,7 @@ def timeline(db: Session, rotation: Rotation, start: datetime, end: datetime) ->
     return Timeline(rotation, overrides_between(db, rotation, start, end))
 
 
-# Built once: page ingest asks this for every new page.
+# Built once: handoff posts and on-call lookups ask it for single instants.
 _NEWEST_OVERRIDE = (
     select(Override.person_id)
     .where(

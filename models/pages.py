@@ -73,7 +73,6 @@ DEFAULT_SEVERITIES = {
 }
 ANY_SEVERITY = "*"
 TOKEN_PREFIX = "upk_"
-_INSTANT = timedelta(microseconds=1)
 
 
 class Integration(Base):
@@ -288,6 +287,9 @@ class _Kept:
     end: datetime
     timeline: Timeline
 
+    def serves(self, version: int, first: datetime, last: datetime) -> bool:
+        return self.version == version and self.start <= first <= last < self.end
+
 
 class KeptTimelines:
     """Rotation id -> its timeline as last read, for one database (the webhook app keeps one).
@@ -303,9 +305,7 @@ class KeptTimelines:
     def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
         with self._lock:
             kept = self._kept.get(rotation_id)
-        if kept is not None and kept.version == version and kept.start <= first <= last < kept.end:
-            return kept.timeline
-        return None
+        return kept.timeline if kept is not None and kept.serves(version, first, last) else None
 
     def put(self, rotation_id: int, kept: _Kept) -> None:
         with self._lock:
@@ -325,7 +325,7 @@ class KeptInBatch:
 
     def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
         mine = self.fresh.get(rotation_id)
-        if mine is not None and mine.version == version and mine.start <= first <= last < mine.end:
+        if mine is not None and mine.serves(version, first, last):
             return mine.timeline
         return self.kept.get(rotation_id, version, first, last)
 
@@ -437,16 +437,15 @@ class Attributor:
     def on_call(self, wanted: list[tuple[str | None, datetime]]) -> list[Person | None]:
         """Who was on call for each (rotation name, instant): each rotation is read once, with
         its overrides over the span of its instants."""
+        keys = [name.strip().lower() if name else None for name, _ in wanted]
         instants: dict[str, list[datetime]] = {}
-        for name, at in wanted:
-            if name:
-                instants.setdefault(name.strip().lower(), []).append(at)
-        timelines = {name: self.timeline(name, min(at), max(at)) for name, at in instants.items()}
+        for key, (_, at) in zip(keys, wanted, strict=True):
+            if key:
+                instants.setdefault(key, []).append(at)
+        timelines = {key: self.timeline(key, min(ats), max(ats)) for key, ats in instants.items()}
         return [
-            timelines[name.strip().lower()].at(at)
-            if name and timelines[name.strip().lower()] is not None
-            else None
-            for name, at in wanted
+            timelines[key].at(at) if key and timelines[key] is not None else None
+            for key, (_, at) in zip(keys, wanted, strict=True)
         ]
 
     def timeline(self, name: str, first: datetime, last: datetime) -> Timeline | None:
@@ -533,7 +532,7 @@ class IngestResult:
 
 def ingest(db: Session, integration: Integration, alerts: list[Alert], now: datetime):
     """Store what is new, resolve what was resolved; a repeat changes nothing. The caller
-    commits; on a concurrent insert of the same key (IntegrityError) it retries once."""
+    commits (`ingest_batch` does, for webhooks)."""
     return ingest_requests(db, integration, [(alerts, now)])[0]
 
 
