@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger("upkeep.db")
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 IDLE_PING = 10.0  # seconds: a pooled connection idle this long is pinged before use
 
@@ -57,14 +61,29 @@ def _ping_if_idle(dialect, idle_ping: float, dbapi_connection, record, _proxy) -
     """Pessimistic disconnect handling without a round trip per request: a connection that was
     idle for `idle_ping` seconds (a restart or a firewall may have closed it) is pinged before
     use, and a dead one is replaced (the pool retries the checkout with a new connection). A
-    connection that dies while in steady use fails one request, and SQLAlchemy then replaces
-    every connection in the pool."""
+    connection that dies while in steady use fails the work using it, and SQLAlchemy then
+    replaces every connection in the pool; work that is safe to repeat (storing webhooks) runs
+    again at once (`again_if_disconnected`)."""
     if time.monotonic() - record.info.get("used", 0.0) < idle_ping:
         return
     try:
         dialect.do_ping(dbapi_connection)
     except Exception as e:
         raise DisconnectionError(f"a pooled connection was closed: {e}") from e
+
+
+def again_if_disconnected(work: Callable[[], T]) -> T:
+    """`work()`, run once more if its connection turned out dead (the database restarted since
+    the connection's last use, within `IDLE_PING`): SQLAlchemy has then replaced the pool's
+    connections, so the second run gets a live one. Only for work that is safe to repeat and
+    has no effect outside the database."""
+    try:
+        return work()
+    except DBAPIError as e:
+        if not e.connection_invalidated:
+            raise
+        log.warning("the database connection was lost (%s); trying once more", e.orig)
+        return work()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from bot.db import again_if_disconnected
 from bot.group_commit import GroupCommit
 from bot.web import json_response
 from models.alert_formats import PARSERS, PayloadError
@@ -95,14 +96,17 @@ class Hooks:
             known = self._known.get(key)
         if known is not None and known[0] > now:
             return known[1]
-        with self.session_factory() as db:
-            integration = integration_by_token(db, token)
-            if integration is None:
-                return None
-            hook = Hook.of(integration)
+        hook = again_if_disconnected(lambda: self._read(token))
+        if hook is None:
+            return None
         with self._lock:
             self._known[key] = (now + TOKEN_TTL, hook)
         return hook
+
+    def _read(self, token: str) -> Hook | None:
+        with self.session_factory() as db:
+            integration = integration_by_token(db, token)
+            return None if integration is None else Hook.of(integration)
 
 
 class HooksApp:
@@ -141,7 +145,11 @@ class HooksApp:
         return result.as_dict()
 
     def store(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
-        """One transaction for every request waiting (see `bot.group_commit`)."""
+        """One transaction for every request waiting (see `bot.group_commit`); run again if
+        the database connection was found dead (storing a batch twice changes nothing)."""
+        return again_if_disconnected(lambda: self._store_once(jobs))
+
+    def _store_once(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
         with self.deps.session_factory() as db:
             return ingest_batch(db, list(jobs), self.timelines)
 

@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.cli import main as cli
+from bot.db import make_engine
 from bot.hooks import MAX_BODY
 from models import AuditEntry, Integration, Page, Team, Workspace
 from models.pages import add_integration
-from tests.conftest import START
+from tests.conftest import START, _postgres_url
 from tests.oncall_setup import payments
+from tests.pages_helpers import alert as generic_alert
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 
@@ -291,3 +293,25 @@ def test_who_is_paged_follows_changes_made_between_webhooks(server, db):
     db.commit()
     # 22:30 in Berlin would be a sleep-hour page; it is 16:30 in New York now.
     assert page("moved", "2026-03-03T21:30:00Z") == ("U0ANA", BUSINESS)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not _postgres_url(), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_a_webhook_right_after_a_database_restart_is_stored(server, hook, db, engine):
+    """The pooled connections died while in steady use (no idle ping): the batch finds its
+    connection dead, and is stored on a new one instead of failing the sender's request."""
+    token = hook("generic")
+    first = {"alerts": [generic_alert("restart-1", "2026-03-02T08:00:00Z")]}
+    assert post(f"{server}/hooks/generic", json.dumps(first).encode(), token)[0] == 200
+    with make_engine(_postgres_url()).connect() as other:  # as a restart would
+        ended = other.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert ended >= 1
+    second = {"alerts": [generic_alert("restart-2", "2026-03-02T08:05:00Z")]}
+    status, answer = post(f"{server}/hooks/generic", json.dumps(second).encode(), token)
+    assert (status, answer["created"]) == (200, 1), answer
+    assert count_pages(db) == 2
