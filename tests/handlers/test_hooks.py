@@ -6,14 +6,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from bot.cli import main as cli
 from bot.db import make_engine
@@ -315,3 +318,64 @@ def test_a_webhook_right_after_a_database_restart_is_stored(server, hook, db, en
     status, answer = post(f"{server}/hooks/generic", json.dumps(second).encode(), token)
     assert (status, answer["created"]) == (200, 1), answer
     assert count_pages(db) == 2
+
+
+def wait_for_a_lock_wait(conn, deadline_s: float = 10.0) -> None:
+    """Until a backend of this database waits on a row lock (a poll of the server, no sleep)."""
+    deadline = time.monotonic() + deadline_s
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while not conn.scalar(query):
+        assert time.monotonic() < deadline, "the webhook never waited for the other writer"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not _postgres_url(), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_a_resolve_raced_by_another_writer_still_resolves_the_page(server, hook, db):
+    """Another process stores the firing page after this request looked for it and before this
+    request's insert: the insert waits on the other's uncommitted row, finds it stored, and the
+    resolve this request carries is applied to that page."""
+    token = hook("generic")
+    integration = db.scalars(select(Integration)).one()
+    started = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    resolve = {
+        **generic_alert("raced", started.isoformat()),
+        "status": "resolved",
+        "resolved_at": "2026-03-02T08:20:00Z",
+    }
+    other_engine = make_engine(_postgres_url())
+    try:
+        with other_engine.connect() as other, other_engine.connect() as watcher:
+            other.execute(
+                insert(Page),
+                {
+                    "workspace_id": integration.workspace_id,
+                    "team_id": integration.team_id,
+                    "integration_id": integration.id,
+                    "source": "generic",
+                    "external_key": "raced",
+                    "title": "stored by the other writer",
+                    "alert_name": "HighErrorRate",
+                    "severity": "page",
+                    "started_at": started,
+                    "hour_class": "sleep",
+                    "local_date": started.date(),
+                    "created_at": started,
+                },
+            )  # not committed yet: the webhook doesn't see it, and its insert will wait on it
+            with ThreadPoolExecutor(1) as pool:
+                answer = pool.submit(
+                    post, f"{server}/hooks/generic", json.dumps(resolve).encode(), token
+                )
+                wait_for_a_lock_wait(watcher)
+                other.commit()
+                status, body = answer.result(timeout=10)
+    finally:
+        other_engine.dispose()
+    assert (status, body["created"], body["resolved"]) == (200, 0, 1), body
+    db.expire_all()
+    page = db.scalars(select(Page)).one()
+    assert page.title == "stored by the other writer"
+    assert page.resolved_at == datetime(2026, 3, 2, 8, 20, tzinfo=UTC)
