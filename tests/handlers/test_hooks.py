@@ -9,7 +9,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -320,14 +320,18 @@ def test_a_webhook_right_after_a_database_restart_is_stored(server, hook, db, en
     assert count_pages(db) == 2
 
 
-def wait_for_a_lock_wait(conn, deadline_s: float = 10.0) -> None:
-    """Until a backend of this database waits on a row lock (a poll of the server, no sleep)."""
+def wait_for_a_lock_wait(conn, request: Future, deadline_s: float = 10.0) -> None:
+    """Until a backend of this database waits on a lock: a poll of the server, no sleep (each
+    poll in a transaction of its own, as the server keeps one activity snapshot per
+    transaction)."""
     deadline = time.monotonic() + deadline_s
     query = text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
     while not conn.scalar(query):
+        conn.rollback()
+        assert not request.done(), f"the webhook didn't wait: {request.result()}"
         assert time.monotonic() < deadline, "the webhook never waited for the other writer"
 
 
@@ -369,7 +373,7 @@ def test_a_resolve_raced_by_another_writer_still_resolves_the_page(server, hook,
                 answer = pool.submit(
                     post, f"{server}/hooks/generic", json.dumps(resolve).encode(), token
                 )
-                wait_for_a_lock_wait(watcher)
+                wait_for_a_lock_wait(watcher, answer)
                 other.commit()
                 status, body = answer.result(timeout=10)
     finally:
