@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from bot.db import again_if_disconnected
+from bot.db import again_if_disconnected, autocommit_session
 from bot.group_commit import GroupCommit
 from bot.web import json_response
 from models.alert_formats import PARSERS, PayloadError
@@ -29,6 +29,7 @@ from models.pages import (
     hash_token,
     ingest_batch,
     integration_by_token,
+    one_write,
     pagerduty_signature_ok,
 )
 
@@ -145,13 +146,17 @@ class HooksApp:
         return result.as_dict()
 
     def store(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
-        """One transaction for every request waiting (see `bot.group_commit`); run again if
-        the database connection was found dead (storing a batch twice changes nothing)."""
+        """One transaction for every request waiting (see `bot.group_commit`), or on PostgreSQL
+        a single statement with no transaction around it when that is all the batch writes; run
+        again if the database connection was found dead (storing a batch twice changes
+        nothing)."""
         return again_if_disconnected(lambda: self._store_once(jobs))
 
     def _store_once(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
-        with self.deps.session_factory() as db:
-            return ingest_batch(db, list(jobs), self.timelines)
+        batch = list(jobs)
+        factory = self.deps.session_factory
+        with autocommit_session(factory) if one_write(batch) else factory() as db:
+            return ingest_batch(db, batch, self.timelines)
 
 
 def hooks_app(deps: Deps) -> HooksApp:

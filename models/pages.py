@@ -647,6 +647,15 @@ def _insert_new(db: Session):
 IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
 
 
+def one_write(jobs: list[IngestJob]) -> bool:
+    """Whether `ingest_batch` stores these with a single statement: one integration's firing
+    alerts (no resolves) are one `INSERT ... ON CONFLICT DO NOTHING`, so they need no
+    transaction around them."""
+    return len({hook.id for hook, _, _ in jobs}) == 1 and all(
+        alert.resolved_at is None for _, alerts, _ in jobs for alert in alerts
+    )
+
+
 def ingest_batch(
     db: Session, jobs: list[IngestJob], kept: KeptTimelines | None = None
 ) -> list[IngestResult]:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bot.db import make_engine
+from bot.db import autocommit_session, make_engine, make_session_factory
 from tests.conftest import _postgres_url
 
 pytestmark = [
@@ -42,5 +42,22 @@ def test_a_connection_in_steady_use_is_not_pinged_and_recovers_after_one_failure
             conn.scalar(text("SELECT 1"))
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT 1")) == 1
+    finally:
+        engine.dispose()
+
+
+def test_an_autocommit_session_commits_each_statement_and_leaves_the_pool_transactional(db_url):
+    engine = make_engine(db_url, pool_size=1, max_overflow=0)
+    factory = make_session_factory(engine)
+    note = text("INSERT INTO workspaces (slack_team_id, name, created_at) VALUES (:t, :t, now())")
+    count = text("SELECT count(*) FROM workspaces")
+    try:
+        with pytest.raises(RuntimeError), autocommit_session(factory) as db:
+            db.execute(note, {"t": "T-AUTO"})
+            raise RuntimeError("after the statement: it stays")
+        with factory() as db:  # the pool's one connection, back in transactions
+            db.execute(note, {"t": "T-ROLLED-BACK"})
+            db.rollback()
+            assert db.scalar(count) == 1
     finally:
         engine.dispose()
