@@ -9,7 +9,9 @@ token: one alert per request from 1 client, then from N; then 20 alerts per requ
 is attributed to the person on call.
 Digest: 50,000 pages in one team's week, the figures (`models.pageload.load`), the sleep-hour
 pages waiting, the service counts and the PNG chart.
-Both are printed next to a raw `executemany` insert of the same rows in the same run.
+Both are printed next to a raw `executemany` insert of the same rows in the same run; ingest also
+next to the same rows inserted a transaction per row (the database and driver alone: the floor
+for one alert per commit on this machine).
 Targets: ingest >= 500 alerts/s, digest < 1 s."""
 
 from __future__ import annotations
@@ -188,6 +190,18 @@ def raw_insert(engine, rows: list[dict]) -> float:
     return time.perf_counter() - t0
 
 
+def raw_one_by_one(engine, rows: list[dict]) -> float:
+    """Each row in a transaction of its own (Core insert, one connection): what one alert per
+    commit costs the database and the driver alone, without HTTP or the app; seconds taken."""
+    statement = insert(Page.__table__)
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        for row in rows:
+            conn.execute(statement, row)
+            conn.commit()
+    return time.perf_counter() - t0
+
+
 def digest_once(factory, team_id: int, pages: int) -> float:
     with factory() as db:
         team = db.get(Team, team_id)
@@ -243,13 +257,13 @@ def bench(url: str | None, alerts: int, concurrency: int, pages: int) -> None:
         integration = (hook.workspace_id, hook.team_id, hook.id)
     assert stored == 50 + 3 * alerts and attributed == stored, (stored, attributed)
     seconds["raw", 1] = raw_insert(engine, page_rows(integration, people, alerts, "raw"))
+    seconds["one by one", 1] = raw_one_by_one(engine, page_rows(integration, people, alerts, "one"))
     print(f"{'ingest':40} {'alerts':>7} {'seconds':>8} {'alerts/s':>9}")
     for (per_request, clients), took in seconds.items():
-        label = (
-            "raw executemany, same rows"
-            if per_request == "raw"
-            else f"HTTP, {per_request} alert(s)/request, {clients} client(s)"
-        )
+        label = {
+            "raw": "raw executemany, same rows",
+            "one by one": "raw, a transaction per row",
+        }.get(per_request, f"HTTP, {per_request} alert(s)/request, {clients} client(s)")
         print(f"{label:40} {alerts:>7} {took:>8.2f} {alerts / took:>9.0f}")
 
     with engine.begin() as conn:
