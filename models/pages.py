@@ -39,6 +39,7 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
+from sqlalchemy.sql.dml import Insert
 
 from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
@@ -634,14 +635,20 @@ def _stored_first(
 
 
 def _insert_new(db: Session):
-    """INSERT pages ... ON CONFLICT (integration, key) DO NOTHING RETURNING the keys stored."""
+    """INSERT pages ... ON CONFLICT (integration, key) DO NOTHING RETURNING the keys stored;
+    built once per dialect (building the statement costs more than running it)."""
     dialect = db.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        upsert(Page.__table__)
-        .on_conflict_do_nothing(index_elements=["integration_id", "external_key"])
-        .returning(Page.__table__.c.external_key)
-    )
+    if dialect not in _INSERT_NEW:
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _INSERT_NEW[dialect] = (
+            upsert(Page.__table__)
+            .on_conflict_do_nothing(index_elements=["integration_id", "external_key"])
+            .returning(Page.__table__.c.external_key)
+        )
+    return _INSERT_NEW[dialect]
+
+
+_INSERT_NEW: dict[str, Insert] = {}
 
 
 IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
