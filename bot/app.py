@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.commands import Command, CommandRequest, all_commands
+from bot.later import (
+    AfterResponse,
+    Later,
+    direct_message,
+    error_ref,
+    post_ephemeral,
+    post_message,
+    went_wrong,
+)
 from bot.settings import Settings
 from bot.slack import lookup_user
 from models.errors import UserError
@@ -42,6 +49,10 @@ class Deps:
     # (Slack team id, Slack user id) -> (workspace id, person id) for everyone seen before. Rows
     # are never deleted, so this can't go stale; their state is always read from the database.
     seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
+    after: AfterResponse = field(init=False)  # runs what requests defer with `later`
+
+    def __post_init__(self) -> None:
+        self.after = AfterResponse(self)
 
     @cached_property
     def commands(self) -> list[Command]:
@@ -80,10 +91,6 @@ def deps_of(app: App) -> Deps:
     return app.upkeep_deps
 
 
-def error_ref() -> str:
-    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(6))
-
-
 def build_app(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -102,7 +109,7 @@ def build_app(
         signing_secret=settings.slack_signing_secret or "socket-mode",
         token_verification_enabled=False,
         # Run listeners in the request thread: ack() answers when the listener returns, with
-        # no 10 ms polling; slow work goes to lazy listeners.
+        # no 10 ms polling; Slack calls the answer doesn't need go to `later` (bot/later.py).
         process_before_response=True,
         logger=logging.getLogger("upkeep.bolt"),
     )
@@ -119,7 +126,8 @@ def build_app(
 
 class UpkeepApp(App):
     """A Bolt app whose every request is one unit of work: a DB session opened before the
-    middleware runs, committed after the listener returns, rolled back if it failed.
+    middleware runs, committed after the listener returns, rolled back if it failed. What the
+    listener deferred with `later` runs only once that commit succeeded (bot/later.py).
 
     (Bolt's global middleware returns before the listeners run, so it can't wrap them.)"""
 
@@ -128,21 +136,29 @@ class UpkeepApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         _read_form_with_payload_in_it(req)
         session = self.upkeep_deps.session_factory()
+        later = Later(response_url=req.body.get("response_url") or "")
         req.context = RequestContext(req.context)
         req.context["db"] = session
         req.context["deps"] = self.upkeep_deps
+        req.context["later"] = later
         try:
             response = super().dispatch(req)
             if req.context.get("failed") or response.status >= 500:
                 session.rollback()
-            elif session.in_transaction():
+                return response
+            if session.in_transaction():
                 session.commit()
-            return response
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+        self.upkeep_deps.after.submit(later)
+        return response
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until the work requests deferred has run (the console and the tests)."""
+        return self.upkeep_deps.after.drain(timeout)
 
 
 def _read_form_with_payload_in_it(req: BoltRequest) -> None:
@@ -218,7 +234,7 @@ def _command_listener(command: Command, deps: Deps):
     return listener
 
 
-def _on_error(error: Exception, body: dict, context: BoltContext, client: WebClient, logger):
+def _on_error(error: Exception, body: dict, context: BoltContext, logger):
     """The one error handler: what the user got wrong comes back as a short ephemeral message with
     the right usage; anything else as "something went wrong (ref X)" plus a log line with X."""
     context["failed"] = True
@@ -230,15 +246,17 @@ def _on_error(error: Exception, body: dict, context: BoltContext, client: WebCli
     else:
         ref = error_ref()
         log.error("unhandled error ref=%s", ref, exc_info=error)
-        message = f":warning: Something went wrong on my side (ref {ref}). It has been logged."
+        message = went_wrong(ref)
     try:
-        return _reply_with_error(body, context, client, message, error)
+        return _reply_with_error(body, context["deps"], message, error)
     except Exception:
         log.exception("could not tell the user about an error")
         return BoltResponse(status=200, body="")
 
 
-def _reply_with_error(body, context, client, message: str, error: Exception) -> BoltResponse:
+def _reply_with_error(body, deps: Deps, message: str, error: Exception) -> BoltResponse:
+    """The answer to a failed request; where the answer can't carry the message, a Slack call
+    after the response carries it (the request's own deferred work is dropped with it)."""
     kind = body.get("type")
     if "command" in body:
         payload = {"response_type": "ephemeral", "text": message}
@@ -254,22 +272,21 @@ def _reply_with_error(body, context, client, message: str, error: Exception) -> 
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": message}}],
         }
         return _json_response({"response_action": "push", "view": view})
+    tell = Later()
     if kind == "block_actions":
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
         user = (body.get("user") or {}).get("id")
         if channel and user:
-            client.chat_postEphemeral(channel=channel, user=user, text=message)
+            tell(post_ephemeral(channel=channel, user=user, text=message))
         elif user:
-            dm = client.conversations_open(users=user)["channel"]["id"]
-            client.chat_postMessage(channel=dm, text=message)
-        return BoltResponse(status=200, body="")
+            tell(direct_message(user, text=message))
     event = body.get("event") or {}
     if event.get("type") == "app_mention":
-        client.chat_postMessage(
-            channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"], text=message
-        )
+        thread_ts = event.get("thread_ts") or event["ts"]
+        tell(post_message(channel=event["channel"], thread_ts=thread_ts, text=message))
+    deps.after.submit(tell)
     # Events always get 200: Slack would retry anything else.
     return BoltResponse(status=200, body="")
 
@@ -290,5 +307,6 @@ def command_request(deps: Deps, context: BoltContext, command: Command, **kwargs
         settings=deps.settings,
         command=command,
         registry=deps.commands,
+        later=context["later"],
         **kwargs,
     )

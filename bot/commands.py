@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.clock import Clock
+    from bot.later import Work
     from bot.render import Reply
     from bot.settings import Settings
     from models.workspace import Person, Workspace
@@ -53,6 +54,7 @@ class CommandRequest:
         trigger_id: str = "",
         response_url: str = "",
         registry: list[Command] | None = None,
+        later: Callable[[Work], None],
     ):
         self.db = db
         self.clock = clock
@@ -63,6 +65,7 @@ class CommandRequest:
         self.trigger_id = trigger_id
         self.response_url = response_url
         self.registry = registry or []  # every command the app answers
+        self.later = later  # later(work): run work after the response (bot/later.py)
         self._who = {"workspace": workspace, "person": person} if who is None else who
         self._now: datetime | None = None
 

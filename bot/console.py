@@ -141,6 +141,7 @@ class Console:
         return self.clock.now()
 
     def close(self) -> None:
+        self.runtime.deps.after.close()
         self.emulator.stop()
         self.runtime.engine.dispose()
 

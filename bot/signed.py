@@ -53,15 +53,28 @@ class Signer:
 
 
 class SlackDriver:
-    """Plays Slack's part: builds payloads, signs them, and sends them to the app."""
+    """Plays Slack's part: builds payloads, signs them, and sends them to the app.
+
+    A request returns once the app is idle: its answer, and the Slack calls it deferred until
+    after the answer (`UpkeepApp.drain`), so what it sent can be looked at. With `settle=False`
+    it returns with the answer alone."""
 
     FORM = "application/x-www-form-urlencoded"
 
-    def __init__(self, app: App, signer: Signer, base_url: str | None = None, response_url=None):
+    def __init__(
+        self,
+        app: App,
+        signer: Signer,
+        base_url: str | None = None,
+        response_url=None,
+        *,
+        settle: bool = True,
+    ):
         self.app = app
         self.signer = signer
         self.base_url = base_url  # when set, requests go over HTTP; else through app.dispatch
         self.response_url = response_url or (lambda: "https://hooks.slack.com/commands/T/1/x")
+        self.settle = settle
 
     # -- transport -------------------------------------------------------------------------
     def send(self, body: str, content_type: str, extra: dict[str, str] | None = None, **kw):
@@ -69,9 +82,19 @@ class SlackDriver:
         if kw.get("bad_signature"):
             headers["x-slack-signature"] = "v0=" + "0" * 64
         if self.base_url:
-            return self._http(body, headers)
-        resp = self.app.dispatch(BoltRequest(body=body, headers=headers))
-        return Response(resp.status, resp.body, {k: v[0] for k, v in resp.headers.items()})
+            response = self._http(body, headers)
+        else:
+            resp = self.app.dispatch(BoltRequest(body=body, headers=headers))
+            response = Response(resp.status, resp.body, {k: v[0] for k, v in resp.headers.items()})
+        if self.settle:
+            self.drain()
+        return response
+
+    def drain(self) -> None:
+        """Wait for the work the app deferred until after its answers."""
+        drain = getattr(self.app, "drain", None)
+        if drain is not None and not drain():
+            raise TimeoutError("the app's work after the response did not finish")
 
     def _http(self, body: str, headers: dict[str, str]) -> Response:
         request = urllib.request.Request(

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.app import Deps, command_request
 from bot.commands import Command, CommandRequest, parse_channel, parse_user
+from bot.later import direct_message
 from bot.render import Reply, actions, button, context, fields, header, local_time, section
 from bot.slack import lookup_user
 from handlers.mentions import Intent
@@ -371,7 +372,7 @@ def register(app, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=edit_view(service))
 
     @app.view(EDIT_VIEW)
-    def save_edit(ack, body: dict, context, client) -> None:
+    def save_edit(ack, body: dict, context) -> None:
         req = command_request(deps, context, owner)
         meta = json.loads(body["view"].get("private_metadata") or "{}")
         service = load_service(req.db, int(meta["service"]))
@@ -380,8 +381,8 @@ def register(app, deps: Deps) -> None:
         changes = form_changes(body["view"]["state"]["values"])
         reply = change(req, service, changes, service.name, field_errors=True)
         ack()
-        dm = client.conversations_open(users=req.person.slack_user_id)["channel"]["id"]
-        client.chat_postMessage(channel=dm, text="Saved. " + reply.text, blocks=reply.blocks)
+        text = "Saved. " + reply.text
+        req.later(direct_message(req.person.slack_user_id, text=text, blocks=reply.blocks))
 
 
 # -- mentions and App Home --

@@ -27,8 +27,9 @@ def home_view(deps: Deps, req) -> dict:
 
 def register(app, deps: Deps) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(event: dict, context, client) -> None:
+    def on_home_opened(event: dict, context) -> None:
         if event.get("tab", "home") != "home":
             return
         req = command_request(deps, context, upkeep)
-        client.views_publish(user_id=event["user"], view=home_view(deps, req))
+        user, view = event["user"], home_view(deps, req)
+        req.later(lambda ctx: ctx.client.views_publish(user_id=user, view=view))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.app import Deps, command_request
 from bot.commands import CommandRequest, clean_text
+from bot.later import post_message
 from bot.render import Reply
 from handlers.upkeep import upkeep
 
@@ -37,15 +38,17 @@ def intents(deps: Deps) -> list[Intent]:
 
 def register(app, deps: Deps) -> None:
     @app.event("app_mention")
-    def on_mention(event: dict, context, client) -> None:
+    def on_mention(event: dict, context) -> None:
         text = strip_mentions(event.get("text", ""), context.bot_user_id)
         req = command_request(deps, context, upkeep, channel_id=event.get("channel", ""))
         reply = answer(deps, req, text)
-        client.chat_postMessage(
-            channel=event["channel"],
-            thread_ts=event.get("thread_ts") or event["ts"],
-            text=reply.text,
-            blocks=reply.blocks,
+        req.later(
+            post_message(
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts") or event["ts"],
+                text=reply.text,
+                blocks=reply.blocks,
+            )
         )
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from bot.app import Deps, command_request
 from bot.commands import Command, CommandRequest, parse_user
+from bot.later import post_message, update_message
 from bot.onboarding_blocks import (
     DONE,
     FEEDBACK,
@@ -186,9 +187,10 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
 
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
     assert w.buddy is not None
-    req.client.chat_postMessage(
-        channel=w.buddy.slack_user_id,
-        text=(
+    dm(
+        req,
+        w.buddy,
+        (
             f"You're {w.hire.mention}'s onboarding buddy in *{w.team.name}*, from "
             f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
             f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
@@ -348,8 +350,9 @@ def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
     return step
 
 
-def dm(req: CommandRequest, person: Person, text: str, **kwargs) -> None:
-    req.client.chat_postMessage(channel=person.slack_user_id, text=text, **kwargs)
+def dm(req: CommandRequest, person: Person, text: str) -> None:
+    """After the answer, a DM (posting to a user id opens the app's DM with them)."""
+    req.later(post_message(channel=person.slack_user_id, text=text))
 
 
 def on_done(req: CommandRequest, value: str) -> None:
@@ -359,8 +362,8 @@ def on_done(req: CommandRequest, value: str) -> None:
     if step.channel_id and step.message_ts:
         text, blocks = step_message(step)
         blocks[-1] = step_actions(step)
-        req.client.chat_update(
-            channel=step.channel_id, ts=step.message_ts, text=text, blocks=blocks
+        req.later(
+            update_message(channel=step.channel_id, ts=step.message_ts, text=text, blocks=blocks)
         )
     if finished:
         for lead in [w.lead] if w.lead else w.team.people(LEAD):
@@ -382,9 +385,8 @@ def on_help(req: CommandRequest, value: str) -> None:
         f"*{step.title}*. A quick message or a call would unblock them.",
     )
     reply = f"I pinged {helper.mention}, {role}; they'll get back to you."
-    req.client.chat_postMessage(
-        channel=step.channel_id or w.hire.slack_user_id, thread_ts=step.message_ts, text=reply
-    )
+    channel = step.channel_id or w.hire.slack_user_id
+    req.later(post_message(channel=channel, thread_ts=step.message_ts, text=reply))
 
 
 def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.app import Deps, command_request
 from bot.commands import Command, CommandRequest, parse_channel, parse_user
+from bot.jobs import SendContext
+from bot.later import update_message
 from bot.oncall_blocks import (
     COVER_ACCEPT,
     COVER_CANCEL,
@@ -29,6 +32,7 @@ from models.errors import NotFound, PermissionDenied, UserError
 from models.onboarding import shadows_during
 from models.oncall import (
     CalendarFeed,
+    CoverRequest,
     Rotation,
     Shift,
     accept_cover,
@@ -314,10 +318,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
     request = request_cover(
         req.db, rotation, person, req.person, start, end, reason=reason, now=req.now()
     )
-    posted = req.client.chat_postMessage(
-        channel=channel, text=cover_text(request), blocks=cover_blocks(request)
-    )
-    request.message_ts = posted["ts"]
+    req.later(partial(post_cover, request.id, channel, cover_text(request), cover_blocks(request)))
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
     audit(
         req.db,
@@ -331,6 +332,14 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
     )
     text = f"I asked for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
+
+
+def post_cover(
+    request_id: int, channel: str, text: str, blocks: list[dict], ctx: SendContext
+) -> None:
+    """Ask the channel (after the answer); the message's ts lets a decision update it."""
+    posted = ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    ctx.db.get_one(CoverRequest, request_id).message_ts = posted["ts"]
 
 
 def own_stretch(
@@ -405,11 +414,13 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
         req.db, req.workspace, req.person, action, request.rotation.name, req.now(), before, after
     )
     if request.channel_id and request.message_ts:
-        req.client.chat_update(
-            channel=request.channel_id,
-            ts=request.message_ts,
-            text=cover_text(request, covered),
-            blocks=cover_blocks(request, covered),
+        req.later(
+            update_message(
+                channel=request.channel_id,
+                ts=request.message_ts,
+                text=cover_text(request, covered),
+                blocks=cover_blocks(request, covered),
+            )
         )
 
 
@@ -658,7 +669,7 @@ def register(app, deps: Deps) -> None:
         ack()
         req = command_request(deps, context, oncall)
         reply = remove_chosen_override(req, body["actions"][0].get("value", ""))
-        respond(replace_original=True, text=reply.text, blocks=reply.blocks)
+        req.later(lambda ctx: respond(replace_original=True, text=reply.text, blocks=reply.blocks))
 
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:

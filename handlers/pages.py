@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot.app import Deps
 from bot.commands import CommandRequest
 from bot.hooks import PREFIX, hooks_app
+from bot.later import update_message
 from bot.pageload_blocks import CLASSIFY_PREFIX, classified_block, load_blocks, load_text
 from bot.render import Reply
 from bot.settings import Settings
@@ -91,11 +92,13 @@ def register(app, deps: Deps) -> None:
                 classified_block(kind, person.slack_user_id) if b.get("block_id") == marker else b
                 for b in message.get("blocks") or []
             ]
-            deps.client.chat_update(
-                channel=channel,
-                ts=message["ts"],
-                text=message.get("text") or "Page load",
-                blocks=blocks,
+            context["later"](
+                update_message(
+                    channel=channel,
+                    ts=message["ts"],
+                    text=message.get("text") or "Page load",
+                    blocks=blocks,
+                )
             )
 
 

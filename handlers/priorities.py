@@ -8,6 +8,7 @@ import re
 
 from bot.app import Deps, command_request
 from bot.commands import Command, CommandRequest, parse_user, split_options, truncate_word
+from bot.later import direct_message, post_ephemeral
 from bot.priority_blocks import (
     SURVEY_ACTION,
     SURVEY_QUESTION,
@@ -309,12 +310,11 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
     ack()
     text = f"Added {team.name} {item_line(item)}"
     if metadata.get("channel"):
-        req.client.chat_postEphemeral(
-            channel=metadata["channel"], user=req.person.slack_user_id, text=text
+        req.later(
+            post_ephemeral(channel=metadata["channel"], user=req.person.slack_user_id, text=text)
         )
     else:
-        dm = req.client.conversations_open(users=req.person.slack_user_id)["channel"]["id"]
-        req.client.chat_postMessage(channel=dm, text=text)
+        req.later(direct_message(req.person.slack_user_id, text=text))
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -522,11 +522,8 @@ def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
     record(req, "priority.survey", item, None)
     ack()
     leads = ", ".join(p.mention for p in team.leads) or "the team's lead"
-    dm = req.client.conversations_open(users=req.person.slack_user_id)["channel"]["id"]
-    req.client.chat_postMessage(
-        channel=dm,
-        text=f"Thanks! It is {team.name} {item.ref}, proposed, for {leads} to score.",
-    )
+    text = f"Thanks! It is {team.name} {item.ref}, proposed, for {leads} to score."
+    req.later(direct_message(req.person.slack_user_id, text=text))
 
 
 # -- listeners, mentions, home ------------------------------------------------------------------
@@ -538,7 +535,9 @@ def register(app, deps: Deps) -> None:
             ack()
             req = command_request(deps, context, priority)
             message = decide(req, body["actions"][0].get("value", ""), accept)
-            respond(text=message, replace_original=False, response_type="ephemeral")
+            req.later(
+                lambda ctx: respond(text=message, replace_original=False, response_type="ephemeral")
+            )
 
         return listener
 

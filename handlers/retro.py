@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Deps
 from bot.commands import Command, CommandRequest, parse_user, split_options
+from bot.later import update_message
 from bot.render import Reply, section
 from bot.rituals_render import DONE_ACTION, SNOOZE_ACTION, action_lines, action_list
 from bot.slack import lookup_user
@@ -103,13 +104,15 @@ def actions(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def register(app, deps: Deps) -> None:
-    def answer(body: dict, client, text: str) -> None:
+    def answer(body: dict, context, text: str) -> None:
         container = body.get("container") or {}
-        client.chat_update(
-            channel=container["channel_id"],
-            ts=container["message_ts"],
-            text=text,
-            blocks=[section(text)],
+        context["later"](
+            update_message(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=text,
+                blocks=[section(text)],
+            )
         )
 
     def find(context, body: dict) -> model.RetroAction:
@@ -117,7 +120,7 @@ def register(app, deps: Deps) -> None:
         return model.get_action(context["db"], context["workspace"].id, int(value))
 
     @app.action(DONE_ACTION)
-    def done(ack, body: dict, context, client) -> None:
+    def done(ack, body: dict, context) -> None:
         ack()
         item = find(context, body)
         now = deps.clock.now()
@@ -130,10 +133,10 @@ def register(app, deps: Deps) -> None:
                 f"#{item.id}",
                 now,
             )
-        answer(body, client, f":white_check_mark: Done: #{item.id} {item.text}")
+        answer(body, context, f":white_check_mark: Done: #{item.id} {item.text}")
 
     @app.action(SNOOZE_ACTION)
-    def snooze(ack, body: dict, context, client) -> None:
+    def snooze(ack, body: dict, context) -> None:
         ack()
         item = find(context, body)
         person = context["person"]
@@ -148,7 +151,7 @@ def register(app, deps: Deps) -> None:
             now,
             after={"due": new_due.isoformat()},
         )
-        answer(body, client, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")
+        answer(body, context, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:

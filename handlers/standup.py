@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.app import Deps
 from bot.commands import Command, CommandRequest
+from bot.jobs import SendContext
 from bot.jobs.engine import DeliveryEngine
 from bot.jobs.standup import show_answer, update_summary
 from bot.render import Reply, local_time, section
@@ -34,9 +36,17 @@ def standup_teams(req: CommandRequest) -> list[Team]:
 
 
 def refresh(req: CommandRequest, day: date) -> None:
-    """The day's summaries show who skips and who is away."""
+    """The day's summaries show who skips and who is away (after the answer)."""
     for team in standup_teams(req):
-        update_summary(req.db, req.client, team, day)
+        req.later(partial(refresh_summary, team.id, day))
+
+
+def refresh_summary(team_id: int, day: date, ctx: SendContext) -> None:
+    update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day)
+
+
+def bring_answer(deps: Deps, team_id: int, day: date, ctx: SendContext) -> None:
+    show_answer(DeliveryEngine.from_deps(deps), ctx.db, ctx.db.get_one(Team, team_id), day)
 
 
 @standup.fallback("/standup", "your standups, and whether you are away")
@@ -145,7 +155,7 @@ def register(app, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ANSWER_VIEW)
-    def submit_answer(ack, body: dict, context, client) -> None:
+    def submit_answer(ack, body: dict, context) -> None:
         db, person = context["db"], context["person"]
         meta = json.loads(body["view"]["private_metadata"])
         team, day = _team_and_day(db, person, int(meta["team"]), meta["day"])
@@ -157,11 +167,10 @@ def register(app, deps: Deps) -> None:
         ]
         now = deps.clock.now()
         model.record_answer(db, team, person, day, pairs, bool(meta.get("oncall")), now)
-        # Kept before the summary is touched: a summary posted now (in its own transaction)
-        # must see it, and a summary that fails must not lose it.
-        db.commit()
-        show_answer(DeliveryEngine.from_deps(deps), db, team, day)
         ack()
+        # Once the answer is committed: the summary (posted in its own transaction) sees it, and
+        # a summary that fails doesn't lose it.
+        context["later"](partial(bring_answer, deps, team.id, day))
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:

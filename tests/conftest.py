@@ -17,6 +17,7 @@ from bot.db import make_engine, make_session_factory, normalize_url, upgrade
 from bot.emulator import SlackEmulator
 from bot.settings import Settings
 from bot.slack import build_client
+from handlers import FEATURES
 from tests.slack_requests import Signer, SlackDriver
 
 pytest_plugins = ["tests.catalog_setup"]  # the `catalog` fixture
@@ -136,7 +137,9 @@ def settings(slack: SlackEmulator, db_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings, session_factory, clock):
-    return build_app(settings, session_factory, build_client(settings, clock), clock)
+    app = build_app(settings, session_factory, build_client(settings, clock), clock)
+    yield app
+    deps_of(app).after.close()
 
 
 @pytest.fixture
@@ -148,6 +151,23 @@ def deps(app) -> Deps:
 def driver(app, slack) -> SlackDriver:
     """Sends signed requests through `app.dispatch` (no socket)."""
     return SlackDriver(app, Signer(SIGNING_SECRET), response_url=slack.response_url)
+
+
+@pytest.fixture
+def driver_for(settings, session_factory, clock, slack):
+    """`driver_for(Feature, ...)`: a driver for an app with a test's own features too."""
+    apps = []
+
+    def make(*features) -> SlackDriver:
+        client = build_client(settings, clock)
+        apps.append(
+            build_app(settings, session_factory, client, clock, features=[*FEATURES, *features])
+        )
+        return SlackDriver(apps[-1], Signer(SIGNING_SECRET), response_url=slack.response_url)
+
+    yield make
+    for app in apps:
+        deps_of(app).after.close()
 
 
 @pytest.fixture
@@ -165,4 +185,13 @@ def http_driver(app, slack, server) -> SlackDriver:
     """Sends signed requests over HTTP to the running server."""
     return SlackDriver(
         app, Signer(SIGNING_SECRET), base_url=server, response_url=slack.response_url
+    )
+
+
+@pytest.fixture
+def answer_driver(app, slack, server) -> SlackDriver:
+    """Like `http_driver`, but returns with the app's HTTP answer alone: it doesn't wait for the
+    Slack calls the app makes after answering (`driver.drain()` does)."""
+    return SlackDriver(
+        app, Signer(SIGNING_SECRET), base_url=server, response_url=slack.response_url, settle=False
     )

@@ -9,16 +9,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_app
 from bot.commands import Command
 from bot.render import Reply
-from bot.slack import build_client
-from handlers import FEATURES
 from models import AuditEntry
 from models.errors import UserError
 from models.people import audit
-from tests.conftest import SIGNING_SECRET
-from tests.slack_requests import Signer, SlackDriver
 
 
 class Broken:
@@ -49,15 +44,8 @@ class Broken:
 
 
 @pytest.fixture
-def broken_driver(settings, session_factory, clock, slack):
-    app = build_app(
-        settings,
-        session_factory,
-        build_client(settings, clock),
-        clock,
-        features=[*FEATURES, Broken],
-    )
-    return SlackDriver(app, Signer(SIGNING_SECRET), response_url=slack.response_url)
+def broken_driver(driver_for):
+    return driver_for(Broken)
 
 
 def audits(db) -> int:

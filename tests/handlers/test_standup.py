@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import build_parser
 from tests import rituals_setup
+from tests.held import answered_while_held
 from tests.rituals_setup import tick_through, utc
 from tests.slack_requests import text_input
 
@@ -143,6 +144,24 @@ def test_skip_leaves_out_todays_prompt_and_shows_in_the_summary(
     assert "standup:payments:U0BEN:2026-03-03" in sent
     today = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
     assert "Skipping today: Ben Brooks" in today
+
+
+def test_skip_is_answered_before_the_summary_is_updated_and_then_updates_it(
+    payments, scheduler, clock, slack, answer_driver
+):
+    tick_through(scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 9), timedelta(minutes=30))
+    [summary] = slack.posted("C0PAYMENTS")
+    assert "Skipping today" not in json.dumps(summary["blocks"])
+
+    def skip():
+        return answer_driver.command("/standup", "skip", user="U0BEN")
+
+    # Slack holds its answer to chat.update until the command has been answered.
+    answered = answered_while_held(slack, "chat.update", skip, "C0PAYMENTS")
+    assert answered.text == "OK, no standup for you today (Mon 02 Mar)."
+    answer_driver.drain()
+    [summary] = slack.posted("C0PAYMENTS")
+    assert "Skipping today: Ben Brooks" in json.dumps(summary["blocks"])
 
 
 def test_standup_usage_errors(payments, driver):

@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import build_parser
 from tests import rituals_setup
+from tests.held import answered_while_held
 from tests.rituals_setup import tick_through, utc
 from tests.slack_requests import text_input
 
@@ -99,6 +100,21 @@ def test_a_member_west_of_the_team_is_asked_after_the_summary_and_their_answer_u
 
     tick_through(scheduler, clock, clock.now(), utc(2026, 3, 3, 6), STEP)
     assert len(slack.posted(CHANNEL)) == 1  # nothing more that day
+
+
+def test_an_answer_is_acknowledged_before_the_summary_is_updated_and_then_updates_it(
+    team, scheduler, clock, slack, answer_driver
+):
+    tick_through(scheduler, clock, MONDAY, SUMMARY_AT + timedelta(minutes=15), STEP)
+    assert waiting_for(slack) == "<@U0ANA> <@U0CHO> <@U0DEV>"
+
+    def send():
+        return answer(answer_driver, slack, "U0ANA", ["Refunds", "Invoices", ""])
+
+    # Slack holds its answer to chat.update until the modal submission has been answered.
+    answered_while_held(slack, "chat.update", send, CHANNEL)
+    answer_driver.drain()
+    assert "Refunds" in summary_blocks(slack) and waiting_for(slack) == "<@U0CHO> <@U0DEV>"
 
 
 def test_an_answer_before_the_summary_time_waits_for_the_summary_and_is_in_it(
