@@ -846,6 +846,11 @@ def accept_cover(
         raise UserError(f"Only people on {request.rotation.team.name} can cover this shift.")
     if request.end <= now:
         raise UserError("That shift is already over.")
+    # Claimed before the schedule is read: of two people pressing at once, the second waits
+    # for the first's claim and is told who took it, not that the asker's time is now covered.
+    # (An error below rolls the claim back with everything else.)
+    if not _decide(db, request, ACCEPTED, {"accepted_by_id": person.id, "decided_at": now}):
+        raise UserError(already_decided(request))
     on_call = stretches(db, request.rotation, max(request.start, now), request.end)
     theirs = held_by(on_call, request.person)
     if not theirs:
@@ -853,8 +858,6 @@ def accept_cover(
             f"{request.person.mention} is no longer on call for any of that time, so there is "
             "nothing left to cover; they can cancel the request."
         )
-    if not _decide(db, request, ACCEPTED, {"accepted_by_id": person.id, "decided_at": now}):
-        raise UserError(already_decided(request))
     reason = f"covering for {request.person.display_name}"
     if request.reason:
         reason += f": {request.reason}"
