@@ -8,7 +8,8 @@ commits the request's transaction, and only if that commit succeeded gives what 
 deferred to `AfterResponse`, which runs it on a few threads of its own, in order, each piece of
 work in a unit of work of its own (`SendContext`: a session, the client, the clock). A request
 that failed or rolled back runs nothing it deferred. A piece that fails is logged with a ref,
-and the user hears of it through the request's `response_url` when Slack gave one.
+and the user hears of it through the request's `response_url` when Slack gave one (a piece that
+raises `UserError` is told as its message, as in a listener).
 
 What stays in the listener: the data (written in the request's transaction, so nothing is lost
 when a Slack call fails), `views.open` with a `trigger_id` (it expires in 3 seconds) and any call
@@ -38,6 +39,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.db import unit_of_work
 from bot.jobs import SendContext
+from models.errors import UserError
 
 if TYPE_CHECKING:
     from bot.app import Deps
@@ -133,6 +135,10 @@ class AfterResponse:
             deps = self.deps
             with unit_of_work(deps.session_factory) as db:
                 work(SendContext(db, deps.client, deps.clock, deps.settings))
+        except UserError as error:  # what the user should know, said as a listener would
+            log.warning("work after the response: %s", error.message)
+            if response_url:
+                self._tell(response_url, error.render())
         except Exception as error:
             ref = error_ref()
             log.error("work after the response failed ref=%s", ref, exc_info=error)
