@@ -8,7 +8,9 @@ commits the request's transaction, and only if that commit succeeded gives what 
 deferred to `AfterResponse`, which runs it on a few threads of its own, in order, each piece of
 work in a unit of work of its own (`SendContext`: a session, the client, the clock). A request
 that failed or rolled back runs nothing it deferred. A piece that fails is logged with a ref,
-and the user hears of it through the request's `response_url` when Slack gave one.
+and the user hears of it through the request's `response_url` when Slack gave one (a piece that
+raises `UserError` is told as its message, as in a listener). Pieces are independent: one that
+fails doesn't stop the next; calls that depend on each other go in one piece (`in_turn`).
 
 What stays in the listener: the data (written in the request's transaction, so nothing is lost
 when a Slack call fails), `views.open` with a `trigger_id` (it expires in 3 seconds) and any call
@@ -38,6 +40,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.db import unit_of_work
 from bot.jobs import SendContext
+from models.errors import UserError
 
 if TYPE_CHECKING:
     from bot.app import Deps
@@ -68,6 +71,17 @@ def update_message(**message: Any) -> Work:
 
 def post_ephemeral(**message: Any) -> Work:
     return lambda ctx: ctx.client.chat_postEphemeral(**message)
+
+
+def in_turn(*works: Work) -> Work:
+    """Several calls as one piece of work, each made only once those before it succeeded: a
+    confirmation ("I pinged your buddy") after what it confirms."""
+
+    def work(ctx: SendContext) -> None:
+        for each in works:
+            each(ctx)
+
+    return work
 
 
 def direct_message(user: str, **message: Any) -> Work:
@@ -133,6 +147,10 @@ class AfterResponse:
             deps = self.deps
             with unit_of_work(deps.session_factory) as db:
                 work(SendContext(db, deps.client, deps.clock, deps.settings))
+        except UserError as error:  # what the user should know, said as a listener would
+            log.warning("work after the response: %s", error.message)
+            if response_url:
+                self._tell(response_url, error.render())
         except Exception as error:
             ref = error_ref()
             log.error("work after the response failed ref=%s", ref, exc_info=error)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from bot.app import Deps, command_request
 from bot.commands import Command, CommandRequest, parse_user
-from bot.later import post_message, update_message
+from bot.later import Work, in_turn, post_message, update_message
 from bot.onboarding_blocks import (
     DONE,
     FEEDBACK,
@@ -351,8 +351,13 @@ def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
 
 
 def dm(req: CommandRequest, person: Person, text: str) -> None:
-    """After the answer, a DM (posting to a user id opens the app's DM with them)."""
-    req.later(post_message(channel=person.slack_user_id, text=text))
+    """After the answer, a DM."""
+    req.later(dm_work(person, text))
+
+
+def dm_work(person: Person, text: str) -> Work:
+    """A DM to make later (posting to a user id opens the app's DM with them)."""
+    return post_message(channel=person.slack_user_id, text=text)
 
 
 def on_done(req: CommandRequest, value: str) -> None:
@@ -378,15 +383,14 @@ def on_help(req: CommandRequest, value: str) -> None:
         where = f"<#{w.team.channel_id}>" if w.team.channel_id else "your team's channel"
         raise UserError(f"You have no buddy or lead set yet; ask in {where}.")
     role = "your buddy" if helper is w.buddy else "your lead"
-    dm(
-        req,
+    ping = dm_work(
         helper,
         f":raising_hand: {w.hire.mention} asked for help with onboarding step {step.index + 1}, "
         f"*{step.title}*. A quick message or a call would unblock them.",
     )
     reply = f"I pinged {helper.mention}, {role}; they'll get back to you."
     channel = step.channel_id or w.hire.slack_user_id
-    req.later(post_message(channel=channel, thread_ts=step.message_ts, text=reply))
+    req.later(in_turn(ping, post_message(channel=channel, thread_ts=step.message_ts, text=reply)))
 
 
 def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
@@ -408,10 +412,13 @@ def on_feedback(ack, body: dict, req: CommandRequest) -> None:
     record_feedback(w, value.get("value") or "", req.now())
     ack()
     quote = "\n".join(f"> {line}" for line in (w.feedback or "").splitlines())
-    for lead in [w.lead] if w.lead else w.team.people(LEAD):
-        dm(req, lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
+    passed = [
+        dm_work(lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
+        for lead in ([w.lead] if w.lead else w.team.people(LEAD))
+    ]
     lead_name = w.lead.mention if w.lead else "your team's leads"
-    dm(req, w.hire, f"Thank you! I passed your feedback to {lead_name}.")
+    thanks = dm_work(w.hire, f"Thank you! I passed your feedback to {lead_name}.")
+    req.later(in_turn(*passed, thanks))
 
 
 def register(app, deps: Deps) -> None:

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
+
 from bot.app import Deps, command_request
 from bot.commands import Command, CommandRequest, parse_channel, parse_user
 from bot.jobs import SendContext
@@ -61,6 +63,7 @@ from models.oncall import (
     shifts,
     stretches,
     upcoming_overrides,
+    withdraw_cover,
 )
 from models.people import (
     TEAM_NAME,
@@ -330,15 +333,28 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
         None,
         after,
     )
-    text = f"I asked for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
+    text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
 
 
 def post_cover(
     request_id: int, channel: str, text: str, blocks: list[dict], ctx: SendContext
 ) -> None:
-    """Ask the channel (after the answer); the message's ts lets a decision update it."""
-    posted = ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    """Ask the channel (after the answer); the message's ts lets a decision update it. A request
+    Slack refused to post is withdrawn: nobody could take or cancel it, and it would stand in the
+    way of asking again."""
+    try:
+        posted = ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except Exception as error:
+        withdraw_cover(ctx.db, request_id, ctx.clock.now())
+        ctx.db.commit()  # kept, though this work ends in an error (which rolls back)
+        if not isinstance(error, SlackApiError):
+            raise
+        raise UserError(
+            f"I couldn't post your cover request in <#{channel}> (Slack said "
+            f"`{error.response.get('error')}`), so nobody was asked and it is withdrawn. "
+            f"Check that I'm in <#{channel}> (`/invite @Upkeep`), then ask again."
+        ) from error
     ctx.db.get_one(CoverRequest, request_id).message_ts = posted["ts"]
 
 

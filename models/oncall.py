@@ -888,6 +888,12 @@ def cancel_cover(db: Session, request: CoverRequest, person: Person, now: dateti
         raise UserError(already_decided(request))
 
 
+def withdraw_cover(db: Session, request_id: int, now: datetime) -> None:
+    """A request that was never asked in its channel (the post failed) is cancelled: nobody can
+    take or cancel it there, and it would stand in the way of asking again."""
+    _decide(db, db.get_one(CoverRequest, request_id), CANCELLED, {"decided_at": now})
+
+
 def already_decided(request: CoverRequest) -> str:
     if request.status == ACCEPTED and request.accepted_by is not None:
         return f"Too late: {request.accepted_by.mention} already covers this shift."

@@ -306,18 +306,43 @@ def test_a_webhook_right_after_a_database_restart_is_stored(server, hook, db, en
     token = hook("generic")
     first = {"alerts": [generic_alert("restart-1", "2026-03-02T08:00:00Z")]}
     assert post(f"{server}/hooks/generic", json.dumps(first).encode(), token)[0] == 200
-    with make_engine(_postgres_url()).connect() as other:  # as a restart would
-        ended = other.scalar(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        )
-    assert ended >= 1
+    end_the_databases_connections()
     second = {"alerts": [generic_alert("restart-2", "2026-03-02T08:05:00Z")]}
     status, answer = post(f"{server}/hooks/generic", json.dumps(second).encode(), token)
     assert (status, answer["created"]) == (200, 1), answer
     assert count_pages(db) == 2
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not _postgres_url(), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_a_new_token_right_after_a_database_restart_is_looked_up(server, hook, db):
+    """A token not seen yet is read from the database: on a connection found dead, it is read
+    again on a new one rather than the sender being refused."""
+    token, new_token = hook("generic"), hook("generic")
+    first = {"alerts": [generic_alert("restart-1", "2026-03-02T08:00:00Z")]}
+    assert post(f"{server}/hooks/generic", json.dumps(first).encode(), token)[0] == 200
+    end_the_databases_connections()
+    second = {"alerts": [generic_alert("restart-2", "2026-03-02T08:05:00Z")]}
+    status, answer = post(f"{server}/hooks/generic", json.dumps(second).encode(), new_token)
+    assert (status, answer.get("created")) == (200, 1), answer
+    assert count_pages(db) == 2
+
+
+def end_the_databases_connections() -> None:
+    """Every other connection to the test database is closed by the server, as a restart would;
+    the pool's connections were used within `IDLE_PING`, so nothing pings them first."""
+    other_engine = make_engine(_postgres_url())
+    try:
+        with other_engine.connect() as other:
+            ended = other.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        other_engine.dispose()
+    assert ended >= 1
 
 
 def wait_for_a_lock_wait(conn, request: Future, deadline_s: float = 10.0) -> None:

@@ -250,6 +250,18 @@ def test_i_need_help_reaches_the_buddy_over_http(http_driver, slack, db, team, t
     assert ":raising_hand: help asked" in status.text
 
 
+def test_a_ping_that_failed_is_not_said_to_have_reached_the_buddy(
+    driver, slack, db, team, ticker, clock
+):
+    message = first_step(driver, slack, ticker, clock)
+    value = message["blocks"][-1]["elements"][1]["value"]
+    slack.fail("chat.postMessage", "account_inactive")  # the DM to the buddy
+    driver.action("onboarding_step_help", value, user="U0CHO", channel="U0CHO", message=message)
+    assert not any(t.startswith("I pinged") for t in texts(slack, "U0CHO"))
+    [told] = [c.body["text"] for c in slack.calls_to("response_url")]
+    assert told.startswith(":warning: Something went wrong on my side (ref "), told
+
+
 def test_done_updates_the_message_and_only_the_hire_may_press_it(
     driver, slack, db, team, ticker, clock
 ):
@@ -274,15 +286,20 @@ SHORT = {
 }
 
 
-def test_the_last_step_asks_for_feedback_and_the_lead_reads_it(
-    driver, slack, db, team, ticker, clock
-):
+def only_step(driver, slack, db, team, ticker, clock) -> dict:
+    """The hire's one step of the SHORT walkthrough, which is also the last."""
     import_config(db, team_workspace(db, team), SHORT, START)
     db.commit()
     onboard_cho(driver, f"short start {THURSDAY}")
     ticker.tick()
     tick_at(ticker, clock, at(THURSDAY, 1, 0))
-    step = slack.posted("U0CHO")[-1]
+    return slack.posted("U0CHO")[-1]
+
+
+def test_the_last_step_asks_for_feedback_and_the_lead_reads_it(
+    driver, slack, db, team, ticker, clock
+):
+    step = only_step(driver, slack, db, team, ticker, clock)
     buttons = step["blocks"][-1]["elements"]
     assert [b["text"]["text"] for b in buttons] == ["Done", "I need help", "Share feedback"]
     driver.action("onboarding_feedback_open", buttons[2]["value"], user="U0CHO", channel="U0CHO")
@@ -321,6 +338,23 @@ def test_the_last_step_asks_for_feedback_and_the_lead_reads_it(
         in lead_view.json["blocks"][3]["text"]["text"]
     )
     assert "Feedback" not in driver.command("/onboard", f"status {CHO}", user="U0ANA").text
+
+
+def test_feedback_the_lead_never_got_is_not_said_to_have_been_passed_on(
+    driver, slack, db, team, ticker, clock
+):
+    step = only_step(driver, slack, db, team, ticker, clock)
+    metadata = step["blocks"][-1]["elements"][2]["value"]
+    slack.fail("chat.postMessage", "account_inactive")  # the DM to the lead
+    sent = driver.view_submission(
+        "onboarding_feedback",
+        {"feedback": {"value": text_input("Great buddy.")}},
+        user="U0CHO",
+        private_metadata=metadata,
+    )
+    assert sent.status == 200
+    assert not any("passed your feedback" in t for t in texts(slack, "U0CHO"))
+    assert walkthrough(db).feedback == "Great buddy."  # kept: the lead reads it in the status
 
 
 def team_workspace(db, team: Team) -> Workspace:

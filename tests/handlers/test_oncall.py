@@ -158,7 +158,7 @@ def ask_cover(
     driver, slack, db, user="U0ANA", text="payments-primary tomorrow 09:00 to 18:00 dentist"
 ):
     resp = driver.command("/oncall", f"cover {text}", user=user)
-    assert f"I asked for cover in <#{ONCALL_CHANNEL}>" in resp.text, resp.text
+    assert f"I'm asking for cover in <#{ONCALL_CHANNEL}>" in resp.text, resp.text
     db.expire_all()
     return db.scalars(select(CoverRequest).order_by(CoverRequest.id.desc())).first()
 
@@ -238,6 +238,25 @@ def test_cover_requests_overlap_cancel_and_on_behalf(driver, slack, rotation, db
     assert count(db, Override) == 0
 
 
+def test_a_cover_request_slack_refused_to_post_is_withdrawn_and_can_be_asked_again(
+    driver, slack, rotation, db
+):
+    slack.fail("chat.postMessage", "not_in_channel")
+    resp = driver.command("/oncall", "cover payments-primary tomorrow 09:00 to 18:00 dentist")
+    assert resp.text.startswith(f"I'm asking for cover in <#{ONCALL_CHANNEL}>: "), resp.text
+    # Nobody saw it, so nobody could take or cancel it: it is withdrawn, and the asker told why.
+    [told] = [c.body["text"] for c in slack.calls_to("response_url")]
+    assert told == (
+        f"I couldn't post your cover request in <#{ONCALL_CHANNEL}> (Slack said "
+        "`not_in_channel`), so nobody was asked and it is withdrawn. Check that I'm in "
+        f"<#{ONCALL_CHANNEL}> (`/invite @Upkeep`), then ask again."
+    )
+    db.expire_all()
+    assert db.scalars(select(CoverRequest.status)).all() == ["cancelled"]
+    request = ask_cover(driver, slack, db)  # nothing open is in the way
+    assert cover_message(slack)["ts"] == request.message_ts
+
+
 def test_a_stale_cover_button_says_it_was_taken_or_cancelled_whoever_presses_it(
     driver, slack, rotation, db
 ):
@@ -272,7 +291,7 @@ def test_cover_is_only_ever_asked_for_the_askers_own_time(driver, slack, rotatio
     # Ana's week ends at Monday's 10:00 handoff; from there it is Ben's.
     resp = driver.command("/oncall", "cover payments-primary sunday 12:00 to monday 12:00 trip")
     assert resp.text == (
-        f"I asked for cover in <#{ONCALL_CHANNEL}>: Sun 08 Mar 12:00 – Mon 09 Mar 10:00 CET, "
+        f"I'm asking for cover in <#{ONCALL_CHANNEL}>: Sun 08 Mar 12:00 – Mon 09 Mar 10:00 CET, "
         "the part of that time when you are on call. The rest isn't yours to hand over: "
         "<@U0BEN> Mon 09 Mar 10:00 – 12:00 CET."
     )
@@ -290,7 +309,9 @@ def test_cover_is_only_ever_asked_for_the_askers_own_time(driver, slack, rotatio
 def test_cover_is_asked_from_now_on_when_the_start_is_gone(driver, slack, rotation, clock):
     clock.set(utc(2026, 3, 3, 9))  # Tuesday, 10:00 in Berlin
     resp = driver.command("/oncall", "cover payments-primary today 08:00 to 12:00")
-    assert resp.text == f"I asked for cover in <#{ONCALL_CHANNEL}>: Tue 03 Mar 10:00 – 12:00 CET."
+    assert resp.text == (
+        f"I'm asking for cover in <#{ONCALL_CHANNEL}>: Tue 03 Mar 10:00 – 12:00 CET."
+    )
 
 
 def test_cover_over_several_stretches_of_yours_says_how_to_ask_for_each(
