@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from bot import __version__
@@ -51,12 +52,29 @@ def serve(settings: Settings, *, with_worker: bool) -> int:
     runtime = build_runtime(settings)
     if with_worker:
         Worker(runtime.deps).start(background=True)
-    if settings.socket_mode:
-        return _socket(runtime)
-    server = make_server(runtime.web, "0.0.0.0", settings.port)
-    log.info("serving Slack on :%s (POST /slack/events, GET /healthz)", server.effective_port)
-    server.run()
+    _stop_on_sigterm()
+    try:
+        if settings.socket_mode:
+            return _socket(runtime)
+        server = make_server(runtime.web, "0.0.0.0", settings.port)
+        log.info("serving Slack on :%s (POST /slack/events, GET /healthz)", server.effective_port)
+        server.run()  # until SIGTERM or Ctrl-C; then it answers the requests in flight
+    finally:
+        log.info("stopping: making the Slack calls that answered requests deferred")
+        runtime.deps.after.close()
+        log.info("stopped")
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (how a platform stops a process, for a deploy or a restart) stops serving as
+    Ctrl-C does, instead of killing the process: requests in flight are answered, and the Slack
+    calls they deferred until after their answer (`bot.later`) are made before it exits."""
+
+    def stop(_signum, _frame) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _socket(runtime) -> int:

@@ -23,7 +23,8 @@ context drops what can't be deep-copied (our session); they are declared per lis
 one command listener serves every subcommand and only some outcomes need work after; and their
 errors end in a generic log line, with no ref and nothing to wait on in tests or the console.
 The threads are ours rather than Bolt's listener executor so that `drain()` can wait for them;
-Python finishes what is queued on them when the process exits cleanly.
+`upkeep serve` finishes what is queued on them before it exits, on SIGTERM as on Ctrl-C
+(`bot.cli`); a process killed outright loses it (the data stays).
 """
 
 from __future__ import annotations

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,7 @@ from bot.worker import Worker
 from handlers import FEATURES
 from models.runtime import last_beat
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.slack_requests import Signer, SlackDriver
+from tests.slack_requests import BOT_USER_ID, Signer, SlackDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,8 +120,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def serve_process(slack, db_url, tmp_path):
+@contextmanager
+def upkeep_serve(slack, db_url: str, cwd: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`upkeep serve` in a process of its own, pointed at the emulator; its URL and process."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env |= {
@@ -131,7 +135,7 @@ def serve_process(slack, db_url, tmp_path):
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -146,11 +150,17 @@ def serve_process(slack, db_url, tmp_path):
                 break
         else:
             raise AssertionError("upkeep serve exited before listening")
-        yield url
+        yield url, proc
     finally:
         watchdog.cancel()
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def serve_process(slack, db_url, tmp_path):
+    with upkeep_serve(slack, db_url, tmp_path) as (url, _):
+        yield url
 
 
 def test_upkeep_serve_answers_signed_requests_against_the_emulator(serve_process, slack, app):
@@ -162,3 +172,22 @@ def test_upkeep_serve_answers_signed_requests_against_the_emulator(serve_process
     assert driver.command("/upkeep", "help", bad_signature=True).status == 401
     assert slack.calls_to("auth.test"), "the server called the emulator it was pointed at"
     assert get(serve_process + "/healthz")[0] == 200
+
+
+def test_sigterm_stops_serving_after_the_slack_calls_requests_deferred(
+    slack, db_url, tmp_path, app
+):
+    """A deploy's SIGTERM lands while a mention's reply (made after the answer) waits on Slack:
+    the process makes that call, then exits cleanly, instead of dying with the call undone."""
+    with upkeep_serve(slack, db_url, tmp_path) as (url, proc):
+        driver = SlackDriver(app, Signer(SIGNING_SECRET), base_url=url, settle=False)
+        release = slack.pause("chat.postMessage")
+        try:
+            assert driver.mention(f"<@{BOT_USER_ID}> help").status == 200
+            assert slack.wait_for(lambda: bool(slack.calls_to("chat.postMessage")))
+            proc.send_signal(signal.SIGTERM)
+        finally:
+            release.set()
+        assert proc.wait(20) == 0
+        rest = proc.stdout.read()
+    assert "stopping: making the Slack calls" in rest and "stopped" in rest, rest
