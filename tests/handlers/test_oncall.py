@@ -480,6 +480,10 @@ def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error
         "`start` 2026-02-23 has passed and payments-primary has been running since 2026-03-02"
         in past.text
     )
+    room = driver.command("/oncall", "set payments-primary channel=oncall-room", user="U0LEAD")
+    assert (
+        "must be a channel id (like C0PAYMENTS)" in room.text and "Usage: /oncall set" in room.text
+    )
     unknown = driver.command("/oncall", "set payments-primary colour=blue", user="U0LEAD")
     assert "`colour=` isn't a rotation field" in unknown.text
     new = driver.command("/oncall", "set nights handoff=22:00", user="U0LEAD")
