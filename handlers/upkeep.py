@@ -27,7 +27,7 @@ def help_all(req: CommandRequest, args: list[str]) -> Reply:
 
 
 upkeep = Command(
-    "/upkeep", "help, status and settings of Upkeep itself", usage_hint="help", help=help_all
+    "/upkeep", "help, status and the rituals Upkeep runs", usage_hint="help", help=help_all
 )
 COMMANDS = [upkeep]
 
