@@ -168,6 +168,9 @@ def test_welcome_and_steps_arrive_at_local_times_in_the_hires_zone_once(
         f"onboarding:{wid}:2",
         f"onboarding:{wid}:3",
     ]
+    ways = slack.posted("U0CHO")[-1]["text"]
+    assert ways.startswith("Step 4 of 13: Ways of working")
+    assert "`/upkeep rituals` shows the rituals Upkeep runs for the team" in ways
 
 
 def test_a_failed_dm_is_retried_and_arrives_once(driver, slack, db, team, ticker, clock):
