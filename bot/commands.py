@@ -183,6 +183,14 @@ def truncate_word(word: str, limit: int = 40) -> str:
     return word if len(word) <= limit else word[: limit - 1] + "…"
 
 
+def no_extra_words(words: list[str], usage: str) -> None:
+    """Refuse words a command doesn't take, rather than act as if they weren't there."""
+    if words:
+        raise UserError(
+            f"I don't know what to do with `{truncate_word(' '.join(words), 60)}`.", usage
+        )
+
+
 def clean_text(text: str) -> str:
     text = _CONTROL.sub(" ", text or "").translate(_SMART_QUOTES)
     return text.strip()

@@ -7,7 +7,14 @@ import json
 import re
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_user, split_options, truncate_word
+from bot.commands import (
+    Command,
+    CommandRequest,
+    no_extra_words,
+    parse_user,
+    split_options,
+    truncate_word,
+)
 from bot.later import direct_message, post_ephemeral
 from bot.priority_blocks import (
     SURVEY_ACTION,
@@ -120,11 +127,6 @@ def person_of(req: CommandRequest, token: str, usage: str) -> Person | None:
     return ensure_person(
         req.db, req.workspace, uid, req.now(), lambda u: lookup_user(req.client, u)
     )
-
-
-def no_extra_words(words: list[str], usage: str) -> None:
-    if words:
-        raise UserError(f"I don't know what to do with `{' '.join(words)}`.", usage)
 
 
 # -- the list -----------------------------------------------------------------------------------
