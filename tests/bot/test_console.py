@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import demo
 from bot.console import Console, mention_people, run_console
 from bot.settings import Settings
 from bot.textview import Names, Renderer, input_value, mrkdwn
@@ -137,6 +138,20 @@ def test_console_commands_explain_their_usage(console):
     text = said(out)
     assert "Usage: :click N" in text and "Usage: :as @name" in text
     assert "Usage: :wait N" in text and "Start with /" in text
+
+
+def test_every_channel_of_the_demo_team_has_a_name_to_go_to(console):
+    """The platform team's channel was drawn as #C0PLATFORM and `:in #platform` refused it."""
+    c, out = console
+    config = demo.config()
+    channels = {
+        e["channel"] for key in ("teams", "rotations") for e in config[key] if "channel" in e
+    }
+    assert channels <= set(demo.CHANNELS)
+    c.handle(":in #platform")
+    c.handle("/oncall")
+    text = said(out)
+    assert "Now in #platform." in text and "*platform-daily*" in text
 
 
 def test_switching_user_changes_who_asks(console, db_url):
