@@ -696,6 +696,9 @@ def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
             or match_service(req.db, req.workspace, word)
         ):
             return who_reply(req, resolve(req, word), req.now())
+    named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", match.string)
+    if named:  # "for <something>" that is no rotation, team or service: say so
+        return who_reply(req, resolve(req, named.group(1)), req.now())
     return who_reply(req, channel_rotations(req), req.now())
 
 

@@ -433,6 +433,14 @@ def test_mention_who_is_on_call(driver, slack, rotation):
     assert "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET" in reply["text"]
 
 
+def test_mention_for_something_unknown_says_so(driver, slack, rotation):
+    """ "who is on call for payments-nights?" answered for the channel's rotations instead."""
+    driver.mention("who is on call for payments-nights?")
+    reply = slack.posted("C0PAYMENTS")[-1]["text"]
+    assert "There is no rotation called `payments-nights`" in reply
+    assert "<@U0ANA> until" not in reply
+
+
 def test_app_home_shows_on_call_now_and_my_next_shifts(driver, slack, rotation):
     driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
     text = str(slack.home["U0BEN"]["blocks"])
