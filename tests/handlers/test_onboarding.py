@@ -130,6 +130,20 @@ def test_wrong_input_is_explained_with_the_usage(driver, team):
     assert "Usage: /onboard <@user>" in driver.command("/onboard", "start", user="U0LEAD").text
 
 
+def test_a_change_missing_its_words_says_which(driver, team):
+    """They all answered "That's not quite it." """
+    onboard_cho(driver)
+    date = driver.command("/onboard", "start-date", user="U0LEAD").text
+    assert "Mention the hire and give the new start date." in date
+    assert "Usage: /onboard start-date <@user> <date>" in date
+    buddy = driver.command("/onboard", f"buddy {CHO}", user="U0LEAD").text
+    assert "Mention the hire and their new buddy." in buddy
+    pause = driver.command("/onboard", "pause", user="U0LEAD").text
+    assert "Mention the hire." in pause and "Usage: /onboard pause <@user>" in pause
+    extra = driver.command("/onboard", f"pause {CHO} today", user="U0LEAD").text
+    assert "I don't know what to do with `today`." in extra
+
+
 # -- the steps, through the engine ------------------------------------------------------------
 
 
