@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot import demo
-from bot.console import Console, mention_people, run_console
+from bot.console import Console, mention_channels, mention_people, run_console
 from bot.settings import Settings
 from bot.textview import Names, Renderer, input_value, mrkdwn
+from models.oncall import find_rotation
+from models.workspace import Workspace
 
 
 @pytest.fixture
@@ -79,6 +82,21 @@ def test_at_names_in_a_command_arrive_escaped_as_slack_sends_them(console, db_ur
     assert "Added payments" in said(out)
     c.handle("/priority")
     assert "Faster refunds · score 5 · feature · proposed · @Dev Desai" in said(out)
+
+
+def test_channel_names_in_a_command_arrive_escaped_as_slack_sends_them(console):
+    """`channel=#general` reached the app as typed, and was refused as no channel id."""
+    c, out = console
+    c.handle("/oncall set payments-primary channel=#general")
+    assert "Changed *payments-primary*" in said(out)
+    with c.runtime.session_factory() as db:
+        assert (
+            find_rotation(db, db.scalars(select(Workspace)).one(), "payments-primary").channel_id
+            == "C0GENERAL"
+        )
+    assert mention_channels("#payments-oncall #payments #nowhere a#payments", demo.CHANNELS) == (
+        "<#C0PAYONCALL|payments-oncall> <#C0PAYMENTS|payments> #nowhere a#payments"
+    )
 
 
 def test_the_longest_name_wins_and_case_does_not_matter():
