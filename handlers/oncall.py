@@ -207,7 +207,8 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
         line = shift_line(shift, req.tz)
         along = [s.person.mention for s in shadows if s.start < shift.end and s.end > shift.start]
         lines.append(line + (" · shadowed by " + ", ".join(along) if along else ""))
-    title = f"{rotation.name}: the next {weeks} weeks"
+    period = f"{weeks} weeks" if weeks > 1 else "week"
+    title = f"{rotation.name}: the next {period}"
     empty = "Nobody is in this rotation."
     if rotation.begins_at >= end:
         empty = f"{rotation.name} starts {local_time(rotation.begins_at, req.tz)}."

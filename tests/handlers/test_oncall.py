@@ -96,6 +96,15 @@ def test_schedule_marks_overrides(driver, rotation, db):
     assert who(db, rotation, utc(2026, 3, 3, 9)) == "U0CHO"
 
 
+def test_a_schedule_of_one_week_says_the_next_week(driver, rotation):
+    assert driver.command("/oncall", "schedule payments-primary 1w").text.startswith(
+        "payments-primary: the next week\n"
+    )
+    assert driver.command("/oncall", "schedule payments-primary 3w").text.startswith(
+        "payments-primary: the next 3 weeks\n"
+    )
+
+
 def test_overrides_are_listed_and_removed_with_a_button(driver, rotation, db, slack):
     driver.command("/oncall", "override payments-primary <@U0CHO> tomorrow 09:00 to 18:00 dentist")
     listed = driver.command("/oncall", "overrides payments-primary", user="U0BEN")
