@@ -73,6 +73,17 @@ def test_unknown_rotation_suggests_and_bad_time_explains(driver, rotation):
     assert "`noonish` is not a time I understand" in bad.text
 
 
+def test_a_range_of_days_without_times_asks_for_the_times(driver, rotation):
+    """`friday to saturday` answered "`friday to` is not a time I understand"."""
+    days = driver.command("/oncall", "override payments-primary <@U0CHO> friday to saturday")
+    assert "`friday` needs a time of day too, like `friday 18:00`." in days.text
+    assert "Usage: /oncall override <rotation>" in days.text
+    cover = driver.command("/oncall", "cover payments-primary tomorrow to friday", user="U0ANA")
+    assert "`tomorrow` needs a time of day too, like `tomorrow 18:00`." in cover.text
+    unknown = driver.command("/oncall", "override payments-primary <@U0CHO> yesterday to today")
+    assert "`yesterday` is not a time I understand" in unknown.text
+
+
 def test_me_lists_my_next_shifts(driver, rotation):
     resp = driver.command("/oncall", "me", user="U0BEN")
     lines = [line for line in resp.text.splitlines() if "payments-primary" in line]
