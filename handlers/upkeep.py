@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import __version__
-from bot.commands import Command, CommandRequest
+from bot.commands import Command, CommandRequest, no_extra_words
 from bot.db import database_kind
 from bot.render import Reply, context, header, local_time, section
 from models.runtime import last_beat
@@ -36,6 +36,7 @@ WORKER = "worker"
 
 @upkeep.sub("status", "/upkeep status", "version, database and the worker's heartbeat")
 def status(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, upkeep.usage("status"))
     beat = last_beat(req.db, WORKER)
     now = req.now()
     if beat is None:

@@ -201,3 +201,11 @@ def test_set_refuses_what_the_columns_cannot_hold(driver, db, catalog):
     driver.command("/owner", "set ledger channel=<#C0LEDGER|ledger>", user="U0LEAD")
     db.expire_all()
     assert lookup_service(db, catalog, "ledger").channel_id == "C0LEDGER"
+
+
+def test_words_owner_team_and_unowned_do_not_take_are_named(driver, catalog):
+    """`/owner team payments extra` answered "Which team?"; `unowned please` ignored `please`."""
+    team = driver.command("/owner", "team payments extra").text
+    assert team == "I don't know what to do with `extra`.\nUsage: /owner team <team>"
+    unowned = driver.command("/owner", "unowned please").text
+    assert unowned == "I don't know what to do with `please`.\nUsage: /owner unowned"

@@ -84,6 +84,24 @@ def test_a_range_of_days_without_times_asks_for_the_times(driver, rotation):
     assert "`yesterday` is not a time I understand" in unknown.text
 
 
+@pytest.mark.parametrize(
+    ("text", "extra", "usage"),
+    [
+        # These answered "Which rotation?" or "Say which rotation and who." though both were said.
+        ("schedule payments-primary 2w please", "please", "/oncall schedule <rotation> [<N>w]"),
+        ("out payments-primary <@U0BEN> today", "today", "/oncall out <rotation> <@user>"),
+        ("back payments-primary <@U0BEN> today", "today", "/oncall back <rotation> <@user>"),
+        # These answered as if the extra words weren't there.
+        ("overrides payments-primary next week", "next week", "/oncall overrides <rotation>"),
+        ("me tomorrow", "tomorrow", "/oncall me"),
+        ("calendar now", "now", "/oncall calendar"),
+    ],
+)
+def test_words_a_subcommand_does_not_take_are_named(driver, rotation, text, extra, usage):
+    answer = driver.command("/oncall", text, user="U0LEAD").text
+    assert answer == f"I don't know what to do with `{extra}`.\nUsage: {usage}"
+
+
 def test_me_lists_my_next_shifts(driver, rotation):
     resp = driver.command("/oncall", "me", user="U0BEN")
     lines = [line for line in resp.text.splitlines() if "payments-primary" in line]

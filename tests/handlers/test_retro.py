@@ -83,6 +83,11 @@ def test_retro_errors_show_the_usage_help_shows(payments, driver, text):
     assert resp.text.endswith("\nUsage: " + usage.split("`")[1])
 
 
+def test_actions_names_words_it_does_not_take(payments, driver):
+    answer = driver.command("/retro", "actions payments overdue", user="U0ANA").text
+    assert answer == "I don't know what to do with `overdue`.\nUsage: /retro actions [team]"
+
+
 def test_reminder_the_day_before_lists_topics_and_open_items_with_overdue_marked(
     payments, scheduler, driver, clock, slack
 ):
