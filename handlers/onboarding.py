@@ -159,8 +159,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     zone = hire.zone(team.tz)
     today = local_today(req.now(), zone)
     start_date = parse_date(options["start"], today, START_USAGE) if "start" in options else today
-    if start_date < today:
-        raise UserError(f"{start_date:%a %d %b} is in the past; use today or later.", START_USAGE)
+    not_past(start_date, today, START_USAGE)
     buddy = person_arg(req, options["buddy"], START_USAGE) if "buddy" in options else None
     suggested = buddy is None
     if buddy is None:
@@ -257,6 +256,11 @@ def overview(req: CommandRequest) -> Reply:
     return Reply(text=text, blocks=[section(text), context(f"Times in {req.tz}.")])
 
 
+def not_past(start: date, today: date, usage: str) -> None:
+    if start < today:
+        raise UserError(f"{start:%a %d %b %Y} is in the past; use today or later.", usage)
+
+
 # -- changes ------------------------------------------------------------------------------------
 
 
@@ -288,7 +292,9 @@ def change(
 )
 def start_date(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
-        new = parse_date(rest[0], local_today(req.now(), w.tz), onboard.usage("start-date"))
+        today = local_today(req.now(), w.tz)
+        new = parse_date(rest[0], today, onboard.usage("start-date"))
+        not_past(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
         return (
