@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -181,6 +182,26 @@ class Command:
 def truncate_word(word: str, limit: int = 40) -> str:
     word = word.replace("`", "'")
     return word if len(word) <= limit else word[: limit - 1] + "…"
+
+
+@contextmanager
+def usage_on_errors(usage: str) -> Iterator[None]:
+    """Checks made deeper down (in models, shared with the config file) know no command: a
+    mistake they find is shown with this command's usage."""
+    try:
+        yield
+    except UserError as error:
+        if error.usage is None and type(error) is UserError:
+            error.usage = usage
+        raise
+
+
+def no_extra_words(words: list[str], usage: str) -> None:
+    """Refuse words a command doesn't take, rather than act as if they weren't there."""
+    if words:
+        raise UserError(
+            f"I don't know what to do with `{truncate_word(' '.join(words), 60)}`.", usage
+        )
 
 
 def clean_text(text: str) -> str:

@@ -30,6 +30,7 @@ Type what you would type in Slack:
   /upkeep help                 every command (then /oncall ..., /owner ..., /priority ...)
   @upkeep who is on call?      a mention in the current channel
   @ana, @Ana Alves             a person, in a message or a command (see :people)
+  #payments-oncall             a channel, in a command (channel=#payments-oncall)
 Console commands:
   :click N                     press button N
   :submit field=value ...      submit the open modal (fields as listed under it)
@@ -77,6 +78,19 @@ def mention_people(text: str, users: dict[str, dict[str, Any]], *, escaped: bool
         return f"<@{user['id']}|{user['name']}>" if escaped else f"<@{user['id']}>"
 
     return pattern.sub(mention, text)
+
+
+def mention_channels(text: str, channels: dict[str, str]) -> str:
+    """`#payments-oncall` in a slash command as Slack sends it, `<#C0PAYONCALL|payments-oncall>`
+    (the manifest asks Slack to escape channels too). Unknown names stay as typed."""
+    if not channels:
+        return text
+    by_name = {name: cid for cid, name in channels.items()}
+    longest_first = sorted(by_name, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w<#&])#(" + "|".join(map(re.escape, longest_first)) + r")(?![\w-])"
+    )
+    return pattern.sub(lambda m: f"<#{by_name[m.group(1)]}|{m.group(1)}>", text)
 
 
 @dataclass
@@ -177,6 +191,7 @@ class Console:
             if line.startswith("/"):
                 command, _, text = line.partition(" ")
                 text = mention_people(text, self.emulator.users, escaped=True)
+                text = mention_channels(text, demo.CHANNELS)
                 self._answer(
                     self.driver.command(command, text, user=self.user, channel=self.channel)
                 )

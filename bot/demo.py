@@ -20,7 +20,12 @@ from models.workspace import Workspace
 
 YOU = "U0YOU"
 CHANNEL = "C0PAYMENTS"
-CHANNELS = {CHANNEL: "payments", "C0PAYONCALL": "payments-oncall", "C0GENERAL": "general"}
+CHANNELS = {
+    CHANNEL: "payments",
+    "C0PAYONCALL": "payments-oncall",
+    "C0PLATFORM": "platform",
+    "C0GENERAL": "general",
+}
 
 # uid -> (real name, IANA zone, extra users.info fields)
 PEOPLE: dict[str, tuple[str, str, dict[str, Any]]] = {

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_channel, parse_user
+from bot.commands import Command, CommandRequest, no_extra_words, parse_channel, parse_user
 from bot.later import direct_message
 from bot.render import Reply, actions, button, context, fields, header, local_time, section
 from bot.slack import lookup_user
@@ -138,8 +138,9 @@ def teams_led(req: CommandRequest):
 
 @owner.sub("team", "/owner team <team>", "the services a team owns")
 def team_command(req: CommandRequest, args: list[str]) -> Reply:
-    if len(args) != 1:
+    if not args:
         raise UserError("Which team?", "/owner team <team>")
+    no_extra_words(args[1:], "/owner team <team>")
     return team_services(req, [get_team(req.db, req.workspace, args[0], "/owner team <team>")])
 
 
@@ -172,6 +173,7 @@ def team_services(req: CommandRequest, teams) -> Reply:
 
 @owner.sub("unowned", "/owner unowned", "services with no owner, no DRI, no runbook or no on-call")
 def unowned_command(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, owner.usage("unowned"))
     found = unowned(req.db, req.workspace)
     lines = [f"`{gap.service.name}`: {', '.join(gap.reasons)}" for gap in found[:MAX_LIST]]
     if len(found) > MAX_LIST:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_user
+from bot.commands import Command, CommandRequest, no_extra_words, parse_user
 from bot.later import Work, in_turn, post_message, update_message
 from bot.onboarding_blocks import (
     DONE,
@@ -159,8 +159,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     zone = hire.zone(team.tz)
     today = local_today(req.now(), zone)
     start_date = parse_date(options["start"], today, START_USAGE) if "start" in options else today
-    if start_date < today:
-        raise UserError(f"{start_date:%a %d %b} is in the past; use today or later.", START_USAGE)
+    not_past(start_date, today, START_USAGE)
     buddy = person_arg(req, options["buddy"], START_USAGE) if "buddy" in options else None
     suggested = buddy is None
     if buddy is None:
@@ -257,6 +256,11 @@ def overview(req: CommandRequest) -> Reply:
     return Reply(text=text, blocks=[section(text), context(f"Times in {req.tz}.")])
 
 
+def not_past(start: date, today: date, usage: str) -> None:
+    if start < today:
+        raise UserError(f"{start:%a %d %b %Y} is in the past; use today or later.", usage)
+
+
 # -- changes ------------------------------------------------------------------------------------
 
 
@@ -266,11 +270,14 @@ def change(
     sub: str,
     apply: Callable[[Walkthrough, list[str]], str],
     nargs: int = 0,
+    needs: str = "Mention the hire.",
 ) -> Reply:
-    """The common shape of a lead's change: find the hire's walkthrough, check, apply, audit."""
+    """The common shape of a lead's change: find the hire's walkthrough, check, apply, audit.
+    The hire comes first, then `nargs` more words; `needs` says what is missing."""
     usage = onboard.usage(sub)
-    if len(args) != 1 + nargs:
-        raise UserError("That's not quite it.", usage)
+    if len(args) < 1 + nargs:
+        raise UserError(needs, usage)
+    no_extra_words(args[1 + nargs :], usage)
     hire = person_arg(req, args[0], usage)
     w = require_current_of(req.db, req.workspace, hire)
     require_lead(w.team, req.person, "change an onboarding")
@@ -285,7 +292,9 @@ def change(
 )
 def start_date(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
-        new = parse_date(rest[0], local_today(req.now(), w.tz), onboard.usage("start-date"))
+        today = local_today(req.now(), w.tz)
+        new = parse_date(rest[0], today, onboard.usage("start-date"))
+        not_past(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
         return (
@@ -293,7 +302,9 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
             f"{pending} steps still to come were moved."
         )
 
-    return change(req, args, "start-date", apply, 1)
+    return change(
+        req, args, "start-date", apply, 1, "Mention the hire and give the new start date."
+    )
 
 
 @onboard.sub("buddy", "/onboard buddy <@user> <@buddy>", "change a hire's buddy")
@@ -304,7 +315,7 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
         assert w.buddy is not None
         return f"{w.buddy.mention} is now {w.hire.mention}'s buddy; I told them."
 
-    return change(req, args, "buddy", apply, 1)
+    return change(req, args, "buddy", apply, 1, "Mention the hire and their new buddy.")
 
 
 @onboard.sub("pause", "/onboard pause <@user>", "hold the steps (leave, sickness)")

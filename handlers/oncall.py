@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_channel, parse_user
+from bot.commands import Command, CommandRequest, no_extra_words, parse_channel, parse_user
 from bot.jobs import SendContext
 from bot.later import update_message
 from bot.oncall_blocks import (
@@ -175,6 +175,7 @@ def who_reply(req: CommandRequest, rotations: list[Rotation], at: datetime) -> R
 
 @oncall.sub("me", "/oncall me", "your next shifts and overrides")
 def me(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, oncall.usage("me"))
     now = req.now()
     mine = person_shifts(req.db, req.person, now, now + timedelta(weeks=ME_WEEKS))
     lines = [shift_line(shift, req.tz, rotation) for rotation, shift in mine]
@@ -189,8 +190,9 @@ SCHEDULE = "/oncall schedule <rotation> [<N>w]"
 
 @oncall.sub("schedule", SCHEDULE, "the next N weeks (default 4), overrides marked")
 def schedule(req: CommandRequest, args: list[str]) -> Reply:
-    if not args or len(args) > 2:
+    if not args:
         raise UserError("Which rotation?", SCHEDULE)
+    no_extra_words(args[2:], SCHEDULE)
     rotation = find_rotation(req.db, req.workspace, args[0], SCHEDULE)
     weeks = 4
     if len(args) == 2:
@@ -207,7 +209,8 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
         line = shift_line(shift, req.tz)
         along = [s.person.mention for s in shadows if s.start < shift.end and s.end > shift.start]
         lines.append(line + (" · shadowed by " + ", ".join(along) if along else ""))
-    title = f"{rotation.name}: the next {weeks} weeks"
+    period = f"{weeks} weeks" if weeks > 1 else "week"
+    title = f"{rotation.name}: the next {period}"
     empty = "Nobody is in this rotation."
     if rotation.begins_at >= end:
         empty = f"{rotation.name} starts {local_time(rotation.begins_at, req.tz)}."
@@ -447,6 +450,7 @@ REMOVE_OVERRIDE = "oncall_override_remove"
 @oncall.sub("overrides", OVERRIDES, "upcoming overrides, each with a button to remove it")
 def overrides(req: CommandRequest, args: list[str]) -> Reply:
     rotation = rotation_arg(req, args, 1, "Which rotation?", OVERRIDES)
+    no_extra_words(args[1:], OVERRIDES)
     return overrides_reply(req, rotation)
 
 
@@ -608,8 +612,9 @@ def put_back(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def change_member(req: CommandRequest, args: list[str], active: bool, usage: str) -> Reply:
-    if len(args) != 2:
+    if len(args) < 2:
         raise UserError("Say which rotation and who.", usage)
+    no_extra_words(args[2:], usage)
     rotation = find_rotation(req.db, req.workspace, args[0], usage)
     if not can_edit(rotation, req.person):
         raise PermissionDenied(
@@ -641,6 +646,7 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
 
 @oncall.sub("calendar", "/oncall calendar", "calendar feeds (iCal) of your shifts and rotations")
 def calendar(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, oncall.usage("calendar"))
     now = req.now()
     teams = person_teams(req.db, req.person)
     wanted: list[tuple[str, dict]] = [("Your shifts", {"person": req.person})]
@@ -696,6 +702,9 @@ def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
             or match_service(req.db, req.workspace, word)
         ):
             return who_reply(req, resolve(req, word), req.now())
+    named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", match.string)
+    if named:  # "for <something>" that is no rotation, team or service: say so
+        return who_reply(req, resolve(req, named.group(1)), req.now())
     return who_reply(req, channel_rotations(req), req.now())
 
 

@@ -22,11 +22,12 @@ from models.alert_formats import SOURCES
 from models.errors import UserError
 from models.pageload import WINDOWS, load
 from models.pages import Integration, add_integration, classify, get_page, integrations_of
-from models.people import audit, get_team, relevant_teams
+from models.people import audit, find_team, get_team, relevant_teams
 from models.workspace import Team
 
 ROUTES = {PREFIX: hooks_app}
 LOAD_USAGE = "/oncall load [team] [7d|30d|90d]"
+WINDOW_LIKE = re.compile(r"\d+[a-z]?")
 
 
 # -- /oncall load --------------------------------------------------------------------------
@@ -38,6 +39,10 @@ def load_command(req: CommandRequest, args: list[str]) -> Reply:
     for word in (a.lower() for a in args):
         if word in WINDOWS:
             days = WINDOWS[word]
+        elif WINDOW_LIKE.fullmatch(word) and find_team(req.db, req.workspace, word) is None:
+            *some, last = WINDOWS
+            known = f"{', '.join(some)} or {last}"
+            raise UserError(f"`{word}` isn't a window I know: {known}.", LOAD_USAGE)
         else:
             names.append(word)
     if len(names) > 1:

@@ -7,7 +7,15 @@ import json
 import re
 
 from bot.app import Deps, command_request
-from bot.commands import Command, CommandRequest, parse_user, split_options, truncate_word
+from bot.commands import (
+    Command,
+    CommandRequest,
+    no_extra_words,
+    parse_user,
+    split_options,
+    truncate_word,
+    usage_on_errors,
+)
 from bot.later import direct_message, post_ephemeral
 from bot.priority_blocks import (
     SURVEY_ACTION,
@@ -122,11 +130,6 @@ def person_of(req: CommandRequest, token: str, usage: str) -> Person | None:
     )
 
 
-def no_extra_words(words: list[str], usage: str) -> None:
-    if words:
-        raise UserError(f"I don't know what to do with `{' '.join(words)}`.", usage)
-
-
 # -- the list -----------------------------------------------------------------------------------
 
 
@@ -187,20 +190,21 @@ def add(req: CommandRequest, args: list[str]) -> Reply:
     )
     if errors:
         raise UserError(" ".join(errors.values()), f"{ADD_USAGE}\nScales: {SCALES}")
-    item = add_item(
-        req.db,
-        team,
-        " ".join(words),
-        req.now(),
-        values=values,
-        created_by=req.person,
-        link=options.get("link"),
-        status=check_status(options.get("status", "proposed")),
-    )
-    if "owner" in options or "goal" in options:
-        extra = {k: options[k] for k in ("owner", "goal") if k in options}
-        owner = person_of(req, options.get("owner", ""), ADD_USAGE)
-        update_item(item, extra, req.now(), owner)
+    with usage_on_errors(ADD_USAGE):
+        item = add_item(
+            req.db,
+            team,
+            " ".join(words),
+            req.now(),
+            values=values,
+            created_by=req.person,
+            link=options.get("link"),
+            status=check_status(options.get("status", "proposed")),
+        )
+        if "owner" in options or "goal" in options:
+            extra = {k: options[k] for k in ("owner", "goal") if k in options}
+            owner = person_of(req, options.get("owner", ""), ADD_USAGE)
+            update_item(item, extra, req.now(), owner)
     record(req, "priority.add", item, None)
     return Reply(text=f"Added {team.name} {item_line(item)}")
 
@@ -341,7 +345,8 @@ def set_fields(req: CommandRequest, args: list[str]) -> Reply:
     require_team_member(item.team, req.person, "change items", item)
     owner = person_of(req, changes["owner"], SET_USAGE) if "owner" in changes else None
     before = item.snapshot()
-    update_item(item, changes, req.now(), owner)
+    with usage_on_errors(SET_USAGE):
+        update_item(item, changes, req.now(), owner)
     record(req, "priority.set", item, before)
     return Reply(text=f"Updated {item.team.name} {item_line(item)}")
 
@@ -378,7 +383,8 @@ def show_budget(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(words, BUDGET_USAGE)
     team = team_for(req, options, BUDGET_USAGE)
     if "target" in options:
-        target = parse_target(options.pop("target"))
+        with usage_on_errors(BUDGET_USAGE):
+            target = parse_target(options.pop("target"))
         require_lead(team, req.person, "change the budget target")
         settings = ensure_settings(req.db, team)
         before = {"feature_target": settings.feature_target}
@@ -472,7 +478,8 @@ def settings(req: CommandRequest, args: list[str]) -> Reply:
         require_lead(team, req.person, "change priority settings")
         current = ensure_settings(req.db, team)
         before = describe(current)
-        apply_settings(current, options)
+        with usage_on_errors(SETTINGS_USAGE):
+            apply_settings(current, options)
         audit(
             req.db,
             req.workspace,

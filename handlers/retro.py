@@ -7,7 +7,14 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.app import Deps
-from bot.commands import Command, CommandRequest, parse_user, split_options
+from bot.commands import (
+    Command,
+    CommandRequest,
+    no_extra_words,
+    parse_user,
+    split_options,
+    usage_on_errors,
+)
 from bot.later import update_message
 from bot.render import Reply, section
 from bot.rituals_render import DONE_ACTION, SNOOZE_ACTION, action_lines, action_list
@@ -44,7 +51,8 @@ def pick_team(req: CommandRequest, options: dict[str, str], usage: str) -> Team:
 def topic(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, TOPIC_USAGE)
     team = pick_team(req, options, TOPIC_USAGE)
-    model.add_topic(req.db, team, " ".join(words), req.now())
+    with usage_on_errors(TOPIC_USAGE):
+        model.add_topic(req.db, team, " ".join(words), req.now())
     return Reply(text=f"Added to {team.name}'s next retro. It will be shown without your name.")
 
 
@@ -67,16 +75,17 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
     owner = ensure_person(
         req.db, req.workspace, uid, req.now(), lambda u: lookup_user(req.client, u)
     )
-    item = model.add_action(
-        req.db,
-        team,
-        " ".join(words[:at]),
-        owner,
-        due,
-        req.person,
-        req.now(),
-        local_today(req, team.tz),
-    )
+    with usage_on_errors(ACTION_USAGE):
+        item = model.add_action(
+            req.db,
+            team,
+            " ".join(words[:at]),
+            owner,
+            due,
+            req.person,
+            req.now(),
+            local_today(req, team.tz),
+        )
     req.db.flush()
     audit(
         req.db,
@@ -93,10 +102,12 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
 
 @retro.sub("actions", "/retro actions [team]", "open action items, overdue ones marked")
 def actions(req: CommandRequest, args: list[str]) -> Reply:
-    words, options = split_options(args)
+    usage = retro.usage("actions")
+    words, options = split_options(args, usage)
     if words:
         options["team"] = words[0]
-    team = pick_team(req, options, "/retro actions [team]")
+    no_extra_words(words[1:], usage)
+    team = pick_team(req, options, usage)
     text, blocks = action_list(
         team.name, model.open_actions(req.db, team), local_today(req, team.tz)
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from bot.commands import CommandRequest
+from bot.commands import CommandRequest, no_extra_words
 from bot.render import Reply, context, header, local_time, section
 from handlers.upkeep import upkeep
 from models.errors import UserError
@@ -46,6 +46,7 @@ def ritual_lines(rituals: list[Ritual], now: datetime, viewer: Person | None = N
 
 @upkeep.sub("rituals", "/upkeep rituals [team]", "the team rituals and when each runs next")
 def rituals(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args[1:], upkeep.usage("rituals"))
     found = workspace_rituals(req.db, req.workspace.id)
     if args:
         team = get_team(req.db, req.workspace, args[0], upkeep.usage("rituals"))

@@ -8,7 +8,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.app import Deps
-from bot.commands import Command, CommandRequest
+from bot.commands import Command, CommandRequest, no_extra_words
 from bot.jobs import SendContext
 from bot.jobs.engine import DeliveryEngine
 from bot.jobs.standup import show_answer, update_summary
@@ -75,6 +75,7 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
 
 @standup.sub("skip", "/standup skip", "no standup for you today")
 def skip(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, standup.usage("skip"))
     today = local_today(req)
     model.skip(req.db, req.person, today, req.now())
     audit(
@@ -115,6 +116,7 @@ def ooo(req: CommandRequest, args: list[str]) -> Reply:
 
 @standup.sub("back", "/standup back", "standup prompts again, from today")
 def back(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, standup.usage("back"))
     today = local_today(req)
     ended = model.back(req.db, req.person, today)
     audit(

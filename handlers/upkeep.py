@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import __version__
-from bot.commands import Command, CommandRequest
+from bot.commands import Command, CommandRequest, no_extra_words
 from bot.db import database_kind
 from bot.render import Reply, context, header, local_time, section
 from models.runtime import last_beat
@@ -27,7 +27,7 @@ def help_all(req: CommandRequest, args: list[str]) -> Reply:
 
 
 upkeep = Command(
-    "/upkeep", "help, status and settings of Upkeep itself", usage_hint="help", help=help_all
+    "/upkeep", "help, status and the rituals Upkeep runs", usage_hint="help", help=help_all
 )
 COMMANDS = [upkeep]
 
@@ -36,6 +36,7 @@ WORKER = "worker"
 
 @upkeep.sub("status", "/upkeep status", "version, database and the worker's heartbeat")
 def status(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, upkeep.usage("status"))
     beat = last_beat(req.db, WORKER)
     now = req.now()
     if beat is None:

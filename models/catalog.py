@@ -27,6 +27,8 @@ LIFECYCLES = ("experimental", "production", "deprecated")
 TIERS = (1, 2, 3, 4)
 LINKS = ("runbook", "repo", "dashboard", "docs")
 URL = re.compile(r"^https?://[^\s<>|]+$")
+TITLE_LIMIT = 200
+LINK_LIMIT = 500
 MAX_CANDIDATES = 8
 
 
@@ -37,7 +39,7 @@ class Service(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(80))
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(TITLE_LIMIT), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"), index=True
@@ -45,10 +47,10 @@ class Service(Base):
     dri_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     tier: Mapped[int | None] = mapped_column(Integer)
     lifecycle: Mapped[str] = mapped_column(String(20), default="production")
-    runbook: Mapped[str | None] = mapped_column(String(500))
-    repo: Mapped[str | None] = mapped_column(String(500))
-    dashboard: Mapped[str | None] = mapped_column(String(500))
-    docs: Mapped[str | None] = mapped_column(String(500))
+    runbook: Mapped[str | None] = mapped_column(String(LINK_LIMIT))
+    repo: Mapped[str | None] = mapped_column(String(LINK_LIMIT))
+    dashboard: Mapped[str | None] = mapped_column(String(LINK_LIMIT))
+    docs: Mapped[str | None] = mapped_column(String(LINK_LIMIT))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     rotation_id: Mapped[int | None] = mapped_column(ForeignKey("rotations.id", ondelete="SET NULL"))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -304,6 +306,8 @@ def check_url(field: str, value: Any) -> str | None:
     text = str(value).strip().strip("<>").split("|")[0]
     if not URL.match(text):
         raise UserError(f"`{field}` must be an http(s) link, not `{str(value)[:60]}`.")
+    if len(text) > LINK_LIMIT:
+        raise UserError(f"`{field}` is {len(text):,} characters long; keep it to {LINK_LIMIT}.")
     return text
 
 

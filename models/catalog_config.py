@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from models.catalog import (
     LINKS,
+    TITLE_LIMIT,
     Service,
     catalog_changed,
     check_lifecycle,
@@ -36,12 +37,14 @@ from models.config import ConfigError, ImportContext, Report, check_fields, requ
 from models.errors import UserError
 from models.oncall import lookup_rotation
 from models.people import (
+    NOT_A_CHANNEL,
     TEAM_NAME,
     USER_ID,
     UserLookup,
     audit,
     ensure_person,
     find_team,
+    is_channel,
     set_team_people,
 )
 from models.workspace import MEMBER, Person, Team, Workspace
@@ -74,6 +77,8 @@ def apply_fields(ctx: ImportContext, service: Service, entry: dict[str, Any], la
             value = entry[fieldname]
             if value is not None and not isinstance(value, str):
                 raise fail(fieldname, "must be text")
+            if fieldname == "title" and len(value or "") > TITLE_LIMIT:
+                raise fail(fieldname, f"keep it to {TITLE_LIMIT} characters")
             setattr(service, fieldname, value or "")
     if "team" in entry:
         team = None
@@ -99,8 +104,8 @@ def apply_fields(ctx: ImportContext, service: Service, entry: dict[str, Any], la
                 raise fail(link, e.message) from None
     if "channel" in entry:
         channel = entry["channel"]
-        if channel is not None and not isinstance(channel, str):
-            raise fail("channel", "must be a channel id")
+        if not is_channel(channel):
+            raise fail("channel", NOT_A_CHANNEL)
         service.channel_id = channel or None
     if "rotation" in entry:
         rotation = None

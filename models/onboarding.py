@@ -203,7 +203,7 @@ BUILT_IN = Template(
             "10:00",
             "Ways of working",
             "How {team} plans, reviews and ships: the standup, planning and retro rhythm, how "
-            "code review works, and how work moves from idea to production. `/upkeep help` "
+            "code review works, and how work moves from idea to production. `/upkeep rituals` "
             "shows the rituals Upkeep runs for the team.",
             "Read the team's working agreement",
             "Sit in on standup",

@@ -20,6 +20,13 @@ UserLookup = Callable[[str], dict[str, Any] | None]
 
 TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
+NOT_A_CHANNEL = "must be a channel id (like C0PAYMENTS)"
+
+
+def is_channel(value: object) -> bool:
+    """A channel id (C..., G...) as the config file and `channel=` take it; empty means none."""
+    return not value or (isinstance(value, str) and bool(CHANNEL_ID.match(value)))
 
 
 def valid_zone(name: str) -> bool:

@@ -237,7 +237,7 @@ def check_title(title: str) -> str:
     if not title:
         raise UserError("An item needs a title.", SCALES, field="title")
     if len(title) > TITLE_LIMIT:
-        raise UserError(f"Keep the title under {TITLE_LIMIT} characters.", field="title")
+        raise UserError(f"Keep the title to {TITLE_LIMIT} characters.", field="title")
     return title
 
 

@@ -26,7 +26,7 @@ from models.workspace import Person, Team
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 CHECKPOINT = re.compile(r"^([a-z]{3})[a-z]*[ @]+(\d{1,2}):(\d{2})$")
-CHECKPOINT_FORMAT = "a weekday and a local time like `mon 10:00`, or `off`"
+CHECKPOINT_FORMAT = "a weekday and a local time like `mon@10:00`, or `off`"
 SURVEY_FORMAT = "months like `jan,apr,jul,oct` (or 1,4,7,10), or `off`"
 
 

@@ -48,17 +48,17 @@ class RetroAction(Base):
         return self.done_at is None and self.due is not None and self.due < today
 
 
-def clean(text: str, usage: str) -> str:
+def clean(text: str) -> str:
     text = " ".join(text.split())
     if not text:
-        raise UserError("Say what it is.", usage)
+        raise UserError("Say what it is.")
     if len(text) > MAX_TEXT:
-        raise UserError(f"Keep it under {MAX_TEXT} characters.", usage)
+        raise UserError(f"Keep it to {MAX_TEXT} characters.")
     return text
 
 
 def add_topic(db: Session, team: Team, text: str, now: datetime) -> RetroTopic:
-    topic = RetroTopic(team_id=team.id, text=clean(text, "/retro topic <text>"), created_at=now)
+    topic = RetroTopic(team_id=team.id, text=clean(text), created_at=now)
     db.add(topic)
     return topic
 
@@ -73,12 +73,11 @@ def add_action(
     now: datetime,
     today: date,
 ) -> RetroAction:
-    usage = "/retro action <text> <@owner> [due <date>]"
     if due is not None and due < today:
-        raise UserError(f"{due:%a %d %b %Y} is in the past.", usage)
+        raise UserError(f"{due:%a %d %b %Y} is in the past.")
     action = RetroAction(
         team_id=team.id,
-        text=clean(text, usage),
+        text=clean(text),
         owner_id=owner.id,
         owner=owner,
         due=due,

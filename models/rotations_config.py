@@ -19,7 +19,7 @@ from models.oncall import (
     set_members,
     start_as_written,
 )
-from models.people import TEAM_NAME, audit, find_team, valid_zone
+from models.people import NOT_A_CHANNEL, TEAM_NAME, audit, find_team, is_channel, valid_zone
 from models.scheduling import local_instant
 from models.teams_config import people_field
 from models.workspace import Workspace
@@ -110,8 +110,8 @@ class RotationsSection:
         if any(p not in members for p in away):
             raise self.error(i, entry, "away", "must only name members of the rotation")
         channel = entry.get("channel")
-        if channel is not None and not isinstance(channel, str):
-            raise self.error(i, entry, "channel", "must be a channel id")
+        if not is_channel(channel):
+            raise self.error(i, entry, "channel", NOT_A_CHANNEL)
         reminder = entry.get("reminder_hours", DEFAULT_REMINDER)
         if not isinstance(reminder, int) or not 0 <= reminder <= 168:
             raise self.error(i, entry, "reminder_hours", "must be hours from 0 (none) to 168")

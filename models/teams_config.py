@@ -8,7 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.config import ConfigError, ImportContext, named_entry, where
-from models.people import TEAM_NAME, USER_ID, ensure_person, find_team, set_team_people, valid_zone
+from models.people import (
+    NOT_A_CHANNEL,
+    TEAM_NAME,
+    USER_ID,
+    ensure_person,
+    find_team,
+    is_channel,
+    set_team_people,
+    valid_zone,
+)
 from models.workspace import LEAD, MEMBER, Person, Team, Workspace
 
 FIELDS = {"name", "channel", "timezone", "leads", "members"}
@@ -41,8 +50,8 @@ class TeamsSection:
                     f"{tz!r} is not an IANA time zone (like Europe/Berlin)",
                 )
             channel = entry.get("channel")
-            if channel is not None and not isinstance(channel, str):
-                raise ConfigError(where(self.key, i, entry, "channel"), "must be a channel id")
+            if not is_channel(channel):
+                raise ConfigError(where(self.key, i, entry, "channel"), NOT_A_CHANNEL)
             leads = people_field(ctx, where(self.key, i, entry, "leads"), entry.get("leads"))
             members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
 

@@ -117,8 +117,10 @@ def parse_when(
         if day == local_now.date():
             return now, 1
         return local_instant(day, local_now.time(), tz), 1
+    if day is not None and at is None and not meant_a_time:
+        raise UserError(f"`{first}` needs a time of day too, like `{first} 18:00`.", usage)
     if day is None or at is None:
-        raise not_a_time(words, usage)
+        raise not_a_time(words if meant_a_time else words[:1], usage)
     instant = local_instant(day, at, tz)
     if after is not None and instant <= after and _is_weekday(first):
         # `monday 10:00 to wednesday 10:00` on a Tuesday: the Wednesday after that Monday

@@ -9,10 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from bot.console import Console, mention_people, run_console
+from bot import demo
+from bot.console import Console, mention_channels, mention_people, run_console
 from bot.settings import Settings
 from bot.textview import Names, Renderer, input_value, mrkdwn
+from models.oncall import find_rotation
+from models.workspace import Workspace
 
 
 @pytest.fixture
@@ -80,6 +84,21 @@ def test_at_names_in_a_command_arrive_escaped_as_slack_sends_them(console, db_ur
     assert "Faster refunds · score 5 · feature · proposed · @Dev Desai" in said(out)
 
 
+def test_channel_names_in_a_command_arrive_escaped_as_slack_sends_them(console):
+    """`channel=#general` reached the app as typed, and was refused as no channel id."""
+    c, out = console
+    c.handle("/oncall set payments-primary channel=#general")
+    assert "Changed *payments-primary*" in said(out)
+    with c.runtime.session_factory() as db:
+        assert (
+            find_rotation(db, db.scalars(select(Workspace)).one(), "payments-primary").channel_id
+            == "C0GENERAL"
+        )
+    assert mention_channels("#payments-oncall #payments #nowhere a#payments", demo.CHANNELS) == (
+        "<#C0PAYONCALL|payments-oncall> <#C0PAYMENTS|payments> #nowhere a#payments"
+    )
+
+
 def test_the_longest_name_wins_and_case_does_not_matter():
     users = {
         "U0ANA": {"id": "U0ANA", "name": "ana", "real_name": "Ana Alves"},
@@ -137,6 +156,20 @@ def test_console_commands_explain_their_usage(console):
     text = said(out)
     assert "Usage: :click N" in text and "Usage: :as @name" in text
     assert "Usage: :wait N" in text and "Start with /" in text
+
+
+def test_every_channel_of_the_demo_team_has_a_name_to_go_to(console):
+    """The platform team's channel was drawn as #C0PLATFORM and `:in #platform` refused it."""
+    c, out = console
+    config = demo.config()
+    channels = {
+        e["channel"] for key in ("teams", "rotations") for e in config[key] if "channel" in e
+    }
+    assert channels <= set(demo.CHANNELS)
+    c.handle(":in #platform")
+    c.handle("/oncall")
+    text = said(out)
+    assert "Now in #platform." in text and "*platform-daily*" in text
 
 
 def test_switching_user_changes_who_asks(console, db_url):

@@ -263,3 +263,11 @@ def test_oncall_load_for_an_unknown_team_says_which_exist(driver, team):
     assert "There is no team called `nope`. Teams: payments." in answer.text
     assert "/oncall load [team] [7d|30d|90d]" in answer.text
     assert "/oncall load" in driver.command("/oncall", "help").text
+
+
+def test_oncall_load_for_a_window_it_does_not_keep_names_the_windows(driver, team):
+    """`8d` was taken for a team's name: "There is no team called `8d`"."""
+    for window in ("8d", "2w", "14"):
+        answer = driver.command("/oncall", f"load payments {window}")
+        assert f"`{window}` isn't a window I know: 7d, 30d or 90d." in answer.text
+        assert "Usage: /oncall load [team] [7d|30d|90d]" in answer.text

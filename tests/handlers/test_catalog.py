@@ -183,3 +183,29 @@ def test_a_service_added_elsewhere_is_found_at_once(driver, db, clock, catalog):
     )
     db.commit()
     assert driver.command("/owner", "refunds-ui").text.startswith("`refunds-ui`")
+
+
+def test_set_refuses_what_the_columns_cannot_hold(driver, db, catalog):
+    long_title = driver.command("/owner", "set ledger title=" + "T" * 201, user="U0LEAD")
+    assert "`title`: keep it to 200 characters" in long_title.text
+    assert "Usage: /owner set <service>" in long_title.text
+    long_link = "https://wiki.example.com/" + "x" * 500
+    link = driver.command("/owner", f"set ledger runbook={long_link}", user="U0LEAD")
+    assert "`runbook`: `runbook` is 525 characters long; keep it to 500." in link.text
+    channel = driver.command("/owner", "set ledger channel=payments-alerts", user="U0LEAD")
+    assert "`channel`: must be a channel id" in channel.text
+    db.expire_all()
+    ledger = lookup_service(db, catalog, "ledger")
+    assert ledger.title == "" and ledger.channel_id is None
+    assert ledger.runbook == "https://runbooks.example.com/ledger"
+    driver.command("/owner", "set ledger channel=<#C0LEDGER|ledger>", user="U0LEAD")
+    db.expire_all()
+    assert lookup_service(db, catalog, "ledger").channel_id == "C0LEDGER"
+
+
+def test_words_owner_team_and_unowned_do_not_take_are_named(driver, catalog):
+    """`/owner team payments extra` answered "Which team?"; `unowned please` ignored `please`."""
+    team = driver.command("/owner", "team payments extra").text
+    assert team == "I don't know what to do with `extra`.\nUsage: /owner team <team>"
+    unowned = driver.command("/owner", "unowned please").text
+    assert unowned == "I don't know what to do with `please`.\nUsage: /owner unowned"

@@ -124,10 +124,24 @@ def test_a_lead_onboarding_themselves_gets_another_lead_or_is_refused(driver, db
 def test_wrong_input_is_explained_with_the_usage(driver, team):
     assert "`someday` is not a date like 2026-03-09" in onboard_cho(driver, "start someday").text
     past = onboard_cho(driver, "start 2026-03-01")
-    assert "Sun 01 Mar is in the past" in past.text
+    assert "Sun 01 Mar 2026 is in the past" in past.text
     unknown = onboard_cho(driver, "frontend")
     assert "no onboarding template called `frontend`. Templates: default." in unknown.text
     assert "Usage: /onboard <@user>" in driver.command("/onboard", "start", user="U0LEAD").text
+
+
+def test_a_change_missing_its_words_says_which(driver, team):
+    """They all answered "That's not quite it." """
+    onboard_cho(driver)
+    date = driver.command("/onboard", "start-date", user="U0LEAD").text
+    assert "Mention the hire and give the new start date." in date
+    assert "Usage: /onboard start-date <@user> <date>" in date
+    buddy = driver.command("/onboard", f"buddy {CHO}", user="U0LEAD").text
+    assert "Mention the hire and their new buddy." in buddy
+    pause = driver.command("/onboard", "pause", user="U0LEAD").text
+    assert "Mention the hire." in pause and "Usage: /onboard pause <@user>" in pause
+    extra = driver.command("/onboard", f"pause {CHO} today", user="U0LEAD").text
+    assert "I don't know what to do with `today`." in extra
 
 
 # -- the steps, through the engine ------------------------------------------------------------
@@ -168,6 +182,9 @@ def test_welcome_and_steps_arrive_at_local_times_in_the_hires_zone_once(
         f"onboarding:{wid}:2",
         f"onboarding:{wid}:3",
     ]
+    ways = slack.posted("U0CHO")[-1]["text"]
+    assert ways.startswith("Step 4 of 13: Ways of working")
+    assert "`/upkeep rituals` shows the rituals Upkeep runs for the team" in ways
 
 
 def test_a_failed_dm_is_retried_and_arrives_once(driver, slack, db, team, ticker, clock):
@@ -377,6 +394,19 @@ def test_a_new_start_date_moves_the_steps_still_to_come(driver, slack, db, team,
     assert welcome.startswith(f"Welcome to *payments*, {CHO}!")
     assert step.startswith("Step 1 of 13: The company and the team")
     assert audits(db) == ["onboarding.start", "onboarding.start-date"]
+
+
+def test_a_new_start_date_in_the_past_is_refused(driver, db, team):
+    """It was taken: `start-date @cho 2020-01-01` said "now starts Wed 01 Jan", and moved the
+    steps."""
+    onboard_cho(driver)
+    resp = driver.command("/onboard", f"start-date {CHO} 2020-01-01", user="U0LEAD")
+    assert resp.text == (
+        "Wed 01 Jan 2020 is in the past; use today or later.\n"
+        "Usage: /onboard start-date <@user> <date>"
+    )
+    assert walkthrough(db).start_date.isoformat() == THURSDAY
+    assert audits(db) == ["onboarding.start"]
 
 
 def test_buddy_pause_resume_cancel_are_for_leads_and_audited(

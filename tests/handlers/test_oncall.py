@@ -73,6 +73,35 @@ def test_unknown_rotation_suggests_and_bad_time_explains(driver, rotation):
     assert "`noonish` is not a time I understand" in bad.text
 
 
+def test_a_range_of_days_without_times_asks_for_the_times(driver, rotation):
+    """`friday to saturday` answered "`friday to` is not a time I understand"."""
+    days = driver.command("/oncall", "override payments-primary <@U0CHO> friday to saturday")
+    assert "`friday` needs a time of day too, like `friday 18:00`." in days.text
+    assert "Usage: /oncall override <rotation>" in days.text
+    cover = driver.command("/oncall", "cover payments-primary tomorrow to friday", user="U0ANA")
+    assert "`tomorrow` needs a time of day too, like `tomorrow 18:00`." in cover.text
+    unknown = driver.command("/oncall", "override payments-primary <@U0CHO> yesterday to today")
+    assert "`yesterday` is not a time I understand" in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "usage"),
+    [
+        # These answered "Which rotation?" or "Say which rotation and who." though both were said.
+        ("schedule payments-primary 2w please", "please", "/oncall schedule <rotation> [<N>w]"),
+        ("out payments-primary <@U0BEN> today", "today", "/oncall out <rotation> <@user>"),
+        ("back payments-primary <@U0BEN> today", "today", "/oncall back <rotation> <@user>"),
+        # These answered as if the extra words weren't there.
+        ("overrides payments-primary next week", "next week", "/oncall overrides <rotation>"),
+        ("me tomorrow", "tomorrow", "/oncall me"),
+        ("calendar now", "now", "/oncall calendar"),
+    ],
+)
+def test_words_a_subcommand_does_not_take_are_named(driver, rotation, text, extra, usage):
+    answer = driver.command("/oncall", text, user="U0LEAD").text
+    assert answer == f"I don't know what to do with `{extra}`.\nUsage: {usage}"
+
+
 def test_me_lists_my_next_shifts(driver, rotation):
     resp = driver.command("/oncall", "me", user="U0BEN")
     lines = [line for line in resp.text.splitlines() if "payments-primary" in line]
@@ -94,6 +123,15 @@ def test_schedule_marks_overrides(driver, rotation, db):
         "`Mon 09 Mar 10:00 – Mon 16 Mar 10:00 CET` <@U0BEN>",
     ]
     assert who(db, rotation, utc(2026, 3, 3, 9)) == "U0CHO"
+
+
+def test_a_schedule_of_one_week_says_the_next_week(driver, rotation):
+    assert driver.command("/oncall", "schedule payments-primary 1w").text.startswith(
+        "payments-primary: the next week\n"
+    )
+    assert driver.command("/oncall", "schedule payments-primary 3w").text.startswith(
+        "payments-primary: the next 3 weeks\n"
+    )
 
 
 def test_overrides_are_listed_and_removed_with_a_button(driver, rotation, db, slack):
@@ -433,6 +471,14 @@ def test_mention_who_is_on_call(driver, slack, rotation):
     assert "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET" in reply["text"]
 
 
+def test_mention_for_something_unknown_says_so(driver, slack, rotation):
+    """ "who is on call for payments-nights?" answered for the channel's rotations instead."""
+    driver.mention("who is on call for payments-nights?")
+    reply = slack.posted("C0PAYMENTS")[-1]["text"]
+    assert "There is no rotation called `payments-nights`" in reply
+    assert "<@U0ANA> until" not in reply
+
+
 def test_app_home_shows_on_call_now_and_my_next_shifts(driver, slack, rotation):
     driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
     text = str(slack.home["U0BEN"]["blocks"])
@@ -479,6 +525,10 @@ def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error
     assert (
         "`start` 2026-02-23 has passed and payments-primary has been running since 2026-03-02"
         in past.text
+    )
+    room = driver.command("/oncall", "set payments-primary channel=oncall-room", user="U0LEAD")
+    assert (
+        "must be a channel id (like C0PAYMENTS)" in room.text and "Usage: /oncall set" in room.text
     )
     unknown = driver.command("/oncall", "set payments-primary colour=blue", user="U0LEAD")
     assert "`colour=` isn't a rotation field" in unknown.text

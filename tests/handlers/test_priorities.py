@@ -201,6 +201,24 @@ def test_set_refuses_outsiders_and_bad_values(driver, db, team):
     assert items(db)[0].reach == 500
 
 
+def test_a_bad_value_that_the_model_checks_comes_with_the_usage(driver, db, team):
+    """Status, a long title, the target and the checkpoint were refused with no usage."""
+    driver.command("/priority", "add " + ADD)
+    status = driver.command("/priority", "set #1 status=banana").text
+    assert "Status `banana` is not one I know" in status and "Usage: /priority set <id>" in status
+    title = driver.command(
+        "/priority", "add " + "x" * 201 + " reach=1 impact=1 confidence=50 effort=1"
+    )
+    assert "Keep the title to 200 characters." in title.text
+    assert "Usage: /priority add <title>" in title.text
+    target = driver.command("/priority", "budget target=lots", user="U0LEAD").text
+    assert "`target=lots`" in target and "Usage: /priority budget" in target
+    checkpoint = driver.command("/priority", "settings checkpoint=funday@10:00", user="U0LEAD")
+    assert "`funday@10:00` is not a weekday and a local time like `mon@10:00`" in checkpoint.text
+    assert "Usage: /priority settings" in checkpoint.text
+    assert [i.status for i in items(db)] == ["proposed"]
+
+
 def test_budget_and_target(driver, db, team):
     driver.command(
         "/priority", "add Feature reach=1 impact=1 confidence=50 effort=8 status=planned"

@@ -67,6 +67,27 @@ def test_retro_usage_errors(payments, driver, text, error):
     assert error in resp.text and "Usage: /retro" in resp.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["topic", "topic " + "x" * 501, "action <@U0BEN>", "action Fix it <@U0BEN> due 2026-01-01"],
+)
+def test_retro_errors_show_the_usage_help_shows(payments, driver, text):
+    """The text and date checks showed usages without `[team=<team>]`."""
+    sub = text.split()[0]
+    usage = next(
+        line
+        for line in driver.command("/retro", "help").text.splitlines()
+        if f"/retro {sub} " in line
+    )
+    resp = driver.command("/retro", text, user="U0ANA")
+    assert resp.text.endswith("\nUsage: " + usage.split("`")[1])
+
+
+def test_actions_names_words_it_does_not_take(payments, driver):
+    answer = driver.command("/retro", "actions payments overdue", user="U0ANA").text
+    assert answer == "I don't know what to do with `overdue`.\nUsage: /retro actions [team]"
+
+
 def test_reminder_the_day_before_lists_topics_and_open_items_with_overdue_marked(
     payments, scheduler, driver, clock, slack
 ):

@@ -95,6 +95,20 @@ def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, 
     assert "There is no team called `nope`" in driver.command("/upkeep", "rituals nope").text
 
 
+def test_upkeep_help_sums_up_upkeep_by_what_it_does(driver):
+    """The summary named `settings`, which `/upkeep` has not: it has help, status and rituals."""
+    help_text = driver.command("/upkeep", "help").text
+    assert "`/upkeep` help, status and the rituals Upkeep runs" in help_text
+    assert "`/upkeep rituals [team]`" in help_text
+
+
+def test_upkeep_status_and_rituals_name_words_they_do_not_take(driver):
+    status = driver.command("/upkeep", "status now").text
+    assert status == "I don't know what to do with `now`.\nUsage: /upkeep status"
+    rituals = driver.command("/upkeep", "rituals payments weekly").text
+    assert rituals.startswith("I don't know what to do with `weekly`.")
+
+
 def test_upkeep_rituals_shows_next_runs_in_the_askers_zone(db, clock, driver, slack):
     """Ben is in New York: his standup runs at 09:30 his time, the rest is shown in his zone."""
     configure(db, clock, RITUALS, lookup=lookup(slack))

@@ -174,6 +174,16 @@ def test_standup_usage_errors(payments, driver):
     assert "payments" in driver.command("/standup", "", user="U0BEN").text
 
 
+def test_skip_and_back_take_no_day_and_say_so_instead_of_acting_on_today(payments, driver, db):
+    """`/standup skip tomorrow` used to skip today without a word about `tomorrow`."""
+    tomorrow = driver.command("/standup", "skip tomorrow", user="U0BEN").text
+    assert "I don't know what to do with `tomorrow`." in tomorrow
+    assert "Usage: /standup skip" in tomorrow
+    later = driver.command("/standup", "back monday", user="U0BEN").text
+    assert "I don't know what to do with `monday`." in later and "Usage: /standup back" in later
+    assert "skipping today" not in driver.command("/standup", "", user="U0BEN").text
+
+
 def test_jobs_run_sends_todays_prompts_once_unless_forced(payments, clock, settings, slack, capsys):
     clock.set(utc(2026, 3, 2, 6))
     parser = build_parser()

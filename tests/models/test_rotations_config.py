@@ -122,6 +122,12 @@ def test_export_round_trips_and_a_second_import_changes_nothing(db):
         ("members", ["U0ANA", "U0ANA"], "lists someone twice"),
         ("away", ["U0LEAD"], "must only name members"),
         ("reminder_hours", 500, "reminder_hours"),
+        (
+            "channel",
+            "payments-oncall",
+            "rotations[0] (payments-primary).channel: must be a channel",
+        ),
+        ("channel", "C" + "0" * 40, "rotations[0] (payments-primary).channel: must be a channel"),
         ("colour", "red", "rotations[0] (payments-primary).colour: is not a field I know"),
     ],
 )
@@ -131,6 +137,13 @@ def test_a_bad_entry_names_the_field_and_nothing_is_applied(db, field, value, me
     with pytest.raises(ConfigError, match=re.escape(message)):
         load(db, data)
     assert db.scalar(select(func.count()).select_from(Rotation)) == 0
+
+
+def test_a_team_channel_must_be_a_channel_id(db):
+    data = yaml.safe_load(CONFIG)
+    data["teams"][0]["channel"] = "#payments"
+    with pytest.raises(ConfigError, match=re.escape("teams[0] (payments).channel: must be a")):
+        load(db, data)
 
 
 def test_an_export_after_a_handoff_day_change_imports_here_unchanged_and_into_an_empty_workspace(

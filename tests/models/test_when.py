@@ -129,9 +129,9 @@ def test_a_day_and_a_broken_time_is_not_taken_for_a_day_alone():
 
 
 def test_a_day_alone_stays_an_error_where_not_asked_for():
-    with pytest.raises(UserError, match="not a time I understand"):
+    with pytest.raises(UserError, match="`friday` needs a time of day too, like `friday 18:00`"):
         parse_when(["friday"], NOW, "Europe/Berlin")
-    with pytest.raises(UserError, match="not a time I understand"):
+    with pytest.raises(UserError, match="`tomorrow` needs a time of day too"):
         parse_range(["tomorrow", "to", "friday"], NOW, "Europe/Berlin")
 
 
