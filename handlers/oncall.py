@@ -694,6 +694,13 @@ def register(app, deps: Deps) -> None:
         req.later(lambda ctx: respond(replace_original=True, text=reply.text, blocks=reply.blocks))
 
 
+# Words after "on call for" that name no rotation: "for the weekend", "for us", "for tonight".
+NOT_NAMES = frozenset(
+    "a an the this that next us me you them it our my your here now today tonight tomorrow "  # noqa: SIM905
+    "weekend week night".split()
+)
+
+
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
     for word in re.findall(r"[a-z0-9][a-z0-9_-]*", match.string):
         if (
@@ -703,7 +710,7 @@ def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
         ):
             return who_reply(req, resolve(req, word), req.now())
     named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", match.string)
-    if named:  # "for <something>" that is no rotation, team or service: say so
+    if named and named.group(1) not in NOT_NAMES:  # a name that is no rotation, team or service
         return who_reply(req, resolve(req, named.group(1)), req.now())
     return who_reply(req, channel_rotations(req), req.now())
 

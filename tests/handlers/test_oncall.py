@@ -479,6 +479,13 @@ def test_mention_for_something_unknown_says_so(driver, slack, rotation):
     assert "<@U0ANA> until" not in reply
 
 
+@pytest.mark.parametrize("words", ["for the weekend", "for us", "for tonight"])
+def test_mention_for_everyday_words_answers_for_the_channel(driver, slack, rotation, words):
+    driver.mention(f"who is on call {words}?")
+    reply = slack.posted("C0PAYMENTS")[-1]["text"]
+    assert "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET" in reply, reply
+
+
 def test_app_home_shows_on_call_now_and_my_next_shifts(driver, slack, rotation):
     driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
     text = str(slack.home["U0BEN"]["blocks"])
