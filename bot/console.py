@@ -67,17 +67,12 @@ def mention_people(text: str, users: dict[str, dict[str, Any]], *, escaped: bool
                 names.setdefault(name.lower(), user)
     if not names:
         return text
-    longest_first = sorted(names, key=len, reverse=True)
-    pattern = re.compile(
-        r"(?<![\w<@])@(" + "|".join(map(re.escape, longest_first)) + r")(?![\w-])",
-        re.IGNORECASE,
-    )
 
     def mention(match: re.Match[str]) -> str:
         user = names[match.group(1).lower()]
         return f"<@{user['id']}|{user['name']}>" if escaped else f"<@{user['id']}>"
 
-    return pattern.sub(mention, text)
+    return _names_after("@", names, re.IGNORECASE).sub(mention, text)
 
 
 def mention_channels(text: str, channels: dict[str, str]) -> str:
@@ -86,11 +81,15 @@ def mention_channels(text: str, channels: dict[str, str]) -> str:
     if not channels:
         return text
     by_name = {name: cid for cid, name in channels.items()}
-    longest_first = sorted(by_name, key=len, reverse=True)
-    pattern = re.compile(
-        r"(?<![\w<#&])#(" + "|".join(map(re.escape, longest_first)) + r")(?![\w-])"
-    )
-    return pattern.sub(lambda m: f"<#{by_name[m.group(1)]}|{m.group(1)}>", text)
+    return _names_after("#", by_name).sub(lambda m: f"<#{by_name[m.group(1)]}|{m.group(1)}>", text)
+
+
+def _names_after(sigil: str, names: Iterable[str], flags: int = 0) -> re.Pattern[str]:
+    """`@name` or `#name` for any of `names` (the longest that fits), standing alone: not in
+    a word, an address, an entity (`&#...`) or a reference Slack already escaped (`<@...>`)."""
+    longest_first = sorted(names, key=len, reverse=True)
+    alternatives = "|".join(map(re.escape, longest_first))
+    return re.compile(rf"(?<![\w<&{sigil}]){sigil}({alternatives})(?![\w-])", flags)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -39,7 +40,6 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
-from sqlalchemy.sql.dml import Insert
 
 from models.alert_formats import SOURCES, Alert
 from models.base import Base, UTCDateTime
@@ -550,7 +550,7 @@ def ingest_requests(
     results = [IngestResult() for _ in requests]
     keys = list({a.key for alerts, _ in requests for a in alerts})
     returning = db.get_bind().dialect.insert_returning
-    firing_only = returning and all(a.resolved_at is None for r in requests for a in r[0])
+    firing_only = returning and _all_firing(alerts for alerts, _ in requests)
     existing: dict[str, tuple[int, datetime, datetime | None]] = {}
     if keys and not firing_only:
         found = db.execute(_EXISTING, {"integration": integration.id, "keys": keys})
@@ -594,7 +594,8 @@ def ingest_requests(
     if not returning:
         db.execute(insert(Page), rows)
         return results
-    stored = {key for (key,) in db.execute(_insert_new(db), rows)}
+    insert_new = _INSERT_NEW[db.get_bind().dialect.name]
+    stored = {key for (key,) in db.execute(insert_new, rows)}
     resolves = {row["external_key"]: row["resolved_at"] for row in rows}
     for key in new.keys() - stored:  # a concurrent request stored it first
         _stored_first(db, integration, key, resolves[key], new[key][2], resolved_later.get(key))
@@ -634,33 +635,29 @@ def _stored_first(
         creator.repeated += 1
 
 
-def _insert_new(db: Session):
-    """INSERT pages ... ON CONFLICT (integration, key) DO NOTHING RETURNING the keys stored;
-    built once per dialect (building the statement costs more than running it)."""
-    dialect = db.get_bind().dialect.name
-    if dialect not in _INSERT_NEW:
-        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        _INSERT_NEW[dialect] = (
-            upsert(Page.__table__)
-            .on_conflict_do_nothing(index_elements=["integration_id", "external_key"])
-            .returning(Page.__table__.c.external_key)
-        )
-    return _INSERT_NEW[dialect]
-
-
-_INSERT_NEW: dict[str, Insert] = {}
+# INSERT pages ... ON CONFLICT (integration, key) DO NOTHING RETURNING the keys stored, built
+# once per dialect (building the statement costs more than running it).
+_INSERT_NEW = {
+    name: upsert(Page.__table__)
+    .on_conflict_do_nothing(index_elements=["integration_id", "external_key"])
+    .returning(Page.__table__.c.external_key)
+    for name, upsert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 
 IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
+
+
+def _all_firing(alert_lists: Iterable[list[Alert]]) -> bool:
+    """No alert resolves anything: such alerts are stored by inserts alone."""
+    return all(alert.resolved_at is None for alerts in alert_lists for alert in alerts)
 
 
 def one_write(jobs: list[IngestJob]) -> bool:
     """Whether `ingest_batch` stores these with a single statement: one integration's firing
     alerts (no resolves) are one `INSERT ... ON CONFLICT DO NOTHING`, so they need no
     transaction around them."""
-    return len({hook.id for hook, _, _ in jobs}) == 1 and all(
-        alert.resolved_at is None for _, alerts, _ in jobs for alert in alerts
-    )
+    return len({hook.id for hook, _, _ in jobs}) == 1 and _all_firing(a for _, a, _ in jobs)
 
 
 def ingest_batch(
