@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware import Middleware
 from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
@@ -104,6 +105,8 @@ def build_app(
 
         features = handlers.FEATURES
     deps = Deps(settings, session_factory, client, clock, list(features))
+    logger = logging.getLogger("upkeep.bolt")
+    logger.addFilter(_client_given_not_token)
     app = UpkeepApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode",
@@ -111,7 +114,7 @@ def build_app(
         # Run listeners in the request thread: ack() answers when the listener returns, with
         # no 10 ms polling; Slack calls the answer doesn't need go to `later` (bot/later.py).
         process_before_response=True,
-        logger=logging.getLogger("upkeep.bolt"),
+        logger=logger,
     )
     app.upkeep_deps = deps  # read back with deps_of(app)
     app.use(Resolve(deps))
@@ -122,6 +125,12 @@ def build_app(
         if hasattr(feature, "register"):
             feature.register(app, deps)
     return app
+
+
+def _client_given_not_token(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client (ours, with
+    that token and our retry handlers), then warns on every start that the token is unused."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 class UpkeepApp(App):

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 
 from bot import __version__
 from bot.settings import Settings, load_settings
@@ -18,8 +19,10 @@ def setup_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if settings.log_level.upper() != "DEBUG":  # every command upgrades first; say so only here
+    if settings.log_level.upper() != "DEBUG":
+        # Every command upgrades first (`db upgrade` says so); the worker's ticks are not news.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def cmd_db_upgrade(settings: Settings, args) -> int:
@@ -45,25 +48,35 @@ def _require_credentials(settings: Settings, what: str) -> bool:
 def serve(settings: Settings, *, with_worker: bool) -> int:
     from bot.db import upgrade
     from bot.runtime import build_runtime
-    from bot.web import make_server
     from bot.worker import Worker
 
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
-    if with_worker:
-        Worker(runtime.deps).start(background=True)
-    _stop_on_sigterm()
+    worker = Worker(runtime.deps).start() if with_worker else None
+    if worker is not None:
+        log.info("worker started; ticking every %s s, next at %s", *_cadence(worker))
     try:
         if settings.socket_mode:
-            return _socket(runtime)
-        server = make_server(runtime.web, "0.0.0.0", settings.port)
-        log.info("serving Slack on :%s (POST /slack/events, GET /healthz)", server.effective_port)
-        server.run()  # until SIGTERM or Ctrl-C; then it answers the requests in flight
+            _socket(runtime)
+        else:
+            _http(runtime)
     finally:
+        if worker is not None:
+            log.info("stopping the worker: the tick in progress ends, unsent claims go back")
+            worker.stop()
         log.info("stopping: making the Slack calls that answered requests deferred")
         runtime.deps.after.close()
         log.info("stopped")
     return 0
+
+
+def _http(runtime) -> None:
+    from bot.web import make_server
+
+    _stop_on_sigterm()
+    server = make_server(runtime.web, "0.0.0.0", runtime.settings.port)
+    log.info("serving Slack on :%s (POST /slack/events, GET /healthz)", server.effective_port)
+    server.run()  # until SIGTERM or Ctrl-C; then it answers the requests in flight
 
 
 def _stop_on_sigterm() -> None:
@@ -77,12 +90,32 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _socket(runtime) -> int:
+def _until_stopped() -> None:
+    """Block until SIGTERM or Ctrl-C (SIGINT)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
+    while not stop.wait(0.5):  # a timed wait: the handlers run between waits
+        pass
+
+
+def _socket(runtime) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     log.info("connecting to Slack in Socket Mode")
-    SocketModeHandler(runtime.app, runtime.settings.slack_app_token).start()
-    return 0
+    handler = SocketModeHandler(runtime.app, runtime.settings.slack_app_token)
+    handler.connect()
+    log.info("connected to Slack in Socket Mode")
+    try:
+        _until_stopped()
+    finally:
+        handler.close()
+
+
+def _cadence(worker) -> tuple[str, str]:
+    """How often the worker ticks, and when next (after the catch-up tick it makes at once)."""
+    following = worker.next_tick_at
+    return f"{worker.every:g}", f"{following:%H:%M:%S} UTC" if following else "?"
 
 
 def cmd_serve(settings: Settings, args) -> int:
@@ -123,9 +156,40 @@ def cmd_worker(settings: Settings, args) -> int:
         return 2
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
-    log.info("worker started; ticking every minute")
-    Worker(runtime.deps).start(background=False)
+    worker = Worker(runtime.deps).start()
+    log.info("worker started; ticking every %s s, next at %s", *_cadence(worker))
+    try:
+        _until_stopped()
+    finally:
+        log.info("stopping: the tick in progress ends, and what it has not sent goes back")
+        worker.stop()
+        runtime.engine.dispose()
+        log.info("stopped")
     return 0
+
+
+def cmd_status(settings: Settings, args) -> int:
+    """Version, database and the worker's last tick; exit status 1 when something is wrong."""
+    from bot.clock import clock_for
+    from bot.db import database_kind, make_engine, make_session_factory, ping
+    from bot.render import worker_status
+    from models.runtime import worker_health
+
+    kind = database_kind(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if not ping(engine):
+            print(f"Upkeep {__version__}\nDatabase: {kind}, unreachable")
+            return 1
+        with make_session_factory(engine)() as db:
+            health = worker_health(db, clock_for(settings.clock_start).now())
+    except Exception as e:  # not migrated yet, most likely
+        print(f"Upkeep {__version__}\nDatabase: {kind}, not readable ({type(e).__name__})")
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Upkeep {__version__}\nDatabase: {kind}\nWorker: {worker_status(health, 'UTC')}")
+    return 0 if health.ticking else 1
 
 
 def cmd_console(settings: Settings, args) -> int:
@@ -255,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="serve Slack over HTTP").set_defaults(func=cmd_serve)
     sub.add_parser("socket", help="connect to Slack in Socket Mode").set_defaults(func=cmd_socket)
     sub.add_parser("worker", help="run the scheduler").set_defaults(func=cmd_worker)
+    sub.add_parser(
+        "status", help="version, database and the worker's last tick (exit 1 if stale)"
+    ).set_defaults(func=cmd_status)
     sub.add_parser(
         "run", help="web and worker in one process (the console when Slack isn't configured)"
     ).set_defaults(func=cmd_run)

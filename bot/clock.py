@@ -54,10 +54,12 @@ class FrozenClock:
 
 
 class ShiftedClock:
-    """The system clock, moved forward on request: the console's `:wait 2h` travels in time."""
+    """The system clock, moved forward on request: the console's `:wait 2h` travels in time.
+    Given `start`, it reads `start` now and runs on at real speed from there (`CLOCK_START`: a
+    process under test lives through a chosen instant without anything else changing)."""
 
-    def __init__(self) -> None:
-        self.offset = timedelta()
+    def __init__(self, start: datetime | None = None) -> None:
+        self.offset = timedelta() if start is None else start.astimezone(UTC) - datetime.now(UTC)
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
@@ -68,3 +70,8 @@ class ShiftedClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+def clock_for(start: datetime | None) -> Clock:
+    """The process clock: the system's, or one that starts at `start` (settings' `clock_start`)."""
+    return SystemClock() if start is None else ShiftedClock(start)

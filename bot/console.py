@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from bot import demo
@@ -104,7 +104,7 @@ class Console:
     def __init__(self, settings: Settings, out: TextIO, *, demo_team: bool = False):
         self.out = out
         self.demo_team = demo_team
-        self.clock = ShiftedClock()
+        self.clock = ShiftedClock(settings.clock_start)
         self.emulator = SlackEmulator().start()
         for uid, (name, tz, extra) in demo.PEOPLE.items():
             self.emulator.add_user(uid, name, tz, **extra)
@@ -505,9 +505,11 @@ def run_console(
     if interactive:
         # Scheduled posts appear as they fall due, like in Slack.
         from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
 
         scheduler = BackgroundScheduler(timezone="UTC")
-        scheduler.add_job(console.tick, "interval", seconds=60)
+        every = IntervalTrigger(seconds=settings.worker_tick_seconds)
+        scheduler.add_job(console.tick, every, next_run_time=datetime.now(UTC))
         scheduler.start()
     try:
         return console.run(stdin, prompt=interactive)

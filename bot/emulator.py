@@ -82,6 +82,7 @@ class SlackEmulator:
         self.failures: dict[str, deque[Failure]] = {}
         self.pauses: dict[str, list[tuple[str | None, threading.Event]]] = {}
         self.rate_limit: float | None = None  # requests per second, over all methods
+        self.socket_mode_url: str | None = None  # what `apps.connections.open` hands out
         self.rejected = 0  # calls refused with 429 by the rate limit
         self._window: deque[float] = deque()
         self._cond = threading.Condition()
@@ -315,6 +316,12 @@ class SlackEmulator:
             "bot_id": "B0UPKEEP",
             "is_enterprise_install": False,
         }
+
+    def m_apps_connections_open(self, body) -> dict:
+        """Socket Mode: where to connect (a test's websocket server), for an app-level token."""
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def m_users_info(self, body) -> dict:
         found = self.users.get(body.get("user", ""))

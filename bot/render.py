@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from models.runtime import WORKER_STALE_AFTER, WorkerHealth
 
 SECTION_TEXT_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -83,6 +85,27 @@ def local_time(instant: datetime, tz: str, *, with_date: bool = True) -> str:
     local = instant.astimezone(ZoneInfo(tz))
     fmt = "%a %d %b %H:%M %Z" if with_date else "%H:%M %Z"
     return local.strftime(fmt)
+
+
+def ago(delta: timedelta) -> str:
+    """`40 s ago`, `12 min ago`, `3 h ago`."""
+    seconds = int(delta.total_seconds())
+    if seconds < 90:
+        return f"{max(seconds, 0)} s ago"
+    if seconds < 5400:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
+
+
+def worker_status(health: WorkerHealth, tz: str) -> str:
+    """When the worker last ticked (in `tz`), or why that is a problem."""
+    if health.last_tick is None or health.age is None:
+        return "never seen: is `upkeep worker` (or `upkeep run`) running?"
+    text = f"last tick {local_time(health.last_tick, tz)} ({ago(health.age)})"
+    if not health.ticking:
+        minutes = int(WORKER_STALE_AFTER.total_seconds() // 60)
+        text += f" :warning: stopped? it ticks every minute, and none came in {minutes} min"
+    return text
 
 
 @dataclass

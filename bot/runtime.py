@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Deps, build_app, deps_of
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, clock_for
 from bot.db import make_engine, make_session_factory
 from bot.settings import Settings
 from bot.slack import build_client
@@ -27,7 +27,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None, features=None) -> Runtime:
-    clock = clock or SystemClock()
+    clock = clock or clock_for(settings.clock_start)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     client = build_client(settings, clock)

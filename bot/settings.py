@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,11 +23,30 @@ class Settings(BaseSettings):
     port: int = 3000
     public_url: str = "http://localhost:3000"
     log_level: str = "INFO"
+    # How often the worker asks what is due, in seconds.
+    worker_tick_seconds: float = 60.0
+    # For tests and rehearsals only: the process clock reads this instant at start and runs on
+    # from it at real speed, so a process can be seen doing what falls due at a chosen time.
+    clock_start: datetime | None = None
 
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("CLOCK_START needs a UTC offset (like 2026-03-02T09:00:00Z)")
+        return value
+
+    @field_validator("worker_tick_seconds")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if not 0 < value <= 3600:
+            raise ValueError("WORKER_TICK_SECONDS must be more than 0 and at most 3600")
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -119,21 +119,7 @@ class SlackDriver:
         channel: str = "C0PAYMENTS",
         **kw,
     ) -> Response:
-        form = {
-            "token": "verification-token-not-used",
-            "team_id": TEAM_ID,
-            "team_domain": "example",
-            "channel_id": channel,
-            "channel_name": "payments",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A0UPKEEP",
-            "is_enterprise_install": "false",
-            "response_url": self.response_url(),
-            "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e0",
-        }
+        form = command_form(command, text, user, channel, self.response_url())
         return self.send(urlencode(form), self.FORM, **kw)
 
     def event(
@@ -144,37 +130,14 @@ class SlackDriver:
         retry_num: int | None = None,
         **kw,
     ) -> Response:
-        body = {
-            "token": "verification-token-not-used",
-            "team_id": TEAM_ID,
-            "api_app_id": "A0UPKEEP",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_ids):08d}",
-            "event_time": int(time.time()),
-            "authorizations": [
-                {
-                    "team_id": TEAM_ID,
-                    "user_id": BOT_USER_ID,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-        }
+        body = event_body(event, event_id)
         extra = {}
         if retry_num is not None:
             extra = {"x-slack-retry-num": str(retry_num), "x-slack-retry-reason": "http_timeout"}
         return self.send(json.dumps(body), "application/json", extra, **kw)
 
     def mention(self, text: str, *, user: str = "U0ANA", channel: str = "C0PAYMENTS", **kw):
-        event = {
-            "type": "app_mention",
-            "user": user,
-            "text": f"<@{BOT_USER_ID}> {text}",
-            "ts": f"{1_763_884_800 + next(_ids)}.000100",
-            "channel": channel,
-        }
-        return self.event(event, **kw)
+        return self.event(mention_event(text, user, channel), **kw)
 
     def interaction(self, payload: dict[str, Any], **kw) -> Response:
         return self.send(urlencode({"payload": json.dumps(payload)}), self.FORM, **kw)
@@ -257,6 +220,59 @@ class SlackDriver:
             },
         }
         return self.interaction(payload)
+
+
+def command_form(
+    command: str, text: str, user: str, channel: str, response_url: str
+) -> dict[str, str]:
+    """A slash command's fields, as Slack sends them (a form over HTTP, JSON in Socket Mode)."""
+    return {
+        "token": "verification-token-not-used",
+        "team_id": TEAM_ID,
+        "team_domain": "example",
+        "channel_id": channel,
+        "channel_name": "payments",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0UPKEEP",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e0",
+    }
+
+
+def event_body(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """An Events API callback around `event`, as Slack sends it."""
+    return {
+        "token": "verification-token-not-used",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0UPKEEP",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_ids):08d}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+    }
+
+
+def mention_event(text: str, user: str = "U0ANA", channel: str = "C0PAYMENTS") -> dict[str, Any]:
+    """`@upkeep <text>` said in a channel."""
+    return {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER_ID}> {text}",
+        "ts": f"{1_763_884_800 + next(_ids)}.000100",
+        "channel": channel,
+    }
 
 
 def text_input(value: str | None) -> dict[str, Any]:

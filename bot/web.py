@@ -1,8 +1,8 @@
 """The HTTP side: a small WSGI router in front of Bolt, served by waitress (threads, so a slow
 handler doesn't stall the others).
 
-Routes: `POST /slack/events`, `GET /healthz`; features add their own prefixes
-(`/hooks/`, `/calendar/`) with `ROUTES = {prefix: factory(deps) -> wsgi_app}`."""
+Routes: `POST /slack/events`, `GET /healthz` (`?worker=1`: and is the worker ticking?); features
+add their own prefixes (`/hooks/`, `/calendar/`): `ROUTES = {prefix: factory(deps) -> wsgi_app}`."""
 
 from __future__ import annotations
 
@@ -10,12 +10,16 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from bot.clock import Clock, SystemClock
 from bot.db import database_kind, ping
+from models.runtime import worker_health
 
 log = logging.getLogger("upkeep.web")
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -30,9 +34,17 @@ def json_response(start_response, status: str, payload: dict[str, Any]) -> list[
 
 
 class WebApp:
-    def __init__(self, app: App, engine: Engine, database_url: str, routes: dict[str, WSGIApp]):
+    def __init__(
+        self,
+        app: App,
+        engine: Engine,
+        database_url: str,
+        routes: dict[str, WSGIApp],
+        clock: Clock | None = None,
+    ):
         self.bolt = SlackRequestHandler(app)
         self.engine = engine
+        self.clock = clock or SystemClock()
         self.kind = database_kind(database_url)
         self.routes = routes
 
@@ -44,20 +56,30 @@ class WebApp:
                 return json_response(start_response, "405 Method Not Allowed", {"ok": False})
             return self.bolt(environ, start_response)
         if path == "/healthz":
-            return self.health(start_response)
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            return self.health(start_response, worker=query.get("worker") == ["1"])
         for prefix, route in self.routes.items():
             if path.startswith(prefix):
                 return route(environ, start_response)
         return json_response(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
-    def health(self, start_response) -> list[bytes]:
-        if ping(self.engine):
-            return json_response(start_response, "200 OK", {"ok": True, "database": self.kind})
-        return json_response(
-            start_response,
-            "503 Service Unavailable",
-            {"ok": False, "database": self.kind, "error": "database unreachable"},
-        )
+    def health(self, start_response, *, worker: bool = False) -> list[bytes]:
+        """200 when the database answers; with `worker`, also when the worker ticked within
+        the last 3 minutes (a stopped scheduler is then seen by the operator's health check)."""
+        unavailable = "503 Service Unavailable"
+        body: dict[str, Any] = {"ok": True, "database": self.kind}
+        if not ping(self.engine):
+            body |= {"ok": False, "error": "database unreachable"}
+            return json_response(start_response, unavailable, body)
+        if not worker:
+            return json_response(start_response, "200 OK", body)
+        with Session(self.engine) as db:
+            health = worker_health(db, self.clock.now())
+        body["worker_last_tick"] = health.last_tick.isoformat() if health.last_tick else None
+        if not health.ticking:
+            body |= {"ok": False, "error": "the worker has not ticked in 3 minutes"}
+            return json_response(start_response, unavailable, body)
+        return json_response(start_response, "200 OK", body)
 
 
 def build_web(app: App, engine: Engine, database_url: str, deps) -> WebApp:
@@ -65,7 +87,7 @@ def build_web(app: App, engine: Engine, database_url: str, deps) -> WebApp:
     for feature in deps.features:
         for prefix, factory in getattr(feature, "ROUTES", {}).items():
             routes[prefix] = factory(deps)
-    return WebApp(app, engine, database_url, routes)
+    return WebApp(app, engine, database_url, routes, deps.clock)
 
 
 def make_server(wsgi: WSGIApp, host: str, port: int, threads: int = 16):

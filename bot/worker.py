@@ -1,65 +1,96 @@
 """The scheduler process: APScheduler runs the clock, the database decides what is due.
 
-Each tick writes the worker's heartbeat, runs the delivery engine (every job's due work, each
+`Worker.start()` ticks at once (catching up on what fell due while no worker ran), then every
+`WORKER_TICK_SECONDS` (60 by default) until `stop()`, just after each whole minute (rituals fall
+due on the minute, so they go out within about a second). Each tick writes the worker's heartbeat
+(`/healthz?worker=1`, `upkeep status`), runs the delivery engine (every job's due work, each
 delivered once: `bot.jobs.engine`), then gives every feature with a `tick(deps, now)` its turn.
-Features keep their schedule state in our tables, never in APScheduler's job store."""
+Features keep their schedule state in our tables, never in APScheduler's job store, so any
+number of workers may run: the tick lock and the claimed keys keep each delivery to one.
+
+`stop()` lets the send in progress finish, hands back what the tick claimed and has not sent
+(the next tick of any worker sends it at once), and waits for the tick to end."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Deps
 from bot.db import unit_of_work
 from bot.jobs.engine import DeliveryEngine
-from models.runtime import beat
+from models.runtime import WORKER, beat
 
 log = logging.getLogger("upkeep.worker")
-WORKER = "worker"
-TICK_SECONDS = 60
+TICK, CATCH_UP = "tick", "catch-up"
 
 
 class Worker:
-    def __init__(self, deps: Deps):
+    def __init__(self, deps: Deps, *, every: float | None = None):
         self.deps = deps
+        self.every = every if every is not None else deps.settings.worker_tick_seconds
+        self.stopping = threading.Event()
+        self.engine = DeliveryEngine.from_deps(deps, stopping=self.stopping)
         self._lock = threading.Lock()
-        self.engine = DeliveryEngine.from_deps(deps)
+        self._scheduler: BackgroundScheduler | None = None
 
     def tick(self) -> None:
         """One pass: heartbeat, then every feature's due work. Never runs twice at once here."""
-        if not self._lock.acquire(blocking=False):
-            log.warning("previous tick still running; skipping this one")
+        if self.stopping.is_set() or not self._lock.acquire(blocking=False):
             return
         try:
             now = self.deps.clock.now()
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
-            try:
-                self.engine.tick()
-            except Exception:
-                log.exception("the delivery engine's tick failed; it runs again next tick")
+            self.engine.tick()
             for feature in self.deps.features:
                 run = getattr(feature, "tick", None)
-                if run is None:
-                    continue
-                try:
+                if run is not None:
                     run(self.deps, now)
-                except Exception:
-                    log.exception("tick of %s failed; it runs again next tick", feature.__name__)
+        except Exception:
+            log.exception("the tick failed; the next one tries again")
         finally:
             self._lock.release()
 
-    def scheduler(self, *, background: bool):
-        cls = BackgroundScheduler if background else BlockingScheduler
-        sched = cls(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
-        sched.add_job(self.tick, "interval", seconds=TICK_SECONDS, id="tick", next_run_time=None)
-        return sched
-
-    def start(self, *, background: bool):
-        sched = self.scheduler(background=background)
-        self.tick()  # at once: a restart catches up without waiting a minute
+    def start(self) -> Worker:
+        """Tick now, then every `every` seconds on APScheduler's thread, until `stop()`."""
+        sched = BackgroundScheduler(
+            timezone="UTC",
+            # A tick that ran late (a slow tick before it) still runs, once.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        # The catch-up tick, now; then the grid. (An interval job given its first run time
+        # counts from that run, off the grid; given next_run_time=None it is added paused.)
+        sched.add_job(self.tick, DateTrigger(datetime.now(UTC)), id=CATCH_UP)
+        sched.add_job(
+            self.tick, IntervalTrigger(seconds=self.every, start_date=aligned(self.every)), id=TICK
+        )
         sched.start()
-        return sched
+        self._scheduler = sched
+        return self
+
+    @property
+    def next_tick_at(self) -> datetime | None:
+        job = self._scheduler.get_job(TICK) if self._scheduler else None
+        return job.next_run_time if job else None
+
+    def stop(self) -> None:
+        """Finish the send in progress, release the rest of the tick's claims, wait for it."""
+        self.stopping.set()
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        with self._lock:  # a tick started by hand (tests, the console) ends too
+            pass
+
+
+def aligned(every: float) -> datetime:
+    """The start of the tick grid: just after a whole multiple of `every` seconds (hh:mm:01 for
+    a minute), so that the tick after something falls due on the minute comes a second later."""
+    now = time.time()
+    return datetime.fromtimestamp((now // every) * every + min(1.0, every / 4), UTC)

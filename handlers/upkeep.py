@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot import __version__
 from bot.commands import Command, CommandRequest, no_extra_words
 from bot.db import database_kind
-from bot.render import Reply, context, header, local_time, section
-from models.runtime import last_beat
+from bot.render import Reply, context, header, section, worker_status
+from models.runtime import worker_health
 
 
 def help_all(req: CommandRequest, args: list[str]) -> Reply:
@@ -31,29 +29,11 @@ upkeep = Command(
 )
 COMMANDS = [upkeep]
 
-WORKER = "worker"
 
-
-@upkeep.sub("status", "/upkeep status", "version, database and the worker's heartbeat")
+@upkeep.sub("status", "/upkeep status", "version, database and when the worker last ticked")
 def status(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args, upkeep.usage("status"))
-    beat = last_beat(req.db, WORKER)
-    now = req.now()
-    if beat is None:
-        worker = "never seen: is `upkeep worker` (or `upkeep run`) running?"
-    else:
-        age = now - beat
-        stale = " :warning: stale" if age > timedelta(minutes=5) else ""
-        worker = f"{local_time(beat, req.tz)} ({_ago(age)}){stale}"
+    worker = worker_status(worker_health(req.db, req.now()), req.tz)
     kind = database_kind(req.settings.database_url)
-    text = f"Upkeep {__version__}\nDatabase: {kind}\nWorker heartbeat: {worker}"
+    text = f"Upkeep {__version__}\nDatabase: {kind}\nWorker: {worker}"
     return Reply(text=text, blocks=[section(text)])
-
-
-def _ago(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 90:
-        return f"{max(seconds, 0)} s ago"
-    if seconds < 5400:
-        return f"{seconds // 60} min ago"
-    return f"{seconds // 3600} h ago"

@@ -1,12 +1,13 @@
-"""Declarative base, naming conventions and the UTC datetime column type."""
+"""Declarative base, naming conventions, the UTC datetime column type and upserts."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -40,3 +41,12 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def dialect_insert(session: Session):
+    """The `insert()` of the session's database (PostgreSQL or SQLite), which has `ON CONFLICT`
+    (`on_conflict_do_update`, `on_conflict_do_nothing`): a write that two processes may race
+    to make first is one statement, not a read and then an insert."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert

@@ -24,13 +24,14 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    case,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, dialect_insert
 from models.errors import UserError
 from models.workspace import MEMBER, Person, Team, TeamMember
 
@@ -474,6 +475,17 @@ def mark_attempt_failed(
     return row
 
 
+def release(db: Session, delivery_ids: list[int], now: datetime) -> None:
+    """Hand back claims that were never sent (the worker is stopping): due for a retry now, so
+    the next tick of any worker sends them without waiting out the lease."""
+    if delivery_ids:
+        db.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.status == CLAIMED)
+            .values(claimed_by=None, next_attempt_at=now)
+        )
+
+
 def mark_dropped(db: Session, delivery_id: int, reason: str) -> None:
     row = db.get(Delivery, delivery_id)
     assert row is not None
@@ -487,13 +499,20 @@ def delivery(db: Session, key: str) -> Delivery | None:
 
 
 def last_tick(db: Session, name: str) -> datetime | None:
-    row = db.get(SchedulerState, name)
+    row = db.get(SchedulerState, name, populate_existing=True)
     return row.last_tick if row else None
 
 
 def set_last_tick(db: Session, name: str, at: datetime) -> None:
-    row = db.get(SchedulerState, name)
-    if row is None:
-        db.add(SchedulerState(name=name, last_tick=at))
-    elif at > row.last_tick:
-        row.last_tick = at
+    """Move the scheduler's last tick forward to `at` (never back): one upsert, so workers that
+    tick at once (SQLite has no tick lock) don't fail on each other's first tick."""
+    statement = dialect_insert(db)(SchedulerState).values(name=name, last_tick=at)
+    later = case(
+        (statement.excluded.last_tick > SchedulerState.last_tick, statement.excluded.last_tick),
+        else_=SchedulerState.last_tick,
+    )
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SchedulerState.name], set_={"last_tick": later}
+        )
+    )

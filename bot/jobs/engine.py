@@ -6,13 +6,18 @@ claims each key by inserting a `Delivery` row in its own transaction, (3) sends 
 and marks it sent, and (4) retries what failed earlier (exponential backoff) or what a crashed
 worker claimed and never sent (older than the lease). Prompts more than their `stale_after` late
 are dropped and logged; a channel the bot cannot post to fails for good and its team's leads are
-told once. 429s are waited out by the Slack client (Retry-After, on the injected clock)."""
+told once. 429s are waited out by the Slack client (Retry-After, on the injected clock).
+
+When the process is asked to stop (`stopping` is set), the send in progress finishes and what
+this tick claimed but has not sent is released at once, due for a retry now: the next tick of
+any worker sends it, rather than waiting out the lease."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +70,7 @@ class TickReport:
     failed: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # claimed before: sent, or being sent
+    released: list[str] = field(default_factory=list)  # claimed, not sent: the worker stopped
 
 
 def worker_name() -> str:
@@ -82,6 +88,7 @@ class DeliveryEngine:
         jobs: list[Job] | None = None,
         worker: str | None = None,
         lease: timedelta = LEASE,
+        stopping: threading.Event | None = None,
     ):
         self.session_factory = session_factory
         self.client = client
@@ -90,6 +97,7 @@ class DeliveryEngine:
         self.jobs = jobs if jobs is not None else all_jobs()
         self.worker = worker or worker_name()
         self.lease = lease
+        self.stopping = stopping or threading.Event()
 
     @classmethod
     def from_deps(cls, deps, **kwargs) -> DeliveryEngine:
@@ -109,27 +117,49 @@ class DeliveryEngine:
 
     def _tick(self, now: datetime) -> TickReport:
         report = TickReport(end=now)
-        with self.session_factory() as db:
-            start = scheduling.last_tick(db, STATE) or now
-            report.start = start
-            claimed = self._claim_due(db, start, now, report)
-            scheduling.set_last_tick(db, STATE, now)
-            db.commit()
-        for claim_id, due in claimed:
+        claimed: list[tuple[int, Due]] = []  # each claim is committed as it is made
+        try:
+            with self.session_factory() as db:
+                start = scheduling.last_tick(db, STATE) or now
+                report.start = start
+                self._claim_due(db, start, now, report, claimed)
+                scheduling.set_last_tick(db, STATE, now)
+                db.commit()
+        except Exception:
+            self._release(claimed, report, "the tick failed after claiming")
+            raise
+        for i, (claim_id, due) in enumerate(claimed):
+            if self.stopping.is_set():
+                self._release(claimed[i:], report, "stopping")
+                return report
             self._send(claim_id, due, report)
         self._retry(now, report)
         return report
 
-    def _claim_due(self, db: Session, start: datetime, now: datetime, report: TickReport):
-        claimed: list[tuple[int, Due]] = []
+    def _release(self, claimed: list[tuple[int, Due]], report: TickReport, why: str) -> None:
+        """Hand back claims this tick will not send: the next tick of any worker sends them."""
+        if not claimed:
+            return
+        with unit_of_work(self.session_factory) as db:
+            scheduling.release(db, [claim_id for claim_id, _ in claimed], self.clock.now())
+        report.released.extend(due.key for _, due in claimed)
+        log.info("%s: released %d claimed deliveries for the next tick", why, len(claimed))
+
+    def _claim_due(
+        self,
+        db: Session,
+        start: datetime,
+        now: datetime,
+        report: TickReport,
+        claimed: list[tuple[int, Due]],
+    ) -> None:
         if start >= now:
-            return claimed
+            return
         for job in self.jobs:
             for due in job.due(db, start, now):
                 got = self._claim(db, due, now, report)
                 if got is not None:
                     claimed.append((got, due))
-        return claimed
 
     def _claim(self, db: Session, due: Due, now: datetime, report: TickReport) -> int | None:
         late = now - due.due_at
@@ -241,6 +271,8 @@ class DeliveryEngine:
         with self.session_factory() as db:
             waiting = scheduling.due_for_retry(db, now, self.lease)
             for row in waiting:
+                if self.stopping.is_set():
+                    return
                 due = self._rebuild(db, row)
                 if not scheduling.take_over(db, row, now, self.worker):
                     continue

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import select as io_select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -267,3 +269,59 @@ def test_the_example_config_imports_and_round_trips(db, clock, slack):
     assert len(first.created) == 2 + 2 + 4 + 3 + 1 and not first.changed
     again = import_config(db, workspace, export_config(db, workspace), clock.now())
     assert not again.created and not again.changed
+
+
+def test_the_console_in_a_terminal_shows_scheduled_posts_as_they_fall_due(tmp_path):
+    """`upkeep console --demo` at a terminal ticks on its own: the demo standup falls due a few
+    seconds after it starts (Monday 09:30 London) and its DM is drawn with nobody typing."""
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "CLOCK_START": "2026-03-02T09:29:57+00:00",
+        "WORKER_TICK_SECONDS": "0.25",
+    }
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "console", "--demo"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=tmp_path,
+        env=env,
+        close_fds=True,
+    )
+    os.close(follower)
+    screen = Terminal(leader)
+    try:
+        screen.read_until("Standup for *payments*")
+        os.write(leader, b"/upkeep status\n")
+        screen.read_until("Worker: last tick")
+        os.write(leader, b":quit\n")
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        os.close(leader)
+
+
+class Terminal:
+    """What a program wrote to the terminal (the leader side of a pty), read as it comes."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.seen = ""
+
+    def read_until(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen and time.monotonic() < deadline:
+            ready, _, _ = io_select.select([self.fd], [], [], 0.5)
+            if ready:
+                try:
+                    self.seen += os.read(self.fd, 65536).decode(errors="replace")
+                except OSError:  # the program exited
+                    break
+        assert text in self.seen, self.seen

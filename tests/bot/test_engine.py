@@ -331,3 +331,28 @@ def test_what_follows_a_delivery_sees_it_sent_and_cannot_unsend_it(
     assert seen == [(SENT, slack.posted(CHANNEL)[0]["ts"])]
     assert delivery(db, "note:1").status == SENT
     assert "note:1 was sent, but what follows it failed" in caplog.text
+
+
+class Broken:
+    """A job whose `due` fails (a bug, a bad row): the tick fails after others claimed."""
+
+    kind = "broken"
+
+    def due(self, db, start, end):
+        raise RuntimeError("a job's due() failed")
+
+
+def test_a_tick_that_fails_after_claiming_hands_its_claims_back_at_once(make_engine, clock, slack):
+    posts = Posts("standup", [at(9, 30)])
+    engine = make_engine(posts, Broken())
+    clock.set(at(9))
+    engine.tick()  # where the scheduler starts from
+    clock.set(at(9, 31))
+    with pytest.raises(RuntimeError):
+        engine.tick()
+    assert slack.posted(CHANNEL) == []
+    # The claim is not left for the 10-minute lease: the very next tick of a working engine
+    # sends it.
+    clock.advance(minutes=1)
+    assert make_engine(posts, worker="w2").tick().sent == ["standup:2026-03-02T09:30"]
+    assert [m["text"] for m in slack.posted(CHANNEL)] == ["standup 09:30"]

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -26,10 +22,9 @@ from bot.web import BackgroundServer, build_web
 from bot.worker import Worker
 from handlers import FEATURES
 from models.runtime import last_beat
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET
+from tests.processes import Process, free_port, process_env, upkeep
 from tests.slack_requests import BOT_USER_ID, Signer, SlackDriver
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -114,47 +109,13 @@ def test_worker_tick_writes_the_heartbeat_that_status_shows(deps, driver, db, cl
     assert "3 min ago" in driver.command("/upkeep", "status").text
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
-def upkeep_serve(slack, db_url: str, cwd: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+def upkeep_serve(slack, db_url: str, cwd: Path) -> Iterator[tuple[str, Process]]:
     """`upkeep serve` in a process of its own, pointed at the emulator; its URL and process."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env |= {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "DATABASE_URL": db_url,
-        "PORT": str(port),
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    watchdog = threading.Timer(60, proc.kill)  # never hang the suite on a server that won't start
-    watchdog.start()
-    try:
-        for line in proc.stdout:  # wait for the server to say it listens
-            if "serving slack on" in line.lower():
-                break
-        else:
-            raise AssertionError("upkeep serve exited before listening")
-        yield url, proc
-    finally:
-        watchdog.cancel()
-        proc.terminate()
-        proc.wait(10)
+    with upkeep(["serve"], process_env(slack, db_url, PORT=str(port)), cwd) as proc:
+        proc.wait_for_output("serving slack on")
+        yield f"http://127.0.0.1:{port}", proc
 
 
 @pytest.fixture
@@ -185,9 +146,8 @@ def test_sigterm_stops_serving_after_the_slack_calls_requests_deferred(
         try:
             assert driver.mention(f"<@{BOT_USER_ID}> help").status == 200
             assert slack.wait_for(lambda: bool(slack.calls_to("chat.postMessage")))
-            proc.send_signal(signal.SIGTERM)
+            proc.signal(signal.SIGTERM)
         finally:
             release.set()
         assert proc.wait(20) == 0
-        rest = proc.stdout.read()
-    assert "stopping: making the Slack calls" in rest and "stopped" in rest, rest
+    assert "stopping: making the Slack calls" in proc.output and "stopped" in proc.output
