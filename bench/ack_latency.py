@@ -169,7 +169,7 @@ def main() -> None:
         serve(args.serve, args.port, args.api_url, args.database_url)
         return
 
-    from bot.emulator import SlackEmulator
+    from bot.console.emulator import SlackEmulator
 
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as slack:
         for i in range(4):

@@ -26,17 +26,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
+from bot.console.emulator import SlackEmulator  # noqa: E402
 from bot.db import make_engine, make_session_factory, normalize_url, upgrade  # noqa: E402
-from bot.emulator import SlackEmulator  # noqa: E402
-from bot.jobs import all_jobs  # noqa: E402
+from bot.features import all_jobs  # noqa: E402
 from bot.jobs.engine import STATE, DeliveryEngine  # noqa: E402
-from bot.jobs.standup import Prompts  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import build_client  # noqa: E402
+from handlers.standup.jobs import Prompts  # noqa: E402
 from models import Person, Ritual, Team, Workspace  # noqa: E402
-from models.people import set_team_people  # noqa: E402
-from models.scheduling import SchedulerState, local_instant  # noqa: E402
-from models.workspace import MEMBER  # noqa: E402
+from models.core.people import set_team_people  # noqa: E402
+from models.core.workspace import MEMBER  # noqa: E402
+from models.rituals.scheduling import SchedulerState, local_instant  # noqa: E402
 
 # A Monday: the standups are at 09:30 UTC and the engine last ticked a minute before.
 DAY = datetime(2026, 3, 2, tzinfo=UTC)

@@ -20,14 +20,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from bot.jobs.onboarding import OnboardingJob  # noqa: E402
-from models.onboarding import (  # noqa: E402
+from handlers.onboarding.jobs import OnboardingJob  # noqa: E402
+from models.core.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
+from models.onboarding.walkthroughs import (  # noqa: E402
     BUILT_IN,
     followed_by,
     start_walkthrough,
     suggest_buddy,
 )
-from models.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ZONES = [

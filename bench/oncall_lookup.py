@@ -30,7 +30,9 @@ from icalendar import Calendar, Event  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from models.oncall import (  # noqa: E402
+from models.core.people import ensure_person, ensure_workspace  # noqa: E402
+from models.core.workspace import Team  # noqa: E402
+from models.oncall.rotations import (  # noqa: E402
     Override,
     Rotation,
     add_override,
@@ -39,8 +41,6 @@ from models.oncall import (  # noqa: E402
     set_members,
     timeline,
 )
-from models.people import ensure_person, ensure_workspace  # noqa: E402
-from models.workspace import Team  # noqa: E402
 
 TZ = "Europe/Berlin"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -28,15 +28,15 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from bot.app import build_app  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
+from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
+from bot.console.signed import Signer, SlackDriver  # noqa: E402
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from bot.emulator import TEAM_ID, SlackEmulator  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.signed import Signer, SlackDriver  # noqa: E402
 from bot.slack import build_client  # noqa: E402
-from models.catalog import NameIndex, Service, ServiceDependency, _names  # noqa: E402
-from models.oncall import Rotation, RotationMember  # noqa: E402
-from models.people import ensure_workspace  # noqa: E402
-from models.workspace import LEAD, MEMBER, Person, Team, TeamMember  # noqa: E402
+from models.catalog.services import NameIndex, Service, ServiceDependency, _names  # noqa: E402
+from models.core.people import ensure_workspace  # noqa: E402
+from models.core.workspace import LEAD, MEMBER, Person, Team, TeamMember  # noqa: E402
+from models.oncall.rotations import Rotation, RotationMember  # noqa: E402
 
 SECRET = "bench-secret"
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -229,7 +229,7 @@ def main() -> None:
         )
 
         with factory() as db:
-            from models.workspace import Workspace
+            from models.core.workspace import Workspace
 
             workspace = db.scalar(select(Workspace))
             start = time.perf_counter()

@@ -37,14 +37,14 @@ from bench.fanout import fresh_database  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.db import make_engine, make_session_factory, normalize_url, upgrade  # noqa: E402
-from bot.pageload_chart import pages_per_day_png  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import build_client  # noqa: E402
 from bot.web import build_web, make_server  # noqa: E402
-from models.oncall import Rotation, reschedule, set_members  # noqa: E402
-from models.pageload import load, service_counts, unclassified_sleep_pages  # noqa: E402
-from models.pages import HOUR_CLASSES, Integration, Page, add_integration  # noqa: E402
-from models.workspace import Person, Team, Workspace  # noqa: E402
+from handlers.pages.chart import pages_per_day_png  # noqa: E402
+from models.core.workspace import Person, Team, Workspace  # noqa: E402
+from models.oncall.rotations import Rotation, reschedule, set_members  # noqa: E402
+from models.pages.ingest import HOUR_CLASSES, Integration, Page, add_integration  # noqa: E402
+from models.pages.load import load, service_counts, unclassified_sleep_pages  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]

@@ -19,8 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from bot.jobs.priorities import CheckpointJob, SurveyJob  # noqa: E402
-from models.priorities import (  # noqa: E402
+from handlers.priorities.jobs import CheckpointJob, SurveyJob  # noqa: E402
+from models.core.workspace import MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
+from models.priorities.backlog import (  # noqa: E402
     CATEGORIES,
     CONFIDENCES,
     IMPACTS,
@@ -30,7 +31,6 @@ from models.priorities import (  # noqa: E402
     checkpoint,
     ranked,
 )
-from models.workspace import MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.fanout import fresh_database  # noqa: E402
+from bot.console.emulator import SlackEmulator  # noqa: E402
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from bot.emulator import SlackEmulator  # noqa: E402
-from models.people import set_team_people  # noqa: E402
-from models.scheduling import Ritual  # noqa: E402
-from models.workspace import MEMBER, Person, Team, Workspace  # noqa: E402
+from models.core.people import set_team_people  # noqa: E402
+from models.core.workspace import MEMBER, Person, Team, Workspace  # noqa: E402
+from models.rituals.scheduling import Ritual  # noqa: E402
 
 
 def seed(url: str, first_due: datetime, teams: int, people: int) -> dict[str, datetime]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -17,8 +15,10 @@ from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import home, mentions
 from bot.clock import Clock
-from bot.commands import Command, CommandRequest, all_commands
+from bot.commands import Command
+from bot.deps import Deps, command_request
 from bot.later import (
     AfterResponse,
     Later,
@@ -30,34 +30,15 @@ from bot.later import (
 )
 from bot.settings import Settings
 from bot.slack import lookup_user
-from models.errors import UserError
-from models.people import ensure_person, ensure_workspace, lookup_who
-from models.runtime import claim_event
-from models.workspace import Person, Workspace
+from models.core.errors import UserError
+from models.core.people import ensure_person, ensure_workspace, lookup_who
+from models.core.runtime import claim_event
+from models.core.workspace import Person, Workspace
+
+if TYPE_CHECKING:
+    from bot.feature import Feature
 
 log = logging.getLogger("upkeep")
-
-
-@dataclass
-class Deps:
-    """What listeners and jobs share: built once per app."""
-
-    settings: Settings
-    session_factory: sessionmaker[Session]
-    client: WebClient
-    clock: Clock
-    features: list[Any] = field(default_factory=list)
-    # (Slack team id, Slack user id) -> (workspace id, person id) for everyone seen before. Rows
-    # are never deleted, so this can't go stale; their state is always read from the database.
-    seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
-    after: AfterResponse = field(init=False)  # runs what requests defer with `later`
-
-    def __post_init__(self) -> None:
-        self.after = AfterResponse(self)
-
-    @cached_property
-    def commands(self) -> list[Command]:
-        return all_commands(self.features)
 
 
 class RequestContext(BoltContext):
@@ -98,13 +79,14 @@ def build_app(
     client: WebClient,
     clock: Clock,
     *,
-    features: list[Any] | None = None,
+    features: list[Feature] | None = None,
 ) -> App:
     if features is None:
-        import handlers
+        from bot.features import FEATURES
 
-        features = handlers.FEATURES
+        features = FEATURES
     deps = Deps(settings, session_factory, client, clock, list(features))
+    deps.after = AfterResponse(deps)
     logger = logging.getLogger("upkeep.bolt")
     logger.addFilter(_client_given_not_token)
     app = UpkeepApp(
@@ -119,11 +101,13 @@ def build_app(
     app.upkeep_deps = deps  # read back with deps_of(app)
     app.use(Resolve(deps))
     app.error(_on_error)
+    for command in deps.commands:
+        app.command(command.name)(_command_listener(command, deps))
     for feature in deps.features:
-        for command in getattr(feature, "COMMANDS", []):
-            app.command(command.name)(_command_listener(command, deps))
-        if hasattr(feature, "register"):
-            feature.register(app, deps)
+        if feature.listeners is not None:
+            feature.listeners(app, deps)
+    home.register(app, deps)
+    mentions.register(app, deps)
     return app
 
 
@@ -231,7 +215,6 @@ def _command_listener(command: Command, deps: Deps):
         req = command_request(
             deps,
             context,
-            command,
             channel_id=body.get("channel_id", ""),
             trigger_id=body.get("trigger_id", ""),
             response_url=body.get("response_url", ""),
@@ -303,19 +286,4 @@ def _reply_with_error(body, deps: Deps, message: str, error: Exception) -> BoltR
 def _json_response(payload: dict) -> BoltResponse:
     return BoltResponse(
         status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
-    )
-
-
-def command_request(deps: Deps, context: BoltContext, command: Command, **kwargs) -> CommandRequest:
-    """The CommandRequest of a listener: slash commands, buttons, mentions, modals."""
-    return CommandRequest(
-        db=context["db"],
-        who=context,
-        clock=deps.clock,
-        client=deps.client,
-        settings=deps.settings,
-        command=command,
-        registry=deps.commands,
-        later=context["later"],
-        **kwargs,
     )

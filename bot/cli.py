@@ -9,6 +9,7 @@ import sys
 import threading
 
 from bot import __version__
+from bot.deps import Cli
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("upkeep")
@@ -25,7 +26,8 @@ def setup_logging(settings: Settings) -> None:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def cmd_db_upgrade(settings: Settings, args) -> int:
+def cmd_db_upgrade(cli: Cli, args) -> int:
+    settings = cli.settings
     from bot.db import database_kind, upgrade
 
     logging.getLogger("alembic").setLevel(logging.INFO)  # the migrations it runs
@@ -118,13 +120,15 @@ def _cadence(worker) -> tuple[str, str]:
     return f"{worker.every:g}", f"{following:%H:%M:%S} UTC" if following else "?"
 
 
-def cmd_serve(settings: Settings, args) -> int:
+def cmd_serve(cli: Cli, args) -> int:
+    settings = cli.settings
     if not _require_credentials(settings, "serve"):
         return 2
     return serve(settings, with_worker=False)
 
 
-def cmd_socket(settings: Settings, args) -> int:
+def cmd_socket(cli: Cli, args) -> int:
+    settings = cli.settings
     if not settings.slack_app_token:
         print("upkeep socket needs SLACK_APP_TOKEN (an xapp- token).", file=sys.stderr)
         return 2
@@ -133,20 +137,22 @@ def cmd_socket(settings: Settings, args) -> int:
     return serve(settings, with_worker=False)
 
 
-def cmd_run(settings: Settings, args) -> int:
+def cmd_run(cli: Cli, args) -> int:
+    settings = cli.settings
     """Web plus worker in one process; with no Slack credentials, the console with a demo team."""
     if not settings.has_slack_credentials:
         print(
             "No Slack credentials found (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET), so Upkeep opens "
             "its console with a demo team.\nSet them (see .env.example) to serve Slack instead.\n"
         )
-        from bot.console import run_console
+        from bot.console.console import run_console
 
         return run_console(settings, demo=True)
     return serve(settings, with_worker=True)
 
 
-def cmd_worker(settings: Settings, args) -> int:
+def cmd_worker(cli: Cli, args) -> int:
+    settings = cli.settings
     from bot.db import upgrade
     from bot.runtime import build_runtime
     from bot.worker import Worker
@@ -168,12 +174,13 @@ def cmd_worker(settings: Settings, args) -> int:
     return 0
 
 
-def cmd_status(settings: Settings, args) -> int:
+def cmd_status(cli: Cli, args) -> int:
+    settings = cli.settings
     """Version, database and the worker's last tick; exit status 1 when something is wrong."""
     from bot.clock import clock_for
     from bot.db import database_kind, make_engine, make_session_factory, ping
     from bot.render import worker_status
-    from models.runtime import worker_health
+    from models.core.runtime import worker_health
 
     kind = database_kind(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -192,54 +199,20 @@ def cmd_status(settings: Settings, args) -> int:
     return 0 if health.ticking else 1
 
 
-def cmd_console(settings: Settings, args) -> int:
-    from bot.console import run_console
+def cmd_console(cli: Cli, args) -> int:
+    settings = cli.settings
+    from bot.console.console import run_console
 
     return run_console(settings, demo=args.demo)
 
 
-def cli_workspace(db, settings: Settings, clock):
-    """The workspace a CLI command works on: the only one in the database; else Slack's
-    `auth.test` tells (with a bot token); else a local one for the console."""
-    from sqlalchemy import select
-
-    from bot.emulator import TEAM_ID
-    from models import Workspace
-    from models.people import ensure_workspace
-
-    workspaces = db.scalars(select(Workspace).order_by(Workspace.id)).all()
-    if len(workspaces) == 1:
-        return workspaces[0]
-    if len(workspaces) > 1:
-        raise SystemExit("this database holds several workspaces; the CLI can't tell which")
-    team_id = TEAM_ID
-    if settings.slack_bot_token:
-        from bot.slack import build_client
-
-        team_id = build_client(settings, clock).auth_test()["team_id"]
-    return ensure_workspace(db, team_id, clock.now())
-
-
-def _user_lookup(settings: Settings, clock):
-    if not settings.slack_bot_token:
-        return None
-    from bot.slack import build_client, lookup_user
-
-    client = build_client(settings, clock)
-    return lambda uid: lookup_user(client, uid)
-
-
-def cmd_import(settings: Settings, args) -> int:
+def cmd_import(cli: Cli, args) -> int:
     """Upsert from a YAML file in one transaction; print what was created, changed, left alone."""
     import yaml
 
-    from bot.clock import SystemClock
-    from bot.db import make_engine, make_session_factory, unit_of_work, upgrade
-    from models.config import import_config
-    from models.errors import UserError
+    from models.core.config import import_config
+    from models.core.errors import UserError
 
-    upgrade(settings.database_url)
-    clock = SystemClock()
     try:
         with open(args.file, encoding="utf-8") as f:
             documents = [d for d in yaml.safe_load_all(f) if d is not None]
@@ -249,25 +222,17 @@ def cmd_import(settings: Settings, args) -> int:
     except yaml.YAMLError as e:
         print(f"{args.file} is not valid YAML: {e}", file=sys.stderr)
         return 2
-    factory = make_session_factory(make_engine(settings.database_url))
+    now = cli.clock.now()
     try:
-        with unit_of_work(factory) as db:
-            workspace = cli_workspace(db, settings, clock)
+        with cli.transaction() as (db, workspace):
             importer = importers().get(args.format)
             if importer is None:
                 if len(documents) > 1:
                     raise UserError("the config file must be a single YAML document")
-                report = import_config(
-                    db,
-                    workspace,
-                    documents[0] if documents else {},
-                    clock.now(),
-                    _user_lookup(settings, clock),
-                )
+                data = documents[0] if documents else {}
+                report = import_config(db, workspace, data, now, cli.user_lookup())
             else:
-                report = importer(
-                    db, workspace, documents, clock.now(), _user_lookup(settings, clock)
-                )
+                report = importer(db, workspace, documents, now, cli.user_lookup())
     except UserError as e:
         print(f"error: {e.message}\nnothing was applied", file=sys.stderr)
         return 1
@@ -276,17 +241,13 @@ def cmd_import(settings: Settings, args) -> int:
     return 0
 
 
-def cmd_export(settings: Settings, args) -> int:
+def cmd_export(cli: Cli, args) -> int:
     import yaml
 
-    from bot.clock import SystemClock
-    from bot.db import make_engine, make_session_factory, unit_of_work, upgrade
-    from models.config import export_config
+    from models.core.config import export_config
 
-    upgrade(settings.database_url)
-    factory = make_session_factory(make_engine(settings.database_url))
-    with unit_of_work(factory) as db:
-        data = export_config(db, cli_workspace(db, settings, SystemClock()))
+    with cli.transaction() as (db, workspace):
+        data = export_config(db, workspace)
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     if args.output and args.output != "-":
         with open(args.output, "w", encoding="utf-8") as f:
@@ -298,7 +259,7 @@ def cmd_export(settings: Settings, args) -> int:
 
 def importers() -> dict:
     """Formats besides the config file: NAME -> fn(db, workspace, documents, now, lookup)."""
-    from models.catalog_config import import_backstage
+    from models.catalog.config import import_backstage
 
     return {"backstage": import_backstage}
 
@@ -349,16 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("-o", "--output", help="a file (default: standard output)")
     exp.set_defaults(func=cmd_export)
 
-    for module in cli_modules():
-        module.add_commands(sub)
+    from bot.features import FEATURES
+
+    for feature in FEATURES:
+        if feature.cli is not None:
+            feature.cli(sub)
     return parser
-
-
-def cli_modules() -> list:
-    """Features that add CLI commands define `add_commands(subparsers)`."""
-    import handlers
-
-    return [f for f in handlers.FEATURES if hasattr(f, "add_commands")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -369,7 +326,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = load_settings()
     setup_logging(settings)
-    return args.func(settings, args) or 0
+    from bot.features import FEATURES
+
+    cli = Cli(settings, FEATURES)
+    try:
+        return args.func(cli, args) or 0
+    finally:
+        cli.close()
 
 
 if __name__ == "__main__":

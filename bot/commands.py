@@ -9,23 +9,17 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from models.errors import UserError
+from models.core.errors import UserError
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-    from sqlalchemy.orm import Session
-
-    from bot.clock import Clock
-    from bot.later import Work
+    from bot.deps import CommandRequest
+    from bot.feature import Feature
     from bot.render import Reply
-    from bot.settings import Settings
-    from models.workspace import Person, Workspace
 
 MAX_TEXT = 4000
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
@@ -34,62 +28,7 @@ USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^([CGD][A-Z0-9]{2,})$")
 
 
-class CommandRequest:
-    """Everything a subcommand needs: the unit of work, who asked, where, and when.
-
-    `workspace` and `person` come either as values or from `who`, a mapping that loads them on
-    first use (the request context), so a request that needs neither doesn't query for them."""
-
-    def __init__(
-        self,
-        *,
-        db: Session,
-        clock: Clock,
-        client: WebClient,
-        settings: Settings,
-        command: Command,
-        workspace: Workspace | None = None,
-        person: Person | None = None,
-        who: Mapping[str, Any] | None = None,
-        channel_id: str = "",
-        trigger_id: str = "",
-        response_url: str = "",
-        registry: list[Command] | None = None,
-        later: Callable[[Work], None],
-    ):
-        self.db = db
-        self.clock = clock
-        self.client = client
-        self.settings = settings
-        self.command = command
-        self.channel_id = channel_id
-        self.trigger_id = trigger_id
-        self.response_url = response_url
-        self.registry = registry or []  # every command the app answers
-        self.later = later  # later(work): run work after the response (bot/later.py)
-        self._who = {"workspace": workspace, "person": person} if who is None else who
-        self._now: datetime | None = None
-
-    @property
-    def workspace(self) -> Workspace:
-        return self._who["workspace"]
-
-    @property
-    def person(self) -> Person:
-        return self._who["person"]
-
-    def now(self) -> datetime:
-        """The request's time: read once, so everything in one answer agrees on it."""
-        if self._now is None:
-            self._now = self.clock.now()
-        return self._now
-
-    @property
-    def tz(self) -> str:
-        return self.person.zone()
-
-
-Handler = Callable[[CommandRequest, list[str]], "Reply"]
+Handler = Callable[["CommandRequest", list[str]], "Reply"]
 
 
 @dataclass(frozen=True)
@@ -101,32 +40,56 @@ class Subcommand:
     aliases: tuple[str, ...] = ()
 
 
-class Command:
+class Subcommands:
+    """Named subcommands of a slash command. A `Command` is one; a feature that adds subcommands
+    to another feature's command declares its own group (`Subcommands("/oncall")`, pages'
+    `/oncall load`) in its FEATURE, and the group is joined to the command when the app is built
+    (`all_commands`)."""
+
+    def __init__(self, name: str):
+        if not name.startswith("/"):
+            raise ValueError("command names start with /")
+        self.name = name
+        self.subcommands: dict[str, Subcommand] = {}
+        self._lookup: dict[str, Subcommand] = {}
+
+    def sub(self, name: str, usage: str, summary: str, *, aliases: tuple[str, ...] = ()):
+        def decorator(func: Handler) -> Handler:
+            self._add(Subcommand(name, usage, summary, func, aliases))
+            return func
+
+        return decorator
+
+    def _add(self, sub: Subcommand) -> None:
+        self.subcommands[sub.name] = sub
+        for key in (sub.name, *sub.aliases):
+            self._lookup[key] = sub
+
+    def usage(self, sub: str | None = None) -> str:
+        if sub and sub in self._lookup:
+            return self._lookup[sub].usage
+        return "  ·  ".join(f"`{s.usage}`" for s in self.subcommands.values())
+
+
+class Command(Subcommands):
     """A slash command such as `/oncall`: a summary, subcommands, and an optional default handler
     for text that starts with no subcommand name (`/oncall billing-api`)."""
 
     def __init__(
         self, name: str, summary: str, *, usage_hint: str = "", help: Handler | None = None
     ):
-        if not name.startswith("/"):
-            raise ValueError("command names start with /")
-        self.name = name
+        super().__init__(name)
         self.summary = summary
         self.usage_hint = usage_hint
-        self.subcommands: dict[str, Subcommand] = {}
-        self._lookup: dict[str, Subcommand] = {}
         self.default: Subcommand | None = None
         self.custom_help = help
 
-    def sub(self, name: str, usage: str, summary: str, *, aliases: tuple[str, ...] = ()):
-        def decorator(func: Handler) -> Handler:
-            sub = Subcommand(name, usage, summary, func, aliases)
-            self.subcommands[name] = sub
-            for key in (name, *aliases):
-                self._lookup[key] = sub
-            return func
-
-        return decorator
+    def include(self, group: Subcommands) -> None:
+        """Take in another feature's subcommands of this command (the same ones again: no-op)."""
+        if group.name != self.name:
+            raise ValueError(f"{group.name} subcommands can't join {self.name}")
+        for sub in group.subcommands.values():
+            self._add(sub)
 
     def fallback(self, usage: str, summary: str):
         """The handler for `/cmd` alone and for `/cmd <words>` that name no subcommand."""
@@ -247,5 +210,13 @@ def split_options(args: list[str], usage: str | None = None) -> tuple[list[str],
     return positional, options
 
 
-def all_commands(features: list[Any]) -> list[Command]:
-    return [cmd for feature in features for cmd in getattr(feature, "COMMANDS", [])]
+def all_commands(features: list[Feature]) -> list[Command]:
+    """Every feature's commands, with the subcommands other features add to them."""
+    commands = [command for feature in features for command in feature.commands]
+    by_name = {command.name: command for command in commands}
+    for feature in features:
+        for group in feature.subcommands:
+            if group.name not in by_name:
+                raise ValueError(f"{feature.name} adds to {group.name}, which no feature has")
+            by_name[group.name].include(group)
+    return commands

@@ -40,11 +40,11 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.webhook import WebhookClient
 
 from bot.db import unit_of_work
-from bot.jobs import SendContext
-from models.errors import UserError
+from bot.deps import SendContext
+from models.core.errors import UserError
 
 if TYPE_CHECKING:
-    from bot.app import Deps
+    from bot.deps import Deps
 
 log = logging.getLogger("upkeep")
 

@@ -8,9 +8,10 @@ from slack_bolt import App
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import Deps, build_app, deps_of
+from bot.app import build_app, deps_of
 from bot.clock import Clock, clock_for
 from bot.db import make_engine, make_session_factory
+from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack import build_client
 from bot.web import WebApp, build_web

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock
 from bot.settings import Settings
+from models.core.workspace import Person
 
 MAX_BLOCKS_MESSAGE = 50
 MAX_BLOCKS_VIEW = 100
@@ -177,3 +178,8 @@ def check_blocks(blocks: list[dict] | None, limit: int = MAX_BLOCKS_MESSAGE) -> 
     if blocks is not None and len(blocks) > limit:
         raise ValueError(f"{len(blocks)} blocks is over Slack's limit of {limit}")
     return blocks
+
+
+def dm(client: WebClient, person: Person, text: str, blocks: list[dict]) -> str:
+    """A direct message from the app (posting to a user id opens the app's DM with them)."""
+    return client.chat_postMessage(channel=person.slack_user_id, text=text, blocks=blocks)["ts"]

@@ -2,7 +2,7 @@
 handler doesn't stall the others).
 
 Routes: `POST /slack/events`, `GET /healthz` (`?worker=1`: and is the worker ticking?); features
-add their own prefixes (`/hooks/`, `/calendar/`): `ROUTES = {prefix: factory(deps) -> wsgi_app}`."""
+add their own prefixes (`/hooks/`, `/calendar/`) with `Feature.routes`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock, SystemClock
 from bot.db import database_kind, ping
-from models.runtime import worker_health
+from models.core.runtime import worker_health
 
 log = logging.getLogger("upkeep.web")
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -85,7 +85,7 @@ class WebApp:
 def build_web(app: App, engine: Engine, database_url: str, deps) -> WebApp:
     routes: dict[str, WSGIApp] = {}
     for feature in deps.features:
-        for prefix, factory in getattr(feature, "ROUTES", {}).items():
+        for prefix, factory in feature.routes.items():
             routes[prefix] = factory(deps)
     return WebApp(app, engine, database_url, routes, deps.clock)
 

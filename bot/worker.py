@@ -3,10 +3,10 @@
 `Worker.start()` ticks at once (catching up on what fell due while no worker ran), then every
 `WORKER_TICK_SECONDS` (60 by default) until `stop()`, just after each whole minute (rituals fall
 due on the minute, so they go out within about a second). Each tick writes the worker's heartbeat
-(`/healthz?worker=1`, `upkeep status`), runs the delivery engine (every job's due work, each
-delivered once: `bot.jobs.engine`), then gives every feature with a `tick(deps, now)` its turn.
-Features keep their schedule state in our tables, never in APScheduler's job store, so any
-number of workers may run: the tick lock and the claimed keys keep each delivery to one.
+(`/healthz?worker=1`, `upkeep status`), then runs the delivery engine (every job's due work,
+each delivered once: `bot.jobs.engine`). Schedule state lives in our tables, never in
+APScheduler's job store, so any number of workers may run: the tick lock and the claimed keys
+keep each delivery to one.
 
 `stop()` lets the send in progress finish, hands back what the tick claimed and has not sent
 (the next tick of any worker sends it at once), and waits for the tick to end."""
@@ -22,10 +22,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import Deps
 from bot.db import unit_of_work
+from bot.deps import Deps
 from bot.jobs.engine import DeliveryEngine
-from models.runtime import WORKER, beat
+from models.core.runtime import WORKER, beat
 
 log = logging.getLogger("upkeep.worker")
 TICK, CATCH_UP = "tick", "catch-up"
@@ -41,7 +41,7 @@ class Worker:
         self._scheduler: BackgroundScheduler | None = None
 
     def tick(self) -> None:
-        """One pass: heartbeat, then every feature's due work. Never runs twice at once here."""
+        """One pass: the heartbeat, then every job's due work. Never runs twice at once here."""
         if self.stopping.is_set() or not self._lock.acquire(blocking=False):
             return
         try:
@@ -49,10 +49,6 @@ class Worker:
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
             self.engine.tick()
-            for feature in self.deps.features:
-                run = getattr(feature, "tick", None)
-                if run is not None:
-                    run(self.deps, now)
         except Exception:
             log.exception("the tick failed; the next one tries again")
         finally:

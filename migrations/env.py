@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import models
-from models.base import UTCDateTime
+from models.core.base import UTCDateTime
 
 config = context.config
 target_metadata = models.Base.metadata

@@ -3,17 +3,17 @@
 Importing this package registers every table on `Base.metadata` (Alembic compares against it).
 """
 
-from models.base import Base, UTCDateTime
-from models.catalog import Service, ServiceDependency
-from models.onboarding import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
-from models.oncall import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
-from models.pages import Integration, Page
-from models.priorities import BacklogItem, PageSuggestion, PrioritySettings
-from models.retro import RetroAction, RetroTopic
-from models.runtime import Heartbeat, ProcessedEvent
-from models.scheduling import Delivery, Ritual, SchedulerState
-from models.standup import Absence, StandupAnswer
-from models.workspace import AuditEntry, Person, Team, TeamMember, Workspace
+from models.catalog.services import Service, ServiceDependency
+from models.core.base import Base, UTCDateTime
+from models.core.runtime import Heartbeat, ProcessedEvent
+from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspace
+from models.onboarding.walkthroughs import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
+from models.oncall.rotations import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
+from models.pages.ingest import Integration, Page
+from models.priorities.backlog import BacklogItem, PageSuggestion, PrioritySettings
+from models.retro.retros import RetroAction, RetroTopic
+from models.rituals.scheduling import Delivery, Ritual, SchedulerState
+from models.standup.standups import Absence, StandupAnswer
 
 __all__ = [
     "Absence",

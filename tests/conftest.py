@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import inspect, text
 
-from bot.app import Deps, build_app, deps_of
+from bot.app import build_app, deps_of
 from bot.clock import FrozenClock
+from bot.console.emulator import SlackEmulator
 from bot.db import make_engine, make_session_factory, normalize_url, upgrade
-from bot.emulator import SlackEmulator
+from bot.deps import Deps
+from bot.features import FEATURES
 from bot.settings import Settings
 from bot.slack import build_client
-from handlers import FEATURES
 from tests.slack_requests import Signer, SlackDriver
 
 pytest_plugins = ["tests.catalog_setup"]  # the `catalog` fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.emulator import SlackEmulator
-from bot.signed import Response
+from bot.console.emulator import SlackEmulator
+from bot.console.signed import Response
 
 ANSWER_WITHIN = 5.0  # seconds; the held call is let go after this at the latest
 

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
-from models.oncall import Rotation, reschedule, set_members
-from models.people import ensure_person, ensure_workspace, find_team, set_team_people
-from models.workspace import LEAD, MEMBER, Person, Team, Workspace
+from models.core.people import ensure_person, ensure_workspace, find_team, set_team_people
+from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
+from models.oncall.rotations import Rotation, reschedule, set_members
 from tests.conftest import PEOPLE
 from tests.slack_requests import TEAM_ID
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace
+from models.core.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace
 from tests.conftest import PEOPLE, START
 from tests.slack_requests import TEAM_ID
 

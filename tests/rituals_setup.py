@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from bot.jobs.engine import DeliveryEngine
-from models.config import import_config
-from models.people import ensure_workspace
-from models.workspace import Workspace
+from models.core.config import import_config
+from models.core.people import ensure_workspace
+from models.core.workspace import Workspace
 from tests.slack_requests import TEAM_ID
 
 TEAMS = """

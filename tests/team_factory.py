@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.people import set_team_people
-from models.workspace import LEAD, MEMBER, Person, Team, Workspace
+from models.core.people import set_team_people
+from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
 from tests.conftest import START
 
 

@@ -10,7 +10,8 @@ import yaml
 from jsonschema import Draft7Validator
 
 from bot.commands import all_commands
-from handlers import FEATURES, home, mentions, people
+from bot.features import FEATURES
+from handlers import people
 
 ROOT = Path(__file__).resolve().parent.parent
 # Slack's published app manifest schema (MIT, see LICENSE.slack-manifest-schema beside it).
@@ -40,6 +41,6 @@ def test_every_registered_command_is_in_the_manifest_with_usage(manifest):
 def test_manifest_subscribes_to_the_events_we_listen_to(manifest):
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_mention", "app_home_opened", "user_change", "team_join"} <= events
-    assert home in FEATURES and mentions in FEATURES and people in FEATURES
+    assert people.FEATURE in FEATURES  # user_change and team_join (home and mentions: bot core)
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

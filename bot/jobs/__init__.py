@@ -4,8 +4,7 @@ database before sending, so nothing is posted twice and nothing is lost.
 
 A job is an object with a `kind` and `due(db, start, end)`. Jobs compute what
 is due from rules stored in the database (rituals, rotations, walkthroughs), in the right zone.
-A feature puts its jobs in `bot/jobs/<feature>.py` (`JOBS = [...]`) and names the module in
-`JOB_MODULES`."""
+A feature puts its jobs in `handlers/<feature>/jobs.py` and lists them in its FEATURE (`jobs=`)."""
 
 from __future__ import annotations
 
@@ -15,21 +14,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
     from sqlalchemy.orm import Session
 
-    from bot.clock import Clock
-    from bot.settings import Settings
-
-
-@dataclass
-class SendContext:
-    """What a delivery needs to send: its own unit of work and the Slack client."""
-
-    db: Session
-    client: WebClient
-    clock: Clock
-    settings: Settings
+    from bot.deps import SendContext
 
 
 @dataclass(frozen=True)
@@ -56,16 +43,3 @@ class Job(Protocol):
 
 # A job may also define `on_demand(db, now) -> Iterable[Due]`: what `upkeep jobs run <kind>` sends
 # now (e.g. today's standup prompts). Without it, `jobs run` sends what was due in the last day.
-
-
-# Each module here that has scheduled work defines `JOBS: list[Job]` and is named in this list.
-JOB_MODULES: list[str] = ["standup", "retro", "priorities", "oncall", "pages", "onboarding"]
-
-
-def all_jobs() -> list[Job]:
-    import importlib
-
-    jobs: list[Job] = []
-    for name in JOB_MODULES:
-        jobs.extend(importlib.import_module(f"bot.jobs.{name}").JOBS)
-    return jobs

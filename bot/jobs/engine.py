@@ -32,12 +32,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.db import unit_of_work
-from bot.jobs import Due, Job, SendContext, all_jobs
+from bot.deps import SendContext
+from bot.jobs import Due, Job
 from bot.settings import Settings
-from models import scheduling
-from models.errors import UserError
-from models.scheduling import CLAIMED, Delivery
-from models.workspace import Team
+from models.core.errors import UserError
+from models.core.workspace import Team
+from models.rituals import scheduling
+from models.rituals.scheduling import CLAIMED, Delivery
 
 log = logging.getLogger("upkeep.jobs")
 
@@ -85,7 +86,7 @@ class DeliveryEngine:
         clock: Clock,
         settings: Settings,
         *,
-        jobs: list[Job] | None = None,
+        jobs: list[Job],
         worker: str | None = None,
         lease: timedelta = LEASE,
         stopping: threading.Event | None = None,
@@ -94,13 +95,14 @@ class DeliveryEngine:
         self.client = client
         self.clock = clock
         self.settings = settings
-        self.jobs = jobs if jobs is not None else all_jobs()
+        self.jobs = jobs
         self.worker = worker or worker_name()
         self.lease = lease
         self.stopping = stopping or threading.Event()
 
     @classmethod
     def from_deps(cls, deps, **kwargs) -> DeliveryEngine:
+        kwargs.setdefault("jobs", deps.jobs)
         return cls(deps.session_factory, deps.client, deps.clock, deps.settings, **kwargs)
 
     @property

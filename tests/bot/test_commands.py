@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.commands import MAX_TEXT, parse_user, split_args, split_options
-from models.errors import UserError
+from models.core.errors import UserError
 
 JUNK = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300

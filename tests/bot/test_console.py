@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import demo
-from bot.console import Console, mention_channels, mention_people, run_console
+from bot.console import demo
+from bot.console.console import Console, mention_channels, mention_people, run_console
+from bot.console.textview import Names, Renderer, input_value, mrkdwn
 from bot.settings import Settings
-from bot.textview import Names, Renderer, input_value, mrkdwn
-from models.oncall import find_rotation
-from models.workspace import Workspace
+from models.core.workspace import Workspace
+from models.oncall.rotations import find_rotation
 
 
 @pytest.fixture
@@ -257,9 +257,9 @@ def test_quick_start_run_without_credentials_opens_the_console(tmp_path):
 def test_the_example_config_imports_and_round_trips(db, clock, slack):
     """`bot/demo.yaml` is the README's example: every section imports, and exporting it and
     importing the export again changes nothing."""
-    from bot import demo
-    from models.config import export_config, import_config
-    from models.people import ensure_workspace
+    from bot.console import demo
+    from models.core.config import export_config, import_config
+    from models.core.people import ensure_workspace
 
     for uid, (name, tz, extra) in demo.PEOPLE.items():
         slack.add_user(uid, name, tz, **extra)

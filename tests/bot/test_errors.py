@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.commands import Command
+from bot.feature import Feature
 from bot.render import Reply
 from models import AuditEntry
-from models.errors import UserError
-from models.people import audit
+from models.core.errors import UserError
+from models.core.people import audit
 
 
 class Broken:
     """A feature whose command writes, then fails."""
 
     boom = Command("/boom", "fails on purpose")
-    COMMANDS = [boom]
 
     @staticmethod
     @boom.sub("user", "/boom user <x>", "a user error after a write")
@@ -45,7 +45,7 @@ class Broken:
 
 @pytest.fixture
 def broken_driver(driver_for):
-    return driver_for(Broken)
+    return driver_for(Feature("broken", commands=[Broken.boom]))
 
 
 def audits(db) -> int:

@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.commands import Command
+from bot.feature import Feature
 from bot.later import post_message
 from bot.render import Reply
 from models import AuditEntry
-from models.errors import UserError
-from models.people import audit
+from models.core.errors import UserError
+from models.core.people import audit
 
 CHANNEL = "C0LATER"
 
@@ -30,7 +31,6 @@ class Deferring:
     """A feature whose command writes, defers a post, then succeeds or fails."""
 
     later = Command("/later", "defers work")
-    COMMANDS = [later]
 
     @staticmethod
     @later.fallback("/later ok|user|crash", "writes, defers a post, then succeeds or fails")
@@ -54,7 +54,7 @@ class Deferring:
 
 @pytest.fixture
 def later_driver(driver_for):
-    return driver_for(Deferring)
+    return driver_for(Feature("deferring", commands=[Deferring.later]))
 
 
 def test_deferred_work_runs_in_its_own_transaction_and_sees_what_the_request_wrote(

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.jobs import SendContext, all_jobs
+from bot.deps import SendContext
+from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
-from bot.jobs.oncall import HandoffJob, HandoffReminderJob
-from models.oncall import add_override
-from models.workspace import Workspace
+from handlers.oncall.jobs import HandoffJob, HandoffReminderJob
+from models.core.workspace import Workspace
+from models.oncall.rotations import add_override
 from tests.oncall_setup import CREATED, make_rotation, person, utc
 
 CHANNEL = "C0PAYONCALL"
@@ -77,8 +78,8 @@ def test_handoff_post_names_who_hands_over_to_whom(db, rotation, ctx, slack):
 
 
 def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack):
-    from models.alert_formats import PARSERS
-    from models.pages import add_integration, ingest
+    from models.pages.formats import PARSERS
+    from models.pages.ingest import add_integration, ingest
 
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(

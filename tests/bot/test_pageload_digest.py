@@ -12,13 +12,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from bot.jobs import all_jobs
+from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
-from bot.jobs.pages import PageLoadDigest
-from bot.pageload_chart import COLORS, pages_per_day_png
+from handlers.pages.chart import COLORS, pages_per_day_png
+from handlers.pages.jobs import PageLoadDigest
 from models import AuditEntry, Page, PageSuggestion, Ritual, Workspace
-from models.alert_formats import PARSERS
-from models.pages import BUSINESS, OFF, SLEEP, add_integration, ingest
+from models.pages.formats import PARSERS
+from models.pages.ingest import BUSINESS, OFF, SLEEP, add_integration, ingest
 from tests.conftest import START
 from tests.oncall_setup import make_rotation, utc
 from tests.pages_helpers import alert

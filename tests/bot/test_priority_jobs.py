@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import SendContext, all_jobs
+from bot.deps import SendContext
+from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
-from bot.jobs.priorities import CheckpointJob, SurveyJob
+from handlers.priorities.jobs import CheckpointJob, SurveyJob
 from models import AuditEntry
-from models.priorities import (
+from models.priorities.backlog import (
     BacklogItem,
     PrioritySettings,
     add_item,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import signal
 
-from bot.signed import command_form, event_body, mention_event
+from bot.console.signed import command_form, event_body, mention_event
 from tests.processes import process_env, upkeep
 from tests.socket_mode import SocketModeServer
 

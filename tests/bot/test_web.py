@@ -16,12 +16,13 @@ import pytest
 from bot.app import build_app, deps_of
 from bot.commands import Command
 from bot.db import make_engine
+from bot.feature import Feature
+from bot.features import FEATURES
 from bot.render import Reply
 from bot.slack import build_client
 from bot.web import BackgroundServer, build_web
 from bot.worker import Worker
-from handlers import FEATURES
-from models.runtime import last_beat
+from models.core.runtime import last_beat
 from tests.conftest import SIGNING_SECRET
 from tests.processes import Process, free_port, process_env, upkeep
 from tests.slack_requests import BOT_USER_ID, Signer, SlackDriver
@@ -65,7 +66,6 @@ class Slow:
     release = threading.Event()
     started = threading.Event()
     slow = Command("/slow", "waits")
-    COMMANDS = [slow]
 
     @staticmethod
     @slow.sub("wait", "/slow wait", "blocks until released")
@@ -79,7 +79,11 @@ def test_a_slow_handler_does_not_stall_other_requests(
     settings, session_factory, clock, engine, slack
 ):
     app = build_app(
-        settings, session_factory, build_client(settings, clock), clock, features=[*FEATURES, Slow]
+        settings,
+        session_factory,
+        build_client(settings, clock),
+        clock,
+        features=[*FEATURES, Feature("slow", commands=[Slow.slow])],
     )
     url, srv = serve(build_web(app, engine, settings.database_url, deps_of(app)))
     driver = SlackDriver(app, Signer(SIGNING_SECRET), base_url=url, response_url=slack.response_url)

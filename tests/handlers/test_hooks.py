@@ -20,9 +20,9 @@ from sqlalchemy import func, insert, select, text
 
 from bot.cli import main as cli
 from bot.db import make_engine
-from bot.hooks import MAX_BODY
+from handlers.pages.http import MAX_BODY
 from models import AuditEntry, Integration, Page, Team, Workspace
-from models.pages import add_integration
+from models.pages.ingest import add_integration
 from tests.conftest import START, _postgres_url
 from tests.oncall_setup import payments
 from tests.pages_helpers import alert as generic_alert
@@ -182,7 +182,7 @@ def test_a_lying_content_length_is_cut_at_the_limit(app, deps, hook, db):
     """A sender that declares a small body but streams more is refused on the bytes read."""
     import io
 
-    from bot.hooks import HooksApp
+    from handlers.pages.http import HooksApp
 
     token = hook("generic")
     body = json.dumps({"key": "k", "title": "t", "p": "x" * MAX_BODY}).encode()
@@ -259,8 +259,8 @@ def test_hooks_add_for_an_unknown_team_says_so_and_adds_nothing(cli_env, capsys,
 def test_who_is_paged_follows_changes_made_between_webhooks(server, db):
     """Page ingest keeps each rotation's timeline between requests; an override, or a change to
     the paged person's zone, made in between is seen by the very next alert."""
-    from models.oncall import add_override
-    from models.pages import BUSINESS, SLEEP
+    from models.oncall.rotations import add_override
+    from models.pages.ingest import BUSINESS, SLEEP
     from tests.oncall_setup import make_rotation, person, utc
 
     rotation = make_rotation(db)  # Ana on call from Mon 2 Mar 2026 10:00 Berlin

@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
 from bot.slack import build_client
 from models import AuditEntry
-from models.config import import_config
-from models.onboarding import Shadow, Walkthrough
-from models.people import set_team_people
-from models.scheduling import SchedulerState
-from models.workspace import LEAD, Team, Workspace
+from models.core.config import import_config
+from models.core.people import set_team_people
+from models.core.workspace import LEAD, Team, Workspace
+from models.onboarding.walkthroughs import Shadow, Walkthrough
+from models.rituals.scheduling import SchedulerState
 from tests.conftest import START
 from tests.slack_requests import TEAM_ID, text_input
 from tests.team_factory import make_team
@@ -37,7 +38,12 @@ def team(db) -> Team:
 def ticker(session_factory, settings, clock) -> DeliveryEngine:
     """The worker's delivery engine with every registered job (onboarding's among them)."""
     return DeliveryEngine(
-        session_factory, build_client(settings, clock), clock, settings, worker="w1"
+        session_factory,
+        build_client(settings, clock),
+        clock,
+        settings,
+        jobs=all_jobs(),
+        worker="w1",
     )
 
 
@@ -173,7 +179,12 @@ def test_welcome_and_steps_arrive_at_local_times_in_the_hires_zone_once(
         s.get(SchedulerState, "engine").last_tick = at("2026-03-04", 23, 0)
         s.commit()
     restarted = DeliveryEngine(
-        session_factory, build_client(settings, clock), clock, settings, worker="w2"
+        session_factory,
+        build_client(settings, clock),
+        clock,
+        settings,
+        jobs=all_jobs(),
+        worker="w2",
     )
     assert restarted.tick().sent == []
     assert len(slack.posted("U0CHO")) == 3

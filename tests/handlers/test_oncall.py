@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.oncall_blocks import COVER_ACCEPT, COVER_CANCEL
+from handlers.oncall.blocks import COVER_ACCEPT, COVER_CANCEL
 from models import AuditEntry, CoverRequest, Override
-from models.oncall import Rotation, on_call_at
+from models.oncall.rotations import Rotation, on_call_at
 from tests.oncall_setup import make_rotation, utc
 
 ONCALL_CHANNEL = "C0PAYONCALL"

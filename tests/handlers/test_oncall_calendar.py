@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from icalendar import Calendar
 
-from bot.oncall_blocks import span
+from handlers.oncall.blocks import span
 from tests.conftest import PEOPLE
 from tests.oncall_setup import make_rotation, utc
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot.jobs.engine import DeliveryEngine
-from bot.jobs.oncall import HandoffJob, HandoffReminderJob
+from handlers.oncall.jobs import HandoffJob, HandoffReminderJob
 from tests.oncall_setup import make_rotation, payments, utc
 
 WED = utc(2026, 3, 11, 12)  # Ben's week (9-16 Mar) in payments-primary

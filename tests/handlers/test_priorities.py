@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEntry
-from models.priorities import BacklogItem, PrioritySettings, suggest_from_pages
-from models.workspace import Team
+from models.core.workspace import Team
+from models.priorities.backlog import BacklogItem, PrioritySettings, suggest_from_pages
 from tests.conftest import START
 from tests.priority_helpers import make_team
 from tests.slack_requests import text_input

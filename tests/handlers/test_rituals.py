@@ -8,9 +8,11 @@ import pytest
 import yaml
 
 from bot.cli import build_parser
-from models.config import ConfigError, export_config
-from models.people import find_team
-from models.scheduling import Ritual, find_ritual
+from bot.deps import Cli
+from bot.features import FEATURES
+from models.core.config import ConfigError, export_config
+from models.core.people import find_team
+from models.rituals.scheduling import Ritual, find_ritual
 from tests.rituals_setup import configure, lookup
 
 RITUALS = """
@@ -132,7 +134,7 @@ def test_upkeep_rituals_when_there_are_none(driver):
 def test_cli_jobs_list(db, clock, settings, capsys):
     configure(db, clock, RITUALS)
     args = build_parser().parse_args(["jobs", "list"])
-    assert args.func(settings, args, clock=clock) == 0
+    assert args.func(Cli(settings, FEATURES, clock), args) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
         "payments · retro · thu 15:00 (Europe/Berlin), every 4 weeks · next: Thu 05 Mar 15:00 CET"
@@ -143,5 +145,5 @@ def test_cli_jobs_list(db, clock, settings, capsys):
 def test_cli_jobs_run_unknown_kind(db, clock, settings, capsys):
     configure(db, clock, RITUALS)
     args = build_parser().parse_args(["jobs", "run", "lunch"])
-    assert args.func(settings, args, clock=clock) == 2
+    assert args.func(Cli(settings, FEATURES, clock), args) == 2
     assert "There is no job of kind `lunch`" in capsys.readouterr().err

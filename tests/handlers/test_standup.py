@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.cli import build_parser
+from bot.deps import Cli
+from bot.features import FEATURES
 from tests import rituals_setup
 from tests.held import answered_while_held
 from tests.rituals_setup import tick_through, utc
@@ -188,12 +190,12 @@ def test_jobs_run_sends_todays_prompts_once_unless_forced(payments, clock, setti
     clock.set(utc(2026, 3, 2, 6))
     parser = build_parser()
     args = parser.parse_args(["jobs", "run", "standup", "--team", "payments"])
-    assert args.func(settings, args, clock=clock) == 0
+    assert args.func(Cli(settings, FEATURES, clock), args) == 0
     assert capsys.readouterr().out.startswith("sent: 2")
-    assert args.func(settings, args, clock=clock) == 0
+    assert args.func(Cli(settings, FEATURES, clock), args) == 0
     assert "already delivered: 2" in capsys.readouterr().out
     forced = parser.parse_args(["jobs", "run", "standup", "--team", "payments", "--force"])
-    assert forced.func(settings, forced, clock=clock) == 0
+    assert forced.func(Cli(settings, FEATURES, clock), forced) == 0
     assert len(slack.posted("U0ANA")) == 2 and len(slack.posted("U0BEN")) == 2
 
 

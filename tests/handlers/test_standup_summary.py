@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 
 from bot.cli import build_parser
+from bot.deps import Cli
+from bot.features import FEATURES
 from tests import rituals_setup
 from tests.held import answered_while_held
 from tests.rituals_setup import tick_through, utc
@@ -161,7 +163,7 @@ def test_when_the_summary_run_was_missed_the_first_answer_posts_it_and_the_sched
 
     run = build_parser().parse_args(["jobs", "run", "standup-summary", "--team", "payments"])
     clock.set(utc(2026, 3, 2, 20))
-    assert run.func(settings, run, clock=clock) == 0
+    assert run.func(Cli(settings, FEATURES, clock), run) == 0
     assert "already delivered: 1" in capsys.readouterr().out
     assert len(slack.posted(CHANNEL)) == 1
 

@@ -10,11 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cli import main
-from models.catalog import find_service, lookup_service, loose_matches, match_service, unowned
-from models.catalog_config import import_backstage
-from models.config import ConfigError, export_config, import_config
-from models.errors import NotFound, UserError
-from models.people import find_team
+from models.catalog.config import import_backstage
+from models.catalog.services import (
+    find_service,
+    lookup_service,
+    loose_matches,
+    match_service,
+    unowned,
+)
+from models.core.config import ConfigError, export_config, import_config
+from models.core.errors import NotFound, UserError
+from models.core.people import find_team
 from tests.catalog_setup import CATALOG
 from tests.rituals_setup import TEAMS
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 import models
 from bot.db import alembic_config, make_engine, upgrade
 from models import Heartbeat
-from models.oncall import Rotation, on_call_at
+from models.oncall.rotations import Rotation, on_call_at
 from tests.conftest import _postgres_url
 
 

@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from models.config import ConfigError, export_config, import_config
-from models.errors import NotFound, UserError
-from models.onboarding import (
+from models.core.config import ConfigError, export_config, import_config
+from models.core.errors import NotFound, UserError
+from models.core.people import set_team_people
+from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
+from models.onboarding.walkthroughs import (
     BUILT_IN,
     DONE,
     PAUSED,
@@ -26,8 +28,6 @@ from models.onboarding import (
     suggest_buddy,
     workdays_between,
 )
-from models.people import set_team_people
-from models.workspace import LEAD, MEMBER, Person, Team, Workspace
 from tests.conftest import START
 from tests.team_factory import add_person, make_team
 

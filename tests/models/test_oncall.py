@@ -7,8 +7,9 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from models.errors import NotFound, UserError
-from models.oncall import (
+from models.core.errors import NotFound, UserError
+from models.core.workspace import Workspace
+from models.oncall.rotations import (
     Shift,
     Timeline,
     add_override,
@@ -22,7 +23,6 @@ from models.oncall import (
     shifts,
     stretches,
 )
-from models.workspace import Workspace
 from tests.oncall_setup import CREATED, make_rotation, person, utc
 
 H = timedelta(hours=1)

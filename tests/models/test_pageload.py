@@ -7,10 +7,19 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from models.alert_formats import PARSERS
-from models.pageload import OnCallHours, add_hours, load, outgoing_shift_summary, service_counts
-from models.pages import BUSINESS, DEFAULT_WORK, OFF, SLEEP, Page, add_integration, classify, ingest
-from models.workspace import Workspace
+from models.core.workspace import Workspace
+from models.pages.formats import PARSERS
+from models.pages.ingest import (
+    BUSINESS,
+    DEFAULT_WORK,
+    OFF,
+    SLEEP,
+    Page,
+    add_integration,
+    classify,
+    ingest,
+)
+from models.pages.load import OnCallHours, add_hours, load, outgoing_shift_summary, service_counts
 from tests.oncall_setup import make_rotation, person, utc
 from tests.pages_helpers import alert
 

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from models.alert_formats import PARSERS, PayloadError, parse_epoch, parse_instant
-from models.catalog import new_service
-from models.errors import NotFound, UserError
-from models.oncall import Rotation, add_override, reschedule, set_active, set_members
-from models.pageload import load
-from models.pages import (
+from models.catalog.services import new_service
+from models.core.errors import NotFound, UserError
+from models.core.workspace import Person, Team, Workspace
+from models.oncall.rotations import Rotation, add_override, reschedule, set_active, set_members
+from models.pages.formats import PARSERS, PayloadError, parse_epoch, parse_instant
+from models.pages.ingest import (
     BUSINESS,
     OFF,
     SLEEP,
@@ -39,7 +39,7 @@ from models.pages import (
     pagerduty_signature_ok,
     work_hours,
 )
-from models.workspace import Person, Team, Workspace
+from models.pages.load import load
 from tests.oncall_setup import make_rotation, payments, person, utc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from models.errors import NotFound, UserError
-from models.priorities import (
+from models.core.errors import NotFound, UserError
+from models.core.workspace import Team
+from models.priorities.backlog import (
     DONE,
     IN_PROGRESS,
     PLANNED,
@@ -26,7 +27,6 @@ from models.priorities import (
     suggest_from_pages,
     update_item,
 )
-from models.workspace import Team
 from tests.conftest import START
 from tests.priority_helpers import make_team
 

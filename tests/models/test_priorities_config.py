@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from models.config import ConfigError, export_config, import_config
-from models.priorities import PrioritySettings
-from models.workspace import Workspace
+from models.core.config import ConfigError, export_config, import_config
+from models.core.workspace import Workspace
+from models.priorities.backlog import PrioritySettings
 from tests.conftest import START
 from tests.priority_helpers import make_team
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
-from models.oncall import (
+from models.core.workspace import Workspace
+from models.oncall.rotations import (
     Rotation,
     Schedule,
     on_call_at,
@@ -15,7 +16,6 @@ from models.oncall import (
     set_members,
     shifts,
 )
-from models.workspace import Workspace
 from tests.oncall_setup import CREATED, make_rotation, person, utc
 
 H = timedelta(hours=1)

@@ -11,9 +11,9 @@ import yaml
 from sqlalchemy import func, select
 
 from models import AuditEntry, Rotation
-from models.config import ConfigError, export_config, import_config
-from models.oncall import find_rotation, on_call_at
-from models.people import ensure_workspace
+from models.core.config import ConfigError, export_config, import_config
+from models.core.people import ensure_workspace
+from models.oncall.rotations import find_rotation, on_call_at
 from tests.conftest import PEOPLE
 from tests.oncall_setup import CREATED, utc
 from tests.slack_requests import TEAM_ID

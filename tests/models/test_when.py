@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.errors import UserError
-from models.when import WEEKDAYS, parse_date, parse_range, parse_when
+from models.core.errors import UserError
+from models.core.when import WEEKDAYS, parse_date, parse_range, parse_when
 from tests.oncall_setup import utc
 
 NOW = utc(2026, 3, 2, 9)  # Mon 2 Mar 2026, 10:00 in Berlin

@@ -1,0 +1,1 @@
+"""Development tools: a Slack API emulator, signed requests, the terminal workspace, the demo."""

@@ -1,0 +1,198 @@
+"""What listeners, jobs and commands are handed: `Deps` (built once per app), `CommandRequest`
+(one request: its unit of work, who asked, where, when), `SendContext` (one delivery or one piece
+of work after a response: its own unit of work and the Slack client) and `Cli` (an `upkeep ...`
+command: the settings, the features and the migrated database)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, clock_for
+from bot.commands import Command, all_commands
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt import BoltContext
+
+    from bot.feature import Feature, Intent
+    from bot.jobs import Job
+    from bot.later import AfterResponse, Work
+    from models.core.workspace import Person, Workspace
+
+
+@dataclass
+class Deps:
+    """What listeners and jobs share: built once per app."""
+
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    client: WebClient
+    clock: Clock
+    features: list[Feature] = field(default_factory=list)
+    # (Slack team id, Slack user id) -> (workspace id, person id) for everyone seen before. Rows
+    # are never deleted, so this can't go stale; their state is always read from the database.
+    seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
+    after: AfterResponse = field(init=False)  # runs what requests defer with `later` (build_app)
+
+    @cached_property
+    def commands(self) -> list[Command]:
+        return all_commands(self.features)
+
+    @cached_property
+    def jobs(self) -> list[Job]:
+        return [job for feature in self.features for job in feature.jobs]
+
+    @cached_property
+    def intents(self) -> list[Intent]:
+        return [intent for feature in self.features for intent in feature.mentions]
+
+
+@dataclass
+class SendContext:
+    """What a delivery needs to send: its own unit of work and the Slack client."""
+
+    db: Session
+    client: WebClient
+    clock: Clock
+    settings: Settings
+
+
+class CommandRequest:
+    """Everything a subcommand needs: the unit of work, who asked, where, and when.
+
+    `workspace` and `person` come either as values or from `who`, a mapping that loads them on
+    first use (the request context), so a request that needs neither doesn't query for them."""
+
+    def __init__(
+        self,
+        *,
+        db: Session,
+        clock: Clock,
+        client: WebClient,
+        settings: Settings,
+        workspace: Workspace | None = None,
+        person: Person | None = None,
+        who: Mapping[str, Any] | None = None,
+        channel_id: str = "",
+        trigger_id: str = "",
+        response_url: str = "",
+        registry: list[Command] | None = None,
+        later: Callable[[Work], None],
+    ):
+        self.db = db
+        self.clock = clock
+        self.client = client
+        self.settings = settings
+        self.channel_id = channel_id
+        self.trigger_id = trigger_id
+        self.response_url = response_url
+        self.registry = registry or []  # every command the app answers
+        self.later = later  # later(work): run work after the response (bot/later.py)
+        self._who = {"workspace": workspace, "person": person} if who is None else who
+        self._now: datetime | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return self._who["workspace"]
+
+    @property
+    def person(self) -> Person:
+        return self._who["person"]
+
+    def now(self) -> datetime:
+        """The request's time: read once, so everything in one answer agrees on it."""
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now
+
+    @property
+    def tz(self) -> str:
+        return self.person.zone()
+
+
+def command_request(deps: Deps, context: BoltContext, **kwargs) -> CommandRequest:
+    """The CommandRequest of a listener: slash commands, buttons, mentions, modals."""
+    return CommandRequest(
+        db=context["db"],
+        who=context,
+        clock=deps.clock,
+        client=deps.client,
+        settings=deps.settings,
+        registry=deps.commands,
+        later=context["later"],
+        **kwargs,
+    )
+
+
+class Cli:
+    """What an `upkeep ...` command is handed: the settings, the features, the clock, and the
+    database (migrated on first use) with the workspace the command works on."""
+
+    def __init__(self, settings: Settings, features: list[Feature], clock: Clock | None = None):
+        self.settings = settings
+        self.features = features
+        self.clock = clock or clock_for(settings.clock_start)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        from bot.db import make_engine, make_session_factory, upgrade
+
+        upgrade(self.settings.database_url)
+        return make_session_factory(make_engine(self.settings.database_url))
+
+    @contextmanager
+    def transaction(self) -> Iterator[tuple[Session, Workspace]]:
+        """One unit of work, and the workspace it is about."""
+        from bot.db import unit_of_work
+
+        with unit_of_work(self.session_factory) as db:
+            yield db, self.workspace(db)
+
+    def workspace(self, db: Session) -> Workspace:
+        """The only workspace in the database; else the one Slack's `auth.test` names (with a
+        bot token); else a local one for the console."""
+        from sqlalchemy import select
+
+        from bot.console.emulator import TEAM_ID
+        from models.core.people import ensure_workspace
+        from models.core.workspace import Workspace
+
+        workspaces = db.scalars(select(Workspace).order_by(Workspace.id)).all()
+        if len(workspaces) == 1:
+            return workspaces[0]
+        if len(workspaces) > 1:
+            raise SystemExit("this database holds several workspaces; the CLI can't tell which")
+        team_id = TEAM_ID
+        if self.settings.slack_bot_token:
+            team_id = self.client.auth_test()["team_id"]
+        return ensure_workspace(db, team_id, self.clock.now())
+
+    @cached_property
+    def client(self) -> WebClient:
+        from bot.slack import build_client
+
+        return build_client(self.settings, self.clock)
+
+    def user_lookup(self) -> Callable[[str], dict | None] | None:
+        """Slack's `users.info`, with a bot token: how people named in config are looked up."""
+        if not self.settings.slack_bot_token:
+            return None
+        from bot.slack import lookup_user
+
+        return lambda uid: lookup_user(self.client, uid)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [job for feature in self.features for job in feature.jobs]
+
+    def close(self) -> None:
+        if "session_factory" in self.__dict__:
+            self.session_factory.kw["bind"].dispose()

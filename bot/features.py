@@ -1,0 +1,37 @@
+"""FEATURES: every feature package, in the order `/upkeep help` lists their commands. The only
+place the runtime core imports `handlers`."""
+
+from __future__ import annotations
+
+from bot.feature import Feature
+from bot.jobs import Job
+from handlers import (
+    catalog,
+    onboarding,
+    oncall,
+    pages,
+    people,
+    priorities,
+    retro,
+    rituals,
+    standup,
+    upkeep,
+)
+
+FEATURES: list[Feature] = [
+    upkeep.FEATURE,
+    people.FEATURE,
+    oncall.FEATURE,
+    catalog.FEATURE,
+    priorities.FEATURE,
+    pages.FEATURE,
+    standup.FEATURE,
+    retro.FEATURE,
+    rituals.FEATURE,
+    onboarding.FEATURE,
+]
+
+
+def all_jobs() -> list[Job]:
+    """Every feature's scheduled jobs."""
+    return [job for feature in FEATURES for job in feature.jobs]

@@ -1,0 +1,51 @@
+"""`@upkeep ...` in a channel: matched to an intent by keywords, answered in thread.
+
+Features declare what they answer (`Feature.mentions`, `bot.feature.Intent`); the first intent
+that matches answers."""
+
+from __future__ import annotations
+
+import re
+
+from bot.commands import clean_text
+from bot.deps import CommandRequest, Deps, command_request
+from bot.later import post_message
+from bot.render import Reply
+
+BOT_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def strip_mentions(text: str, bot_user_id: str | None) -> str:
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return clean_text(text)
+
+
+def register(app, deps: Deps) -> None:
+    @app.event("app_mention")
+    def on_mention(event: dict, context) -> None:
+        text = strip_mentions(event.get("text", ""), context.bot_user_id)
+        req = command_request(deps, context, channel_id=event.get("channel", ""))
+        reply = answer(deps, req, text)
+        req.later(
+            post_message(
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts") or event["ts"],
+                text=reply.text,
+                blocks=reply.blocks,
+            )
+        )
+
+
+def answer(deps: Deps, req: CommandRequest, text: str) -> Reply:
+    lowered = text.lower()
+    known = deps.intents
+    for intent in known:
+        match = intent.pattern.search(lowered)
+        if match:
+            return intent.answer(req, match)
+    examples = "\n".join(f"• `@upkeep {i.example}`" for i in known)
+    tail = f"\nTry:\n{examples}" if examples else ""
+    return Reply(
+        text=f"I didn't catch that.{tail}\nEvery command: `/upkeep help`.",
+    )

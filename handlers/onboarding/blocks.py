@@ -1,0 +1,155 @@
+"""Block Kit for onboarding: the welcome, each step's DM, progress lines. Pure: data in, blocks out.
+
+Shared by `/onboard` (handlers) and the scheduled DMs (bot.jobs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.render import actions, button, context, escape, header, local_time, section
+from models.core.workspace import Person
+from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep, fill
+
+DONE = "onboarding_step_done"
+HELP = "onboarding_step_help"
+FEEDBACK = "onboarding_feedback_open"
+FEEDBACK_VIEW = "onboarding_feedback"
+
+
+def welcome_message(w: Walkthrough) -> tuple[str, list[dict]]:
+    days = w.steps[-1].day + 1
+    who = [
+        f"your lead {w.lead.mention}" if w.lead else "",
+        f"your buddy {w.buddy.mention}" if w.buddy else "",
+    ]
+    people = " and ".join(p for p in who if p) or "your team"
+    text = (
+        f"Welcome to *{w.team.name}*, {w.hire.mention}! :wave: Over your first {days} workdays "
+        f"I'll send you {len(w.steps)} short steps here, each on its day. Press *Done* when "
+        f"you've finished one and *I need help* whenever you're stuck: {people} will hear "
+        "from me."
+    )
+    return text, [header(f"Welcome to {w.team.name}!"), section(text)]
+
+
+def _links(step: WalkthroughStep) -> str:
+    return "\n".join(f"• <{link['url']}|{escape(link['label'])}>" for link in step.links)
+
+
+def _checklist(step: WalkthroughStep, w: Walkthrough) -> str:
+    return "\n".join(f"☐ {fill(item, w)}" for item in step.checklist)
+
+
+def step_message(
+    step: WalkthroughStep, shadow: Shadow | None = None, on_call: Person | None = None
+) -> tuple[str, list[dict]]:
+    """A step's DM: title, body, links, checklist, and its buttons (or how it was closed)."""
+    w = step.walkthrough
+    body = fill(step.body, w)
+    blocks = [header(step.title), section(body)]
+    if step.links:
+        blocks.append(section(_links(step)))
+    if step.checklist:
+        blocks.append(section(_checklist(step, w)))
+    if shadow is not None:
+        whom = f"{on_call.mention} on " if on_call is not None else ""
+        blocks.append(
+            section(
+                f":eyes: You're shadowing {whom}*{escape(shadow.rotation)}* from "
+                f"{local_time(shadow.start, w.tz)} to {local_time(shadow.end, w.tz)}. "
+                "You won't be paged."
+            )
+        )
+    where = f"Step {step.index + 1} of {len(w.steps)}"
+    buddy = f" · buddy {w.buddy.mention}" if w.buddy else ""
+    blocks.append(context(f"{where} · onboarding with {w.team.name}{buddy}"))
+    blocks.append(step_actions(step))
+    return f"{where}: {step.title}\n{body}", blocks
+
+
+def step_actions(step: WalkthroughStep) -> dict:
+    if step.done_at is not None:
+        return context(f":white_check_mark: Done {local_time(step.done_at, step.walkthrough.tz)}")
+    value = str(step.id)
+    elements = [button("Done", DONE, value, style="primary"), button("I need help", HELP, value)]
+    if step.is_last:
+        elements.append(button("Share feedback", FEEDBACK, str(step.walkthrough_id)))
+    return actions(*elements, block_id=f"onboarding-step-{step.id}")
+
+
+def progress_line(w: Walkthrough, now: datetime, tz: str) -> str:
+    """`<@hire> · payments · 3/13 done · next: Access, Mon 02 Mar 14:00 CET · buddy <@ben>`"""
+    parts = [w.hire.mention, w.team.name, f"{w.done_count}/{len(w.steps)} done"]
+    nxt = w.next_step()
+    if w.status != "active":
+        parts.append(w.status)
+    elif nxt is not None:
+        when = "sent" if nxt.sent_at else local_time(nxt.due_at, tz)
+        parts.append(f"next: {escape(nxt.title)} ({when})")
+    parts.append(f"buddy {w.buddy.mention}" if w.buddy else "no buddy")
+    line = " · ".join(parts)
+    if w.needs_attention:
+        line = f":warning: {line} · *needs attention*"
+    if any(s.help_requested_at and not s.done_at for s in w.steps):
+        line += " · :raising_hand: asked for help"
+    return line
+
+
+def step_line(step: WalkthroughStep, now: datetime, tz: str) -> str:
+    if step.done_at is not None:
+        mark = ":white_check_mark:"
+    elif step.is_overdue(now):
+        mark = ":warning:"
+    elif step.sent_at is not None:
+        mark = ":envelope:"
+    else:
+        mark = ":hourglass:"
+    help_ = " · :raising_hand: help asked" if step.help_requested_at and not step.done_at else ""
+    return f"{mark} {step.index + 1}. {escape(step.title)} · {local_time(step.due_at, tz)}{help_}"
+
+
+def status_message(
+    w: Walkthrough, now: datetime, tz: str, *, with_feedback: bool
+) -> tuple[str, list[dict]]:
+    head = f"Onboarding: {w.hire.display_name} ({w.team.name})"
+    summary = (
+        f"{progress_line(w, now, tz)}\nStarted {w.start_date:%a %d %b %Y} · template "
+        f"`{w.template}` · lead {w.lead.mention if w.lead else 'none'} · their zone {w.tz}"
+    )
+    steps = "\n".join(step_line(s, now, tz) for s in w.steps)
+    blocks = [header(head), section(summary), section(steps)]
+    text = f"{head}\n{summary}\n{steps}"
+    if with_feedback and w.feedback:
+        quote = "\n".join(f"> {escape(line)}" for line in w.feedback.splitlines())
+        blocks.append(section(f"*Feedback*\n{quote}"))
+        text += f"\nFeedback:\n{quote}"
+    blocks.append(context(f"Times in {tz}. :envelope: sent · :hourglass: to come"))
+    return text, blocks
+
+
+def feedback_view(w: Walkthrough) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": FEEDBACK_VIEW,
+        "private_metadata": str(w.id),
+        "title": {"type": "plain_text", "text": "Onboarding feedback"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(
+                "How were your first two weeks? What helped, what was missing, what should "
+                "the next hire get earlier? Your lead will read this."
+            ),
+            {
+                "type": "input",
+                "block_id": "feedback",
+                "label": {"type": "plain_text", "text": "Your feedback"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 3000,
+                },
+            },
+        ],
+    }

@@ -1,0 +1,476 @@
+"""`/onboard`: a new teammate's first two weeks, step by step in DMs, with a buddy and a lead who
+can see the progress. The steps themselves are sent by the scheduler (`bot.jobs.onboarding`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from bot.commands import Command, no_extra_words, parse_user
+from bot.deps import CommandRequest, Deps, command_request
+from bot.feature import Intent
+from bot.later import Work, in_turn, post_message, update_message
+from bot.render import Reply, context, section
+from bot.slack import lookup_user
+from handlers.onboarding.blocks import (
+    DONE,
+    FEEDBACK,
+    FEEDBACK_VIEW,
+    HELP,
+    feedback_view,
+    progress_line,
+    status_message,
+    step_actions,
+    step_message,
+)
+from models.core.errors import NotFound, PermissionDenied, UserError
+from models.core.people import (
+    audit,
+    ensure_person,
+    get_team,
+    is_lead,
+    relevant_teams,
+    require_lead,
+    teams_of_person,
+)
+from models.core.workspace import LEAD, Person, Team
+from models.onboarding.walkthroughs import (
+    Walkthrough,
+    WalkthroughStep,
+    cancel,
+    change_start,
+    current_walkthrough,
+    find_template,
+    first_workday,
+    followed_by,
+    latest_walkthrough,
+    local_today,
+    mark_done,
+    onboarding_lead,
+    pause,
+    record_feedback,
+    request_help,
+    require_current_of,
+    resume,
+    set_buddy,
+    start_walkthrough,
+    suggest_buddy,
+    team_walkthroughs,
+)
+from models.rituals.scheduling import DAY_NAMES
+
+START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
+DATE_HINT = "a date like 2026-03-09, today, tomorrow or monday"
+HOME_LIMIT = 10
+
+onboard = Command(
+    "/onboard",
+    "onboarding walkthroughs: a new teammate's first two weeks, step by step in DMs",
+    usage_hint="<@user> [template] [start <date>] [buddy <@user>] | status | help",
+)
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def parse_date(token: str, today: date, usage: str) -> date:
+    """`2026-03-09`, `today`, `tomorrow`, or a weekday name (its next occurrence after today)."""
+    word = token.strip().lower()
+    if word == "today":
+        return today
+    if word == "tomorrow":
+        return today + timedelta(days=1)
+    if word[:3] in DAY_NAMES and len(word) >= 3:
+        ahead = (DAY_NAMES.index(word[:3]) - today.weekday() - 1) % 7 + 1
+        return today + timedelta(days=ahead)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise UserError(f"`{token}` is not {DATE_HINT}.", usage) from None
+
+
+def person_arg(req: CommandRequest, token: str, usage: str) -> Person:
+    uid = parse_user(token)
+    if uid is None:
+        raise UserError(f"`{token}` is not a person; mention them, like @ana.", usage)
+    person = ensure_person(
+        req.db, req.workspace, uid, req.now(), lambda u: lookup_user(req.client, u)
+    )
+    if person.deleted or person.is_bot:
+        raise UserError(f"{person.mention} can't be onboarded or be a buddy.", usage)
+    return person
+
+
+def split_keywords(args: list[str], keywords: set[str], usage: str) -> tuple[list[str], dict]:
+    """Positional words, and `keyword value` (or `keyword=value`) pairs."""
+    words: list[str] = []
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        key, sep, value = args[i].partition("=")
+        key = key.lower()
+        if key in keywords:
+            if not sep:
+                if i + 1 >= len(args):
+                    raise UserError(f"`{key}` needs a value.", usage)
+                i += 1
+                value = args[i]
+            if key in found:
+                raise UserError(f"`{key}` is given twice.", usage)
+            found[key] = value
+        else:
+            words.append(args[i])
+        i += 1
+    return words, found
+
+
+def hire_team(req: CommandRequest, hire: Person, name: str | None) -> Team:
+    """The named team, else the hire's only team, else the channel's or the asker's only team."""
+    if name:
+        return get_team(req.db, req.workspace, name, START_USAGE)
+    for teams in (
+        teams_of_person(req.db, hire),
+        relevant_teams(req.db, req.workspace, req.channel_id or None, req.person),
+    ):
+        if len(teams) == 1:
+            return teams[0]
+        if len(teams) > 1:
+            names = ", ".join(t.name for t in teams)
+            raise UserError(f"Which team? This could be {names}: add `team <name>`.", START_USAGE)
+    raise UserError("Which team is the hire joining? Add `team <name>`.", START_USAGE)
+
+
+# -- starting -----------------------------------------------------------------------------------
+
+
+@onboard.fallback(START_USAGE, "start a walkthrough (team leads and admins)")
+def start(req: CommandRequest, args: list[str]) -> Reply:
+    words, options = split_keywords(args, {"start", "buddy", "team"}, START_USAGE)
+    if not words:
+        raise UserError("Who is joining? Mention them.", START_USAGE)
+    if len(words) > 2:
+        raise UserError(f"I don't know what to do with `{' '.join(words[2:])}`.", START_USAGE)
+    hire = person_arg(req, words[0], START_USAGE)
+    team = hire_team(req, hire, options.get("team"))
+    require_lead(team, req.person, "start an onboarding")
+    template = find_template(req.db, req.workspace, team, words[1] if len(words) > 1 else None)
+    zone = hire.zone(team.tz)
+    today = local_today(req.now(), zone)
+    start_date = parse_date(options["start"], today, START_USAGE) if "start" in options else today
+    not_past(start_date, today, START_USAGE)
+    buddy = person_arg(req, options["buddy"], START_USAGE) if "buddy" in options else None
+    suggested = buddy is None
+    if buddy is None:
+        buddy = suggest_buddy(req.db, team, hire, start_date, zone)
+    lead = onboarding_lead(team, hire, req.person)
+    w = start_walkthrough(
+        req.db, team, hire, template, start_date, req.now(), lead=lead, buddy=buddy
+    )
+    record(req, "onboarding.start", w, None)
+    if buddy is not None:
+        tell_buddy(req, w)
+    first = first_workday(start_date)
+    how = " (suggested: fewest buddies, not on call that week)" if suggested else ""
+    buddy_text = (
+        f"Buddy: {buddy.mention}{how}." if buddy else "No buddy: nobody in the team is free."
+    )
+    text = (
+        f"Onboarding for {hire.mention} with *{team.name}* starts {first:%a %d %b} "
+        f"({len(w.steps)} steps over {w.steps[-1].day + 1} workdays, template `{template.name}`, "
+        f"their zone {w.tz}). {buddy_text} Change it with `/onboard buddy {hire.mention} @someone`."
+    )
+    return Reply(text=text, blocks=[section(text)])
+
+
+def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
+    assert w.buddy is not None
+    dm(
+        req,
+        w.buddy,
+        (
+            f"You're {w.hire.mention}'s onboarding buddy in *{w.team.name}*, from "
+            f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
+            f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
+        ),
+    )
+
+
+def record(req: CommandRequest, action: str, w: Walkthrough, before: dict | None) -> None:
+    subject = f"{w.team.name}:{w.hire.slack_user_id}"
+    audit(req.db, req.workspace, req.person, action, subject, req.now(), before, w.snapshot())
+
+
+# -- status -------------------------------------------------------------------------------------
+
+
+def may_see(w: Walkthrough, person: Person) -> bool:
+    involved = {w.hire_id, w.lead_id, w.buddy_id}
+    return person.id in involved or person.is_admin or is_lead(w.team, person)
+
+
+def sees_feedback(w: Walkthrough, person: Person) -> bool:
+    return person.id == w.lead_id or person.is_admin or is_lead(w.team, person)
+
+
+@onboard.sub("status", "/onboard status [<@user>]", "progress of one hire, or of all you follow")
+def status(req: CommandRequest, args: list[str]) -> Reply:
+    usage = onboard.usage("status")
+    if len(args) > 1:
+        raise UserError("Name at most one person.", usage)
+    if args:
+        hire = person_arg(req, args[0], usage)
+        w = latest_walkthrough(req.db, req.workspace, hire)
+        if not may_see(w, req.person):
+            raise PermissionDenied(
+                f"Only {hire.mention}, their buddy, their lead or a team lead can see this."
+            )
+        text, blocks = status_message(
+            w, req.now(), req.tz, with_feedback=sees_feedback(w, req.person)
+        )
+        return Reply(text=text, blocks=blocks)
+    return overview(req)
+
+
+def followed(req: CommandRequest) -> list[Walkthrough]:
+    """Walkthroughs the asker leads or buddies, those of the teams they lead, and their own."""
+    found = followed_by(req.db, req.person)
+    for team in teams_of_person(req.db, req.person):
+        if is_lead(team, req.person):
+            found += team_walkthroughs(req.db, team)
+    own = current_walkthrough(req.db, req.workspace.id, req.person)
+    if own is not None:
+        found.append(own)
+    return list({w.id: w for w in found}.values())
+
+
+def overview(req: CommandRequest) -> Reply:
+    found = followed(req)
+    if not found:
+        return Reply(
+            text="You follow no onboarding. Start one with `/onboard @someone` (team leads)."
+        )
+    lines = [progress_line(w, req.now(), req.tz) for w in found]
+    text = "*Onboarding*\n" + "\n".join(lines)
+    return Reply(text=text, blocks=[section(text), context(f"Times in {req.tz}.")])
+
+
+def not_past(start: date, today: date, usage: str) -> None:
+    if start < today:
+        raise UserError(f"{start:%a %d %b %Y} is in the past; use today or later.", usage)
+
+
+# -- changes ------------------------------------------------------------------------------------
+
+
+def change(
+    req: CommandRequest,
+    args: list[str],
+    sub: str,
+    apply: Callable[[Walkthrough, list[str]], str],
+    nargs: int = 0,
+    needs: str = "Mention the hire.",
+) -> Reply:
+    """The common shape of a lead's change: find the hire's walkthrough, check, apply, audit.
+    The hire comes first, then `nargs` more words; `needs` says what is missing."""
+    usage = onboard.usage(sub)
+    if len(args) < 1 + nargs:
+        raise UserError(needs, usage)
+    no_extra_words(args[1 + nargs :], usage)
+    hire = person_arg(req, args[0], usage)
+    w = require_current_of(req.db, req.workspace, hire)
+    require_lead(w.team, req.person, "change an onboarding")
+    before = w.snapshot()
+    message = apply(w, args[1:])
+    record(req, f"onboarding.{sub}", w, before)
+    return Reply(text=message)
+
+
+@onboard.sub(
+    "start-date", "/onboard start-date <@user> <date>", "move the start; pending steps follow"
+)
+def start_date(req: CommandRequest, args: list[str]) -> Reply:
+    def apply(w: Walkthrough, rest: list[str]) -> str:
+        today = local_today(req.now(), w.tz)
+        new = parse_date(rest[0], today, onboard.usage("start-date"))
+        not_past(new, today, onboard.usage("start-date"))
+        change_start(w, new, req.now())
+        pending = sum(1 for s in w.steps if s.sent_at is None)
+        return (
+            f"{w.hire.mention}'s onboarding now starts {first_workday(new):%a %d %b}; "
+            f"{pending} steps still to come were moved."
+        )
+
+    return change(
+        req, args, "start-date", apply, 1, "Mention the hire and give the new start date."
+    )
+
+
+@onboard.sub("buddy", "/onboard buddy <@user> <@buddy>", "change a hire's buddy")
+def buddy(req: CommandRequest, args: list[str]) -> Reply:
+    def apply(w: Walkthrough, rest: list[str]) -> str:
+        set_buddy(w, person_arg(req, rest[0], onboard.usage("buddy")))
+        tell_buddy(req, w)
+        assert w.buddy is not None
+        return f"{w.buddy.mention} is now {w.hire.mention}'s buddy; I told them."
+
+    return change(req, args, "buddy", apply, 1, "Mention the hire and their new buddy.")
+
+
+@onboard.sub("pause", "/onboard pause <@user>", "hold the steps (leave, sickness)")
+def pause_cmd(req: CommandRequest, args: list[str]) -> Reply:
+    def apply(w: Walkthrough, rest: list[str]) -> str:
+        pause(w, req.now())
+        return (
+            f"Paused {w.hire.mention}'s onboarding. `/onboard resume` carries on where it stopped."
+        )
+
+    return change(req, args, "pause", apply)
+
+
+@onboard.sub("resume", "/onboard resume <@user>", "carry on where it stopped")
+def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
+    def apply(w: Walkthrough, rest: list[str]) -> str:
+        resume(w, req.now())
+        nxt = w.next_step()
+        after = f" Next: *{nxt.title}*." if nxt is not None else ""
+        return f"Resumed {w.hire.mention}'s onboarding.{after}"
+
+    return change(req, args, "resume", apply)
+
+
+@onboard.sub("cancel", "/onboard cancel <@user>", "stop a walkthrough for good")
+def cancel_cmd(req: CommandRequest, args: list[str]) -> Reply:
+    def apply(w: Walkthrough, rest: list[str]) -> str:
+        cancel(w, req.now())
+        return f"Cancelled {w.hire.mention}'s onboarding; no more steps will be sent."
+
+    return change(req, args, "cancel", apply)
+
+
+# -- buttons and the feedback form ----------------------------------------------------------------
+
+
+def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
+    step = req.db.get(WalkthroughStep, int(value)) if value.isdigit() else None
+    if step is None or step.walkthrough.workspace_id != req.workspace.id:
+        raise NotFound("That onboarding step no longer exists.")
+    if step.walkthrough.hire_id != req.person.id:
+        raise PermissionDenied(f"This step is {step.walkthrough.hire.mention}'s to tick off.")
+    return step
+
+
+def dm(req: CommandRequest, person: Person, text: str) -> None:
+    """After the answer, a DM."""
+    req.later(dm_work(person, text))
+
+
+def dm_work(person: Person, text: str) -> Work:
+    """A DM to make later (posting to a user id opens the app's DM with them)."""
+    return post_message(channel=person.slack_user_id, text=text)
+
+
+def on_done(req: CommandRequest, value: str) -> None:
+    step = hires_step(req, value)
+    w = step.walkthrough
+    finished = mark_done(step, req.now())
+    if step.channel_id and step.message_ts:
+        text, blocks = step_message(step)
+        blocks[-1] = step_actions(step)
+        req.later(
+            update_message(channel=step.channel_id, ts=step.message_ts, text=text, blocks=blocks)
+        )
+    if finished:
+        for lead in [w.lead] if w.lead else w.team.people(LEAD):
+            dm(req, lead, f":tada: {w.hire.mention} finished all {len(w.steps)} onboarding steps.")
+
+
+def on_help(req: CommandRequest, value: str) -> None:
+    step = hires_step(req, value)
+    w = step.walkthrough
+    helper = request_help(step, req.now())
+    if helper is None:
+        where = f"<#{w.team.channel_id}>" if w.team.channel_id else "your team's channel"
+        raise UserError(f"You have no buddy or lead set yet; ask in {where}.")
+    role = "your buddy" if helper is w.buddy else "your lead"
+    ping = dm_work(
+        helper,
+        f":raising_hand: {w.hire.mention} asked for help with onboarding step {step.index + 1}, "
+        f"*{step.title}*. A quick message or a call would unblock them.",
+    )
+    reply = f"I pinged {helper.mention}, {role}; they'll get back to you."
+    channel = step.channel_id or w.hire.slack_user_id
+    req.later(in_turn(ping, post_message(channel=channel, thread_ts=step.message_ts, text=reply)))
+
+
+def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
+    w = req.db.get(Walkthrough, int(value)) if value.isdigit() else None
+    if w is None or w.workspace_id != req.workspace.id:
+        raise NotFound("That onboarding no longer exists.")
+    if w.hire_id != req.person.id:
+        raise PermissionDenied(f"This feedback is {w.hire.mention}'s to give.")
+    req.client.views_open(trigger_id=trigger_id, view=feedback_view(w))
+
+
+def on_feedback(ack, body: dict, req: CommandRequest) -> None:
+    view = body["view"]
+    metadata = view.get("private_metadata") or ""
+    w = req.db.get(Walkthrough, int(metadata)) if metadata.isdigit() else None
+    if w is None or w.workspace_id != req.workspace.id or w.hire_id != req.person.id:
+        raise NotFound("That onboarding no longer exists.")
+    value = (view["state"]["values"].get("feedback") or {}).get("value") or {}
+    record_feedback(w, value.get("value") or "", req.now())
+    ack()
+    quote = "\n".join(f"> {line}" for line in (w.feedback or "").splitlines())
+    passed = [
+        dm_work(lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
+        for lead in ([w.lead] if w.lead else w.team.people(LEAD))
+    ]
+    lead_name = w.lead.mention if w.lead else "your team's leads"
+    thanks = dm_work(w.hire, f"Thank you! I passed your feedback to {lead_name}.")
+    req.later(in_turn(*passed, thanks))
+
+
+def register(app, deps: Deps) -> None:
+    def button(handle: Callable[[CommandRequest, str], None]):
+        def listener(ack, body: dict, context) -> None:
+            ack()
+            handle(command_request(deps, context), body["actions"][0].get("value", ""))
+
+        return listener
+
+    app.action(DONE)(button(on_done))
+    app.action(HELP)(button(on_help))
+
+    @app.action(FEEDBACK)
+    def feedback_open(ack, body: dict, context) -> None:
+        ack()
+        req = command_request(deps, context)
+        on_feedback_open(req, body["actions"][0].get("value", ""), body.get("trigger_id", ""))
+
+    @app.view(FEEDBACK_VIEW)
+    def feedback_submitted(ack, body: dict, context) -> None:
+        on_feedback(ack, body, command_request(deps, context))
+
+
+# -- mentions and the App Home --------------------------------------------------------------------
+
+
+def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
+    return overview(req)
+
+
+MENTIONS = [Intent(re.compile(r"\bonboarding\b"), "onboarding status", answer_mention)]
+
+
+def home_blocks(req: CommandRequest) -> list[dict]:
+    found = followed(req)
+    if not found:
+        return []
+    lines = [progress_line(w, req.now(), req.tz) for w in found[:HOME_LIMIT]]
+    more = (
+        f"\n…and {len(found) - HOME_LIMIT} more: `/onboard status`"
+        if len(found) > HOME_LIMIT
+        else ""
+    )
+    return [section("*Onboarding*\n" + "\n".join(lines) + more)]

@@ -1,0 +1,128 @@
+"""Block Kit for on-call: who is on now, schedules, cover requests, handoff posts. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.render import SECTION_TEXT_LIMIT, actions, button, context, escape, local_time, section
+from models.core.workspace import Person
+from models.oncall.rotations import ACCEPTED, CANCELLED, CoverRequest, Rotation, Shift
+
+COVER_ACCEPT = "oncall_cover_accept"
+COVER_CANCEL = "oncall_cover_cancel"
+MAX_SECTIONS = 40
+Spans = list[tuple[datetime, datetime]]  # what an accepted cover took: UTC (start, end) pairs
+
+
+def who(person: Person | None) -> str:
+    return person.mention if person is not None else "_nobody_"
+
+
+def span(start: datetime, end: datetime, tz: str) -> str:
+    """`Mon 02 Mar 10:00 – Mon 09 Mar 10:00 CET`, or `Mon 02 Mar 10:00 – 18:00 CET` in one day."""
+    zone = ZoneInfo(tz)
+    same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
+    head = start.astimezone(zone).strftime("%a %d %b %H:%M")
+    return f"{head} – {local_time(end, tz, with_date=not same_day)}"
+
+
+def now_line(rotation: Rotation, current: Shift, following: Shift | None, tz: str) -> str:
+    line = f"*{rotation.name}*: {who(current.person)} until {local_time(current.end, tz)}"
+    if current.override is not None:
+        line += " (override)"
+    if following is not None:
+        line += f" · next {who(following.person)}"
+    return line
+
+
+def shift_line(shift: Shift, tz: str, rotation: Rotation | None = None) -> str:
+    line = f"`{span(shift.start, shift.end, tz)}` {who(shift.person)}"
+    if rotation is not None:
+        line = f"*{rotation.name}* {line}"
+    if shift.override is not None:
+        reason = f": {escape(shift.override.reason)}" if shift.override.reason else ""
+        line += f" :repeat: _override{reason}_"
+    return line
+
+
+def line_sections(lines: list[str], empty: str) -> list[dict]:
+    """Lines packed into as few sections as fit; what doesn't fit is counted at the end."""
+    if not lines:
+        return [section(empty)]
+    blocks: list[dict] = []
+    chunk: list[str] = []
+    for i, line in enumerate(lines):
+        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_LIMIT - 100:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+            if len(blocks) == MAX_SECTIONS:
+                blocks.append(context(f"…and {len(lines) - i} more"))
+                return blocks
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
+def cover_text(request: CoverRequest, covered: Spans | None = None) -> str:
+    """The request's post; once accepted, `covered` is what the cover took (what was still the
+    asker's from then on), when known."""
+    tz = request.rotation.tz
+    spans = covered or [(request.start, request.end)]
+    when = " and ".join(span(start, end, tz) for start, end in spans)
+    base = f"{request.person.mention}'s shift in *{request.rotation.name}*, {when}"
+    if request.status == ACCEPTED and request.accepted_by is not None:
+        return f":white_check_mark: {request.accepted_by.mention} covers {base}."
+    if request.status == CANCELLED:
+        return f":no_entry_sign: Cover request cancelled: {base}."
+    return f":sos: Cover needed: {base}."
+
+
+def cover_blocks(request: CoverRequest, covered: Spans | None = None) -> list[dict]:
+    blocks = [section(cover_text(request, covered))]
+    notes = []
+    if request.reason:
+        notes.append(escape(request.reason))
+    if request.asked_by_id != request.person_id:
+        notes.append(f"asked by {request.asked_by.mention}")
+    if covered and leaves_out_some(request, covered):
+        asked = span(request.start, request.end, request.rotation.tz)
+        notes.append(f"asked for {asked}; the rest is no longer {request.person.mention}'s")
+    if notes:
+        blocks.append(context(" · ".join(notes)))
+    if request.status not in (ACCEPTED, CANCELLED):
+        value = str(request.id)
+        blocks.append(
+            actions(
+                button("I'll cover", COVER_ACCEPT, value, style="primary"),
+                button("Cancel request", COVER_CANCEL, value),
+                block_id=f"cover-{request.id}",
+            )
+        )
+    return blocks
+
+
+def leaves_out_some(request: CoverRequest, covered: Spans) -> bool:
+    """Whether the cover left out some of the request that was still to come when it was taken."""
+    still_to_come = max(request.start, request.decided_at or request.start)
+    return covered != [(still_to_come, request.end)]
+
+
+def start_text(rotation: Rotation, first: Shift) -> str:
+    """The post at a rotation's first handoff: nobody hands over."""
+    until = local_time(first.end, rotation.tz)
+    note = " (override)" if first.override is not None else ""
+    return f":pager: *{rotation.name}* starts: {who(first.person)} is on call until {until}{note}."
+
+
+def handoff_text(rotation: Rotation, outgoing: Person | None, incoming: Shift) -> str:
+    until = local_time(incoming.end, rotation.tz)
+    note = " (override)" if incoming.override is not None else ""
+    if outgoing is not None and incoming.person is not None and outgoing.id == incoming.person.id:
+        return (
+            f":pager: *{rotation.name}*: {who(incoming.person)} stays on call until {until}{note}."
+        )
+    return (
+        f":pager: *{rotation.name}* handoff: {who(outgoing)} hands over to "
+        f"{who(incoming.person)}, on call until {until}{note}."
+    )

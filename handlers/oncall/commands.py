@@ -1,0 +1,781 @@
+"""`/oncall`: who is on call, your shifts, schedules, overrides, cover requests, calendar feeds."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+
+from bot.commands import Command, no_extra_words, parse_channel, parse_user
+from bot.deps import CommandRequest, Deps, SendContext, command_request
+from bot.feature import Intent
+from bot.later import update_message
+from bot.render import Reply, button, context, header, local_time, section
+from bot.slack import lookup_user
+from handlers.oncall.blocks import (
+    COVER_ACCEPT,
+    COVER_CANCEL,
+    cover_blocks,
+    cover_text,
+    line_sections,
+    now_line,
+    shift_line,
+    span,
+    who,
+)
+from handlers.oncall.calendar import feed_ics, feed_window
+from models.catalog.services import match_service
+from models.core.config import ConfigError, ImportContext
+from models.core.errors import NotFound, PermissionDenied, UserError
+from models.core.people import (
+    TEAM_NAME,
+    audit,
+    ensure_person,
+    find_person,
+    find_team,
+    is_lead,
+    relevant_teams,
+)
+from models.core.people import teams_of_person as person_teams
+from models.core.when import parse_range, parse_when
+from models.core.workspace import Person
+from models.onboarding.walkthroughs import shadows_during
+from models.oncall.config import SETTABLE, set_rotation
+from models.oncall.rotations import (
+    CalendarFeed,
+    CoverRequest,
+    Rotation,
+    Shift,
+    accept_cover,
+    add_override,
+    can_edit,
+    can_remove,
+    cancel_cover,
+    check_span,
+    current_and_next,
+    describe,
+    feed_by_token,
+    feed_for,
+    find_rotation,
+    get_cover_request,
+    get_override,
+    handoff_text,
+    held_by,
+    holds_all,
+    lookup_rotation,
+    pending_change,
+    person_shifts,
+    remove_override,
+    request_cover,
+    rotations_of,
+    set_active,
+    shifts,
+    stretches,
+    upcoming_overrides,
+    withdraw_cover,
+)
+
+oncall = Command(
+    "/oncall",
+    "who is on call, your shifts, cover and overrides",
+    usage_hint="[rotation|team] [at <time>] | me | schedule | cover | overrides | calendar",
+)
+LOOKUP = "/oncall [<rotation|team|service>] [at <time|day>]"
+MAX_WEEKS = 26
+MAX_LISTED = 20
+ME_WEEKS = 8
+EPSILON = timedelta(microseconds=1)  # "at an instant" as a span, for shadows
+
+
+# -- who is on call ------------------------------------------------------------------------------
+
+
+@oncall.fallback(
+    LOOKUP, "who is on call now (or at a time or day in your zone), until when, who is next"
+)
+def lookup(req: CommandRequest, args: list[str]) -> Reply:
+    at = req.now()
+    name = None
+    if args and args[0].lower() != "at":
+        name, args = args[0], args[1:]
+    if args:
+        if args[0].lower() != "at":
+            raise UserError(f"I don't know what to do with `{' '.join(args)[:60]}`.", LOOKUP)
+        at, used = parse_when(args[1:], req.now(), req.tz, usage=LOOKUP, day_alone=True)
+        if args[1 + used :]:
+            raise UserError(f"I don't know what to do with `{' '.join(args[1 + used :])}`.", LOOKUP)
+    rotations = resolve(req, name) if name else channel_rotations(req)
+    return who_reply(req, rotations, at)
+
+
+def channel_rotations(req: CommandRequest) -> list[Rotation]:
+    teams = relevant_teams(req.db, req.workspace, req.channel_id, req.person)
+    rotations = rotations_of(req.db, req.workspace, teams)
+    if rotations:
+        return rotations
+    known = ", ".join(f"`{r.name}`" for r in rotations_of(req.db, req.workspace)) or "none yet"
+    raise UserError(
+        f"This channel's team and your teams have no rotations. Ask about one by name "
+        f"(rotations: {known}).",
+        LOOKUP,
+    )
+
+
+def resolve(req: CommandRequest, name: str) -> list[Rotation]:
+    """A rotation by name, a team's rotations, or a service's rotation."""
+    rotation = lookup_rotation(req.db, req.workspace, name)
+    if rotation is not None:
+        return [rotation]
+    team = find_team(req.db, req.workspace, name)
+    if team is not None:
+        found = rotations_of(req.db, req.workspace, [team])
+        if not found:
+            raise UserError(f"Team `{team.name}` has no rotations yet.", LOOKUP)
+        return found
+    service = match_service(req.db, req.workspace, name)
+    if service is not None:
+        if service.rotation is None:
+            raise UserError(
+                f"Service `{service.name}` has no on-call rotation in the catalog "
+                f"(`/owner set {service.name} rotation=<rotation>`).",
+                LOOKUP,
+            )
+        return [service.rotation]
+    return [find_rotation(req.db, req.workspace, name, LOOKUP)]
+
+
+def who_lines(req: CommandRequest, rotations: list[Rotation], at: datetime) -> list[str]:
+    lines = []
+    for rotation in rotations:
+        current, following = current_and_next(req.db, rotation, at)
+        line = now_line(rotation, current, following, req.tz)
+        shadows = shadows_during(req.db, req.workspace.id, rotation.name, at, at + EPSILON)
+        if shadows:
+            line += " · shadowed by " + ", ".join(s.person.mention for s in shadows)
+        lines.append(line)
+    return lines
+
+
+def who_reply(req: CommandRequest, rotations: list[Rotation], at: datetime) -> Reply:
+    title = "On call now" if at == req.now() else f"On call at {local_time(at, req.tz)}"
+    lines = who_lines(req, rotations, at)
+    text = "\n".join(lines)
+    blocks = [header(title), *line_sections(lines, "")]
+    blocks.append(context(f"Times in {req.tz}."))
+    return Reply(text=f"{title}:\n{text}", blocks=blocks)
+
+
+# -- your shifts, a schedule ---------------------------------------------------------------------
+
+
+@oncall.sub("me", "/oncall me", "your next shifts and overrides")
+def me(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, oncall.usage("me"))
+    now = req.now()
+    mine = person_shifts(req.db, req.person, now, now + timedelta(weeks=ME_WEEKS))
+    lines = [shift_line(shift, req.tz, rotation) for rotation, shift in mine]
+    empty = f"You have no shifts in the next {ME_WEEKS} weeks."
+    blocks = [header("Your next shifts"), *line_sections(lines, empty)]
+    blocks.append(context(f"Times in {req.tz}. Subscribe with `/oncall calendar`."))
+    return Reply(text="Your next shifts:\n" + ("\n".join(lines) or empty), blocks=blocks)
+
+
+SCHEDULE = "/oncall schedule <rotation> [<N>w]"
+
+
+@oncall.sub("schedule", SCHEDULE, "the next N weeks (default 4), overrides marked")
+def schedule(req: CommandRequest, args: list[str]) -> Reply:
+    if not args:
+        raise UserError("Which rotation?", SCHEDULE)
+    no_extra_words(args[2:], SCHEDULE)
+    rotation = find_rotation(req.db, req.workspace, args[0], SCHEDULE)
+    weeks = 4
+    if len(args) == 2:
+        match = re.fullmatch(r"(\d{1,2})\s*w?", args[1].lower())
+        if not match or not 1 <= int(match.group(1)) <= MAX_WEEKS:
+            raise UserError(f"Give a number of weeks from 1 to {MAX_WEEKS}, like `6w`.", SCHEDULE)
+        weeks = int(match.group(1))
+    now = req.now()
+    end = now + timedelta(weeks=weeks)
+    stretches = shifts(req.db, rotation, now, end)
+    shadows = shadows_during(req.db, req.workspace.id, rotation.name, now, end)
+    lines = []
+    for shift in stretches:
+        line = shift_line(shift, req.tz)
+        along = [s.person.mention for s in shadows if s.start < shift.end and s.end > shift.start]
+        lines.append(line + (" · shadowed by " + ", ".join(along) if along else ""))
+    period = f"{weeks} weeks" if weeks > 1 else "week"
+    title = f"{rotation.name}: the next {period}"
+    empty = "Nobody is in this rotation."
+    if rotation.begins_at >= end:
+        empty = f"{rotation.name} starts {local_time(rotation.begins_at, req.tz)}."
+    blocks = [header(title), *line_sections(lines, empty)]
+    blocks.append(context(f"Times in {req.tz}. Handoffs in {rotation.tz}."))
+    return Reply(text=f"{title}\n" + "\n".join(lines), blocks=blocks)
+
+
+# -- overrides and cover -------------------------------------------------------------------------
+
+
+def workspace_person(req: CommandRequest, token: str, usage: str) -> Person:
+    """Someone mentioned in the command, who must be a current member of this workspace."""
+    uid = parse_user(token)
+    if uid is None:
+        raise UserError(f"`{token[:40]}` is not a person; mention them, like `@ana`.", usage)
+    person = find_person(req.db, req.workspace, uid)
+    if person is None:
+        user = lookup_user(req.client, uid)
+        team = (user or {}).get("team_id")
+        if user is None or (team and team != req.workspace.slack_team_id):
+            raise NotFound(f"<@{uid}> is not in this workspace.", usage)
+        person = ensure_person(req.db, req.workspace, uid, req.now(), lambda _: user)
+    if person.deleted or person.is_bot:
+        raise UserError(f"{person.mention} can't be on call (deactivated, or a bot).", usage)
+    return person
+
+
+def rotation_arg(req: CommandRequest, args: list[str], need: int, ask: str, usage: str):
+    """The rotation named first, once there are at least `need` words."""
+    if len(args) < need:
+        raise UserError(ask, usage)
+    return find_rotation(req.db, req.workspace, args[0], usage)
+
+
+def span_args(req: CommandRequest, words: list[str], usage: str):
+    """`<start> [to] <end> ...` in the asker's zone, checked: (start, end, the words left)."""
+    start, end, rest = parse_range(words, req.now(), req.tz, usage)
+    check_span(start, end, req.now(), usage)
+    return start, end, rest
+
+
+OVERRIDE = "/oncall override <rotation> <@user> <start> [to] <end> [reason]"
+
+
+@oncall.sub("override", OVERRIDE, "put someone on call for a while (team leads, or whoever's on)")
+def override(req: CommandRequest, args: list[str]) -> Reply:
+    rotation = rotation_arg(req, args, 4, "Say which rotation, who, from when, to when.", OVERRIDE)
+    target = workspace_person(req, args[1], OVERRIDE)
+    start, end, rest = span_args(req, args[2:], OVERRIDE)
+    if end <= rotation.begins_at:
+        raise UserError(
+            f"{rotation.name} starts {local_time(rotation.begins_at, req.tz)}; nobody is on call "
+            "in it before, so an override then would change nothing.",
+            OVERRIDE,
+        )
+    own = holds_all(stretches(req.db, rotation, start, end), req.person)
+    if not (own or can_edit(rotation, req.person)):
+        raise PermissionDenied(
+            f"Only {rotation.team.name}'s leads, a workspace admin, or the person on call then "
+            f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`."
+        )
+    made = add_override(
+        req.db,
+        rotation,
+        target,
+        start,
+        end,
+        reason=" ".join(rest),
+        created_by=req.person,
+        now=req.now(),
+    )
+    after = {
+        "person": target.slack_user_id,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "reason": made.reason,
+    }
+    audit(
+        req.db, req.workspace, req.person, "oncall.override", rotation.name, req.now(), None, after
+    )
+    text = f"{target.mention} is on call in *{rotation.name}* {span(start, end, req.tz)}."
+    return Reply(text=text, blocks=[section(text)])
+
+
+COVER = "/oncall cover <rotation> <start> [to] <end> [for <@user>] [reason]"
+
+
+@oncall.sub("cover", COVER, "ask the team to cover (part of) a shift: first to accept takes it")
+def cover(req: CommandRequest, args: list[str]) -> Reply:
+    rotation = rotation_arg(req, args, 3, "Say which rotation, and from when to when.", COVER)
+    start, end, rest = span_args(req, args[1:], COVER)
+    person = req.person
+    if rest and rest[0].lower() == "for":
+        if len(rest) < 2:
+            raise UserError("For whom? Mention them.", COVER)
+        person = workspace_person(req, rest[1], COVER)
+        rest = rest[2:]
+        if person.id != req.person.id and not can_edit(rotation, req.person):
+            raise PermissionDenied(
+                f"Only {rotation.team.name}'s leads or a workspace admin can ask for cover on "
+                "someone else's behalf.",
+                COVER,
+            )
+    reason = " ".join(rest)
+    # Time already gone needs no cover, and nobody hands over time that isn't theirs.
+    start, end, note = own_stretch(req, rotation, person, max(start, req.now()), end, reason)
+    channel = rotation.channel_id or rotation.team.channel_id
+    if not channel:
+        raise UserError(f"{rotation.name} has no channel to ask in; a lead can set one.", COVER)
+    request = request_cover(
+        req.db, rotation, person, req.person, start, end, reason=reason, now=req.now()
+    )
+    req.later(partial(post_cover, request.id, channel, cover_text(request), cover_blocks(request)))
+    after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "oncall.cover.request",
+        rotation.name,
+        req.now(),
+        None,
+        after,
+    )
+    text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
+    return Reply(text=text, blocks=[section(text)])
+
+
+def post_cover(
+    request_id: int, channel: str, text: str, blocks: list[dict], ctx: SendContext
+) -> None:
+    """Ask the channel (after the answer); the message's ts lets a decision update it. A request
+    Slack refused to post is withdrawn: nobody could take or cancel it, and it would stand in the
+    way of asking again."""
+    try:
+        posted = ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except Exception as error:
+        withdraw_cover(ctx.db, request_id, ctx.clock.now())
+        ctx.db.commit()  # kept, though this work ends in an error (which rolls back)
+        if not isinstance(error, SlackApiError):
+            raise
+        raise UserError(
+            f"I couldn't post your cover request in <#{channel}> (Slack said "
+            f"`{error.response.get('error')}`), so nobody was asked and it is withdrawn. "
+            f"Check that I'm in <#{channel}> (`/invite @Upkeep`), then ask again."
+        ) from error
+    ctx.db.get_one(CoverRequest, request_id).message_ts = posted["ts"]
+
+
+def own_stretch(
+    req: CommandRequest,
+    rotation: Rotation,
+    person: Person,
+    start: datetime,
+    end: datetime,
+    reason: str,
+) -> tuple[datetime, datetime, str]:
+    """The one stretch of [start, end) when `person` is on call, and a note if that is not all
+    of it; several stretches of theirs are an error that shows how to ask for each."""
+    on_call = stretches(req.db, rotation, start, end)
+    theirs = held_by(on_call, person)
+    if not theirs:
+        raise UserError(
+            f"{person.mention} is not on call in {rotation.name} {span(start, end, req.tz)}: "
+            f"there is nothing to cover. See `/oncall schedule {rotation.name}`.",
+            COVER,
+        )
+    you = person.id == req.person.id
+    subject, whose = ("you are", "yours") if you else (f"{person.mention} is", "theirs")
+    others = ", ".join(
+        f"{who(s.person)} {span(s.start, s.end, req.tz)}" for s in on_call if s not in theirs
+    )
+    if len(theirs) > 1:
+        asks = "\n".join(cover_command(req, rotation, s, reason) for s in theirs)
+        raise UserError(
+            f"{subject[:1].upper()}{subject[1:]} on call for more than one stretch "
+            f"of that time; the rest isn't {whose} to hand over: {others}. Ask for cover for "
+            f"each of {whose}:\n{asks}",
+            COVER,
+        )
+    note = ""
+    if others:
+        note = (
+            f", the part of that time when {subject} on call. "
+            f"The rest isn't {whose} to hand over: {others}"
+        )
+    return theirs[0].start, theirs[0].end, note
+
+
+def cover_command(req: CommandRequest, rotation: Rotation, stretch: Shift, reason: str) -> str:
+    """The `/oncall cover` that asks for exactly this stretch of someone's, to copy."""
+    zone = ZoneInfo(req.tz)
+    start, end = stretch.start.astimezone(zone), stretch.end.astimezone(zone)
+    until = end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
+    words = [rotation.name, start.strftime("%Y-%m-%d %H:%M"), "to", until]
+    if stretch.person is not None and stretch.person.id != req.person.id:
+        words.append(f"for {stretch.person.mention}")
+    if reason:
+        words.append(reason.replace("`", "'"))
+    return f"`/oncall cover {' '.join(words)}`"
+
+
+def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
+    try:
+        request = get_cover_request(req.db, req.workspace, int(value))
+    except ValueError:
+        raise NotFound("That cover request no longer exists.") from None
+    before = {"status": request.status}
+    covered = None
+    if accept:
+        made = accept_cover(req.db, request, req.person, req.now())
+        covered = [(o.start, o.end) for o in made]
+        action = "oncall.cover.accept"
+        after = {"status": request.status, "overrides": [o.id for o in made]}
+    else:
+        cancel_cover(req.db, request, req.person, req.now())
+        action, after = "oncall.cover.cancel", {"status": request.status}
+    audit(
+        req.db, req.workspace, req.person, action, request.rotation.name, req.now(), before, after
+    )
+    if request.channel_id and request.message_ts:
+        req.later(
+            update_message(
+                channel=request.channel_id,
+                ts=request.message_ts,
+                text=cover_text(request, covered),
+                blocks=cover_blocks(request, covered),
+            )
+        )
+
+
+OVERRIDES = "/oncall overrides <rotation>"
+REMOVE_OVERRIDE = "oncall_override_remove"
+
+
+@oncall.sub("overrides", OVERRIDES, "upcoming overrides, each with a button to remove it")
+def overrides(req: CommandRequest, args: list[str]) -> Reply:
+    rotation = rotation_arg(req, args, 1, "Which rotation?", OVERRIDES)
+    no_extra_words(args[1:], OVERRIDES)
+    return overrides_reply(req, rotation)
+
+
+def overrides_reply(req: CommandRequest, rotation: Rotation) -> Reply:
+    found = upcoming_overrides(req.db, rotation, req.now())[:MAX_LISTED]
+    lines, blocks = [], [header(f"{rotation.name}: overrides")]
+    for item in found:
+        why = f" ({item.reason})" if item.reason else ""
+        line = f"{item.person.mention} {span(item.start, item.end, req.tz)}{why}"
+        lines.append(line)
+        accessory = None
+        if can_remove(item, req.person):
+            accessory = button("Remove", REMOVE_OVERRIDE, str(item.id), style="danger")
+        blocks.append(section(line, accessory=accessory))
+    if not found:
+        blocks.append(section("No overrides coming up."))
+    blocks.append(context(f"Times in {req.tz}. Add one with `{OVERRIDE}`."))
+    return Reply(text=f"{rotation.name}: overrides\n" + "\n".join(lines), blocks=blocks)
+
+
+def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
+    try:
+        item = get_override(req.db, req.workspace, int(value))
+    except ValueError:
+        raise NotFound("That override no longer exists.") from None
+    rotation = item.rotation
+    before = {
+        "person": item.person.slack_user_id,
+        "start": item.start.isoformat(),
+        "end": item.end.isoformat(),
+        "reason": item.reason,
+    }
+    remove_override(req.db, item, req.person)
+    audit(
+        req.db,
+        req.workspace,
+        req.person,
+        "oncall.override.remove",
+        rotation.name,
+        req.now(),
+        before,
+        None,
+    )
+    return overrides_reply(req, rotation)
+
+
+# -- editing rotations ---------------------------------------------------------------------------
+
+
+SET = (
+    "/oncall set <rotation> team=<team> handoff=<monday 10:00> every=<1w> start=<YYYY-MM-DD> "
+    "members=@a,@b [channel=#c] [timezone=<zone>] [reminder_hours=<n>]"
+)
+PEOPLE_FIELDS = ("members", "away")
+RULE_FIELDS = {"handoff", "every", "start", "members", "away", "timezone"}  # who is on when
+
+
+@oncall.sub("set", SET, "create or change a rotation; changes count from the next handoff (leads)")
+def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
+    if len(args) < 2 or "=" in args[0]:
+        raise UserError("Name the rotation and what to set, like `handoff=monday 10:00`.", SET)
+    name, options = args[0].lower(), fields_of(args[1:])
+    unknown = sorted(set(options) - set(SETTABLE))
+    if unknown:
+        raise UserError(f"`{unknown[0]}=` isn't a rotation field ({', '.join(SETTABLE)}).", SET)
+    existing = lookup_rotation(req.db, req.workspace, name)
+    if existing is None and not TEAM_NAME.match(name):
+        raise UserError(
+            f"`{name[:40]}`: rotation names are lowercase letters, digits, - and _.", SET
+        )
+    if existing is not None and not can_edit(existing, req.person):
+        raise PermissionDenied(f"Only {existing.team.name}'s leads or an admin can change {name}.")
+    team_name = options.get("team") or (existing.team.name if existing else None)
+    if team_name is None:
+        raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
+    team = find_team(req.db, req.workspace, team_name)
+    if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
+        raise PermissionDenied(f"Only {team.name}'s leads or an admin can set its rotations.")
+    changes: dict = {}
+    for key, value in options.items():
+        if key in PEOPLE_FIELDS:
+            changes[key] = [people_id(word) for word in value.replace(",", " ").split()]
+        elif key == "reminder_hours":
+            if not value.isdigit():
+                raise UserError("`reminder_hours=` takes a number of hours, like 24.", SET)
+            changes[key] = int(value)
+        elif key == "channel":
+            changes[key] = parse_channel(value) or value
+        else:
+            changes[key] = value
+    ctx = ImportContext(
+        req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
+    )
+    try:
+        rotation = set_rotation(ctx, name, changes, existing)
+    except ConfigError as error:
+        field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
+        raise UserError(f"`{field_name}` {str(error)[len(error.where) + 2 :]}.", SET) from None
+    verb = "Created" if existing is None else "Changed"
+    now = req.now()
+    summary = (
+        f"{verb} *{rotation.name}* ({rotation.team.name}): {handoff_text(rotation)} "
+        f"every {rotation.every}, {rotation.tz}."
+    )
+    begins, change = rotation.begins_at, pending_change(rotation, now)
+    if begins > now:
+        summary += f" It starts {local_time(begins, req.tz)}; nobody is on call before."
+    elif change is not None and RULE_FIELDS & set(options):
+        summary += (
+            f" This applies from {local_time(change, req.tz)}; the shifts until then stay as "
+            "they were."
+        )
+    current, following = current_and_next(req.db, rotation, now)
+    lines = [summary, now_line(rotation, current, following, req.tz)]
+    return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
+
+
+def fields_of(words: list[str]) -> dict[str, str]:
+    """`handoff=monday 10:00 members=@a @b` -> {"handoff": "monday 10:00", "members": "@a @b"}:
+    words without `=` belong to the field before them, so values need no quotes."""
+    found: dict[str, str] = {}
+    key = None
+    for word in words:
+        name, sep, value = word.partition("=")
+        if sep and re.fullmatch(r"[a-z_]+", name.lower()):
+            key = name.lower()
+            if key in found:
+                raise UserError(f"`{key}=` is given twice.", SET)
+            found[key] = value
+        elif key is None:
+            raise UserError(f"`{word[:40]}`: say which field, like `handoff={word[:20]}`.", SET)
+        else:
+            found[key] = f"{found[key]} {word}".strip()
+    return found
+
+
+def people_id(word: str) -> str:
+    uid = parse_user(word)
+    if uid is None:
+        raise UserError(f"`{word[:40]}` is not a person; mention them, like `@ana`.", SET)
+    return uid
+
+
+# -- taking people out, calendars ----------------------------------------------------------------
+
+
+OUT = "/oncall out <rotation> <@user>"
+BACK = "/oncall back <rotation> <@user>"
+
+
+@oncall.sub("out", OUT, "take someone out now: the others take their shifts in turn (leads)")
+def take_out(req: CommandRequest, args: list[str]) -> Reply:
+    return change_member(req, args, False, OUT)
+
+
+@oncall.sub("back", BACK, "put someone back in their old place from the next handoff (leads)")
+def put_back(req: CommandRequest, args: list[str]) -> Reply:
+    return change_member(req, args, True, BACK)
+
+
+def change_member(req: CommandRequest, args: list[str], active: bool, usage: str) -> Reply:
+    if len(args) < 2:
+        raise UserError("Say which rotation and who.", usage)
+    no_extra_words(args[2:], usage)
+    rotation = find_rotation(req.db, req.workspace, args[0], usage)
+    if not can_edit(rotation, req.person):
+        raise PermissionDenied(
+            f"Only {rotation.team.name}'s leads or a workspace admin can change {rotation.name}.",
+            usage,
+        )
+    person = workspace_person(req, args[1], usage)
+    before = describe(rotation)
+    now = req.now()
+    effective = set_active(rotation, person, active, now)
+    action = "rotation.back" if active else "rotation.out"
+    audit(req.db, req.workspace, req.person, action, rotation.name, now, before, describe(rotation))
+    if not active:
+        text = (
+            f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "
+            "take their shifts in turn, and nobody else's shifts move."
+        )
+    elif effective > now:
+        text = (
+            f"{person.mention} is back in *{rotation.name}* in their old place, from the next "
+            f"handoff ({local_time(effective, req.tz)})."
+        )
+    else:
+        text = f"{person.mention} is back in *{rotation.name}* in their old place."
+    current, following = current_and_next(req.db, rotation, now)
+    lines = [text, now_line(rotation, current, following, req.tz)]
+    return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
+
+
+@oncall.sub("calendar", "/oncall calendar", "calendar feeds (iCal) of your shifts and rotations")
+def calendar(req: CommandRequest, args: list[str]) -> Reply:
+    no_extra_words(args, oncall.usage("calendar"))
+    now = req.now()
+    teams = person_teams(req.db, req.person)
+    wanted: list[tuple[str, dict]] = [("Your shifts", {"person": req.person})]
+    wanted += [(r.name, {"rotation": r}) for r in rotations_of(req.db, req.workspace, teams)]
+    lines = []
+    for label, target in wanted:
+        feed, created = feed_for(req.db, req.workspace, now, **target)
+        if created:
+            after = {"feed": label}
+            audit(req.db, req.workspace, req.person, "calendar.create", label, now, None, after)
+        lines.append(f"*{label}*: {req.settings.public_url}/calendar/{feed.token}.ics")
+    text = "\n".join(lines)
+    blocks = [
+        header("Calendar feeds"),
+        *line_sections(lines, ""),
+        context(
+            "Subscribe to these in your calendar app. Keep them to yourself: anyone with "
+            "the link can read the schedule."
+        ),
+    ]
+    return Reply(text=text, blocks=blocks)
+
+
+# -- listeners, mentions, App Home -------------------------------------------------------------
+
+
+def register(app, deps: Deps) -> None:
+    def cover_listener(accept: bool):
+        def listener(ack, body: dict, context) -> None:
+            ack()
+            req = command_request(deps, context)
+            decide_cover(req, body["actions"][0].get("value", ""), accept)
+
+        listener.__name__ = "cover_accept" if accept else "cover_cancel"
+        return listener
+
+    app.action(COVER_ACCEPT)(cover_listener(True))
+    app.action(COVER_CANCEL)(cover_listener(False))
+
+    @app.action(REMOVE_OVERRIDE)
+    def remove_listener(ack, body: dict, context, respond) -> None:
+        ack()
+        req = command_request(deps, context)
+        reply = remove_chosen_override(req, body["actions"][0].get("value", ""))
+        req.later(lambda ctx: respond(replace_original=True, text=reply.text, blocks=reply.blocks))
+
+
+# Words after "on call for" that name no rotation: "for the weekend", "for us", "for tonight".
+NOT_NAMES = frozenset(
+    "a an the this that next us me you them it our my your here now today tonight tomorrow "  # noqa: SIM905
+    "weekend week night".split()
+)
+
+
+def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
+    for word in re.findall(r"[a-z0-9][a-z0-9_-]*", match.string):
+        if (
+            lookup_rotation(req.db, req.workspace, word)
+            or find_team(req.db, req.workspace, word)
+            or match_service(req.db, req.workspace, word)
+        ):
+            return who_reply(req, resolve(req, word), req.now())
+    named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", match.string)
+    if named and named.group(1) not in NOT_NAMES:  # a name that is no rotation, team or service
+        return who_reply(req, resolve(req, named.group(1)), req.now())
+    return who_reply(req, channel_rotations(req), req.now())
+
+
+MENTIONS = [Intent(re.compile(r"\bon[- ]?call\b"), "who is on call?", answer_mention)]
+
+
+def home_blocks(req: CommandRequest) -> list[dict]:
+    rotations = rotations_of(req.db, req.workspace, person_teams(req.db, req.person))[:10]
+    now = req.now()
+    mine = person_shifts(req.db, req.person, now, now + timedelta(weeks=4))[:5]
+    if not rotations and not mine:
+        return []
+    on_now = "\n".join(who_lines(req, rotations, now)) or "Your teams have no rotations."
+    next_shifts = (
+        "\n".join(shift_line(s, req.tz, r) for r, s in mine) or "None in the next 4 weeks."
+    )
+    return [
+        section(f"*On call now*\n{on_now}"),
+        section(f"*Your next shifts*\n{next_shifts}"),
+    ]
+
+
+# -- calendar feeds ----------------------------------------------------------------------------
+
+FEED_PATH = re.compile(r"^/calendar/([A-Za-z0-9_-]{16,100})\.ics$")
+
+
+def feed_body(db, feed: CalendarFeed, now: datetime) -> bytes:
+    start, end = feed_window(now)
+    if feed.rotation is not None:
+        rotation = feed.rotation
+        events = [(rotation, s) for s in shifts(db, rotation, start, end)]
+        return feed_ics(f"On call: {rotation.name}", events, now)
+    assert feed.person is not None
+    events = person_shifts(db, feed.person, start, end)
+    return feed_ics(f"On call: {feed.person.display_name}", events, now)
+
+
+def calendar_app(deps: Deps):
+    """`GET /calendar/<token>.ics`: a rotation's or a person's shifts; unknown tokens are 404."""
+
+    def app(environ: dict, start_response):
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return plain(start_response, "405 Method Not Allowed", b"GET only\n")
+        match = FEED_PATH.match(environ.get("PATH_INFO", ""))
+        with deps.session_factory() as db:
+            feed = feed_by_token(db, match.group(1)) if match else None
+            if feed is None:
+                return plain(start_response, "404 Not Found", b"no such calendar\n")
+            body = feed_body(db, feed, deps.clock.now())
+        start_response(
+            "200 OK",
+            [
+                ("content-type", "text/calendar; charset=utf-8"),
+                ("content-length", str(len(body))),
+                ("cache-control", "private, max-age=300"),
+            ],
+        )
+        return [body]
+
+    return app
+
+
+def plain(start_response, status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("content-type", "text/plain"), ("content-length", str(len(body)))])
+    return [body]
+
+
+ROUTES = {"/calendar/": calendar_app}

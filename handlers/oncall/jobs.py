@@ -1,0 +1,114 @@
+"""On-call's scheduled work: a post in the rotation's channel at each handoff, and a DM to the
+incoming person `reminder_hours` before it. Who hands over to whom is computed when the post is
+sent, after overrides, so a late cover is reflected. Handoffs follow the rule in force at each
+time; before a rotation's start there are none (its start is the first)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.deps import SendContext
+from bot.jobs import Due
+from bot.render import context, section
+from handlers.oncall.blocks import handoff_text, span, start_text
+from models.oncall.rotations import (
+    JUST_BEFORE,
+    Rotation,
+    Schedule,
+    current_and_next,
+    handoffs,
+    on_call_at,
+)
+from models.pages.load import outgoing_shift_summary
+
+
+def stamp(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def rotations(db: Session) -> list[Rotation]:
+    return list(db.scalars(select(Rotation).order_by(Rotation.id)))
+
+
+class HandoffJob:
+    kind = "handoff"
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterator[Due]:
+        for rotation in rotations(db):
+            channel = rotation.channel_id or rotation.team.channel_id
+            if not channel:
+                continue
+            for instant in handoffs(rotation, start, end):
+                yield Due(
+                    key=f"{self.kind}:{rotation.id}:{stamp(instant)}",
+                    kind=self.kind,
+                    due_at=instant,
+                    send=partial(post_handoff, rotation.id, channel, instant),
+                    team_id=rotation.team_id,
+                )
+
+
+def post_handoff(rotation_id: int, channel: str, instant: datetime, ctx: SendContext) -> str:
+    rotation = ctx.db.get(Rotation, rotation_id)
+    assert rotation is not None
+    incoming, _ = current_and_next(ctx.db, rotation, instant)
+    if instant <= rotation.begins_at:
+        text = start_text(rotation, incoming)
+        return ctx.client.chat_postMessage(channel=channel, text=text, blocks=[section(text)])["ts"]
+    outgoing = on_call_at(ctx.db, rotation, instant - JUST_BEFORE)
+    text = handoff_text(rotation, outgoing, incoming)
+    # The outgoing shift's pages: the rotation's shift that ends at this handoff.
+    previous = Schedule(rotation).shift_at(instant - JUST_BEFORE)
+    pages = outgoing_shift_summary(
+        ctx.db, rotation.name, previous.start, instant, workspace_id=rotation.workspace_id
+    )
+    blocks = [section(text), context(f"Outgoing shift: {pages}")]
+    return ctx.client.chat_postMessage(
+        channel=channel, text=f"{text}\nOutgoing shift: {pages}", blocks=blocks
+    )["ts"]
+
+
+class HandoffReminderJob:
+    kind = "handoff-reminder"
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterator[Due]:
+        for rotation in rotations(db):
+            if rotation.reminder_hours <= 0:
+                continue
+            ahead = timedelta(hours=rotation.reminder_hours)
+            for instant in handoffs(rotation, start + ahead, end + ahead):
+                yield Due(
+                    key=f"{self.kind}:{rotation.id}:{stamp(instant)}",
+                    kind=self.kind,
+                    due_at=instant - ahead,
+                    send=partial(remind, rotation.id, instant),
+                    team_id=rotation.team_id,
+                )
+
+
+def remind(rotation_id: int, instant: datetime, ctx: SendContext) -> str | None:
+    """DMs whoever comes on call at `instant`, unless it's nobody or they're on already."""
+    rotation = ctx.db.get(Rotation, rotation_id)
+    assert rotation is not None
+    outgoing = on_call_at(ctx.db, rotation, instant - JUST_BEFORE)
+    shift, _ = current_and_next(ctx.db, rotation, instant)
+    person = shift.person
+    if person is None or (outgoing is not None and outgoing.id == person.id):
+        return None
+    tz = person.zone(rotation.tz)
+    hours = rotation.reminder_hours
+    text = (
+        f":pager: Heads-up: you're on call in *{rotation.name}* in {hours} hours, "
+        f"{span(shift.start, shift.end, tz)}. Can't make it? `/oncall cover {rotation.name} ...`"
+    )
+    return ctx.client.chat_postMessage(
+        channel=person.slack_user_id, text=text, blocks=[section(text)]
+    )["ts"]
+
+
+JOBS = [HandoffJob(), HandoffReminderJob()]

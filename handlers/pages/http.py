@@ -1,0 +1,163 @@
+"""`POST /hooks/<source>`: alert webhooks in the senders' own formats become pages.
+
+401 for a wrong or missing token (or a PagerDuty signature that doesn't match), 400 with the
+reason for a body that isn't JSON or lacks what the format requires, 413 for a body over 1 MB.
+A rejected request stores nothing. An accepted one is answered once it is committed: requests
+that arrive together share a transaction (`bot.group_commit`), so a burst of alerts costs one
+disk flush per batch, not one per alert. A token and its integration (settings, the catalog's
+version) are read from the database at most every `TOKEN_TTL` seconds, not on every request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from bot.db import again_if_disconnected, autocommit_session
+from bot.group_commit import GroupCommit
+from bot.web import json_response
+from models.pages.formats import PARSERS, PayloadError
+from models.pages.ingest import (
+    Hook,
+    IngestJob,
+    IngestResult,
+    KeptTimelines,
+    hash_token,
+    ingest_batch,
+    integration_by_token,
+    one_write,
+    pagerduty_signature_ok,
+)
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+log = logging.getLogger("upkeep.hooks")
+PREFIX = "/hooks/"
+MAX_BODY = 1024 * 1024
+TOKEN_TTL = 5.0  # seconds a token's integration is trusted without asking the database
+
+
+class Rejected(Exception):
+    def __init__(self, status: str, error: str):
+        super().__init__(error)
+        self.status = status
+        self.error = error
+
+
+def bearer_token(environ: dict[str, Any]) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [""])[0]
+
+
+def read_body(environ: dict[str, Any]) -> bytes:
+    """The request body, refused (413) past MAX_BODY whatever Content-Length says."""
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if declared:
+        if not declared.isdigit():
+            raise Rejected("400 Bad Request", "Content-Length is not a number")
+        if int(declared) > MAX_BODY:
+            raise Rejected("413 Content Too Large", f"the body is over {MAX_BODY} bytes")
+    stream = environ["wsgi.input"]
+    body = stream.read(min(int(declared), MAX_BODY + 1)) if declared else stream.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise Rejected("413 Content Too Large", f"the body is over {MAX_BODY} bytes")
+    return body
+
+
+def decode(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Rejected("400 Bad Request", f"the body is not JSON ({e})") from None
+
+
+class Hooks:
+    """Token -> `Hook` (the integration as ingest needs it), remembered for `TOKEN_TTL` seconds;
+    only tokens that were right are remembered."""
+
+    def __init__(self, session_factory):
+        self.session_factory = session_factory
+        self._known: dict[str, tuple[float, Hook]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Hook | None:
+        if not token:
+            return None
+        key = hash_token(token)
+        now = time.monotonic()
+        with self._lock:
+            known = self._known.get(key)
+        if known is not None and known[0] > now:
+            return known[1]
+        hook = again_if_disconnected(lambda: self._read(token))
+        if hook is None:
+            return None
+        with self._lock:
+            self._known[key] = (now + TOKEN_TTL, hook)
+        return hook
+
+    def _read(self, token: str) -> Hook | None:
+        with self.session_factory() as db:
+            integration = integration_by_token(db, token)
+            return None if integration is None else Hook.of(integration)
+
+
+class HooksApp:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self.hooks = Hooks(deps.session_factory)
+        self.writes: GroupCommit[IngestJob, IngestResult] = GroupCommit(self.store)
+        self.timelines = KeptTimelines()  # who is on call, kept while no one changes it
+
+    def __call__(self, environ: dict[str, Any], start_response):
+        try:
+            return json_response(start_response, "200 OK", {"ok": True, **self.handle(environ)})
+        except Rejected as e:
+            return json_response(start_response, e.status, {"ok": False, "error": e.error})
+
+    def handle(self, environ: dict[str, Any]) -> dict[str, Any]:
+        source = environ.get("PATH_INFO", "")[len(PREFIX) :].strip("/")
+        if source not in PARSERS:
+            raise Rejected("404 Not Found", f"no such source; sources: {', '.join(PARSERS)}")
+        if environ.get("REQUEST_METHOD") != "POST":
+            raise Rejected("405 Method Not Allowed", "use POST")
+        body = read_body(environ)
+        now = self.deps.clock.now()
+        hook = self.hooks.get(bearer_token(environ))
+        if hook is None or hook.source != source:
+            raise Rejected("401 Unauthorized", f"a valid token for /hooks/{source} is needed")
+        signature = environ.get("HTTP_X_PAGERDUTY_SIGNATURE")
+        if hook.signing_secret and not pagerduty_signature_ok(hook.signing_secret, body, signature):
+            raise Rejected("401 Unauthorized", "X-PagerDuty-Signature does not match")
+        try:
+            alerts = PARSERS[source](decode(body), now)
+        except PayloadError as e:
+            raise Rejected("400 Bad Request", e.reason) from None
+        result = self.writes.submit((hook, alerts, now))
+        log.info("hooks/%s: %s", source, result.as_dict())
+        return result.as_dict()
+
+    def store(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
+        """One transaction for every request waiting (see `bot.group_commit`), or on PostgreSQL
+        a single statement with no transaction around it when that is all the batch writes; run
+        again if the database connection was found dead (storing a batch twice changes
+        nothing)."""
+        return again_if_disconnected(lambda: self._store_once(jobs))
+
+    def _store_once(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
+        batch = list(jobs)
+        factory = self.deps.session_factory
+        with autocommit_session(factory) if one_write(batch) else factory() as db:
+            return ingest_batch(db, batch, self.timelines)
+
+
+def hooks_app(deps: Deps) -> HooksApp:
+    return HooksApp(deps)

@@ -1,0 +1,86 @@
+"""The weekly page-load digest in each team's channel: the figures, a chart of pages per day,
+the sleep-hour pages still to classify, and suggestions for the backlog from noisy services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.deps import SendContext
+from bot.jobs import Due
+from bot.render import context, section
+from handlers.pages.blocks import SHOWN_PAGES, load_blocks, quiet_text, sleep_page_blocks, title
+from handlers.pages.chart import pages_per_day_png
+from models.core.workspace import Team
+from models.pages.load import (
+    DIGEST,
+    digest_plans,
+    digest_window,
+    load,
+    service_counts,
+    unclassified_sleep_pages,
+)
+from models.priorities.backlog import suggest_from_pages
+
+
+class PageLoadDigest:
+    kind = DIGEST
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
+        for team, ritual in digest_plans(db):
+            if not team.channel_id:
+                continue
+            for day, at in ritual.occurrences(team.tz, start, end):
+                yield self._due(team, day, at)
+
+    def on_demand(self, db: Session, now: datetime) -> Iterable[Due]:
+        for team, _ritual in digest_plans(db):
+            if team.channel_id:
+                yield self._due(team, now.astimezone(ZoneInfo(team.tz)).date(), now)
+
+    def _due(self, team: Team, day: date, at: datetime) -> Due:
+        return Due(
+            key=f"{self.kind}:{team.name}:{day.isoformat()}",
+            kind=self.kind,
+            due_at=at,
+            send=partial(send_digest, team.id, day, at),
+            team_id=team.id,
+            stale_after=None,  # a late digest is still worth reading
+        )
+
+
+def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str | None:
+    db = ctx.db
+    team = db.get(Team, team_id)
+    if team is None or not team.channel_id:
+        return None
+    start, end = digest_window(team, day)
+    figures = load(db, team, start, end)
+    pending, waiting = unclassified_sleep_pages(db, team, end, SHOWN_PAGES)
+    suggested = suggest_from_pages(db, team, service_counts(db, team, end), at)
+    if figures.total:
+        text = f"{title(figures)}: {figures.total} pages"
+        blocks = load_blocks(figures)
+    else:
+        text = quiet_text(team.name)
+        blocks = [section(text)]
+    blocks += sleep_page_blocks(pending, waiting, team.tz)
+    if suggested:
+        names = ", ".join(f"{s.service} ({s.pages} pages in 4 weeks)" for s in suggested)
+        blocks.append(context(f"Suggested for the backlog (`/priority`): {names}"))
+    ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
+    if figures.total:
+        ctx.client.files_upload_v2(
+            channel=team.channel_id,
+            file=pages_per_day_png(figures.per_day, title(figures)),
+            filename=f"page-load-{team.name}-{day.isoformat()}.png",
+            title=f"Pages per day: {team.name}, week to {day:%d %b}",
+        )
+    return ts
+
+
+JOBS = [PageLoadDigest()]

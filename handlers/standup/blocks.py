@@ -1,0 +1,106 @@
+"""Block Kit for standups. Pure: data in, (text, blocks) or a view out."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.render import (
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    section,
+    truncate,
+)
+from bot.slack import MAX_BLOCKS_MESSAGE
+from models.standup.standups import Summary
+
+ANSWER_ACTION = "standup_answer"
+ANSWER_VIEW = "standup_answer"
+ANSWER_FIELD = "answer"
+
+
+def day_label(day: date) -> str:
+    return day.strftime("%a %d %b")
+
+
+def standup_prompt(
+    team: str, day: date, oncall: bool, overdue: list[str], value: str
+) -> tuple[str, list[dict]]:
+    text = f"Standup for *{team}*, {day_label(day)}."
+    if oncall:
+        text += " You're on call today, so I'll ask about on call instead of project work."
+    blocks = [section(text)]
+    if overdue:
+        items = "\n".join(f"• {escape(item)}" for item in overdue[:10])
+        blocks.append(section(f":hourglass: Your overdue retro action items:\n{items}"))
+    blocks.append(actions(button("Answer", ANSWER_ACTION, value, style="primary")))
+    blocks.append(context("Away? `/standup skip` for today, `/standup ooo until <date>`."))
+    return text, blocks
+
+
+def standup_reminder(team: str, day: date, value: str) -> tuple[str, list[dict]]:
+    text = f"Reminder: your standup for *{team}* ({day_label(day)}) is waiting for you."
+    return text, [section(text), actions(button("Answer", ANSWER_ACTION, value, style="primary"))]
+
+
+def standup_modal(team: str, day: date, questions: list[str], metadata: dict) -> dict:
+    blocks = [
+        {
+            "type": "input",
+            "block_id": f"q{i}",
+            "optional": i > 0,
+            "label": {"type": "plain_text", "text": truncate(q, 2000)},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ANSWER_FIELD,
+                "multiline": True,
+                "max_length": 3000,
+            },
+        }
+        for i, q in enumerate(questions)
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ANSWER_VIEW,
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": "Standup"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [section(f"*{escape(team)}* · {day_label(day)}"), *blocks],
+    }
+
+
+def standup_summary(s: Summary) -> tuple[str, list[dict]]:
+    title = f"Standup · {s.team.name} · {day_label(s.day)}"
+    blocks: list[dict] = [header(title)]
+    room = MAX_BLOCKS_MESSAGE - 4
+    shown = s.answers[: room // 2]
+    for answer in shown:
+        tag = " :pager: on call" if answer.oncall else ""
+        lines = [f"*{escape(answer.person.display_name)}*{tag}"]
+        for pair in answer.answers:
+            if pair["a"].strip():
+                lines.append(f"_{escape(pair['q'])}_\n{escape(pair['a'].strip())}")
+        blocks.append(section("\n".join(lines)))
+        owners = s.owners.get(answer.id)
+        if owners:
+            blocks.append(context("Blocker owners: " + " · ".join(owners)))
+    if len(s.answers) > len(shown):
+        blocks.append(context(f"…and {len(s.answers) - len(shown)} more answers."))
+    blocks.append(divider())
+    status = []
+    if s.waiting:
+        status.append("Waiting for: " + " ".join(p.mention for p in s.waiting))
+    if s.skipping:
+        status.append("Skipping today: " + ", ".join(p.display_name for p in s.skipping))
+    if s.away:
+        status.append("Out of office: " + ", ".join(p.display_name for p in s.away))
+    if not s.waiting:
+        status.append("Everyone has answered." if s.answers else "Nobody to wait for.")
+    blocks.append(context(" · ".join(status)))
+    text = f"{title}: {len(s.answers)} answered, {len(s.waiting)} waiting"
+    return text, blocks

@@ -1,0 +1,172 @@
+"""Config as code: `upkeep import FILE.yaml` and `upkeep export`.
+
+The file has one top-level key per section (`teams:`, `rotations:`, `services:`, ...). Each
+section upserts its entries by name and reports what it created, changed and left alone. An error
+names the entry and the field; the caller rolls the whole import back, so nothing is applied."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from models.core.errors import UserError
+from models.core.people import UserLookup
+from models.core.workspace import Person, Workspace
+
+
+class ConfigError(UserError):
+    """`teams[1] (payments).timezone: 'Europe/Berln' is not an IANA time zone`"""
+
+    def __init__(self, where: str, message: str):
+        super().__init__(f"{where}: {message}")
+        self.where = where
+
+
+@dataclass
+class Report:
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def record(self, label: str, created: bool, changed: bool) -> None:
+        (self.created if created else self.changed if changed else self.unchanged).append(label)
+
+    def lines(self) -> list[str]:
+        out = []
+        for name, items in (
+            ("created", self.created),
+            ("changed", self.changed),
+            ("unchanged", self.unchanged),
+            ("skipped", self.skipped),
+        ):
+            out.append(f"{name}: {len(items)}" + (f" ({', '.join(items)})" if items else ""))
+        return out
+
+
+@dataclass
+class ImportContext:
+    db: Session
+    workspace: Workspace
+    now: datetime
+    lookup: UserLookup | None
+    report: Report = field(default_factory=Report)
+    actor: Person | None = None  # who made the change, when it comes from Slack rather than a file
+    info: dict[str, Any] = field(default_factory=dict)  # a section's notes between its passes
+
+
+class Section(Protocol):
+    key: str
+
+    def load(self, ctx: ImportContext, entries: list[dict[str, Any]]) -> None: ...
+
+    def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]: ...
+
+
+def where(section: str, index: int, entry: Any, fieldname: str | None = None) -> str:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    label = f"{section}[{index}]" + (f" ({name})" if name else "")
+    return f"{label}.{fieldname}" if fieldname else label
+
+
+def entries_of(section: str, value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(section, "must be a list of entries")
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise ConfigError(where(section, i, entry), "must be a mapping of fields")
+    return value
+
+
+def require(section: str, i: int, entry: dict, name: str, kind: type | tuple = str) -> Any:
+    if name not in entry or entry[name] in (None, ""):
+        raise ConfigError(where(section, i, entry, name), "is required")
+    value = entry[name]
+    if not isinstance(value, kind):
+        raise ConfigError(where(section, i, entry, name), f"has the wrong type ({value!r})")
+    return value
+
+
+def check_fields(section: str, i: int, entry: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise ConfigError(
+            where(section, i, entry, unknown[0]),
+            f"is not a field I know (fields: {', '.join(sorted(allowed))})",
+        )
+
+
+def named_entry(
+    section: str, i: int, entry: dict, fields: set[str], pattern: re.Pattern[str], seen: set[str]
+) -> str:
+    """Check an entry's fields and its slug `name`, unique within the section; the name."""
+    check_fields(section, i, entry, fields)
+    name = require(section, i, entry, "name")
+    if not pattern.match(name):
+        raise ConfigError(
+            where(section, i, entry, "name"), "must be a slug: lowercase letters, digits, - and _"
+        )
+    if name in seen:
+        raise ConfigError(where(section, i, entry, "name"), "appears twice")
+    seen.add(name)
+    return name
+
+
+def sections() -> list[Section]:
+    """Every section, in the order they load (teams before what refers to teams)."""
+    from models.catalog.config import ServicesSection
+    from models.core.teams_config import TeamsSection
+    from models.onboarding.config import OnboardingSection
+    from models.oncall.config import RotationsSection
+    from models.priorities.config import PrioritiesSection
+    from models.rituals.config import RitualsSection
+
+    return [
+        TeamsSection(),
+        RotationsSection(),
+        ServicesSection(),
+        RitualsSection(),
+        PrioritiesSection(),
+        OnboardingSection(),
+    ]
+
+
+def import_config(
+    db: Session,
+    workspace: Workspace,
+    data: Any,
+    now: datetime,
+    lookup: UserLookup | None = None,
+    *,
+    only: Callable[[str], bool] | None = None,
+) -> Report:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("file", "must be a mapping with sections such as `teams:`")
+    known = {s.key: s for s in sections()}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(unknown[0], f"is not a section I know (sections: {', '.join(known)})")
+    ctx = ImportContext(db, workspace, now, lookup)
+    for section in known.values():
+        if section.key in data and (only is None or only(section.key)):
+            section.load(ctx, entries_of(section.key, data[section.key]))
+            db.flush()
+    return ctx.report
+
+
+def export_config(db: Session, workspace: Workspace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for section in sections():
+        entries = section.dump(db, workspace)
+        if entries:
+            out[section.key] = entries
+    return out

@@ -1,0 +1,212 @@
+"""Finding and creating workspaces, people and teams."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.core.errors import NotFound, UserError
+from models.core.workspace import LEAD, MEMBER, AuditEntry, Person, Team, TeamMember, Workspace
+
+# Looks a Slack user up (users.info's `user` object) or returns None when Slack doesn't know them.
+UserLookup = Callable[[str], dict[str, Any] | None]
+
+TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,31}$")
+NOT_A_CHANNEL = "must be a channel id (like C0PAYMENTS)"
+
+
+def is_channel(value: object) -> bool:
+    """A channel id (C..., G...) as the config file and `channel=` take it; empty means none."""
+    return not value or (isinstance(value, str) and bool(CHANNEL_ID.match(value)))
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+# One statement, compiled once: the workspace and (if known) the person behind a request.
+_WHO = (
+    select(Workspace, Person)
+    .outerjoin(
+        Person,
+        and_(Person.workspace_id == Workspace.id, Person.slack_user_id == bindparam("user")),
+    )
+    .where(Workspace.slack_team_id == bindparam("team"))
+)
+
+
+def lookup_who(
+    session: Session, slack_team_id: str, slack_user_id: str | None
+) -> tuple[Workspace | None, Person | None]:
+    """The workspace and the person of a request in one query; None for what isn't known yet."""
+    row = session.execute(_WHO, {"team": slack_team_id, "user": slack_user_id or ""}).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def ensure_workspace(session: Session, slack_team_id: str, now: datetime) -> Workspace:
+    workspace = session.scalar(select(Workspace).where(Workspace.slack_team_id == slack_team_id))
+    if workspace is not None:
+        return workspace
+    try:
+        with session.begin_nested():
+            workspace = Workspace(slack_team_id=slack_team_id, created_at=now)
+            session.add(workspace)
+    except IntegrityError:  # created by a concurrent first request
+        workspace = session.scalars(
+            select(Workspace).where(Workspace.slack_team_id == slack_team_id)
+        ).one()
+    return workspace
+
+
+def apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
+    """Copy what `users.info` (or a `user_change` event) says about a person."""
+    profile = user.get("profile") or {}
+    person.name = user.get("name") or person.name or ""
+    person.real_name = (
+        profile.get("display_name") or user.get("real_name") or profile.get("real_name") or ""
+    )
+    tz = user.get("tz")
+    if tz and valid_zone(tz):
+        person.tz = tz
+    person.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
+    person.is_bot = bool(user.get("is_bot"))
+    person.deleted = bool(user.get("deleted"))
+    person.refreshed_at = now
+
+
+def find_person(session: Session, workspace: Workspace, slack_user_id: str) -> Person | None:
+    return session.scalar(
+        select(Person).where(
+            Person.workspace_id == workspace.id, Person.slack_user_id == slack_user_id
+        )
+    )
+
+
+def ensure_person(
+    session: Session,
+    workspace: Workspace,
+    slack_user_id: str,
+    now: datetime,
+    lookup: UserLookup | None = None,
+) -> Person:
+    """The person with this Slack id, created (and looked up in Slack, if we can) on first sight."""
+    person = find_person(session, workspace, slack_user_id)
+    if person is not None:
+        return person
+    user = lookup(slack_user_id) if lookup else None
+    try:
+        with session.begin_nested():
+            person = Person(
+                workspace_id=workspace.id, slack_user_id=slack_user_id, name=slack_user_id
+            )
+            if user:
+                apply_profile(person, user, now)
+            session.add(person)
+    except IntegrityError:  # a concurrent request created them first
+        person = find_person(session, workspace, slack_user_id)
+        assert person is not None
+    return person
+
+
+def find_team(session: Session, workspace: Workspace, name: str) -> Team | None:
+    return session.scalar(
+        select(Team).where(Team.workspace_id == workspace.id, Team.name == name.lower())
+    )
+
+
+def get_team(session: Session, workspace: Workspace, name: str, usage: str | None = None) -> Team:
+    team = find_team(session, workspace, name)
+    if team is None:
+        known = session.scalars(
+            select(Team.name).where(Team.workspace_id == workspace.id).order_by(Team.name)
+        ).all()
+        hint = f" Teams: {', '.join(known)}." if known else " No teams are set up yet."
+        raise NotFound(f"There is no team called `{name}`.{hint}", usage)
+    return team
+
+
+def teams_of_channel(session: Session, workspace: Workspace, channel_id: str) -> list[Team]:
+    return list(
+        session.scalars(
+            select(Team)
+            .where(Team.workspace_id == workspace.id, Team.channel_id == channel_id)
+            .order_by(Team.name)
+        )
+    )
+
+
+def teams_of_person(session: Session, person: Person) -> list[Team]:
+    return list(
+        session.scalars(
+            select(Team)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.person_id == person.id)
+            .distinct()
+            .order_by(Team.name)
+        )
+    )
+
+
+def relevant_teams(session: Session, workspace: Workspace, channel_id: str | None, person: Person):
+    """The channel's teams if it belongs to any, else the asker's own teams."""
+    teams = teams_of_channel(session, workspace, channel_id) if channel_id else []
+    return teams or teams_of_person(session, person)
+
+
+def set_team_people(team: Team, role: str, people: Iterable[Person]) -> None:
+    wanted = {p.id: p for p in people}
+    team.memberships[:] = [m for m in team.memberships if m.role != role or m.person_id in wanted]
+    have = {m.person_id for m in team.memberships if m.role == role}
+    for pid, person in wanted.items():
+        if pid not in have:
+            team.memberships.append(TeamMember(person_id=pid, person=person, role=role))
+
+
+def is_lead(team: Team, person: Person) -> bool:
+    return any(m.person_id == person.id and m.role == LEAD for m in team.memberships)
+
+
+def is_member(team: Team, person: Person) -> bool:
+    return any(m.person_id == person.id and m.role == MEMBER for m in team.memberships)
+
+
+def require_lead(team: Team, person: Person, what: str) -> None:
+    if not (person.is_admin or is_lead(team, person)):
+        leads = ", ".join(p.mention for p in team.leads) or "a workspace admin"
+        raise UserError(f"Only {team.name}'s leads or a workspace admin can {what}. Ask {leads}.")
+
+
+def audit(
+    session: Session,
+    workspace: Workspace,
+    actor: Person | None,
+    action: str,
+    subject: str,
+    now: datetime,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            workspace_id=workspace.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            subject=subject,
+            before=before,
+            after=after,
+            at=now,
+        )
+    )

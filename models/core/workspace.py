@@ -1,0 +1,122 @@
+"""Workspaces, people and teams: what every feature builds on."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.core.base import Base, UTCDateTime
+
+LEAD = "lead"
+MEMBER = "member"
+
+
+class Workspace(Base):
+    """A Slack workspace. Every other row belongs to one."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped by every catalog change, so each process knows when its name index is stale.
+    catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Person(Base):
+    """A Slack user as Upkeep knows them: fetched from `users.info` on first sight."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    real_name: Mapped[str] = mapped_column(String(200), default="")
+    tz: Mapped[str | None] = mapped_column(String(64))  # IANA zone; None until Slack told us
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    work_start: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    work_end: Mapped[time] = mapped_column(Time, default=time(18, 0))
+    work_days: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekdays, Mon=1
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    workspace: Mapped[Workspace] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        return self.real_name or self.name or self.slack_user_id
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.slack_user_id}>"
+
+    def zone(self, fallback: str = "UTC") -> str:
+        return self.tz or fallback
+
+
+class Team(Base):
+    """A team: a slug name, a home channel, a time zone, leads and members."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[TeamMember]] = relationship(
+        back_populates="team", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def people(self, role: str) -> list[Person]:
+        return [m.person for m in self.memberships if m.role == role]
+
+    @property
+    def members(self) -> list[Person]:
+        return self.people(MEMBER)
+
+    @property
+    def leads(self) -> list[Person]:
+        return self.people(LEAD)
+
+
+class TeamMember(Base):
+    """A person's place in a team: as a lead, a member, or both (two rows)."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    team: Mapped[Team] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class AuditEntry(Base):
+    """Who changed what, from what to what, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

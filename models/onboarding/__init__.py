@@ -1,0 +1,1 @@
+"""Onboarding: templates, walkthroughs, buddies, shadow shifts."""

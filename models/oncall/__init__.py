@@ -1,0 +1,1 @@
+"""On call: rotations, their rules over time, overrides and cover requests."""

@@ -1,0 +1,214 @@
+"""The `rotations:` section of the config file."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.core.config import ConfigError, ImportContext, check_fields, require, where
+from models.core.people import NOT_A_CHANNEL, TEAM_NAME, audit, find_team, is_channel, valid_zone
+from models.core.teams_config import people_field
+from models.core.workspace import Workspace
+from models.oncall.rotations import (
+    WEEKDAYS,
+    Rotation,
+    describe,
+    lookup_rotation,
+    reschedule,
+    rotations_of,
+    set_members,
+    start_as_written,
+)
+from models.rituals.scheduling import local_instant
+
+FIELDS = {
+    "name",
+    "team",
+    "timezone",
+    "handoff",
+    "every",
+    "start",
+    "members",
+    "away",
+    "channel",
+    "reminder_hours",
+}
+HANDOFF = re.compile(r"^(?:([a-z]+)\s+)?([01]?\d|2[0-3]):([0-5]\d)$")
+EVERY = re.compile(r"^([1-9]\d?)\s*([dw])$")
+DEFAULT_REMINDER = 24
+
+
+def parse_handoff(text: str) -> tuple[int | None, time]:
+    """`monday 10:00` -> (0, 10:00); `10:00` -> (None, 10:00). Raises ValueError."""
+    match = HANDOFF.match(text.strip().lower())
+    if not match:
+        raise ValueError(text)
+    day, hour, minute = match.groups()
+    weekday = None
+    if day is not None:
+        names = [d for d in WEEKDAYS if d.startswith(day) and len(day) >= 3]
+        if not names:
+            raise ValueError(text)
+        weekday = WEEKDAYS.index(names[0])
+    return weekday, time(int(hour), int(minute))
+
+
+class RotationsSection:
+    key = "rotations"
+
+    def load(self, ctx: ImportContext, entries: list[dict[str, Any]]) -> None:
+        seen: set[str] = set()
+        for i, entry in enumerate(entries):
+            check_fields(self.key, i, entry, FIELDS)
+            name = require(self.key, i, entry, "name")
+            if not TEAM_NAME.match(name):
+                raise self.error(
+                    i, entry, "name", "must be a slug: lowercase letters, digits, -, _"
+                )
+            if name in seen:
+                raise self.error(i, entry, "name", "appears twice")
+            seen.add(name)
+            self.load_one(ctx, i, entry, name)
+
+    def error(self, i: int, entry: dict, fieldname: str, message: str) -> ConfigError:
+        return ConfigError(where(self.key, i, entry, fieldname), message)
+
+    def load_one(self, ctx: ImportContext, i: int, entry: dict, name: str) -> None:
+        team_name = require(self.key, i, entry, "team")
+        team = find_team(ctx.db, ctx.workspace, team_name)
+        if team is None:
+            raise self.error(i, entry, "team", f"there is no team called {team_name!r}")
+        tz = entry.get("timezone") or team.tz
+        if not isinstance(tz, str) or not valid_zone(tz):
+            raise self.error(i, entry, "timezone", f"{tz!r} is not an IANA time zone")
+        try:
+            weekday, at = parse_handoff(str(require(self.key, i, entry, "handoff")))
+        except ValueError:
+            raise self.error(
+                i,
+                entry,
+                "handoff",
+                "must be a time like 10:00, or a day and time like monday 10:00",
+            ) from None
+        every = EVERY.match(str(require(self.key, i, entry, "every", (str, int))).strip().lower())
+        if not every:
+            raise self.error(i, entry, "every", "must be a shift length like 1w, 2w or 1d")
+        length, unit = int(every.group(1)), every.group(2)
+        if weekday is not None and unit != "w":
+            raise self.error(i, entry, "handoff", "a weekday needs a shift length in weeks (1w)")
+        rotation = lookup_rotation(ctx.db, ctx.workspace, name)
+        anchor = self.anchor(i, entry, (tz, weekday, at), rotation, ctx.now)
+        members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
+        if not members:
+            raise self.error(i, entry, "members", "needs at least one person")
+        if len({p.id for p in members}) != len(members):
+            raise self.error(i, entry, "members", "lists someone twice")
+        away = people_field(ctx, where(self.key, i, entry, "away"), entry.get("away"))
+        if any(p not in members for p in away):
+            raise self.error(i, entry, "away", "must only name members of the rotation")
+        channel = entry.get("channel")
+        if not is_channel(channel):
+            raise self.error(i, entry, "channel", NOT_A_CHANNEL)
+        reminder = entry.get("reminder_hours", DEFAULT_REMINDER)
+        if not isinstance(reminder, int) or not 0 <= reminder <= 168:
+            raise self.error(i, entry, "reminder_hours", "must be hours from 0 (none) to 168")
+
+        created = rotation is None
+        before = None if rotation is None else describe(rotation)
+        if rotation is None:
+            rotation = Rotation(workspace_id=ctx.workspace.id, name=name, created_at=ctx.now)
+            ctx.db.add(rotation)
+        rotation.team_id, rotation.team = team.id, team
+        rotation.tz = tz
+        rotation.handoff_weekday, rotation.handoff_time = weekday, at
+        rotation.shift_length, rotation.shift_unit = length, unit
+        rotation.anchor = anchor
+        rotation.channel_id = channel
+        rotation.reminder_hours = reminder
+        set_members(rotation, members, {p.id for p in away})
+        after = describe(rotation)
+        ctx.report.record(f"rotation {name}", created, before != after)
+        if before != after:
+            reschedule(rotation, ctx.now)
+            action = "rotation.import" if ctx.actor is None else "rotation.set"
+            audit(ctx.db, ctx.workspace, ctx.actor, action, name, ctx.now, before, after)
+
+    def anchor(
+        self,
+        i: int,
+        entry: dict,
+        rule: tuple[str, int | None, time],
+        existing: Rotation | None,
+        now,
+    ) -> date:
+        """The start: a date with a handoff. Once a rotation has begun, its start stays as it
+        was (a changed handoff day then counts from the next handoff), or moves to a date still
+        to come, where the new rule begins with the first member."""
+        tz, weekday, at = rule
+        value = require(self.key, i, entry, "start", (str, date))
+        try:
+            anchor = value if isinstance(value, date) else date.fromisoformat(value.strip())
+        except ValueError:
+            raise self.error(
+                i, entry, "start", f"{value!r} is not a date like 2026-11-02"
+            ) from None
+        begun = existing is not None and existing.begins_at <= now
+        as_it_was = existing is not None and anchor in (existing.anchor, start_as_written(existing))
+        if begun and as_it_was and existing.handoff(0) <= now:
+            return existing.anchor  # as it was: the day the rotation began
+        if weekday is not None and anchor.weekday() != weekday:
+            raise self.error(
+                i,
+                entry,
+                "start",
+                f"{anchor} is a {WEEKDAYS[anchor.weekday()]}, but handoffs are on "
+                f"{WEEKDAYS[weekday]}s: give a date with a handoff",
+            )
+        if begun and local_instant(anchor, at, tz) <= now:
+            raise self.error(
+                i,
+                entry,
+                "start",
+                f"{anchor} has passed and {existing.name} has been running since "
+                f"{existing.begins_at.date()}: give a date still to come (the new rule begins "
+                "then, with the first member), or leave the start as it was to change from the "
+                "next handoff",
+            )
+        return anchor
+
+    def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
+        out = []
+        for rotation in rotations_of(db, workspace):
+            entry = self.entry(rotation)
+            if not entry["away"]:
+                del entry["away"]
+            if not entry["channel"]:
+                del entry["channel"]
+            if entry["reminder_hours"] == DEFAULT_REMINDER:
+                del entry["reminder_hours"]
+            out.append(entry)
+        return out
+
+    @staticmethod
+    def entry(rotation: Rotation) -> dict[str, Any]:
+        return {"name": rotation.name, **describe(rotation)}
+
+
+SETTABLE = sorted(FIELDS - {"name"})
+
+
+def set_rotation(
+    ctx: ImportContext, name: str, changes: dict[str, Any], existing: Rotation | None
+) -> Rotation:
+    """Create or change one rotation from Slack with the config file's rules: `changes` are
+    fields as the file spells them. Raises ConfigError naming the field; writes nothing then."""
+    entry = RotationsSection.entry(existing) if existing is not None else {"name": name}
+    entry.update(changes)
+    with ctx.db.begin_nested():
+        RotationsSection().load_one(ctx, 0, entry, name)
+    found = lookup_rotation(ctx.db, ctx.workspace, name)
+    assert found is not None
+    return found

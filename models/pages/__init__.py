@@ -1,0 +1,1 @@
+"""Pages: alert formats, ingest and attribution, page-load figures."""

@@ -1,0 +1,1 @@
+"""Priorities: the RICE backlog, the budget, suggestions, checkpoints."""

@@ -1,0 +1,1 @@
+"""Retros: topics and action items."""

@@ -1,0 +1,1 @@
+"""Rituals (what recurs, when) and deliveries (what was sent, once)."""

@@ -1,0 +1,1 @@
+"""Standups: answers, absences, summaries."""
