@@ -117,6 +117,23 @@ class CommandRequest:
     def tz(self) -> str:
         return self.person.zone()
 
+    def audit(
+        self, action: str, subject: str, *, before: dict | None = None, after: dict | None = None
+    ) -> None:
+        """Record in the audit log that the asker did `action` to `subject`, now."""
+        from models.core.people import audit
+
+        audit(
+            self.db,
+            workspace=self.workspace,
+            actor=self.person,
+            action=action,
+            subject=subject,
+            now=self.now(),
+            before=before,
+            after=after,
+        )
+
 
 def command_request(deps: Deps, context: BoltContext, **kwargs) -> CommandRequest:
     """The CommandRequest of a listener: slash commands, buttons, mentions, modals."""

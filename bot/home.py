@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot.deps import Deps, command_request
+from bot.render import MAX_BLOCKS_VIEW, header, section
 from bot.render import context as context_block
-from bot.render import header, section
-from bot.slack import MAX_BLOCKS_VIEW
 
 
 def home_view(deps: Deps, req) -> dict:

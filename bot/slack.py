@@ -18,11 +18,9 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock
+from bot.render.limits import MAX_BLOCKS_MESSAGE
 from bot.settings import Settings
 from models.core.workspace import Person
-
-MAX_BLOCKS_MESSAGE = 50
-MAX_BLOCKS_VIEW = 100
 
 
 class _Backoff(RetryIntervalCalculator):

@@ -26,7 +26,6 @@ from handlers.onboarding.blocks import (
 )
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import (
-    audit,
     ensure_person,
     get_team,
     is_lead,
@@ -198,7 +197,7 @@ def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
 
 def record(req: CommandRequest, action: str, w: Walkthrough, before: dict | None) -> None:
     subject = f"{w.team.name}:{w.hire.slack_user_id}"
-    audit(req.db, req.workspace, req.person, action, subject, req.now(), before, w.snapshot())
+    req.audit(action, subject, before=before, after=w.snapshot())
 
 
 # -- status -------------------------------------------------------------------------------------

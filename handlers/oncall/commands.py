@@ -32,7 +32,6 @@ from models.core.config import ConfigError, ImportContext
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import (
     TEAM_NAME,
-    audit,
     ensure_person,
     find_person,
     find_team,
@@ -287,9 +286,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
         "end": end.isoformat(),
         "reason": made.reason,
     }
-    audit(
-        req.db, req.workspace, req.person, "oncall.override", rotation.name, req.now(), None, after
-    )
+    req.audit("oncall.override", rotation.name, after=after)
     text = f"{target.mention} is on call in *{rotation.name}* {span(start, end, req.tz)}."
     return Reply(text=text, blocks=[section(text)])
 
@@ -324,16 +321,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
     )
     req.later(partial(post_cover, request.id, channel, cover_text(request), cover_blocks(request)))
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
-        "oncall.cover.request",
-        rotation.name,
-        req.now(),
-        None,
-        after,
-    )
+    req.audit("oncall.cover.request", rotation.name, after=after)
     text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
 
@@ -427,9 +415,7 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
     else:
         cancel_cover(req.db, request, req.person, req.now())
         action, after = "oncall.cover.cancel", {"status": request.status}
-    audit(
-        req.db, req.workspace, req.person, action, request.rotation.name, req.now(), before, after
-    )
+    req.audit(action, request.rotation.name, before=before, after=after)
     if request.channel_id and request.message_ts:
         req.later(
             update_message(
@@ -482,16 +468,7 @@ def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
         "reason": item.reason,
     }
     remove_override(req.db, item, req.person)
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
-        "oncall.override.remove",
-        rotation.name,
-        req.now(),
-        before,
-        None,
-    )
+    req.audit("oncall.override.remove", rotation.name, before=before)
     return overrides_reply(req, rotation)
 
 
@@ -624,7 +601,7 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
     now = req.now()
     effective = set_active(rotation, person, active, now)
     action = "rotation.back" if active else "rotation.out"
-    audit(req.db, req.workspace, req.person, action, rotation.name, now, before, describe(rotation))
+    req.audit(action, rotation.name, before=before, after=describe(rotation))
     if not active:
         text = (
             f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "
@@ -654,7 +631,7 @@ def calendar(req: CommandRequest, args: list[str]) -> Reply:
         feed, created = feed_for(req.db, req.workspace, now, **target)
         if created:
             after = {"feed": label}
-            audit(req.db, req.workspace, req.person, "calendar.create", label, now, None, after)
+            req.audit("calendar.create", label, after=after)
         lines.append(f"*{label}*: {req.settings.public_url}/calendar/{feed.token}.ics")
     text = "\n".join(lines)
     blocks = [

@@ -80,11 +80,11 @@ def register(app, deps: Deps) -> None:
         classify(page, kind, person, now)
         audit(
             db,
-            workspace,
-            person,
-            "page.classify",
-            f"page {page.id}",
-            now,
+            workspace=workspace,
+            actor=person,
+            action="page.classify",
+            subject=f"page {page.id}",
+            now=now,
             before=before,
             after={"classification": kind},
         )
@@ -129,11 +129,11 @@ def cmd_hooks_add(cli: Cli, args) -> int:
             )
             audit(
                 db,
-                workspace,
-                None,
-                "hooks.add",
-                f"{integration.source}:{team.name}",
-                clock.now(),
+                workspace=workspace,
+                actor=None,
+                action="hooks.add",
+                subject=f"{integration.source}:{team.name}",
+                now=clock.now(),
                 after=describe(integration),
             )
     except UserError as e:

@@ -32,7 +32,6 @@ from handlers.priorities.blocks import (
 )
 from models.core.errors import NotFound, UserError
 from models.core.people import (
-    audit,
     ensure_person,
     find_team,
     get_team,
@@ -208,16 +207,7 @@ def add(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def record(req: CommandRequest, action: str, item: BacklogItem, before: dict | None) -> None:
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
-        action,
-        f"{item.team.name}{item.ref}",
-        req.now(),
-        before=before,
-        after=item.snapshot(),
-    )
+    req.audit(action, f"{item.team.name}{item.ref}", before=before, after=item.snapshot())
 
 
 def _option(value: str, text: str) -> dict:
@@ -387,16 +377,7 @@ def show_budget(req: CommandRequest, args: list[str]) -> Reply:
         settings = ensure_settings(req.db, team)
         before = {"feature_target": settings.feature_target}
         settings.feature_target = target
-        audit(
-            req.db,
-            req.workspace,
-            req.person,
-            "priority.target",
-            team.name,
-            req.now(),
-            before=before,
-            after={"feature_target": target},
-        )
+        req.audit("priority.target", team.name, before=before, after={"feature_target": target})
     no_extra_words(list(options), BUDGET_USAGE)
     result = budget(req.db, team)
     return Reply(text=f"{team.name}: {budget_text(result)}", blocks=budget_blocks(team, result))
@@ -443,13 +424,9 @@ def decide(req: CommandRequest, value: str, accept: bool) -> str:
     else:
         dismiss_suggestion(suggestion, req.now())
         message = f"Dismissed the suggestion for {suggestion.service}; it won't come back."
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
+    req.audit(
         f"priority.suggestion.{suggestion.state}",
         f"{team.name}:{suggestion.service}",
-        req.now(),
         before=before,
         after={"state": suggestion.state, "item": suggestion.item_id},
     )
@@ -478,13 +455,9 @@ def settings(req: CommandRequest, args: list[str]) -> Reply:
         before = describe(current)
         with usage_on_errors(SETTINGS_USAGE):
             apply_settings(current, options)
-        audit(
-            req.db,
-            req.workspace,
-            req.person,
+        req.audit(
             "priority.settings",
             team.name,
-            req.now(),
             before={"settings": before},
             after={"settings": describe(current)},
         )

@@ -79,13 +79,9 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
             local_today(req, team.tz),
         )
     req.db.flush()
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
+    req.audit(
         "retro.action",
         f"#{item.id}",
-        req.now(),
         after={"text": item.text, "owner": uid, "due": due.isoformat() if due else None},
     )
     when = f", due {due:%a %d %b}" if due else ""
@@ -130,11 +126,11 @@ def register(app, deps: Deps) -> None:
         if model.complete(item, context["person"], now):
             audit(
                 context["db"],
-                context["workspace"],
-                context["person"],
-                "retro.done",
-                f"#{item.id}",
-                now,
+                workspace=context["workspace"],
+                actor=context["person"],
+                action="retro.done",
+                subject=f"#{item.id}",
+                now=now,
             )
         answer(body, context, f":white_check_mark: Done: #{item.id} {item.text}")
 
@@ -147,11 +143,11 @@ def register(app, deps: Deps) -> None:
         new_due = model.snooze(item, person, now.astimezone(ZoneInfo(person.zone())).date())
         audit(
             context["db"],
-            context["workspace"],
-            person,
-            "retro.snooze",
-            f"#{item.id}",
-            now,
+            workspace=context["workspace"],
+            actor=person,
+            action="retro.snooze",
+            subject=f"#{item.id}",
+            now=now,
             after={"due": new_due.isoformat()},
         )
         answer(body, context, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")

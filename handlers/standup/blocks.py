@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 from bot.render import (
+    MAX_BLOCKS_MESSAGE,
     actions,
     button,
     context,
@@ -15,7 +16,6 @@ from bot.render import (
     section,
     truncate,
 )
-from bot.slack import MAX_BLOCKS_MESSAGE
 from models.standup.standups import Summary
 
 ANSWER_ACTION = "standup_answer"

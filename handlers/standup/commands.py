@@ -20,7 +20,7 @@ from handlers.standup.blocks import (
 )
 from handlers.standup.jobs import show_answer, update_summary
 from models.core.errors import PermissionDenied, UserError
-from models.core.people import audit, is_member, teams_of_person
+from models.core.people import is_member, teams_of_person
 from models.core.when import parse_date
 from models.core.workspace import Person, Team
 from models.rituals.scheduling import find_ritual, format_days, local_instant
@@ -82,15 +82,7 @@ def skip(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args, standup.usage("skip"))
     today = local_today(req)
     model.skip(req.db, req.person, today, req.now())
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
-        "standup.skip",
-        req.person.slack_user_id,
-        req.now(),
-        after={"day": today.isoformat()},
-    )
+    req.audit("standup.skip", req.person.slack_user_id, after={"day": today.isoformat()})
     req.db.flush()
     refresh(req, today)
     return Reply(text=f"OK, no standup for you today ({day_label(today)}).")
@@ -104,13 +96,9 @@ def ooo(req: CommandRequest, args: list[str]) -> Reply:
     today = local_today(req)
     until = parse_date(words[0], today, OOO_USAGE)
     model.out_of_office(req.db, req.person, today, until, req.now())
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
+    req.audit(
         "standup.ooo",
         req.person.slack_user_id,
-        req.now(),
         after={"from": today.isoformat(), "until": until.isoformat()},
     )
     req.db.flush()
@@ -123,15 +111,7 @@ def back(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args, standup.usage("back"))
     today = local_today(req)
     ended = model.back(req.db, req.person, today)
-    audit(
-        req.db,
-        req.workspace,
-        req.person,
-        "standup.back",
-        req.person.slack_user_id,
-        req.now(),
-        after={"ended": ended},
-    )
+    req.audit("standup.back", req.person.slack_user_id, after={"ended": ended})
     req.db.flush()
     refresh(req, today)
     if not ended:

@@ -180,7 +180,16 @@ def record(ctx: ImportContext, services: list[Service], action: str) -> None:
         if created or before != after:
             service.updated_at = ctx.now
             catalog_changed(ctx.workspace)
-            audit(ctx.db, ctx.workspace, ctx.actor, action, service.name, ctx.now, before, after)
+            audit(
+                ctx.db,
+                workspace=ctx.workspace,
+                actor=ctx.actor,
+                action=action,
+                subject=service.name,
+                now=ctx.now,
+                before=before,
+                after=after,
+            )
         ctx.report.record(f"service {service.name}", created, before != after)
 
 

@@ -191,6 +191,7 @@ def require_lead(team: Team, person: Person, what: str) -> None:
 
 def audit(
     session: Session,
+    *,
     workspace: Workspace,
     actor: Person | None,
     action: str,
@@ -199,6 +200,7 @@ def audit(
     before: dict | None = None,
     after: dict | None = None,
 ) -> None:
+    """Record who changed what, and how (the audit log), in the session's transaction."""
     session.add(
         AuditEntry(
             workspace_id=workspace.id,

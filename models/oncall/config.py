@@ -134,7 +134,16 @@ class RotationsSection:
         if before != after:
             reschedule(rotation, ctx.now)
             action = "rotation.import" if ctx.actor is None else "rotation.set"
-            audit(ctx.db, ctx.workspace, ctx.actor, action, name, ctx.now, before, after)
+            audit(
+                ctx.db,
+                workspace=ctx.workspace,
+                actor=ctx.actor,
+                action=action,
+                subject=name,
+                now=ctx.now,
+                before=before,
+                after=after,
+            )
 
     def anchor(
         self,

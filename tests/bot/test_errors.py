@@ -14,7 +14,6 @@ from bot.feature import Feature
 from bot.render import Reply
 from models import AuditEntry
 from models.core.errors import UserError
-from models.core.people import audit
 
 
 class Broken:
@@ -25,21 +24,21 @@ class Broken:
     @staticmethod
     @boom.sub("user", "/boom user <x>", "a user error after a write")
     def user_error(req, args):
-        audit(req.db, req.workspace, req.person, "boom", "x", req.now())
+        req.audit("boom", "x")
         req.db.flush()
         raise UserError("That isn't right.", "/boom user <x>")
 
     @staticmethod
     @boom.sub("crash", "/boom crash", "an unexpected error after a write")
     def crash(req, args):
-        audit(req.db, req.workspace, req.person, "boom", "x", req.now())
+        req.audit("boom", "x")
         req.db.flush()
         raise RuntimeError("kaboom")
 
     @staticmethod
     @boom.sub("ok", "/boom ok", "writes and succeeds")
     def ok(req, args):
-        audit(req.db, req.workspace, req.person, "boom", "x", req.now())
+        req.audit("boom", "x")
         return Reply("done")
 
 

@@ -16,7 +16,6 @@ from bot.later import post_message
 from bot.render import Reply
 from models import AuditEntry
 from models.core.errors import UserError
-from models.core.people import audit
 
 CHANNEL = "C0LATER"
 
@@ -35,7 +34,7 @@ class Deferring:
     @staticmethod
     @later.fallback("/later ok|user|crash", "writes, defers a post, then succeeds or fails")
     def write_and_defer(req, args):
-        audit(req.db, req.workspace, req.person, "later", "x", req.now())
+        req.audit("later", "x")
         req.db.flush()
         req.later(post_audits)
         if args == ["user"]:

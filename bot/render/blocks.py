@@ -1,0 +1,75 @@
+"""Block Kit blocks: sections, headers, buttons. Pure: data in, blocks out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.render.limits import (
+    BUTTON_TEXT_LIMIT,
+    CONTEXT_TEXT_LIMIT,
+    FIELD_TEXT_LIMIT,
+    HEADER_LIMIT,
+    SECTION_TEXT_LIMIT,
+)
+from bot.render.text import truncate
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, HEADER_LIMIT)}}
+
+
+def section(text: str, *, block_id: str | None = None, accessory: dict | None = None) -> dict:
+    block: dict[str, Any] = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_LIMIT)},
+    }
+    if block_id:
+        block["block_id"] = block_id
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def fields(*pairs: tuple[str, str]) -> dict:
+    return {
+        "type": "section",
+        "fields": [
+            {"type": "mrkdwn", "text": truncate(f"*{k}*\n{v}", FIELD_TEXT_LIMIT)}
+            for k, v in pairs[:10]
+        ],
+    }
+
+
+def context(text: str) -> dict:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(text, CONTEXT_TEXT_LIMIT)}],
+    }
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def button(
+    text: str, action_id: str, value: str = "", style: str | None = None, url: str | None = None
+) -> dict:
+    b: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": truncate(text, BUTTON_TEXT_LIMIT), "emoji": True},
+        "action_id": action_id,
+    }
+    if value:
+        b["value"] = value
+    if style:
+        b["style"] = style
+    if url:
+        b["url"] = url
+    return b
+
+
+def actions(*elements: dict, block_id: str | None = None) -> dict:
+    block: dict[str, Any] = {"type": "actions", "elements": list(elements)[:25]}
+    if block_id:
+        block["block_id"] = block_id
+    return block

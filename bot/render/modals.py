@@ -1,0 +1,122 @@
+"""Modals and their inputs: built and read back in one place. Every input's element has the
+action id `value`, so a submitted form is read with `state_value(values, block_id)`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from bot.render.limits import INPUT_LABEL_LIMIT
+from bot.render.text import truncate
+
+VALUE = "value"  # the action id of every input's element
+
+
+def plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text}
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[dict],
+    *,
+    metadata: dict | str | None = None,
+    submit: str = "Save",
+    close: str = "Cancel",
+) -> dict:
+    """A modal view; `metadata` (a dict is sent as JSON) comes back with the submission."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title),
+        "submit": plain(submit),
+        "close": plain(close),
+        "blocks": blocks,
+    }
+    if metadata is not None:
+        view["private_metadata"] = metadata if isinstance(metadata, str) else json.dumps(metadata)
+    return view
+
+
+def _input(block_id: str, label: str, element: dict, *, optional: bool, hint: str | None) -> dict:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(truncate(label, INPUT_LABEL_LIMIT)),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    value: str | None = None,
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    max_length: int | None = None,
+    hint: str | None = None,
+    action_id: str = VALUE,
+) -> dict:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id}
+    if multiline:
+        element["multiline"] = True
+    if max_length:
+        element["max_length"] = max_length
+    if value:
+        element["initial_value"] = value
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def option(value: str, text: str | None = None) -> dict:
+    return {"text": plain(text if text is not None else value), "value": value}
+
+
+def select_input(
+    block_id: str,
+    label: str,
+    options: Sequence[dict],
+    value: str | None = None,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict:
+    """A static select of `options` (from `option()`), with the one whose value is `value`."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": VALUE,
+        "options": list(options),
+    }
+    chosen = [o for o in options if o["value"] == value]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def user_input(
+    block_id: str, label: str, user: str | None = None, *, optional: bool = False
+) -> dict:
+    """Pick one person; `user` is a Slack user id."""
+    element: dict[str, Any] = {"type": "users_select", "action_id": VALUE}
+    if user:
+        element["initial_user"] = user
+    return _input(block_id, label, element, optional=optional, hint=None)
+
+
+def state_value(values: dict, block_id: str) -> str:
+    """What was entered in an input: text, the chosen option's value, a user id or a date."""
+    entry = (values.get(block_id) or {}).get(VALUE) or {}
+    kind = entry.get("type")
+    if kind == "static_select":
+        return (entry.get("selected_option") or {}).get("value") or ""
+    if kind == "users_select":
+        return entry.get("selected_user") or ""
+    if kind == "datepicker":
+        return entry.get("selected_date") or ""
+    return entry.get("value") or ""
