@@ -34,9 +34,10 @@ from bot.settings import Settings  # noqa: E402
 from bot.slack import build_client  # noqa: E402
 from handlers.standup.jobs import Prompts  # noqa: E402
 from models import Person, Ritual, Team, Workspace  # noqa: E402
+from models.core.deliveries import SchedulerState
 from models.core.people import set_team_people  # noqa: E402
 from models.core.workspace import MEMBER  # noqa: E402
-from models.rituals.scheduling import SchedulerState, local_instant  # noqa: E402
+from models.rituals.rituals import local_instant  # noqa: E402
 
 # A Monday: the standups are at 09:30 UTC and the engine last ticked a minute before.
 DAY = datetime(2026, 3, 2, tzinfo=UTC)

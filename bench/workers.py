@@ -31,7 +31,7 @@ from bot.console.emulator import SlackEmulator  # noqa: E402
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from models.core.people import set_team_people  # noqa: E402
 from models.core.workspace import MEMBER, Person, Team, Workspace  # noqa: E402
-from models.rituals.scheduling import Ritual  # noqa: E402
+from models.rituals.rituals import Ritual  # noqa: E402
 
 
 def seed(url: str, first_due: datetime, teams: int, people: int) -> dict[str, datetime]:

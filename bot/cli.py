@@ -210,7 +210,7 @@ def cmd_import(cli: Cli, args) -> int:
     """Upsert from a YAML file in one transaction; print what was created, changed, left alone."""
     import yaml
 
-    from models.core.config import import_config
+    from models.config import import_config
     from models.core.errors import UserError
 
     try:
@@ -244,7 +244,7 @@ def cmd_import(cli: Cli, args) -> int:
 def cmd_export(cli: Cli, args) -> int:
     import yaml
 
-    from models.core.config import export_config
+    from models.config import export_config
 
     with cli.transaction() as (db, workspace):
         data = export_config(db, workspace)

@@ -5,6 +5,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 
 from models.catalog.services import Service, ServiceDependency
 from models.core.base import Base, UTCDateTime
+from models.core.deliveries import Delivery, SchedulerState
 from models.core.runtime import Heartbeat, ProcessedEvent
 from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 from models.onboarding.walkthroughs import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
@@ -12,7 +13,7 @@ from models.oncall.rotations import CalendarFeed, CoverRequest, Override, Rotati
 from models.pages.ingest import Integration, Page
 from models.priorities.backlog import BacklogItem, PageSuggestion, PrioritySettings
 from models.retro.retros import RetroAction, RetroTopic
-from models.rituals.scheduling import Delivery, Ritual, SchedulerState
+from models.rituals.rituals import Ritual
 from models.standup.standups import Absence, StandupAnswer
 
 __all__ = [

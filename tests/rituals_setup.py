@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.jobs.engine import DeliveryEngine
-from models.core.config import import_config
+from models.config import import_config
 from models.core.people import ensure_workspace
 from models.core.workspace import Workspace
 from tests.slack_requests import TEAM_ID

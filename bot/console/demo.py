@@ -12,7 +12,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.core.config import Report, import_config
+from models.config import import_config
+from models.core.config import Report
 from models.core.people import UserLookup, find_team
 from models.core.workspace import Workspace
 from models.pages.formats import PARSERS

@@ -35,10 +35,10 @@ from bot.db import unit_of_work
 from bot.deps import SendContext
 from bot.jobs import Due, Job
 from bot.settings import Settings
+from models.core import deliveries
+from models.core.deliveries import CLAIMED, Delivery
 from models.core.errors import UserError
 from models.core.workspace import Team
-from models.rituals import scheduling
-from models.rituals.scheduling import CLAIMED, Delivery
 
 log = logging.getLogger("upkeep.jobs")
 
@@ -122,10 +122,10 @@ class DeliveryEngine:
         claimed: list[tuple[int, Due]] = []  # each claim is committed as it is made
         try:
             with self.session_factory() as db:
-                start = scheduling.last_tick(db, STATE) or now
+                start = deliveries.last_tick(db, STATE) or now
                 report.start = start
                 self._claim_due(db, start, now, report, claimed)
-                scheduling.set_last_tick(db, STATE, now)
+                deliveries.set_last_tick(db, STATE, now)
                 db.commit()
         except Exception:
             self._release(claimed, report, "the tick failed after claiming")
@@ -143,7 +143,7 @@ class DeliveryEngine:
         if not claimed:
             return
         with unit_of_work(self.session_factory) as db:
-            scheduling.release(db, [claim_id for claim_id, _ in claimed], self.clock.now())
+            deliveries.release(db, [claim_id for claim_id, _ in claimed], self.clock.now())
         report.released.extend(due.key for _, due in claimed)
         log.info("%s: released %d claimed deliveries for the next tick", why, len(claimed))
 
@@ -167,7 +167,7 @@ class DeliveryEngine:
         late = now - due.due_at
         stale = due.stale_after is not None and late > due.stale_after
         note = f"dropped: {_minutes(late)} late" if stale else None
-        got = scheduling.claim(
+        got = deliveries.claim(
             db,
             due.key,
             due.kind,
@@ -175,7 +175,7 @@ class DeliveryEngine:
             now,
             self.worker,
             team_id=due.team_id,
-            status=scheduling.DROPPED if stale else CLAIMED,
+            status=deliveries.DROPPED if stale else CLAIMED,
             note=note,
         )
         if got is None:
@@ -198,7 +198,7 @@ class DeliveryEngine:
         with self.session_factory() as db:
             got = self._claim(db, due, self.clock.now(), report)
             if got is None and reopen and due.key in report.already:
-                again = scheduling.reopen(db, due.key, self.clock.now(), self.worker)
+                again = deliveries.reopen(db, due.key, self.clock.now(), self.worker)
                 if again is not None:
                     report.already.remove(due.key)
                     got = again.id
@@ -232,7 +232,7 @@ class DeliveryEngine:
         try:
             with unit_of_work(self.session_factory) as db:
                 ref = due.send(SendContext(db, self.client, self.clock, self.settings))
-                scheduling.mark_sent(db, delivery_id, self.clock.now(), ref)
+                deliveries.mark_sent(db, delivery_id, self.clock.now(), ref)
         except Exception as error:
             self._failed(delivery_id, due, error, report)
             return
@@ -259,7 +259,7 @@ class DeliveryEngine:
             permanent = code in PERMANENT_ERRORS or attempts >= MAX_ATTEMPTS
             retry_at = None if permanent else now + backoff(attempts)
             message = code or f"{type(error).__name__}: {error}"
-            scheduling.mark_attempt_failed(db, delivery_id, now, message, retry_at)
+            deliveries.mark_attempt_failed(db, delivery_id, now, message, retry_at)
         if permanent:
             log.error("%s failed for good after %d attempt(s): %s", due.key, attempts, message)
             report.failed.append(due.key)
@@ -271,20 +271,20 @@ class DeliveryEngine:
 
     def _retry(self, now: datetime, report: TickReport) -> None:
         with self.session_factory() as db:
-            waiting = scheduling.due_for_retry(db, now, self.lease)
+            waiting = deliveries.due_for_retry(db, now, self.lease)
             for row in waiting:
                 if self.stopping.is_set():
                     return
                 due = self._rebuild(db, row)
-                if not scheduling.take_over(db, row, now, self.worker):
+                if not deliveries.take_over(db, row, now, self.worker):
                     continue
                 if due is None:
                     with unit_of_work(self.session_factory) as w:
-                        scheduling.mark_dropped(w, row.id, "no longer due")
+                        deliveries.mark_dropped(w, row.id, "no longer due")
                     report.dropped.append(row.key)
                 elif due.stale_after is not None and now - due.due_at > due.stale_after:
                     with unit_of_work(self.session_factory) as w:
-                        scheduling.mark_dropped(w, row.id, f"dropped: {_minutes(now - row.due_at)}")
+                        deliveries.mark_dropped(w, row.id, f"dropped: {_minutes(now - row.due_at)}")
                     log.warning("dropped %s on retry: too late", row.key)
                     report.dropped.append(row.key)
                 else:

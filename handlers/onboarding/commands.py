@@ -33,6 +33,7 @@ from models.core.people import (
     require_lead,
     teams_of_person,
 )
+from models.core.time import DAY_NAMES
 from models.core.workspace import LEAD, Person, Team
 from models.onboarding.walkthroughs import (
     Walkthrough,
@@ -57,7 +58,6 @@ from models.onboarding.walkthroughs import (
     suggest_buddy,
     team_walkthroughs,
 )
-from models.rituals.scheduling import DAY_NAMES
 
 START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
 DATE_HINT = "a date like 2026-03-09, today, tomorrow or monday"

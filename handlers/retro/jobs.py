@@ -13,9 +13,10 @@ from bot.deps import SendContext
 from bot.jobs import Due
 from bot.slack import dm
 from handlers.retro.blocks import action_due_dm, retro_reminder
+from models.core.time import local_instant
 from models.retro import retros as retro
 from models.retro.retros import RetroAction
-from models.rituals.scheduling import Ritual, local_instant, rituals_of_kind
+from models.rituals.rituals import Ritual, rituals_of_kind
 
 
 class Reminders:

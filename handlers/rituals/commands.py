@@ -12,8 +12,9 @@ from bot.jobs.engine import DeliveryEngine
 from bot.render import Reply, context, header, local_time, section
 from models.core.errors import UserError
 from models.core.people import get_team, is_member
+from models.core.time import format_days
 from models.core.workspace import Person
-from models.rituals.scheduling import Ritual, format_days, workspace_rituals
+from models.rituals.rituals import Ritual, workspace_rituals
 from models.standup.standups import member_zone
 
 upkeep = Subcommands("/upkeep")  # `/upkeep rituals` (listed in FEATURE.subcommands)

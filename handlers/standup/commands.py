@@ -21,9 +21,10 @@ from handlers.standup.blocks import (
 from handlers.standup.jobs import show_answer, update_summary
 from models.core.errors import PermissionDenied, UserError
 from models.core.people import is_member, teams_of_person
+from models.core.time import format_days, local_instant
 from models.core.when import parse_date
 from models.core.workspace import Person, Team
-from models.rituals.scheduling import find_ritual, format_days, local_instant
+from models.rituals.rituals import find_ritual
 from models.standup import standups as model
 
 standup = Command("/standup", "standup prompts: skip a day, out of office, back")

@@ -17,9 +17,11 @@ from bot.jobs import Due
 from bot.jobs.engine import DeliveryEngine
 from bot.slack import dm
 from handlers.standup.blocks import standup_prompt, standup_reminder, standup_summary
+from models.core.deliveries import SENT, delivery
+from models.core.time import local_instant
 from models.core.workspace import Person, Team
 from models.retro.retros import overdue_for
-from models.rituals.scheduling import SENT, Plan, delivery, local_instant, plans
+from models.rituals.rituals import Plan, plans
 from models.standup import standups as standup
 from models.standup.standups import Prompt
 

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from alembic import op
 
-from models.rituals.scheduling import local_instant  # the rule for wall-clock handoffs, DST and all
+from models.rituals.rituals import local_instant  # the rule for wall-clock handoffs, DST and all
 
 revision: str = "20261130_10_rotation_rules"
 down_revision: str | None = "20261124_09_catalog"

@@ -1,13 +1,10 @@
-"""Config as code: `upkeep import FILE.yaml` and `upkeep export`.
-
-The file has one top-level key per section (`teams:`, `rotations:`, `services:`, ...). Each
-section upserts its entries by name and reports what it created, changed and left alone. An error
-names the entry and the field; the caller rolls the whole import back, so nothing is applied."""
+"""The config-import framework: a `Section` upserts its entries by name and reports what it
+created, changed and left alone; a `ConfigError` names the entry and the field. Each domain
+package keeps its own section (`models/<feature>/config.py`); `models/config.py` runs them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -117,56 +114,3 @@ def named_entry(
         raise ConfigError(where(section, i, entry, "name"), "appears twice")
     seen.add(name)
     return name
-
-
-def sections() -> list[Section]:
-    """Every section, in the order they load (teams before what refers to teams)."""
-    from models.catalog.config import ServicesSection
-    from models.core.teams_config import TeamsSection
-    from models.onboarding.config import OnboardingSection
-    from models.oncall.config import RotationsSection
-    from models.priorities.config import PrioritiesSection
-    from models.rituals.config import RitualsSection
-
-    return [
-        TeamsSection(),
-        RotationsSection(),
-        ServicesSection(),
-        RitualsSection(),
-        PrioritiesSection(),
-        OnboardingSection(),
-    ]
-
-
-def import_config(
-    db: Session,
-    workspace: Workspace,
-    data: Any,
-    now: datetime,
-    lookup: UserLookup | None = None,
-    *,
-    only: Callable[[str], bool] | None = None,
-) -> Report:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError("file", "must be a mapping with sections such as `teams:`")
-    known = {s.key: s for s in sections()}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ConfigError(unknown[0], f"is not a section I know (sections: {', '.join(known)})")
-    ctx = ImportContext(db, workspace, now, lookup)
-    for section in known.values():
-        if section.key in data and (only is None or only(section.key)):
-            section.load(ctx, entries_of(section.key, data[section.key]))
-            db.flush()
-    return ctx.report
-
-
-def export_config(db: Session, workspace: Workspace) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for section in sections():
-        entries = section.dump(db, workspace)
-        if entries:
-            out[section.key] = entries
-    return out

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from models.core.errors import UserError
-from models.rituals.scheduling import local_instant
+from models.core.time import local_instant
 
 CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 TWELVE_HOUR = re.compile(r"^(1[0-2]|0?[1-9])(?:[:.]([0-5]\d))?(am|pm)$")

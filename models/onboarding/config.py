@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from models.core.config import ConfigError, ImportContext, named_entry, require, where
 from models.core.errors import UserError
 from models.core.people import find_team
+from models.core.time import parse_time
 from models.core.workspace import Workspace
 from models.onboarding.walkthroughs import (
     BODY_LIMIT,
@@ -31,7 +32,6 @@ from models.onboarding.walkthroughs import (
     OnboardingTemplate,
     stored_templates,
 )
-from models.rituals.scheduling import parse_time
 
 FIELDS = {"name", "team", "steps"}
 STEP_FIELDS = {"day", "at", "title", "body", "links", "checklist", "shadow"}

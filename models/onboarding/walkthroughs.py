@@ -36,8 +36,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, UserError
 from models.core.people import is_lead
+from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
-from models.rituals.scheduling import local_instant
 
 try:  # on-call is a feature of its own; onboarding works without it
     from models.oncall import rotations as oncall

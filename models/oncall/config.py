@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models.core.config import ConfigError, ImportContext, check_fields, require, where
 from models.core.people import NOT_A_CHANNEL, TEAM_NAME, audit, find_team, is_channel, valid_zone
 from models.core.teams_config import people_field
+from models.core.time import local_instant
 from models.core.workspace import Workspace
 from models.oncall.rotations import (
     WEEKDAYS,
@@ -22,7 +23,6 @@ from models.oncall.rotations import (
     set_members,
     start_as_written,
 )
-from models.rituals.scheduling import local_instant
 
 FIELDS = {
     "name",

@@ -8,7 +8,7 @@ Before the start nobody is on call: no shifts, no handoffs, no hours.
 
 Within a version, slot k starts at the k-th handoff from its anchor and ends at the next one, so
 a shift across a DST change is 23 or 25 hours long and there is never a gap or an overlap. A
-handoff is a local wall-clock time in the rule's zone (`models.scheduling.local_instant`: a time
+handoff is a local wall-clock time in the rule's zone (`models.core.time.local_instant`: a time
 that does not exist moves to the first valid instant after it, an ambiguous one takes its first
 occurrence). Slot k belongs to member (k + offset) mod n, counting everyone, in or out; a member
 who is out keeps their slots, which the others take in turn (the next member first), so nobody
@@ -46,8 +46,8 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import is_lead, is_member
+from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
-from models.rituals.scheduling import local_instant
 
 OPEN = "open"
 ACCEPTED = "accepted"

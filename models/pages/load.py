@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.rotations import rotations_of, shifts
 from models.pages.ingest import (
@@ -27,7 +28,7 @@ from models.pages.ingest import (
     hour_class,
     work_hours,
 )
-from models.rituals.scheduling import Ritual, local_instant
+from models.rituals.rituals import Ritual
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 WEEKEND = "weekend"

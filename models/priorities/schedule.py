@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core.errors import UserError
+from models.core.time import local_instant
 from models.core.workspace import Person, Team
 from models.priorities.backlog import BacklogItem, PrioritySettings, default_settings, parse_target
-from models.rituals.scheduling import local_instant
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -12,7 +12,7 @@ from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import is_lead
 from models.core.workspace import Person, Team
-from models.rituals.scheduling import Ritual
+from models.rituals.rituals import Ritual
 
 SNOOZE = timedelta(days=3)
 MAX_TEXT = 500

@@ -24,17 +24,9 @@ from sqlalchemy.orm import Session
 from models.core.config import ConfigError, ImportContext, check_fields, require, where
 from models.core.errors import UserError
 from models.core.people import find_team
+from models.core.time import format_days, parse_cadence, parse_days, parse_time
 from models.core.workspace import Workspace
-from models.rituals.scheduling import (
-    RITUAL_KINDS,
-    Ritual,
-    find_ritual,
-    format_days,
-    parse_cadence,
-    parse_days,
-    parse_time,
-    workspace_rituals,
-)
+from models.rituals.rituals import RITUAL_KINDS, Ritual, find_ritual, workspace_rituals
 
 FIELDS = {
     "kind",

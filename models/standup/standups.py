@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.core.base import Base, UTCDateTime
 from models.core.errors import UserError
 from models.core.workspace import Person, Team, Workspace
-from models.rituals.scheduling import Member, Plan, Ritual, plans
+from models.rituals.rituals import Member, Plan, Ritual, plans
 
 if TYPE_CHECKING:
     from models.catalog.services import Service

@@ -258,7 +258,7 @@ def test_the_example_config_imports_and_round_trips(db, clock, slack):
     """`bot/demo.yaml` is the README's example: every section imports, and exporting it and
     importing the export again changes nothing."""
     from bot.console import demo
-    from models.core.config import export_config, import_config
+    from models.config import export_config, import_config
     from models.core.people import ensure_workspace
 
     for uid, (name, tz, extra) in demo.PEOPLE.items():

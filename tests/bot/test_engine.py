@@ -17,9 +17,9 @@ from bot.jobs import Due
 from bot.jobs.engine import LOCK_KEY, DeliveryEngine
 from bot.slack import build_client
 from models import Delivery, Person, Team, Workspace
+from models.core.deliveries import CLAIMED, DROPPED, FAILED, SENT, delivery
 from models.core.people import set_team_people
 from models.core.workspace import LEAD
-from models.rituals.scheduling import CLAIMED, DROPPED, FAILED, SENT, delivery
 from tests.conftest import START, _postgres_url
 
 CHANNEL = "C0PAYMENTS"

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from models.core.deliveries import CLAIMED, SENT, Delivery
 from models.core.runtime import last_beat
-from models.rituals.scheduling import CLAIMED, SENT, Delivery
 from tests.conftest import SIGNING_SECRET
 from tests.processes import free_port, poll, process_env, upkeep
 from tests.rituals_setup import configure, lookup

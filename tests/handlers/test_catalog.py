@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 
 from models import AuditEntry
 from models.catalog.services import lookup_service, new_service
-from models.core.config import import_config
+from models.config import import_config
 from tests.slack_requests import text_input
 
 

@@ -13,11 +13,11 @@ from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
 from bot.slack import build_client
 from models import AuditEntry
-from models.core.config import import_config
+from models.config import import_config
+from models.core.deliveries import SchedulerState
 from models.core.people import set_team_people
 from models.core.workspace import LEAD, Team, Workspace
 from models.onboarding.walkthroughs import Shadow, Walkthrough
-from models.rituals.scheduling import SchedulerState
 from tests.conftest import START
 from tests.slack_requests import TEAM_ID, text_input
 from tests.team_factory import make_team

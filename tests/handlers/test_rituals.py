@@ -10,9 +10,10 @@ import yaml
 from bot.cli import build_parser
 from bot.deps import Cli
 from bot.features import FEATURES
-from models.core.config import ConfigError, export_config
+from models.config import export_config
+from models.core.config import ConfigError
 from models.core.people import find_team
-from models.rituals.scheduling import Ritual, find_ritual
+from models.rituals.rituals import Ritual, find_ritual
 from tests.rituals_setup import configure, lookup
 
 RITUALS = """

@@ -18,7 +18,8 @@ from models.catalog.services import (
     match_service,
     unowned,
 )
-from models.core.config import ConfigError, export_config, import_config
+from models.config import export_config, import_config
+from models.core.config import ConfigError
 from models.core.errors import NotFound, UserError
 from models.core.people import find_team
 from tests.catalog_setup import CATALOG

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from models.core.config import ConfigError, export_config, import_config
+from models.config import export_config, import_config
+from models.core.config import ConfigError
 from models.core.errors import NotFound, UserError
 from models.core.people import set_team_people
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace

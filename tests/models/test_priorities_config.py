@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from models.core.config import ConfigError, export_config, import_config
+from models.config import export_config, import_config
+from models.core.config import ConfigError
 from models.core.workspace import Workspace
 from models.priorities.backlog import PrioritySettings
 from tests.conftest import START

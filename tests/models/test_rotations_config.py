@@ -11,7 +11,8 @@ import yaml
 from sqlalchemy import func, select
 
 from models import AuditEntry, Rotation
-from models.core.config import ConfigError, export_config, import_config
+from models.config import export_config, import_config
+from models.core.config import ConfigError
 from models.core.people import ensure_workspace
 from models.oncall.rotations import find_rotation, on_call_at
 from tests.conftest import PEOPLE

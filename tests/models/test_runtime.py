@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from models.core.deliveries import last_tick, set_last_tick
 from models.core.runtime import WORKER, beat, last_beat, worker_health
-from models.rituals.scheduling import last_tick, set_last_tick
 from tests.conftest import START
 
 

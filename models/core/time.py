@@ -1,0 +1,92 @@
+"""Local wall-clock times as UTC instants (DST-safe), weekdays and times of day as people write
+them (`mon-fri`, `09:30`, `4w`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from models.core.errors import UserError
+
+DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_CADENCE = re.compile(r"^(\d{1,2})\s*w$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@lru_cache(maxsize=8192)
+def local_instant(day: date, at: time, zone: str) -> datetime:
+    """A local wall-clock time on a date, as a UTC instant. A time that does not exist (spring
+    forward) moves to the first valid instant after it; an ambiguous one takes its first
+    occurrence."""
+    tz = ZoneInfo(zone)
+    naive = datetime.combine(day, at)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
+        return first
+    # In a gap: fold=1 reads the wall time with the later offset, an instant before the jump;
+    # the first instant from there that has the later offset is where the gap ends.
+    later = naive.replace(tzinfo=tz, fold=1).utcoffset()
+    probe = naive.replace(tzinfo=tz, fold=1).astimezone(UTC).replace(second=0, microsecond=0)
+    while probe < first and probe.astimezone(tz).utcoffset() != later:
+        probe += timedelta(minutes=1)
+    return probe
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def parse_days(text: str) -> str:
+    """`mon-fri`, `mon,wed,fri`, `daily`, `weekdays` -> ISO weekday digits such as "12345"."""
+    text = text.strip().lower()
+    aliases = {"daily": "mon-sun", "weekdays": "mon-fri", "every day": "mon-sun"}
+    text = aliases.get(text, text)
+    found: set[int] = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        lo, sep, hi = part.partition("-")
+        if lo[:3] not in DAY_NAMES or (sep and hi[:3] not in DAY_NAMES):
+            raise UserError(f"`{part}` is not a day or a range of days (like mon-fri or mon,thu).")
+        a = DAY_NAMES.index(lo[:3])
+        b = DAY_NAMES.index(hi[:3]) if sep else a
+        i = a
+        while True:
+            found.add(i + 1)
+            if i == b:
+                break
+            i = (i + 1) % 7
+    if not found:
+        raise UserError("Give at least one day (like mon-fri).")
+    return "".join(str(d) for d in sorted(found))
+
+
+def format_days(days: str) -> str:
+    """ "12345" -> "mon-fri"; "135" -> "mon,wed,fri"."""
+    nums = sorted(int(d) for d in days)
+    runs: list[list[int]] = []
+    for n in nums:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = []
+    for run in runs:
+        names = [DAY_NAMES[n - 1] for n in run]
+        parts.append(f"{names[0]}-{names[-1]}" if len(run) > 2 else ",".join(names))
+    return ",".join(parts)
+
+
+def parse_time(text: str) -> time:
+    match = _TIME.match(text.strip())
+    if not match:
+        raise UserError(f"`{text}` is not a time of day (like 09:30).")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_cadence(text: str | int) -> int:
+    """`4w` (or 4) -> 4 weeks."""
+    match = _CADENCE.match(str(text).strip().lower()) or re.match(r"^(\d{1,2})$", str(text))
+    if not match or not 1 <= int(match.group(1)) <= 52:
+        raise UserError(f"`{text}` is not a cadence in weeks (like 1w or 4w).")
+    return int(match.group(1))
