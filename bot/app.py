@@ -15,10 +15,10 @@ from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import home, mentions
 from bot.clock import Clock
 from bot.commands import Command
 from bot.deps import Deps, command_request
+from bot.home import register_home
 from bot.later import (
     AfterResponse,
     Later,
@@ -28,6 +28,7 @@ from bot.later import (
     post_message,
     went_wrong,
 )
+from bot.mentions import register_mentions
 from bot.settings import Settings
 from bot.slack import lookup_user
 from models.core.errors import UserError
@@ -106,8 +107,8 @@ def build_app(
     for feature in deps.features:
         if feature.listeners is not None:
             feature.listeners(app, deps)
-    home.register(app, deps)
-    mentions.register(app, deps)
+    register_home(app, deps)
+    register_mentions(app, deps)
     return app
 
 

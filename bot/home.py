@@ -22,7 +22,7 @@ def home_view(deps: Deps, req) -> dict:
     return {"type": "home", "blocks": blocks}
 
 
-def register(app, deps: Deps) -> None:
+def register_home(app, deps: Deps) -> None:
     @app.event("app_home_opened")
     def on_home_opened(event: dict, context) -> None:
         if event.get("tab", "home") != "home":

@@ -21,7 +21,7 @@ def strip_mentions(text: str, bot_user_id: str | None) -> str:
     return clean_text(text)
 
 
-def register(app, deps: Deps) -> None:
+def register_mentions(app, deps: Deps) -> None:
     @app.event("app_mention")
     def on_mention(event: dict, context) -> None:
         text = strip_mentions(event.get("text", ""), context.bot_user_id)

@@ -5,6 +5,9 @@
 - `bot` (the runtime core) never imports `handlers`, except `bot/features.py`.
 - `handlers/<f>` imports the core and `models`, and never another feature's handlers.
 - No module imports itself back through others (no import cycle at all).
+- One name, one thing: no two classes share a name, and no public function of the core or the
+  domain shares its name with another function (handlers' own entry points such as `listeners`
+  or `home_blocks` repeat from feature to feature by design).
 
 Imports under `if TYPE_CHECKING:` are for annotations only and don't count."""
 
@@ -164,6 +167,31 @@ def test_no_source_module_is_much_over_500_lines():
         if (n := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def definitions(root: Path = ROOT) -> dict[str, list[tuple[str, str]]]:
+    """Public top-level names -> [(kind, module)] for every class and function."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, path in source_modules(root).items():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and not node.name.startswith("_"):
+                kind = "class" if isinstance(node, ast.ClassDef) else "function"
+                found.setdefault(node.name, []).append((kind, name))
+    return found
+
+
+def shared_names(found: dict[str, list[tuple[str, str]]]) -> dict[str, list[str]]:
+    clashes = {}
+    for name, places in found.items():
+        classes = [m for kind, m in places if kind == "class"]
+        core = [m for _, m in places if not m.startswith("handlers.")]
+        if len(places) > 1 and (len(classes) > 1 or core):
+            clashes[name] = sorted(m for _, m in places)
+    return clashes
+
+
+def test_one_name_one_thing():
+    assert shared_names(definitions()) == {}
 
 
 def test_the_rules_catch_a_forbidden_import(tmp_path):

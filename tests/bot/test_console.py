@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.console import demo
-from bot.console.console import Console, mention_channels, mention_people, run_console
+from bot.console.console import Console, run_console
 from bot.console.textview import Names, Renderer, input_value, mrkdwn
+from bot.console.typed import mention_channels, mention_people
 from bot.settings import Settings
 from models.core.workspace import Workspace
 from models.oncall.rotations import find_rotation
