@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -30,7 +31,7 @@ from bot.later import (
 )
 from bot.mentions import register_mentions
 from bot.settings import Settings
-from bot.slack import lookup_user
+from bot.slack import lookup_user, signature_ok
 from models.core.errors import UserError
 from models.core.people import ensure_person, ensure_workspace, lookup_who
 from models.core.runtime import claim_event
@@ -128,6 +129,8 @@ class UpkeepApp(App):
     upkeep_deps: Deps
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if req.mode != "socket_mode" and not _signed(req, self.upkeep_deps.settings):
+            return BoltResponse(status=401, body="")  # before anything reads it
         _read_form_with_payload_in_it(req)
         session = self.upkeep_deps.session_factory()
         later = Later(response_url=req.body.get("response_url") or "")
@@ -153,6 +156,15 @@ class UpkeepApp(App):
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until the work requests deferred has run (the console and the tests)."""
         return self.upkeep_deps.after.drain(timeout)
+
+
+def _signed(req: BoltRequest, settings: Settings) -> bool:
+    """Checked here as well as by Bolt, whose check raises on a timestamp that isn't a number
+    and then runs the error handler on the unverified body (which could post)."""
+    timestamp = (req.headers.get("x-slack-request-timestamp") or [None])[0]
+    signature = (req.headers.get("x-slack-signature") or [None])[0]
+    body = (req.raw_body or "").encode()
+    return signature_ok(settings.slack_signing_secret, body, timestamp, signature, time.time())
 
 
 def _read_form_with_payload_in_it(req: BoltRequest) -> None:

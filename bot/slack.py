@@ -3,6 +3,8 @@ connection errors. Waiting goes through the injected clock, so tests never sleep
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 import threading
 from collections import deque
@@ -181,3 +183,21 @@ def check_blocks(blocks: list[dict] | None, limit: int = MAX_BLOCKS_MESSAGE) -> 
 def dm(client: WebClient, person: Person, text: str, blocks: list[dict]) -> str:
     """A direct message from the app (posting to a user id opens the app's DM with them)."""
     return client.chat_postMessage(channel=person.slack_user_id, text=text, blocks=blocks)["ts"]
+
+
+SIGNATURE_WINDOW = 300  # seconds: Slack's requests are signed with a timestamp no older than this
+
+
+def signature_ok(
+    secret: str, body: bytes, timestamp: str | None, signature: str | None, now: float
+) -> bool:
+    """Whether Slack signed `body` (`v0:{timestamp}:{body}`, HMAC-SHA256) within the window.
+    Anything malformed is simply not signed (slack_sdk's verifier raises on a timestamp that
+    isn't an integer, and Bolt then runs the error handler on the unverified body)."""
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        return False
+    if abs(now - int(timestamp)) > SIGNATURE_WINDOW:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), (signature or "").encode())

@@ -6,8 +6,10 @@ add their own prefixes (`/hooks/`, `/calendar/`) with `Feature.routes`."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -19,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock, SystemClock
 from bot.db import database_kind, ping
+from bot.slack import signature_ok
 from models.core.runtime import worker_health
 
 log = logging.getLogger("upkeep.web")
+MAX_EVENT_BODY = 1024 * 1024  # Slack's requests are a few kB; a modal's state at most ~100 kB
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
@@ -41,8 +45,10 @@ class WebApp:
         database_url: str,
         routes: dict[str, WSGIApp],
         clock: Clock | None = None,
+        signing_secret: str = "",
     ):
         self.bolt = SlackRequestHandler(app)
+        self.signing_secret = signing_secret
         self.engine = engine
         self.clock = clock or SystemClock()
         self.kind = database_kind(database_url)
@@ -54,7 +60,7 @@ class WebApp:
         if path == "/slack/events":
             if method != "POST":
                 return json_response(start_response, "405 Method Not Allowed", {"ok": False})
-            return self.bolt(environ, start_response)
+            return self.slack_events(environ, start_response)
         if path == "/healthz":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             return self.health(start_response, worker=query.get("worker") == ["1"])
@@ -62,6 +68,27 @@ class WebApp:
             if path.startswith(prefix):
                 return route(environ, start_response)
         return json_response(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+
+    def slack_events(self, environ: dict, start_response) -> Iterable[bytes]:
+        """Only what Slack signed reaches Bolt: the body's size is checked before it is read,
+        and its signature before it is parsed, so nothing unverified is ever acted on."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_EVENT_BODY:
+            body = {"ok": False, "error": f"the body must be at most {MAX_EVENT_BODY} bytes"}
+            return json_response(start_response, "413 Content Too Large", body)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        headers = (
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            environ.get("HTTP_X_SLACK_SIGNATURE"),
+        )
+        if not signature_ok(self.signing_secret, raw, *headers, time.time()):
+            body = {"ok": False, "error": "invalid_signature"}
+            return json_response(start_response, "401 Unauthorized", body)
+        environ["wsgi.input"] = io.BytesIO(raw)
+        return self.bolt(environ, start_response)
 
     def health(self, start_response, *, worker: bool = False) -> list[bytes]:
         """200 when the database answers; with `worker`, also when the worker ticked within
@@ -87,7 +114,7 @@ def build_web(app: App, engine: Engine, database_url: str, deps) -> WebApp:
     for feature in deps.features:
         for prefix, factory in feature.routes.items():
             routes[prefix] = factory(deps)
-    return WebApp(app, engine, database_url, routes, deps.clock)
+    return WebApp(app, engine, database_url, routes, deps.clock, deps.settings.slack_signing_secret)
 
 
 def make_server(wsgi: WSGIApp, host: str, port: int, threads: int = 16):

@@ -79,6 +79,7 @@ class SlackDriver:
     # -- transport -------------------------------------------------------------------------
     def send(self, body: str, content_type: str, extra: dict[str, str] | None = None, **kw):
         headers = {**self.signer.headers(body, content_type, age=kw.pop("age", 0)), **(extra or {})}
+        headers |= kw.pop("extra_headers", {})  # what a forger would send
         if kw.get("bad_signature"):
             headers["x-slack-signature"] = "v0=" + "0" * 64
         if self.base_url:
