@@ -192,6 +192,10 @@ class Resolve(Middleware):
         session = context["db"]
         now = deps.clock.now()
         team_id = context.team_id or (body.get("team") or {}).get("id")
+        ours = context.authorize_result.team_id if context.authorize_result else None
+        if team_id and ours and team_id != ours:
+            log.warning("refused a request for workspace %s (the bot token's is %s)", team_id, ours)
+            return _another_workspace(body)
         if team_id:
             user_id = context.user_id
             known = deps.seen.get((team_id, user_id))
@@ -205,6 +209,18 @@ class Resolve(Middleware):
             log.info("event %s was handled before; skipping the retry", event_id)
             return BoltResponse(status=200, body="")
         return next()
+
+
+def _another_workspace(body: dict) -> BoltResponse:
+    """A command is told why nothing happens; events and buttons get a plain 200 (Slack would
+    retry anything else), and nothing is written."""
+    if "command" in body:
+        text = (
+            "Upkeep here is set up for another Slack workspace, so it can't answer for this one. "
+            "Install the app in this workspace to use it here."
+        )
+        return _json_response({"response_type": "ephemeral", "text": text})
+    return BoltResponse(status=200, body="")
 
 
 def _first_sight(

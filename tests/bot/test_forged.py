@@ -9,11 +9,12 @@ import json
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.console.signed import event_body, mention_event
+from bot.console.signed import command_form, event_body, mention_event
 from models import Person, Workspace
 from tests.conftest import SIGNING_SECRET
 
@@ -69,3 +70,22 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(server, slack, db):
 def test_through_dispatch_a_bad_timestamp_is_401_too(driver, slack, db):
     assert driver.mention("help", extra_headers={"x-slack-request-timestamp": "abc"}).status == 401
     assert nothing_happened(slack, db)
+
+
+def test_a_request_from_another_workspace_is_refused_and_writes_nothing(driver, slack, db):
+    """The bot token belongs to one workspace (`auth.test`); a signed request naming another
+    would otherwise create a second workspace, after which `upkeep export` can't tell which."""
+    form = command_form("/upkeep", "status", "U0ANA", "C0PAYMENTS", slack.response_url())
+    form["team_id"] = "T0OTHER"
+    answer = driver.send(urlencode(form), driver.FORM)
+    assert answer.status == 200 and "another Slack workspace" in answer.text
+    event = event_body(mention_event("help")) | {"team_id": "T0OTHER"}
+    event["authorizations"][0]["team_id"] = "T0OTHER"
+    assert driver.send(json.dumps(event), "application/json").status == 200
+    assert slack.posted() == []
+    assert nothing_happened_but_auth_test(slack, db)
+
+
+def nothing_happened_but_auth_test(slack, db) -> bool:
+    rows = sum(db.scalar(select(func.count()).select_from(m)) for m in (Workspace, Person))
+    return {c.method for c in slack.calls} <= {"auth.test"} and rows == 0
