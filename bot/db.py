@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,11 @@ log = logging.getLogger("upkeep.db")
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 IDLE_PING = 10.0  # seconds: a pooled connection idle this long is pinged before use
+# A database that accepts connections and never answers must not hang every request for good:
+CONNECT_TIMEOUT = 5  # seconds to establish a connection (TCP and PostgreSQL's start-up)
+STATEMENT_TIMEOUT = 30_000  # ms a statement may run (or wait on a lock) on the server
+POOL_TIMEOUT = 10  # seconds a request waits for a free pooled connection
+HEALTH_TIMEOUT = 2.0  # seconds /healthz waits for the database before it answers 503
 
 
 def normalize_url(url: str) -> str:
@@ -46,7 +52,11 @@ def make_engine(url: str, idle_ping: float = IDLE_PING, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    engine = create_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    connect_args.setdefault("options", f"-c statement_timeout={STATEMENT_TIMEOUT}")
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _note_use)
     event.listen(engine, "checkin", _note_use)
     event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect, idle_ping))
@@ -142,10 +152,22 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def ping(engine: Engine) -> bool:
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+def ping(engine: Engine, timeout: float = HEALTH_TIMEOUT) -> bool:
+    """Whether the database answers `SELECT 1` within `timeout` seconds. The check runs on a
+    thread of its own, so a database that hangs costs the caller `timeout`, not a request
+    thread for good (the check itself gives up after the connect timeout)."""
+    done = threading.Event()
+    answered: list[bool] = []
+
+    def check() -> None:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            answered.append(True)
+        except Exception:
+            pass
+        finally:
+            done.set()
+
+    threading.Thread(target=check, name="upkeep-ping", daemon=True).start()
+    return done.wait(timeout) and bool(answered)
