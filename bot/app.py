@@ -14,6 +14,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_bolt.middleware import Middleware
 from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -132,26 +133,46 @@ class UpkeepApp(App):
         if req.mode != "socket_mode" and not _signed(req, self.upkeep_deps.settings):
             return BoltResponse(status=401, body="")  # before anything reads it
         _read_form_with_payload_in_it(req)
+        response, again = self._attempt(req)
+        if again:
+            # The database connection died under the request (PostgreSQL restarted): nothing
+            # it wrote was kept, and the pool has new connections now; answer it once more.
+            log.warning("the database connection was lost; handling the request again")
+            retry = BoltRequest(body=req.raw_body, headers=req.headers, mode=req.mode)
+            _read_form_with_payload_in_it(retry)
+            response, _ = self._attempt(retry, last=True)
+        return response
+
+    def _attempt(self, req: BoltRequest, *, last: bool = False) -> tuple[BoltResponse, bool]:
+        """The request in one unit of work; (the answer, whether to try once more)."""
         session = self.upkeep_deps.session_factory()
         later = Later(response_url=req.body.get("response_url") or "")
         req.context = RequestContext(req.context)
         req.context["db"] = session
         req.context["deps"] = self.upkeep_deps
         req.context["later"] = later
+        req.context["last_attempt"] = last
         try:
             response = super().dispatch(req)
+            if req.context.get("again"):
+                return response, True
             if req.context.get("failed") or response.status >= 500:
                 session.rollback()
-                return response
+                return response, False
             if session.in_transaction():
                 session.commit()
+        except Exception as error:
+            session.rollback()
+            if _connection_lost(error) and not last:
+                return BoltResponse(status=503, body=""), True
+            return _failed_commit(req.body, self.upkeep_deps, error), False
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
         self.upkeep_deps.after.submit(later)
-        return response
+        return response, False
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until the work requests deferred has run (the console and the tests)."""
@@ -262,6 +283,9 @@ def _on_error(error: Exception, body: dict, context: BoltContext, logger):
     db = context.get("db")
     if db is not None:
         db.rollback()
+    if _connection_lost(error) and not context.get("last_attempt", True):
+        context["again"] = True  # `UpkeepApp.dispatch` handles the request once more
+        return BoltResponse(status=503, body="")
     if isinstance(error, UserError):
         message = error.render()
     else:
@@ -270,6 +294,22 @@ def _on_error(error: Exception, body: dict, context: BoltContext, logger):
         message = went_wrong(ref)
     try:
         return _reply_with_error(body, context["deps"], message, error)
+    except Exception:
+        log.exception("could not tell the user about an error")
+        return BoltResponse(status=200, body="")
+
+
+def _connection_lost(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _failed_commit(body: dict, deps: Deps, error: Exception) -> BoltResponse:
+    """The listener answered, but what it wrote could not be kept: the user hears so, with a
+    ref, rather than Slack showing a bare failure."""
+    ref = error_ref()
+    log.error("the request's commit failed ref=%s", ref, exc_info=error)
+    try:
+        return _reply_with_error(body, deps, went_wrong(ref), error)
     except Exception:
         log.exception("could not tell the user about an error")
         return BoltResponse(status=200, body="")
