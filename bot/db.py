@@ -55,7 +55,10 @@ def make_engine(url: str, idle_ping: float = IDLE_PING, **kwargs) -> Engine:
     kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
-    connect_args.setdefault("options", f"-c statement_timeout={STATEMENT_TIMEOUT}")
+    # Added to the URL's own `options` (a search_path, say), which connect_args would replace.
+    given = make_url(url).query.get("options", "")
+    given = given if isinstance(given, str) else " ".join(given)
+    connect_args.setdefault("options", f"{given} -c statement_timeout={STATEMENT_TIMEOUT}".strip())
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _note_use)
     event.listen(engine, "checkin", _note_use)

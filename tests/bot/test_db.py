@@ -61,3 +61,14 @@ def test_an_autocommit_session_commits_each_statement_and_leaves_the_pool_transa
             assert db.scalar(count) == 1
     finally:
         engine.dispose()
+
+
+def test_statements_time_out_on_the_server_and_the_urls_own_options_stay():
+    sep = "&" if "?" in _postgres_url() else "?"
+    engine = make_engine(f"{_postgres_url()}{sep}options=-csearch_path%3Dpg_catalog")
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SHOW statement_timeout")) == "30s"
+            assert conn.scalar(text("SHOW search_path")) == "pg_catalog"
+    finally:
+        engine.dispose()
