@@ -350,8 +350,28 @@ class SlackEmulator:
             "thread_ts": body.get("thread_ts"),
             "user": BOT_USER_ID,
         }
+        if body.get("metadata"):
+            metadata = body["metadata"]
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages.setdefault(body["channel"], []).append(message)
         return {"ok": True, "channel": body["channel"], "ts": message["ts"], "message": message}
+
+    def m_conversations_history(self, body) -> dict:
+        """Newest first, as Slack answers. A DM (`D...`) holds what was posted to its person's
+        id too. The ts here are counters, not times: `oldest`/`latest` are not applied."""
+        channel = str(body.get("channel", ""))
+        found = list(self.messages.get(channel, []))
+        if channel.startswith("D"):
+            for prefix in ("U", "W"):
+                found += self.messages.get(prefix + channel[1:], [])
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        limit = int(body.get("limit") or 100)
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in found[:limit]
+        ]
+        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def m_chat_postEphemeral(self, body) -> dict:  # noqa: N802
         error = _message_problem(body)

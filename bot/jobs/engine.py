@@ -34,6 +34,7 @@ from bot.clock import Clock
 from bot.db import unit_of_work
 from bot.deps import SendContext
 from bot.jobs import Due, Job
+from bot.jobs.marked import MarkedClient
 from bot.settings import Settings
 from models.core import deliveries
 from models.core.deliveries import CLAIMED, Delivery
@@ -195,15 +196,16 @@ class DeliveryEngine:
         failed for good or was dropped earlier is claimed again (it was never sent); one that
         was sent, is being sent or waits for a retry is left alone."""
         report = report or TickReport()
+        reopened = False
         with self.session_factory() as db:
             got = self._claim(db, due, self.clock.now(), report)
             if got is None and reopen and due.key in report.already:
-                again = deliveries.reopen(db, due.key, self.clock.now(), self.worker)
-                if again is not None:
+                claim = deliveries.reopen(db, due.key, self.clock.now(), self.worker)
+                if claim is not None:
                     report.already.remove(due.key)
-                    got = again.id
+                    got, reopened = claim.id, True
         if got is not None:
-            self._send(got, due, report)
+            self._send(got, due, report, again=reopened)
         return report
 
     def run_kind(self, kind: str, *, team_id: int | None = None, force: bool = False):
@@ -228,10 +230,13 @@ class DeliveryEngine:
             self.run(replace(due, stale_after=None), report)
         return report
 
-    def _send(self, delivery_id: int, due: Due, report: TickReport) -> None:
+    def _send(self, delivery_id: int, due: Due, report: TickReport, *, again: bool = False) -> None:
+        """Send and record it sent. `again`: it was tried before (by this worker or one that
+        vanished), so its post may be in Slack already: `MarkedClient` looks first."""
+        client = MarkedClient(self.client, due.key, again=again)
         try:
             with unit_of_work(self.session_factory) as db:
-                ref = due.send(SendContext(db, self.client, self.clock, self.settings))
+                ref = due.send(SendContext(db, client, self.clock, self.settings))
                 deliveries.mark_sent(db, delivery_id, self.clock.now(), ref)
         except Exception as error:
             self._failed(delivery_id, due, error, report)
@@ -288,7 +293,7 @@ class DeliveryEngine:
                     log.warning("dropped %s on retry: too late", row.key)
                     report.dropped.append(row.key)
                 else:
-                    self._send(row.id, due, report)
+                    self._send(row.id, due, report, again=True)
 
     def _rebuild(self, db: Session, row: Delivery) -> Due | None:
         """The `Due` behind a stored delivery, asked again of its job (a forced run's, of what
