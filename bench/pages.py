@@ -43,8 +43,9 @@ from bot.web import build_web, make_server  # noqa: E402
 from handlers.pages.chart import pages_per_day_png  # noqa: E402
 from models.core.workspace import Person, Team, Workspace  # noqa: E402
 from models.oncall.rotations import Rotation, reschedule, set_members  # noqa: E402
-from models.pages.ingest import HOUR_CLASSES, Integration, Page, add_integration  # noqa: E402
+from models.pages.integrations import Integration, add_integration  # noqa: E402
 from models.pages.load import load, service_counts, unclassified_sleep_pages  # noqa: E402
+from models.pages.pages import HOUR_CLASSES, Page  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]

@@ -17,7 +17,9 @@ from models.core.config import Report
 from models.core.people import UserLookup, find_team
 from models.core.workspace import Workspace
 from models.pages.formats import PARSERS
-from models.pages.ingest import Page, add_integration, ingest
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
+from models.pages.pages import Page
 
 YOU = "U0YOU"
 CHANNEL = "C0PAYMENTS"

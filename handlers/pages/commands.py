@@ -19,8 +19,9 @@ from models.core.errors import UserError
 from models.core.people import audit, find_team, get_team, relevant_teams
 from models.core.workspace import Team
 from models.pages.formats import SOURCES
-from models.pages.ingest import Integration, add_integration, classify, get_page, integrations_of
+from models.pages.integrations import Integration, add_integration, integrations_of
 from models.pages.load import WINDOWS, load
+from models.pages.pages import classify, get_page
 
 # `/oncall load`: pages' figures, on the on-call command (listed in FEATURE.subcommands).
 oncall = Subcommands("/oncall")

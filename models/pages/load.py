@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.rotations import rotations_of, shifts
-from models.pages.ingest import (
+from models.pages.integrations import Integration
+from models.pages.pages import (
     BUSINESS,
     NO_ACTION,
     OFF,
     SLEEP,
     SLEEP_END,
     SLEEP_START,
-    Integration,
     Page,
     WorkHours,
     hour_class,

@@ -79,7 +79,8 @@ def test_handoff_post_names_who_hands_over_to_whom(db, rotation, ctx, slack):
 
 def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack):
     from models.pages.formats import PARSERS
-    from models.pages.ingest import add_integration, ingest
+    from models.pages.ingest import ingest
+    from models.pages.integrations import add_integration
 
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(

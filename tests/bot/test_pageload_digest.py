@@ -18,7 +18,9 @@ from handlers.pages.chart import COLORS, pages_per_day_png
 from handlers.pages.jobs import PageLoadDigest
 from models import AuditEntry, Page, PageSuggestion, Ritual, Workspace
 from models.pages.formats import PARSERS
-from models.pages.ingest import BUSINESS, OFF, SLEEP, add_integration, ingest
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
+from models.pages.pages import BUSINESS, OFF, SLEEP
 from tests.conftest import START
 from tests.oncall_setup import make_rotation, utc
 from tests.pages_helpers import alert

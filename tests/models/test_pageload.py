@@ -9,17 +9,10 @@ import pytest
 
 from models.core.workspace import Workspace
 from models.pages.formats import PARSERS
-from models.pages.ingest import (
-    BUSINESS,
-    DEFAULT_WORK,
-    OFF,
-    SLEEP,
-    Page,
-    add_integration,
-    classify,
-    ingest,
-)
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
 from models.pages.load import OnCallHours, add_hours, load, outgoing_shift_summary, service_counts
+from models.pages.pages import BUSINESS, DEFAULT_WORK, OFF, SLEEP, Page, classify
 from tests.oncall_setup import make_rotation, person, utc
 from tests.pages_helpers import alert
 

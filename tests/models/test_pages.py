@@ -22,24 +22,25 @@ from models.core.errors import NotFound, UserError
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.rotations import Rotation, add_override, reschedule, set_active, set_members
 from models.pages.formats import PARSERS, PayloadError, parse_epoch, parse_instant
-from models.pages.ingest import (
+from models.pages.ingest import ingest, ingest_batch
+from models.pages.integrations import (
+    Hook,
+    add_integration,
+    integration_by_token,
+    pagerduty_signature_ok,
+)
+from models.pages.load import load
+from models.pages.pages import (
     BUSINESS,
     OFF,
     SLEEP,
-    Hook,
-    KeptTimelines,
     Page,
     WorkHours,
-    add_integration,
     classify,
     hour_class,
-    ingest,
-    ingest_batch,
-    integration_by_token,
-    pagerduty_signature_ok,
     work_hours,
 )
-from models.pages.load import load
+from models.pages.timelines import KeptTimelines
 from tests.oncall_setup import make_rotation, payments, person, utc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
