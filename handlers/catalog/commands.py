@@ -13,19 +13,19 @@ from bot.feature import Intent
 from bot.later import direct_message
 from bot.render import Reply, actions, button, context, fields, header, local_time, section
 from bot.slack import lookup_user
-from models.catalog.config import apply_fields, record, set_dependencies
+from models.catalog.config import apply_fields, record_service_changes, set_dependencies
 from models.catalog.services import (
     LIFECYCLES,
     LINKS,
     TIERS,
     Service,
-    can_edit,
     dependencies,
     dependents,
-    describe,
+    describe_service,
     find_service,
     load_service,
     lookup_service,
+    may_edit_service,
     new_service,
     services_of,
     unowned,
@@ -72,7 +72,7 @@ ALL_OWNED = (
 def lookup(req: CommandRequest, args: list[str]) -> Reply:
     if not args:
         return team_services(req, relevant_teams(req.db, req.workspace, req.channel_id, req.person))
-    return card(req, find_service(req.db, req.workspace, " ".join(args), LOOKUP))
+    return card(req, find_service(req.db, req.workspace, " ".join(args), usage=LOOKUP))
 
 
 def on_call_line(req: CommandRequest, service: Service) -> str:
@@ -125,7 +125,7 @@ def may_edit(service: Service, req: CommandRequest) -> bool:
     """Leads of the owning team and admins; any team's lead may claim a service with no team."""
     if service.team is None:
         return req.person.is_admin or bool(teams_led(req))
-    return can_edit(service, req.person)
+    return may_edit_service(service, req.person)
 
 
 def teams_led(req: CommandRequest):
@@ -204,7 +204,7 @@ def set_command(req: CommandRequest, args: list[str]) -> Reply:
         changes[key] = text_value(key, value)
     service = lookup_service(req.db, req.workspace, name)
     if service is None and "team" not in changes:
-        near = find_service(req.db, req.workspace, name, SET_USAGE)  # raises on a real miss
+        near = find_service(req.db, req.workspace, name, usage=SET_USAGE)  # raises on a real miss
         raise UserError(
             f"Did you mean `{near.name}`? `/owner set` needs the exact name; with `team=` it "
             f"creates a new service called `{name}`.",
@@ -257,16 +257,16 @@ def change(
         with req.db.begin_nested():
             created = service is None
             if service is None:
-                service = new_service(req.db, req.workspace, name, req.now())
+                service = new_service(req.db, req.workspace, name, now=req.now())
                 req.db.flush()
             ctx.info = {
-                "before": {name: None if created else describe(service)},
+                "before": {name: None if created else describe_service(service)},
                 "created": {name} if created else set(),
             }
-            apply_fields(ctx, service, changes, label)
+            apply_fields(ctx, service, changes, label=label)
             if "depends_on" in changes:
-                set_dependencies(ctx, service, changes["depends_on"], label)
-            record(ctx, [service], "service.set")
+                set_dependencies(ctx, service, changes["depends_on"], label=label)
+            record_service_changes(ctx, [service], "service.set")
     except ConfigError as error:
         field_name = error.where.rsplit(".", 1)[-1]
         message = f"`{field_name}`: {str(error)[len(error.where) + 2 :]}"
@@ -309,7 +309,7 @@ def select_input(block_id: str, label: str, options: list[str], value: str | Non
 
 
 def edit_view(service: Service) -> dict:
-    now = describe(service)
+    now = describe_service(service)
     dri: dict[str, Any] = {"type": "users_select", "action_id": "value"}
     if service.dri:
         dri["initial_user"] = service.dri.slack_user_id
@@ -392,7 +392,9 @@ NAME = r"[`'\"]?([a-z0-9][a-z0-9._/-]*)"
 
 
 def answer_owner(req: CommandRequest, match: re.Match[str]) -> Reply:
-    return card(req, find_service(req.db, req.workspace, match.group(1).strip("?.,!`'\""), LOOKUP))
+    return card(
+        req, find_service(req.db, req.workspace, match.group(1).strip("?.,!`'\""), usage=LOOKUP)
+    )
 
 
 MENTIONS = [

@@ -111,7 +111,7 @@ class Attributor:
             return None
         rotation_id, version = found
         if self.kept is not None:
-            timeline = self.kept.get(rotation_id, version, first, last)
+            timeline = self.kept.get(rotation_id, version, first=first, last=last)
             if timeline is not None:
                 return timeline
         start, end = first - KeptTimelines.BEFORE, last + KeptTimelines.AFTER
@@ -130,11 +130,11 @@ class Attributor:
             [(w.rotation, alert.started_at) for w, (alert, _) in zip(where, alerts, strict=True)]
         )
         return [
-            self.row(alert, now, w, person)
+            self.row(alert, now, where=w, person=person)
             for (alert, now), w, person in zip(alerts, where, people, strict=True)
         ]
 
-    def row(self, alert: Alert, now: datetime, where: Attribution, person: Person | None):
+    def row(self, alert: Alert, now: datetime, *, where: Attribution, person: Person | None):
         integration = self.integration
         local = alert.started_at.astimezone(ZoneInfo(self.zone(person)))
         resolved = alert.resolved_at
@@ -182,7 +182,7 @@ class IngestResult:
         return dict(self.__dict__)
 
 
-def ingest(db: Session, integration: Integration, alerts: list[Alert], now: datetime):
+def ingest(db: Session, integration: Integration, alerts: list[Alert], *, now: datetime):
     """Store what is new, resolve what was resolved; a repeat changes nothing. The caller
     commits (`ingest_batch` does, for webhooks)."""
     return ingest_requests(db, integration, [(alerts, now)])[0]
@@ -192,6 +192,7 @@ def ingest_requests(
     db: Session,
     integration: Integration | Hook,
     requests: list[tuple[list[Alert], datetime]],
+    *,
     kept: KeptInBatch | None = None,
 ) -> list[IngestResult]:
     """`ingest` for several requests to one integration at once, in order, with one result
@@ -249,7 +250,14 @@ def ingest_requests(
     stored = {key for (key,) in db.execute(insert_new, rows)}
     resolves = {row["external_key"]: row["resolved_at"] for row in rows}
     for key in new.keys() - stored:  # a concurrent request stored it first
-        _stored_first(db, integration, key, resolves[key], new[key][2], resolved_later.get(key))
+        _stored_first(
+            db,
+            integration,
+            key,
+            resolved=resolves[key],
+            creator=new[key][2],
+            later=resolved_later.get(key),
+        )
     return results
 
 
@@ -257,6 +265,7 @@ def _stored_first(
     db: Session,
     integration: Integration | Hook,
     key: str,
+    *,
     resolved: datetime | None,
     creator: IngestResult,
     later: tuple[datetime, IngestResult] | None,
@@ -327,7 +336,7 @@ def ingest_batch(
                 by_integration.setdefault(hook.id, []).append(i)
             for indexes in by_integration.values():
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
-                stored = ingest_requests(db, jobs[indexes[0]][0], requests, staged)
+                stored = ingest_requests(db, jobs[indexes[0]][0], requests, kept=staged)
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()

@@ -137,7 +137,7 @@ def may_classify(page: Page, person: Person) -> bool:
     )
 
 
-def classify(page: Page, kind: str, person: Person, now: datetime) -> None:
+def classify(page: Page, kind: str, person: Person, *, now: datetime) -> None:
     if not may_classify(page, person):
         raise PermissionDenied(
             f"Only {page.team.name}'s members, leads, the person it paged or a workspace admin "

@@ -34,7 +34,7 @@ class KeptTimelines:
         self._kept: dict[int, KeptTimeline] = {}
         self._lock = threading.Lock()
 
-    def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
+    def get(self, rotation_id: int, version: int, *, first: datetime, last: datetime):
         with self._lock:
             kept = self._kept.get(rotation_id)
         return kept.timeline if kept is not None and kept.serves(version, first, last) else None
@@ -55,11 +55,11 @@ class KeptInBatch:
         self.kept = kept
         self.fresh: dict[int, KeptTimeline] = {}
 
-    def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
+    def get(self, rotation_id: int, version: int, *, first: datetime, last: datetime):
         mine = self.fresh.get(rotation_id)
         if mine is not None and mine.serves(version, first, last):
             return mine.timeline
-        return self.kept.get(rotation_id, version, first, last)
+        return self.kept.get(rotation_id, version, first=first, last=last)
 
     def put(self, rotation_id: int, kept: KeptTimeline) -> None:
         self.fresh[rotation_id] = kept

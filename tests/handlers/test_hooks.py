@@ -47,7 +47,7 @@ def hook(db, team):
 
     def make(source: str, **kw) -> str:
         workspace = db.get(Workspace, team.workspace_id)
-        _, token = add_integration(db, workspace, team, source, START, **kw)
+        _, token = add_integration(db, workspace, team, source=source, now=START, **kw)
         db.commit()
         return token
 
@@ -266,7 +266,7 @@ def test_who_is_paged_follows_changes_made_between_webhooks(server, db):
     rotation = make_rotation(db)  # Ana on call from Mon 2 Mar 2026 10:00 Berlin
     workspace = db.get(Workspace, rotation.workspace_id)
     _, token = add_integration(
-        db, workspace, rotation.team, "generic", START, rotation="payments-primary"
+        db, workspace, rotation.team, source="generic", now=START, rotation="payments-primary"
     )
     db.commit()
 
