@@ -43,8 +43,9 @@ from bot.web import build_web, make_server  # noqa: E402
 from handlers.pages.chart import pages_per_day_png  # noqa: E402
 from models.core.workspace import Person, Team, Workspace  # noqa: E402
 from models.oncall.rotations import Rotation, reschedule, set_members  # noqa: E402
-from models.pages.ingest import HOUR_CLASSES, Integration, Page, add_integration  # noqa: E402
+from models.pages.integrations import Integration, add_integration  # noqa: E402
 from models.pages.load import load, service_counts, unclassified_sleep_pages  # noqa: E402
+from models.pages.pages import HOUR_CLASSES, Page  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]
@@ -86,7 +87,13 @@ def seed(factory) -> tuple[int, str, list[int]]:
         reschedule(rotation, NOW)
         db.flush()
         _, token = add_integration(
-            db, workspace, team, "generic", NOW, rotation="payments-primary", severities="*"
+            db,
+            workspace,
+            team,
+            source="generic",
+            now=NOW,
+            rotation="payments-primary",
+            severities="*",
         )
         db.commit()
         return team.id, token, [p.id for p in people]
@@ -206,8 +213,8 @@ def digest_once(factory, team_id: int, pages: int) -> float:
     with factory() as db:
         team = db.get(Team, team_id)
         t0 = time.perf_counter()
-        figures = load(db, team, NOW - timedelta(days=7), NOW + timedelta(seconds=1))
-        unclassified_sleep_pages(db, team, NOW, 10)
+        figures = load(db, team, start=NOW - timedelta(days=7), end=NOW + timedelta(seconds=1))
+        unclassified_sleep_pages(db, team, NOW, limit=10)
         service_counts(db, team, NOW)
         pages_per_day_png(figures.per_day, "bench")
         elapsed = time.perf_counter() - t0

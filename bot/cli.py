@@ -232,7 +232,7 @@ def cmd_import(cli: Cli, args) -> int:
                 data = documents[0] if documents else {}
                 report = import_config(db, workspace, data, now, cli.user_lookup())
             else:
-                report = importer(db, workspace, documents, now, cli.user_lookup())
+                report = importer(db, workspace, documents, now=now, lookup=cli.user_lookup())
     except UserError as e:
         print(f"error: {e.message}\nnothing was applied", file=sys.stderr)
         return 1
@@ -258,7 +258,7 @@ def cmd_export(cli: Cli, args) -> int:
 
 
 def importers() -> dict:
-    """Formats besides the config file: NAME -> fn(db, workspace, documents, now, lookup)."""
+    """Formats besides the config file: NAME -> fn(db, workspace, documents, *, now, lookup)."""
     from models.catalog.config import import_backstage
 
     return {"backstage": import_backstage}

@@ -10,7 +10,8 @@ from models.core.runtime import Heartbeat, ProcessedEvent
 from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 from models.onboarding.walkthroughs import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
 from models.oncall.rotations import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
-from models.pages.ingest import Integration, Page
+from models.pages.integrations import Integration
+from models.pages.pages import Page
 from models.priorities.backlog import BacklogItem, PageSuggestion, PrioritySettings
 from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual

@@ -17,7 +17,9 @@ from models.core.config import Report
 from models.core.people import UserLookup, find_team
 from models.core.workspace import Workspace
 from models.pages.formats import PARSERS
-from models.pages.ingest import Page, add_integration, ingest
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
+from models.pages.pages import Page
 
 YOU = "U0YOU"
 CHANNEL = "C0PAYMENTS"
@@ -69,7 +71,7 @@ def seed_pages(db: Session, workspace: Workspace, now: datetime) -> None:
     """A demo integration and a week of pages, through the same ingest as `/hooks/generic`."""
     team = find_team(db, workspace, "payments")
     integration, _ = add_integration(
-        db, workspace, team, "generic", now, rotation="payments-primary"
+        db, workspace, team, source="generic", now=now, rotation="payments-primary"
     )
     alerts = [
         {
@@ -81,4 +83,4 @@ def seed_pages(db: Session, workspace: Workspace, now: datetime) -> None:
         }
         for i, (name, service, ago) in enumerate(PAGES)
     ]
-    ingest(db, integration, PARSERS["generic"]({"alerts": alerts}, now), now)
+    ingest(db, integration, PARSERS["generic"]({"alerts": alerts}, now), now=now)

@@ -1,8 +1,9 @@
 """The service catalog: `/owner`, its edit form, who-owns mentions."""
 
 from bot.feature import Feature
-from handlers.catalog.commands import MENTIONS, home_blocks, owner, register
+from handlers.catalog.actions import listeners
+from handlers.catalog.commands import MENTIONS, home_blocks, owner
 
 FEATURE = Feature(
-    "catalog", commands=[owner], listeners=register, mentions=MENTIONS, home=home_blocks
+    "catalog", commands=[owner], listeners=listeners, mentions=MENTIONS, home=home_blocks
 )

@@ -7,8 +7,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.render import actions, button, context, escape, header, local_time, section
-from models.pages.ingest import BUSINESS, CLASSIFICATIONS, OFF, SLEEP, Page
 from models.pages.load import Load, PersonLoad
+from models.pages.pages import BUSINESS, CLASSIFICATIONS, OFF, SLEEP, Page
 
 CLASSIFY_PREFIX = "page_classify_"
 SHOWN_PAGES = 10  # sleep-hour pages listed with buttons (2 blocks each)

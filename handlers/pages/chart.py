@@ -7,7 +7,7 @@ from datetime import date
 
 from PIL import Image, ImageDraw, ImageFont
 
-from models.pages.ingest import BUSINESS, OFF, SLEEP
+from models.pages.pages import BUSINESS, OFF, SLEEP
 
 WIDTH, HEIGHT = 800, 400
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 50, 20, 50, 50

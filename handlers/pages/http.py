@@ -21,17 +21,9 @@ from bot.db import again_if_disconnected, autocommit_session
 from bot.group_commit import GroupCommit
 from bot.web import json_response
 from models.pages.formats import PARSERS, PayloadError
-from models.pages.ingest import (
-    Hook,
-    IngestJob,
-    IngestResult,
-    KeptTimelines,
-    hash_token,
-    ingest_batch,
-    integration_by_token,
-    one_write,
-    pagerduty_signature_ok,
-)
+from models.pages.ingest import IngestJob, IngestResult, ingest_batch, one_write
+from models.pages.integrations import Hook, hash_token, integration_by_token, pagerduty_signature_ok
+from models.pages.timelines import KeptTimelines
 
 if TYPE_CHECKING:
     from bot.deps import Deps

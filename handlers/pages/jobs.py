@@ -59,8 +59,8 @@ def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str 
     if team is None or not team.channel_id:
         return None
     start, end = digest_window(team, day)
-    figures = load(db, team, start, end)
-    pending, waiting = unclassified_sleep_pages(db, team, end, SHOWN_PAGES)
+    figures = load(db, team, start=start, end=end)
+    pending, waiting = unclassified_sleep_pages(db, team, end, limit=SHOWN_PAGES)
     suggested = suggest_from_pages(db, team, service_counts(db, team, end), at)
     if figures.total:
         text = f"{title(figures)}: {figures.total} pages"

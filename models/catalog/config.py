@@ -28,7 +28,7 @@ from models.catalog.services import (
     check_lifecycle,
     check_tier,
     check_url,
-    describe,
+    describe_service,
     lookup_service,
     new_service,
     services_of,
@@ -66,7 +66,9 @@ FIELDS = {
 }
 
 
-def apply_fields(ctx: ImportContext, service: Service, entry: dict[str, Any], label: str) -> None:
+def apply_fields(
+    ctx: ImportContext, service: Service, entry: dict[str, Any], *, label: str
+) -> None:
     """Set a service's fields from a config-style entry; ConfigError names the bad field."""
 
     def fail(fieldname: str, message: str) -> ConfigError:
@@ -88,7 +90,7 @@ def apply_fields(ctx: ImportContext, service: Service, entry: dict[str, Any], la
                 raise fail("team", f"there is no team called {entry['team']!r}")
         service.team_id, service.team = (team.id if team else None), team
     if "dri" in entry:
-        service.dri = person_of(ctx, entry["dri"], lambda m: fail("dri", m))
+        service.dri = dri_person(ctx, entry["dri"], lambda m: fail("dri", m))
         service.dri_id = service.dri.id if service.dri else None
     for fieldname, check in (("tier", check_tier), ("lifecycle", check_lifecycle)):
         if fieldname in entry:
@@ -130,7 +132,7 @@ def apply_fields(ctx: ImportContext, service: Service, entry: dict[str, Any], la
                 raise fail("last_reviewed", f"{value!r} is not a date like 2026-11-02") from None
 
 
-def person_of(ctx: ImportContext, value: Any, fail) -> Person | None:
+def dri_person(ctx: ImportContext, value: Any, fail) -> Person | None:
     if not value:
         return None
     if not isinstance(value, str) or not USER_ID.match(value):
@@ -138,7 +140,7 @@ def person_of(ctx: ImportContext, value: Any, fail) -> Person | None:
     return ensure_person(ctx.db, ctx.workspace, value, ctx.now, ctx.lookup)
 
 
-def set_dependencies(ctx: ImportContext, service: Service, names: Any, label: str) -> None:
+def set_dependencies(ctx: ImportContext, service: Service, names: Any, *, label: str) -> None:
     if names is None:
         names = []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -154,28 +156,28 @@ def set_dependencies(ctx: ImportContext, service: Service, names: Any, label: st
     service.depends_on = sorted(found, key=lambda s: s.name)
 
 
-def upsert(ctx: ImportContext, name: str, entry: dict[str, Any], label: str) -> Service:
+def upsert(ctx: ImportContext, name: str, entry: dict[str, Any], *, label: str) -> Service:
     """Create or change one service (dependencies are set separately, once all exist)."""
     service = lookup_service(ctx.db, ctx.workspace, name)
     created = service is None
     if service is None:
         try:
-            service = new_service(ctx.db, ctx.workspace, name, ctx.now)
+            service = new_service(ctx.db, ctx.workspace, name, now=ctx.now)
         except UserError as e:
             raise ConfigError(f"{label}.name", e.message) from None
         ctx.db.flush()
-    ctx.info.setdefault("before", {})[name] = None if created else describe(service)
-    apply_fields(ctx, service, entry, label)
+    ctx.info.setdefault("before", {})[name] = None if created else describe_service(service)
+    apply_fields(ctx, service, entry, label=label)
     ctx.info.setdefault("created", set()).update({name} if created else set())
     return service
 
 
-def record(ctx: ImportContext, services: list[Service], action: str) -> None:
+def record_service_changes(ctx: ImportContext, services: list[Service], action: str) -> None:
     """After dependencies are set: report and audit what changed."""
     ctx.db.flush()
     for service in services:
         before = ctx.info["before"][service.name]
-        after = describe(service)
+        after = describe_service(service)
         created = service.name in ctx.info["created"]
         if created or before != after:
             service.updated_at = ctx.now
@@ -206,17 +208,17 @@ class ServicesSection:
                 raise ConfigError(where(self.key, i, entry, "name"), "appears twice")
             seen.add(name)
             label = where(self.key, i, entry)
-            loaded.append((upsert(ctx, name, entry, label), entry, label))
+            loaded.append((upsert(ctx, name, entry, label=label), entry, label))
         ctx.db.flush()
         for service, entry, label in loaded:
             if "depends_on" in entry:
-                set_dependencies(ctx, service, entry["depends_on"], label)
-        record(ctx, [s for s, _, _ in loaded], "service.import")
+                set_dependencies(ctx, service, entry["depends_on"], label=label)
+        record_service_changes(ctx, [s for s, _, _ in loaded], "service.import")
 
     def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
         out = []
         for service in services_of(db, workspace):
-            entry = {"name": service.name, **describe(service)}
+            entry = {"name": service.name, **describe_service(service)}
             if entry["lifecycle"] == "production":
                 del entry["lifecycle"]
             out.append({k: v for k, v in entry.items() if v not in (None, [], "")})
@@ -258,6 +260,7 @@ def import_backstage(
     db: Session,
     workspace: Workspace,
     documents: list[Any],
+    *,
     now: datetime,
     lookup: UserLookup | None,
 ) -> Report:
@@ -272,7 +275,7 @@ def import_backstage(
             label = f"document {i + 1} (Group {name})"
             if not name:
                 raise ConfigError(f"{label}.metadata.name", "is required")
-            import_group(ctx, name, doc.get("spec") or {}, label)
+            import_group(ctx, name, doc.get("spec") or {}, label=label)
     db.flush()
     for i, doc in enumerate(documents):
         label = f"document {i + 1}"
@@ -291,18 +294,18 @@ def import_backstage(
         if kind not in SERVICE_KINDS:
             ctx.report.skipped.append(f"{kind} {name}")
             continue
-        entry = service_entry(ctx, doc, spec, label)
-        service = upsert(ctx, name, entry, label)
+        entry = service_entry(ctx, doc, spec, label=label)
+        service = upsert(ctx, name, entry, label=label)
         depends = [n for n in (ref_name(r) for r in spec.get("dependsOn") or []) if n]
         services.append((service, depends, label))
     db.flush()
     for service, depends, label in services:
-        set_dependencies(ctx, service, depends, label)
-    record(ctx, [s for s, _, _ in services], "service.import")
+        set_dependencies(ctx, service, depends, label=label)
+    record_service_changes(ctx, [s for s, _, _ in services], "service.import")
     return ctx.report
 
 
-def service_entry(ctx: ImportContext, doc: dict, spec: dict, label: str) -> dict[str, Any]:
+def service_entry(ctx: ImportContext, doc: dict, spec: dict, *, label: str) -> dict[str, Any]:
     meta = doc["metadata"]
     entry: dict[str, Any] = {
         "title": meta.get("title") or "",
@@ -343,7 +346,7 @@ def backstage_user(ctx: ImportContext, name: str) -> Person | None:
     )
 
 
-def import_group(ctx: ImportContext, name: str, spec: dict, label: str) -> None:
+def import_group(ctx: ImportContext, name: str, spec: dict, *, label: str) -> None:
     """A Backstage Group is a team: created when Upkeep doesn't know it (zone UTC, no channel:
     set them under `teams:`), and its members added when they match people Upkeep knows by their
     Slack handle. Members are only added, never removed: `teams:` stays the source of truth."""

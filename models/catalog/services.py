@@ -158,7 +158,7 @@ def catalog_changed(workspace: Workspace) -> None:
 
 
 def find_service(
-    db: Session, workspace: Workspace, wanted: str, usage: str | None = None
+    db: Session, workspace: Workspace, wanted: str, *, usage: str | None = None
 ) -> Service:
     """The service someone means: loosely matched, several candidates listed, a near miss
     answered with "did you mean"."""
@@ -266,7 +266,7 @@ def unowned(db: Session, workspace: Workspace) -> list[Gap]:
 # -- changing services --
 
 
-def can_edit(service: Service, person: Person) -> bool:
+def may_edit_service(service: Service, person: Person) -> bool:
     """Admins, and the leads of the owning team (anyone's lead when the service has no team)."""
     if person.is_admin:
         return True
@@ -311,7 +311,7 @@ def check_url(field: str, value: Any) -> str | None:
     return text
 
 
-def describe(service: Service) -> dict[str, Any]:
+def describe_service(service: Service) -> dict[str, Any]:
     """What the audit log and `upkeep export` record of a service."""
     return {
         "title": service.title or None,
@@ -329,7 +329,7 @@ def describe(service: Service) -> dict[str, Any]:
     }
 
 
-def new_service(db: Session, workspace: Workspace, name: str, now: datetime) -> Service:
+def new_service(db: Session, workspace: Workspace, name: str, *, now: datetime) -> Service:
     service = Service(
         workspace_id=workspace.id,
         name=check_name(name),

@@ -1,1 +1,1 @@
-"""Pages: alert formats, ingest and attribution, page-load figures."""
+"""Pages: alert integrations and formats, pages and their hour classes, ingest, page load."""

@@ -48,6 +48,7 @@ def _alert(
     key: str,
     title: str,
     name: str,
+    *,
     severity: str,
     services: tuple[str, ...],
     started: datetime,
@@ -178,7 +179,15 @@ def _alertmanager_alert(alert: dict[str, Any], where: str) -> Alert:
         for label in ALERTMANAGER_SERVICE_LABELS
     ]
     key = _key(fingerprint, started.isoformat())
-    return _alert(key, title, name, severity, _services(*services), started, resolved)
+    return _alert(
+        key,
+        title,
+        name,
+        severity=severity,
+        services=_services(*services),
+        started=started,
+        resolved=resolved,
+    )
 
 
 # -- PagerDuty -----------------------------------------------------------------------------
@@ -205,7 +214,17 @@ def pagerduty(body: Any, now: datetime) -> list[Alert]:
         resolved = parse_instant(event.get("occurred_at"), "event.occurred_at")
     urgency = _text(data, "urgency", "event.data", required=False).lower()
     summary = _text(service, "summary", "event.data.service", required=False)
-    return [_alert(_key(incident), title, title, urgency, _services(summary), started, resolved)]
+    return [
+        _alert(
+            _key(incident),
+            title,
+            title,
+            severity=urgency,
+            services=_services(summary),
+            started=started,
+            resolved=resolved,
+        )
+    ]
 
 
 # -- Opsgenie ------------------------------------------------------------------------------
@@ -242,7 +261,17 @@ def opsgenie(body: Any, now: datetime) -> list[Alert]:
     )
     alias = _text(alert, "alias", "alert", required=False)
     priority = _text(alert, "priority", "alert", required=False).upper()
-    return [_alert(_key(alert_id), title, alias, priority, services, started, resolved)]
+    return [
+        _alert(
+            _key(alert_id),
+            title,
+            alias,
+            severity=priority,
+            services=services,
+            started=started,
+            resolved=resolved,
+        )
+    ]
 
 
 # -- generic -------------------------------------------------------------------------------
@@ -277,7 +306,15 @@ def _generic_alert(alert: dict[str, Any], where: str, now: datetime) -> Alert:
     name = _text(alert, "alert", where, required=False)
     severity = (_text(alert, "severity", where, required=False) or "page").lower()
     services = _services(_text(alert, "service", where, required=False))
-    return _alert(_key(key), title, name, severity, services, started, resolved)
+    return _alert(
+        _key(key),
+        title,
+        name,
+        severity=severity,
+        services=services,
+        started=started,
+        resolved=resolved,
+    )
 
 
 Parser = Callable[[Any, datetime], list[Alert]]

@@ -1,264 +1,27 @@
-"""Pages: alerts that woke (or interrupted) someone, attributed at ingest and kept.
-
-An `Integration` is one sender (Alertmanager, PagerDuty, Opsgenie or the generic JSON) feeding
-one team, with its own token. A `Page` is one alert firing: who was on call when it started (so
-later rotation edits never rewrite history), which service, and the hour class in the paged
-person's own zone: sleep hours (22:00-08:00 every day) beat off-hours, which beat business hours
-(08:00-18:00 Monday to Friday, or the person's own working hours when they set them)."""
+"""Page ingest, the write path: alerts attributed (service, rotation, who was on call, the hour
+class) and stored, resolved or counted as repeats, several requests' alerts in one transaction."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-    and_,
-    bindparam,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import (
-    Mapped,
-    Session,
-    joinedload,
-    lazyload,
-    mapped_column,
-    relationship,
-)
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from models.catalog.services import Service, match_service
-from models.core.base import Base, UTCDateTime
-from models.core.errors import NotFound, PermissionDenied, UserError
-from models.core.people import is_lead, is_member
-from models.core.workspace import Person, Team, Workspace
-from models.oncall.rotations import Override, Rotation, Timeline, find_rotation
-from models.pages.formats import SOURCES, Alert
-
-SLEEP = "sleep"
-OFF = "off"
-BUSINESS = "business"
-HOUR_CLASSES = (SLEEP, OFF, BUSINESS)
-SLEEP_START, SLEEP_END = time(22, 0), time(8, 0)
-BUSINESS_START, BUSINESS_END, BUSINESS_DAYS = time(8, 0), time(18, 0), "12345"
-# A person whose working hours are still the model's defaults has not set them.
-UNSET_WORK_HOURS = (time(9, 0), time(18, 0), "12345")
-
-CLASSIFICATIONS = {
-    "action_taken": "action taken",
-    "threshold_wrong": "threshold wrong",
-    "check_faulty": "check faulty",
-    "downtime_not_set": "downtime not set",
-    "duplicate": "duplicate",
-}
-NO_ACTION = tuple(k for k in CLASSIFICATIONS if k != "action_taken")
-DEFAULT_SEVERITIES = {
-    "alertmanager": "page,critical",
-    "pagerduty": "high",
-    "opsgenie": "P1,P2",
-    "generic": "page,critical",
-}
-ANY_SEVERITY = "*"
-TOKEN_PREFIX = "upk_"
-
-
-class Integration(Base):
-    """A sender feeding one team's pages. Only a hash of the token is kept."""
-
-    __tablename__ = "page_integrations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
-    source: Mapped[str] = mapped_column(String(16))
-    rotation: Mapped[str | None] = mapped_column(String(80))  # a rotation's name
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    token_prefix: Mapped[str] = mapped_column(String(12))
-    severities: Mapped[str] = mapped_column(String(200))  # comma-separated; "*" for any
-    signing_secret: Mapped[str | None] = mapped_column(String(200))  # PagerDuty only
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    team: Mapped[Team] = relationship(lazy="joined")
-    workspace: Mapped[Workspace] = relationship()
-
-    def accepts(self, severity: str) -> bool:
-        return severity_wanted(self.severities, severity)
-
-
-def severity_wanted(severities: str, severity: str) -> bool:
-    wanted = {s.strip().lower() for s in severities.split(",") if s.strip()}
-    return ANY_SEVERITY in wanted or severity.lower() in wanted
-
-
-@dataclass(frozen=True)
-class CatalogRef:
-    """Enough of a workspace to match service names (`models.catalog.name_index`)."""
-
-    id: int
-    catalog_version: int
-
-
-@dataclass(frozen=True)
-class Hook:
-    """An integration as the webhook path keeps it between requests (`bot.hooks.TOKEN_TTL`):
-    what ingest needs, without reading the integration again for every batch."""
-
-    id: int
-    workspace_id: int
-    team_id: int
-    source: str
-    rotation: str | None
-    severities: str
-    signing_secret: str | None
-    workspace: CatalogRef
-
-    @classmethod
-    def of(cls, integration: Integration) -> Hook:
-        workspace = integration.workspace
-        return cls(
-            integration.id,
-            integration.workspace_id,
-            integration.team_id,
-            integration.source,
-            integration.rotation,
-            integration.severities,
-            integration.signing_secret,
-            CatalogRef(workspace.id, workspace.catalog_version or 0),
-        )
-
-    def accepts(self, severity: str) -> bool:
-        return severity_wanted(self.severities, severity)
-
-
-class Page(Base):
-    """One alert firing, attributed when it arrived."""
-
-    __tablename__ = "pages"
-    __table_args__ = (
-        UniqueConstraint("integration_id", "external_key"),
-        Index("ix_pages_team_started", "team_id", "started_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    integration_id: Mapped[int] = mapped_column(
-        ForeignKey("page_integrations.id", ondelete="CASCADE")
-    )
-    source: Mapped[str] = mapped_column(String(16))
-    external_key: Mapped[str] = mapped_column(String(200))
-    title: Mapped[str] = mapped_column(String(300))
-    alert_name: Mapped[str] = mapped_column(String(200))
-    severity: Mapped[str] = mapped_column(String(40))
-    service_name: Mapped[str | None] = mapped_column(String(120))
-    service_id: Mapped[int | None] = mapped_column(Integer)  # the catalog's Service, if matched
-    rotation: Mapped[str | None] = mapped_column(String(80))
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL"), index=True
-    )
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hour_class: Mapped[str] = mapped_column(String(8))
-    local_date: Mapped[date] = mapped_column(Date)  # in the zone the hour class was read in
-    classification: Mapped[str | None] = mapped_column(String(24))
-    classified_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL")
-    )
-    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    team: Mapped[Team] = relationship()
-    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
-    classified_by: Mapped[Person | None] = relationship(foreign_keys=[classified_by_id])
-
-
-# -- integrations and tokens -----------------------------------------------------------------
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def check_source(source: str) -> str:
-    source = source.strip().lower()
-    if source not in SOURCES:
-        raise UserError(f"`{source}` is not a source I read. Sources: {', '.join(SOURCES)}.")
-    return source
-
-
-def check_severities(text: str) -> str:
-    values = [s.strip() for s in text.split(",") if s.strip()]
-    if not values or any(len(v) > 40 for v in values):
-        raise UserError("Give severities as a comma-separated list (like page,critical), or *.")
-    return ",".join(values)[:200]
-
-
-def add_integration(
-    db: Session,
-    workspace: Workspace,
-    team: Team,
-    source: str,
-    now: datetime,
-    *,
-    rotation: str | None = None,
-    severities: str | None = None,
-    signing_secret: str | None = None,
-) -> tuple[Integration, str]:
-    """A new integration and its token (shown once; only its hash is stored)."""
-    source = check_source(source)
-    if rotation:
-        rotation = rotation.strip().lower()
-        rotation = find_rotation(db, workspace, rotation).name
-    if signing_secret and source != "pagerduty":
-        raise UserError("Only PagerDuty signs its webhooks; leave the signing secret out.")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
-    integration = Integration(
-        workspace_id=workspace.id,
-        team_id=team.id,
-        team=team,
-        source=source,
-        rotation=rotation or None,
-        token_hash=hash_token(token),
-        token_prefix=token[:10],
-        severities=check_severities(severities or DEFAULT_SEVERITIES[source]),
-        signing_secret=signing_secret or None,
-        created_at=now,
-    )
-    db.add(integration)
-    db.flush()
-    return integration, token
-
-
-def integrations_of(db: Session, workspace: Workspace) -> list[Integration]:
-    return list(
-        db.scalars(
-            select(Integration)
-            .where(Integration.workspace_id == workspace.id)
-            .order_by(Integration.id)
-        )
-    )
-
+from models.core.workspace import Person, Team
+from models.oncall.rotations import Override, Rotation, Timeline
+from models.pages.formats import Alert
+from models.pages.integrations import Hook, Integration
+from models.pages.pages import Page, hour_class, work_hours
+from models.pages.timelines import KeptInBatch, KeptTimeline, KeptTimelines
 
 # Statements built once (a webhook is answered in a few milliseconds; building costs too).
-_BY_TOKEN = (
-    select(Integration)
-    .options(lazyload(Integration.team), joinedload(Integration.workspace))
-    .where(Integration.token_hash == bindparam("hash"))
-)
 # A rotation with its members, rule versions and the overrides over a span, in one query.
 _ROTATION = (
     select(Rotation, Override)
@@ -277,123 +40,11 @@ _rotations = Rotation.__table__.c  # Core, not ORM: these run for every webhook 
 _VERSION = select(_rotations.id, _rotations.schedule_version).where(
     _rotations.workspace_id == bindparam("workspace"), _rotations.name == bindparam("name")
 )
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """A rotation's timeline over [start, end), as it was at `version`."""
-
-    version: int
-    start: datetime
-    end: datetime
-    timeline: Timeline
-
-    def serves(self, version: int, first: datetime, last: datetime) -> bool:
-        return self.version == version and self.start <= first <= last < self.end
-
-
-class KeptTimelines:
-    """Rotation id -> its timeline as last read, for one database (the webhook app keeps one).
-    Alerts mostly started minutes ago: a week back and a day ahead of a batch's alerts covers
-    the next batches too."""
-
-    BEFORE, AFTER = timedelta(days=7), timedelta(days=1)
-
-    def __init__(self) -> None:
-        self._kept: dict[int, _Kept] = {}
-        self._lock = threading.Lock()
-
-    def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
-        with self._lock:
-            kept = self._kept.get(rotation_id)
-        return kept.timeline if kept is not None and kept.serves(version, first, last) else None
-
-    def put(self, rotation_id: int, kept: _Kept) -> None:
-        with self._lock:
-            self._kept[rotation_id] = kept
-
-    def batch(self) -> KeptInBatch:
-        return KeptInBatch(self)
-
-
-class KeptInBatch:
-    """What one transaction read: kept for the next ones only once it committed (a rollback
-    expires the objects it loaded, and what it read may not have been so)."""
-
-    def __init__(self, kept: KeptTimelines):
-        self.kept = kept
-        self.fresh: dict[int, _Kept] = {}
-
-    def get(self, rotation_id: int, version: int, first: datetime, last: datetime):
-        mine = self.fresh.get(rotation_id)
-        if mine is not None and mine.serves(version, first, last):
-            return mine.timeline
-        return self.kept.get(rotation_id, version, first, last)
-
-    def put(self, rotation_id: int, kept: _Kept) -> None:
-        self.fresh[rotation_id] = kept
-
-    def committed(self) -> None:
-        for rotation_id, kept in self.fresh.items():
-            self.kept.put(rotation_id, kept)
-
-
 _pages = Page.__table__.c
 _EXISTING = select(_pages.id, _pages.external_key, _pages.started_at, _pages.resolved_at).where(
     _pages.integration_id == bindparam("integration"),
     _pages.external_key.in_(bindparam("keys", expanding=True)),
 )
-
-
-def integration_by_token(db: Session, token: str) -> Integration | None:
-    if not token:
-        return None
-    return db.scalar(_BY_TOKEN, {"hash": hash_token(token)})
-
-
-def pagerduty_signature_ok(secret: str, body: bytes, header: str | None) -> bool:
-    """`X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]` (several while a secret is rotated):
-    HMAC-SHA256 of the raw body. Any one matching signature is enough."""
-    if not header:
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    for part in header.split(","):
-        version, _, signature = part.strip().partition("=")
-        if version == "v1" and hmac.compare_digest(signature.strip().lower(), expected):
-            return True
-    return False
-
-
-# -- hour classes --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WorkHours:
-    start: time
-    end: time
-    days: str  # ISO weekdays, Mon=1
-
-
-DEFAULT_WORK = WorkHours(BUSINESS_START, BUSINESS_END, BUSINESS_DAYS)
-
-
-def work_hours(person: Person | None) -> WorkHours:
-    if person is None:
-        return DEFAULT_WORK
-    own = (person.work_start, person.work_end, person.work_days)
-    if None in own or own == UNSET_WORK_HOURS:
-        return DEFAULT_WORK
-    return WorkHours(*own)
-
-
-def hour_class(local: datetime, work: WorkHours = DEFAULT_WORK) -> str:
-    """Sleep beats off-hours beats business hours, for a local (zoned or wall-clock) time."""
-    t = local.time().replace(tzinfo=None)
-    if t >= SLEEP_START or t < SLEEP_END:
-        return SLEEP
-    if str(local.isoweekday()) in work.days and work.start <= t < work.end:
-        return BUSINESS
-    return OFF
 
 
 # -- attribution ---------------------------------------------------------------------------
@@ -460,7 +111,7 @@ class Attributor:
             return None
         rotation_id, version = found
         if self.kept is not None:
-            timeline = self.kept.get(rotation_id, version, first, last)
+            timeline = self.kept.get(rotation_id, version, first=first, last=last)
             if timeline is not None:
                 return timeline
         start, end = first - KeptTimelines.BEFORE, last + KeptTimelines.AFTER
@@ -469,7 +120,7 @@ class Attributor:
         timeline = Timeline(rows[0][0], [o for _, o in rows if o is not None])
         if self.kept is not None:
             timeline.schedule.load_everyone(self.db)
-            self.kept.put(rotation_id, _Kept(version, start, end, timeline))
+            self.kept.put(rotation_id, KeptTimeline(version, start, end, timeline))
         return timeline
 
     def rows(self, alerts: list[tuple[Alert, datetime]]) -> list[dict]:
@@ -479,11 +130,11 @@ class Attributor:
             [(w.rotation, alert.started_at) for w, (alert, _) in zip(where, alerts, strict=True)]
         )
         return [
-            self.row(alert, now, w, person)
+            self.row(alert, now, where=w, person=person)
             for (alert, now), w, person in zip(alerts, where, people, strict=True)
         ]
 
-    def row(self, alert: Alert, now: datetime, where: Attribution, person: Person | None):
+    def row(self, alert: Alert, now: datetime, *, where: Attribution, person: Person | None):
         integration = self.integration
         local = alert.started_at.astimezone(ZoneInfo(self.zone(person)))
         resolved = alert.resolved_at
@@ -531,7 +182,7 @@ class IngestResult:
         return dict(self.__dict__)
 
 
-def ingest(db: Session, integration: Integration, alerts: list[Alert], now: datetime):
+def ingest(db: Session, integration: Integration, alerts: list[Alert], *, now: datetime):
     """Store what is new, resolve what was resolved; a repeat changes nothing. The caller
     commits (`ingest_batch` does, for webhooks)."""
     return ingest_requests(db, integration, [(alerts, now)])[0]
@@ -541,6 +192,7 @@ def ingest_requests(
     db: Session,
     integration: Integration | Hook,
     requests: list[tuple[list[Alert], datetime]],
+    *,
     kept: KeptInBatch | None = None,
 ) -> list[IngestResult]:
     """`ingest` for several requests to one integration at once, in order, with one result
@@ -598,7 +250,14 @@ def ingest_requests(
     stored = {key for (key,) in db.execute(insert_new, rows)}
     resolves = {row["external_key"]: row["resolved_at"] for row in rows}
     for key in new.keys() - stored:  # a concurrent request stored it first
-        _stored_first(db, integration, key, resolves[key], new[key][2], resolved_later.get(key))
+        _stored_first(
+            db,
+            integration,
+            key,
+            resolved=resolves[key],
+            creator=new[key][2],
+            later=resolved_later.get(key),
+        )
     return results
 
 
@@ -606,6 +265,7 @@ def _stored_first(
     db: Session,
     integration: Integration | Hook,
     key: str,
+    *,
     resolved: datetime | None,
     creator: IngestResult,
     later: tuple[datetime, IngestResult] | None,
@@ -676,7 +336,7 @@ def ingest_batch(
                 by_integration.setdefault(hook.id, []).append(i)
             for indexes in by_integration.values():
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
-                stored = ingest_requests(db, jobs[indexes[0]][0], requests, staged)
+                stored = ingest_requests(db, jobs[indexes[0]][0], requests, kept=staged)
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()
@@ -688,41 +348,3 @@ def ingest_batch(
             if attempt:
                 raise
     raise AssertionError("unreachable")
-
-
-# -- classification ------------------------------------------------------------------------
-
-
-def check_classification(kind: str) -> str:
-    if kind not in CLASSIFICATIONS:
-        raise UserError(f"`{kind}` is not a classification ({', '.join(CLASSIFICATIONS)}).")
-    return kind
-
-
-def get_page(db: Session, workspace: Workspace, page_id: int) -> Page:
-    page = db.get(Page, page_id)
-    if page is None or page.workspace_id != workspace.id:
-        raise NotFound("That page is gone.")
-    return page
-
-
-def may_classify(page: Page, person: Person) -> bool:
-    """The page's team (members and leads), the person it paged, and workspace admins."""
-    return (
-        person.id == page.person_id
-        or is_member(page.team, person)
-        or is_lead(page.team, person)
-        or person.is_admin
-    )
-
-
-def classify(page: Page, kind: str, person: Person, now: datetime) -> None:
-    if not may_classify(page, person):
-        raise PermissionDenied(
-            f"Only {page.team.name}'s members, leads, the person it paged or a workspace admin "
-            "can classify this page. It's left as it was."
-        )
-    page.classification = check_classification(kind)
-    page.classified_by_id = person.id
-    page.classified_by = person
-    page.classified_at = now

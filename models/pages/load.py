@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.rotations import rotations_of, shifts
-from models.pages.ingest import (
+from models.pages.integrations import Integration
+from models.pages.pages import (
     BUSINESS,
     NO_ACTION,
     OFF,
     SLEEP,
     SLEEP_END,
     SLEEP_START,
-    Integration,
     Page,
     WorkHours,
     hour_class,
@@ -91,7 +91,7 @@ def _count_of(kind: str):
     return func.sum(case((Page.hour_class == kind, 1), else_=0))
 
 
-def load(db: Session, team: Team, start: datetime, end: datetime, *, top: int = TOP) -> Load:
+def load(db: Session, team: Team, *, start: datetime, end: datetime, top: int = TOP) -> Load:
     """The team's page load in [start, end): five grouped queries over the window's pages (the
     totals per hour class come from the days, the classifications with the services)."""
     where = _in(team, start, end)
@@ -112,7 +112,7 @@ def load(db: Session, team: Team, start: datetime, end: datetime, *, top: int = 
         if kind is not None:
             classes[kind] = classes.get(kind, 0) + n
     ranked = sorted(services.items(), key=lambda item: (-item[1][0], item[0]))
-    days = per_day(db, team, start, end)
+    days = per_day(db, team, start=start, end=end)
     by_class = {kind: sum(day[kind] for day in days.values()) for kind in (SLEEP, OFF, BUSINESS)}
     return Load(
         team=team,
@@ -121,8 +121,8 @@ def load(db: Session, team: Team, start: datetime, end: datetime, *, top: int = 
         total=sum(by_class.values()),
         previous=previous or 0,
         by_class=by_class,
-        people=people_load(db, team, start, end),
-        alerts=noisiest_alerts(db, team, start, end, top),
+        people=people_load(db, team, start=start, end=end),
+        alerts=noisiest_alerts(db, team, start=start, end=end, top=top),
         services=[(name, n) for name, (n, _) in ranked[:top]],
         uncatalogued=[(name, n) for name, (n, sid) in ranked if not sid],
         classified=sum(classes.values()),
@@ -132,7 +132,7 @@ def load(db: Session, team: Team, start: datetime, end: datetime, *, top: int = 
 
 
 def noisiest_alerts(
-    db: Session, team: Team, start: datetime, end: datetime, top: int = TOP
+    db: Session, team: Team, *, start: datetime, end: datetime, top: int = TOP
 ) -> list[tuple[str, int]]:
     rows = db.execute(
         select(Page.alert_name, func.count())
@@ -144,7 +144,9 @@ def noisiest_alerts(
     return [(name, n) for name, n in rows]
 
 
-def per_day(db: Session, team: Team, start: datetime, end: datetime) -> dict[date, dict[str, int]]:
+def per_day(
+    db: Session, team: Team, *, start: datetime, end: datetime
+) -> dict[date, dict[str, int]]:
     """Pages per local day (in the paged person's zone) and hour class; every day of the window
     is there, quiet ones with zeros."""
     tz = ZoneInfo(team.tz)
@@ -164,14 +166,14 @@ def per_day(db: Session, team: Team, start: datetime, end: datetime) -> dict[dat
     return days
 
 
-def people_load(db: Session, team: Team, start: datetime, end: datetime) -> list[PersonLoad]:
+def people_load(db: Session, team: Team, *, start: datetime, end: datetime) -> list[PersonLoad]:
     """Pages per paged person, and everyone's on-call hours from the team's rotations."""
     rows = db.execute(
         select(Page.person_id, func.count(), _count_of(OFF), _count_of(SLEEP))
         .where(*_in(team, start, end))
         .group_by(Page.person_id)
     ).all()
-    hours = on_call_hours(db, team, start, end)
+    hours = on_call_hours(db, team, start=start, end=end)
     ids = {pid for pid, *_ in rows if pid is not None} | set(hours)
     people = {p.id: p for p in db.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
     out = {pid: PersonLoad(people.get(pid) if pid else None) for pid in ids}
@@ -195,7 +197,7 @@ def people_load(db: Session, team: Team, start: datetime, end: datetime) -> list
 
 
 def on_call_hours(
-    db: Session, team: Team, start: datetime, end: datetime
+    db: Session, team: Team, *, start: datetime, end: datetime
 ) -> dict[int, OnCallHours]:
     """Hours each person was on call for the team's rotations in [start, end), split in their
     own zone into business hours, off-hours (evenings and nights of work days) and weekends
@@ -220,7 +222,7 @@ def on_call_hours(
         person = people[pid]
         split = out[pid] = OnCallHours()
         for lo, hi in union(pieces):
-            add_hours(split, lo, hi, person.tz or team.tz, work_hours(person))
+            add_hours(split, start=lo, end=hi, zone=person.tz or team.tz, work=work_hours(person))
     return out
 
 
@@ -235,7 +237,9 @@ def union(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, dateti
     return out
 
 
-def add_hours(split: OnCallHours, start: datetime, end: datetime, zone: str, work: WorkHours):
+def add_hours(
+    split: OnCallHours, *, start: datetime, end: datetime, zone: str, work: WorkHours
+) -> None:
     """Walk [start, end) from one boundary (midnight, working hours, sleep hours) to the next."""
     cursor = start
     while cursor < end:
@@ -270,7 +274,7 @@ def service_counts(db: Session, team: Team, end: datetime) -> dict[str, int]:
 
 
 def unclassified_sleep_pages(
-    db: Session, team: Team, before: datetime, limit: int
+    db: Session, team: Team, before: datetime, *, limit: int
 ) -> tuple[list[Page], int]:
     """Sleep-hour pages no one has classified yet (oldest first, up to `limit`), and how many."""
     where = (

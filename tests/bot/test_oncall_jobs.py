@@ -79,11 +79,12 @@ def test_handoff_post_names_who_hands_over_to_whom(db, rotation, ctx, slack):
 
 def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack):
     from models.pages.formats import PARSERS
-    from models.pages.ingest import add_integration, ingest
+    from models.pages.ingest import ingest
+    from models.pages.integrations import add_integration
 
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
-        db, workspace, rotation.team, "generic", CREATED, rotation="payments-primary"
+        db, workspace, rotation.team, source="generic", now=CREATED, rotation="payments-primary"
     )
     fired = [  # Ana's week (2-9 Mar); the last one is after the handoff, in Ben's week
         ("d1", "DiskFull", "2026-03-04T02:00:00Z"),  # 03:00 in Berlin: sleep hours
@@ -92,7 +93,7 @@ def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack
         ("x1", "DiskFull", "2026-03-09T09:30:00Z"),
     ]
     body = {"alerts": [{"key": k, "title": a, "alert": a, "started_at": t} for k, a, t in fired]}
-    ingest(db, integration, PARSERS["generic"](body, CREATED), CREATED)
+    ingest(db, integration, PARSERS["generic"](body, CREATED), now=CREATED)
     db.commit()
     (due,) = HandoffJob().due(db, utc(2026, 3, 9, 8), utc(2026, 3, 9, 10))
     due.send(ctx)

@@ -18,7 +18,9 @@ from handlers.pages.chart import COLORS, pages_per_day_png
 from handlers.pages.jobs import PageLoadDigest
 from models import AuditEntry, Page, PageSuggestion, Ritual, Workspace
 from models.pages.formats import PARSERS
-from models.pages.ingest import BUSINESS, OFF, SLEEP, add_integration, ingest
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
+from models.pages.pages import BUSINESS, OFF, SLEEP
 from tests.conftest import START
 from tests.oncall_setup import make_rotation, utc
 from tests.pages_helpers import alert
@@ -42,9 +44,9 @@ def team(db):
     rotation = make_rotation(db)  # Ana on call from Mon 2 Mar 10:00 Berlin
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
-        db, workspace, rotation.team, "generic", START, rotation="payments-primary"
+        db, workspace, rotation.team, source="generic", now=START, rotation="payments-primary"
     )
-    ingest(db, integration, PARSERS["generic"]({"alerts": WEEK}, START), START)
+    ingest(db, integration, PARSERS["generic"]({"alerts": WEEK}, START), now=START)
     db.commit()
     return rotation.team
 
@@ -144,9 +146,9 @@ def test_the_paged_person_classifies_though_not_in_the_team(digests, clock, db, 
     rotation = make_rotation(db, members=("U0EVE",))
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
-        db, workspace, rotation.team, "generic", START, rotation="payments-primary"
+        db, workspace, rotation.team, source="generic", now=START, rotation="payments-primary"
     )
-    ingest(db, integration, PARSERS["generic"]({"alerts": WEEK[1:2]}, START), START)
+    ingest(db, integration, PARSERS["generic"]({"alerts": WEEK[1:2]}, START), now=START)
     db.commit()
     night = page_id(db, "tue-night")
     assert db.get(Page, night).person.slack_user_id == "U0EVE"

@@ -164,8 +164,8 @@ def test_a_lookup_runs_the_same_queries_however_big_the_catalog(driver, db, cloc
     small = statements_for("billing-api")
     billing = lookup_service(db, catalog, "billing-api")
     for i in range(30):
-        dep = new_service(db, catalog, f"dep-{i:02d}", clock.now())
-        user = new_service(db, catalog, f"user-{i:02d}", clock.now())
+        dep = new_service(db, catalog, f"dep-{i:02d}", now=clock.now())
+        user = new_service(db, catalog, f"user-{i:02d}", now=clock.now())
         billing.depends_on.append(dep)
         user.depends_on = [billing]
     db.commit()

@@ -22,7 +22,7 @@ from bot.cli import main as cli
 from bot.db import make_engine
 from handlers.pages.http import MAX_BODY
 from models import AuditEntry, Integration, Page, Team, Workspace
-from models.pages.ingest import add_integration
+from models.pages.integrations import add_integration
 from tests.conftest import START, _postgres_url
 from tests.oncall_setup import payments
 from tests.pages_helpers import alert as generic_alert
@@ -47,7 +47,7 @@ def hook(db, team):
 
     def make(source: str, **kw) -> str:
         workspace = db.get(Workspace, team.workspace_id)
-        _, token = add_integration(db, workspace, team, source, START, **kw)
+        _, token = add_integration(db, workspace, team, source=source, now=START, **kw)
         db.commit()
         return token
 
@@ -260,13 +260,13 @@ def test_who_is_paged_follows_changes_made_between_webhooks(server, db):
     """Page ingest keeps each rotation's timeline between requests; an override, or a change to
     the paged person's zone, made in between is seen by the very next alert."""
     from models.oncall.rotations import add_override
-    from models.pages.ingest import BUSINESS, SLEEP
+    from models.pages.pages import BUSINESS, SLEEP
     from tests.oncall_setup import make_rotation, person, utc
 
     rotation = make_rotation(db)  # Ana on call from Mon 2 Mar 2026 10:00 Berlin
     workspace = db.get(Workspace, rotation.workspace_id)
     _, token = add_integration(
-        db, workspace, rotation.team, "generic", START, rotation="payments-primary"
+        db, workspace, rotation.team, source="generic", now=START, rotation="payments-primary"
     )
     db.commit()
 

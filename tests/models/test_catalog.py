@@ -116,7 +116,7 @@ def test_a_bad_field_is_named_and_nothing_is_applied(db, clock, catalog, entry, 
 
 def test_backstage_import_reads_the_descriptors(db, clock, catalog):
     docs = list(yaml.safe_load_all(FIXTURE.read_text()))
-    report = import_backstage(db, catalog, docs, clock.now(), None)
+    report = import_backstage(db, catalog, docs, now=clock.now(), lookup=None)
     assert report.created == ["service legacy-reports"]
     # The payments Group is the payments team: Cho (handle `cho`) joins it.
     assert sorted(report.changed) == ["service billing-api", "service ledger", "team payments"]
@@ -130,14 +130,14 @@ def test_backstage_import_reads_the_descriptors(db, clock, catalog):
     assert billing.tier == 1 and "system:payments" in billing.tags
     assert [d.name for d in billing.depends_on] == ["ledger"]
     assert lookup_service(db, catalog, "legacy-reports").lifecycle == "deprecated"
-    again = import_backstage(db, catalog, docs, clock.now(), None)
+    again = import_backstage(db, catalog, docs, now=clock.now(), lookup=None)
     assert not again.created and not again.changed
 
 
 def test_backstage_errors_name_the_document(db, clock, catalog):
     docs = [{"kind": "Component", "metadata": {"name": "x"}, "spec": {"lifecycle": "zombie"}}]
     with pytest.raises(ConfigError, match=r"document 1 \(Component x\)\.lifecycle"):
-        import_backstage(db, catalog, docs, clock.now(), None)
+        import_backstage(db, catalog, docs, now=clock.now(), lookup=None)
 
 
 def test_upkeep_import_backstage_through_the_cli(tmp_path, db_url, monkeypatch, capsys):

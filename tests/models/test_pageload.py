@@ -9,17 +9,10 @@ import pytest
 
 from models.core.workspace import Workspace
 from models.pages.formats import PARSERS
-from models.pages.ingest import (
-    BUSINESS,
-    DEFAULT_WORK,
-    OFF,
-    SLEEP,
-    Page,
-    add_integration,
-    classify,
-    ingest,
-)
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
 from models.pages.load import OnCallHours, add_hours, load, outgoing_shift_summary, service_counts
+from models.pages.pages import BUSINESS, DEFAULT_WORK, OFF, SLEEP, Page, classify
 from tests.oncall_setup import make_rotation, person, utc
 from tests.pages_helpers import alert
 
@@ -34,7 +27,7 @@ def week(db):
     rotation = make_rotation(db, anchor=date(2026, 2, 23), members=("U0CHO", "U0ANA", "U0BEN"))
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
-        db, workspace, rotation.team, "generic", NOW, rotation="payments-primary"
+        db, workspace, rotation.team, source="generic", now=NOW, rotation="payments-primary"
     )
     body = {
         "alerts": [
@@ -45,17 +38,17 @@ def week(db):
             alert("cho", "2026-03-02T01:00:00Z", "checkout", "Latency"),  # 10:00 in Tokyo
         ]
     }
-    ingest(db, integration, PARSERS["generic"](body, NOW), NOW)
+    ingest(db, integration, PARSERS["generic"](body, NOW), now=NOW)
     pages = {p.external_key: p for p in db.query(Page)}
     ana = person(db, workspace, "U0ANA")
-    classify(pages["night"], "threshold_wrong", ana, NOW)
-    classify(pages["day"], "action_taken", ana, NOW)
+    classify(pages["night"], "threshold_wrong", ana, now=NOW)
+    classify(pages["day"], "action_taken", ana, now=NOW)
     db.flush()
     return rotation
 
 
 def test_the_weeks_figures(db, week):
-    figures = load(db, week.team, START, END)
+    figures = load(db, week.team, start=START, end=END)
     assert (figures.total, figures.previous, figures.change) == (4, 1, 3)
     assert figures.by_class == {SLEEP: 1, OFF: 1, BUSINESS: 2}
     assert figures.alerts == [("HighErrorRate", 2), ("DiskFull", 1), ("Latency", 1)]
@@ -75,7 +68,7 @@ def test_the_weeks_figures(db, week):
 
 
 def test_a_quiet_window(db, week):
-    figures = load(db, week.team, utc(2026, 4, 1), utc(2026, 4, 8))
+    figures = load(db, week.team, start=utc(2026, 4, 1), end=utc(2026, 4, 8))
     assert (figures.total, figures.previous, figures.alerts) == (0, 0, [])
     assert all(p.pages == 0 for p in figures.people)
 
@@ -83,10 +76,22 @@ def test_a_quiet_window(db, week):
 def test_on_call_hours_across_spring_forward_in_berlin():
     split = OnCallHours()
     # Sat 28 Mar 00:00 to Mon 30 Mar 00:00 in Berlin: Sunday has 23 hours.
-    add_hours(split, utc(2026, 3, 27, 23), utc(2026, 3, 29, 22), "Europe/Berlin", DEFAULT_WORK)
+    add_hours(
+        split,
+        start=utc(2026, 3, 27, 23),
+        end=utc(2026, 3, 29, 22),
+        zone="Europe/Berlin",
+        work=DEFAULT_WORK,
+    )
     assert split == OnCallHours(business=0, off=0, weekend=47)
     weekday = OnCallHours()
-    add_hours(weekday, utc(2026, 3, 30, 22), utc(2026, 3, 31, 22), "Europe/Berlin", DEFAULT_WORK)
+    add_hours(
+        weekday,
+        start=utc(2026, 3, 30, 22),
+        end=utc(2026, 3, 31, 22),
+        zone="Europe/Berlin",
+        work=DEFAULT_WORK,
+    )
     assert weekday == OnCallHours(business=10, off=14, weekend=0)
 
 

@@ -22,24 +22,25 @@ from models.core.errors import NotFound, UserError
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.rotations import Rotation, add_override, reschedule, set_active, set_members
 from models.pages.formats import PARSERS, PayloadError, parse_epoch, parse_instant
-from models.pages.ingest import (
+from models.pages.ingest import ingest, ingest_batch
+from models.pages.integrations import (
+    Hook,
+    add_integration,
+    integration_by_token,
+    pagerduty_signature_ok,
+)
+from models.pages.load import load
+from models.pages.pages import (
     BUSINESS,
     OFF,
     SLEEP,
-    Hook,
-    KeptTimelines,
     Page,
     WorkHours,
-    add_integration,
     classify,
     hour_class,
-    ingest,
-    ingest_batch,
-    integration_by_token,
-    pagerduty_signature_ok,
     work_hours,
 )
-from models.pages.load import load
+from models.pages.timelines import KeptTimelines
 from tests.oncall_setup import make_rotation, payments, person, utc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
@@ -275,7 +276,7 @@ def test_a_persons_own_working_hours_count_but_sleep_still_wins():
 
 
 def test_tokens_are_stored_hashed_and_found_by_hash(db, team, workspace):
-    integration, token = add_integration(db, workspace, team, "alertmanager", NOW)
+    integration, token = add_integration(db, workspace, team, source="alertmanager", now=NOW)
     assert token.startswith("upk_") and len(token) > 30
     assert integration.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert integration.token_prefix == token[:10]
@@ -284,9 +285,9 @@ def test_tokens_are_stored_hashed_and_found_by_hash(db, team, workspace):
     assert integration_by_token(db, token + "x") is None
     assert integration.severities == "page,critical"
     with pytest.raises(UserError, match="not a source"):
-        add_integration(db, workspace, team, "nagios", NOW)
+        add_integration(db, workspace, team, source="nagios", now=NOW)
     with pytest.raises(UserError, match="Only PagerDuty"):
-        add_integration(db, workspace, team, "opsgenie", NOW, signing_secret="s")
+        add_integration(db, workspace, team, source="opsgenie", now=NOW, signing_secret="s")
 
 
 def test_pagerduty_signatures_including_rotation_lists():
@@ -300,15 +301,15 @@ def test_pagerduty_signatures_including_rotation_lists():
 
 
 def test_ingest_is_idempotent_and_a_resolve_sets_the_end(db, team, workspace):
-    integration, _ = add_integration(db, workspace, team, "alertmanager", NOW)
+    integration, _ = add_integration(db, workspace, team, source="alertmanager", now=NOW)
     body = fixture("alertmanager_v4.json")
-    first = ingest(db, integration, PARSERS["alertmanager"](body, NOW), NOW)
+    first = ingest(db, integration, PARSERS["alertmanager"](body, NOW), now=NOW)
     assert (first.created, first.repeated) == (2, 0)
-    again = ingest(db, integration, PARSERS["alertmanager"](body, NOW), NOW)
+    again = ingest(db, integration, PARSERS["alertmanager"](body, NOW), now=NOW)
     assert (again.created, again.repeated) == (0, 2)
     body["alerts"][0]["status"] = "resolved"
     body["alerts"][0]["endsAt"] = "2026-11-20T02:30:00Z"
-    resolved = ingest(db, integration, PARSERS["alertmanager"](body, NOW), NOW)
+    resolved = ingest(db, integration, PARSERS["alertmanager"](body, NOW), now=NOW)
     assert (resolved.resolved, resolved.repeated) == (1, 1)
     stored = pages(db)
     assert [p.resolved_at for p in stored] == [datetime(2026, 11, 20, 2, 30, tzinfo=UTC), None]
@@ -324,34 +325,36 @@ def test_ingest_is_idempotent_and_a_resolve_sets_the_end(db, team, workspace):
     # A new firing of the same alert (new startsAt) is a new page.
     body["alerts"][0]["status"] = "firing"
     body["alerts"][0]["startsAt"] = "2026-11-21T10:00:00Z"
-    assert ingest(db, integration, PARSERS["alertmanager"](body, NOW), NOW).created == 1
+    assert ingest(db, integration, PARSERS["alertmanager"](body, NOW), now=NOW).created == 1
     assert len(pages(db)) == 3
 
 
 def test_the_severity_filter_keeps_only_pages(db, team, workspace):
-    integration, _ = add_integration(db, workspace, team, "alertmanager", NOW)
+    integration, _ = add_integration(db, workspace, team, source="alertmanager", now=NOW)
     body = fixture("alertmanager_v4.json")
     body["alerts"][1]["labels"]["severity"] = "warning"
-    result = ingest(db, integration, PARSERS["alertmanager"](body, NOW), NOW)
+    result = ingest(db, integration, PARSERS["alertmanager"](body, NOW), now=NOW)
     assert (result.created, result.ignored) == (1, 1)
-    everything, _ = add_integration(db, workspace, team, "alertmanager", NOW, severities="*")
-    assert ingest(db, everything, PARSERS["alertmanager"](body, NOW), NOW).created == 2
+    everything, _ = add_integration(
+        db, workspace, team, source="alertmanager", now=NOW, severities="*"
+    )
+    assert ingest(db, everything, PARSERS["alertmanager"](body, NOW), now=NOW).created == 2
 
 
 def test_classify_records_who_and_when(db, team, workspace):
-    integration, _ = add_integration(db, workspace, team, "generic", NOW)
-    ingest(db, integration, PARSERS["generic"]({"key": "a", "title": "t"}, NOW), NOW)
+    integration, _ = add_integration(db, workspace, team, source="generic", now=NOW)
+    ingest(db, integration, PARSERS["generic"]({"key": "a", "title": "t"}, NOW), now=NOW)
     ana = person(db, workspace, "U0ANA")
     [page] = pages(db)
     later = NOW + timedelta(hours=1)
-    classify(page, "threshold_wrong", ana, later)
+    classify(page, "threshold_wrong", ana, now=later)
     assert (page.classification, page.classified_by_id, page.classified_at) == (
         "threshold_wrong",
         ana.id,
         later,
     )
     with pytest.raises(UserError):
-        classify(page, "meh", ana, later)
+        classify(page, "meh", ana, now=later)
 
 
 # -- attribution to the person on call ---------------------------------------------------------
@@ -367,7 +370,7 @@ def hook_with_cho_covering(db):
     rotation = make_rotation(db)
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
-        db, workspace, rotation.team, "generic", NOW, rotation="Payments-Primary"
+        db, workspace, rotation.team, source="generic", now=NOW, rotation="Payments-Primary"
     )
     cho = person(db, workspace, "U0CHO")
     add_override(
@@ -386,9 +389,9 @@ def hook_with_cho_covering(db):
 def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
     rotation, integration = hook_with_cho_covering(db)
     assert integration.rotation == "payments-primary"
-    ingest(db, integration, generic_alert("ana-night", "2026-03-03T02:00:00Z"), NOW)
-    ingest(db, integration, generic_alert("ben-evening", "2026-03-10T01:00:00Z"), NOW)
-    ingest(db, integration, generic_alert("cho-override", "2026-03-04T01:00:00Z"), NOW)
+    ingest(db, integration, generic_alert("ana-night", "2026-03-03T02:00:00Z"), now=NOW)
+    ingest(db, integration, generic_alert("ben-evening", "2026-03-10T01:00:00Z"), now=NOW)
+    ingest(db, integration, generic_alert("cho-override", "2026-03-04T01:00:00Z"), now=NOW)
     got = {
         p.external_key: (p.person.slack_user_id, p.hour_class, str(p.local_date)) for p in pages(db)
     }
@@ -435,7 +438,7 @@ def test_one_batch_attributes_like_one_request_at_a_time(db):
 
 
 def test_a_resolve_stored_in_the_same_batch_as_its_firing_is_kept(db, team, workspace):
-    integration, _ = add_integration(db, workspace, team, "alertmanager", NOW)
+    integration, _ = add_integration(db, workspace, team, source="alertmanager", now=NOW)
     db.commit()
     hook = Hook.of(integration)
     firing = fixture("alertmanager_v4.json")
@@ -454,23 +457,25 @@ def test_an_unknown_rotation_is_refused_when_adding_a_hook(db):
     rotation = make_rotation(db)
     workspace = db.get(Workspace, rotation.workspace_id)
     with pytest.raises(NotFound, match="did you mean|Did you mean"):
-        add_integration(db, workspace, rotation.team, "generic", NOW, rotation="payments-primry")
+        add_integration(
+            db, workspace, rotation.team, source="generic", now=NOW, rotation="payments-primry"
+        )
 
 
 def test_the_catalog_names_the_service_and_lends_its_rotation(db):
     rotation = make_rotation(db)  # Ana on call in the week of 2 Mar 2026
     workspace = db.get(Workspace, rotation.workspace_id)
-    billing = new_service(db, workspace, "billing-api", NOW)
+    billing = new_service(db, workspace, "billing-api", now=NOW)
     billing.rotation = rotation
     db.flush()
-    integration, _ = add_integration(db, workspace, rotation.team, "alertmanager", NOW)
+    integration, _ = add_integration(db, workspace, rotation.team, source="alertmanager", now=NOW)
     body = fixture("alertmanager_v4.json")
     for i, alert in enumerate(body["alerts"]):
         alert["startsAt"] = f"2026-03-03T0{i}:00:00Z"
     # The first alert names an unknown service, then the catalog's one as its component.
     body["alerts"][0]["labels"] |= {"service": "nope", "component": "billing-api"}
     body["alerts"][1]["labels"] = {"alertname": "Other", "severity": "page", "app": "mystery"}
-    ingest(db, integration, PARSERS["alertmanager"](body, NOW), NOW)
+    ingest(db, integration, PARSERS["alertmanager"](body, NOW), now=NOW)
     got = [
         (p.service_name, p.service_id, p.rotation, p.person.slack_user_id if p.person else None)
         for p in pages(db)
@@ -479,7 +484,7 @@ def test_the_catalog_names_the_service_and_lends_its_rotation(db):
         ("billing-api", billing.id, "payments-primary", "U0ANA"),
         ("mystery", None, None, None),
     ]
-    figures = load(db, rotation.team, utc(2026, 3, 2), utc(2026, 3, 9))
+    figures = load(db, rotation.team, start=utc(2026, 3, 2), end=utc(2026, 3, 9))
     assert figures.uncatalogued == [("mystery", 1)]
 
 
@@ -505,7 +510,7 @@ def without_cho(db) -> Hook:
     rotation = make_rotation(db)
     workspace = db.get(Workspace, rotation.workspace_id)
     integration, _ = add_integration(
-        db, workspace, rotation.team, "generic", NOW, rotation="payments-primary"
+        db, workspace, rotation.team, source="generic", now=NOW, rotation="payments-primary"
     )
     ana, ben = person(db, workspace, "U0ANA"), person(db, workspace, "U0BEN")
     set_members(rotation, [ana, ben], set())
@@ -550,7 +555,7 @@ def test_a_batch_that_fails_keeps_nothing(db, without_cho):
     db.rollback()
     rotation_id, version = db.execute(select(Rotation.id, Rotation.schedule_version)).one()
     at = datetime(2026, 3, 22, 11, tzinfo=UTC)
-    assert kept.get(rotation_id, version, at, at) is None
+    assert kept.get(rotation_id, version, first=at, last=at) is None
     assert db.scalar(select(func.count()).select_from(Page)) == 0
 
 
