@@ -46,7 +46,9 @@ from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import is_lead, is_member
 from models.core.workspace import Person, Team, Workspace
-from models.oncall.rotations import Override, Rotation, Timeline, find_rotation
+from models.oncall.overrides import Override
+from models.oncall.rotations import Rotation, find_rotation
+from models.oncall.schedule import Timeline
 from models.pages.formats import SOURCES, Alert
 
 SLEEP = "sleep"
