@@ -32,15 +32,10 @@ from sqlalchemy import select  # noqa: E402
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from models.core.people import ensure_person, ensure_workspace  # noqa: E402
 from models.core.workspace import Team  # noqa: E402
-from models.oncall.rotations import (  # noqa: E402
-    Override,
-    Rotation,
-    add_override,
-    on_call_at,
-    reschedule,
-    set_members,
-    timeline,
-)
+from models.oncall.changes import reschedule, set_members  # noqa: E402
+from models.oncall.overrides import Override, add_override  # noqa: E402
+from models.oncall.rotations import Rotation  # noqa: E402
+from models.oncall.shifts import on_call_at, timeline  # noqa: E402
 
 TZ = "Europe/Berlin"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -77,7 +72,9 @@ def build(db, overrides: int, rng: random.Random) -> Rotation:
         end = start + timedelta(minutes=rng.randrange(60, 4 * 24 * 60))
         person = people[rng.choice(COVERS)]
         created = NOW - timedelta(days=800) + timedelta(hours=i)
-        add_override(db, rotation, person, start, end, reason="", created_by=person, now=created)
+        add_override(
+            db, rotation, person, start=start, end=end, reason="", created_by=person, now=created
+        )
     db.commit()
     return rotation
 
@@ -168,7 +165,7 @@ def main() -> int:
         ics = as_icalendar(db, rotation)
 
         t0 = time.perf_counter()
-        tl = timeline(db, rotation, lo, hi)
+        tl = timeline(db, rotation, lo, end=hi)
         ours = [tl.at(at) for at in instants]
         ours_s = time.perf_counter() - t0
 

@@ -42,7 +42,8 @@ from bot.slack import build_client  # noqa: E402
 from bot.web import build_web, make_server  # noqa: E402
 from handlers.pages.chart import pages_per_day_png  # noqa: E402
 from models.core.workspace import Person, Team, Workspace  # noqa: E402
-from models.oncall.rotations import Rotation, reschedule, set_members  # noqa: E402
+from models.oncall.changes import reschedule, set_members  # noqa: E402
+from models.oncall.rotations import Rotation  # noqa: E402
 from models.pages.integrations import Integration, add_integration  # noqa: E402
 from models.pages.load import load, service_counts, unclassified_sleep_pages  # noqa: E402
 from models.pages.pages import HOUR_CLASSES, Page  # noqa: E402

@@ -9,7 +9,10 @@ from models.core.deliveries import Delivery, SchedulerState
 from models.core.runtime import Heartbeat, ProcessedEvent
 from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 from models.onboarding.walkthroughs import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
-from models.oncall.rotations import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
+from models.oncall.calendar import CalendarFeed
+from models.oncall.cover import CoverRequest
+from models.oncall.overrides import Override
+from models.oncall.rotations import Rotation, RotationMember, RotationRule
 from models.pages.integrations import Integration
 from models.pages.pages import Page
 from models.priorities.backlog import BacklogItem, PageSuggestion, PrioritySettings
@@ -41,6 +44,7 @@ __all__ = [
     "Service",
     "ServiceDependency",
     "RotationMember",
+    "RotationRule",
     "SchedulerState",
     "Shadow",
     "StandupAnswer",

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from models.core.people import ensure_person, ensure_workspace, find_team, set_team_people
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
-from models.oncall.rotations import Rotation, reschedule, set_members
+from models.oncall.changes import reschedule, set_members
+from models.oncall.rotations import Rotation
 from tests.conftest import PEOPLE
 from tests.slack_requests import TEAM_ID
 

@@ -30,7 +30,7 @@ from models.catalog.services import (
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import PermissionDenied, UserError
 from models.core.people import get_team, is_lead, relevant_teams, teams_of_person
-from models.oncall.rotations import current_and_next
+from models.oncall.shifts import current_and_next
 
 owner = Command(
     "/owner",

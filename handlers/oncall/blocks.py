@@ -7,10 +7,13 @@ from zoneinfo import ZoneInfo
 
 from bot.render import SECTION_TEXT_LIMIT, actions, button, context, escape, local_time, section
 from models.core.workspace import Person
-from models.oncall.rotations import ACCEPTED, CANCELLED, CoverRequest, Rotation, Shift
+from models.oncall.cover import ACCEPTED, CANCELLED, CoverRequest
+from models.oncall.rotations import Rotation
+from models.oncall.schedule import Shift
 
 COVER_ACCEPT = "oncall_cover_accept"
 COVER_CANCEL = "oncall_cover_cancel"
+REMOVE_OVERRIDE = "oncall_override_remove"
 MAX_SECTIONS = 40
 Spans = list[tuple[datetime, datetime]]  # what an accepted cover took: UTC (start, end) pairs
 

@@ -1,4 +1,6 @@
-"""`/oncall`: who is on call, your shifts, schedules, overrides, cover requests, calendar feeds."""
+"""`/oncall`: who is on call, your shifts, schedules, overrides and cover requests; and who is
+on call when someone asks `@upkeep` or opens App Home. Changing rotations is in `changes.py`,
+calendar feeds in `http.py`, buttons in `actions.py`."""
 
 from __future__ import annotations
 
@@ -9,15 +11,13 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import Command, no_extra_words, parse_channel, parse_user
-from bot.deps import CommandRequest, Deps, SendContext, command_request
+from bot.commands import Command, no_extra_words, parse_user
+from bot.deps import CommandRequest, SendContext
 from bot.feature import Intent
-from bot.later import update_message
 from bot.render import Reply, button, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
-    COVER_ACCEPT,
-    COVER_CANCEL,
+    REMOVE_OVERRIDE,
     cover_blocks,
     cover_text,
     line_sections,
@@ -26,56 +26,24 @@ from handlers.oncall.blocks import (
     span,
     who,
 )
-from handlers.oncall.calendar import feed_ics, feed_window
 from models.catalog.services import match_service
-from models.core.config import ConfigError, ImportContext
 from models.core.errors import NotFound, PermissionDenied, UserError
-from models.core.people import (
-    TEAM_NAME,
-    ensure_person,
-    find_person,
-    find_team,
-    is_lead,
-    relevant_teams,
-)
+from models.core.people import ensure_person, find_person, find_team, relevant_teams
 from models.core.people import teams_of_person as person_teams
 from models.core.when import parse_range, parse_when
 from models.core.workspace import Person
 from models.onboarding.walkthroughs import shadows_during
-from models.oncall.config import SETTABLE, set_rotation
+from models.oncall.cover import CoverRequest, request_cover, withdraw_cover
+from models.oncall.overrides import add_override, can_remove, check_span, upcoming_overrides
 from models.oncall.rotations import (
-    CalendarFeed,
-    CoverRequest,
     Rotation,
-    Shift,
-    accept_cover,
-    add_override,
-    can_edit,
-    can_remove,
-    cancel_cover,
-    check_span,
-    current_and_next,
-    describe,
-    feed_by_token,
-    feed_for,
     find_rotation,
-    get_cover_request,
-    get_override,
-    handoff_text,
-    held_by,
-    holds_all,
     lookup_rotation,
-    pending_change,
-    person_shifts,
-    remove_override,
-    request_cover,
+    may_change_rotation,
     rotations_of,
-    set_active,
-    shifts,
-    stretches,
-    upcoming_overrides,
-    withdraw_cover,
 )
+from models.oncall.schedule import Shift, held_by, holds_all
+from models.oncall.shifts import current_and_next, person_shifts, shifts, stretches
 
 oncall = Command(
     "/oncall",
@@ -143,7 +111,7 @@ def resolve(req: CommandRequest, name: str) -> list[Rotation]:
                 LOOKUP,
             )
         return [service.rotation]
-    return [find_rotation(req.db, req.workspace, name, LOOKUP)]
+    return [find_rotation(req.db, req.workspace, name, usage=LOOKUP)]
 
 
 def who_lines(req: CommandRequest, rotations: list[Rotation], at: datetime) -> list[str]:
@@ -174,7 +142,7 @@ def who_reply(req: CommandRequest, rotations: list[Rotation], at: datetime) -> R
 def me(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args, oncall.usage("me"))
     now = req.now()
-    mine = person_shifts(req.db, req.person, now, now + timedelta(weeks=ME_WEEKS))
+    mine = person_shifts(req.db, req.person, now, end=now + timedelta(weeks=ME_WEEKS))
     lines = [shift_line(shift, req.tz, rotation) for rotation, shift in mine]
     empty = f"You have no shifts in the next {ME_WEEKS} weeks."
     blocks = [header("Your next shifts"), *line_sections(lines, empty)]
@@ -190,7 +158,7 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
     if not args:
         raise UserError("Which rotation?", SCHEDULE)
     no_extra_words(args[2:], SCHEDULE)
-    rotation = find_rotation(req.db, req.workspace, args[0], SCHEDULE)
+    rotation = find_rotation(req.db, req.workspace, args[0], usage=SCHEDULE)
     weeks = 4
     if len(args) == 2:
         match = re.fullmatch(r"(\d{1,2})\s*w?", args[1].lower())
@@ -199,7 +167,7 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
         weeks = int(match.group(1))
     now = req.now()
     end = now + timedelta(weeks=weeks)
-    stretches = shifts(req.db, rotation, now, end)
+    stretches = shifts(req.db, rotation, now, end=end)
     shadows = shadows_during(req.db, req.workspace.id, rotation.name, now, end)
     lines = []
     for shift in stretches:
@@ -240,13 +208,13 @@ def rotation_arg(req: CommandRequest, args: list[str], need: int, ask: str, usag
     """The rotation named first, once there are at least `need` words."""
     if len(args) < need:
         raise UserError(ask, usage)
-    return find_rotation(req.db, req.workspace, args[0], usage)
+    return find_rotation(req.db, req.workspace, args[0], usage=usage)
 
 
 def span_args(req: CommandRequest, words: list[str], usage: str):
     """`<start> [to] <end> ...` in the asker's zone, checked: (start, end, the words left)."""
     start, end, rest = parse_range(words, req.now(), req.tz, usage)
-    check_span(start, end, req.now(), usage)
+    check_span(start, end, req.now(), usage=usage)
     return start, end, rest
 
 
@@ -264,8 +232,8 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
             "in it before, so an override then would change nothing.",
             OVERRIDE,
         )
-    own = holds_all(stretches(req.db, rotation, start, end), req.person)
-    if not (own or can_edit(rotation, req.person)):
+    own = holds_all(stretches(req.db, rotation, start, end=end), req.person)
+    if not (own or may_change_rotation(rotation, req.person)):
         raise PermissionDenied(
             f"Only {rotation.team.name}'s leads, a workspace admin, or the person on call then "
             f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`."
@@ -274,8 +242,8 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
         req.db,
         rotation,
         target,
-        start,
-        end,
+        start=start,
+        end=end,
         reason=" ".join(rest),
         created_by=req.person,
         now=req.now(),
@@ -304,7 +272,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
             raise UserError("For whom? Mention them.", COVER)
         person = workspace_person(req, rest[1], COVER)
         rest = rest[2:]
-        if person.id != req.person.id and not can_edit(rotation, req.person):
+        if person.id != req.person.id and not may_change_rotation(rotation, req.person):
             raise PermissionDenied(
                 f"Only {rotation.team.name}'s leads or a workspace admin can ask for cover on "
                 "someone else's behalf.",
@@ -317,7 +285,14 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
     if not channel:
         raise UserError(f"{rotation.name} has no channel to ask in; a lead can set one.", COVER)
     request = request_cover(
-        req.db, rotation, person, req.person, start, end, reason=reason, now=req.now()
+        req.db,
+        rotation,
+        person,
+        asked_by=req.person,
+        start=start,
+        end=end,
+        reason=reason,
+        now=req.now(),
     )
     req.later(partial(post_cover, request.id, channel, cover_text(request), cover_blocks(request)))
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
@@ -357,7 +332,7 @@ def own_stretch(
 ) -> tuple[datetime, datetime, str]:
     """The one stretch of [start, end) when `person` is on call, and a note if that is not all
     of it; several stretches of theirs are an error that shows how to ask for each."""
-    on_call = stretches(req.db, rotation, start, end)
+    on_call = stretches(req.db, rotation, start, end=end)
     theirs = held_by(on_call, person)
     if not theirs:
         raise UserError(
@@ -400,35 +375,7 @@ def cover_command(req: CommandRequest, rotation: Rotation, stretch: Shift, reaso
     return f"`/oncall cover {' '.join(words)}`"
 
 
-def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
-    try:
-        request = get_cover_request(req.db, req.workspace, int(value))
-    except ValueError:
-        raise NotFound("That cover request no longer exists.") from None
-    before = {"status": request.status}
-    covered = None
-    if accept:
-        made = accept_cover(req.db, request, req.person, req.now())
-        covered = [(o.start, o.end) for o in made]
-        action = "oncall.cover.accept"
-        after = {"status": request.status, "overrides": [o.id for o in made]}
-    else:
-        cancel_cover(req.db, request, req.person, req.now())
-        action, after = "oncall.cover.cancel", {"status": request.status}
-    req.audit(action, request.rotation.name, before=before, after=after)
-    if request.channel_id and request.message_ts:
-        req.later(
-            update_message(
-                channel=request.channel_id,
-                ts=request.message_ts,
-                text=cover_text(request, covered),
-                blocks=cover_blocks(request, covered),
-            )
-        )
-
-
 OVERRIDES = "/oncall overrides <rotation>"
-REMOVE_OVERRIDE = "oncall_override_remove"
 
 
 @oncall.sub("overrides", OVERRIDES, "upcoming overrides, each with a button to remove it")
@@ -455,218 +402,7 @@ def overrides_reply(req: CommandRequest, rotation: Rotation) -> Reply:
     return Reply(text=f"{rotation.name}: overrides\n" + "\n".join(lines), blocks=blocks)
 
 
-def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
-    try:
-        item = get_override(req.db, req.workspace, int(value))
-    except ValueError:
-        raise NotFound("That override no longer exists.") from None
-    rotation = item.rotation
-    before = {
-        "person": item.person.slack_user_id,
-        "start": item.start.isoformat(),
-        "end": item.end.isoformat(),
-        "reason": item.reason,
-    }
-    remove_override(req.db, item, req.person)
-    req.audit("oncall.override.remove", rotation.name, before=before)
-    return overrides_reply(req, rotation)
-
-
-# -- editing rotations ---------------------------------------------------------------------------
-
-
-SET = (
-    "/oncall set <rotation> team=<team> handoff=<monday 10:00> every=<1w> start=<YYYY-MM-DD> "
-    "members=@a,@b [channel=#c] [timezone=<zone>] [reminder_hours=<n>]"
-)
-PEOPLE_FIELDS = ("members", "away")
-RULE_FIELDS = {"handoff", "every", "start", "members", "away", "timezone"}  # who is on when
-
-
-@oncall.sub("set", SET, "create or change a rotation; changes count from the next handoff (leads)")
-def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
-    if len(args) < 2 or "=" in args[0]:
-        raise UserError("Name the rotation and what to set, like `handoff=monday 10:00`.", SET)
-    name, options = args[0].lower(), fields_of(args[1:])
-    unknown = sorted(set(options) - set(SETTABLE))
-    if unknown:
-        raise UserError(f"`{unknown[0]}=` isn't a rotation field ({', '.join(SETTABLE)}).", SET)
-    existing = lookup_rotation(req.db, req.workspace, name)
-    if existing is None and not TEAM_NAME.match(name):
-        raise UserError(
-            f"`{name[:40]}`: rotation names are lowercase letters, digits, - and _.", SET
-        )
-    if existing is not None and not can_edit(existing, req.person):
-        raise PermissionDenied(f"Only {existing.team.name}'s leads or an admin can change {name}.")
-    team_name = options.get("team") or (existing.team.name if existing else None)
-    if team_name is None:
-        raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
-    team = find_team(req.db, req.workspace, team_name)
-    if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
-        raise PermissionDenied(f"Only {team.name}'s leads or an admin can set its rotations.")
-    changes: dict = {}
-    for key, value in options.items():
-        if key in PEOPLE_FIELDS:
-            changes[key] = [people_id(word) for word in value.replace(",", " ").split()]
-        elif key == "reminder_hours":
-            if not value.isdigit():
-                raise UserError("`reminder_hours=` takes a number of hours, like 24.", SET)
-            changes[key] = int(value)
-        elif key == "channel":
-            changes[key] = parse_channel(value) or value
-        else:
-            changes[key] = value
-    ctx = ImportContext(
-        req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
-    )
-    try:
-        rotation = set_rotation(ctx, name, changes, existing)
-    except ConfigError as error:
-        field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
-        raise UserError(f"`{field_name}` {str(error)[len(error.where) + 2 :]}.", SET) from None
-    verb = "Created" if existing is None else "Changed"
-    now = req.now()
-    summary = (
-        f"{verb} *{rotation.name}* ({rotation.team.name}): {handoff_text(rotation)} "
-        f"every {rotation.every}, {rotation.tz}."
-    )
-    begins, change = rotation.begins_at, pending_change(rotation, now)
-    if begins > now:
-        summary += f" It starts {local_time(begins, req.tz)}; nobody is on call before."
-    elif change is not None and RULE_FIELDS & set(options):
-        summary += (
-            f" This applies from {local_time(change, req.tz)}; the shifts until then stay as "
-            "they were."
-        )
-    current, following = current_and_next(req.db, rotation, now)
-    lines = [summary, now_line(rotation, current, following, req.tz)]
-    return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
-
-
-def fields_of(words: list[str]) -> dict[str, str]:
-    """`handoff=monday 10:00 members=@a @b` -> {"handoff": "monday 10:00", "members": "@a @b"}:
-    words without `=` belong to the field before them, so values need no quotes."""
-    found: dict[str, str] = {}
-    key = None
-    for word in words:
-        name, sep, value = word.partition("=")
-        if sep and re.fullmatch(r"[a-z_]+", name.lower()):
-            key = name.lower()
-            if key in found:
-                raise UserError(f"`{key}=` is given twice.", SET)
-            found[key] = value
-        elif key is None:
-            raise UserError(f"`{word[:40]}`: say which field, like `handoff={word[:20]}`.", SET)
-        else:
-            found[key] = f"{found[key]} {word}".strip()
-    return found
-
-
-def people_id(word: str) -> str:
-    uid = parse_user(word)
-    if uid is None:
-        raise UserError(f"`{word[:40]}` is not a person; mention them, like `@ana`.", SET)
-    return uid
-
-
-# -- taking people out, calendars ----------------------------------------------------------------
-
-
-OUT = "/oncall out <rotation> <@user>"
-BACK = "/oncall back <rotation> <@user>"
-
-
-@oncall.sub("out", OUT, "take someone out now: the others take their shifts in turn (leads)")
-def take_out(req: CommandRequest, args: list[str]) -> Reply:
-    return change_member(req, args, False, OUT)
-
-
-@oncall.sub("back", BACK, "put someone back in their old place from the next handoff (leads)")
-def put_back(req: CommandRequest, args: list[str]) -> Reply:
-    return change_member(req, args, True, BACK)
-
-
-def change_member(req: CommandRequest, args: list[str], active: bool, usage: str) -> Reply:
-    if len(args) < 2:
-        raise UserError("Say which rotation and who.", usage)
-    no_extra_words(args[2:], usage)
-    rotation = find_rotation(req.db, req.workspace, args[0], usage)
-    if not can_edit(rotation, req.person):
-        raise PermissionDenied(
-            f"Only {rotation.team.name}'s leads or a workspace admin can change {rotation.name}.",
-            usage,
-        )
-    person = workspace_person(req, args[1], usage)
-    before = describe(rotation)
-    now = req.now()
-    effective = set_active(rotation, person, active, now)
-    action = "rotation.back" if active else "rotation.out"
-    req.audit(action, rotation.name, before=before, after=describe(rotation))
-    if not active:
-        text = (
-            f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "
-            "take their shifts in turn, and nobody else's shifts move."
-        )
-    elif effective > now:
-        text = (
-            f"{person.mention} is back in *{rotation.name}* in their old place, from the next "
-            f"handoff ({local_time(effective, req.tz)})."
-        )
-    else:
-        text = f"{person.mention} is back in *{rotation.name}* in their old place."
-    current, following = current_and_next(req.db, rotation, now)
-    lines = [text, now_line(rotation, current, following, req.tz)]
-    return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
-
-
-@oncall.sub("calendar", "/oncall calendar", "calendar feeds (iCal) of your shifts and rotations")
-def calendar(req: CommandRequest, args: list[str]) -> Reply:
-    no_extra_words(args, oncall.usage("calendar"))
-    now = req.now()
-    teams = person_teams(req.db, req.person)
-    wanted: list[tuple[str, dict]] = [("Your shifts", {"person": req.person})]
-    wanted += [(r.name, {"rotation": r}) for r in rotations_of(req.db, req.workspace, teams)]
-    lines = []
-    for label, target in wanted:
-        feed, created = feed_for(req.db, req.workspace, now, **target)
-        if created:
-            after = {"feed": label}
-            req.audit("calendar.create", label, after=after)
-        lines.append(f"*{label}*: {req.settings.public_url}/calendar/{feed.token}.ics")
-    text = "\n".join(lines)
-    blocks = [
-        header("Calendar feeds"),
-        *line_sections(lines, ""),
-        context(
-            "Subscribe to these in your calendar app. Keep them to yourself: anyone with "
-            "the link can read the schedule."
-        ),
-    ]
-    return Reply(text=text, blocks=blocks)
-
-
-# -- listeners, mentions, App Home -------------------------------------------------------------
-
-
-def register(app, deps: Deps) -> None:
-    def cover_listener(accept: bool):
-        def listener(ack, body: dict, context) -> None:
-            ack()
-            req = command_request(deps, context)
-            decide_cover(req, body["actions"][0].get("value", ""), accept)
-
-        listener.__name__ = "cover_accept" if accept else "cover_cancel"
-        return listener
-
-    app.action(COVER_ACCEPT)(cover_listener(True))
-    app.action(COVER_CANCEL)(cover_listener(False))
-
-    @app.action(REMOVE_OVERRIDE)
-    def remove_listener(ack, body: dict, context, respond) -> None:
-        ack()
-        req = command_request(deps, context)
-        reply = remove_chosen_override(req, body["actions"][0].get("value", ""))
-        req.later(lambda ctx: respond(replace_original=True, text=reply.text, blocks=reply.blocks))
+# -- mentions, App Home --------------------------------------------------------------------------
 
 
 # Words after "on call for" that name no rotation: "for the weekend", "for us", "for tonight".
@@ -696,7 +432,7 @@ MENTIONS = [Intent(re.compile(r"\bon[- ]?call\b"), "who is on call?", answer_men
 def home_blocks(req: CommandRequest) -> list[dict]:
     rotations = rotations_of(req.db, req.workspace, person_teams(req.db, req.person))[:10]
     now = req.now()
-    mine = person_shifts(req.db, req.person, now, now + timedelta(weeks=4))[:5]
+    mine = person_shifts(req.db, req.person, now, end=now + timedelta(weeks=4))[:5]
     if not rotations and not mine:
         return []
     on_now = "\n".join(who_lines(req, rotations, now)) or "Your teams have no rotations."
@@ -707,52 +443,3 @@ def home_blocks(req: CommandRequest) -> list[dict]:
         section(f"*On call now*\n{on_now}"),
         section(f"*Your next shifts*\n{next_shifts}"),
     ]
-
-
-# -- calendar feeds ----------------------------------------------------------------------------
-
-FEED_PATH = re.compile(r"^/calendar/([A-Za-z0-9_-]{16,100})\.ics$")
-
-
-def feed_body(db, feed: CalendarFeed, now: datetime) -> bytes:
-    start, end = feed_window(now)
-    if feed.rotation is not None:
-        rotation = feed.rotation
-        events = [(rotation, s) for s in shifts(db, rotation, start, end)]
-        return feed_ics(f"On call: {rotation.name}", events, now)
-    assert feed.person is not None
-    events = person_shifts(db, feed.person, start, end)
-    return feed_ics(f"On call: {feed.person.display_name}", events, now)
-
-
-def calendar_app(deps: Deps):
-    """`GET /calendar/<token>.ics`: a rotation's or a person's shifts; unknown tokens are 404."""
-
-    def app(environ: dict, start_response):
-        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
-            return plain(start_response, "405 Method Not Allowed", b"GET only\n")
-        match = FEED_PATH.match(environ.get("PATH_INFO", ""))
-        with deps.session_factory() as db:
-            feed = feed_by_token(db, match.group(1)) if match else None
-            if feed is None:
-                return plain(start_response, "404 Not Found", b"no such calendar\n")
-            body = feed_body(db, feed, deps.clock.now())
-        start_response(
-            "200 OK",
-            [
-                ("content-type", "text/calendar; charset=utf-8"),
-                ("content-length", str(len(body))),
-                ("cache-control", "private, max-age=300"),
-            ],
-        )
-        return [body]
-
-    return app
-
-
-def plain(start_response, status: str, body: bytes) -> list[bytes]:
-    start_response(status, [("content-type", "text/plain"), ("content-length", str(len(body)))])
-    return [body]
-
-
-ROUTES = {"/calendar/": calendar_app}

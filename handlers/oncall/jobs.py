@@ -16,14 +16,9 @@ from bot.deps import SendContext
 from bot.jobs import Due
 from bot.render import context, section
 from handlers.oncall.blocks import handoff_text, span, start_text
-from models.oncall.rotations import (
-    JUST_BEFORE,
-    Rotation,
-    Schedule,
-    current_and_next,
-    handoffs,
-    on_call_at,
-)
+from models.oncall.rotations import Rotation
+from models.oncall.schedule import JUST_BEFORE, RotationSchedule
+from models.oncall.shifts import current_and_next, handoffs, on_call_at
 from models.pages.load import outgoing_shift_summary
 
 
@@ -63,7 +58,7 @@ def post_handoff(rotation_id: int, channel: str, instant: datetime, ctx: SendCon
     outgoing = on_call_at(ctx.db, rotation, instant - JUST_BEFORE)
     text = handoff_text(rotation, outgoing, incoming)
     # The outgoing shift's pages: the rotation's shift that ends at this handoff.
-    previous = Schedule(rotation).shift_at(instant - JUST_BEFORE)
+    previous = RotationSchedule(rotation).shift_at(instant - JUST_BEFORE)
     pages = outgoing_shift_summary(
         ctx.db, rotation.name, previous.start, instant, workspace_id=rotation.workspace_id
     )

@@ -41,8 +41,9 @@ from models.core.workspace import Person, Team, Workspace
 
 try:  # on-call is a feature of its own; onboarding works without it
     from models.oncall import rotations as oncall
+    from models.oncall import shifts as oncall_shifts
 except ImportError:  # pragma: no cover - depends on which features are installed
-    oncall = None  # type: ignore[assignment]
+    oncall = oncall_shifts = None  # type: ignore[assignment]
 
 ACTIVE, PAUSED, CANCELLED, DONE = "active", "paused", "cancelled", "done"
 CURRENT = (ACTIVE, PAUSED)
@@ -771,7 +772,7 @@ def on_call_time(db: Session, team: Team, start: datetime, end: datetime) -> dic
         return {}
     spent: dict[int, timedelta] = {}
     for rotation in db.scalars(select(oncall.Rotation).where(oncall.Rotation.team_id == team.id)):
-        for shift in oncall.shifts(db, rotation, start, end):
+        for shift in oncall_shifts.shifts(db, rotation, start, end=end):
             if shift.person is not None:
                 overlap = min(shift.end, end) - max(shift.start, start)
                 spent[shift.person.id] = spent.get(shift.person.id, timedelta()) + overlap
@@ -842,7 +843,7 @@ def shadow_rotation(
     )
     if rotation is None:
         return None
-    shift = pick_shift(oncall.shifts(db, rotation, at, at + timedelta(days=7)), at)
+    shift = pick_shift(oncall_shifts.shifts(db, rotation, at, end=at + timedelta(days=7)), at)
     if shift is None:
         return None
     return add_shadow(db, w, rotation.name, shift.start, shift.end, now), shift.person

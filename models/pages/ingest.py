@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from models.catalog.services import Service, match_service
 from models.core.workspace import Person, Team
-from models.oncall.rotations import Override, Rotation, Timeline
+from models.oncall.overrides import Override
+from models.oncall.rotations import Rotation
+from models.oncall.schedule import Timeline
 from models.pages.formats import Alert
 from models.pages.integrations import Hook, Integration
 from models.pages.pages import Page, hour_class, work_hours

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
-from models.oncall.rotations import rotations_of, shifts
+from models.oncall.rotations import rotations_of
+from models.oncall.shifts import shifts
 from models.pages.integrations import Integration
 from models.pages.pages import (
     BUSINESS,
@@ -211,7 +212,7 @@ def on_call_hours(
     spans: dict[int, list[tuple[datetime, datetime]]] = {}
     people: dict[int, Person] = {}
     for rotation in rotations_of(db, workspace, [team]):
-        for shift in shifts(db, rotation, start, end):
+        for shift in shifts(db, rotation, start, end=end):
             lo, hi = max(shift.start, start), min(shift.end, end)
             if shift.person is None or lo >= hi:
                 continue

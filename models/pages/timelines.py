@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from models.oncall.rotations import Timeline
+from models.oncall.schedule import Timeline
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,8 @@ def record_answer(
 
 def on_call(db: Session, team: Team, at: datetime) -> set[int]:
     """Ids of the people on call for any of the team's rotations at `at`."""
-    from models.oncall.rotations import Rotation, on_call_at
+    from models.oncall.rotations import Rotation
+    from models.oncall.shifts import on_call_at
 
     people = set()
     for rotation in db.scalars(select(Rotation).where(Rotation.team_id == team.id)):

@@ -11,7 +11,7 @@ from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
 from handlers.oncall.jobs import HandoffJob, HandoffReminderJob
 from models.core.workspace import Workspace
-from models.oncall.rotations import add_override
+from models.oncall.overrides import add_override
 from tests.oncall_setup import CREATED, make_rotation, person, utc
 
 CHANNEL = "C0PAYONCALL"
@@ -107,7 +107,14 @@ def test_handoff_post_reflects_overrides(db, rotation, ctx, slack):
     ws = db.get(Workspace, rotation.workspace_id)
     cho = person(db, ws, "U0CHO")
     add_override(
-        db, rotation, cho, utc(2026, 3, 9), utc(2026, 3, 10), reason="", created_by=cho, now=CREATED
+        db,
+        rotation,
+        cho,
+        start=utc(2026, 3, 9),
+        end=utc(2026, 3, 10),
+        reason="",
+        created_by=cho,
+        now=CREATED,
     )
     db.commit()
     (due,) = HandoffJob().due(db, utc(2026, 3, 9, 8), utc(2026, 3, 9, 10))

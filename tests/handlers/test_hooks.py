@@ -259,7 +259,7 @@ def test_hooks_add_for_an_unknown_team_says_so_and_adds_nothing(cli_env, capsys,
 def test_who_is_paged_follows_changes_made_between_webhooks(server, db):
     """Page ingest keeps each rotation's timeline between requests; an override, or a change to
     the paged person's zone, made in between is seen by the very next alert."""
-    from models.oncall.rotations import add_override
+    from models.oncall.overrides import add_override
     from models.pages.pages import BUSINESS, SLEEP
     from tests.oncall_setup import make_rotation, person, utc
 
@@ -283,8 +283,8 @@ def test_who_is_paged_follows_changes_made_between_webhooks(server, db):
         db,
         rotation,
         cho,
-        utc(2026, 3, 3, 10),
-        utc(2026, 3, 3, 12),
+        start=utc(2026, 3, 3, 10),
+        end=utc(2026, 3, 3, 12),
         reason="dentist",
         created_by=None,
         now=START,

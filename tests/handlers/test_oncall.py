@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from handlers.oncall.blocks import COVER_ACCEPT, COVER_CANCEL
 from models import AuditEntry, CoverRequest, Override
-from models.oncall.rotations import Rotation, on_call_at
+from models.oncall.rotations import Rotation
+from models.oncall.shifts import on_call_at
 from tests.oncall_setup import make_rotation, utc
 
 ONCALL_CHANNEL = "C0PAYONCALL"

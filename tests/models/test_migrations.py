@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 import models
 from bot.db import alembic_config, make_engine, upgrade
 from models import Heartbeat
-from models.oncall.rotations import Rotation, on_call_at
+from models.oncall.rotations import Rotation
+from models.oncall.shifts import on_call_at
 from tests.conftest import _postgres_url
 
 

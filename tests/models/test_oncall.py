@@ -9,20 +9,11 @@ import pytest
 
 from models.core.errors import NotFound, UserError
 from models.core.workspace import Workspace
-from models.oncall.rotations import (
-    Shift,
-    Timeline,
-    add_override,
-    find_rotation,
-    held_by,
-    holds_all,
-    on_call_at,
-    overrides_between,
-    set_active,
-    shift_at,
-    shifts,
-    stretches,
-)
+from models.oncall.changes import set_active
+from models.oncall.overrides import add_override, overrides_between
+from models.oncall.rotations import find_rotation
+from models.oncall.schedule import Shift, Timeline, held_by, holds_all
+from models.oncall.shifts import on_call_at, shift_at, shifts, stretches
 from tests.oncall_setup import CREATED, make_rotation, person, utc
 
 H = timedelta(hours=1)
@@ -109,27 +100,34 @@ def test_nobody_is_on_call_before_the_start(db):
     assert who(db, rot, utc(2026, 2, 25)) is None  # ...but nobody is on call before the start
     assert who(db, rot, utc(2026, 3, 2, 9) - timedelta(microseconds=1)) is None
     assert who(db, rot, utc(2026, 3, 2, 9)) == "U0ANA"
-    assert shifts(db, rot, utc(2026, 2, 1), utc(2026, 3, 2, 9)) == []
+    assert shifts(db, rot, utc(2026, 2, 1), end=utc(2026, 3, 2, 9)) == []
     got = [
         (s.start, s.person.slack_user_id)
-        for s in shifts(db, rot, utc(2026, 2, 1), utc(2026, 3, 10))
+        for s in shifts(db, rot, utc(2026, 2, 1), end=utc(2026, 3, 10))
     ]
     assert got == [(utc(2026, 3, 2, 9), "U0ANA"), (utc(2026, 3, 9, 9), "U0BEN")]
     # an override before the start changes nothing; across it, only its part after the start
     ben = person(db, ws, "U0BEN")
     add_override(
-        db, rot, ben, utc(2026, 2, 27), utc(2026, 3, 3), reason="", created_by=ben, now=CREATED
+        db,
+        rot,
+        ben,
+        start=utc(2026, 2, 27),
+        end=utc(2026, 3, 3),
+        reason="",
+        created_by=ben,
+        now=CREATED,
     )
     assert who(db, rot, utc(2026, 2, 28)) is None
     assert (
-        Timeline(rot, overrides_between(db, rot, utc(2026, 2, 1), utc(2026, 4, 1))).at(
+        Timeline(rot, overrides_between(db, rot, utc(2026, 2, 1), end=utc(2026, 4, 1))).at(
             utc(2026, 2, 28)
         )
         is None
     )
     assert [
         (s.start, s.end, s.person.slack_user_id)
-        for s in shifts(db, rot, utc(2026, 2, 1), utc(2026, 3, 3))
+        for s in shifts(db, rot, utc(2026, 2, 1), end=utc(2026, 3, 3))
     ] == [
         (utc(2026, 3, 2, 9), utc(2026, 3, 3), "U0BEN"),
         (utc(2026, 3, 3), utc(2026, 3, 9, 9), "U0ANA"),
@@ -143,11 +141,11 @@ def test_members_taken_out_keep_their_place_and_the_others_keep_theirs(db):
     got = [who(db, rot, rot.handoff(k)) for k in range(6)]
     assert got == ["U0ANA", "U0CHO", "U0CHO", "U0ANA", "U0ANA", "U0CHO"]
     ben = person(db, db.get(Workspace, rot.workspace_id), "U0BEN")
-    set_active(rot, ben, True, CREATED)  # before the start: simply back from the start
+    set_active(rot, ben, True, now=CREATED)  # before the start: simply back from the start
     db.flush()
     assert [who(db, rot, rot.handoff(k)) for k in range(3)] == ["U0ANA", "U0BEN", "U0CHO"]
     with pytest.raises(UserError, match="already in"):
-        set_active(rot, ben, True, CREATED)
+        set_active(rot, ben, True, now=CREATED)
 
 
 def test_nobody_active_means_nobody_on_call(db):
@@ -161,14 +159,16 @@ def test_newest_override_wins_and_the_rotation_is_untouched(db):
     ben, cho, lead = (person(db, ws, u) for u in ("U0BEN", "U0CHO", "U0LEAD"))
 
     def add(p, start, end, created):
-        return add_override(db, rot, p, start, end, reason="", created_by=lead, now=created)
+        return add_override(
+            db, rot, p, start=start, end=end, reason="", created_by=lead, now=created
+        )
 
     first = add(ben, utc(2026, 3, 3), utc(2026, 3, 5), CREATED + H)
     second = add(cho, utc(2026, 3, 4), utc(2026, 3, 6), CREATED + 2 * H)
     add(lead, utc(2026, 3, 3, 12), utc(2026, 3, 4, 12), CREATED)  # older: hidden under both
     got = [
         (s.start, s.end, s.person.slack_user_id, s.override)
-        for s in shifts(db, rot, utc(2026, 3, 2, 9), utc(2026, 3, 9, 9))
+        for s in shifts(db, rot, utc(2026, 3, 2, 9), end=utc(2026, 3, 9, 9))
     ]
     assert got == [
         (utc(2026, 3, 2, 9), utc(2026, 3, 3), "U0ANA", None),
@@ -185,11 +185,18 @@ def test_an_override_across_a_handoff_is_split_there(db):
     rot = make_rotation(db)
     lead = person(db, db.get(Workspace, rot.workspace_id), "U0LEAD")
     add_override(
-        db, rot, lead, utc(2026, 3, 9), utc(2026, 3, 10), reason="x", created_by=lead, now=CREATED
+        db,
+        rot,
+        lead,
+        start=utc(2026, 3, 9),
+        end=utc(2026, 3, 10),
+        reason="x",
+        created_by=lead,
+        now=CREATED,
     )
     got = [
         (s.start, s.end, s.person.slack_user_id)
-        for s in shifts(db, rot, utc(2026, 3, 8), utc(2026, 3, 11))
+        for s in shifts(db, rot, utc(2026, 3, 8), end=utc(2026, 3, 11))
     ]
     assert got == [
         (utc(2026, 3, 2, 9), utc(2026, 3, 9), "U0ANA"),
@@ -205,9 +212,16 @@ def test_stretches_are_cut_to_the_span_and_merged_per_person(db):
     ana, ben, lead = (person(db, ws, u) for u in ("U0ANA", "U0BEN", "U0LEAD"))
     # Ana's override from 2 Mar across her own Monday handoff into Ben's week.
     add_override(
-        db, rot, ana, utc(2026, 3, 8), utc(2026, 3, 9, 12), reason="", created_by=lead, now=CREATED
+        db,
+        rot,
+        ana,
+        start=utc(2026, 3, 8),
+        end=utc(2026, 3, 9, 12),
+        reason="",
+        created_by=lead,
+        now=CREATED,
     )
-    got = stretches(db, rot, utc(2026, 3, 8, 12), utc(2026, 3, 10))
+    got = stretches(db, rot, utc(2026, 3, 8, 12), end=utc(2026, 3, 10))
     assert [(s.start, s.end, s.person.slack_user_id) for s in got] == [
         (utc(2026, 3, 8, 12), utc(2026, 3, 9, 12), "U0ANA"),
         (utc(2026, 3, 9, 12), utc(2026, 3, 10), "U0BEN"),
@@ -231,9 +245,16 @@ def test_on_call_at_agrees_with_shifts_at_random_instants(db):
         begin = start + timedelta(hours=rng.randrange(0, 24 * 360))
         end = begin + timedelta(minutes=rng.randrange(30, 60 * 24 * 5))
         add_override(
-            db, rot, rng.choice(people), begin, end, reason="", created_by=None, now=CREATED + i * H
+            db,
+            rot,
+            rng.choice(people),
+            start=begin,
+            end=end,
+            reason="",
+            created_by=None,
+            now=CREATED + i * H,
         )
-    every = shifts(db, rot, start, start + timedelta(days=366))
+    every = shifts(db, rot, start, end=start + timedelta(days=366))
     assert all(a.end == b.start for a, b in zip(every, every[1:], strict=False))
     for _ in range(300):
         at = start + timedelta(seconds=rng.randrange(0, 365 * 86400))

@@ -20,7 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from models.catalog.services import new_service
 from models.core.errors import NotFound, UserError
 from models.core.workspace import Person, Team, Workspace
-from models.oncall.rotations import Rotation, add_override, reschedule, set_active, set_members
+from models.oncall.changes import reschedule, set_active, set_members
+from models.oncall.overrides import add_override
+from models.oncall.rotations import Rotation
 from models.pages.formats import PARSERS, PayloadError, parse_epoch, parse_instant
 from models.pages.ingest import ingest, ingest_batch
 from models.pages.integrations import (
@@ -377,8 +379,8 @@ def hook_with_cho_covering(db):
         db,
         rotation,
         cho,
-        utc(2026, 3, 4, 0),
-        utc(2026, 3, 4, 6),
+        start=utc(2026, 3, 4, 0),
+        end=utc(2026, 3, 4, 6),
         reason="swap",
         created_by=None,
         now=NOW,
@@ -401,7 +403,7 @@ def test_the_person_on_call_is_paged_in_their_own_zone_and_history_is_kept(db):
         "cho-override": ("U0CHO", BUSINESS, "2026-03-04"),  # Wednesday 10:00 in Tokyo
     }
     # Taking Ana out of the rotation later doesn't rewrite who was paged.
-    set_active(rotation, db.get(Person, pages(db)[0].person_id), False, NOW)
+    set_active(rotation, db.get(Person, pages(db)[0].person_id), False, now=NOW)
     db.flush()
     assert pages(db)[0].person.slack_user_id == "U0ANA"
 

@@ -6,16 +6,10 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from models.core.workspace import Workspace
-from models.oncall.rotations import (
-    Rotation,
-    Schedule,
-    on_call_at,
-    pending_change,
-    reschedule,
-    set_active,
-    set_members,
-    shifts,
-)
+from models.oncall.changes import pending_change, reschedule, set_active, set_members
+from models.oncall.rotations import Rotation
+from models.oncall.schedule import RotationSchedule
+from models.oncall.shifts import on_call_at, shifts
 from tests.oncall_setup import CREATED, make_rotation, person, utc
 
 H = timedelta(hours=1)
@@ -25,7 +19,7 @@ ANA, BEN, CHO, LEA = "U0ANA", "U0BEN", "U0CHO", "U0LEAD"
 def table(db, rot: Rotation, start, end) -> list[tuple]:
     return [
         (s.start, s.end, s.person.slack_user_id if s.person else None)
-        for s in shifts(db, rot, start, end)
+        for s in shifts(db, rot, start, end=end)
     ]
 
 
@@ -42,7 +36,9 @@ def change(db, rot: Rotation, now, members: tuple[str, ...] | None = None, **set
 
 
 def out(db, rot: Rotation, uid: str, now, active: bool = False):
-    effective = set_active(rot, person(db, db.get(Workspace, rot.workspace_id), uid), active, now)
+    effective = set_active(
+        rot, person(db, db.get(Workspace, rot.workspace_id), uid), active, now=now
+    )
     db.flush()
     return effective
 
@@ -158,7 +154,7 @@ def test_taking_out_whoever_is_on_call_hands_the_rest_of_the_shift_over_now(db):
     rot = make_rotation(db)
     out(db, rot, CHO, WED)  # not on call now: Ben's shift stays one shift, no handoff
     assert table(db, rot, WED, WED + H) == [HISTORY[1]]
-    assert Schedule(rot).handoffs(utc(2026, 3, 9, 10), utc(2026, 3, 23, 10)) == [
+    assert RotationSchedule(rot).handoffs(utc(2026, 3, 9, 10), utc(2026, 3, 23, 10)) == [
         utc(2026, 3, 16, 9),
         utc(2026, 3, 23, 9),
     ]
@@ -168,7 +164,7 @@ def test_taking_out_whoever_is_on_call_hands_the_rest_of_the_shift_over_now(db):
         (WED + H, utc(2026, 3, 16, 9), ANA),
         (utc(2026, 3, 16, 9), utc(2026, 3, 23, 9), ANA),
     ]
-    assert WED + H in Schedule(rot).handoffs(WED, utc(2026, 3, 16, 10))
+    assert WED + H in RotationSchedule(rot).handoffs(WED, utc(2026, 3, 16, 10))
 
 
 def test_a_new_handoff_time_across_spring_forward_in_berlin(db):

@@ -14,7 +14,8 @@ from models import AuditEntry, Rotation
 from models.config import export_config, import_config
 from models.core.config import ConfigError
 from models.core.people import ensure_workspace
-from models.oncall.rotations import find_rotation, on_call_at
+from models.oncall.rotations import find_rotation
+from models.oncall.shifts import on_call_at
 from tests.conftest import PEOPLE
 from tests.oncall_setup import CREATED, utc
 from tests.slack_requests import TEAM_ID

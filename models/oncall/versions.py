@@ -1,0 +1,50 @@
+"""`Rotation.schedule_version`: one number that says whether who is on call may have changed,
+so that a process keeping a Timeline (page ingest) knows when to read it again. Bumped in the
+same transaction as the change, by an `after_flush` listener: no writer has to remember it."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, inspect, or_, update
+from sqlalchemy.orm import Session
+
+from models.core.workspace import Person
+from models.oncall.overrides import Override
+from models.oncall.rotations import Rotation, RotationMember, RotationRule
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_schedule_versions(session: Session, _context) -> None:
+    """In the same transaction as the change: bump `schedule_version` of every rotation whose
+    rules, members or overrides were written; and when a person's zone or working hours changed
+    (the hour class of their pages is read in them), of every rotation in their workspace (a
+    rotation's older versions may name them too)."""
+    rotation_ids: set[int] = set()
+    workspaces: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Rotation):
+            if obj not in session.new:
+                rotation_ids.add(obj.id)
+        elif isinstance(obj, RotationRule | RotationMember | Override):
+            rotation_ids.add(obj.rotation_id)
+        elif isinstance(obj, Person) and obj in session.dirty and _hours_moved(obj):
+            workspaces.add(obj.workspace_id)
+    rotation_ids.discard(None)
+    table = Rotation.__table__
+    bumped = []
+    if rotation_ids:
+        bumped.append(table.c.id.in_(sorted(rotation_ids)))
+    if workspaces:  # rare: every rotation that could name them
+        bumped.append(table.c.workspace_id.in_(sorted(workspaces)))
+    if bumped:
+        session.connection().execute(
+            update(table).where(or_(*bumped)).values(schedule_version=table.c.schedule_version + 1)
+        )
+
+
+_HOURS_FIELDS = ("tz", "work_start", "work_end", "work_days")
+
+
+def _hours_moved(person: Person) -> bool:
+    """Whether the person's zone or working hours changed (not their name or status)."""
+    state = inspect(person)
+    return any(state.attrs[name].history.has_changes() for name in _HOURS_FIELDS)
