@@ -7,7 +7,6 @@ it as the fake Slack."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import math
@@ -18,18 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
+from bot.console.wire import (
+    MESSAGE_BLOCK_LIMIT,
+    block_problem,
+    headers_token,
+    message_problem,
+    parse_body,
+    view_problem,
+)
 
 BOT_USER_ID = "U0UPKEEPBOT"
 TEAM_ID = "T0001EXAMPLE"
-MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
-SECTION_TEXT_LIMIT = 3000
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 
 
 @dataclass
@@ -222,7 +222,7 @@ class SlackEmulator:
         self, verb: str, path: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         parts = urlsplit(path)
-        body = _parse_body(headers, raw, parts.query)
+        body = parse_body(headers, raw, parts.query)
         route = parts.path.strip("/").split("/")
         if route[0] == "response" and len(route) == 2:
             return self._record_response(route[1], headers, body)
@@ -291,7 +291,7 @@ class SlackEmulator:
         return None
 
     def _record_response(self, name: str, headers, body) -> tuple[int, dict, dict]:
-        problem = _block_problem(body.get("blocks"), MESSAGE_BLOCK_LIMIT)
+        problem = block_problem(body.get("blocks"), MESSAGE_BLOCK_LIMIT)
         with self._cond:
             self.calls.append(Call("response_url", headers, {"name": name, **body}))
             if problem is None:
@@ -339,7 +339,7 @@ class SlackEmulator:
         return {"ok": True, "channel": {"id": "D" + users[0].lstrip("UW")}}
 
     def m_chat_postMessage(self, body) -> dict:  # noqa: N802
-        error = _message_problem(body)
+        error = message_problem(body)
         if error:
             return error
         message = {
@@ -374,7 +374,7 @@ class SlackEmulator:
         return {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def m_chat_postEphemeral(self, body) -> dict:  # noqa: N802
-        error = _message_problem(body)
+        error = message_problem(body)
         if error:
             return error
         if not body.get("user"):
@@ -382,7 +382,7 @@ class SlackEmulator:
         return {"ok": True, "message_ts": self._ts_now()}
 
     def m_chat_update(self, body) -> dict:
-        error = _message_problem(body)
+        error = message_problem(body)
         if error:
             return error
         for message in self.messages.get(body["channel"], []):
@@ -410,7 +410,7 @@ class SlackEmulator:
         view = body.get("view")
         if not isinstance(view, dict):
             return {"ok": False, "error": "invalid_arguments"}
-        problem = _view_problem(view)
+        problem = view_problem(view)
         if problem:
             return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
         view_id = body.get("view_id") or f"V{next(self._ids):08d}"
@@ -449,81 +449,3 @@ class SlackEmulator:
         if not files or any(f.get("id") not in self.uploads for f in files):
             return {"ok": False, "error": "file_not_found"}
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
-
-
-def headers_token(headers: dict[str, str], body: dict) -> str | None:
-    auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
-    if auth.startswith("Bearer ") and len(auth) > 7:
-        return auth[7:]
-    return body.get("token")
-
-
-def _parse_body(headers: dict[str, str], raw: bytes, query: str) -> dict[str, Any]:
-    lowered = {k.lower(): v for k, v in headers.items()}
-    body: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query).items()}
-    ctype = lowered.get("content-type", "")
-    if raw and "json" in ctype:
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = {}
-        if isinstance(parsed, dict):
-            body.update(parsed)
-    elif raw and "form" in ctype:
-        body.update({k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()})
-    for key in JSON_FIELDS:
-        if isinstance(body.get(key), str):
-            with contextlib.suppress(ValueError):
-                body[key] = json.loads(body[key])
-    return body
-
-
-def _message_problem(body: dict) -> dict | None:
-    if not body.get("channel"):
-        return {"ok": False, "error": "channel_not_found"}
-    if not body.get("text") and not body.get("blocks"):
-        return {"ok": False, "error": "no_text"}
-    problem = _block_problem(body.get("blocks"), MESSAGE_BLOCK_LIMIT)
-    if problem:
-        return {"ok": False, "error": "invalid_blocks", "errors": [problem]}
-    if len(body.get("text") or "") > 40_000:
-        return {"ok": False, "error": "msg_too_long"}
-    return None
-
-
-def _view_problem(view: dict) -> str | None:
-    problem = _block_problem(view.get("blocks"), VIEW_BLOCK_LIMIT)
-    if problem:
-        return problem
-    try:
-        View(**view).validate_json()
-    except (SlackObjectFormationError, TypeError, ValueError, KeyError) as e:
-        return f"view: {e}"
-    return None
-
-
-def _block_problem(blocks: Any, limit: int) -> str | None:
-    """What breaks Block Kit's limits in `blocks`, or None."""
-    if blocks in (None, "", []):
-        return None
-    if not isinstance(blocks, list):
-        return "blocks must be a list"
-    if len(blocks) > limit:
-        return f"no more than {limit} items allowed [json-pointer:/blocks]"
-    for i, raw in enumerate(blocks):
-        if not isinstance(raw, dict) or "type" not in raw:
-            return f"block {i} has no type"
-        if raw["type"] == "section":
-            text = (raw.get("text") or {}).get("text", "")
-            if len(text) > SECTION_TEXT_LIMIT:
-                return (
-                    f"section text over {SECTION_TEXT_LIMIT} characters [json-pointer:/blocks/{i}]"
-                )
-        try:
-            block = Block.parse(raw)
-            if block is None:
-                return f"block {i}: unknown type {raw['type']!r}"
-            block.validate_json()
-        except (SlackObjectFormationError, TypeError, ValueError, KeyError) as e:
-            return f"block {i}: {e}"
-    return None
