@@ -11,7 +11,9 @@ from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspac
 from models.onboarding.walkthroughs import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
 from models.oncall.rotations import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
 from models.pages.ingest import Integration, Page
-from models.priorities.backlog import BacklogItem, PageSuggestion, PrioritySettings
+from models.priorities.backlog import BacklogItem
+from models.priorities.settings import PrioritySettings
+from models.priorities.suggestions import PageSuggestion
 from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual
 from models.standup.standups import Absence, StandupAnswer
