@@ -166,14 +166,14 @@ def suggestion_blocks(team: Team, found: list[PageSuggestion]) -> list[dict]:
 # -- forms --------------------------------------------------------------------------------------
 
 
-def scale_value(value: float) -> str:
+def impact_value(value: float) -> str:
     """An impact as the form sends it: `1.0` -> `1`, `0.5` -> `0.5` (what `/priority add` takes)."""
     return str(value).removesuffix(".0")
 
 
 def add_view(team: Team, channel_id: str) -> dict:
     """The form `/priority add` opens: a title and link, the category and the RICE inputs."""
-    impacts = [option(scale_value(v), f"{v:g} · {n}") for v, n in IMPACT_NAMES.items()]
+    impacts = [option(impact_value(v), f"{v:g} · {n}") for v, n in IMPACT_NAMES.items()]
     confidences = [option(str(c), f"{c}%") for c in CONFIDENCES]
     categories = [option(c) for c in CATEGORIES]
     blocks = [
@@ -182,7 +182,7 @@ def add_view(team: Team, channel_id: str) -> dict:
         _line("link", "Link", "An issue or doc (https://...)", optional=True),
         select_input("category", "Category", categories, DEFAULT_CATEGORY),
         _line("reach", "Reach", "People or events per quarter, e.g. 500"),
-        select_input("impact", "Impact", impacts, scale_value(FORM_IMPACT)),
+        select_input("impact", "Impact", impacts, impact_value(FORM_IMPACT)),
         select_input("confidence", "Confidence", confidences, str(FORM_CONFIDENCE)),
         _line("effort", "Effort", "Person-months, at least 0.5"),
     ]

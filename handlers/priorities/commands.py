@@ -74,7 +74,7 @@ priority = Command(
 )
 
 
-# -- finding the team and the people ------------------------------------------------------------
+# -- the team, the people, the audit log --------------------------------------------------------
 
 
 def team_for(req: CommandRequest, options: dict[str, str], usage: str) -> Team:
@@ -111,6 +111,11 @@ def owner_from(req: CommandRequest, token: str, usage: str) -> Person | None:
     return ensure_person(
         req.db, req.workspace, uid, req.now(), lambda u: lookup_user(req.client, u)
     )
+
+
+def audit_item(req: CommandRequest, action: str, item: BacklogItem, before: dict | None) -> None:
+    """The audit entry for a change to an item, named like `payments#12`."""
+    req.audit(action, f"{item.team.name}{item.ref}", before=before, after=item.snapshot())
 
 
 # -- the list -----------------------------------------------------------------------------------
@@ -190,10 +195,6 @@ def add(req: CommandRequest, args: list[str]) -> Reply:
             update_item(item, extra, req.now(), owner=owner)
     audit_item(req, "priority.add", item, None)
     return Reply(text=f"Added {team.name} {item_line(item)}")
-
-
-def audit_item(req: CommandRequest, action: str, item: BacklogItem, before: dict | None) -> None:
-    req.audit(action, f"{item.team.name}{item.ref}", before=before, after=item.snapshot())
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -318,6 +319,9 @@ def settings(req: CommandRequest, args: list[str]) -> Reply:
         )
     text = f"{team.name}: {describe_settings(settings_of(req.db, team))} (checkpoint in {team.tz})"
     return Reply(text=text)
+
+
+# -- mentions, home -----------------------------------------------------------------------------
 
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
