@@ -27,10 +27,10 @@ from models.priorities.backlog import (  # noqa: E402
     IMPACTS,
     STATUSES,
     BacklogItem,
-    budget,
-    checkpoint,
     ranked,
 )
+from models.priorities.budget import budget  # noqa: E402
+from models.priorities.checkpoint import checkpoint  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -105,7 +105,7 @@ def main() -> None:
     timed("budget of one team", lambda: (db.expire_all(), budget(db, team)))
     timed(
         "checkpoint report of one team",
-        lambda: (db.expire_all(), checkpoint(db, team, NOW - timedelta(days=7), NOW)),
+        lambda: (db.expire_all(), checkpoint(db, team, NOW - timedelta(days=7), now=NOW)),
     )
     tick = (NOW - timedelta(minutes=1), NOW)
     timed(

@@ -15,7 +15,9 @@ from models.oncall.overrides import Override
 from models.oncall.rotations import Rotation, RotationMember, RotationRule
 from models.pages.integrations import Integration
 from models.pages.pages import Page
-from models.priorities.backlog import BacklogItem, PageSuggestion, PrioritySettings
+from models.priorities.backlog import BacklogItem
+from models.priorities.settings import PrioritySettings
+from models.priorities.suggestions import PageSuggestion
 from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual
 from models.standup.standups import Absence, StandupAnswer

@@ -20,8 +20,15 @@ from models.core.teams_config import TeamsSection
 from models.core.workspace import Workspace
 from models.onboarding.config import OnboardingSection
 from models.oncall.config import RotationsSection
+from models.pages.load import DIGEST
 from models.priorities.config import PrioritiesSection
+from models.retro.retros import RETRO_CADENCE_WEEKS, RETRO_KIND
 from models.rituals.config import RitualsSection
+from models.standup.standups import STANDUP_KIND
+
+# The rituals the features run, each with its default cadence in weeks; the error for an unknown
+# kind lists them in this order.
+RITUAL_KINDS = {STANDUP_KIND: 1, RETRO_KIND: RETRO_CADENCE_WEEKS, DIGEST: 1}
 
 
 def sections() -> list[Section]:
@@ -30,7 +37,7 @@ def sections() -> list[Section]:
         TeamsSection(),
         RotationsSection(),
         ServicesSection(),
-        RitualsSection(),
+        RitualsSection(kinds=RITUAL_KINDS),
         PrioritiesSection(),
         OnboardingSection(),
     ]

@@ -24,7 +24,7 @@ from models.pages.load import (
     service_counts,
     unclassified_sleep_pages,
 )
-from models.priorities.backlog import suggest_from_pages
+from models.priorities.suggestions import suggest_from_pages
 
 
 class PageLoadDigest:
@@ -61,7 +61,7 @@ def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str 
     start, end = digest_window(team, day)
     figures = load(db, team, start=start, end=end)
     pending, waiting = unclassified_sleep_pages(db, team, end, limit=SHOWN_PAGES)
-    suggested = suggest_from_pages(db, team, service_counts(db, team, end), at)
+    suggested = suggest_from_pages(db, team, service_counts(db, team, end), now=at)
     if figures.total:
         text = f"{title(figures)}: {figures.total} pages"
         blocks = load_blocks(figures)

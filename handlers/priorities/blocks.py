@@ -1,21 +1,43 @@
-"""Block Kit for the backlog, the budget and the checkpoint. Pure: data in, blocks out.
+"""Block Kit for the backlog, the budget, the checkpoint, suggestions and the forms (adding an
+item, answering the survey). Pure: data in, blocks out.
 
-Shared by `/priority` (handlers) and the checkpoint post (bot.jobs)."""
+Shared by `/priority`, its buttons and forms, and the checkpoint and survey jobs."""
 
 from __future__ import annotations
 
-from bot.render import actions, button, context, escape, header, section, truncate
+from bot.render import (
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    modal,
+    option,
+    section,
+    select_input,
+    text_input,
+    truncate,
+)
 from models.core.workspace import Team
 from models.priorities.backlog import (
     CATEGORIES,
+    CONFIDENCES,
+    DEFAULT_CATEGORY,
     IMPACT_NAMES,
     BacklogItem,
-    Budget,
-    Checkpoint,
 )
+from models.priorities.budget import Budget
+from models.priorities.checkpoint import Checkpoint
+from models.priorities.suggestions import PageSuggestion
 
 MAX_LINES = 15
 SURVEY_ACTION = "priority_survey_answer"
+ADD_VIEW = "priority_add"
+SURVEY_VIEW = "priority_survey"
+ACCEPT = "priority_suggestion_accept"
+DISMISS = "priority_suggestion_dismiss"
+FORM_IMPACT, FORM_CONFIDENCE = 1.0, 80  # where the add form's scales start: medium, 80%
+LINE_LENGTH = 200  # the most a one-line field of the forms takes
 SURVEY_QUESTION = (
     "If you could spend 1% of the team's time on one thing, what would it be, and why?"
 )
@@ -123,3 +145,66 @@ def survey_blocks(team: Team) -> list[dict]:
         actions(button("Answer", SURVEY_ACTION, str(team.id), style="primary")),
         context("Your answer becomes a proposed item on the backlog for the lead to score."),
     ]
+
+
+def suggestion_blocks(team: Team, found: list[PageSuggestion]) -> list[dict]:
+    """Each open suggestion with its evidence, and Accept and Dismiss for the lead."""
+    blocks = [header(f"{team.name}: suggested from pages")]
+    for s in found[:20]:
+        blocks.append(section(f"*{s.service}*: {s.evidence}"))
+        blocks.append(
+            actions(
+                button("Accept", ACCEPT, str(s.id), style="primary"),
+                button("Dismiss", DISMISS, str(s.id)),
+                block_id=f"suggestion-{s.id}",
+            )
+        )
+    blocks.append(context("Accepting adds a proposed reliability item for the lead to score."))
+    return blocks
+
+
+# -- forms --------------------------------------------------------------------------------------
+
+
+def impact_value(value: float) -> str:
+    """An impact as the form sends it: `1.0` -> `1`, `0.5` -> `0.5` (what `/priority add` takes)."""
+    return str(value).removesuffix(".0")
+
+
+def add_view(team: Team, channel_id: str) -> dict:
+    """The form `/priority add` opens: a title and link, the category and the RICE inputs."""
+    impacts = [option(impact_value(v), f"{v:g} · {n}") for v, n in IMPACT_NAMES.items()]
+    confidences = [option(str(c), f"{c}%") for c in CONFIDENCES]
+    categories = [option(c) for c in CATEGORIES]
+    blocks = [
+        section(f"A backlog item for *{team.name}*, scored with RICE."),
+        _line("title", "Title", "What would the team do?"),
+        _line("link", "Link", "An issue or doc (https://...)", optional=True),
+        select_input("category", "Category", categories, DEFAULT_CATEGORY),
+        _line("reach", "Reach", "People or events per quarter, e.g. 500"),
+        select_input("impact", "Impact", impacts, impact_value(FORM_IMPACT)),
+        select_input("confidence", "Confidence", confidences, str(FORM_CONFIDENCE)),
+        _line("effort", "Effort", "Person-months, at least 0.5"),
+    ]
+    metadata = {"team": team.id, "channel": channel_id}
+    return modal(ADD_VIEW, "Add a priority", blocks, metadata=metadata, submit="Add")
+
+
+def survey_view(team: Team) -> dict:
+    """The survey's answer form: what the team would spend 1% of its time on, and why."""
+    blocks = [
+        section(f"*{team.name}*: {SURVEY_QUESTION}"),
+        _line("what", "What would it be?", "A few words: this becomes the item's title"),
+        text_input(
+            "why",
+            "Why?",
+            hint="What it would change for the team",
+            multiline=True,
+            max_length=2000,
+        ),
+    ]
+    return modal(SURVEY_VIEW, "1% of our time", blocks, metadata={"team": team.id}, submit="Send")
+
+
+def _line(block_id: str, label: str, hint: str, *, optional: bool = False) -> dict:
+    return text_input(block_id, label, optional=optional, max_length=LINE_LENGTH, hint=hint)

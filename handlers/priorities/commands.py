@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
 
 from bot.commands import (
@@ -14,23 +13,22 @@ from bot.commands import (
     truncate_word,
     usage_on_errors,
 )
-from bot.deps import CommandRequest, Deps, command_request
+from bot.deps import CommandRequest
 from bot.feature import Intent
-from bot.later import direct_message, post_ephemeral
-from bot.render import Reply, actions, button, context, escape, header, section
+from bot.render import Reply, escape, section
 from bot.slack import lookup_user
 from handlers.priorities.blocks import (
-    SURVEY_ACTION,
-    SURVEY_QUESTION,
+    add_view,
     budget_blocks,
     budget_text,
     item_details,
     item_line,
     lines_text,
+    suggestion_blocks,
     top_blocks,
     top_text,
 )
-from models.core.errors import NotFound, UserError
+from models.core.errors import UserError
 from models.core.people import (
     ensure_person,
     find_team,
@@ -43,37 +41,24 @@ from models.core.people import (
 )
 from models.core.workspace import Person, Team
 from models.priorities.backlog import (
-    CATEGORIES,
-    CONFIDENCES,
-    DEFAULT_CATEGORY,
     DONE,
     DROPPED,
-    IMPACT_NAMES,
     RICE_FIELDS,
     SCALES,
     BacklogItem,
-    accept_suggestion,
     add_item,
-    budget,
     check_status,
     check_values,
-    dismiss_suggestion,
-    ensure_settings,
     find_item,
-    get_suggestion,
-    open_suggestions,
-    parse_target,
     ranked,
     set_status,
-    settings_of,
     update_item,
 )
-from models.priorities.schedule import apply_settings, describe
+from models.priorities.budget import budget, parse_target
+from models.priorities.schedule import apply_settings, describe_settings
+from models.priorities.settings import ensure_settings, settings_of
+from models.priorities.suggestions import open_suggestions
 
-ADD_VIEW = "priority_add"
-SURVEY_VIEW = "priority_survey"
-ACCEPT = "priority_suggestion_accept"
-DISMISS = "priority_suggestion_dismiss"
 TOP = 10
 ADD_USAGE = (
     "/priority add <title> reach=<n> impact=<n> confidence=<n> effort=<n> [category=<c>] "
@@ -89,7 +74,7 @@ priority = Command(
 )
 
 
-# -- finding the team and the people ------------------------------------------------------------
+# -- the team, the people, the audit log --------------------------------------------------------
 
 
 def team_for(req: CommandRequest, options: dict[str, str], usage: str) -> Team:
@@ -116,7 +101,8 @@ def require_team_member(team: Team, person: Person, what: str, item: BacklogItem
         raise UserError(f"Only {team.name}'s members, leads or a workspace admin can {what}.")
 
 
-def person_of(req: CommandRequest, token: str, usage: str) -> Person | None:
+def owner_from(req: CommandRequest, token: str, usage: str) -> Person | None:
+    """The person `owner=` names; None for nobody."""
     if token.lower() in ("", "none", "nobody", "-"):
         return None
     uid = parse_user(token)
@@ -125,6 +111,11 @@ def person_of(req: CommandRequest, token: str, usage: str) -> Person | None:
     return ensure_person(
         req.db, req.workspace, uid, req.now(), lambda u: lookup_user(req.client, u)
     )
+
+
+def audit_item(req: CommandRequest, action: str, item: BacklogItem, before: dict | None) -> None:
+    """The audit entry for a change to an item, named like `payments#12`."""
+    req.audit(action, f"{item.team.name}{item.ref}", before=before, after=item.snapshot())
 
 
 # -- the list -----------------------------------------------------------------------------------
@@ -160,7 +151,7 @@ def show(req: CommandRequest, args: list[str]) -> Reply:
     team = team_for(req, options, usage)
     if len(words) != 1:
         raise UserError("Which item? Give its id, like `#12`.", usage)
-    text = item_details(find_item(req.db, team, words[0], usage))
+    text = item_details(find_item(req.db, team, words[0], usage=usage))
     return Reply(text=text, blocks=[section(text)])
 
 
@@ -192,7 +183,7 @@ def add(req: CommandRequest, args: list[str]) -> Reply:
             req.db,
             team,
             " ".join(words),
-            req.now(),
+            now=req.now(),
             values=values,
             created_by=req.person,
             link=options.get("link"),
@@ -200,113 +191,10 @@ def add(req: CommandRequest, args: list[str]) -> Reply:
         )
         if "owner" in options or "goal" in options:
             extra = {k: options[k] for k in ("owner", "goal") if k in options}
-            owner = person_of(req, options.get("owner", ""), ADD_USAGE)
-            update_item(item, extra, req.now(), owner)
-    record(req, "priority.add", item, None)
+            owner = owner_from(req, options.get("owner", ""), ADD_USAGE)
+            update_item(item, extra, req.now(), owner=owner)
+    audit_item(req, "priority.add", item, None)
     return Reply(text=f"Added {team.name} {item_line(item)}")
-
-
-def record(req: CommandRequest, action: str, item: BacklogItem, before: dict | None) -> None:
-    req.audit(action, f"{item.team.name}{item.ref}", before=before, after=item.snapshot())
-
-
-def _option(value: str, text: str) -> dict:
-    return {"text": {"type": "plain_text", "text": text}, "value": value}
-
-
-def _select(block_id: str, label: str, options: list[dict], initial: int) -> dict:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": {"type": "plain_text", "text": label},
-        "element": {
-            "type": "static_select",
-            "action_id": "value",
-            "options": options,
-            "initial_option": options[initial],
-        },
-    }
-
-
-def _text(block_id: str, label: str, hint: str, *, optional: bool = False) -> dict:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": {"type": "plain_text", "text": label},
-        "hint": {"type": "plain_text", "text": hint},
-        "element": {"type": "plain_text_input", "action_id": "value", "max_length": 200},
-    }
-
-
-def add_view(team: Team, channel_id: str) -> dict:
-    impacts = [_option(str(v).removesuffix(".0"), f"{v:g} · {n}") for v, n in IMPACT_NAMES.items()]
-    confidences = [_option(str(c), f"{c}%") for c in CONFIDENCES]
-    categories = [_option(c, c) for c in CATEGORIES]
-    return {
-        "type": "modal",
-        "callback_id": ADD_VIEW,
-        "private_metadata": json.dumps({"team": team.id, "channel": channel_id}),
-        "title": {"type": "plain_text", "text": "Add a priority"},
-        "submit": {"type": "plain_text", "text": "Add"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(f"A backlog item for *{team.name}*, scored with RICE."),
-            _text("title", "Title", "What would the team do?"),
-            _text("link", "Link", "An issue or doc (https://...)", optional=True),
-            _select("category", "Category", categories, CATEGORIES.index(DEFAULT_CATEGORY)),
-            _text("reach", "Reach", "People or events per quarter, e.g. 500"),
-            _select("impact", "Impact", impacts, 2),
-            _select("confidence", "Confidence", confidences, 1),
-            _text("effort", "Effort", "Person-months, at least 0.5"),
-        ],
-    }
-
-
-def state_value(values: dict, block_id: str) -> str:
-    entry = (values.get(block_id) or {}).get("value") or {}
-    if entry.get("type") == "static_select":
-        return ((entry.get("selected_option") or {}).get("value")) or ""
-    return entry.get("value") or ""
-
-
-def modal_team(req: CommandRequest, metadata: dict) -> Team:
-    team = req.db.get(Team, int(metadata.get("team", 0)))
-    if team is None or team.workspace_id != req.workspace.id:
-        raise NotFound("That team no longer exists.")
-    return team
-
-
-def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
-    view = body["view"]
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    values = view["state"]["values"]
-    team = modal_team(req, metadata)
-    require_team_member(team, req.person, "add items to its backlog")
-    fields = {f: state_value(values, f) for f in (*RICE_FIELDS, "category")}
-    fields["category"] = fields["category"] or DEFAULT_CATEGORY  # none chosen: the form's default
-    clean, errors = check_values(fields)
-    if errors:
-        ack(response_action="errors", errors=errors)
-        return
-    item = add_item(
-        req.db,
-        team,
-        state_value(values, "title"),
-        req.now(),
-        values=clean,
-        created_by=req.person,
-        link=state_value(values, "link"),
-    )
-    record(req, "priority.add", item, None)
-    ack()
-    text = f"Added {team.name} {item_line(item)}"
-    if metadata.get("channel"):
-        req.later(
-            post_ephemeral(channel=metadata["channel"], user=req.person.slack_user_id, text=text)
-        )
-    else:
-        req.later(direct_message(req.person.slack_user_id, text=text))
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -317,7 +205,7 @@ def _item_from(req: CommandRequest, args: list[str], usage: str):
     team = team_for(req, options, usage)
     if not words:
         raise UserError("Which item? Give its id, like `#12`.", usage)
-    item = find_item(req.db, team, words[0], usage)
+    item = find_item(req.db, team, words[0], usage=usage)
     no_extra_words(words[1:], usage)
     return item, options
 
@@ -331,11 +219,11 @@ def set_fields(req: CommandRequest, args: list[str]) -> Reply:
     if unknown:
         raise UserError(f"`{unknown[0]}=` is not a field I know.", SET_USAGE)
     require_team_member(item.team, req.person, "change items", item)
-    owner = person_of(req, changes["owner"], SET_USAGE) if "owner" in changes else None
+    owner = owner_from(req, changes["owner"], SET_USAGE) if "owner" in changes else None
     before = item.snapshot()
     with usage_on_errors(SET_USAGE):
-        update_item(item, changes, req.now(), owner)
-    record(req, "priority.set", item, before)
+        update_item(item, changes, req.now(), owner=owner)
+    audit_item(req, "priority.set", item, before)
     return Reply(text=f"Updated {item.team.name} {item_line(item)}")
 
 
@@ -345,7 +233,7 @@ def _close(req: CommandRequest, args: list[str], status: str, sub: str) -> Reply
     require_team_member(item.team, req.person, f"mark items {status}", item)
     before = item.snapshot()
     set_status(item, status, req.now())
-    record(req, f"priority.{sub}", item, before)
+    audit_item(req, f"priority.{sub}", item, before)
     text = f"{item.team.name} {item.ref} {escape(item.title)} is {status}."
     return Reply(text=text, public=True)
 
@@ -397,40 +285,8 @@ def suggestions(req: CommandRequest, args: list[str]) -> Reply:
     found = open_suggestions(req.db, team)
     if not found:
         return Reply(text=f"No open suggestions for {team.name}: no service has paged a lot.")
-    blocks = [header(f"{team.name}: suggested from pages")]
-    for s in found[:20]:
-        blocks.append(section(f"*{s.service}*: {s.evidence}"))
-        blocks.append(
-            actions(
-                button("Accept", ACCEPT, str(s.id), style="primary"),
-                button("Dismiss", DISMISS, str(s.id)),
-                block_id=f"suggestion-{s.id}",
-            )
-        )
-    blocks.append(context("Accepting adds a proposed reliability item for the lead to score."))
+    blocks = suggestion_blocks(team, found)
     return Reply(text=f"{len(found)} suggestions for {team.name}", blocks=blocks)
-
-
-def decide(req: CommandRequest, value: str, accept: bool) -> str:
-    suggestion = get_suggestion(req.db, int(value) if value.isdigit() else 0)
-    team = suggestion.team
-    if team.workspace_id != req.workspace.id:
-        raise NotFound("That suggestion does not exist.")
-    require_lead(team, req.person, "accept or dismiss suggestions")
-    before = {"state": "open", "pages": suggestion.pages}
-    if accept:
-        item = accept_suggestion(req.db, suggestion, req.person, req.now())
-        message = f"Added {team.name} {item_line(item)}. Score it with `{SET_USAGE}`."
-    else:
-        dismiss_suggestion(suggestion, req.now())
-        message = f"Dismissed the suggestion for {suggestion.service}; it won't come back."
-    req.audit(
-        f"priority.suggestion.{suggestion.state}",
-        f"{team.name}:{suggestion.service}",
-        before=before,
-        after={"state": suggestion.state, "item": suggestion.item_id},
-    )
-    return message
 
 
 # -- settings -----------------------------------------------------------------------------------
@@ -452,91 +308,20 @@ def settings(req: CommandRequest, args: list[str]) -> Reply:
     if options:
         require_lead(team, req.person, "change priority settings")
         current = ensure_settings(req.db, team)
-        before = describe(current)
+        before = describe_settings(current)
         with usage_on_errors(SETTINGS_USAGE):
             apply_settings(current, options)
         req.audit(
             "priority.settings",
             team.name,
             before={"settings": before},
-            after={"settings": describe(current)},
+            after={"settings": describe_settings(current)},
         )
-    text = f"{team.name}: {describe(settings_of(req.db, team))} (checkpoint in {team.tz})"
+    text = f"{team.name}: {describe_settings(settings_of(req.db, team))} (checkpoint in {team.tz})"
     return Reply(text=text)
 
 
-# -- the survey ---------------------------------------------------------------------------------
-
-
-def survey_view(team: Team) -> dict:
-    what = _text("what", "What would it be?", "A few words: this becomes the item's title")
-    why = _text("why", "Why?", "What it would change for the team")
-    why["element"].update(multiline=True, max_length=2000)
-    return {
-        "type": "modal",
-        "callback_id": SURVEY_VIEW,
-        "private_metadata": json.dumps({"team": team.id}),
-        "title": {"type": "plain_text", "text": "1% of our time"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [section(f"*{team.name}*: {SURVEY_QUESTION}"), what, why],
-    }
-
-
-def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
-    view = body["view"]
-    team = modal_team(req, json.loads(view.get("private_metadata") or "{}"))
-    values = view["state"]["values"]
-    why = state_value(values, "why").strip()
-    item = add_item(
-        req.db,
-        team,
-        state_value(values, "what"),
-        req.now(),
-        created_by=req.person,
-        source="survey",
-        evidence=f"{req.person.display_name}: {why}" if why else req.person.display_name,
-    )
-    record(req, "priority.survey", item, None)
-    ack()
-    leads = ", ".join(p.mention for p in team.leads) or "the team's lead"
-    text = f"Thanks! It is {team.name} {item.ref}, proposed, for {leads} to score."
-    req.later(direct_message(req.person.slack_user_id, text=text))
-
-
-# -- listeners, mentions, home ------------------------------------------------------------------
-
-
-def register(app, deps: Deps) -> None:
-    def decision(accept: bool):
-        def listener(ack, body: dict, context, respond) -> None:
-            ack()
-            req = command_request(deps, context)
-            message = decide(req, body["actions"][0].get("value", ""), accept)
-            req.later(
-                lambda ctx: respond(text=message, replace_original=False, response_type="ephemeral")
-            )
-
-        return listener
-
-    app.action(ACCEPT)(decision(True))
-    app.action(DISMISS)(decision(False))
-
-    @app.view(ADD_VIEW)
-    def add_submitted(ack, body: dict, context) -> None:
-        on_add_submitted(ack, body, command_request(deps, context))
-
-    @app.action(SURVEY_ACTION)
-    def survey_open(ack, body: dict, context, client) -> None:
-        ack()
-        req = command_request(deps, context)
-        value = body["actions"][0].get("value", "")
-        team = modal_team(req, {"team": value if value.isdigit() else 0})
-        client.views_open(trigger_id=body["trigger_id"], view=survey_view(team))
-
-    @app.view(SURVEY_VIEW)
-    def survey_answered(ack, body: dict, context) -> None:
-        on_survey_answered(ack, body, command_request(deps, context))
+# -- mentions, home -----------------------------------------------------------------------------
 
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:

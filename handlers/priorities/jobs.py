@@ -11,7 +11,7 @@ from bot.deps import SendContext
 from bot.jobs import Due
 from handlers.priorities.blocks import SURVEY_QUESTION, checkpoint_blocks, survey_blocks
 from models.core.workspace import Person, Team
-from models.priorities.backlog import checkpoint
+from models.priorities.checkpoint import checkpoint
 from models.priorities.schedule import (
     checkpoint_times,
     scheduled_teams,
@@ -29,7 +29,7 @@ class CheckpointJob:
         for team, settings in scheduled_teams(db):
             if not team.channel_id:
                 continue
-            for day, at in checkpoint_times(settings, team.tz, start, end):
+            for day, at in checkpoint_times(settings, team.tz, start, end=end):
                 yield Due(
                     key=f"{self.kind}:{team.name}:{day.isoformat()}",
                     kind=self.kind,
@@ -44,7 +44,7 @@ def send_checkpoint(ctx: SendContext, team_id: int, at: datetime) -> str | None:
     team = ctx.db.get(Team, team_id)
     if team is None or not team.channel_id:
         return None
-    report = checkpoint(ctx.db, team, at - WEEK, at)
+    report = checkpoint(ctx.db, team, at - WEEK, now=at)
     text = (
         f"{team.name}: weekly priorities checkpoint: {len(report.moved)} moved, "
         f"{len(report.stuck)} stuck"
@@ -61,7 +61,7 @@ class SurveyJob:
             if not settings.survey_months:
                 continue
             for person in survey_people(team):
-                for day, at in survey_times(settings, person.zone(team.tz), start, end):
+                for day, at in survey_times(settings, person.zone(team.tz), start, end=end):
                     yield Due(
                         key=f"{self.kind}:{team.name}:{person.slack_user_id}:{day:%Y-%m}",
                         kind=self.kind,

@@ -1,5 +1,4 @@
-"""`/retro`: anonymous topics, action items with owners and due dates, and the owner's Done and
-Snooze buttons."""
+"""`/retro`: anonymous topics, and action items with owners and due dates."""
 
 from __future__ import annotations
 
@@ -7,13 +6,12 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.commands import Command, no_extra_words, parse_user, split_options, usage_on_errors
-from bot.deps import CommandRequest, Deps
-from bot.later import update_message
+from bot.deps import CommandRequest
 from bot.render import Reply, section
 from bot.slack import lookup_user
-from handlers.retro.blocks import DONE_ACTION, SNOOZE_ACTION, action_lines, action_list
+from handlers.retro.blocks import action_lines, action_list
 from models.core.errors import UserError
-from models.core.people import audit, ensure_person, get_team, relevant_teams
+from models.core.people import ensure_person, get_team, relevant_teams
 from models.core.when import parse_date
 from models.core.workspace import Team
 from models.retro import retros as model
@@ -23,7 +21,8 @@ TOPIC_USAGE = "/retro topic <text> [team=<team>]"
 ACTION_USAGE = "/retro action <text> <@owner> [due <date>] [team=<team>]"
 
 
-def local_today(req: CommandRequest, tz: str | None = None) -> date:
+def today_in(req: CommandRequest, tz: str | None = None) -> date:
+    """Today in `tz` (a team's zone, for its due dates), else in the asker's."""
     return req.now().astimezone(ZoneInfo(tz or req.tz)).date()
 
 
@@ -44,7 +43,7 @@ def topic(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, TOPIC_USAGE)
     team = pick_team(req, options, TOPIC_USAGE)
     with usage_on_errors(TOPIC_USAGE):
-        model.add_topic(req.db, team, " ".join(words), req.now())
+        model.add_topic(req.db, team, " ".join(words), now=req.now())
     return Reply(text=f"Added to {team.name}'s next retro. It will be shown without your name.")
 
 
@@ -61,7 +60,7 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
     if tail:
         if len(tail) != 2 or tail[0].lower() != "due":
             raise UserError("After the owner, only `due <date>` may follow.", ACTION_USAGE)
-        due = parse_date(tail[1], local_today(req), ACTION_USAGE)
+        due = parse_date(tail[1], today_in(req), ACTION_USAGE)
     uid = parse_user(words[at])
     assert uid is not None
     owner = ensure_person(
@@ -72,11 +71,11 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
             req.db,
             team,
             " ".join(words[:at]),
-            owner,
-            due,
-            req.person,
-            req.now(),
-            local_today(req, team.tz),
+            owner=owner,
+            due=due,
+            creator=req.person,
+            now=req.now(),
+            today=today_in(req, team.tz),
         )
     req.db.flush()
     req.audit(
@@ -89,68 +88,15 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
 
 
 @retro.sub("actions", "/retro actions [team]", "open action items, overdue ones marked")
-def actions(req: CommandRequest, args: list[str]) -> Reply:
+def list_actions(req: CommandRequest, args: list[str]) -> Reply:
     usage = retro.usage("actions")
     words, options = split_options(args, usage)
     if words:
         options["team"] = words[0]
     no_extra_words(words[1:], usage)
     team = pick_team(req, options, usage)
-    text, blocks = action_list(
-        team.name, model.open_actions(req.db, team), local_today(req, team.tz)
-    )
+    text, blocks = action_list(team.name, model.open_actions(req.db, team), today_in(req, team.tz))
     return Reply(text=text, blocks=blocks)
-
-
-def register(app, deps: Deps) -> None:
-    def answer(body: dict, context, text: str) -> None:
-        container = body.get("container") or {}
-        context["later"](
-            update_message(
-                channel=container["channel_id"],
-                ts=container["message_ts"],
-                text=text,
-                blocks=[section(text)],
-            )
-        )
-
-    def find(context, body: dict) -> model.RetroAction:
-        value = body["actions"][0]["value"]
-        return model.get_action(context["db"], context["workspace"].id, int(value))
-
-    @app.action(DONE_ACTION)
-    def done(ack, body: dict, context) -> None:
-        ack()
-        item = find(context, body)
-        now = deps.clock.now()
-        if model.complete(item, context["person"], now):
-            audit(
-                context["db"],
-                workspace=context["workspace"],
-                actor=context["person"],
-                action="retro.done",
-                subject=f"#{item.id}",
-                now=now,
-            )
-        answer(body, context, f":white_check_mark: Done: #{item.id} {item.text}")
-
-    @app.action(SNOOZE_ACTION)
-    def snooze(ack, body: dict, context) -> None:
-        ack()
-        item = find(context, body)
-        person = context["person"]
-        now = deps.clock.now()
-        new_due = model.snooze(item, person, now.astimezone(ZoneInfo(person.zone())).date())
-        audit(
-            context["db"],
-            workspace=context["workspace"],
-            actor=person,
-            action="retro.snooze",
-            subject=f"#{item.id}",
-            now=now,
-            after={"due": new_due.isoformat()},
-        )
-        answer(body, context, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:
@@ -158,6 +104,6 @@ def home_blocks(req: CommandRequest) -> list[dict]:
     mine = model.open_actions_of(req.db, req.person)
     if not mine:
         return []
-    lines = action_lines(mine[:10], local_today(req))
+    lines = action_lines(mine[:10], today_in(req))
     more = f"\n…and {len(mine) - 10} more: `/retro actions`" if len(mine) > 10 else ""
     return [section("*Your retro action items*\n" + "\n".join(lines) + more)]

@@ -15,23 +15,23 @@ from bot.slack import dm
 from handlers.retro.blocks import action_due_dm, retro_reminder
 from models.core.time import local_instant
 from models.retro import retros as retro
-from models.retro.retros import RetroAction
+from models.retro.retros import RETRO_KIND, RetroAction
 from models.rituals.rituals import Ritual, rituals_of_kind
 
 
-class Reminders:
+class RetroReminders:
     kind = "retro-reminder"
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
         return [
             self._due(ritual, day, at)
-            for ritual in rituals_of_kind(db, "retro")
+            for ritual in rituals_of_kind(db, RETRO_KIND)
             for day, at in ritual.occurrences(ritual.team.tz, start, end, days_before=1)
         ]
 
     def on_demand(self, db: Session, now: datetime) -> list[Due]:
         found = []
-        for ritual in rituals_of_kind(db, "retro"):
+        for ritual in rituals_of_kind(db, RETRO_KIND):
             nxt = ritual.next_run(ritual.team.tz, now)
             if nxt is not None:
                 found.append(
@@ -98,4 +98,4 @@ class ActionsDue:
         return dm(ctx.client, action.owner, text, blocks)
 
 
-JOBS = [Reminders(), ActionsDue()]
+JOBS = [RetroReminders(), ActionsDue()]

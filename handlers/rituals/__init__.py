@@ -1,6 +1,7 @@
 """The rituals the scheduler runs: `/upkeep rituals`, `upkeep jobs list|run`."""
 
 from bot.feature import Feature
-from handlers.rituals.commands import add_commands, upkeep
+from handlers.rituals.cli import add_commands
+from handlers.rituals.commands import upkeep
 
 FEATURE = Feature("rituals", subcommands=[upkeep], cli=add_commands)

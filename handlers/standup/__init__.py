@@ -1,7 +1,8 @@
 """Standups: prompts in each member's zone, answers, summaries, `/standup`."""
 
 from bot.feature import Feature
-from handlers.standup.commands import home_blocks, register, standup
+from handlers.standup.actions import listeners
+from handlers.standup.commands import home_blocks, standup
 from handlers.standup.jobs import JOBS
 
-FEATURE = Feature("standup", commands=[standup], listeners=register, home=home_blocks, jobs=JOBS)
+FEATURE = Feature("standup", commands=[standup], listeners=listeners, home=home_blocks, jobs=JOBS)

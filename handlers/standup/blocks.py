@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.render import (
@@ -13,8 +12,9 @@ from bot.render import (
     divider,
     escape,
     header,
+    modal,
     section,
-    truncate,
+    text_input,
 )
 from models.standup.standups import Summary
 
@@ -48,30 +48,20 @@ def standup_reminder(team: str, day: date, value: str) -> tuple[str, list[dict]]
 
 
 def standup_modal(team: str, day: date, questions: list[str], metadata: dict) -> dict:
-    blocks = [
-        {
-            "type": "input",
-            "block_id": f"q{i}",
-            "optional": i > 0,
-            "label": {"type": "plain_text", "text": truncate(q, 2000)},
-            "element": {
-                "type": "plain_text_input",
-                "action_id": ANSWER_FIELD,
-                "multiline": True,
-                "max_length": 3000,
-            },
-        }
+    """The answer form: one box a question; the first must be answered."""
+    answers = [
+        text_input(
+            f"q{i}",
+            q,
+            optional=i > 0,
+            multiline=True,
+            max_length=3000,
+            action_id=ANSWER_FIELD,
+        )
         for i, q in enumerate(questions)
     ]
-    return {
-        "type": "modal",
-        "callback_id": ANSWER_VIEW,
-        "private_metadata": json.dumps(metadata),
-        "title": {"type": "plain_text", "text": "Standup"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [section(f"*{escape(team)}* · {day_label(day)}"), *blocks],
-    }
+    blocks = [section(f"*{escape(team)}* · {day_label(day)}"), *answers]
+    return modal(ANSWER_VIEW, "Standup", blocks, metadata=metadata, submit="Send")
 
 
 def standup_summary(s: Summary) -> tuple[str, list[dict]]:

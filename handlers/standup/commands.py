@@ -1,43 +1,37 @@
-"""`/standup`: skip a day, out of office, back; the "Answer" button and its modal."""
+"""`/standup`: your standups, skip a day, out of office, back."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.commands import Command, no_extra_words
-from bot.deps import CommandRequest, Deps, SendContext
-from bot.jobs.engine import DeliveryEngine
+from bot.deps import CommandRequest, SendContext
 from bot.render import Reply, local_time, section
-from handlers.standup.blocks import (
-    ANSWER_ACTION,
-    ANSWER_FIELD,
-    ANSWER_VIEW,
-    day_label,
-    standup_modal,
-)
-from handlers.standup.jobs import show_answer, update_summary
-from models.core.errors import PermissionDenied, UserError
+from handlers.standup.blocks import day_label
+from handlers.standup.jobs import update_summary
+from models.core.errors import UserError
 from models.core.people import is_member, teams_of_person
-from models.core.time import format_days, local_instant
+from models.core.time import format_days
 from models.core.when import parse_date
-from models.core.workspace import Person, Team
+from models.core.workspace import Team
 from models.rituals.rituals import find_ritual
 from models.standup import standups as model
+from models.standup.standups import STANDUP_KIND
 
 standup = Command("/standup", "standup prompts: skip a day, out of office, back")
 OOO_USAGE = "/standup ooo until <date>"
 
 
-def local_today(req: CommandRequest) -> date:
+def asker_today(req: CommandRequest) -> date:
+    """Today in the asker's zone: the day a skip, an out-of-office or a return starts."""
     return req.now().astimezone(ZoneInfo(req.tz)).date()
 
 
 def standup_teams(req: CommandRequest) -> list[Team]:
     teams = teams_of_person(req.db, req.person)
-    return [t for t in teams if is_member(t, req.person) and find_ritual(req.db, t, "standup")]
+    return [t for t in teams if is_member(t, req.person) and find_ritual(req.db, t, STANDUP_KIND)]
 
 
 def refresh(req: CommandRequest, day: date) -> None:
@@ -50,17 +44,13 @@ def refresh_summary(team_id: int, day: date, ctx: SendContext) -> None:
     update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day)
 
 
-def bring_answer(deps: Deps, team_id: int, day: date, ctx: SendContext) -> None:
-    show_answer(DeliveryEngine.from_deps(deps), ctx.db, ctx.db.get_one(Team, team_id), day)
-
-
 @standup.fallback("/standup", "your standups, and whether you are away")
 def status(req: CommandRequest, args: list[str]) -> Reply:
     if args:
         raise UserError(f"`/standup {args[0]}` isn't something I know.", standup.usage())
     lines = []
     for team in standup_teams(req):
-        ritual = find_ritual(req.db, team, "standup")
+        ritual = find_ritual(req.db, team, STANDUP_KIND)
         assert ritual is not None
         nxt = ritual.next_run(model.member_zone(req.person, team), req.now())
         when = local_time(nxt, req.tz) if nxt else "not scheduled"
@@ -69,7 +59,7 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
         )
     if not lines:
         lines.append("You're not in any team with a standup.")
-    today = local_today(req)
+    today = asker_today(req)
     away = model.absences(req.db, {req.person.id}, today)
     if away:
         lines.append(
@@ -79,10 +69,10 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
 
 
 @standup.sub("skip", "/standup skip", "no standup for you today")
-def skip(req: CommandRequest, args: list[str]) -> Reply:
+def skip_command(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args, standup.usage("skip"))
-    today = local_today(req)
-    model.skip(req.db, req.person, today, req.now())
+    today = asker_today(req)
+    model.skip(req.db, req.person, today, now=req.now())
     req.audit("standup.skip", req.person.slack_user_id, after={"day": today.isoformat()})
     req.db.flush()
     refresh(req, today)
@@ -94,9 +84,9 @@ def ooo(req: CommandRequest, args: list[str]) -> Reply:
     words = [a for a in args if a.lower() != "until"]
     if len(words) != 1:
         raise UserError("Say until when.", OOO_USAGE)
-    today = local_today(req)
+    today = asker_today(req)
     until = parse_date(words[0], today, OOO_USAGE)
-    model.out_of_office(req.db, req.person, today, until, req.now())
+    model.out_of_office(req.db, req.person, today, until=until, now=req.now())
     req.audit(
         "standup.ooo",
         req.person.slack_user_id,
@@ -108,9 +98,9 @@ def ooo(req: CommandRequest, args: list[str]) -> Reply:
 
 
 @standup.sub("back", "/standup back", "standup prompts again, from today")
-def back(req: CommandRequest, args: list[str]) -> Reply:
+def back_command(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args, standup.usage("back"))
-    today = local_today(req)
+    today = asker_today(req)
     ended = model.back(req.db, req.person, today)
     req.audit("standup.back", req.person.slack_user_id, after={"ended": ended})
     req.db.flush()
@@ -118,46 +108,6 @@ def back(req: CommandRequest, args: list[str]) -> Reply:
     if not ended:
         return Reply(text="You weren't away: your standup prompts are on.")
     return Reply(text="Welcome back: standup prompts are on again from today.")
-
-
-def _team_and_day(db, person: Person, team_id: int, day: str) -> tuple[Team, date]:
-    team = db.get(Team, team_id)
-    if team is None or team.workspace_id != person.workspace_id or not is_member(team, person):
-        raise PermissionDenied("That standup isn't one of your teams'.")
-    return team, date.fromisoformat(day)
-
-
-def register(app, deps: Deps) -> None:
-    @app.action(ANSWER_ACTION)
-    def open_answer(ack, body: dict, context, client) -> None:
-        ack()
-        db, person = context["db"], context["person"]
-        team_id, day_text = body["actions"][0]["value"].split(":", 1)
-        team, day = _team_and_day(db, person, int(team_id), day_text)
-        ritual = model.standup_ritual(db, team)
-        at = local_instant(day, ritual.at, model.member_zone(person, team))
-        oncall = person.id in model.on_call(db, team, at)
-        meta = {"team": team.id, "day": day.isoformat(), "oncall": oncall}
-        view = standup_modal(team.name, day, model.questions(ritual.options, oncall), meta)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(ANSWER_VIEW)
-    def submit_answer(ack, body: dict, context) -> None:
-        db, person = context["db"], context["person"]
-        meta = json.loads(body["view"]["private_metadata"])
-        team, day = _team_and_day(db, person, int(meta["team"]), meta["day"])
-        ritual = model.standup_ritual(db, team)
-        values = body["view"]["state"]["values"]
-        pairs = [
-            {"q": q, "a": ((values.get(f"q{i}") or {}).get(ANSWER_FIELD) or {}).get("value") or ""}
-            for i, q in enumerate(model.questions(ritual.options, bool(meta.get("oncall"))))
-        ]
-        now = deps.clock.now()
-        model.record_answer(db, team, person, day, pairs, bool(meta.get("oncall")), now)
-        ack()
-        # Once the answer is committed: the summary (posted in its own transaction) sees it, and
-        # a summary that fails doesn't lose it.
-        context["later"](partial(bring_answer, deps, team.id, day))
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:

@@ -23,7 +23,7 @@ from models.core.workspace import Person, Team
 from models.retro.retros import overdue_for
 from models.rituals.rituals import Plan, plans
 from models.standup import standups as standup
-from models.standup.standups import Prompt
+from models.standup.standups import STANDUP_KIND, Prompt
 
 
 def prompt_key(team: str, user: str, day: date) -> str:
@@ -45,7 +45,7 @@ def answer_value(team_id: int, day: date) -> str:
 def today_prompts(db: Session, now: datetime) -> list[Prompt]:
     """Every member's standup for their own today, as if due now (`upkeep jobs run`)."""
     found = []
-    for plan in plans(db, "standup"):
+    for plan in plans(db, STANDUP_KIND):
         for member in plan.members:
             zone = plan.zone_of(member)
             day = now.astimezone(ZoneInfo(zone)).date()
@@ -88,7 +88,7 @@ class _PerMember:
 
 
 class Prompts(_PerMember):
-    kind = "standup"
+    kind = STANDUP_KIND
     make_key = staticmethod(prompt_key)
 
     def send(self, team_id: int, person_id: int, day: date, at: datetime, ctx: SendContext):
@@ -99,7 +99,7 @@ class Prompts(_PerMember):
         return dm(ctx.client, person, text, blocks)
 
 
-class Reminders(_PerMember):
+class StandupReminders(_PerMember):
     kind = "standup-reminder"
     make_key = staticmethod(reminder_key)
 
@@ -128,7 +128,7 @@ class Summaries:
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
         return [
             summary_due(plan.team_id, plan.team_name, day, at)
-            for plan in plans(db, "standup")
+            for plan in plans(db, STANDUP_KIND)
             for day, at in plan.schedule.occurrences(plan.team_tz, start, end)
         ]
 
@@ -137,7 +137,7 @@ class Summaries:
             summary_due(
                 plan.team_id, plan.team_name, now.astimezone(ZoneInfo(plan.team_tz)).date(), now
             )
-            for plan in plans(db, "standup")
+            for plan in plans(db, STANDUP_KIND)
         ]
 
 
@@ -160,7 +160,7 @@ def post_summary(team_id: int, day: date, posted: dict, ctx: SendContext) -> str
     team = ctx.db.get_one(Team, team_id)
     if not team.channel_id:
         return None
-    text, blocks = posted["summary"] = standup_summary(standup.summary(ctx.db, team, day))
+    text, blocks = posted["summary"] = standup_summary(standup.day_summary(ctx.db, team, day))
     ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
     return f"{team.channel_id}:{ts}"
 
@@ -170,7 +170,7 @@ def after_posted(team_id: int, day: date, posted: dict, ctx: SendContext, ref: s
     update, and the summary was read before it. Read again now that the summary is recorded as
     posted (whatever comes from here on finds it), and update it if anything changed."""
     team = ctx.db.get_one(Team, team_id)
-    current = standup_summary(standup.summary(ctx.db, team, day))
+    current = standup_summary(standup.day_summary(ctx.db, team, day))
     if ref and current != posted.get("summary"):
         channel, ts = ref.split(":", 1)
         ctx.client.chat_update(channel=channel, ts=ts, text=current[0], blocks=current[1])
@@ -182,7 +182,7 @@ def update_summary(db: Session, client: WebClient, team: Team, day: date) -> boo
     if row is None or row.status != SENT or not row.ref:
         return False
     channel, ts = row.ref.split(":", 1)
-    text, blocks = standup_summary(standup.summary(db, team, day))
+    text, blocks = standup_summary(standup.day_summary(db, team, day))
     client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     return True
 
@@ -201,4 +201,4 @@ def show_answer(engine: DeliveryEngine, db: Session, team: Team, day: date) -> N
         engine.run(summary_due(team.id, team.name, day, at), reopen=True)
 
 
-JOBS = [Prompts(), Summaries(), Reminders()]
+JOBS = [Prompts(), Summaries(), StandupReminders()]

@@ -1,26 +1,16 @@
-"""A team's backlog scored with RICE (Intercom's scales), its engineering budget (GitLab's split of
-feature work against maintenance, bugs and reliability) and suggestions from operational load.
+"""A team's backlog scored with RICE (Intercom's scales): the items, their numbers, the checks
+on what is entered, and the ranking.
 
 score = reach x impact x confidence / effort. An item proposed by a survey answer or a page
-suggestion starts unscored; the lead scores it with `/priority set`."""
+suggestion starts unscored; the lead scores it with `/priority set`. The budget, the weekly
+checkpoint and the suggestions from pages read the backlog from their own modules."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-)
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -45,13 +35,6 @@ PROPOSED, PLANNED, IN_PROGRESS, DONE, DROPPED = (
 )
 STATUSES = (PROPOSED, PLANNED, IN_PROGRESS, DONE, DROPPED)
 OPEN_STATUSES = (PROPOSED, PLANNED, IN_PROGRESS)
-BUDGETED = (PLANNED, IN_PROGRESS)
-
-DEFAULT_FEATURE_TARGET = 60
-BUDGET_TOLERANCE = 10  # percentage points
-STUCK_AFTER = timedelta(days=14)
-PAGE_WINDOW = timedelta(weeks=4)
-MANY_PAGES = 5  # pages in PAGE_WINDOW that make a service worth a reliability item
 
 TITLE_LIMIT = 200
 LINK_LIMIT = 500
@@ -108,7 +91,7 @@ class BacklogItem(Base):
     def score(self) -> float | None:
         if not self.scored:
             return None
-        return rice(self.reach, self.impact, self.confidence, self.effort)
+        return rice(self.reach, self.impact, self.confidence, effort=self.effort)
 
     def snapshot(self) -> dict:
         return {
@@ -125,49 +108,10 @@ class BacklogItem(Base):
         }
 
 
-class PrioritySettings(Base):
-    """A team's budget target and when its checkpoint and survey run. No row: the defaults."""
-
-    __tablename__ = "priority_settings"
-
-    team_id: Mapped[int] = mapped_column(
-        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
-    )
-    feature_target: Mapped[int] = mapped_column(Integer, default=DEFAULT_FEATURE_TARGET)
-    # The checkpoint's ISO weekday (Mon=1) and local time "HH:MM"; None turns it off.
-    checkpoint_day: Mapped[int | None] = mapped_column(Integer)
-    checkpoint_time: Mapped[str] = mapped_column(String(5), default="10:00")
-    # Months (1-12) whose first checkpoint weekday brings the survey; [] turns it off.
-    survey_months: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 4, 7, 10])
-
-
-class PageSuggestion(Base):
-    """A service that paged a lot, suggested once per team as a reliability item."""
-
-    __tablename__ = "page_suggestions"
-    __table_args__ = (UniqueConstraint("team_id", "service"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    service: Mapped[str] = mapped_column(String(120))
-    pages: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open, accepted, dismissed
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("backlog_items.id", ondelete="SET NULL"))
-
-    team: Mapped[Team] = relationship()
-
-    @property
-    def evidence(self) -> str:
-        weeks = PAGE_WINDOW.days // 7
-        return f"{self.pages} pages in the {weeks} weeks before {self.created_at:%Y-%m-%d}"
-
-
 # -- scores and validation ----------------------------------------------------------------------
 
 
-def rice(reach: float, impact: float, confidence: float, effort: float) -> float:
+def rice(reach: float, impact: float, confidence: float, *, effort: float) -> float:
     return reach * impact * (confidence / 100) / effort
 
 
@@ -260,8 +204,8 @@ def add_item(
     db: Session,
     team: Team,
     title: str,
-    now: datetime,
     *,
+    now: datetime,
     values: dict[str, float | int | str] | None = None,
     created_by: Person | None = None,
     link: str | None = None,
@@ -302,7 +246,7 @@ def add_item(
     raise RuntimeError(f"could not number a new item for team {team.name}")
 
 
-def find_item(db: Session, team: Team, ref: str, usage: str | None = None) -> BacklogItem:
+def find_item(db: Session, team: Team, ref: str, *, usage: str | None = None) -> BacklogItem:
     text = ref.strip().lstrip("#")
     if not text.isdigit():
         raise UserError(f"`{ref}` is not an item id; they look like `#12`.", usage)
@@ -330,7 +274,7 @@ def set_status(item: BacklogItem, status: str, now: datetime) -> None:
 
 
 def update_item(
-    item: BacklogItem, changes: dict[str, str], now: datetime, owner: Person | None = None
+    item: BacklogItem, changes: dict[str, str], now: datetime, *, owner: Person | None = None
 ) -> None:
     """Apply `field=value` changes; everything is checked before anything is written."""
     parsed: dict[str, object] = {}
@@ -364,179 +308,3 @@ def ranked(db: Session, team: Team, statuses: tuple[str, ...] = OPEN_STATUSES) -
         select(BacklogItem).where(BacklogItem.team_id == team.id, BacklogItem.status.in_(statuses))
     ).all()
     return sorted(items, key=lambda i: (i.score is None, -(i.score or 0.0), i.number))
-
-
-# -- budget -------------------------------------------------------------------------------------
-
-
-def default_settings(team: Team) -> PrioritySettings:
-    return PrioritySettings(
-        team_id=team.id,
-        feature_target=DEFAULT_FEATURE_TARGET,
-        checkpoint_day=1,
-        checkpoint_time="10:00",
-        survey_months=[1, 4, 7, 10],
-    )
-
-
-def settings_of(db: Session, team: Team) -> PrioritySettings:
-    return db.get(PrioritySettings, team.id) or default_settings(team)
-
-
-def ensure_settings(db: Session, team: Team) -> PrioritySettings:
-    found = db.get(PrioritySettings, team.id)
-    if found is None:
-        found = default_settings(team)
-        db.add(found)
-    return found
-
-
-@dataclass
-class Budget:
-    target: int  # % of effort meant for features
-    effort: dict[str, float] = field(default_factory=dict)  # by category, planned + in progress
-    unscored: int = 0  # planned or in-progress items with no effort estimate
-
-    @property
-    def total(self) -> float:
-        return sum(self.effort.values())
-
-    def share(self, category: str) -> float:
-        return 100 * self.effort.get(category, 0.0) / self.total if self.total else 0.0
-
-    @property
-    def feature_share(self) -> float:
-        return self.share("feature")
-
-    @property
-    def off_by(self) -> float:
-        """Percentage points of feature work above (+) or below (-) the target."""
-        return self.feature_share - self.target if self.total else 0.0
-
-    @property
-    def warning(self) -> str | None:
-        if not self.total or abs(self.off_by) <= BUDGET_TOLERANCE:
-            return None
-        side = "above" if self.off_by > 0 else "below"
-        rest = "maintenance, bugs and reliability" if self.off_by > 0 else "features"
-        return (
-            f"Feature work is {self.feature_share:.0f}%, {abs(self.off_by):.0f} points {side} "
-            f"the {self.target}% target: consider more {rest}."
-        )
-
-
-def budget(db: Session, team: Team) -> Budget:
-    result = Budget(target=settings_of(db, team).feature_target)
-    result.effort = dict.fromkeys(CATEGORIES, 0.0)
-    for item in db.scalars(
-        select(BacklogItem).where(BacklogItem.team_id == team.id, BacklogItem.status.in_(BUDGETED))
-    ):
-        if item.effort is None:
-            result.unscored += 1
-        else:
-            result.effort[item.category] = result.effort.get(item.category, 0.0) + item.effort
-    return result
-
-
-def parse_target(text: str) -> int:
-    try:
-        value = int(str(text).strip().rstrip("%"))
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 100:
-        raise UserError(f"`target={text}`: give the feature share in % (0 to 100), like 60.")
-    return value
-
-
-# -- checkpoint ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Checkpoint:
-    moved: list[BacklogItem]  # status changed since the last checkpoint
-    stuck: list[BacklogItem]  # in progress, unchanged for STUCK_AFTER
-    top: list[BacklogItem]
-    budget: Budget
-
-
-def checkpoint(db: Session, team: Team, since: datetime, now: datetime) -> Checkpoint:
-    items = db.scalars(select(BacklogItem).where(BacklogItem.team_id == team.id)).all()
-    moved = [i for i in items if since < i.status_changed_at <= now]
-    stuck = [i for i in items if i.status == IN_PROGRESS and i.updated_at <= now - STUCK_AFTER]
-    return Checkpoint(
-        moved=sorted(moved, key=lambda i: i.number),
-        stuck=sorted(stuck, key=lambda i: i.updated_at),
-        top=ranked(db, team)[:5],
-        budget=budget(db, team),
-    )
-
-
-# -- suggestions from pages ---------------------------------------------------------------------
-
-
-def suggest_from_pages(
-    db: Session, team: Team, counts: dict[str, int], now: datetime, *, threshold: int = MANY_PAGES
-) -> list[PageSuggestion]:
-    """Record a suggestion for each service with at least `threshold` pages in the last 4 weeks
-    (`counts`: service name -> pages). A service is suggested once: an open suggestion gets the
-    new count; an accepted or dismissed one is left alone. Returns the new suggestions."""
-    known = {
-        s.service: s
-        for s in db.scalars(select(PageSuggestion).where(PageSuggestion.team_id == team.id))
-    }
-    new = []
-    for service, pages in sorted(counts.items()):
-        if pages < threshold:
-            continue
-        existing = known.get(service)
-        if existing is None:
-            suggestion = PageSuggestion(
-                team_id=team.id, team=team, service=service, pages=pages, created_at=now
-            )
-            db.add(suggestion)
-            new.append(suggestion)
-        elif existing.state == "open":
-            existing.pages = pages
-    db.flush()
-    return new
-
-
-def open_suggestions(db: Session, team: Team) -> list[PageSuggestion]:
-    return list(
-        db.scalars(
-            select(PageSuggestion)
-            .where(PageSuggestion.team_id == team.id, PageSuggestion.state == "open")
-            .order_by(PageSuggestion.pages.desc(), PageSuggestion.service)
-        )
-    )
-
-
-def get_suggestion(db: Session, suggestion_id: int) -> PageSuggestion:
-    suggestion = db.get(PageSuggestion, suggestion_id)
-    if suggestion is None or suggestion.state != "open":
-        raise UserError("That suggestion was already accepted or dismissed.")
-    return suggestion
-
-
-def accept_suggestion(
-    db: Session, suggestion: PageSuggestion, person: Person | None, now: datetime
-) -> BacklogItem:
-    item = add_item(
-        db,
-        suggestion.team,
-        f"Reduce pages from {suggestion.service}",
-        now,
-        values={"category": "reliability"},
-        created_by=person,
-        source="pages",
-        evidence=suggestion.evidence,
-    )
-    suggestion.state = "accepted"
-    suggestion.decided_at = now
-    suggestion.item_id = item.id
-    return item
-
-
-def dismiss_suggestion(suggestion: PageSuggestion, now: datetime) -> None:
-    suggestion.state = "dismissed"
-    suggestion.decided_at = now

@@ -19,8 +19,8 @@ from models.core.config import ConfigError, ImportContext, check_fields, require
 from models.core.errors import UserError
 from models.core.people import find_team
 from models.core.workspace import Team, Workspace
-from models.priorities.backlog import PrioritySettings, ensure_settings
-from models.priorities.schedule import DAYS, MONTHS, apply_settings, describe
+from models.priorities.schedule import DAYS, MONTHS, apply_settings, describe_settings
+from models.priorities.settings import PrioritySettings, ensure_settings
 
 FIELDS = {"team", "target", "checkpoint", "survey"}
 SETTINGS = ("target", "checkpoint", "survey")
@@ -42,7 +42,7 @@ class PrioritiesSection:
             seen.add(team.name)
             created = ctx.db.get(PrioritySettings, team.id) is None
             settings = ensure_settings(ctx.db, team)
-            before = describe(settings)
+            before = describe_settings(settings)
             for key in SETTINGS:
                 if key in entry:
                     value = "off" if entry[key] is False else entry[key]  # YAML reads off as false
@@ -50,7 +50,8 @@ class PrioritiesSection:
                         apply_settings(settings, {key: value})
                     except UserError as e:
                         raise ConfigError(where(self.key, i, entry, key), e.message) from None
-            ctx.report.record(f"priorities {team.name}", created, before != describe(settings))
+            changed = before != describe_settings(settings)
+            ctx.report.record(f"priorities {team.name}", created, changed)
 
     def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
         rows = db.execute(

@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from models.core.errors import UserError
 from models.core.time import local_instant
 from models.core.workspace import Person, Team
-from models.priorities.backlog import BacklogItem, PrioritySettings, default_settings, parse_target
+from models.priorities.backlog import BacklogItem
+from models.priorities.budget import parse_target
+from models.priorities.settings import PrioritySettings, default_settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -45,7 +47,7 @@ def _clock(settings: PrioritySettings) -> time:
 
 
 def checkpoint_times(
-    settings: PrioritySettings, tz: str, start: datetime, end: datetime
+    settings: PrioritySettings, tz: str, start: datetime, *, end: datetime
 ) -> list[tuple[date, datetime]]:
     """(local date, instant) of each checkpoint in (start, end]."""
     if settings.checkpoint_day is None:
@@ -60,7 +62,7 @@ def checkpoint_times(
 
 
 def survey_times(
-    settings: PrioritySettings, tz: str, start: datetime, end: datetime
+    settings: PrioritySettings, tz: str, start: datetime, *, end: datetime
 ) -> list[tuple[date, datetime]]:
     """(local date, instant) of each survey in (start, end]: the first checkpoint weekday (Monday
     when the checkpoint is off) of each survey month."""
@@ -143,7 +145,7 @@ def apply_settings(settings: PrioritySettings, options: dict[str, Any]) -> None:
         setattr(settings, name, value)
 
 
-def describe(settings: PrioritySettings) -> str:
+def describe_settings(settings: PrioritySettings) -> str:
     if settings.checkpoint_day is None:
         checkpoint = "off"
     else:

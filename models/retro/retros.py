@@ -14,6 +14,8 @@ from models.core.people import is_lead
 from models.core.workspace import Person, Team
 from models.rituals.rituals import Ritual
 
+RETRO_KIND = "retro"  # the ritual's kind
+RETRO_CADENCE_WEEKS = 4  # a retro every four weeks, unless the config says otherwise
 SNOOZE = timedelta(days=3)
 MAX_TEXT = 500
 
@@ -57,7 +59,7 @@ def clean(text: str) -> str:
     return text
 
 
-def add_topic(db: Session, team: Team, text: str, now: datetime) -> RetroTopic:
+def add_topic(db: Session, team: Team, text: str, *, now: datetime) -> RetroTopic:
     topic = RetroTopic(team_id=team.id, text=clean(text), created_at=now)
     db.add(topic)
     return topic
@@ -67,6 +69,7 @@ def add_action(
     db: Session,
     team: Team,
     text: str,
+    *,
     owner: Person,
     due: date | None,
     creator: Person,

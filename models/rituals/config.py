@@ -16,6 +16,7 @@ rituals:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
@@ -26,7 +27,7 @@ from models.core.errors import UserError
 from models.core.people import find_team
 from models.core.time import format_days, parse_cadence, parse_days, parse_time
 from models.core.workspace import Workspace
-from models.rituals.rituals import RITUAL_KINDS, Ritual, find_ritual, workspace_rituals
+from models.rituals.rituals import Ritual, find_ritual, workspace_rituals
 
 FIELDS = {
     "kind",
@@ -44,7 +45,14 @@ OPTION_LISTS = ("questions", "oncall_questions")
 
 
 class RitualsSection:
+    """`kinds`: the rituals the features run, each with its default cadence in weeks. The
+    assembler (`models/config.py`) gathers them from the packages that declare them, which sit
+    above this one."""
+
     key = "rituals"
+
+    def __init__(self, kinds: Mapping[str, int]) -> None:
+        self.kinds = dict(kinds)
 
     def load(self, ctx: ImportContext, entries: list[dict[str, Any]]) -> None:
         seen: set[tuple[str, str]] = set()
@@ -52,10 +60,10 @@ class RitualsSection:
             entry = {"name": f"{raw.get('team')} {raw.get('kind')}", **raw}
             check_fields(self.key, i, raw, FIELDS)
             kind = require(self.key, i, entry, "kind")
-            if kind not in RITUAL_KINDS:
+            if kind not in self.kinds:
                 raise ConfigError(
                     where(self.key, i, entry, "kind"),
-                    f"{kind!r} is not a ritual I run (kinds: {', '.join(RITUAL_KINDS)})",
+                    f"{kind!r} is not a ritual I run (kinds: {', '.join(self.kinds)})",
                 )
             team_name = require(self.key, i, entry, "team")
             team = find_team(ctx.db, ctx.workspace, team_name)
@@ -100,9 +108,11 @@ class RitualsSection:
             "days": field("days", parse_days, str(entry.get("days", "mon-fri"))),
             "at": at,
             "cadence_weeks": field(
-                "cadence", parse_cadence, entry.get("cadence", "4w" if kind == "retro" else "1w")
+                "cadence", parse_cadence, entry.get("cadence", f"{self.kinds[kind]}w")
             ),
-            "start_date": field("start", parse_date, entry["start"]) if "start" in entry else None,
+            "start_date": (
+                field("start", parse_start_date, entry["start"]) if "start" in entry else None
+            ),
             "options": options,
             "enabled": enabled,
         }
@@ -169,7 +179,8 @@ def parse_minutes(value: Any) -> int:
     return int(number) * scale
 
 
-def parse_date(value: Any) -> date:
+def parse_start_date(value: Any) -> date:
+    """`2026-03-05`, as YAML reads it (a date) or as text."""
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value))

@@ -1,7 +1,9 @@
 """Rituals: what recurs, when, in which zone.
 
 A `Ritual` is a team's recurring thing: a kind (`standup`, `retro`, ...), ISO weekdays, a local
-wall-clock time, a cadence in weeks and options. The scheduler's jobs read them as `Plan`s."""
+wall-clock time, a cadence in weeks and options. The scheduler's jobs read them as `Plan`s. Each
+kind is declared by the domain package that runs it (`models/standup`, `models/retro`, ...);
+`models/config.py` tells the `rituals:` section which kinds there are."""
 
 from __future__ import annotations
 
@@ -28,7 +30,6 @@ from models.core.base import Base, UTCDateTime
 from models.core.time import local_instant, monday_of
 from models.core.workspace import MEMBER, Person, Team, TeamMember
 
-RITUAL_KINDS = ["standup", "retro", "pageload-digest"]
 DEFAULT_DAYS = "12345"
 
 
@@ -92,7 +93,7 @@ class Schedule:
     ) -> list[tuple[date, datetime]]:
         """(ritual date, UTC instant) for each occurrence whose instant is in (start, end]; with
         `days_before`, the instant is that many local days before the ritual date, same time."""
-        return list(_occurrences(self, zone, start, end, days_before))
+        return list(_occurrences(self, zone, start, end=end, days_before=days_before))
 
     def next_run(self, zone: str, after: datetime, *, days_before: int = 0) -> datetime | None:
         """The first occurrence after `after` (within a year)."""
@@ -108,7 +109,7 @@ class Schedule:
 
 @lru_cache(maxsize=16384)
 def _occurrences(
-    schedule: Schedule, zone: str, start: datetime, end: datetime, days_before: int
+    schedule: Schedule, zone: str, start: datetime, *, end: datetime, days_before: int
 ) -> tuple[tuple[date, datetime], ...]:
     # Cached: in a tick, the teams and members that share a schedule and a zone share this.
     tz = ZoneInfo(zone)

@@ -20,6 +20,8 @@ from models.rituals.rituals import Member, Plan, Ritual, plans
 if TYPE_CHECKING:
     from models.catalog.services import Service
 
+STANDUP_KIND = "standup"  # the ritual's kind, and its prompts' job
+
 DEFAULT_QUESTIONS = [
     "What did you do yesterday?",
     "What will you do today?",
@@ -100,7 +102,7 @@ def prompts(
     """Members' standups whose time plus `shift(plan)` falls in (start, end], absences left
     out."""
     found: list[Prompt] = []
-    for plan in plans(db, "standup"):
+    for plan in plans(db, STANDUP_KIND):
         delta = shift(plan) if shift else timedelta(0)
         for member in plan.members:
             zone = plan.zone_of(member)
@@ -137,11 +139,11 @@ def absences(db: Session, person_ids: set[int], day: date) -> dict[int, str]:
     return {a.person_id: a.kind for a in rows}
 
 
-def skip(db: Session, person: Person, day: date, now: datetime) -> None:
+def skip(db: Session, person: Person, day: date, *, now: datetime) -> None:
     db.add(Absence(person_id=person.id, kind=SKIP, start=day, end=day, created_at=now))
 
 
-def out_of_office(db: Session, person: Person, today: date, until: date, now: datetime) -> None:
+def out_of_office(db: Session, person: Person, today: date, *, until: date, now: datetime) -> None:
     if until < today:
         raise UserError(f"{until:%a %d %b %Y} is in the past.", "/standup ooo until <date>")
     if until > today + timedelta(days=366):
@@ -177,6 +179,7 @@ def record_answer(
     db: Session,
     team: Team,
     person: Person,
+    *,
     day: date,
     pairs: list[dict[str, str]],
     oncall: bool,
@@ -261,7 +264,8 @@ class Summary:
     owners: dict[int, list[str]] = field(default_factory=dict)  # answer id -> blocker owners
 
 
-def summary(db: Session, team: Team, day: date) -> Summary:
+def day_summary(db: Session, team: Team, day: date) -> Summary:
+    """The day's answers, who is still waited for, who skips and who is away."""
     answers = list(
         db.scalars(
             select(StandupAnswer)
@@ -287,7 +291,7 @@ def summary(db: Session, team: Team, day: date) -> Summary:
 
 
 def standup_ritual(db: Session, team: Team) -> Ritual:
-    ritual = db.scalar(select(Ritual).where(Ritual.team_id == team.id, Ritual.kind == "standup"))
+    ritual = db.scalar(select(Ritual).where(Ritual.team_id == team.id, Ritual.kind == STANDUP_KIND))
     if ritual is None:
         raise UserError(f"Team {team.name} has no standup set up.")
     return ritual

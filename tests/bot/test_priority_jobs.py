@@ -13,13 +13,8 @@ from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
 from handlers.priorities.jobs import CheckpointJob, SurveyJob
 from models import AuditEntry
-from models.priorities.backlog import (
-    BacklogItem,
-    PrioritySettings,
-    add_item,
-    ensure_settings,
-    update_item,
-)
+from models.priorities.backlog import BacklogItem, add_item, update_item
+from models.priorities.settings import PrioritySettings, ensure_settings
 from tests.conftest import START
 from tests.priority_helpers import make_team
 from tests.slack_requests import text_input
@@ -47,7 +42,7 @@ def test_a_team_without_a_backlog_has_no_checkpoint(db, team):
 
 
 def test_checkpoint_is_weekly_at_the_teams_local_time(db, team):
-    add_item(db, team, "something", START - timedelta(days=30))
+    add_item(db, team, "something", now=START - timedelta(days=30))
     db.commit()
     # START is Monday 2 March 2026, 09:00 UTC: 10:00 in Berlin, the default checkpoint.
     [due] = CheckpointJob().due(db, START - timedelta(minutes=1), START)
@@ -62,7 +57,7 @@ def test_checkpoint_is_weekly_at_the_teams_local_time(db, team):
 
 
 def test_checkpoint_settings_move_or_stop_it(driver, db, team):
-    add_item(db, team, "something", START)
+    add_item(db, team, "something", now=START)
     db.commit()
     refused = driver.command("/priority", "settings checkpoint=off", user="U0ANA")
     assert "Only payments's leads" in refused.text
@@ -85,9 +80,9 @@ def test_checkpoint_settings_move_or_stop_it(driver, db, team):
 
 
 def test_checkpoint_posts_what_moved_what_is_stuck_and_the_budget(db, team, ctx, slack):
-    stuck = add_item(db, team, "Migrate the ledger", START - timedelta(days=40), values=RICE)
+    stuck = add_item(db, team, "Migrate the ledger", now=START - timedelta(days=40), values=RICE)
     update_item(stuck, {"status": "in_progress"}, START - timedelta(days=20))
-    moved = add_item(db, team, "Retry webhooks", START - timedelta(days=40), values=RICE)
+    moved = add_item(db, team, "Retry webhooks", now=START - timedelta(days=40), values=RICE)
     update_item(moved, {"status": "planned"}, START - timedelta(days=3))
     db.commit()
     [due] = CheckpointJob().due(db, START - timedelta(minutes=1), START)
@@ -116,7 +111,7 @@ def test_a_checkpoint_in_the_spring_forward_gap_comes_when_the_gap_ends(db, team
 
 
 def test_the_engine_posts_the_checkpoint_once(db, team, session_factory, deps, clock, slack):
-    add_item(db, team, "something", START - timedelta(days=30), values=RICE)
+    add_item(db, team, "something", now=START - timedelta(days=30), values=RICE)
     db.commit()
     clock.set(START - timedelta(minutes=5))
     engine = DeliveryEngine(
@@ -133,7 +128,7 @@ def test_the_engine_posts_the_checkpoint_once(db, team, session_factory, deps, c
 
 
 def test_survey_is_due_to_each_member_in_their_own_zone(db, team):
-    add_item(db, team, "something", START)
+    add_item(db, team, "something", now=START)
     db.commit()
     # The survey months default to Jan, Apr, Jul, Oct; the first Monday of April 2026 is the 6th.
     start = datetime(2026, 4, 5, tzinfo=UTC)
@@ -147,7 +142,7 @@ def test_survey_is_due_to_each_member_in_their_own_zone(db, team):
 
 
 def test_survey_answer_becomes_a_proposed_item(db, team, ctx, slack, driver):
-    add_item(db, team, "something", START)
+    add_item(db, team, "something", now=START)
     db.commit()
     start = datetime(2026, 4, 5, tzinfo=UTC)
     dues = SurveyJob().due(db, start, start + timedelta(days=2))

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from models import AuditEntry
 from models.core.workspace import Team
-from models.priorities.backlog import BacklogItem, PrioritySettings, suggest_from_pages
+from models.priorities.backlog import BacklogItem
+from models.priorities.settings import PrioritySettings
+from models.priorities.suggestions import suggest_from_pages
 from tests.conftest import START
 from tests.priority_helpers import make_team
 from tests.slack_requests import text_input
@@ -241,7 +243,7 @@ def test_budget_and_target(driver, db, team):
 
 
 def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
-    suggest_from_pages(db, team, {"billing-api": 14}, START)
+    suggest_from_pages(db, team, {"billing-api": 14}, now=START)
     db.commit()
     resp = driver.command("/priority", "suggestions")
     blocks = resp.json["blocks"]
@@ -268,7 +270,7 @@ def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
 
 
 def test_dismissing_a_suggestion(driver, slack, db, team):
-    [suggestion] = suggest_from_pages(db, team, {"search": 9}, START)
+    [suggestion] = suggest_from_pages(db, team, {"search": 9}, now=START)
     db.commit()
     driver.action("priority_suggestion_dismiss", str(suggestion.id), user="U0LEAD")
     [answer] = slack.calls_to("response_url")

@@ -12,20 +12,22 @@ from models.priorities.backlog import (
     DONE,
     IN_PROGRESS,
     PLANNED,
-    accept_suggestion,
     add_item,
-    budget,
     check_values,
-    checkpoint,
-    dismiss_suggestion,
-    ensure_settings,
     find_item,
-    open_suggestions,
     parse_field,
     ranked,
     rice,
-    suggest_from_pages,
     update_item,
+)
+from models.priorities.budget import budget
+from models.priorities.checkpoint import checkpoint
+from models.priorities.settings import ensure_settings
+from models.priorities.suggestions import (
+    accept_suggestion,
+    dismiss_suggestion,
+    open_suggestions,
+    suggest_from_pages,
 )
 from tests.conftest import START
 from tests.priority_helpers import make_team
@@ -38,13 +40,13 @@ def team(db) -> Team:
 
 def scored(db, team, title, reach, impact, confidence, effort, **kw):
     values = {"reach": reach, "impact": impact, "confidence": confidence, "effort": effort}
-    return add_item(db, team, title, kw.pop("now", START), values=values, **kw)
+    return add_item(db, team, title, now=kw.pop("now", START), values=values, **kw)
 
 
 def test_rice_score_is_reach_times_impact_times_confidence_over_effort(db, team):
     item = scored(db, team, "Faster checkout", 500, 2.0, 80, 2.0)
     assert item.score == pytest.approx(400.0)
-    assert rice(1000, 0.25, 50, 0.5) == pytest.approx(250.0)
+    assert rice(1000, 0.25, 50, effort=0.5) == pytest.approx(250.0)
 
 
 def test_items_are_numbered_per_team(db, team):
@@ -62,7 +64,7 @@ def test_items_are_numbered_per_team(db, team):
 def test_ranking_by_score_then_unscored_last_and_closed_left_out(db, team):
     low = scored(db, team, "low", 10, 1, 100, 1)  # 10
     high = scored(db, team, "high", 100, 3, 80, 4)  # 60
-    unscored = add_item(db, team, "idea from the survey", START, source="survey")
+    unscored = add_item(db, team, "idea from the survey", now=START, source="survey")
     done = scored(db, team, "done", 1000, 3, 100, 1)
     update_item(done, {"status": "done"}, START)
     tie = scored(db, team, "tie with low", 20, 1, 50, 1)  # 10
@@ -141,8 +143,8 @@ def test_budget_sums_planned_and_in_progress_effort_by_category(db, team):
         ("done, not counted", "bug", 9, DONE),
     ]:
         values = {"reach": 1, "impact": 1, "confidence": 100, "effort": effort}
-        add_item(db, team, title, START, values={**values, "category": category}, status=status)
-    add_item(db, team, "unestimated", START, status=PLANNED)
+        add_item(db, team, title, now=START, values={**values, "category": category}, status=status)
+    add_item(db, team, "unestimated", now=START, status=PLANNED)
     result = budget(db, team)
     assert result.effort == {"feature": 5, "maintenance": 2, "bug": 1, "reliability": 2}
     assert result.total == 10
@@ -154,9 +156,9 @@ def test_budget_sums_planned_and_in_progress_effort_by_category(db, team):
 
 def test_budget_warns_when_more_than_ten_points_off(db, team):
     values = {"reach": 1, "impact": 1, "confidence": 100}
-    add_item(db, team, "f", START, values={**values, "effort": 8}, status=PLANNED)
+    add_item(db, team, "f", now=START, values={**values, "effort": 8}, status=PLANNED)
     add_item(
-        db, team, "m", START, values={**values, "effort": 2, "category": "bug"}, status=PLANNED
+        db, team, "m", now=START, values={**values, "effort": 2, "category": "bug"}, status=PLANNED
     )
     result = budget(db, team)
     assert result.feature_share == pytest.approx(80.0)
@@ -174,19 +176,19 @@ def test_empty_budget_has_no_warning(db, team):
 
 
 def test_a_noisy_service_is_suggested_once(db, team):
-    new = suggest_from_pages(db, team, {"billing-api": 12, "search": 2}, START)
+    new = suggest_from_pages(db, team, {"billing-api": 12, "search": 2}, now=START)
     assert [(s.service, s.pages) for s in new] == [("billing-api", 12)]
     later = START + timedelta(days=7)
-    assert suggest_from_pages(db, team, {"billing-api": 15}, later) == []
+    assert suggest_from_pages(db, team, {"billing-api": 15}, now=later) == []
     [open_one] = open_suggestions(db, team)
     assert (open_one.service, open_one.pages) == ("billing-api", 15)
 
 
 @pytest.mark.parametrize("decision", ["accept", "dismiss"])
 def test_a_decided_suggestion_is_not_made_again(db, team, decision):
-    [suggestion] = suggest_from_pages(db, team, {"billing-api": 12}, START)
+    [suggestion] = suggest_from_pages(db, team, {"billing-api": 12}, now=START)
     if decision == "accept":
-        item = accept_suggestion(db, suggestion, None, START)
+        item = accept_suggestion(db, suggestion, None, now=START)
         assert (item.title, item.category, item.source) == (
             "Reduce pages from billing-api",
             "reliability",
@@ -195,7 +197,7 @@ def test_a_decided_suggestion_is_not_made_again(db, team, decision):
         assert item.evidence == "12 pages in the 4 weeks before 2026-03-02"
     else:
         dismiss_suggestion(suggestion, START)
-    assert suggest_from_pages(db, team, {"billing-api": 40}, START + timedelta(days=30)) == []
+    assert suggest_from_pages(db, team, {"billing-api": 40}, now=START + timedelta(days=30)) == []
     assert open_suggestions(db, team) == []
     assert suggestion.pages == 12
 
@@ -207,7 +209,7 @@ def test_checkpoint_lists_what_moved_and_what_is_stuck(db, team):
     update_item(stuck, {"status": "in_progress"}, old)
     moving = scored(db, team, "moving", 1, 1, 100, 1, now=old)
     update_item(moving, {"status": "in_progress"}, START - timedelta(days=2))
-    report = checkpoint(db, team, week_ago, START)
+    report = checkpoint(db, team, week_ago, now=START)
     assert [i.title for i in report.moved] == ["moving"]
     assert [i.title for i in report.stuck] == ["stuck"]
     assert (report.budget.total, report.budget.feature_share) == (2, 100)
@@ -224,13 +226,13 @@ def test_two_people_adding_at_once_get_different_numbers(session_factory, db, cl
     team = make_team(db)
     db.commit()
     first = session_factory()
-    add_item(first, first.get(Team, team.id), "first", clock.now())  # number 1, not committed
+    add_item(first, first.get(Team, team.id), "first", now=clock.now())  # number 1, not committed
     result: dict = {}
 
     def second() -> None:
         with session_factory() as other:
             try:
-                item = add_item(other, other.get(Team, team.id), "second", clock.now())
+                item = add_item(other, other.get(Team, team.id), "second", now=clock.now())
                 other.commit()
                 result["number"] = item.number
             except Exception as error:  # the test reports it below

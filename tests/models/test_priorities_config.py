@@ -8,7 +8,7 @@ import yaml
 from models.config import export_config, import_config
 from models.core.config import ConfigError
 from models.core.workspace import Workspace
-from models.priorities.backlog import PrioritySettings
+from models.priorities.settings import PrioritySettings
 from tests.conftest import START
 from tests.priority_helpers import make_team
 
