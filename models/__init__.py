@@ -8,7 +8,8 @@ from models.core.base import Base, UTCDateTime
 from models.core.deliveries import Delivery, SchedulerState
 from models.core.runtime import Heartbeat, ProcessedEvent
 from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspace
-from models.onboarding.walkthroughs import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
+from models.onboarding.templates import OnboardingTemplate
+from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep
 from models.oncall.rotations import CalendarFeed, CoverRequest, Override, Rotation, RotationMember
 from models.pages.ingest import Integration, Page
 from models.priorities.backlog import BacklogItem, PageSuggestion, PrioritySettings

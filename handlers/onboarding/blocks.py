@@ -8,7 +8,8 @@ from datetime import datetime
 
 from bot.render import actions, button, context, escape, header, local_time, section
 from models.core.workspace import Person
-from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep, fill
+from models.onboarding.templates import fill
+from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep
 
 DONE = "onboarding_step_done"
 HELP = "onboarding_step_help"

@@ -35,29 +35,30 @@ from models.core.people import (
 )
 from models.core.time import DAY_NAMES
 from models.core.workspace import LEAD, Person, Team
-from models.onboarding.walkthroughs import (
-    Walkthrough,
-    WalkthroughStep,
+from models.onboarding.buddies import suggest_buddy
+from models.onboarding.lifecycle import (
     cancel,
     change_start,
-    current_walkthrough,
-    find_template,
-    first_workday,
-    followed_by,
-    latest_walkthrough,
-    local_today,
     mark_done,
     onboarding_lead,
     pause,
     record_feedback,
     request_help,
-    require_current_of,
     resume,
     set_buddy,
     start_walkthrough,
-    suggest_buddy,
+)
+from models.onboarding.templates import find_template
+from models.onboarding.walkthroughs import (
+    Walkthrough,
+    WalkthroughStep,
+    current_walkthrough,
+    followed_by,
+    latest_walkthrough,
+    require_current_of,
     team_walkthroughs,
 )
+from models.onboarding.workdays import date_in_zone, first_workday
 
 START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
 DATE_HINT = "a date like 2026-03-09, today, tomorrow or monday"
@@ -153,18 +154,26 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     hire = person_arg(req, words[0], START_USAGE)
     team = hire_team(req, hire, options.get("team"))
     require_lead(team, req.person, "start an onboarding")
-    template = find_template(req.db, req.workspace, team, words[1] if len(words) > 1 else None)
+    name = words[1] if len(words) > 1 else None
+    template = find_template(req.db, req.workspace, team, name=name)
     zone = hire.zone(team.tz)
-    today = local_today(req.now(), zone)
+    today = date_in_zone(req.now(), zone)
     start_date = parse_date(options["start"], today, START_USAGE) if "start" in options else today
     not_past(start_date, today, START_USAGE)
     buddy = person_arg(req, options["buddy"], START_USAGE) if "buddy" in options else None
     suggested = buddy is None
     if buddy is None:
-        buddy = suggest_buddy(req.db, team, hire, start_date, zone)
+        buddy = suggest_buddy(req.db, team, hire, start=start_date, zone=zone)
     lead = onboarding_lead(team, hire, req.person)
     w = start_walkthrough(
-        req.db, team, hire, template, start_date, req.now(), lead=lead, buddy=buddy
+        req.db,
+        team,
+        hire,
+        template=template,
+        start=start_date,
+        now=req.now(),
+        lead=lead,
+        buddy=buddy,
     )
     record(req, "onboarding.start", w, None)
     if buddy is not None:
@@ -290,7 +299,7 @@ def change(
 )
 def start_date(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
-        today = local_today(req.now(), w.tz)
+        today = date_in_zone(req.now(), w.tz)
         new = parse_date(rest[0], today, onboard.usage("start-date"))
         not_past(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
