@@ -22,12 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from handlers.onboarding.jobs import OnboardingJob  # noqa: E402
 from models.core.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
-from models.onboarding.walkthroughs import (  # noqa: E402
-    BUILT_IN,
-    followed_by,
-    start_walkthrough,
-    suggest_buddy,
-)
+from models.onboarding.buddies import suggest_buddy  # noqa: E402
+from models.onboarding.lifecycle import start_walkthrough  # noqa: E402
+from models.onboarding.templates import BUILT_IN  # noqa: E402
+from models.onboarding.walkthroughs import followed_by  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ZONES = [
@@ -65,7 +63,14 @@ def populate(db, count: int) -> list[Team]:
         start = (NOW + timedelta(days=rng.randint(-14, 14))).date()
         members = team.members
         start_walkthrough(
-            db, team, hire, BUILT_IN, start, NOW, lead=team.leads[0], buddy=rng.choice(members)
+            db,
+            team,
+            hire,
+            template=BUILT_IN,
+            start=start,
+            now=NOW,
+            lead=team.leads[0],
+            buddy=rng.choice(members),
         )
     db.commit()
     return teams
@@ -100,13 +105,22 @@ def main() -> None:
             n += 1
             hire = Person(workspace_id=teams[0].workspace_id, slack_user_id=f"UX{n:05d}", tz="UTC")
             db.add(hire)
-            start_walkthrough(db, teams[1], hire, BUILT_IN, NOW.date(), NOW, lead=None, buddy=None)
+            start_walkthrough(
+                db,
+                teams[1],
+                hire,
+                template=BUILT_IN,
+                start=NOW.date(),
+                now=NOW,
+                lead=None,
+                buddy=None,
+            )
             db.flush()
 
         results = {
             "start one walkthrough": median_ms(start_one),
             "suggest a buddy": median_ms(
-                lambda: suggest_buddy(db, teams[2], lead, NOW.date(), "UTC")
+                lambda: suggest_buddy(db, teams[2], lead, start=NOW.date(), zone="UTC")
             ),
             "job tick, one minute": median_ms(
                 lambda: list(job.due(db, tick - timedelta(minutes=1), tick))

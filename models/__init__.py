@@ -8,7 +8,8 @@ from models.core.base import Base, UTCDateTime
 from models.core.deliveries import Delivery, SchedulerState
 from models.core.runtime import Heartbeat, ProcessedEvent
 from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspace
-from models.onboarding.walkthroughs import OnboardingTemplate, Shadow, Walkthrough, WalkthroughStep
+from models.onboarding.templates import OnboardingTemplate
+from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep
 from models.oncall.calendar import CalendarFeed
 from models.oncall.cover import CoverRequest
 from models.oncall.overrides import Override

@@ -276,6 +276,6 @@ def mention_event(text: str, user: str = "U0ANA", channel: str = "C0PAYMENTS") -
     }
 
 
-def text_input(value: str | None) -> dict[str, Any]:
+def typed_value(value: str | None) -> dict[str, Any]:
     """A `state.values` entry for a plain_text_input."""
     return {"type": "plain_text_input", "value": value}

@@ -1,14 +1,25 @@
-"""Block Kit for onboarding: the welcome, each step's DM, progress lines. Pure: data in, blocks out.
-
-Shared by `/onboard` (handlers) and the scheduled DMs (bot.jobs)."""
+"""Block Kit for onboarding: the welcome, each step's DM, progress lines, the feedback form. Pure:
+data in, blocks out. Shared by `/onboard`, its buttons and form, and the scheduled DMs (`jobs`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.render import actions, button, context, escape, header, local_time, section
+from bot.render import (
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    local_time,
+    modal,
+    section,
+    text_input,
+)
 from models.core.workspace import Person
-from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep, fill
+from models.onboarding.lifecycle import FEEDBACK_LIMIT
+from models.onboarding.templates import fill
+from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep
 
 DONE = "onboarding_step_done"
 HELP = "onboarding_step_help"
@@ -128,28 +139,18 @@ def status_message(
 
 
 def feedback_view(w: Walkthrough) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": FEEDBACK_VIEW,
-        "private_metadata": str(w.id),
-        "title": {"type": "plain_text", "text": "Onboarding feedback"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(
-                "How were your first two weeks? What helped, what was missing, what should "
-                "the next hire get earlier? Your lead will read this."
-            ),
-            {
-                "type": "input",
-                "block_id": "feedback",
-                "label": {"type": "plain_text", "text": "Your feedback"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": 3000,
-                },
-            },
+    """The hire's form at the end of the walkthrough; its id comes back with the submission."""
+    ask = (
+        "How were your first two weeks? What helped, what was missing, what should the next "
+        "hire get earlier? Your lead will read this."
+    )
+    return modal(
+        FEEDBACK_VIEW,
+        "Onboarding feedback",
+        [
+            section(ask),
+            text_input("feedback", "Your feedback", multiline=True, max_length=FEEDBACK_LIMIT),
         ],
-    }
+        metadata=str(w.id),
+        submit="Send",
+    )

@@ -1,5 +1,6 @@
 """`/onboard`: a new teammate's first two weeks, step by step in DMs, with a buddy and a lead who
-can see the progress. The steps themselves are sent by the scheduler (`bot.jobs.onboarding`)."""
+can see the progress. The steps themselves are sent by the scheduler (`jobs`); the hire's buttons
+and feedback form are `actions`."""
 
 from __future__ import annotations
 
@@ -8,23 +9,13 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from bot.commands import Command, no_extra_words, parse_user
-from bot.deps import CommandRequest, Deps, command_request
+from bot.deps import CommandRequest
 from bot.feature import Intent
-from bot.later import Work, in_turn, post_message, update_message
 from bot.render import Reply, context, section
 from bot.slack import lookup_user
-from handlers.onboarding.blocks import (
-    DONE,
-    FEEDBACK,
-    FEEDBACK_VIEW,
-    HELP,
-    feedback_view,
-    progress_line,
-    status_message,
-    step_actions,
-    step_message,
-)
-from models.core.errors import NotFound, PermissionDenied, UserError
+from handlers.onboarding.actions import dm_work
+from handlers.onboarding.blocks import progress_line, status_message
+from models.core.errors import PermissionDenied, UserError
 from models.core.people import (
     ensure_person,
     get_team,
@@ -34,30 +25,27 @@ from models.core.people import (
     teams_of_person,
 )
 from models.core.time import DAY_NAMES
-from models.core.workspace import LEAD, Person, Team
-from models.onboarding.walkthroughs import (
-    Walkthrough,
-    WalkthroughStep,
+from models.core.workspace import Person, Team
+from models.onboarding.buddies import suggest_buddy
+from models.onboarding.lifecycle import (
     cancel,
     change_start,
-    current_walkthrough,
-    find_template,
-    first_workday,
-    followed_by,
-    latest_walkthrough,
-    local_today,
-    mark_done,
     onboarding_lead,
     pause,
-    record_feedback,
-    request_help,
-    require_current_of,
     resume,
     set_buddy,
     start_walkthrough,
-    suggest_buddy,
+)
+from models.onboarding.templates import find_template
+from models.onboarding.walkthroughs import (
+    Walkthrough,
+    current_walkthrough,
+    followed_by,
+    latest_walkthrough,
+    require_current_of,
     team_walkthroughs,
 )
+from models.onboarding.workdays import date_in_zone, first_workday
 
 START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
 DATE_HINT = "a date like 2026-03-09, today, tomorrow or monday"
@@ -73,8 +61,9 @@ onboard = Command(
 # -- parsing ------------------------------------------------------------------------------------
 
 
-def parse_date(token: str, today: date, usage: str) -> date:
-    """`2026-03-09`, `today`, `tomorrow`, or a weekday name (its next occurrence after today)."""
+def parse_start_date(token: str, today: date, usage: str) -> date:
+    """`2026-03-09`, `today`, `tomorrow`, or a weekday name (its next occurrence after today:
+    `monday` said on a Monday is a week on, unlike `models.core.when.parse_date`)."""
     word = token.strip().lower()
     if word == "today":
         return today
@@ -153,20 +142,30 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     hire = person_arg(req, words[0], START_USAGE)
     team = hire_team(req, hire, options.get("team"))
     require_lead(team, req.person, "start an onboarding")
-    template = find_template(req.db, req.workspace, team, words[1] if len(words) > 1 else None)
+    name = words[1] if len(words) > 1 else None
+    template = find_template(req.db, req.workspace, team, name=name)
     zone = hire.zone(team.tz)
-    today = local_today(req.now(), zone)
-    start_date = parse_date(options["start"], today, START_USAGE) if "start" in options else today
+    today = date_in_zone(req.now(), zone)
+    start_date = (
+        parse_start_date(options["start"], today, START_USAGE) if "start" in options else today
+    )
     not_past(start_date, today, START_USAGE)
     buddy = person_arg(req, options["buddy"], START_USAGE) if "buddy" in options else None
     suggested = buddy is None
     if buddy is None:
-        buddy = suggest_buddy(req.db, team, hire, start_date, zone)
+        buddy = suggest_buddy(req.db, team, hire, start=start_date, zone=zone)
     lead = onboarding_lead(team, hire, req.person)
     w = start_walkthrough(
-        req.db, team, hire, template, start_date, req.now(), lead=lead, buddy=buddy
+        req.db,
+        team,
+        hire,
+        template=template,
+        start=start_date,
+        now=req.now(),
+        lead=lead,
+        buddy=buddy,
     )
-    record(req, "onboarding.start", w, None)
+    audit_walkthrough(req, "onboarding.start", w, None)
     if buddy is not None:
         tell_buddy(req, w)
     first = first_workday(start_date)
@@ -184,18 +183,17 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
 
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
     assert w.buddy is not None
-    dm(
-        req,
-        w.buddy,
-        (
-            f"You're {w.hire.mention}'s onboarding buddy in *{w.team.name}*, from "
-            f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
-            f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
-        ),
+    text = (
+        f"You're {w.hire.mention}'s onboarding buddy in *{w.team.name}*, from "
+        f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
+        f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
     )
+    req.later(dm_work(w.buddy, text))
 
 
-def record(req: CommandRequest, action: str, w: Walkthrough, before: dict | None) -> None:
+def audit_walkthrough(
+    req: CommandRequest, action: str, w: Walkthrough, before: dict | None
+) -> None:
     subject = f"{w.team.name}:{w.hire.slack_user_id}"
     req.audit(action, subject, before=before, after=w.snapshot())
 
@@ -213,7 +211,7 @@ def sees_feedback(w: Walkthrough, person: Person) -> bool:
 
 
 @onboard.sub("status", "/onboard status [<@user>]", "progress of one hire, or of all you follow")
-def status(req: CommandRequest, args: list[str]) -> Reply:
+def status_command(req: CommandRequest, args: list[str]) -> Reply:
     usage = onboard.usage("status")
     if len(args) > 1:
         raise UserError("Name at most one person.", usage)
@@ -262,7 +260,7 @@ def not_past(start: date, today: date, usage: str) -> None:
 # -- changes ------------------------------------------------------------------------------------
 
 
-def change(
+def change_walkthrough(
     req: CommandRequest,
     args: list[str],
     sub: str,
@@ -281,7 +279,7 @@ def change(
     require_lead(w.team, req.person, "change an onboarding")
     before = w.snapshot()
     message = apply(w, args[1:])
-    record(req, f"onboarding.{sub}", w, before)
+    audit_walkthrough(req, f"onboarding.{sub}", w, before)
     return Reply(text=message)
 
 
@@ -290,8 +288,8 @@ def change(
 )
 def start_date(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
-        today = local_today(req.now(), w.tz)
-        new = parse_date(rest[0], today, onboard.usage("start-date"))
+        today = date_in_zone(req.now(), w.tz)
+        new = parse_start_date(rest[0], today, onboard.usage("start-date"))
         not_past(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
@@ -300,7 +298,7 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
             f"{pending} steps still to come were moved."
         )
 
-    return change(
+    return change_walkthrough(
         req, args, "start-date", apply, 1, "Mention the hire and give the new start date."
     )
 
@@ -313,7 +311,7 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
         assert w.buddy is not None
         return f"{w.buddy.mention} is now {w.hire.mention}'s buddy; I told them."
 
-    return change(req, args, "buddy", apply, 1, "Mention the hire and their new buddy.")
+    return change_walkthrough(req, args, "buddy", apply, 1, "Mention the hire and their new buddy.")
 
 
 @onboard.sub("pause", "/onboard pause <@user>", "hold the steps (leave, sickness)")
@@ -324,7 +322,7 @@ def pause_cmd(req: CommandRequest, args: list[str]) -> Reply:
             f"Paused {w.hire.mention}'s onboarding. `/onboard resume` carries on where it stopped."
         )
 
-    return change(req, args, "pause", apply)
+    return change_walkthrough(req, args, "pause", apply)
 
 
 @onboard.sub("resume", "/onboard resume <@user>", "carry on where it stopped")
@@ -335,7 +333,7 @@ def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
         after = f" Next: *{nxt.title}*." if nxt is not None else ""
         return f"Resumed {w.hire.mention}'s onboarding.{after}"
 
-    return change(req, args, "resume", apply)
+    return change_walkthrough(req, args, "resume", apply)
 
 
 @onboard.sub("cancel", "/onboard cancel <@user>", "stop a walkthrough for good")
@@ -344,112 +342,7 @@ def cancel_cmd(req: CommandRequest, args: list[str]) -> Reply:
         cancel(w, req.now())
         return f"Cancelled {w.hire.mention}'s onboarding; no more steps will be sent."
 
-    return change(req, args, "cancel", apply)
-
-
-# -- buttons and the feedback form ----------------------------------------------------------------
-
-
-def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
-    step = req.db.get(WalkthroughStep, int(value)) if value.isdigit() else None
-    if step is None or step.walkthrough.workspace_id != req.workspace.id:
-        raise NotFound("That onboarding step no longer exists.")
-    if step.walkthrough.hire_id != req.person.id:
-        raise PermissionDenied(f"This step is {step.walkthrough.hire.mention}'s to tick off.")
-    return step
-
-
-def dm(req: CommandRequest, person: Person, text: str) -> None:
-    """After the answer, a DM."""
-    req.later(dm_work(person, text))
-
-
-def dm_work(person: Person, text: str) -> Work:
-    """A DM to make later (posting to a user id opens the app's DM with them)."""
-    return post_message(channel=person.slack_user_id, text=text)
-
-
-def on_done(req: CommandRequest, value: str) -> None:
-    step = hires_step(req, value)
-    w = step.walkthrough
-    finished = mark_done(step, req.now())
-    if step.channel_id and step.message_ts:
-        text, blocks = step_message(step)
-        blocks[-1] = step_actions(step)
-        req.later(
-            update_message(channel=step.channel_id, ts=step.message_ts, text=text, blocks=blocks)
-        )
-    if finished:
-        for lead in [w.lead] if w.lead else w.team.people(LEAD):
-            dm(req, lead, f":tada: {w.hire.mention} finished all {len(w.steps)} onboarding steps.")
-
-
-def on_help(req: CommandRequest, value: str) -> None:
-    step = hires_step(req, value)
-    w = step.walkthrough
-    helper = request_help(step, req.now())
-    if helper is None:
-        where = f"<#{w.team.channel_id}>" if w.team.channel_id else "your team's channel"
-        raise UserError(f"You have no buddy or lead set yet; ask in {where}.")
-    role = "your buddy" if helper is w.buddy else "your lead"
-    ping = dm_work(
-        helper,
-        f":raising_hand: {w.hire.mention} asked for help with onboarding step {step.index + 1}, "
-        f"*{step.title}*. A quick message or a call would unblock them.",
-    )
-    reply = f"I pinged {helper.mention}, {role}; they'll get back to you."
-    channel = step.channel_id or w.hire.slack_user_id
-    req.later(in_turn(ping, post_message(channel=channel, thread_ts=step.message_ts, text=reply)))
-
-
-def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
-    w = req.db.get(Walkthrough, int(value)) if value.isdigit() else None
-    if w is None or w.workspace_id != req.workspace.id:
-        raise NotFound("That onboarding no longer exists.")
-    if w.hire_id != req.person.id:
-        raise PermissionDenied(f"This feedback is {w.hire.mention}'s to give.")
-    req.client.views_open(trigger_id=trigger_id, view=feedback_view(w))
-
-
-def on_feedback(ack, body: dict, req: CommandRequest) -> None:
-    view = body["view"]
-    metadata = view.get("private_metadata") or ""
-    w = req.db.get(Walkthrough, int(metadata)) if metadata.isdigit() else None
-    if w is None or w.workspace_id != req.workspace.id or w.hire_id != req.person.id:
-        raise NotFound("That onboarding no longer exists.")
-    value = (view["state"]["values"].get("feedback") or {}).get("value") or {}
-    record_feedback(w, value.get("value") or "", req.now())
-    ack()
-    quote = "\n".join(f"> {line}" for line in (w.feedback or "").splitlines())
-    passed = [
-        dm_work(lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
-        for lead in ([w.lead] if w.lead else w.team.people(LEAD))
-    ]
-    lead_name = w.lead.mention if w.lead else "your team's leads"
-    thanks = dm_work(w.hire, f"Thank you! I passed your feedback to {lead_name}.")
-    req.later(in_turn(*passed, thanks))
-
-
-def register(app, deps: Deps) -> None:
-    def button(handle: Callable[[CommandRequest, str], None]):
-        def listener(ack, body: dict, context) -> None:
-            ack()
-            handle(command_request(deps, context), body["actions"][0].get("value", ""))
-
-        return listener
-
-    app.action(DONE)(button(on_done))
-    app.action(HELP)(button(on_help))
-
-    @app.action(FEEDBACK)
-    def feedback_open(ack, body: dict, context) -> None:
-        ack()
-        req = command_request(deps, context)
-        on_feedback_open(req, body["actions"][0].get("value", ""), body.get("trigger_id", ""))
-
-    @app.view(FEEDBACK_VIEW)
-    def feedback_submitted(ack, body: dict, context) -> None:
-        on_feedback(ack, body, command_request(deps, context))
+    return change_walkthrough(req, args, "cancel", apply)
 
 
 # -- mentions and the App Home --------------------------------------------------------------------

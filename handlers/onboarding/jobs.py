@@ -17,12 +17,12 @@ from bot.deps import SendContext
 from bot.jobs import Due
 from bot.render import local_time
 from handlers.onboarding.blocks import step_message, welcome_message
+from models.onboarding.buddies import shadow_rotation
+from models.onboarding.lifecycle import flag_attention
 from models.onboarding.walkthroughs import (
     ACTIVE,
     Walkthrough,
     WalkthroughStep,
-    flag_attention,
-    shadow_rotation,
     steps_due,
     steps_overdue,
     welcomes_due,
@@ -69,7 +69,7 @@ def send_step(step_id: int, plan: int, ctx: SendContext) -> str | None:
     if w.status != ACTIVE:
         return None
     now = ctx.clock.now()
-    shadow = shadow_rotation(ctx.db, w, step.due_at, now) if step.shadow else None
+    shadow = shadow_rotation(ctx.db, w, step.due_at, now=now) if step.shadow else None
     text, blocks = step_message(step, *(shadow or (None, None)))
     response = _dm(ctx, w.hire.slack_user_id, text, blocks)
     step.sent_at = now

@@ -119,7 +119,9 @@ def who_lines(req: CommandRequest, rotations: list[Rotation], at: datetime) -> l
     for rotation in rotations:
         current, following = current_and_next(req.db, rotation, at)
         line = now_line(rotation, current, following, req.tz)
-        shadows = shadows_during(req.db, req.workspace.id, rotation.name, at, at + EPSILON)
+        shadows = shadows_during(
+            req.db, req.workspace.id, rotation.name, start=at, end=at + EPSILON
+        )
         if shadows:
             line += " · shadowed by " + ", ".join(s.person.mention for s in shadows)
         lines.append(line)
@@ -168,7 +170,7 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
     now = req.now()
     end = now + timedelta(weeks=weeks)
     stretches = shifts(req.db, rotation, now, end=end)
-    shadows = shadows_during(req.db, req.workspace.id, rotation.name, now, end)
+    shadows = shadows_during(req.db, req.workspace.id, rotation.name, start=now, end=end)
     lines = []
     for shift in stretches:
         line = shift_line(shift, req.tz)

@@ -25,7 +25,7 @@ from models.core.errors import UserError
 from models.core.people import find_team
 from models.core.time import parse_time
 from models.core.workspace import Workspace
-from models.onboarding.walkthroughs import (
+from models.onboarding.templates import (
     BODY_LIMIT,
     TEMPLATE_NAME,
     TITLE_LIMIT,

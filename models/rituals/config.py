@@ -111,7 +111,7 @@ class RitualsSection:
                 "cadence", parse_cadence, entry.get("cadence", f"{self.kinds[kind]}w")
             ),
             "start_date": (
-                field("start", parse_start_date, entry["start"]) if "start" in entry else None
+                field("start", parse_config_date, entry["start"]) if "start" in entry else None
             ),
             "options": options,
             "enabled": enabled,
@@ -179,7 +179,7 @@ def parse_minutes(value: Any) -> int:
     return int(number) * scale
 
 
-def parse_start_date(value: Any) -> date:
+def parse_config_date(value: Any) -> date:
     """`2026-03-05`, as YAML reads it (a date) or as text."""
     if isinstance(value, date):
         return value

@@ -17,7 +17,7 @@ from models.priorities.backlog import BacklogItem, add_item, update_item
 from models.priorities.settings import PrioritySettings, ensure_settings
 from tests.conftest import START
 from tests.priority_helpers import make_team
-from tests.slack_requests import text_input
+from tests.slack_requests import typed_value
 
 RICE = {"reach": 100, "impact": 1, "confidence": 100, "effort": 2}
 
@@ -158,8 +158,8 @@ def test_survey_answer_becomes_a_proposed_item(db, team, ctx, slack, driver):
     view = opened.body["view"]
     assert view["callback_id"] == "priority_survey"
     values = {
-        "what": {"value": text_input("Kill the flaky deploy step")},
-        "why": {"value": text_input("It costs us an hour a week")},
+        "what": {"value": typed_value("Kill the flaky deploy step")},
+        "why": {"value": typed_value("It costs us an hour a week")},
     }
     resp = driver.view_submission(
         "priority_survey", values, user="U0ANA", private_metadata=view["private_metadata"]

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from models import AuditEntry
 from models.catalog.services import lookup_service, new_service
 from models.config import import_config
-from tests.slack_requests import text_input
+from tests.slack_requests import typed_value
 
 
 def test_owner_card_shows_team_dri_on_call_links_and_dependencies(driver, catalog):
@@ -90,7 +90,7 @@ def test_edit_button_opens_a_form_whose_errors_are_per_field(driver, slack, db, 
     assert {"team", "dri", "tier", "lifecycle", "runbook", "rotation", "depends_on"} <= set(inputs)
 
     def submit(**values):
-        state = {k: {"value": text_input(v)} for k, v in values.items()}
+        state = {k: {"value": typed_value(v)} for k, v in values.items()}
         return driver.view_submission(
             "owner_edit_view", state, user="U0LEAD", private_metadata=view["private_metadata"]
         )

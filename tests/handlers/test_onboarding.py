@@ -19,7 +19,7 @@ from models.core.people import set_team_people
 from models.core.workspace import LEAD, Team, Workspace
 from models.onboarding.walkthroughs import Shadow, Walkthrough
 from tests.conftest import START
-from tests.slack_requests import TEAM_ID, text_input
+from tests.slack_requests import TEAM_ID, typed_value
 from tests.team_factory import make_team
 
 THURSDAY = "2026-03-05"
@@ -337,7 +337,7 @@ def test_the_last_step_asks_for_feedback_and_the_lead_reads_it(
     metadata = buttons[2]["value"]
     empty = driver.view_submission(
         "onboarding_feedback",
-        {"feedback": {"value": text_input("  ")}},
+        {"feedback": {"value": typed_value("  ")}},
         user="U0CHO",
         private_metadata=metadata,
     )
@@ -347,7 +347,7 @@ def test_the_last_step_asks_for_feedback_and_the_lead_reads_it(
     }
     sent = driver.view_submission(
         "onboarding_feedback",
-        {"feedback": {"value": text_input("Great buddy.\nAccess took too long.")}},
+        {"feedback": {"value": typed_value("Great buddy.\nAccess took too long.")}},
         user="U0CHO",
         private_metadata=metadata,
     )
@@ -376,7 +376,7 @@ def test_feedback_the_lead_never_got_is_not_said_to_have_been_passed_on(
     slack.fail("chat.postMessage", "account_inactive")  # the DM to the lead
     sent = driver.view_submission(
         "onboarding_feedback",
-        {"feedback": {"value": text_input("Great buddy.")}},
+        {"feedback": {"value": typed_value("Great buddy.")}},
         user="U0CHO",
         private_metadata=metadata,
     )

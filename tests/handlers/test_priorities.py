@@ -15,7 +15,7 @@ from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import suggest_from_pages
 from tests.conftest import START
 from tests.priority_helpers import make_team
-from tests.slack_requests import text_input
+from tests.slack_requests import typed_value
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
 
@@ -96,13 +96,13 @@ def form(reach: str, effort: str, title: str = "From the form") -> dict:
         return {"value": {"type": "static_select", "selected_option": {"value": value}}}
 
     return {
-        "title": {"value": text_input(title)},
-        "link": {"value": text_input("https://issues.example.com/12")},
+        "title": {"value": typed_value(title)},
+        "link": {"value": typed_value("https://issues.example.com/12")},
         "category": select("bug"),
-        "reach": {"value": text_input(reach)},
+        "reach": {"value": typed_value(reach)},
         "impact": select("0.5"),
         "confidence": select("50"),
-        "effort": {"value": text_input(effort)},
+        "effort": {"value": typed_value(effort)},
     }
 
 

@@ -14,7 +14,7 @@ from bot.features import FEATURES
 from tests import rituals_setup
 from tests.held import answered_while_held
 from tests.rituals_setup import tick_through, utc
-from tests.slack_requests import text_input
+from tests.slack_requests import typed_value
 
 RITUALS = """
 rituals:
@@ -60,7 +60,7 @@ def answer(driver, slack, user: str, texts: list[str]):
     assert button["text"]["text"] == "Answer"
     driver.action("standup_answer", button["value"], user=user, channel=None)
     view = slack.calls_to("views.open")[-1].body["view"]
-    values = {f"q{i}": {"answer": text_input(t)} for i, t in enumerate(texts)}
+    values = {f"q{i}": {"answer": typed_value(t)} for i, t in enumerate(texts)}
     return view, driver.view_submission(
         "standup_answer", values, user=user, private_metadata=view["private_metadata"]
     )

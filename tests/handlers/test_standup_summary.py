@@ -17,7 +17,7 @@ from bot.features import FEATURES
 from tests import rituals_setup
 from tests.held import answered_while_held
 from tests.rituals_setup import tick_through, utc
-from tests.slack_requests import text_input
+from tests.slack_requests import typed_value
 
 # Payments stands up at 09:30 Berlin time, mon-fri (the default); Cho's 09:30 in Tokyo comes
 # hours before it, Dev's in Los Angeles hours after it (the same standup day).
@@ -62,7 +62,7 @@ def answer(driver, slack, user: str, texts: list[str]):
     button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
     driver.action("standup_answer", button["value"], user=user, channel=None)
     view = slack.calls_to("views.open")[-1].body["view"]
-    values = {f"q{i}": {"answer": text_input(t)} for i, t in enumerate(texts)}
+    values = {f"q{i}": {"answer": typed_value(t)} for i, t in enumerate(texts)}
     resp = driver.view_submission(
         "standup_answer", values, user=user, private_metadata=view["private_metadata"]
     )

@@ -5,30 +5,26 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import yaml
 
 from models.config import export_config, import_config
 from models.core.config import ConfigError
 from models.core.errors import NotFound, UserError
 from models.core.people import set_team_people
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
-from models.onboarding.walkthroughs import (
-    BUILT_IN,
-    DONE,
-    PAUSED,
-    add_workdays,
+from models.onboarding.buddies import pick_shift, suggest_buddy
+from models.onboarding.config import parse_step
+from models.onboarding.lifecycle import (
     change_start,
-    find_template,
     flag_attention,
     mark_done,
-    overdue_instant,
     pause,
-    pick_shift,
     resume,
     start_walkthrough,
-    step_due,
-    suggest_buddy,
-    workdays_between,
 )
+from models.onboarding.templates import BUILT_IN, BUILT_IN_FILE, find_template, load_built_in
+from models.onboarding.walkthroughs import DONE, PAUSED
+from models.onboarding.workdays import add_workdays, overdue_instant, step_due, workdays_between
 from tests.conftest import START
 from tests.team_factory import add_person, make_team
 
@@ -80,14 +76,16 @@ def test_a_weekend_start_begins_on_monday_and_workdays_between_counts_weekdays()
 
 def test_due_instants_are_local_times_in_the_hires_zone():
     # 10:00 in Tokyo on workday 1 of a Thursday start is Friday 01:00 UTC.
-    assert step_due(THURSDAY, 1, time(10, 0), "Asia/Tokyo") == datetime(2026, 3, 6, 1, tzinfo=UTC)
+    assert step_due(THURSDAY, 1, time(10, 0), zone="Asia/Tokyo") == datetime(
+        2026, 3, 6, 1, tzinfo=UTC
+    )
     # New York moves to summer time on 2026-03-08: 10:00 is 15:00 UTC before, 14:00 after.
-    assert step_due(THURSDAY, 1, time(10, 0), "America/New_York").hour == 15
-    assert step_due(THURSDAY, 2, time(10, 0), "America/New_York").hour == 14
+    assert step_due(THURSDAY, 1, time(10, 0), zone="America/New_York").hour == 15
+    assert step_due(THURSDAY, 2, time(10, 0), zone="America/New_York").hour == 14
 
 
 def test_a_step_is_overdue_two_workdays_later_at_the_same_local_time():
-    due = step_due(THURSDAY, 0, time(14, 0), "Europe/Berlin")
+    due = step_due(THURSDAY, 0, time(14, 0), zone="Europe/Berlin")
     assert overdue_instant(due, "Europe/Berlin") == datetime(2026, 3, 9, 13, tzinfo=UTC)
 
 
@@ -96,7 +94,9 @@ def test_a_step_is_overdue_two_workdays_later_at_the_same_local_time():
 
 def test_a_walkthrough_copies_the_built_in_template_in_the_hires_zone(db, workspace, team):
     hire = add_person(db, workspace, "U0CHO", "Cho", tz="Asia/Tokyo")
-    w = start_walkthrough(db, team, hire, BUILT_IN, THURSDAY, START, lead=team.leads[0], buddy=None)
+    w = start_walkthrough(
+        db, team, hire, template=BUILT_IN, start=THURSDAY, now=START, lead=team.leads[0], buddy=None
+    )
     assert w.tz == "Asia/Tokyo"
     assert len(w.steps) == len(BUILT_IN.steps) == 13
     assert w.welcome_at == datetime(2026, 3, 5, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
@@ -109,25 +109,33 @@ def test_a_walkthrough_copies_the_built_in_template_in_the_hires_zone(db, worksp
     assert [s.plan for s in w.steps] == [0] * 13
     assert sum(s.shadow for s in w.steps) == 1
     with pytest.raises(UserError, match="already onboarding"):
-        start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
+        start_walkthrough(
+            db, team, hire, template=BUILT_IN, start=MONDAY, now=START, lead=None, buddy=None
+        )
 
 
 def test_a_hire_is_never_their_own_lead(db, workspace, team):
     lead = team.leads[0]
     with pytest.raises(UserError, match="A hire can't lead their own onboarding."):
-        start_walkthrough(db, team, lead, BUILT_IN, THURSDAY, START, lead=lead, buddy=None)
+        start_walkthrough(
+            db, team, lead, template=BUILT_IN, start=THURSDAY, now=START, lead=lead, buddy=None
+        )
 
 
 def test_a_hire_without_a_zone_follows_the_teams(db, workspace, team):
     hire = add_person(db, workspace, "U0NEW", "New", tz=None)
-    w = start_walkthrough(db, team, hire, BUILT_IN, THURSDAY, START, lead=None, buddy=None)
+    w = start_walkthrough(
+        db, team, hire, template=BUILT_IN, start=THURSDAY, now=START, lead=None, buddy=None
+    )
     assert w.tz == "Europe/Berlin"
     assert w.steps[0].due_at == datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
 def test_a_changed_start_date_moves_only_the_steps_not_yet_sent(db, workspace, team):
     hire = add_person(db, workspace, "U0CHO", "Cho")
-    w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
+    w = start_walkthrough(
+        db, team, hire, template=BUILT_IN, start=MONDAY, now=START, lead=None, buddy=None
+    )
     sent = w.steps[0]
     sent.sent_at = sent.due_at
     w.welcome_sent_at = w.welcome_at
@@ -142,7 +150,9 @@ def test_a_changed_start_date_moves_only_the_steps_not_yet_sent(db, workspace, t
 def test_a_start_date_in_the_past_sends_what_is_due_on_the_next_tick(db, workspace, team):
     hire = add_person(db, workspace, "U0CHO", "Cho")
     now = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)  # Tuesday 13:00 in Berlin
-    w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, now, lead=None, buddy=None)
+    w = start_walkthrough(
+        db, team, hire, template=BUILT_IN, start=MONDAY, now=now, lead=None, buddy=None
+    )
     soon = now + timedelta(minutes=1)
     assert w.welcome_at == soon
     assert [s.due_at == soon for s in w.steps[:5]] == [True, True, True, True, False]
@@ -150,7 +160,9 @@ def test_a_start_date_in_the_past_sends_what_is_due_on_the_next_tick(db, workspa
 
 def test_pause_and_resume_carry_on_where_the_hire_left_off(db, workspace, team):
     hire = add_person(db, workspace, "U0CHO", "Cho")
-    w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
+    w = start_walkthrough(
+        db, team, hire, template=BUILT_IN, start=MONDAY, now=START, lead=None, buddy=None
+    )
     pause(w, datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
     assert w.status == PAUSED
     resume(w, datetime(2026, 3, 5, 8, 0, tzinfo=UTC))  # two workdays later
@@ -162,7 +174,9 @@ def test_pause_and_resume_carry_on_where_the_hire_left_off(db, workspace, team):
 
 def test_done_steps_finish_the_walkthrough_and_clear_attention(db, workspace, team):
     hire = add_person(db, workspace, "U0CHO", "Cho")
-    w = start_walkthrough(db, team, hire, BUILT_IN, MONDAY, START, lead=None, buddy=None)
+    w = start_walkthrough(
+        db, team, hire, template=BUILT_IN, start=MONDAY, now=START, lead=None, buddy=None
+    )
     late = w.steps[0].overdue_at
     for s in w.steps:
         s.sent_at = s.due_at
@@ -174,6 +188,40 @@ def test_done_steps_finish_the_walkthrough_and_clear_attention(db, workspace, te
 
 
 # -- templates ---------------------------------------------------------------------------------
+
+
+def test_the_built_in_template_is_read_from_its_file():
+    assert load_built_in() == BUILT_IN
+    assert BUILT_IN.name == "default" and BUILT_IN.team is None
+    assert [(s.day, s.at.strftime("%H:%M"), s.title) for s in BUILT_IN.steps] == [
+        (0, "10:00", "The company and the team"),
+        (0, "11:00", "Meet your buddy"),
+        (0, "14:00", "Access"),
+        (1, "10:00", "Ways of working"),
+        (1, "14:00", "Rules that matter"),
+        (2, "10:00", "Your development environment"),
+        (3, "10:00", "A first small change"),
+        (4, "15:00", "Week 1 wrap-up"),
+        (5, "10:00", "Team communication"),
+        (6, "10:00", "Where we are heading"),
+        (7, "10:00", "Step into regular work"),
+        (8, "10:00", "Shadow the on-call rotation"),
+        (9, "15:00", "Two weeks in"),
+    ]
+    assert [len(s.checklist) for s in BUILT_IN.steps] == [3, 1, 5, 2, 2, 3, 3, 0, 2, 1, 2, 2, 1]
+    assert [s.title for s in BUILT_IN.steps if s.shadow] == ["Shadow the on-call rotation"]
+    assert not any(s.links for s in BUILT_IN.steps)
+    assert BUILT_IN.steps[1].body == (
+        "{buddy} is your buddy for these two weeks: the person to ask anything, however small. "
+        "Set up a short daily check-in for this week."
+    )
+
+
+def test_the_built_in_template_would_pass_as_a_config_files_template():
+    raw = yaml.safe_load(BUILT_IN_FILE.read_text(encoding="utf-8"))["steps"]
+    parsed = [parse_step(f"steps[{j}]", step) for j, step in enumerate(raw)]
+    assert parsed == [s.to_dict() for s in BUILT_IN.steps]
+
 
 CONFIG = {
     "onboarding": [
@@ -200,17 +248,17 @@ CONFIG = {
 def test_templates_come_from_the_config_file(db, workspace, team):
     report = import_config(db, workspace, CONFIG, START)
     assert report.created == ["onboarding backend", "onboarding sre"]
-    mine = find_template(db, workspace, team, None)
+    mine = find_template(db, workspace, team, name=None)
     assert mine.name == "backend" and mine.team == "payments"
     assert [(s.day, s.at, s.title) for s in mine.steps] == [
         (1, time(9, 30), "Hello"),
         (0, time(11, 0), "First"),
     ]
     assert mine.steps[0].links[0].url == "https://handbook.example.com"
-    assert find_template(db, workspace, team, "SRE").steps[0].body == "Only"
-    assert find_template(db, workspace, team, "default") is BUILT_IN
+    assert find_template(db, workspace, team, name="SRE").steps[0].body == "Only"
+    assert find_template(db, workspace, team, name="default") is BUILT_IN
     with pytest.raises(NotFound, match="Templates: backend, default, sre"):
-        find_template(db, workspace, team, "frontend")
+        find_template(db, workspace, team, name="frontend")
     exported = export_config(db, workspace)["onboarding"]
     assert exported[0]["steps"][0]["at"] == "09:30"
     again = import_config(db, workspace, {"onboarding": exported}, START)
@@ -220,8 +268,10 @@ def test_templates_come_from_the_config_file(db, workspace, team):
 def test_steps_are_sorted_by_workday_and_time_when_copied(db, workspace, team):
     import_config(db, workspace, CONFIG, START)
     hire = add_person(db, workspace, "U0CHO", "Cho")
-    template = find_template(db, workspace, team, None)
-    w = start_walkthrough(db, team, hire, template, MONDAY, START, lead=None, buddy=None)
+    template = find_template(db, workspace, team, name=None)
+    w = start_walkthrough(
+        db, team, hire, template=template, start=MONDAY, now=START, lead=None, buddy=None
+    )
     assert [s.title for s in w.steps] == ["First", "Hello"]
 
 
@@ -255,21 +305,23 @@ def test_a_template_for_an_unknown_team_is_refused(db, workspace, team):
 def test_the_suggested_buddy_has_the_fewest_buddies_then_the_first_name(db, workspace, team):
     first = add_person(db, workspace, "U0CHO", "Cho")
     second = add_person(db, workspace, "U0DAN", "Dan")
-    assert suggest_buddy(db, team, first, MONDAY, "Europe/Berlin").name == "Ana"
+    assert suggest_buddy(db, team, first, start=MONDAY, zone="Europe/Berlin").name == "Ana"
     ana = by_uid(team, "U0ANA")
-    start_walkthrough(db, team, first, BUILT_IN, MONDAY, START, lead=None, buddy=ana)
-    assert suggest_buddy(db, team, second, MONDAY, "Europe/Berlin").name == "Ben"
+    start_walkthrough(
+        db, team, first, template=BUILT_IN, start=MONDAY, now=START, lead=None, buddy=ana
+    )
+    assert suggest_buddy(db, team, second, start=MONDAY, zone="Europe/Berlin").name == "Ben"
     # Never the hire themselves, even when they are in the team.
     set_team_people(team, MEMBER, [ana, second])
-    assert suggest_buddy(db, team, second, MONDAY, "Europe/Berlin") == ana
+    assert suggest_buddy(db, team, second, start=MONDAY, zone="Europe/Berlin") == ana
 
 
 def test_a_team_with_no_members_suggests_a_lead_and_none_when_empty(db, workspace, team):
     hire = add_person(db, workspace, "U0CHO", "Cho")
     set_team_people(team, MEMBER, [])
-    assert suggest_buddy(db, team, hire, MONDAY, "UTC").name == "Lea"
+    assert suggest_buddy(db, team, hire, start=MONDAY, zone="UTC").name == "Lea"
     set_team_people(team, LEAD, [])
-    assert suggest_buddy(db, team, hire, MONDAY, "UTC") is None
+    assert suggest_buddy(db, team, hire, start=MONDAY, zone="UTC") is None
 
 
 def test_the_shadowed_shift_is_the_one_under_way_else_the_next():

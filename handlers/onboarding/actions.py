@@ -1,0 +1,120 @@
+"""The hire's buttons on a step's DM (*Done*, *I need help*, *Share feedback*) and the feedback
+form. Who else hears of it (the buddy, the lead) gets a DM after the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.deps import CommandRequest, Deps, command_request
+from bot.later import Work, in_turn, post_message, update_message
+from bot.render import state_value
+from handlers.onboarding.blocks import (
+    DONE,
+    FEEDBACK,
+    FEEDBACK_VIEW,
+    HELP,
+    feedback_view,
+    step_actions,
+    step_message,
+)
+from models.core.errors import NotFound, PermissionDenied, UserError
+from models.core.workspace import LEAD, Person
+from models.onboarding.lifecycle import mark_done, record_feedback, request_help
+from models.onboarding.walkthroughs import Walkthrough, WalkthroughStep
+
+
+def dm_work(person: Person, text: str) -> Work:
+    """A DM to make later (posting to a user id opens the app's DM with them)."""
+    return post_message(channel=person.slack_user_id, text=text)
+
+
+def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
+    step = req.db.get(WalkthroughStep, int(value)) if value.isdigit() else None
+    if step is None or step.walkthrough.workspace_id != req.workspace.id:
+        raise NotFound("That onboarding step no longer exists.")
+    if step.walkthrough.hire_id != req.person.id:
+        raise PermissionDenied(f"This step is {step.walkthrough.hire.mention}'s to tick off.")
+    return step
+
+
+def on_done(req: CommandRequest, value: str) -> None:
+    step = hires_step(req, value)
+    w = step.walkthrough
+    finished = mark_done(step, req.now())
+    if step.channel_id and step.message_ts:
+        text, blocks = step_message(step)
+        blocks[-1] = step_actions(step)
+        req.later(
+            update_message(channel=step.channel_id, ts=step.message_ts, text=text, blocks=blocks)
+        )
+    if finished:
+        for lead in [w.lead] if w.lead else w.team.people(LEAD):
+            text = f":tada: {w.hire.mention} finished all {len(w.steps)} onboarding steps."
+            req.later(dm_work(lead, text))
+
+
+def on_help(req: CommandRequest, value: str) -> None:
+    step = hires_step(req, value)
+    w = step.walkthrough
+    helper = request_help(step, req.now())
+    if helper is None:
+        where = f"<#{w.team.channel_id}>" if w.team.channel_id else "your team's channel"
+        raise UserError(f"You have no buddy or lead set yet; ask in {where}.")
+    role = "your buddy" if helper is w.buddy else "your lead"
+    ping = dm_work(
+        helper,
+        f":raising_hand: {w.hire.mention} asked for help with onboarding step {step.index + 1}, "
+        f"*{step.title}*. A quick message or a call would unblock them.",
+    )
+    reply = f"I pinged {helper.mention}, {role}; they'll get back to you."
+    channel = step.channel_id or w.hire.slack_user_id
+    req.later(in_turn(ping, post_message(channel=channel, thread_ts=step.message_ts, text=reply)))
+
+
+def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
+    w = req.db.get(Walkthrough, int(value)) if value.isdigit() else None
+    if w is None or w.workspace_id != req.workspace.id:
+        raise NotFound("That onboarding no longer exists.")
+    if w.hire_id != req.person.id:
+        raise PermissionDenied(f"This feedback is {w.hire.mention}'s to give.")
+    req.client.views_open(trigger_id=trigger_id, view=feedback_view(w))
+
+
+def on_feedback(ack, body: dict, req: CommandRequest) -> None:
+    view = body["view"]
+    metadata = view.get("private_metadata") or ""
+    w = req.db.get(Walkthrough, int(metadata)) if metadata.isdigit() else None
+    if w is None or w.workspace_id != req.workspace.id or w.hire_id != req.person.id:
+        raise NotFound("That onboarding no longer exists.")
+    record_feedback(w, state_value(view["state"]["values"], "feedback"), req.now())
+    ack()
+    quote = "\n".join(f"> {line}" for line in (w.feedback or "").splitlines())
+    passed = [
+        dm_work(lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
+        for lead in ([w.lead] if w.lead else w.team.people(LEAD))
+    ]
+    lead_name = w.lead.mention if w.lead else "your team's leads"
+    thanks = dm_work(w.hire, f"Thank you! I passed your feedback to {lead_name}.")
+    req.later(in_turn(*passed, thanks))
+
+
+def listeners(app, deps: Deps) -> None:
+    def button(handle: Callable[[CommandRequest, str], None]):
+        def listener(ack, body: dict, context) -> None:
+            ack()
+            handle(command_request(deps, context), body["actions"][0].get("value", ""))
+
+        return listener
+
+    app.action(DONE)(button(on_done))
+    app.action(HELP)(button(on_help))
+
+    @app.action(FEEDBACK)
+    def feedback_open(ack, body: dict, context) -> None:
+        ack()
+        req = command_request(deps, context)
+        on_feedback_open(req, body["actions"][0].get("value", ""), body.get("trigger_id", ""))
+
+    @app.view(FEEDBACK_VIEW)
+    def feedback_submitted(ack, body: dict, context) -> None:
+        on_feedback(ack, body, command_request(deps, context))
