@@ -89,7 +89,6 @@ def build_app(
 
         features = FEATURES
     deps = Deps(settings, session_factory, client, clock, list(features))
-    deps.after = AfterResponse(deps)
     logger = logging.getLogger("upkeep.bolt")
     logger.addFilter(_client_given_not_token)
     app = UpkeepApp(
@@ -102,6 +101,7 @@ def build_app(
         logger=logger,
     )
     app.upkeep_deps = deps  # read back with deps_of(app)
+    app.after = AfterResponse(deps)  # runs what requests defer with `later`
     app.use(Resolve(deps))
     app.error(_on_error)
     for command in deps.commands:
@@ -128,6 +128,7 @@ class UpkeepApp(App):
     (Bolt's global middleware returns before the listeners run, so it can't wrap them.)"""
 
     upkeep_deps: Deps
+    after: AfterResponse
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         if req.mode != "socket_mode" and not _signed(req, self.upkeep_deps.settings):
@@ -150,6 +151,7 @@ class UpkeepApp(App):
         req.context = RequestContext(req.context)
         req.context["db"] = session
         req.context["deps"] = self.upkeep_deps
+        req.context["after"] = self.after
         req.context["later"] = later
         req.context["last_attempt"] = last
         try:
@@ -165,18 +167,18 @@ class UpkeepApp(App):
             session.rollback()
             if _connection_lost(error) and not last:
                 return BoltResponse(status=503, body=""), True
-            return _failed_commit(req.body, self.upkeep_deps, error), False
+            return _failed_commit(req.body, self.after, error), False
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
-        self.upkeep_deps.after.submit(later)
+        self.after.submit(later)
         return response, False
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until the work requests deferred has run (the console and the tests)."""
-        return self.upkeep_deps.after.drain(timeout)
+        return self.after.drain(timeout)
 
 
 def _signed(req: BoltRequest, settings: Settings) -> bool:
@@ -293,7 +295,7 @@ def _on_error(error: Exception, body: dict, context: BoltContext, logger):
         log.error("unhandled error ref=%s", ref, exc_info=error)
         message = went_wrong(ref)
     try:
-        return _reply_with_error(body, context["deps"], message, error)
+        return _reply_with_error(body, context["after"], message, error)
     except Exception:
         log.exception("could not tell the user about an error")
         return BoltResponse(status=200, body="")
@@ -303,19 +305,19 @@ def _connection_lost(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
-def _failed_commit(body: dict, deps: Deps, error: Exception) -> BoltResponse:
+def _failed_commit(body: dict, after: AfterResponse, error: Exception) -> BoltResponse:
     """The listener answered, but what it wrote could not be kept: the user hears so, with a
     ref, rather than Slack showing a bare failure."""
     ref = error_ref()
     log.error("the request's commit failed ref=%s", ref, exc_info=error)
     try:
-        return _reply_with_error(body, deps, went_wrong(ref), error)
+        return _reply_with_error(body, after, went_wrong(ref), error)
     except Exception:
         log.exception("could not tell the user about an error")
         return BoltResponse(status=200, body="")
 
 
-def _reply_with_error(body, deps: Deps, message: str, error: Exception) -> BoltResponse:
+def _reply_with_error(body, after: AfterResponse, message: str, error: Exception) -> BoltResponse:
     """The answer to a failed request; where the answer can't carry the message, a Slack call
     after the response carries it (the request's own deferred work is dropped with it)."""
     kind = body.get("type")
@@ -347,7 +349,7 @@ def _reply_with_error(body, deps: Deps, message: str, error: Exception) -> BoltR
     if event.get("type") == "app_mention":
         thread_ts = event.get("thread_ts") or event["ts"]
         tell(post_message(channel=event["channel"], thread_ts=thread_ts, text=message))
-    deps.after.submit(tell)
+    after.submit(tell)
     # Events always get 200: Slack would retry anything else.
     return BoltResponse(status=200, body="")
 

@@ -67,7 +67,7 @@ def serve(settings: Settings, *, with_worker: bool) -> int:
             log.info("stopping the worker: the tick in progress ends, unsent claims go back")
             worker.stop()
         log.info("stopping: making the Slack calls that answered requests deferred")
-        runtime.deps.after.close()
+        runtime.app.after.close()
         log.info("stopped")
     return 0
 

@@ -12,13 +12,11 @@ import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models.core.errors import UserError
 
 if TYPE_CHECKING:
-    from bot.deps import CommandRequest
-    from bot.feature import Feature
     from bot.render import Reply
 
 MAX_TEXT = 4000
@@ -28,7 +26,8 @@ USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^([CGD][A-Z0-9]{2,})$")
 
 
-Handler = Callable[["CommandRequest", list[str]], "Reply"]
+# A subcommand's handler: (req: bot.deps.CommandRequest, args: list[str]) -> Reply.
+Handler = Callable[..., "Reply"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ class Command(Subcommands):
         lines.append(f"`{self.name} help` this help")
         return lines
 
-    def run(self, req: CommandRequest, text: str) -> Reply:
+    def run(self, req: Any, text: str) -> Reply:  # req: bot.deps.CommandRequest
         from bot.render import Reply, header, section
 
         args = split_args(text, self.usage())
@@ -208,15 +207,3 @@ def split_options(args: list[str], usage: str | None = None) -> tuple[list[str],
         else:
             positional.append(arg)
     return positional, options
-
-
-def all_commands(features: list[Feature]) -> list[Command]:
-    """Every feature's commands, with the subcommands other features add to them."""
-    commands = [command for feature in features for command in feature.commands]
-    by_name = {command.name: command for command in commands}
-    for feature in features:
-        for group in feature.subcommands:
-            if group.name not in by_name:
-                raise ValueError(f"{feature.name} adds to {group.name}, which no feature has")
-            by_name[group.name].include(group)
-    return commands

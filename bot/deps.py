@@ -1,7 +1,7 @@
-"""What listeners, jobs and commands are handed: `Deps` (built once per app), `CommandRequest`
-(one request: its unit of work, who asked, where, when), `SendContext` (one delivery or one piece
-of work after a response: its own unit of work and the Slack client) and `Cli` (an `upkeep ...`
-command: the settings, the features and the migrated database)."""
+"""What listeners and commands are handed: `Deps` (built once per app), `CommandRequest` (one
+request: its unit of work, who asked, where, when) and `Cli` (an `upkeep ...` command: the
+settings, the features and the migrated database). A delivery or a piece of work after a
+response is handed a `bot.jobs.SendContext`."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, clock_for
-from bot.commands import Command, all_commands
+from bot.feature import all_commands
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from slack_bolt import BoltContext
 
+    from bot.commands import Command
     from bot.feature import Feature, Intent
-    from bot.jobs import Job
-    from bot.later import AfterResponse, Work
+    from bot.jobs import Job, Work
     from models.core.workspace import Person, Workspace
 
 
@@ -40,7 +40,6 @@ class Deps:
     # (Slack team id, Slack user id) -> (workspace id, person id) for everyone seen before. Rows
     # are never deleted, so this can't go stale; their state is always read from the database.
     seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
-    after: AfterResponse = field(init=False)  # runs what requests defer with `later` (build_app)
 
     @cached_property
     def commands(self) -> list[Command]:
@@ -53,16 +52,6 @@ class Deps:
     @cached_property
     def intents(self) -> list[Intent]:
         return [intent for feature in self.features for intent in feature.mentions]
-
-
-@dataclass
-class SendContext:
-    """What a delivery needs to send: its own unit of work and the Slack client."""
-
-    db: Session
-    client: WebClient
-    clock: Clock
-    settings: Settings
 
 
 class CommandRequest:

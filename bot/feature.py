@@ -8,15 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
 
     from slack_bolt import App
 
-    from bot.commands import Command, CommandRequest, Subcommands
-    from bot.deps import Deps
+    from bot.commands import Command, Subcommands
     from bot.jobs import Job
     from bot.render import Reply
 
@@ -30,7 +29,7 @@ class Intent:
 
     pattern: re.Pattern[str]
     example: str
-    answer: Callable[[CommandRequest, re.Match[str]], Reply]
+    answer: Callable[[Any, re.Match[str]], Reply]  # (req: CommandRequest, match)
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,25 @@ class Feature:
     commands: Sequence[Command] = ()
     subcommands: Sequence[Subcommands] = ()
     # Other listeners (buttons, forms, events): `listeners(app, deps)` registers them.
-    listeners: Callable[[App, Deps], None] | None = None
+    listeners: Callable[[App, Any], None] | None = None  # (app, deps: Deps)
     mentions: Sequence[Intent] = ()
     # Sections of the App Home tab for the person who opened it.
-    home: Callable[[CommandRequest], list[dict]] | None = None
+    home: Callable[[Any], list[dict]] | None = None  # (req: CommandRequest)
     # HTTP routes besides Slack's: {"/prefix/": factory(deps) -> WSGI app}.
-    routes: Mapping[str, Callable[[Deps], WSGIApp]] = field(default_factory=dict)
+    routes: Mapping[str, Callable[[Any], WSGIApp]] = field(default_factory=dict)  # (deps)
     # Scheduled work: each job's `due(db, start, end)` is asked on every tick of the worker.
     jobs: Sequence[Job] = ()
     # `upkeep ...` command-line commands: `cli(subparsers)` adds them.
     cli: Callable[[argparse._SubParsersAction], None] | None = None
+
+
+def all_commands(features: Sequence[Feature]) -> list[Command]:
+    """Every feature's commands, with the subcommands other features add to them."""
+    commands = [command for feature in features for command in feature.commands]
+    by_name = {command.name: command for command in commands}
+    for feature in features:
+        for group in feature.subcommands:
+            if group.name not in by_name:
+                raise ValueError(f"{feature.name} adds to {group.name}, which no feature has")
+            by_name[group.name].include(group)
+    return commands

@@ -33,22 +33,19 @@ import logging
 import secrets
 import string
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.webhook import WebhookClient
 
 from bot.db import unit_of_work
-from bot.deps import SendContext
+from bot.jobs import SendContext, Work
 from models.core.errors import UserError
 
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 log = logging.getLogger("upkeep")
-
-Work = Callable[[SendContext], object]
 
 
 def error_ref() -> str:

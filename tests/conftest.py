@@ -140,7 +140,7 @@ def settings(slack: SlackEmulator, db_url: str) -> Settings:
 def app(settings, session_factory, clock):
     app = build_app(settings, session_factory, build_client(settings, clock), clock)
     yield app
-    deps_of(app).after.close()
+    app.after.close()
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ def driver_for(settings, session_factory, clock, slack):
 
     yield make
     for app in apps:
-        deps_of(app).after.close()
+        app.after.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from bot.commands import all_commands
+from bot.feature import all_commands
 from bot.features import FEATURES
 from handlers import people
 

@@ -114,7 +114,7 @@ class Console:
         return self.clock.now()
 
     def close(self) -> None:
-        self.runtime.deps.after.close()
+        self.runtime.app.after.close()
         self.emulator.stop()
         self.runtime.engine.dispose()
 

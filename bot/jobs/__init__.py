@@ -14,9 +14,26 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
     from sqlalchemy.orm import Session
 
-    from bot.deps import SendContext
+    from bot.clock import Clock
+    from bot.settings import Settings
+
+
+@dataclass
+class SendContext:
+    """What a delivery needs to send: its own unit of work and the Slack client."""
+
+    db: Session
+    client: WebClient
+    clock: Clock
+    settings: Settings
+
+
+# A piece of Slack work done in a unit of work of its own: a delivery's send, or what a request
+# defers until after its answer (`bot.later`).
+Work = Callable[[SendContext], object]
 
 
 @dataclass(frozen=True)

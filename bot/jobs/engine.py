@@ -32,8 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.db import unit_of_work
-from bot.deps import SendContext
-from bot.jobs import Due, Job
+from bot.jobs import Due, Job, SendContext
 from bot.jobs.marked import MarkedClient
 from bot.settings import Settings
 from models.core import deliveries

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.deps import CommandRequest, Deps, command_request
-from bot.later import Work, in_turn, post_message, update_message
+from bot.jobs import Work
+from bot.later import in_turn, post_message, update_message
 from bot.render import state_value
 from handlers.onboarding.blocks import (
     DONE,

@@ -18,8 +18,7 @@ from bot.render import (
 )
 from models.core.workspace import Person
 from models.onboarding.lifecycle import FEEDBACK_LIMIT
-from models.onboarding.templates import fill
-from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep
+from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep, fill
 
 DONE = "onboarding_step_done"
 HELP = "onboarding_step_help"

@@ -13,8 +13,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from bot.render import local_time
 from handlers.onboarding.blocks import step_message, welcome_message
 from models.onboarding.buddies import shadow_rotation

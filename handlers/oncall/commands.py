@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Command, no_extra_words, parse_user
-from bot.deps import CommandRequest, SendContext
+from bot.deps import CommandRequest
 from bot.feature import Intent
+from bot.jobs import SendContext
 from bot.render import Reply, button, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (

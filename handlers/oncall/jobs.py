@@ -12,8 +12,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from bot.render import context, section
 from handlers.oncall.blocks import handoff_text, span, start_text
 from models.oncall.rotations import Rotation

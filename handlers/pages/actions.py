@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from bot.deps import Deps, command_request
-from bot.later import Work, update_message
+from bot.jobs import Work
+from bot.later import update_message
 from handlers.pages.blocks import CLASSIFY_PREFIX, classified_block
 from models.core.errors import UserError
 from models.pages.pages import classify, get_page

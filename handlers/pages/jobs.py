@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from bot.render import context, section
 from handlers.pages.blocks import SHOWN_PAGES, load_blocks, quiet_text, sleep_page_blocks, title
 from handlers.pages.chart import pages_per_day_png

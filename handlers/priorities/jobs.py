@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from handlers.priorities.blocks import SURVEY_QUESTION, checkpoint_blocks, survey_blocks
 from models.core.workspace import Person, Team
 from models.priorities.checkpoint import checkpoint

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from bot.slack import dm
 from handlers.retro.blocks import action_due_dm, retro_reminder
 from models.core.time import local_instant

@@ -6,7 +6,8 @@ import json
 from datetime import date
 from functools import partial
 
-from bot.deps import Deps, SendContext
+from bot.deps import Deps
+from bot.jobs import SendContext
 from bot.jobs.engine import DeliveryEngine
 from handlers.standup.blocks import ANSWER_ACTION, ANSWER_FIELD, ANSWER_VIEW, standup_modal
 from handlers.standup.jobs import show_answer

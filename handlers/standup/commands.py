@@ -7,7 +7,8 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.commands import Command, no_extra_words
-from bot.deps import CommandRequest, SendContext
+from bot.deps import CommandRequest
+from bot.jobs import SendContext
 from bot.render import Reply, local_time, section
 from handlers.standup.blocks import day_label
 from handlers.standup.jobs import update_summary

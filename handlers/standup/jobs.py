@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from bot.jobs.engine import DeliveryEngine
 from bot.slack import dm
 from handlers.standup.blocks import standup_prompt, standup_reminder, standup_summary

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
@@ -18,9 +18,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, UserError
 from models.core.workspace import Team, Workspace
-
-if TYPE_CHECKING:
-    from models.onboarding.walkthroughs import Walkthrough
 
 DEFAULT = "default"
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -142,20 +139,3 @@ def find_template(db: Session, workspace: Workspace, team: Team, *, name: str | 
         raise UserError(f"{team.name} has several onboarding templates ({names}): name one.")
     general = [r for r in stored if r.name == DEFAULT]
     return general[0].template() if general else BUILT_IN
-
-
-# -- filling in the text -----------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{(hire|buddy|lead|team|channel)\}")
-
-
-def fill(text: str, w: Walkthrough) -> str:
-    """Fill {hire}, {buddy}, {lead}, {team} and {channel}; other braces stay as written."""
-    values = {
-        "hire": w.hire.mention,
-        "buddy": w.buddy.mention if w.buddy else "your buddy",
-        "lead": w.lead.mention if w.lead else "your lead",
-        "team": w.team.name,
-        "channel": f"<#{w.team.channel_id}>" if w.team.channel_id else "the team's channel",
-    }
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)

@@ -5,6 +5,7 @@ changed is `lifecycle`."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -273,3 +274,20 @@ def shadows_during(
             .order_by(Shadow.start)
         )
     )
+
+
+# -- filling in the text -----------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(hire|buddy|lead|team|channel)\}")
+
+
+def fill(text: str, w: Walkthrough) -> str:
+    """Fill {hire}, {buddy}, {lead}, {team} and {channel}; other braces stay as written."""
+    values = {
+        "hire": w.hire.mention,
+        "buddy": w.buddy.mention if w.buddy else "your buddy",
+        "lead": w.lead.mention if w.lead else "your lead",
+        "team": w.team.name,
+        "channel": f"<#{w.team.channel_id}>" if w.team.channel_id else "the team's channel",
+    }
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)

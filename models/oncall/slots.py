@@ -13,13 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from models.core.time import local_instant
-
-if TYPE_CHECKING:
-    from models.oncall.rotations import RotationRule
 
 # What a version of a rotation's rule holds.
 RULE_FIELDS = (
@@ -73,7 +69,7 @@ class RuleMath:
 
 
 class SlotMath(RuleMath):
-    """Who holds which slot under one version of a rule (see `RotationRule`)."""
+    """Who holds which slot under one version of a rule (`RotationRule`, the table, is one)."""
 
     effective_from: datetime
     slot_offset: int
@@ -119,7 +115,7 @@ class FrozenRule(SlotMath):
 
     __slots__ = RULE_FIELDS
 
-    def __init__(self, rule: RotationRule):
+    def __init__(self, rule: SlotMath):  # a `RotationRule` row
         for name in RULE_FIELDS:
             setattr(self, name, getattr(rule, name))
         self.member_ids = tuple(rule.member_ids)

@@ -12,8 +12,7 @@ from functools import partial
 import pytest
 from sqlalchemy import select
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from bot.jobs.engine import LOCK_KEY, DeliveryEngine
 from bot.slack import build_client
 from models import Delivery, Person, Team, Workspace

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.deps import SendContext
-from bot.jobs import Due
+from bot.jobs import Due, SendContext
 from bot.jobs.engine import DeliveryEngine
 from bot.slack import build_client
 from models.core.deliveries import SENT, Delivery

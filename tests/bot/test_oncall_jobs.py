@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.deps import SendContext
 from bot.features import all_jobs
+from bot.jobs import SendContext
 from bot.jobs.engine import DeliveryEngine
 from handlers.oncall.jobs import HandoffJob, HandoffReminderJob
 from models.core.workspace import Workspace

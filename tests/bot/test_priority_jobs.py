@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.deps import SendContext
 from bot.features import all_jobs
+from bot.jobs import SendContext
 from bot.jobs.engine import DeliveryEngine
 from handlers.priorities.jobs import CheckpointJob, SurveyJob
 from models import AuditEntry
