@@ -19,9 +19,10 @@ from bot.deps import Deps
 from bot.features import FEATURES
 from bot.settings import Settings
 from bot.slack import build_client
+from models.catalog import services
 from tests.slack_requests import Signer, SlackDriver
 
-pytest_plugins = ["tests.catalog_setup"]  # the `catalog` fixture
+pytest_plugins = ["tests.factories"]  # `catalog`, `scheduler`, `rituals_workspace`
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -85,6 +86,14 @@ def db_url(migrated_template: str, tmp_path) -> str:
     path = tmp_path / "upkeep.db"
     shutil.copy(migrated_template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _no_name_index_from_an_earlier_database() -> None:
+    """Every test's database starts again at workspace 1, catalog version 1: the service-name
+    index this process keeps (by workspace id and catalog version) must not carry one test's
+    services into the next."""
+    services._indexes.clear()
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from models.core.deliveries import CLAIMED, SENT, Delivery
 from models.core.runtime import last_beat
 from tests.conftest import SIGNING_SECRET
+from tests.factories import configure, lookup
 from tests.processes import free_port, poll, process_env, upkeep
-from tests.rituals_setup import configure, lookup
 from tests.slack_requests import Signer, SlackDriver
 
 # Monday 2 March 2026: the standup's 09:30 in Berlin is 08:30 UTC.

@@ -1,0 +1,169 @@
+"""Retros: anonymous topics, action items with owners and due dates, the reminder the day before,
+the owner's DM on the due date with Done and Snooze, and overdue items followed up."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import RetroAction, RetroTopic
+from tests.factories import tick_through, utc
+
+RITUALS = """
+rituals:
+  - kind: retro
+    team: payments
+    days: thu
+    time: "15:00"
+    start: 2026-03-05
+  - kind: standup
+    team: payments
+    days: mon-fri
+    time: "09:30"
+"""
+
+
+def test_topics_are_kept_without_names(rituals_workspace, driver, db):
+    resp = driver.command("/retro", "topic Deploys are flaky on Fridays", user="U0ANA")
+    assert resp.text == "Added to payments's next retro. It will be shown without your name."
+    [topic] = db.scalars(select(RetroTopic)).all()
+    assert topic.text == "Deploys are flaky on Fridays"
+    assert not any("person" in c.name or "author" in c.name for c in RetroTopic.__table__.columns)
+
+
+def test_action_items_record_owner_and_due_and_list(rituals_workspace, driver):
+    resp = driver.command(
+        "/retro", "action Fix the deploy script <@U0BEN|ben> due 2026-03-03", user="U0ANA"
+    )
+    assert resp.json["response_type"] == "in_channel"
+    assert resp.text == "Action item #1 for <@U0BEN>, due Tue 03 Mar: Fix the deploy script"
+    driver.command("/retro", "action Write the refunds runbook <@U0ANA>", user="U0LEAD")
+    listing = driver.command("/retro", "actions", user="U0CHO", channel="C0PAYMENTS").text
+    assert listing.splitlines()[1:] == [
+        "#1 Fix the deploy script · <@U0BEN> (due Tue 03 Mar)",
+        "#2 Write the refunds runbook · <@U0ANA>",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("action Fix it", "Name the owner with an @mention."),
+        ("action Fix it <@U0BEN> by friday", "only `due <date>` may follow"),
+        ("action Fix it <@U0BEN> due soon", "`soon` is not a date"),
+        ("action Fix it <@U0BEN> due 2026-01-01", "is in the past"),
+        ("action <@U0BEN>", "Say what it is."),
+        ("topic Retro team=nope", "There is no team called `nope`"),
+    ],
+)
+def test_retro_usage_errors(rituals_workspace, driver, text, error):
+    resp = driver.command("/retro", text, user="U0ANA")
+    assert error in resp.text and "Usage: /retro" in resp.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["topic", "topic " + "x" * 501, "action <@U0BEN>", "action Fix it <@U0BEN> due 2026-01-01"],
+)
+def test_retro_errors_show_the_usage_help_shows(rituals_workspace, driver, text):
+    """The text and date checks showed usages without `[team=<team>]`."""
+    sub = text.split()[0]
+    usage = next(
+        line
+        for line in driver.command("/retro", "help").text.splitlines()
+        if f"/retro {sub} " in line
+    )
+    resp = driver.command("/retro", text, user="U0ANA")
+    assert resp.text.endswith("\nUsage: " + usage.split("`")[1])
+
+
+def test_actions_names_words_it_does_not_take(rituals_workspace, driver):
+    answer = driver.command("/retro", "actions payments overdue", user="U0ANA").text
+    assert answer == "I don't know what to do with `overdue`.\nUsage: /retro actions [team]"
+
+
+def test_reminder_the_day_before_lists_topics_and_open_items_with_overdue_marked(
+    rituals_workspace, scheduler, driver, clock, slack
+):
+    clock.set(utc(2026, 3, 2, 6))
+    scheduler.tick()
+    driver.command("/retro", "topic Too many pages at night", user="U0BEN")
+    driver.command("/retro", "action Fix the deploy script <@U0BEN> due 2026-03-03", user="U0ANA")
+    driver.command("/retro", "action Write the refunds runbook <@U0ANA>", user="U0ANA")
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 4, 16), timedelta(minutes=30))
+
+    # The owner hears on the due date at 09:00 in New York, with Done and Snooze.
+    assert sent["retro-action:1:2026-03-03"] == [utc(2026, 3, 3, 14)]
+    dm = next(m for m in slack.posted("U0BEN") if m["text"].startswith("Your retro action"))
+    assert [e["text"]["text"] for e in dm["blocks"][1]["elements"]] == ["Done", "Snooze 3 days"]
+    # Then the item is overdue: in Ben's standup prompt on 4 March...
+    prompt = next(m for m in slack.posted("U0BEN") if "Wed 04 Mar" in m["text"])
+    assert "Fix the deploy script" in json.dumps(prompt["blocks"])
+    # ...and in the reminder the day before the retro (Wed 15:00 Berlin = 14:00 UTC).
+    assert sent["retro-reminder:payments:2026-03-05"] == [utc(2026, 3, 4, 14)]
+    reminder = next(m for m in slack.posted("C0PAYMENTS") if m["text"].startswith("Retro"))
+    assert reminder["text"] == (
+        "Retro for payments tomorrow, Thu 05 Mar 15:00 CET. "
+        "1 topics, 2 open action items (1 overdue)."
+    )
+    blocks = json.dumps(reminder["blocks"])
+    assert "Too many pages at night" in blocks and "Ben" not in blocks.split("Open action")[0]
+    assert (
+        "#1 Fix the deploy script \\u00b7 <@U0BEN> (due Tue 03 Mar) :warning: *overdue*" in blocks
+    )
+
+
+def test_done_and_snooze_buttons(rituals_workspace, scheduler, driver, clock, slack, db):
+    driver.command("/retro", "action Fix the deploy script <@U0BEN> due 2026-03-03", user="U0ANA")
+    clock.set(utc(2026, 3, 3, 15))
+    dm_message = {"type": "message", "ts": "1700000099.000100", "text": "", "blocks": []}
+    slack.messages["U0BEN"] = [{**dm_message, "channel": "U0BEN"}]
+
+    driver.action("retro_action_snooze", "1", user="U0BEN", channel="U0BEN", message=dm_message)
+    assert db.get(RetroAction, 1).due.isoformat() == "2026-03-06"
+    assert slack.posted("U0BEN")[0]["text"] == (
+        ":zzz: Snoozed: #1 Fix the deploy script, now due Fri 06 Mar."
+    )
+
+    driver.action("retro_action_done", "1", user="U0CHO", channel="U0BEN", message=dm_message)
+    [denied] = slack.calls_to("chat.postEphemeral")
+    assert "Only <@U0BEN> or payments's leads can change #1." in denied.body["text"]
+    db.expire_all()
+    assert db.get(RetroAction, 1).done_at is None
+
+    driver.action("retro_action_done", "1", user="U0BEN", channel="U0BEN", message=dm_message)
+    db.expire_all()
+    assert db.get(RetroAction, 1).done_at == utc(2026, 3, 3, 15)
+    assert slack.posted("U0BEN")[0]["text"] == ":white_check_mark: Done: #1 Fix the deploy script"
+    assert "no open retro action items" in driver.command("/retro", "actions", user="U0ANA").text
+
+
+def test_cadence_every_four_weeks_and_topics_since_the_last_retro(
+    rituals_workspace, scheduler, driver, clock, slack
+):
+    clock.set(utc(2026, 3, 2, 6))
+    scheduler.tick()
+    driver.command("/retro", "topic Old topic", user="U0ANA")
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 6), timedelta(hours=1))
+    assert "retro-reminder:payments:2026-03-05" in sent
+    driver.command("/retro", "topic New topic", user="U0ANA")
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 4, 3), timedelta(hours=1))
+    reminders = sorted(k for k in sent if k.startswith("retro-reminder"))
+    assert reminders == ["retro-reminder:payments:2026-04-02"]  # not the 12th, 19th or 26th
+    last = [m for m in slack.posted("C0PAYMENTS") if m["text"].startswith("Retro")][-1]
+    blocks = json.dumps(last["blocks"])
+    assert "New topic" in blocks and "Old topic" not in blocks
+    assert last["text"].startswith("Retro for payments tomorrow, Thu 02 Apr 15:00 CEST.")
+
+
+def test_app_home_lists_my_open_action_items(rituals_workspace, driver, slack, clock):
+    driver.command("/retro", "action Fix the flaky deploy <@U0BEN> due 2026-03-03", user="U0ANA")
+    driver.command("/retro", "action Write the runbook <@U0ANA>", user="U0ANA")
+    clock.advance(days=3)
+    driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
+    home = json.dumps(slack.home["U0BEN"]["blocks"])
+    assert "Your retro action items" in home and "Fix the flaky deploy" in home
+    assert "overdue" in home and "Write the runbook" not in home
