@@ -19,7 +19,6 @@ from bot.deps import Deps
 from bot.features import FEATURES
 from bot.settings import Settings
 from bot.slack import build_client
-from models.catalog import services
 from tests.slack_requests import Signer, SlackDriver
 
 pytest_plugins = ["tests.factories"]  # `catalog`, `scheduler`, `rituals_workspace`
@@ -86,14 +85,6 @@ def db_url(migrated_template: str, tmp_path) -> str:
     path = tmp_path / "upkeep.db"
     shutil.copy(migrated_template, path)
     return f"sqlite:///{path}"
-
-
-@pytest.fixture(autouse=True)
-def _no_name_index_from_an_earlier_database() -> None:
-    """Every test's database starts again at workspace 1, catalog version 1: the service-name
-    index this process keeps (by workspace id and catalog version) must not carry one test's
-    services into the next."""
-    services._indexes.clear()
 
 
 @pytest.fixture

@@ -10,11 +10,13 @@ import bisect
 import difflib
 import re
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from models.core.base import Base, UTCDateTime
@@ -136,20 +138,25 @@ def loose_matches(names: list[tuple[int, str, str]], wanted: str) -> list[tuple[
     return NameIndex(names).match(wanted)
 
 
-_indexes: dict[int, tuple[int, NameIndex]] = {}
+# engine -> workspace id -> (catalog version, index): kept per engine, because a process may
+# work on more than one database (the console's demo, the tests'), whose workspace ids overlap.
+_indexes: weakref.WeakKeyDictionary[Engine, dict[int, tuple[int, NameIndex]]] = (
+    weakref.WeakKeyDictionary()
+)
 _indexes_lock = threading.Lock()
 
 
 def name_index(db: Session, workspace: Workspace) -> NameIndex:
     """This process's index of the workspace's service names, rebuilt when the catalog changed
     (here or in another process: `catalog_version` is read with the workspace)."""
+    engine = db.get_bind().engine
     with _indexes_lock:
-        cached = _indexes.get(workspace.id)
+        cached = _indexes.get(engine, {}).get(workspace.id)
     if cached is not None and cached[0] == workspace.catalog_version:
         return cached[1]
     index = NameIndex(_names(db, workspace))
     with _indexes_lock:
-        _indexes[workspace.id] = (workspace.catalog_version, index)
+        _indexes.setdefault(engine, {})[workspace.id] = (workspace.catalog_version, index)
     return index
 
 
