@@ -156,14 +156,7 @@ class SlackDriver:
     ) -> Response:
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "user": {
-                "id": user,
-                "username": user.lower(),
-                "name": user.lower(),
-                "team_id": TEAM_ID,
-            },
-            "api_app_id": "A0UPKEEP",
-            "token": "verification-token-not-used",
+            **interaction_basics(user),
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e1",
             "team": {"id": TEAM_ID, "domain": "example"},
             "response_url": self.response_url(),
@@ -200,14 +193,7 @@ class SlackDriver:
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "example"},
-            "user": {
-                "id": user,
-                "username": user.lower(),
-                "name": user.lower(),
-                "team_id": TEAM_ID,
-            },
-            "api_app_id": "A0UPKEEP",
-            "token": "verification-token-not-used",
+            **interaction_basics(user),
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e2",
             "view": {
                 "id": view_id,
@@ -262,6 +248,15 @@ def event_body(event: dict[str, Any], event_id: str | None = None) -> dict[str, 
                 "is_enterprise_install": False,
             }
         ],
+    }
+
+
+def interaction_basics(user: str) -> dict[str, Any]:
+    """What every interaction payload says of who acted, in which app."""
+    return {
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0UPKEEP",
+        "token": "verification-token-not-used",
     }
 
 

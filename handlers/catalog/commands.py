@@ -14,6 +14,7 @@ from bot.slack import lookup_user
 from handlers.catalog.blocks import service_card, service_line
 from models.catalog.config import apply_fields, record_service_changes, set_dependencies
 from models.catalog.services import (
+    EDITABLE,
     LINKS,
     Service,
     dependencies,
@@ -38,19 +39,7 @@ owner = Command(
     usage_hint="<service> | team <team> | unowned | set <service> key=value | help",
 )
 LOOKUP = "/owner <service>"
-SET_FIELDS = (
-    "title",
-    "description",
-    "team",
-    "dri",
-    "tier",
-    "lifecycle",
-    *LINKS,
-    "channel",
-    "rotation",
-    "tags",
-    "depends_on",
-)
+SET_FIELDS = EDITABLE
 SET = "/owner set <service> " + " ".join(f"{f}=..." for f in ("team", "dri", "tier", "runbook"))
 SET_USAGE = f"{SET} (fields: {', '.join(SET_FIELDS)})"
 MAX_LIST = 40

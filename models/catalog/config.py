@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.catalog.services import (
+    EDITABLE,
     LINKS,
     TITLE_LIMIT,
     Service,
@@ -49,21 +50,7 @@ from models.core.people import (
 from models.core.workspace import MEMBER, Person, Team, Workspace
 from models.oncall.rotations import lookup_rotation
 
-FIELDS = {
-    "name",
-    "title",
-    "description",
-    "team",
-    "dri",
-    "tier",
-    "lifecycle",
-    *LINKS,
-    "channel",
-    "rotation",
-    "tags",
-    "depends_on",
-    "last_reviewed",
-}
+FIELDS = {"name", *EDITABLE, "last_reviewed"}
 
 
 def apply_fields(

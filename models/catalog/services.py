@@ -28,6 +28,20 @@ from models.oncall.rotations import Rotation
 LIFECYCLES = ("experimental", "production", "deprecated")
 TIERS = (1, 2, 3, 4)
 LINKS = ("runbook", "repo", "dashboard", "docs")
+# What a team can say of a service, by `/owner set`, the Edit form or the config file.
+EDITABLE = (
+    "title",
+    "description",
+    "team",
+    "dri",
+    "tier",
+    "lifecycle",
+    *LINKS,
+    "channel",
+    "rotation",
+    "tags",
+    "depends_on",
+)
 URL = re.compile(r"^https?://[^\s<>|]+$")
 TITLE_LIMIT = 200
 LINK_LIMIT = 500
