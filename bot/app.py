@@ -34,9 +34,8 @@ from bot.mentions import register_mentions
 from bot.settings import Settings
 from bot.slack import lookup_user, signature_ok
 from models.core.errors import UserError
-from models.core.people import ensure_person, ensure_workspace, lookup_who
+from models.core.people import ensure_person, ensure_workspace, lookup_who, who_by_ids
 from models.core.runtime import claim_event
-from models.core.workspace import Person, Workspace
 
 if TYPE_CHECKING:
     from bot.feature import Feature
@@ -54,10 +53,8 @@ class RequestContext(BoltContext):
         who = dict.get(self, "who")
         if key not in self.LAZY or who is None:
             raise KeyError(key)
-        workspace_id, person_id = who
         session: Session = dict.__getitem__(self, "db")
-        self["workspace"] = session.get(Workspace, workspace_id)
-        self["person"] = session.get(Person, person_id) if person_id is not None else None
+        self["workspace"], self["person"] = who_by_ids(session, *who)
         return dict.__getitem__(self, key)
 
     def get(self, key: str, default: Any = None) -> Any:

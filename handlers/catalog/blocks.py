@@ -16,48 +16,46 @@ from bot.render import (
     text_input,
     user_input,
 )
+from models.catalog.cards import ServiceCard
 from models.catalog.services import LIFECYCLES, LINKS, TIERS, Service, describe_service
 
 EDIT = "owner_edit"
 EDIT_VIEW = "owner_edit_view"
 
 
-def service_card(
-    service: Service, *, on_call: str, depends_on: list[str], used_by: list[str], editable: bool
-) -> Reply:
+def service_card(card: ServiceCard, *, on_call: str, editable: bool) -> Reply:
     """Who owns the service and how to reach them, with an Edit button for those who may."""
-    team = service.team
     owners = "none"
-    if team is not None:
-        leads = ", ".join(p.mention for p in team.leads)
-        owners = f"*{team.name}*" + (f" (leads {leads})" if leads else "")
-    dri = service.dri.mention if service.dri else "none"
-    if service.dri is not None and service.dri.deleted:
+    if card.team_name is not None:
+        leads = ", ".join(card.lead_mentions)
+        owners = f"*{card.team_name}*" + (f" (leads {leads})" if leads else "")
+    dri = card.dri_mention or "none"
+    if card.dri_left:
         dri += " (has left)"
-    links = " · ".join(f"<{getattr(service, k)}|{k}>" for k in LINKS if getattr(service, k))
+    links = " · ".join(f"<{url}|{kind}>" for kind, url in card.links)
     pairs = [
         ("Team", owners),
         ("DRI", dri),
         ("On call now", on_call),
-        ("Tier", str(service.tier) if service.tier else "not set"),
-        ("Lifecycle", service.lifecycle),
+        ("Tier", str(card.tier) if card.tier else "not set"),
+        ("Lifecycle", card.lifecycle),
         ("Links", links or "none (add a runbook!)"),
-        ("Depends on", ", ".join(f"`{n}`" for n in depends_on) or "nothing"),
-        ("Used by", ", ".join(f"`{n}`" for n in used_by) or "nothing known"),
+        ("Depends on", ", ".join(f"`{n}`" for n in card.depends_on) or "nothing"),
+        ("Used by", ", ".join(f"`{n}`" for n in card.used_by) or "nothing known"),
     ]
-    blocks = [header(service.title or service.name)]
-    if service.description:
-        blocks.append(section(service.description))
+    blocks = [header(card.title or card.name)]
+    if card.description:
+        blocks.append(section(card.description))
     blocks.append(fields(*pairs))
-    notes = [f"`{service.name}`"]
-    if service.tags:
-        notes.append("tags: " + ", ".join(service.tags))
-    if service.last_reviewed:
-        notes.append(f"reviewed {service.last_reviewed.isoformat()}")
+    notes = [f"`{card.name}`"]
+    if card.tags:
+        notes.append("tags: " + ", ".join(card.tags))
+    if card.last_reviewed:
+        notes.append(f"reviewed {card.last_reviewed.isoformat()}")
     blocks.append(context(" · ".join(notes)))
     if editable:
-        blocks.append(actions(button("Edit", EDIT, str(service.id))))
-    text = f"{service.label}\n" + "\n".join(f"{k}: {v}" for k, v in pairs)
+        blocks.append(actions(button("Edit", EDIT, str(card.id))))
+    text = f"{card.label}\n" + "\n".join(f"{k}: {v}" for k, v in pairs)
     return Reply(text=text, blocks=blocks)
 
 

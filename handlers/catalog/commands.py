@@ -12,15 +12,15 @@ from bot.feature import Intent
 from bot.render import Reply, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.catalog.blocks import service_card, service_line
+from models.catalog.cards import ServiceCard, read_card
 from models.catalog.config import apply_fields, record_service_changes, set_dependencies
 from models.catalog.services import (
     EDITABLE,
     LINKS,
     Service,
-    dependencies,
-    dependents,
     describe_service,
     find_service,
+    find_service_id,
     load_service,
     lookup_service,
     may_edit_service,
@@ -31,7 +31,7 @@ from models.catalog.services import (
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import PermissionDenied, UserError
 from models.core.people import get_team, is_lead, relevant_teams, teams_of_person
-from models.oncall.shifts import current_and_next
+from models.oncall.now import on_call_now, rotation_ref_by_id
 
 owner = Command(
     "/owner",
@@ -56,26 +56,25 @@ ALL_OWNED = (
 def lookup(req: CommandRequest, args: list[str]) -> Reply:
     if not args:
         return team_services(req, relevant_teams(req.db, req.workspace, req.channel_id, req.person))
-    return card(req, find_service(req.db, req.workspace, " ".join(args), usage=LOOKUP))
+    service_id = find_service_id(req.db, req.workspace, " ".join(args), usage=LOOKUP)
+    return card(req, read_card(req.db, req.workspace, service_id))
 
 
-def on_call_line(req: CommandRequest, service: Service) -> str:
-    if service.rotation is None:
+def on_call_line(req: CommandRequest, rotation_id: int | None) -> str:
+    ref = rotation_ref_by_id(req.db, rotation_id) if rotation_id is not None else None
+    if ref is None:
         return "no rotation"
-    current, following = current_and_next(req.db, service.rotation, req.now())
+    current, _ = on_call_now(req.db, ref, req.now())
     who = current.person.mention if current.person else "nobody"
-    return f"{who} until {local_time(current.end, req.tz)} (`{service.rotation.name}`)"
+    return f"{who} until {local_time(current.end, req.tz)} (`{ref.name}`)"
 
 
-def card(req: CommandRequest, service: Service) -> Reply:
+def card(req: CommandRequest, card: ServiceCard) -> Reply:
     """The service card as the asker sees it (the Edit button only if they may edit)."""
-    return service_card(
-        service,
-        on_call=on_call_line(req, service),
-        depends_on=dependencies(req.db, service),
-        used_by=dependents(req.db, service),
-        editable=may_edit(service, req),
-    )
+    editable = card.editable_by(req.person)
+    if card.team_id is None:  # any team's lead may claim a service with no team
+        editable = req.person.is_admin or bool(teams_led(req))
+    return service_card(card, on_call=on_call_line(req, card.rotation_id), editable=editable)
 
 
 def may_edit(service: Service, req: CommandRequest) -> bool:
@@ -218,7 +217,7 @@ def change(
         field_name = error.where.rsplit(".", 1)[-1]
         message = f"`{field_name}`: {str(error)[len(error.where) + 2 :]}"
         raise UserError(message, SET_USAGE, field=field_name if field_errors else None) from None
-    return card(req, load_service(req.db, service.id))
+    return card(req, ServiceCard.of(req.db, load_service(req.db, service.id)))
 
 
 # -- mentions and App Home --
@@ -227,9 +226,9 @@ NAME = r"[`'\"]?([a-z0-9][a-z0-9._/-]*)"
 
 
 def answer_owner(req: CommandRequest, match: re.Match[str]) -> Reply:
-    return card(
-        req, find_service(req.db, req.workspace, match.group(1).strip("?.,!`'\""), usage=LOOKUP)
-    )
+    wanted = match.group(1).strip("?.,!`'\"")
+    service_id = find_service_id(req.db, req.workspace, wanted, usage=LOOKUP)
+    return card(req, read_card(req.db, req.workspace, service_id))
 
 
 MENTIONS = [

@@ -35,6 +35,7 @@ from models.core.when import parse_range, parse_when
 from models.core.workspace import Person
 from models.onboarding.walkthroughs import shadows_during
 from models.oncall.cover import CoverRequest, request_cover, withdraw_cover
+from models.oncall.now import RotationRef, on_call_now, ref_of, rotation_ref
 from models.oncall.overrides import add_override, can_remove, check_span, upcoming_overrides
 from models.oncall.rotations import (
     Rotation,
@@ -44,7 +45,7 @@ from models.oncall.rotations import (
     rotations_of,
 )
 from models.oncall.schedule import Shift, held_by, holds_all
-from models.oncall.shifts import current_and_next, person_shifts, shifts, stretches
+from models.oncall.shifts import person_shifts, shifts, stretches
 
 oncall = Command(
     "/oncall",
@@ -92,11 +93,11 @@ def channel_rotations(req: CommandRequest) -> list[Rotation]:
     )
 
 
-def resolve(req: CommandRequest, name: str) -> list[Rotation]:
+def resolve(req: CommandRequest, name: str) -> list[Rotation | RotationRef]:
     """A rotation by name, a team's rotations, or a service's rotation."""
-    rotation = lookup_rotation(req.db, req.workspace, name)
-    if rotation is not None:
-        return [rotation]
+    ref = rotation_ref(req.db, req.workspace.id, name)
+    if ref is not None:
+        return [ref]
     team = find_team(req.db, req.workspace, name)
     if team is not None:
         found = rotations_of(req.db, req.workspace, [team])
@@ -115,10 +116,13 @@ def resolve(req: CommandRequest, name: str) -> list[Rotation]:
     return [find_rotation(req.db, req.workspace, name, usage=LOOKUP)]
 
 
-def who_lines(req: CommandRequest, rotations: list[Rotation], at: datetime) -> list[str]:
+def who_lines(
+    req: CommandRequest, rotations: list[Rotation | RotationRef], at: datetime
+) -> list[str]:
     lines = []
     for rotation in rotations:
-        current, following = current_and_next(req.db, rotation, at)
+        ref = rotation if isinstance(rotation, RotationRef) else ref_of(rotation)
+        current, following = on_call_now(req.db, ref, at)
         line = now_line(rotation, current, following, req.tz)
         shadows = shadows_during(
             req.db, req.workspace.id, rotation.name, start=at, end=at + EPSILON
@@ -129,7 +133,7 @@ def who_lines(req: CommandRequest, rotations: list[Rotation], at: datetime) -> l
     return lines
 
 
-def who_reply(req: CommandRequest, rotations: list[Rotation], at: datetime) -> Reply:
+def who_reply(req: CommandRequest, rotations: list[Rotation | RotationRef], at: datetime) -> Reply:
     title = "On call now" if at == req.now() else f"On call at {local_time(at, req.tz)}"
     lines = who_lines(req, rotations, at)
     text = "\n".join(lines)

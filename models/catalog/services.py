@@ -183,6 +183,13 @@ def find_service(
 ) -> Service:
     """The service someone means: loosely matched, several candidates listed, a near miss
     answered with "did you mean"."""
+    return load_service(db, find_service_id(db, workspace, wanted, usage=usage))
+
+
+def find_service_id(
+    db: Session, workspace: Workspace, wanted: str, *, usage: str | None = None
+) -> int:
+    """`find_service`'s answer as an id, from the name index alone."""
     index = name_index(db, workspace)
     found = index.match(wanted)
     if len(found) > 1 and found[0][1].lower() != wanted.strip().lower():
@@ -190,7 +197,7 @@ def find_service(
         more = f" and {len(found) - MAX_CANDIDATES} more" if len(found) > MAX_CANDIDATES else ""
         raise UserError(f"`{wanted[:40]}` could be {shown}{more}. Which one?", usage)
     if found:
-        return load_service(db, found[0][0])
+        return found[0][0]
     close = difflib.get_close_matches(wanted.lower(), index.keys, n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
     raise NotFound(f"There is no service called `{wanted[:40]}` in the catalog.{hint}", usage)

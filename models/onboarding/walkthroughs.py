@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    bindparam,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -258,22 +259,25 @@ def steps_overdue(db: Session, start: datetime, end: datetime) -> list[Walkthrou
     )
 
 
+# Built once: `/oncall` asks it on every lookup.
+_SHADOWS = (
+    select(Shadow)
+    .where(
+        Shadow.workspace_id == bindparam("workspace"),
+        Shadow.rotation == bindparam("rotation"),
+        Shadow.start < bindparam("end"),
+        Shadow.end > bindparam("start"),
+    )
+    .order_by(Shadow.start)
+)
+
+
 def shadows_during(
     db: Session, workspace_id: int, rotation: str, *, start: datetime, end: datetime
 ) -> list[Shadow]:
     """Shadows of a rotation overlapping [start, end): for `/oncall` to show."""
-    return list(
-        db.scalars(
-            select(Shadow)
-            .where(
-                Shadow.workspace_id == workspace_id,
-                Shadow.rotation == rotation,
-                Shadow.start < end,
-                Shadow.end > start,
-            )
-            .order_by(Shadow.start)
-        )
-    )
+    values = {"workspace": workspace_id, "rotation": rotation, "start": start, "end": end}
+    return list(db.scalars(_SHADOWS, values))
 
 
 # -- filling in the text -----------------------------------------------------------------------

@@ -81,8 +81,24 @@ def current_and_next(db: Session, rotation: Rotation, at: datetime) -> tuple[Shi
     rotation's start, nobody is on call until then."""
     schedule = RotationSchedule(rotation)
     begin = max(at, schedule.start)
-    days = schedule.longest_days * (max(len(r.member_ids) for r in schedule.rules) + 1)
-    stretches = merge_same_person(shifts(db, rotation, begin, end=begin + timedelta(days=days)))
+    base = schedule.shifts(begin, begin + lookahead(schedule))
+    if not base:
+        return Shift(at, schedule.start, None), None
+    return current_and_next_in(timeline(db, rotation, base[0].start, end=base[-1].end), at)
+
+
+def lookahead(schedule: RotationSchedule) -> timedelta:
+    """Far enough ahead to find whoever comes next: a shift for every member, and one more."""
+    members = max(len(rule.member_ids) for rule in schedule.rules)
+    return timedelta(days=schedule.longest_days * (members + 1))
+
+
+def current_and_next_in(timeline: Timeline, at: datetime) -> tuple[Shift, Shift | None]:
+    """`current_and_next` from a timeline that holds the overrides from `at` (or the start) to
+    `lookahead` past it."""
+    schedule = timeline.schedule
+    begin = max(at, schedule.start)
+    stretches = merge_same_person(timeline.shifts(begin, begin + lookahead(schedule)))
     if at < schedule.start:
         return Shift(at, schedule.start, None), (stretches[0] if stretches else None)
     current = next(s for s in stretches if s.start <= at < s.end)

@@ -1,0 +1,98 @@
+"""Who is on call now, as `/oncall <rotation>` and `/owner <service>` ask it many times a second:
+a rotation is found with one small query (its id, name and `schedule_version`), and its timeline
+(rule versions, everyone they name, overrides over the coming weeks) is kept by this process
+while the version stays the same. Every write that can change who is on call bumps the version
+(`models/oncall/versions.py`), in whichever process makes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, selectinload
+
+from models.core.kept import Kept
+from models.oncall.overrides import overrides_between
+from models.oncall.rotations import Rotation, RotationMember
+from models.oncall.schedule import Shift, Timeline
+from models.oncall.shifts import current_and_next, current_and_next_in, lookahead
+
+AHEAD = timedelta(weeks=6)  # beyond what the rotation itself needs to find who is next
+
+
+@dataclass(frozen=True)
+class RotationRef:
+    """A rotation as a request first meets it: enough to find its kept timeline."""
+
+    id: int
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class DayTimeline:
+    timeline: Timeline
+    start: datetime
+    end: datetime
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        return self.start <= start and end <= self.end
+
+
+_REF = select(Rotation.id, Rotation.name, Rotation.schedule_version).where(
+    Rotation.workspace_id == bindparam("workspace"), Rotation.name == bindparam("name")
+)
+_kept: Kept[DayTimeline] = Kept()
+
+
+def rotation_ref(db: Session, workspace_id: int, name: str) -> RotationRef | None:
+    row = db.execute(_REF, {"workspace": workspace_id, "name": name.strip().lower()}).first()
+    return RotationRef(*row) if row else None
+
+
+_REF_BY_ID = select(Rotation.id, Rotation.name, Rotation.schedule_version).where(
+    Rotation.id == bindparam("id")
+)
+
+
+def rotation_ref_by_id(db: Session, rotation_id: int) -> RotationRef | None:
+    row = db.execute(_REF_BY_ID, {"id": rotation_id}).first()
+    return RotationRef(*row) if row else None
+
+
+def ref_of(rotation: Rotation) -> RotationRef:
+    return RotationRef(rotation.id, rotation.name, rotation.schedule_version)
+
+
+def on_call_now(db: Session, ref: RotationRef, at: datetime) -> tuple[Shift, Shift | None]:
+    """Who is on call at `at` and who is next (`shifts.current_and_next`), from the kept
+    timeline when it covers `at`."""
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    kept = _kept.get(db, (ref.id, day), ref.version, lambda own: _read(own, ref.id, day))
+    if kept is not None:
+        needed_end = max(at, kept.timeline.schedule.start) + lookahead(kept.timeline.schedule)
+        if kept.covers(at, needed_end):
+            return current_and_next_in(kept.timeline, at)
+    rotation = db.get(Rotation, ref.id)
+    assert rotation is not None
+    return current_and_next(db, rotation, at)
+
+
+def _read(db: Session, rotation_id: int, day: datetime) -> tuple[int, DayTimeline]:
+    """The rotation's timeline from the day before `day` to well past whoever comes next, with
+    everyone it names loaded, so it answers without a session."""
+    rotation = db.scalars(
+        select(Rotation)
+        .where(Rotation.id == rotation_id)
+        .options(
+            selectinload(Rotation.rules),
+            selectinload(Rotation.members).joinedload(RotationMember.person),
+        )
+    ).one()
+    start = day - timedelta(days=1)
+    probe = Timeline(rotation, [])
+    end = max(day, probe.schedule.start) + lookahead(probe.schedule) + AHEAD
+    timeline = Timeline(rotation, overrides_between(db, rotation, start, end=end))
+    timeline.schedule.load_everyone(db)
+    return rotation.schedule_version, DayTimeline(timeline, start, end)
