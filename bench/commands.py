@@ -38,6 +38,8 @@ THREADS = 16
 USERS = ["U0YOU", "U0ANA", "U0BEN", "U0CHO"]
 COMMANDS = [("/upkeep", "help"), ("/oncall", "payments-primary"), ("/owner", "billing-api")]
 TARGETS = {"/upkeep": 0.7, "/oncall": 0.5, "/owner": 0.5}
+KINDS = ("bare", "upkeep")
+ROUNDS = 5
 
 
 def settings_for(api_url: str, database_url: str):
@@ -210,26 +212,43 @@ def main() -> None:
             slack.add_user(uid, name, tz, **extra)
         database_url = fresh_database(args.database_url or f"sqlite:///{tmp}/bench.db")
         seed(database_url, slack)
-        results = {}
-        for kind in ("bare", "upkeep"):
-            proc, port = start(kind, slack.api_url, database_url)
-            try:
-                for command in COMMANDS:
-                    load(port, command, 4, 200)  # warm up: auth.test, first sight, caches
-                    for concurrency in (1, 8):
-                        total = args.requests if concurrency > 1 else args.requests // 2
-                        results[kind, command, concurrency] = load(
-                            port, command, concurrency, total
-                        )
-            finally:
+        servers = {kind: start(kind, slack.api_url, database_url) for kind in KINDS}
+        try:
+            results = measure({kind: port for kind, (_, port) in servers.items()}, args.requests)
+        finally:
+            for proc, _ in servers.values():
                 proc.terminate()
                 proc.wait()
     report(results, database_url)
 
 
+def measure(ports: dict[str, int], requests: int) -> dict:
+    """Each command at each concurrency in ROUNDS rounds, the two apps taking turns, so that
+    whatever else the machine is doing weighs on both alike: every latency, and the median
+    round's rate."""
+    results = {}
+    for command in COMMANDS:
+        for port in ports.values():
+            load(port, command, 4, 200)  # warm up: auth.test, first sight, caches
+        for concurrency in (1, 8):
+            total = (requests if concurrency > 1 else requests // 2) // ROUNDS
+            rounds: dict[str, list] = {kind: [] for kind in ports}
+            for _ in range(ROUNDS):
+                for kind, port in ports.items():
+                    rounds[kind].append(load(port, command, concurrency, total))
+            for kind, runs in rounds.items():
+                latencies = [ms for run, _ in runs for ms in run]
+                results[kind, command, concurrency] = (
+                    latencies,
+                    statistics.median(rate for _, rate in runs),
+                )
+    return results
+
+
 def report(results: dict, database_url: str) -> None:
     kind = database_url.split(":")[0].split("+")[0]
     print(f"server: waitress, {THREADS} threads, one process each; database {kind}")
+    print(f"rates: the median of {ROUNDS} rounds, taken in turns with the bare app")
     print(f"{'command':32} {'conc':>4} {'p50 ms':>7} {'p99 ms':>7} {'req/s':>7} {'vs bare':>7}")
     met = True
     for command in COMMANDS:

@@ -21,15 +21,8 @@ from bot.clock import Clock
 from bot.commands import Command
 from bot.deps import Deps, command_request
 from bot.home import register_home
-from bot.later import (
-    AfterResponse,
-    Later,
-    direct_message,
-    error_ref,
-    post_ephemeral,
-    post_message,
-    went_wrong,
-)
+from bot.jobs.deferred import error_ref, went_wrong
+from bot.later import AfterResponse, Later, direct_message, post_ephemeral, post_message
 from bot.mentions import register_mentions
 from bot.settings import Settings
 from bot.slack import lookup_user, signature_ok
@@ -158,6 +151,7 @@ class UpkeepApp(App):
             if req.context.get("failed") or response.status >= 500:
                 session.rollback()
                 return response, False
+            later.store(session, self.upkeep_deps.clock.now())
             if session.in_transaction():
                 session.commit()
         except Exception as error:
@@ -341,7 +335,7 @@ def _reply_with_error(body, after: AfterResponse, message: str, error: Exception
         if channel and user:
             tell(post_ephemeral(channel=channel, user=user, text=message))
         elif user:
-            tell(direct_message(user, text=message))
+            tell(direct_message(user=user, text=message))
     event = body.get("event") or {}
     if event.get("type") == "app_mention":
         thread_ts = event.get("thread_ts") or event["ts"]

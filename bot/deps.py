@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, clock_for
-from bot.feature import all_commands
+from bot.feature import all_commands, jobs_of
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.commands import Command
     from bot.feature import Feature, Intent
     from bot.jobs import Job, Work
+    from models.core.people import Asker
     from models.core.workspace import Person, Workspace
 
 
@@ -47,7 +48,7 @@ class Deps:
 
     @cached_property
     def jobs(self) -> list[Job]:
-        return [job for feature in self.features for job in feature.jobs]
+        return jobs_of(self.features)
 
     @cached_property
     def intents(self) -> list[Intent]:
@@ -87,6 +88,7 @@ class CommandRequest:
         self.later = later  # later(work): run work after the response (bot/later.py)
         self._who = {"workspace": workspace, "person": person} if who is None else who
         self._now: datetime | None = None
+        self._asker: Asker | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -103,8 +105,24 @@ class CommandRequest:
         return self._now
 
     @property
+    def asker(self) -> Asker:
+        """Who asks, in which workspace (`models.core.people.Asker`): from the records when the
+        request loaded them, else in one small query that loads no ORM objects."""
+        if self._asker is None:
+            from models.core.people import Asker, read_asker
+
+            ids = self._who.get("who")  # (workspace id, person id) when the context loads lazily
+            if ids and not dict.__contains__(self._who, "person"):
+                self._asker = read_asker(self.db, *ids)
+            else:
+                self._asker = Asker.of(self.workspace, self.person)
+        return self._asker
+
+    @property
     def tz(self) -> str:
-        return self.person.zone()
+        if dict.__contains__(self._who, "person") or self._who.get("who") is None:
+            return self.person.zone() if self.person is not None else "UTC"
+        return self.asker.tz
 
     def audit(
         self, action: str, subject: str, *, before: dict | None = None, after: dict | None = None
@@ -197,7 +215,7 @@ class Cli:
 
     @property
     def jobs(self) -> list[Job]:
-        return [job for feature in self.features for job in feature.jobs]
+        return jobs_of(self.features)
 
     def close(self) -> None:
         if "session_factory" in self.__dict__:

@@ -62,3 +62,11 @@ def all_commands(features: Sequence[Feature]) -> list[Command]:
                 raise ValueError(f"{feature.name} adds to {group.name}, which no feature has")
             by_name[group.name].include(group)
     return commands
+
+
+def jobs_of(features: Sequence[Feature]) -> list[Job]:
+    """Every feature's jobs, and the core's: the work requests deferred that their process
+    didn't make (`bot.jobs.deferred`)."""
+    from bot.jobs.deferred import LATER
+
+    return [*(job for feature in features for job in feature.jobs), LATER]

@@ -3,7 +3,7 @@ place the runtime core imports `handlers`."""
 
 from __future__ import annotations
 
-from bot.feature import Feature
+from bot.feature import Feature, jobs_of
 from bot.jobs import Job
 from handlers import (
     catalog,
@@ -34,4 +34,4 @@ FEATURES: list[Feature] = [
 
 def all_jobs() -> list[Job]:
     """Every feature's scheduled jobs."""
-    return [job for feature in FEATURES for job in feature.jobs]
+    return jobs_of(FEATURES)

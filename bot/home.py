@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps, command_request
+from bot.later import publish_home
 from bot.render import MAX_BLOCKS_VIEW, header, section
 from bot.render import context as context_block
 
@@ -29,4 +30,4 @@ def register_home(app, deps: Deps) -> None:
             return
         req = command_request(deps, context)
         user, view = event["user"], home_view(deps, req)
-        req.later(lambda ctx: ctx.client.views_publish(user_id=user, view=view))
+        req.later(publish_home(user_id=user, view=view))

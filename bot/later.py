@@ -3,19 +3,23 @@
 The app runs with `process_before_response=True`: Slack gets its answer when the listener
 returns, and the Slack client waits out a 429's Retry-After, so a single `chat.update` made
 in a listener can push the answer past Slack's 3-second deadline. A listener therefore hands
-such a call to `later(work)` (`CommandRequest.later`, `context["later"]`): `UpkeepApp.dispatch`
-commits the request's transaction, and only if that commit succeeded gives what the request
-deferred to `AfterResponse`, which runs it on a few threads of its own, in order, each piece of
-work in a unit of work of its own (`SendContext`: a session, the client, the clock). A request
-that failed or rolled back runs nothing it deferred. A piece that fails is logged with a ref,
-and the user hears of it through the request's `response_url` when Slack gave one (a piece that
-raises `UserError` is told as its message, as in a listener). Pieces are independent: one that
-fails doesn't stop the next; calls that depend on each other go in one piece (`in_turn`).
+such a call to `later(piece)` (`CommandRequest.later`, `context["later"]`). A piece is data, a
+`Deferred` (`bot.jobs.deferred`: the usual calls are below, a feature makes its own with
+`@deferrable`), stored in the request's transaction by `UpkeepApp.dispatch` just before its
+commit. Only if that commit succeeded does `AfterResponse` run what the request deferred, on a
+few threads of its own, in order, each piece in a unit of work of its own (`SendContext`: a
+session, the client, the clock) and through the delivery engine, under a key of its own: a
+process killed before it made the calls leaves them stored, and a worker makes them, once. A
+request that failed or rolled back stores and runs nothing it deferred. A piece that fails is
+logged with a ref, and the user hears of it through the request's `response_url` when Slack gave
+one (a piece that raises `UserError` is told as its message, as in a listener). Pieces are
+independent: one that fails doesn't stop the next; calls that depend on each other go in one
+piece (`in_turn`).
 
 What stays in the listener: the data (written in the request's transaction, so nothing is lost
 when a Slack call fails), `views.open` with a `trigger_id` (it expires in 3 seconds) and any call
 whose result the answer shows. Work must take plain values (ids, text, blocks), not the
-request's ORM objects: its session is closed by then.
+request's ORM objects: they are stored as JSON.
 
 Why not Bolt's lazy listeners: Bolt starts them inside its own dispatch, before our commit, so
 they would race it and run for a request that rolls back; they get a copy of the request whose
@@ -24,23 +28,25 @@ one command listener serves every subcommand and only some outcomes need work af
 errors end in a generic log line, with no ref and nothing to wait on in tests or the console.
 The threads are ours rather than Bolt's listener executor so that `drain()` can wait for them;
 `upkeep serve` finishes what is queued on them before it exits, on SIGTERM as on Ctrl-C
-(`bot.cli`); a process killed outright loses it (the data stays).
+(`bot.cli`); what a process killed outright didn't make, a worker makes.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
-import string
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy.orm import Session
 
 from bot.db import unit_of_work
-from bot.jobs import SendContext, Work
-from models.core.errors import UserError
+from bot.jobs import SendContext
+from bot.jobs.deferred import LATER, Deferred, deferrable, due_for
+from bot.jobs.engine import DeliveryEngine
+from models.core import outbox
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -48,59 +54,62 @@ if TYPE_CHECKING:
 log = logging.getLogger("upkeep")
 
 
-def error_ref() -> str:
-    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(6))
+# -- the usual calls: the arguments are taken now, the call is made later --------------------
 
 
-def went_wrong(ref: str) -> str:
-    return f":warning: Something went wrong on my side (ref {ref}). It has been logged."
+@deferrable
+def post_message(ctx: SendContext, **message: Any) -> None:
+    ctx.client.chat_postMessage(**message)
 
 
-# -- work for the usual calls: the arguments are taken now, the call is made later --------------
+@deferrable
+def update_message(ctx: SendContext, **message: Any) -> None:
+    ctx.client.chat_update(**message)
 
 
-def post_message(**message: Any) -> Work:
-    return lambda ctx: ctx.client.chat_postMessage(**message)
+@deferrable
+def post_ephemeral(ctx: SendContext, **message: Any) -> None:
+    ctx.client.chat_postEphemeral(**message)
 
 
-def update_message(**message: Any) -> Work:
-    return lambda ctx: ctx.client.chat_update(**message)
+@deferrable
+def publish_home(ctx: SendContext, *, user_id: str, view: dict) -> None:
+    ctx.client.views_publish(user_id=user_id, view=view)
 
 
-def post_ephemeral(**message: Any) -> Work:
-    return lambda ctx: ctx.client.chat_postEphemeral(**message)
-
-
-def in_turn(*works: Work) -> Work:
-    """Several calls as one piece of work, each made only once those before it succeeded: a
-    confirmation ("I pinged your buddy") after what it confirms."""
-
-    def work(ctx: SendContext) -> None:
-        for each in works:
-            each(ctx)
-
-    return work
-
-
-def direct_message(user: str, **message: Any) -> Work:
+@deferrable
+def direct_message(ctx: SendContext, *, user: str, **message: Any) -> None:
     """A message in the app's DM with `user`, opened first."""
+    channel = ctx.client.conversations_open(users=user)["channel"]["id"]
+    ctx.client.chat_postMessage(channel=channel, **message)
 
-    def work(ctx: SendContext) -> None:
-        channel = ctx.client.conversations_open(users=user)["channel"]["id"]
-        ctx.client.chat_postMessage(channel=channel, **message)
 
-    return work
+@deferrable
+def respond_later(ctx: SendContext, *, response_url: str, **message: Any) -> None:
+    """An answer through the request's `response_url` (replacing the message, or ephemeral)."""
+    WebhookClient(response_url, timeout=10).send(**message)
 
 
 class Later:
     """What one request defers, in the order it was deferred."""
 
     def __init__(self, response_url: str = ""):
-        self.work: list[Work] = []
+        self.work: list[Deferred] = []
         self.response_url = response_url  # where to tell the user that something failed
+        self.stored: list[tuple[int, datetime, dict]] = []
 
-    def __call__(self, work: Work) -> None:
-        self.work.append(work)
+    def __call__(self, piece: Deferred) -> None:
+        if not isinstance(piece, Deferred):
+            raise TypeError("defer a `Deferred` (see bot.jobs.deferred), not a function")
+        self.work.append(piece)
+
+    def store(self, db: Session, now: datetime) -> None:
+        """In the request's transaction, just before it commits."""
+        if not self.work:
+            return
+        pieces = [piece.to_json() for piece in self.work]
+        ids = outbox.keep(db, pieces, self.response_url, now)
+        self.stored = [(i, now, p) for i, p in zip(ids, pieces, strict=True)]
 
 
 class AfterResponse:
@@ -109,11 +118,14 @@ class AfterResponse:
 
     def __init__(self, deps: Deps, *, threads: int = 4):
         self.deps = deps
+        self.engine = DeliveryEngine.from_deps(deps, jobs=[LATER])
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="upkeep-later")
         self._pending = 0
         self._idle = threading.Condition()
 
     def submit(self, later: Later) -> None:
+        """Run what `later` holds: what it stored, through the delivery engine; else (a failed
+        request telling its user so, with nothing of its own kept) each piece once, as is."""
         if not later.work:
             return
         with self._idle:
@@ -135,34 +147,24 @@ class AfterResponse:
 
     def _run(self, later: Later) -> None:
         try:
-            for work in later.work:
-                self._run_one(work, later.response_url)
+            for row_id, created_at, piece in later.stored:
+                try:
+                    self.engine.run(due_for(row_id, created_at, piece, later.response_url))
+                except Exception:
+                    log.exception("deferred work %s could not be run; a worker will", row_id)
+            if not later.stored:
+                for piece in later.work:
+                    self._run_unstored(piece)
         finally:
             self._done()
 
-    def _run_one(self, work: Work, response_url: str) -> None:
+    def _run_unstored(self, piece: Deferred) -> None:
+        deps = self.deps
         try:
-            deps = self.deps
             with unit_of_work(deps.session_factory) as db:
-                work(SendContext(db, deps.client, deps.clock, deps.settings))
-        except UserError as error:  # what the user should know, said as a listener would
-            log.warning("work after the response: %s", error.message)
-            if response_url:
-                self._tell(response_url, error.render())
-        except Exception as error:
-            ref = error_ref()
-            log.error("work after the response failed ref=%s", ref, exc_info=error)
-            if response_url:
-                self._tell(response_url, went_wrong(ref))
-
-    @staticmethod
-    def _tell(response_url: str, text: str) -> None:
-        try:
-            WebhookClient(response_url, timeout=10).send(
-                text=text, response_type="ephemeral", replace_original=False
-            )
+                piece(SendContext(db, deps.client, deps.clock, deps.settings))
         except Exception:
-            log.exception("could not tell the user that work after the response failed")
+            log.exception("work after the response failed")
 
     def _done(self) -> None:
         with self._idle:

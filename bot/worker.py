@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -25,10 +25,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.db import unit_of_work
 from bot.deps import Deps
 from bot.jobs.engine import DeliveryEngine
+from models.core import outbox
 from models.core.runtime import WORKER, beat
 
 log = logging.getLogger("upkeep.worker")
 TICK, CATCH_UP = "tick", "catch-up"
+DEFERRED_KEPT = timedelta(days=1)  # work deferred this long ago failed for good, or never will
 
 
 class Worker:
@@ -48,6 +50,7 @@ class Worker:
             now = self.deps.clock.now()
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
+                outbox.prune(db, now - DEFERRED_KEPT)
             self.engine.tick()
         except Exception:
             log.exception("the tick failed; the next one tries again")

@@ -6,6 +6,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 from models.catalog.services import Service, ServiceDependency
 from models.core.base import Base, UTCDateTime
 from models.core.deliveries import Delivery, SchedulerState
+from models.core.outbox import DeferredWork
 from models.core.runtime import Heartbeat, ProcessedEvent
 from models.core.workspace import AuditEntry, Person, Team, TeamMember, Workspace
 from models.onboarding.templates import OnboardingTemplate
@@ -30,6 +31,7 @@ __all__ = [
     "Base",
     "CalendarFeed",
     "CoverRequest",
+    "DeferredWork",
     "Delivery",
     "Heartbeat",
     "Integration",

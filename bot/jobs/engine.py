@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.db import unit_of_work
+from bot.db import make_session_factory, unit_of_work
 from bot.jobs import Due, Job, SendContext
 from bot.jobs.marked import MarkedClient
 from bot.settings import Settings
@@ -104,6 +104,15 @@ class DeliveryEngine:
     def from_deps(cls, deps, **kwargs) -> DeliveryEngine:
         kwargs.setdefault("jobs", deps.jobs)
         return cls(deps.session_factory, deps.client, deps.clock, deps.settings, **kwargs)
+
+    @classmethod
+    def from_context(cls, ctx: SendContext, **kwargs) -> DeliveryEngine:
+        """An engine for work that runs as a piece of other work (deferred by a request): its
+        own sessions on the same database, the Slack client as is."""
+        kwargs.setdefault("jobs", [])
+        client = ctx.client.plain if isinstance(ctx.client, MarkedClient) else ctx.client
+        factory = make_session_factory(ctx.db.get_bind())
+        return cls(factory, client, ctx.clock, ctx.settings, **kwargs)
 
     @property
     def bind(self) -> Engine:

@@ -62,6 +62,11 @@ class MarkedClient:
             log.warning("%s: Slack took the post though its answer was lost", self._key)
             return {"ok": True, "channel": channel, "ts": found}
 
+    @property
+    def plain(self) -> WebClient:
+        """The client without the key, for work that is not this delivery's."""
+        return self._client
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 

@@ -47,4 +47,4 @@ def listeners(app, deps: Deps) -> None:
         reply = change(req, service, changes, service.name, field_errors=True)
         ack()
         text = "Saved. " + reply.text
-        req.later(direct_message(req.person.slack_user_id, text=text, blocks=reply.blocks))
+        req.later(direct_message(user=req.person.slack_user_id, text=text, blocks=reply.blocks))

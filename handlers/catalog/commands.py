@@ -56,8 +56,9 @@ ALL_OWNED = (
 def lookup(req: CommandRequest, args: list[str]) -> Reply:
     if not args:
         return team_services(req, relevant_teams(req.db, req.workspace, req.channel_id, req.person))
-    service_id = find_service_id(req.db, req.workspace, " ".join(args), usage=LOOKUP)
-    return card(req, read_card(req.db, req.workspace, service_id))
+    workspace = req.asker.workspace
+    service_id = find_service_id(req.db, workspace, " ".join(args), usage=LOOKUP)
+    return card(req, read_card(req.db, workspace, service_id))
 
 
 def on_call_line(req: CommandRequest, rotation_id: int | None) -> str:
@@ -71,7 +72,7 @@ def on_call_line(req: CommandRequest, rotation_id: int | None) -> str:
 
 def card(req: CommandRequest, card: ServiceCard) -> Reply:
     """The service card as the asker sees it (the Edit button only if they may edit)."""
-    editable = card.editable_by(req.person)
+    editable = card.editable_by(req.asker)
     if card.team_id is None:  # any team's lead may claim a service with no team
         editable = req.person.is_admin or bool(teams_led(req))
     return service_card(card, on_call=on_call_line(req, card.rotation_id), editable=editable)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.deps import CommandRequest, Deps, command_request
-from bot.jobs import Work
-from bot.later import in_turn, post_message, update_message
+from bot.jobs.deferred import Deferred, in_turn
+from bot.later import post_message, update_message
 from bot.render import state_value
 from handlers.onboarding.blocks import (
     DONE,
@@ -24,7 +24,7 @@ from models.onboarding.lifecycle import mark_done, record_feedback, request_help
 from models.onboarding.walkthroughs import Walkthrough, WalkthroughStep
 
 
-def dm_work(person: Person, text: str) -> Work:
+def dm_work(person: Person, text: str) -> Deferred:
     """A DM to make later (posting to a user id opens the app's DM with them)."""
     return post_message(channel=person.slack_user_id, text=text)
 

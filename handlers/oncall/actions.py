@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import CommandRequest, Deps, command_request
-from bot.later import update_message
+from bot.later import respond_later, update_message
 from bot.render import Reply
 from handlers.oncall.blocks import (
     COVER_ACCEPT,
@@ -32,11 +32,18 @@ def listeners(app, deps: Deps) -> None:
     app.action(COVER_CANCEL)(cover_listener(False))
 
     @app.action(REMOVE_OVERRIDE)
-    def remove_listener(ack, body: dict, context, respond) -> None:
+    def remove_listener(ack, body: dict, context) -> None:
         ack()
         req = command_request(deps, context)
         reply = remove_chosen_override(req, body["actions"][0].get("value", ""))
-        req.later(lambda ctx: respond(replace_original=True, text=reply.text, blocks=reply.blocks))
+        req.later(
+            respond_later(
+                response_url=body.get("response_url", ""),
+                replace_original=True,
+                text=reply.text,
+                blocks=reply.blocks,
+            )
+        )
 
 
 def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -15,6 +14,8 @@ from bot.commands import Command, no_extra_words, parse_user
 from bot.deps import CommandRequest
 from bot.feature import Intent
 from bot.jobs import SendContext
+from bot.jobs.deferred import deferrable
+from bot.jobs.marked import unclear
 from bot.render import Reply, button, context, header, local_time, section
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
@@ -33,7 +34,7 @@ from models.core.people import ensure_person, find_person, find_team, relevant_t
 from models.core.people import teams_of_person as person_teams
 from models.core.when import parse_range, parse_when
 from models.core.workspace import Person
-from models.onboarding.walkthroughs import shadows_during
+from models.onboarding.shadows import shadowing_at, shadows_during
 from models.oncall.cover import CoverRequest, request_cover, withdraw_cover
 from models.oncall.now import RotationRef, on_call_now, ref_of, rotation_ref
 from models.oncall.overrides import add_override, can_remove, check_span, upcoming_overrides
@@ -56,7 +57,6 @@ LOOKUP = "/oncall [<rotation|team|service>] [at <time|day>]"
 MAX_WEEKS = 26
 MAX_LISTED = 20
 ME_WEEKS = 8
-EPSILON = timedelta(microseconds=1)  # "at an instant" as a span, for shadows
 
 
 # -- who is on call ------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def channel_rotations(req: CommandRequest) -> list[Rotation]:
 
 def resolve(req: CommandRequest, name: str) -> list[Rotation | RotationRef]:
     """A rotation by name, a team's rotations, or a service's rotation."""
-    ref = rotation_ref(req.db, req.workspace.id, name)
+    ref = rotation_ref(req.db, req.asker.workspace.id, name)
     if ref is not None:
         return [ref]
     team = find_team(req.db, req.workspace, name)
@@ -124,11 +124,9 @@ def who_lines(
         ref = rotation if isinstance(rotation, RotationRef) else ref_of(rotation)
         current, following = on_call_now(req.db, ref, at)
         line = now_line(rotation, current, following, req.tz)
-        shadows = shadows_during(
-            req.db, req.workspace.id, rotation.name, start=at, end=at + EPSILON
-        )
+        shadows = shadowing_at(req.db, req.asker.workspace.id, ref, at)
         if shadows:
-            line += " · shadowed by " + ", ".join(s.person.mention for s in shadows)
+            line += " · shadowed by " + ", ".join(shadows)
         lines.append(line)
     return lines
 
@@ -301,15 +299,17 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
         reason=reason,
         now=req.now(),
     )
-    req.later(partial(post_cover, request.id, channel, cover_text(request), cover_blocks(request)))
+    text, blocks = cover_text(request), cover_blocks(request)
+    req.later(post_cover(request_id=request.id, channel=channel, text=text, blocks=blocks))
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
     req.audit("oncall.cover.request", rotation.name, after=after)
     text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
 
 
+@deferrable
 def post_cover(
-    request_id: int, channel: str, text: str, blocks: list[dict], ctx: SendContext
+    ctx: SendContext, *, request_id: int, channel: str, text: str, blocks: list[dict]
 ) -> None:
     """Ask the channel (after the answer); the message's ts lets a decision update it. A request
     Slack refused to post is withdrawn: nobody could take or cancel it, and it would stand in the
@@ -317,6 +317,8 @@ def post_cover(
     try:
         posted = ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     except Exception as error:
+        if unclear(error):
+            raise  # Slack may have taken it: tried again, looked for first (bot.jobs.deferred)
         withdraw_cover(ctx.db, request_id, ctx.clock.now())
         ctx.db.commit()  # kept, though this work ends in an error (which rolls back)
         if not isinstance(error, SlackApiError):

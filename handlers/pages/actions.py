@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.deps import Deps, command_request
-from bot.jobs import Work
+from bot.jobs.deferred import Deferred
 from bot.later import update_message
 from handlers.pages.blocks import CLASSIFY_PREFIX, classified_block
 from models.core.errors import UserError
@@ -31,7 +31,9 @@ def listeners(app, deps: Deps) -> None:
             req.later(marked_classified(message, channel, page.id, kind, req.person.slack_user_id))
 
 
-def marked_classified(message: dict, channel: str, page_id: int, kind: str, user_id: str) -> Work:
+def marked_classified(
+    message: dict, channel: str, page_id: int, kind: str, user_id: str
+) -> Deferred:
     """The message with the page's buttons replaced by who classified it as what."""
     marker = f"page_{page_id}"
     blocks = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.deps import CommandRequest, Deps, command_request
-from bot.later import direct_message, post_ephemeral
+from bot.later import direct_message, post_ephemeral, respond_later
 from bot.render import state_value
 from handlers.priorities.blocks import (
     ACCEPT,
@@ -61,7 +61,7 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
             post_ephemeral(channel=metadata["channel"], user=req.person.slack_user_id, text=text)
         )
     else:
-        req.later(direct_message(req.person.slack_user_id, text=text))
+        req.later(direct_message(user=req.person.slack_user_id, text=text))
 
 
 def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
@@ -82,7 +82,7 @@ def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
     ack()
     leads = ", ".join(p.mention for p in team.leads) or "the team's lead"
     text = f"Thanks! It is {team.name} {item.ref}, proposed, for {leads} to score."
-    req.later(direct_message(req.person.slack_user_id, text=text))
+    req.later(direct_message(user=req.person.slack_user_id, text=text))
 
 
 def decide(req: CommandRequest, value: str, accept: bool) -> str:
@@ -110,12 +110,17 @@ def decide(req: CommandRequest, value: str, accept: bool) -> str:
 
 def listeners(app, deps: Deps) -> None:
     def decision(accept: bool):
-        def listener(ack, body: dict, context, respond) -> None:
+        def listener(ack, body: dict, context) -> None:
             ack()
             req = command_request(deps, context)
             message = decide(req, body["actions"][0].get("value", ""), accept)
             req.later(
-                lambda ctx: respond(text=message, replace_original=False, response_type="ephemeral")
+                respond_later(
+                    response_url=body.get("response_url", ""),
+                    text=message,
+                    replace_original=False,
+                    response_type="ephemeral",
+                )
             )
 
         return listener

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import partial
 
 from bot.deps import Deps
 from bot.jobs import SendContext
+from bot.jobs.deferred import deferrable
 from bot.jobs.engine import DeliveryEngine
 from handlers.standup.blocks import ANSWER_ACTION, ANSWER_FIELD, ANSWER_VIEW, standup_modal
 from handlers.standup.jobs import show_answer
@@ -25,8 +25,9 @@ def _team_and_day(db, person: Person, team_id: int, day: str) -> tuple[Team, dat
     return team, date.fromisoformat(day)
 
 
-def bring_answer(deps: Deps, team_id: int, day: date, ctx: SendContext) -> None:
-    show_answer(DeliveryEngine.from_deps(deps), ctx.db, ctx.db.get_one(Team, team_id), day)
+@deferrable
+def bring_answer(ctx: SendContext, *, team_id: int, day: date) -> None:
+    show_answer(DeliveryEngine.from_context(ctx), ctx.db, ctx.db.get_one(Team, team_id), day)
 
 
 def listeners(app, deps: Deps) -> None:
@@ -66,4 +67,4 @@ def listeners(app, deps: Deps) -> None:
         ack()
         # Once the answer is committed: the summary (posted in its own transaction) sees it, and
         # a summary that fails doesn't lose it.
-        context["later"](partial(bring_answer, deps, team.id, day))
+        context["later"](bring_answer(team_id=team.id, day=day))

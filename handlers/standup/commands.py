@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.commands import Command, no_extra_words
 from bot.deps import CommandRequest
 from bot.jobs import SendContext
+from bot.jobs.deferred import deferrable
 from bot.render import Reply, local_time, section
 from handlers.standup.blocks import day_label
 from handlers.standup.jobs import update_summary
@@ -38,10 +38,11 @@ def standup_teams(req: CommandRequest) -> list[Team]:
 def refresh(req: CommandRequest, day: date) -> None:
     """The day's summaries show who skips and who is away (after the answer)."""
     for team in standup_teams(req):
-        req.later(partial(refresh_summary, team.id, day))
+        req.later(refresh_summary(team_id=team.id, day=day))
 
 
-def refresh_summary(team_id: int, day: date, ctx: SendContext) -> None:
+@deferrable
+def refresh_summary(ctx: SendContext, *, team_id: int, day: date) -> None:
     update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day)
 
 

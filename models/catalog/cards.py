@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from models.catalog.services import LINKS, Service, dependencies, dependents, load_service
 from models.core.kept import Kept
-from models.core.workspace import Person, Workspace
+from models.core.people import Asker, WorkspaceRef
+from models.core.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,15 @@ class ServiceCard:
             used_by=tuple(dependents(db, service)),
         )
 
-    def editable_by(self, person: Person) -> bool:
+    def editable_by(self, asker: Asker) -> bool:
         """Admins, and the leads of the owning team (see `may_edit_service`)."""
-        return person.is_admin or (self.team_id is not None and person.id in self.lead_ids)
+        return asker.is_admin or (self.team_id is not None and asker.person_id in self.lead_ids)
 
 
 _kept: Kept[ServiceCard] = Kept()
 
 
-def read_card(db: Session, workspace: Workspace, service_id: int) -> ServiceCard:
+def read_card(db: Session, workspace: Workspace | WorkspaceRef, service_id: int) -> ServiceCard:
     """The card of a service of `workspace`, kept while the catalog version stays the same."""
 
     def read(own: Session) -> tuple[int, ServiceCard]:

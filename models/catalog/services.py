@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, UserError
-from models.core.people import TEAM_NAME, is_lead
+from models.core.people import TEAM_NAME, WorkspaceRef, is_lead
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.rotations import Rotation
 
@@ -102,7 +102,7 @@ class ServiceDependency(Base):
 # -- finding services --
 
 
-def _names(db: Session, workspace: Workspace) -> list[tuple[int, str, str]]:
+def _names(db: Session, workspace: Workspace | WorkspaceRef) -> list[tuple[int, str, str]]:
     rows = db.execute(
         select(Service.id, Service.name, Service.title).where(Service.workspace_id == workspace.id)
     )
@@ -160,7 +160,7 @@ _indexes: weakref.WeakKeyDictionary[Engine, dict[int, tuple[int, NameIndex]]] = 
 _indexes_lock = threading.Lock()
 
 
-def name_index(db: Session, workspace: Workspace) -> NameIndex:
+def name_index(db: Session, workspace: Workspace | WorkspaceRef) -> NameIndex:
     """This process's index of the workspace's service names, rebuilt when the catalog changed
     (here or in another process: `catalog_version` is read with the workspace)."""
     engine = db.get_bind().engine
@@ -187,7 +187,7 @@ def find_service(
 
 
 def find_service_id(
-    db: Session, workspace: Workspace, wanted: str, *, usage: str | None = None
+    db: Session, workspace: Workspace | WorkspaceRef, wanted: str, *, usage: str | None = None
 ) -> int:
     """`find_service`'s answer as an id, from the name index alone."""
     index = name_index(db, workspace)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,6 +70,44 @@ def who_by_ids(
     """A request's workspace and person, known by id, in one query."""
     row = session.execute(_WHO_BY_IDS, {"workspace": workspace_id, "person": person_id}).first()
     return (row[0], row[1]) if row else (None, None)
+
+
+@dataclass(frozen=True)
+class WorkspaceRef:
+    """What a lookup needs of the workspace: its id and the catalog's version."""
+
+    id: int
+    catalog_version: int
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, as a lookup needs it: read in one small query, no ORM objects."""
+
+    workspace: WorkspaceRef
+    person_id: int | None
+    tz: str
+    is_admin: bool
+
+    @classmethod
+    def of(cls, workspace: Workspace, person: Person | None) -> Asker:
+        ref = WorkspaceRef(workspace.id, workspace.catalog_version or 0)
+        if person is None:
+            return cls(ref, None, "UTC", False)
+        return cls(ref, person.id, person.zone(), bool(person.is_admin))
+
+
+_ASKER = (
+    select(Workspace.id, Workspace.catalog_version, Person.id, Person.tz, Person.is_admin)
+    .outerjoin(Person, Person.id == bindparam("person"))
+    .where(Workspace.id == bindparam("workspace"))
+)
+
+
+def read_asker(session: Session, workspace_id: int, person_id: int | None) -> Asker:
+    values = {"workspace": workspace_id, "person": person_id}
+    w, version, p, tz, admin = session.connection().execute(_ASKER, values).one()
+    return Asker(WorkspaceRef(w, version or 0), p, tz or "UTC", bool(admin))
 
 
 def ensure_workspace(session: Session, slack_team_id: str, now: datetime) -> Workspace:

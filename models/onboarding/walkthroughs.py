@@ -19,7 +19,6 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
-    bindparam,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -257,27 +256,6 @@ def steps_overdue(db: Session, start: datetime, end: datetime) -> list[Walkthrou
         WalkthroughStep.sent_at.is_not(None),
         WalkthroughStep.done_at.is_(None),
     )
-
-
-# Built once: `/oncall` asks it on every lookup.
-_SHADOWS = (
-    select(Shadow)
-    .where(
-        Shadow.workspace_id == bindparam("workspace"),
-        Shadow.rotation == bindparam("rotation"),
-        Shadow.start < bindparam("end"),
-        Shadow.end > bindparam("start"),
-    )
-    .order_by(Shadow.start)
-)
-
-
-def shadows_during(
-    db: Session, workspace_id: int, rotation: str, *, start: datetime, end: datetime
-) -> list[Shadow]:
-    """Shadows of a rotation overlapping [start, end): for `/oncall` to show."""
-    values = {"workspace": workspace_id, "rotation": rotation, "start": start, "end": end}
-    return list(db.scalars(_SHADOWS, values))
 
 
 # -- filling in the text -----------------------------------------------------------------------

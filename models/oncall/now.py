@@ -30,14 +30,26 @@ class RotationRef:
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class DayTimeline:
     timeline: Timeline
     start: datetime
     end: datetime
+    last: tuple[Shift, Shift] | None = None  # the latest answer while its shift lasts
 
     def covers(self, start: datetime, end: datetime) -> bool:
         return self.start <= start and end <= self.end
+
+    def current_and_next(self, at: datetime) -> tuple[Shift, Shift | None]:
+        """`current_and_next_in`; the answer holds for any time in the current shift once
+        who comes next is known (shifts are whole, so a later time finds the same two)."""
+        last = self.last
+        if last is not None and last[0].start <= at < last[0].end:
+            return last
+        current, following = current_and_next_in(self.timeline, at)
+        if following is not None and at >= self.timeline.schedule.start:
+            self.last = (current, following)
+        return current, following
 
 
 _REF = select(Rotation.id, Rotation.name, Rotation.schedule_version).where(
@@ -47,7 +59,8 @@ _kept: Kept[DayTimeline] = Kept()
 
 
 def rotation_ref(db: Session, workspace_id: int, name: str) -> RotationRef | None:
-    row = db.execute(_REF, {"workspace": workspace_id, "name": name.strip().lower()}).first()
+    values = {"workspace": workspace_id, "name": name.strip().lower()}
+    row = db.connection().execute(_REF, values).first()  # Core: no ORM work for three columns
     return RotationRef(*row) if row else None
 
 
@@ -57,7 +70,7 @@ _REF_BY_ID = select(Rotation.id, Rotation.name, Rotation.schedule_version).where
 
 
 def rotation_ref_by_id(db: Session, rotation_id: int) -> RotationRef | None:
-    row = db.execute(_REF_BY_ID, {"id": rotation_id}).first()
+    row = db.connection().execute(_REF_BY_ID, {"id": rotation_id}).first()
     return RotationRef(*row) if row else None
 
 
@@ -73,7 +86,7 @@ def on_call_now(db: Session, ref: RotationRef, at: datetime) -> tuple[Shift, Shi
     if kept is not None:
         needed_end = max(at, kept.timeline.schedule.start) + lookahead(kept.timeline.schedule)
         if kept.covers(at, needed_end):
-            return current_and_next_in(kept.timeline, at)
+            return kept.current_and_next(at)
     rotation = db.get(Rotation, ref.id)
     assert rotation is not None
     return current_and_next(db, rotation, at)

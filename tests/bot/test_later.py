@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.commands import Command
 from bot.feature import Feature
+from bot.jobs.deferred import deferrable
 from bot.later import post_message
 from bot.render import Reply
 from models import AuditEntry
@@ -20,6 +21,7 @@ from models.core.errors import UserError
 CHANNEL = "C0LATER"
 
 
+@deferrable
 def post_audits(ctx) -> None:
     """Posts how many audit entries its own session sees."""
     count = ctx.db.scalar(select(func.count()).select_from(AuditEntry))
@@ -36,7 +38,7 @@ class Deferring:
     def write_and_defer(req, args):
         req.audit("later", "x")
         req.db.flush()
-        req.later(post_audits)
+        req.later(post_audits())
         if args == ["user"]:
             raise UserError("That isn't right.", "/later user")
         if args == ["crash"]:

@@ -114,10 +114,10 @@ def test_worker_tick_writes_the_heartbeat_that_status_shows(deps, driver, db, cl
 
 
 @contextmanager
-def upkeep_serve(slack, db_url: str, cwd: Path) -> Iterator[tuple[str, Process]]:
+def upkeep_serve(slack, db_url: str, cwd: Path, **env: str) -> Iterator[tuple[str, Process]]:
     """`upkeep serve` in a process of its own, pointed at the emulator; its URL and process."""
     port = free_port()
-    with upkeep(["serve"], process_env(slack, db_url, PORT=str(port)), cwd) as proc:
+    with upkeep(["serve"], process_env(slack, db_url, PORT=str(port), **env), cwd) as proc:
         proc.wait_for_output("serving slack on")
         yield f"http://127.0.0.1:{port}", proc
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
@@ -16,7 +17,7 @@ from models import AuditEntry
 from models.config import import_config
 from models.core.deliveries import SchedulerState
 from models.core.people import set_team_people
-from models.core.workspace import LEAD, Team, Workspace
+from models.core.workspace import LEAD, Person, Team, Workspace
 from models.onboarding.walkthroughs import Shadow, Walkthrough
 from tests.conftest import START
 from tests.factories import make_team
@@ -511,6 +512,32 @@ def test_the_suggested_buddy_is_not_on_call_in_the_hires_first_week(driver, slac
     resp = driver.command("/onboard", "<@U0DAN> team payments start 2026-03-09", user="U0LEAD")
     # Ana hands over on Monday at 10:00, hours into that week; Ben is on call for the rest.
     assert "Buddy: <@U0ANA> (suggested" in resp.text
+
+
+def test_oncall_shows_a_shadow_added_after_it_last_answered(driver, db, rotation, engine):
+    """`/oncall` keeps the rotation's timeline and its shadows between requests: a shadow
+    written elsewhere (the worker, another replica) shows at once, and so does its removal."""
+    assert "shadowed" not in driver.command("/oncall", "payments-primary", user="U0LEAD").text
+    workspace = db.scalars(select(Workspace)).one()
+    ben = db.scalars(select(Person).where(Person.slack_user_id == "U0BEN")).one()
+    with Session(engine) as elsewhere:
+        elsewhere.add(
+            Shadow(
+                workspace_id=workspace.id,
+                rotation="payments-primary",
+                person_id=ben.id,
+                start=START - timedelta(hours=1),
+                end=START + timedelta(days=2),
+                created_at=START,
+            )
+        )
+        elsewhere.commit()
+    now = driver.command("/oncall", "payments-primary", user="U0LEAD")
+    assert now.text.endswith("· shadowed by <@U0BEN>")
+    with Session(engine) as elsewhere:
+        elsewhere.delete(elsewhere.scalars(select(Shadow)).one())
+        elsewhere.commit()
+    assert "shadowed" not in driver.command("/oncall", "payments-primary", user="U0LEAD").text
 
 
 def test_the_shadowing_step_records_the_hire_as_a_shadow_shown_in_oncall(

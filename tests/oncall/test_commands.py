@@ -41,6 +41,26 @@ def test_bare_oncall_shows_the_channels_rotations_now_until_and_next(driver, rot
     assert "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET · next <@U0BEN>" in resp.text
 
 
+def test_the_answer_moves_on_at_each_handoff_as_time_passes(driver, rotation, clock):
+    """The process keeps the timeline and its last answer: a later time in the same shift
+    gets that answer, a time past the handoff the next one, on the same day and the next."""
+    lines = []
+    for at in (
+        utc(2026, 3, 9, 8, 59),
+        utc(2026, 3, 9, 8, 59, 59),
+        utc(2026, 3, 9, 9),
+        utc(2026, 3, 16, 9),
+    ):
+        clock.set(at)
+        lines.append(driver.command("/oncall", "payments-primary").text.splitlines()[1])
+    assert lines == [
+        "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET · next <@U0BEN>",
+        "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET · next <@U0BEN>",
+        "*payments-primary*: <@U0BEN> until Mon 16 Mar 10:00 CET · next <@U0CHO>",
+        "*payments-primary*: <@U0CHO> until Mon 23 Mar 10:00 CET · next <@U0ANA>",
+    ]
+
+
 def test_lookup_at_a_time_in_the_askers_zone(driver, rotation):
     # Ben is in New York: 12:00 EDT on Tue 10 Mar is 16:00 UTC, in shift 1 (Ben's)
     resp = driver.command("/oncall", "payments-primary at 2026-03-10 12:00", user="U0BEN")
