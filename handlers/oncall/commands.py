@@ -15,7 +15,7 @@ from bot.commands import Command, no_extra_words, parse_user
 from bot.deps import CommandRequest
 from bot.feature import Intent
 from bot.jobs import SendContext
-from bot.render import Reply, button, context, header, local_time, section
+from bot.render import Reply, button, context, escape, header, local_time, section, user_text
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
@@ -378,7 +378,7 @@ def cover_command(req: CommandRequest, rotation: Rotation, stretch: Shift, reaso
     if stretch.person is not None and stretch.person.id != req.person.id:
         words.append(f"for {stretch.person.mention}")
     if reason:
-        words.append(reason.replace("`", "'"))
+        words.append(escape(reason.replace("`", "'")))  # to copy: shown as typed
     return f"`/oncall cover {' '.join(words)}`"
 
 
@@ -396,7 +396,7 @@ def overrides_reply(req: CommandRequest, rotation: Rotation) -> Reply:
     found = upcoming_overrides(req.db, rotation, req.now())[:MAX_LISTED]
     lines, blocks = [], [header(f"{rotation.name}: overrides")]
     for item in found:
-        why = f" ({item.reason})" if item.reason else ""
+        why = f" ({user_text(item.reason)})" if item.reason else ""
         line = f"{item.person.mention} {span(item.start, item.end, req.tz)}{why}"
         lines.append(line)
         accessory = None
