@@ -24,6 +24,7 @@ from bot.home import register_home
 from bot.jobs.deferred import error_ref, went_wrong
 from bot.later import AfterResponse, Later, direct_message, post_ephemeral, post_message
 from bot.mentions import register_mentions
+from bot.render.text import defuse
 from bot.settings import Settings
 from bot.slack import lookup_user, signature_ok
 from models.core.errors import UserError
@@ -279,8 +280,8 @@ def _on_error(error: Exception, body: dict, context: BoltContext, logger):
     if _connection_lost(error) and not context.get("last_attempt", True):
         context["again"] = True  # `UpkeepApp.dispatch` handles the request once more
         return BoltResponse(status=503, body="")
-    if isinstance(error, UserError):
-        message = error.render()
+    if isinstance(error, UserError):  # it may quote what was typed: nothing in it shouts
+        message = defuse(error.render())
     else:
         ref = error_ref()
         log.error("unhandled error ref=%s", ref, exc_info=error)

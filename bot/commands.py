@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.render.text import escape, from_slack
 from models.core.errors import UserError
 
 if TYPE_CHECKING:
@@ -142,8 +143,9 @@ class Command(Subcommands):
 
 
 def truncate_word(word: str, limit: int = 40) -> str:
+    """A word that was typed, to quote in code: shown literally, cut to `limit`."""
     word = word.replace("`", "'")
-    return word if len(word) <= limit else word[: limit - 1] + "…"
+    return escape(word if len(word) <= limit else word[: limit - 1] + "…")
 
 
 @contextmanager
@@ -167,7 +169,9 @@ def no_extra_words(words: list[str], usage: str) -> None:
 
 
 def clean_text(text: str) -> str:
-    text = _CONTROL.sub(" ", text or "").translate(_SMART_QUOTES)
+    """A command's or a message's text as typed (Slack's escaping undone), its control
+    characters spaces and its curly quotes straight."""
+    text = _CONTROL.sub(" ", from_slack(text or "")).translate(_SMART_QUOTES)
     return text.strip()
 
 

@@ -23,6 +23,7 @@ from bot.console.emulator import SlackEmulator
 from bot.console.signed import Response, Signer, SlackDriver
 from bot.console.textview import Button, Names, Renderer, initial_input, input_value, view_inputs
 from bot.console.typed import mention_channels, mention_people
+from bot.render.text import escape
 from bot.settings import Settings
 
 HELP = """\
@@ -149,13 +150,15 @@ class Console:
                 return self._console_command(line)
             if line.startswith("/"):
                 command, _, text = line.partition(" ")
-                text = mention_people(text, self.emulator.users, escaped=True)
+                # As Slack sends it: &, < and > escaped, then @names and #channels referenced.
+                text = mention_people(escape(text), self.emulator.users, escaped=True)
                 text = mention_channels(text, demo.CHANNELS)
                 self._answer(
                     self.driver.command(command, text, user=self.user, channel=self.channel)
                 )
             elif line.lower().startswith("@upkeep"):
-                text = mention_people(line[len("@upkeep") :].strip(), self.emulator.users)
+                said = escape(line[len("@upkeep") :].strip())
+                text = mention_people(said, self.emulator.users)
                 self._answer(self.driver.mention(text, user=self.user, channel=self.channel))
             else:
                 self.say(

@@ -12,7 +12,16 @@ from bot.render.modals import (
     user_input,
 )
 from bot.render.reply import Reply
-from bot.render.text import ago, escape, local_time, truncate, worker_status
+from bot.render.text import (
+    ago,
+    as_plain,
+    escape,
+    link_to,
+    local_time,
+    truncate,
+    user_text,
+    worker_status,
+)
 
 __all__ = [
     "MAX_BLOCKS_MESSAGE",
@@ -21,12 +30,14 @@ __all__ = [
     "SECTION_TEXT_LIMIT",
     "actions",
     "ago",
+    "as_plain",
     "button",
     "context",
     "divider",
     "escape",
     "fields",
     "header",
+    "link_to",
     "local_time",
     "modal",
     "option",
@@ -36,5 +47,6 @@ __all__ = [
     "text_input",
     "truncate",
     "user_input",
+    "user_text",
     "worker_status",
 ]

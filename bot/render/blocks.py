@@ -11,11 +11,13 @@ from bot.render.limits import (
     HEADER_LIMIT,
     SECTION_TEXT_LIMIT,
 )
-from bot.render.text import truncate
+from bot.render.text import as_plain, truncate
 
 
 def header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, HEADER_LIMIT)}}
+    """A header: plain text, so user text in it shows as words (`bot.render.text.as_plain`)."""
+    plain = truncate(as_plain(text), HEADER_LIMIT)
+    return {"type": "header", "text": {"type": "plain_text", "text": plain}}
 
 
 def section(text: str, *, block_id: str | None = None, accessory: dict | None = None) -> dict:
@@ -56,7 +58,11 @@ def button(
 ) -> dict:
     b: dict[str, Any] = {
         "type": "button",
-        "text": {"type": "plain_text", "text": truncate(text, BUTTON_TEXT_LIMIT), "emoji": True},
+        "text": {
+            "type": "plain_text",
+            "text": truncate(as_plain(text), BUTTON_TEXT_LIMIT),
+            "emoji": True,
+        },
         "action_id": action_id,
     }
     if value:

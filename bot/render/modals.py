@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.render.limits import INPUT_LABEL_LIMIT
-from bot.render.text import truncate
+from bot.render.text import as_plain, from_slack, truncate
 
 VALUE = "value"  # the action id of every input's element
 
 
 def plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text}
+    """A plain_text object: user text in it shows as words, with no entities."""
+    return {"type": "plain_text", "text": as_plain(text)}
 
 
 def modal(
@@ -45,7 +46,7 @@ def _input(block_id: str, label: str, element: dict, *, optional: bool, hint: st
         "type": "input",
         "block_id": block_id,
         "optional": optional,
-        "label": plain(truncate(label, INPUT_LABEL_LIMIT)),
+        "label": {"type": "plain_text", "text": truncate(as_plain(label), INPUT_LABEL_LIMIT)},
         "element": element,
     }
     if hint:
@@ -69,8 +70,8 @@ def text_input(
         element["multiline"] = True
     if max_length:
         element["max_length"] = max_length
-    if value:
-        element["initial_value"] = value
+    if value:  # what is stored, as typed (text kept Slack-escaped before comes back unescaped)
+        element["initial_value"] = from_slack(value)
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 

@@ -9,12 +9,14 @@ from bot.render import (
     context,
     fields,
     header,
+    link_to,
     modal,
     option,
     section,
     select_input,
     text_input,
     user_input,
+    user_text,
 )
 from models.catalog.cards import ServiceCard
 from models.catalog.services import LIFECYCLES, LINKS, TIERS, Service, describe_service
@@ -32,7 +34,7 @@ def service_card(card: ServiceCard, *, on_call: str, editable: bool) -> Reply:
     dri = card.dri_mention or "none"
     if card.dri_left:
         dri += " (has left)"
-    links = " · ".join(f"<{url}|{kind}>" for kind, url in card.links)
+    links = " · ".join(link_to(url, kind) for kind, url in card.links)
     pairs = [
         ("Team", owners),
         ("DRI", dri),
@@ -45,17 +47,18 @@ def service_card(card: ServiceCard, *, on_call: str, editable: bool) -> Reply:
     ]
     blocks = [header(card.title or card.name)]
     if card.description:
-        blocks.append(section(card.description))
+        blocks.append(section(user_text(card.description)))
     blocks.append(fields(*pairs))
     notes = [f"`{card.name}`"]
     if card.tags:
-        notes.append("tags: " + ", ".join(card.tags))
+        notes.append("tags: " + ", ".join(user_text(tag) for tag in card.tags))
     if card.last_reviewed:
         notes.append(f"reviewed {card.last_reviewed.isoformat()}")
     blocks.append(context(" · ".join(notes)))
     if editable:
         blocks.append(actions(button("Edit", EDIT, str(card.id))))
-    text = f"{card.label}\n" + "\n".join(f"{k}: {v}" for k, v in pairs)
+    label = f"{user_text(card.title)} (`{card.name}`)" if card.title else f"`{card.name}`"
+    text = f"{label}\n" + "\n".join(f"{k}: {v}" for k, v in pairs)
     return Reply(text=text, blocks=blocks)
 
 

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from bot.deps import CommandRequest, Deps, command_request
 from bot.jobs.deferred import Deferred, in_turn
 from bot.later import post_message, update_message
-from bot.render import state_value
+from bot.render import state_value, user_text
 from handlers.onboarding.blocks import (
     DONE,
     FEEDBACK,
     FEEDBACK_VIEW,
     HELP,
+    feedback_quote,
     feedback_view,
     step_actions,
     step_message,
@@ -65,7 +66,7 @@ def on_help(req: CommandRequest, value: str) -> None:
     ping = dm_work(
         helper,
         f":raising_hand: {w.hire.mention} asked for help with onboarding step {step.index + 1}, "
-        f"*{step.title}*. A quick message or a call would unblock them.",
+        f"*{user_text(step.title)}*. A quick message or a call would unblock them.",
     )
     reply = f"I pinged {helper.mention}, {role}; they'll get back to you."
     channel = step.channel_id or w.hire.slack_user_id
@@ -89,7 +90,7 @@ def on_feedback(ack, body: dict, req: CommandRequest) -> None:
         raise NotFound("That onboarding no longer exists.")
     record_feedback(w, state_value(view["state"]["values"], "feedback"), req.now())
     ack()
-    quote = "\n".join(f"> {line}" for line in (w.feedback or "").splitlines())
+    quote = feedback_quote(w.feedback or "")
     passed = [
         dm_work(lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
         for lead in ([w.lead] if w.lead else w.team.people(LEAD))

@@ -9,12 +9,13 @@ from bot.render import (
     actions,
     button,
     context,
-    escape,
     header,
+    link_to,
     local_time,
     modal,
     section,
     text_input,
+    user_text,
 )
 from models.core.workspace import Person
 from models.onboarding.lifecycle import FEEDBACK_LIMIT
@@ -43,7 +44,7 @@ def welcome_message(w: Walkthrough) -> tuple[str, list[dict]]:
 
 
 def _links(step: WalkthroughStep) -> str:
-    return "\n".join(f"• <{link['url']}|{escape(link['label'])}>" for link in step.links)
+    return "\n".join(f"• {link_to(link['url'], link['label'])}" for link in step.links)
 
 
 def _checklist(step: WalkthroughStep, w: Walkthrough) -> str:
@@ -65,7 +66,7 @@ def step_message(
         whom = f"{on_call.mention} on " if on_call is not None else ""
         blocks.append(
             section(
-                f":eyes: You're shadowing {whom}*{escape(shadow.rotation)}* from "
+                f":eyes: You're shadowing {whom}*{shadow.rotation}* from "
                 f"{local_time(shadow.start, w.tz)} to {local_time(shadow.end, w.tz)}. "
                 "You won't be paged."
             )
@@ -74,7 +75,7 @@ def step_message(
     buddy = f" · buddy {w.buddy.mention}" if w.buddy else ""
     blocks.append(context(f"{where} · onboarding with {w.team.name}{buddy}"))
     blocks.append(step_actions(step))
-    return f"{where}: {step.title}\n{body}", blocks
+    return f"{where}: {user_text(step.title)}\n{body}", blocks
 
 
 def step_actions(step: WalkthroughStep) -> dict:
@@ -95,7 +96,7 @@ def progress_line(w: Walkthrough, now: datetime, tz: str) -> str:
         parts.append(w.status)
     elif nxt is not None:
         when = "sent" if nxt.sent_at else local_time(nxt.due_at, tz)
-        parts.append(f"next: {escape(nxt.title)} ({when})")
+        parts.append(f"next: {user_text(nxt.title)} ({when})")
     parts.append(f"buddy {w.buddy.mention}" if w.buddy else "no buddy")
     line = " · ".join(parts)
     if w.needs_attention:
@@ -115,7 +116,8 @@ def step_line(step: WalkthroughStep, now: datetime, tz: str) -> str:
     else:
         mark = ":hourglass:"
     help_ = " · :raising_hand: help asked" if step.help_requested_at and not step.done_at else ""
-    return f"{mark} {step.index + 1}. {escape(step.title)} · {local_time(step.due_at, tz)}{help_}"
+    title = user_text(step.title)
+    return f"{mark} {step.index + 1}. {title} · {local_time(step.due_at, tz)}{help_}"
 
 
 def status_message(
@@ -130,11 +132,16 @@ def status_message(
     blocks = [header(head), section(summary), section(steps)]
     text = f"{head}\n{summary}\n{steps}"
     if with_feedback and w.feedback:
-        quote = "\n".join(f"> {escape(line)}" for line in w.feedback.splitlines())
+        quote = feedback_quote(w.feedback)
         blocks.append(section(f"*Feedback*\n{quote}"))
         text += f"\nFeedback:\n{quote}"
     blocks.append(context(f"Times in {tz}. :envelope: sent · :hourglass: to come"))
     return text, blocks
+
+
+def feedback_quote(feedback: str) -> str:
+    """The hire's feedback (a form's text) quoted in mrkdwn."""
+    return "\n".join(f"> {user_text(line)}" for line in feedback.splitlines())
 
 
 def feedback_view(w: Walkthrough) -> dict:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from bot.commands import Command, no_extra_words, parse_user
 from bot.deps import CommandRequest
 from bot.feature import Intent
-from bot.render import Reply, context, section
+from bot.render import Reply, context, section, user_text
 from bot.slack import lookup_user
 from handlers.onboarding.actions import dm_work
 from handlers.onboarding.blocks import progress_line, status_message
@@ -330,7 +330,7 @@ def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
         resume(w, req.now())
         nxt = w.next_step()
-        after = f" Next: *{nxt.title}*." if nxt is not None else ""
+        after = f" Next: *{user_text(nxt.title)}*." if nxt is not None else ""
         return f"Resumed {w.hire.mention}'s onboarding.{after}"
 
     return change_walkthrough(req, args, "resume", apply)

@@ -14,7 +14,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
-from bot.render import local_time
+from bot.render import local_time, user_text
 from handlers.onboarding.blocks import step_message, welcome_message
 from models.onboarding.buddies import shadow_rotation
 from models.onboarding.lifecycle import flag_attention
@@ -91,7 +91,7 @@ def send_attention(step_id: int, ctx: SendContext) -> str | None:
         when = local_time(step.sent_at or step.due_at, lead.zone(w.tz))
         text = (
             f":warning: {w.hire.mention} needs attention: onboarding step {step.index + 1} "
-            f"*{step.title}* was sent {when} and isn't done two workdays later.{buddy} "
+            f"*{user_text(step.title)}* was sent {when} and isn't done two workdays later.{buddy} "
             f"`/onboard status {w.hire.mention}` shows where they are."
         )
         ts = _dm(ctx, lead.slack_user_id, text)["ts"]

@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.render import SECTION_TEXT_LIMIT, actions, button, context, escape, local_time, section
+from bot.render import (
+    SECTION_TEXT_LIMIT,
+    actions,
+    button,
+    context,
+    local_time,
+    section,
+    user_text,
+)
 from models.core.workspace import Person
 from models.oncall.cover import ACCEPTED, CANCELLED, CoverRequest
 from models.oncall.rotations import Rotation
 from models.oncall.schedule import Shift
+from models.pages.load import ShiftPages
 
 COVER_ACCEPT = "oncall_cover_accept"
 COVER_CANCEL = "oncall_cover_cancel"
@@ -44,7 +53,7 @@ def shift_line(shift: Shift, tz: str, rotation: Rotation | None = None) -> str:
     if rotation is not None:
         line = f"*{rotation.name}* {line}"
     if shift.override is not None:
-        reason = f": {escape(shift.override.reason)}" if shift.override.reason else ""
+        reason = f": {user_text(shift.override.reason)}" if shift.override.reason else ""
         line += f" :repeat: _override{reason}_"
     return line
 
@@ -85,7 +94,7 @@ def cover_blocks(request: CoverRequest, covered: Spans | None = None) -> list[di
     blocks = [section(cover_text(request, covered))]
     notes = []
     if request.reason:
-        notes.append(escape(request.reason))
+        notes.append(user_text(request.reason))
     if request.asked_by_id != request.person_id:
         notes.append(f"asked by {request.asked_by.mention}")
     if covered and leaves_out_some(request, covered):
@@ -116,6 +125,17 @@ def start_text(rotation: Rotation, first: Shift) -> str:
     until = local_time(first.end, rotation.tz)
     note = " (override)" if first.override is not None else ""
     return f":pager: *{rotation.name}* starts: {who(first.person)} is on call until {until}{note}."
+
+
+def shift_pages_text(pages: ShiftPages) -> str:
+    """The outgoing shift's pages in one line; the alert's name is its sender's words."""
+    if not pages.total:
+        return "No pages this shift."
+    count = "1 page" if pages.total == 1 else f"{pages.total} pages"
+    return (
+        f"{count} this shift ({pages.sleep} in sleep hours, {pages.off_hours} off-hours); "
+        f"noisiest: {user_text(pages.noisiest)} ({pages.noisiest_count})."
+    )
 
 
 def handoff_text(rotation: Rotation, outgoing: Person | None, incoming: Shift) -> str:

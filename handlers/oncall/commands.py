@@ -16,7 +16,7 @@ from bot.feature import Intent
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
 from bot.jobs.marked import unclear
-from bot.render import Reply, button, context, header, local_time, section
+from bot.render import Reply, button, context, escape, header, local_time, section, user_text
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
@@ -380,7 +380,7 @@ def cover_command(req: CommandRequest, rotation: Rotation, stretch: Shift, reaso
     if stretch.person is not None and stretch.person.id != req.person.id:
         words.append(f"for {stretch.person.mention}")
     if reason:
-        words.append(reason.replace("`", "'"))
+        words.append(escape(reason.replace("`", "'")))  # to copy: shown as typed
     return f"`/oncall cover {' '.join(words)}`"
 
 
@@ -398,7 +398,7 @@ def overrides_reply(req: CommandRequest, rotation: Rotation) -> Reply:
     found = upcoming_overrides(req.db, rotation, req.now())[:MAX_LISTED]
     lines, blocks = [], [header(f"{rotation.name}: overrides")]
     for item in found:
-        why = f" ({item.reason})" if item.reason else ""
+        why = f" ({user_text(item.reason)})" if item.reason else ""
         line = f"{item.person.mention} {span(item.start, item.end, req.tz)}{why}"
         lines.append(line)
         accessory = None

@@ -11,7 +11,7 @@ from icalendar import Calendar, Event
 
 from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest, Deps
-from bot.render import Reply, context, header
+from bot.render import Reply, as_plain, context, header
 from handlers.oncall.blocks import line_sections
 from models.core.people import teams_of_person as person_teams
 from models.oncall.calendar import CalendarFeed, feed_by_token, feed_for
@@ -81,7 +81,7 @@ def feed_ics(title: str, events: list[tuple[Rotation, Shift]], now: datetime) ->
         event.add("dtend", shift.end)
         event.add("summary", event_summary(rotation, shift))
         if shift.override is not None and shift.override.reason:
-            event.add("description", shift.override.reason)
+            event.add("description", as_plain(shift.override.reason))  # words, as typed
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
     return cal.to_ical()

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
 from bot.render import context, section
-from handlers.oncall.blocks import handoff_text, span, start_text
+from handlers.oncall.blocks import handoff_text, shift_pages_text, span, start_text
 from models.oncall.rotations import Rotation
 from models.oncall.schedule import JUST_BEFORE, RotationSchedule
 from models.oncall.shifts import current_and_next, handoffs, on_call_at
-from models.pages.load import outgoing_shift_summary
+from models.pages.load import outgoing_shift_pages
 
 
 def stamp(instant: datetime) -> str:
@@ -58,8 +58,10 @@ def post_handoff(rotation_id: int, channel: str, instant: datetime, ctx: SendCon
     text = handoff_text(rotation, outgoing, incoming)
     # The outgoing shift's pages: the rotation's shift that ends at this handoff.
     previous = RotationSchedule(rotation).shift_at(instant - JUST_BEFORE)
-    pages = outgoing_shift_summary(
-        ctx.db, rotation.name, previous.start, instant, workspace_id=rotation.workspace_id
+    pages = shift_pages_text(
+        outgoing_shift_pages(
+            ctx.db, rotation.name, previous.start, instant, workspace_id=rotation.workspace_id
+        )
     )
     blocks = [section(text), context(f"Outgoing shift: {pages}")]
     return ctx.client.chat_postMessage(

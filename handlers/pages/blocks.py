@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.render import actions, button, context, escape, header, local_time, section
+from bot.render import actions, button, context, header, local_time, section, user_text
 from models.pages.load import Load, PersonLoad
 from models.pages.pages import BUSINESS, CLASSIFICATIONS, OFF, SLEEP, Page
 
@@ -50,7 +50,7 @@ def person_line(entry: PersonLoad) -> str:
 
 
 def _ranked(items: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{escape(name)} ({n})" for name, n in items)
+    return ", ".join(f"{user_text(name)} ({n})" for name, n in items)
 
 
 def noise_lines(load: Load) -> list[str]:
@@ -125,8 +125,9 @@ def sleep_page_blocks(pages: list[Page], total: int, tz: str) -> list[dict]:
 def page_line(page: Page, tz: str) -> str:
     who = page.person.mention if page.person else "no one known on call"
     zone = page.person.tz if page.person and page.person.tz else tz
-    service = f" · {escape(page.service_name)}" if page.service_name else ""
-    return f"*{escape(page.title)}*{service}\n{local_time(page.started_at, zone)} · paged {who}"
+    service = f" · {user_text(page.service_name)}" if page.service_name else ""
+    title = user_text(page.title)  # the alert's sender's words
+    return f"*{title}*{service}\n{local_time(page.started_at, zone)} · paged {who}"
 
 
 def classified_block(kind: str, user_id: str) -> dict:

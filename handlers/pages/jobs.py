@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
-from bot.render import context, section
+from bot.render import context, section, user_text
 from handlers.pages.blocks import SHOWN_PAGES, load_blocks, quiet_text, sleep_page_blocks, title
 from handlers.pages.chart import pages_per_day_png
 from models.core.workspace import Team
@@ -69,7 +69,7 @@ def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str 
         blocks = [section(text)]
     blocks += sleep_page_blocks(pending, waiting, team.tz)
     if suggested:
-        names = ", ".join(f"{s.service} ({s.pages} pages in 4 weeks)" for s in suggested)
+        names = ", ".join(f"{user_text(s.service)} ({s.pages} pages in 4 weeks)" for s in suggested)
         blocks.append(context(f"Suggested for the backlog (`/priority`): {names}"))
     ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
     if figures.total:

@@ -9,14 +9,15 @@ from bot.render import (
     actions,
     button,
     context,
-    escape,
     header,
+    link_to,
     modal,
     option,
     section,
     select_input,
     text_input,
     truncate,
+    user_text,
 )
 from models.core.workspace import Team
 from models.priorities.backlog import (
@@ -55,8 +56,8 @@ def status_label(status: str) -> str:
 
 
 def item_title(item: BacklogItem) -> str:
-    title = escape(truncate(item.title, 120))
-    return f"<{item.link}|{title}>" if item.link else title
+    title = truncate(item.title, 120)
+    return link_to(item.link, title) if item.link else user_text(title)
 
 
 def item_line(item: BacklogItem, *, with_status: bool = True) -> str:
@@ -76,9 +77,10 @@ def item_details(item: BacklogItem) -> str:
     )
     lines = [item_line(item), rice]
     if item.goal:
-        lines.append(f"Goal: {escape(item.goal)}")
+        lines.append(f"Goal: {user_text(item.goal)}")
     if item.evidence:
-        lines.append(f"Evidence ({item.source or 'note'}): {escape(truncate(item.evidence, 500))}")
+        evidence = user_text(truncate(item.evidence, 500))
+        lines.append(f"Evidence ({item.source or 'note'}): {evidence}")
     return "\n".join(lines)
 
 
@@ -151,7 +153,7 @@ def suggestion_blocks(team: Team, found: list[PageSuggestion]) -> list[dict]:
     """Each open suggestion with its evidence, and Accept and Dismiss for the lead."""
     blocks = [header(f"{team.name}: suggested from pages")]
     for s in found[:20]:
-        blocks.append(section(f"*{s.service}*: {s.evidence}"))
+        blocks.append(section(f"*{user_text(s.service)}*: {s.evidence}"))
         blocks.append(
             actions(
                 button("Accept", ACCEPT, str(s.id), style="primary"),

@@ -15,7 +15,7 @@ from bot.commands import (
 )
 from bot.deps import CommandRequest
 from bot.feature import Intent
-from bot.render import Reply, escape, section
+from bot.render import Reply, section, user_text
 from bot.slack import lookup_user
 from handlers.priorities.blocks import (
     add_view,
@@ -234,7 +234,7 @@ def _close(req: CommandRequest, args: list[str], status: str, sub: str) -> Reply
     before = item.snapshot()
     set_status(item, status, req.now())
     audit_item(req, f"priority.{sub}", item, before)
-    text = f"{item.team.name} {item.ref} {escape(item.title)} is {status}."
+    text = f"{item.team.name} {item.ref} {user_text(item.title)} is {status}."
     return Reply(text=text, public=True)
 
 

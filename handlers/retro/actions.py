@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.later import update_message
-from bot.render import section
+from bot.render import section, user_text
 from handlers.retro.blocks import DONE_ACTION, SNOOZE_ACTION
 from models.core.people import audit
 from models.retro import retros as model
@@ -43,7 +43,7 @@ def listeners(app, deps: Deps) -> None:
                 subject=f"#{item.id}",
                 now=now,
             )
-        answer(body, context, f":white_check_mark: Done: #{item.id} {item.text}")
+        answer(body, context, f":white_check_mark: Done: #{item.id} {user_text(item.text)}")
 
     @app.action(SNOOZE_ACTION)
     def snooze(ack, body: dict, context) -> None:
@@ -61,4 +61,5 @@ def listeners(app, deps: Deps) -> None:
             now=now,
             after={"due": new_due.isoformat()},
         )
-        answer(body, context, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")
+        said = user_text(item.text)
+        answer(body, context, f":zzz: Snoozed: #{item.id} {said}, now due {new_due:%a %d %b}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.render import actions, button, context, escape, header, local_time, section
+from bot.render import actions, button, context, header, local_time, section, user_text
 from models.retro.retros import RetroAction, RetroTopic
 
 DONE_ACTION = "retro_action_done"
@@ -24,7 +24,7 @@ def action_lines(actions: list[RetroAction], today: date) -> list[str]:
 def escape_label(action: RetroAction, today: date) -> str:
     due = f" (due {action.due:%a %d %b})" if action.due else ""
     late = " :warning: *overdue*" if action.overdue(today) else ""
-    return f"#{action.id} {escape(action.text)} · {action.owner.mention}{due}{late}"
+    return f"#{action.id} {user_text(action.text)} · {action.owner.mention}{due}{late}"
 
 
 def retro_reminder(
@@ -38,7 +38,7 @@ def retro_reminder(
     text = f"Retro for {team} tomorrow, {local_time(starts, tz)}."
     blocks = [header(f"Retro tomorrow · {team}"), section(text)]
     if topics:
-        blocks.append(section("*Topics so far*\n" + _items([escape(t.text) for t in topics])))
+        blocks.append(section("*Topics so far*\n" + _items([user_text(t.text) for t in topics])))
     else:
         blocks.append(section("No topics yet: add one with `/retro topic <text>` (anonymous)."))
     overdue = sum(1 for a in open_items if a.overdue(today))
@@ -55,12 +55,11 @@ def retro_reminder(
 
 
 def action_due_dm(action: RetroAction) -> tuple[str, list[dict]]:
-    text = f"Your retro action item for {action.team.name} is due today: {action.text}"
+    said = user_text(action.text)
+    text = f"Your retro action item for {action.team.name} is due today: {said}"
     value = str(action.id)
     return text, [
-        section(
-            f"Due today, from {action.team.name}'s retro:\n*#{action.id}* {escape(action.text)}"
-        ),
+        section(f"Due today, from {action.team.name}'s retro:\n*#{action.id}* {said}"),
         actions(
             button("Done", DONE_ACTION, value, style="primary"),
             button("Snooze 3 days", SNOOZE_ACTION, value),

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import Command, no_extra_words, parse_user, split_options, usage_on_errors
 from bot.deps import CommandRequest
-from bot.render import Reply, section
+from bot.render import Reply, section, user_text
 from bot.slack import lookup_user
 from handlers.retro.blocks import action_lines, action_list
 from models.core.errors import UserError
@@ -84,7 +84,8 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
         after={"text": item.text, "owner": uid, "due": due.isoformat() if due else None},
     )
     when = f", due {due:%a %d %b}" if due else ""
-    return Reply(text=f"Action item #{item.id} for {owner.mention}{when}: {item.text}", public=True)
+    said = user_text(item.text)
+    return Reply(text=f"Action item #{item.id} for {owner.mention}{when}: {said}", public=True)
 
 
 @retro.sub("actions", "/retro actions [team]", "open action items, overdue ones marked")

@@ -10,12 +10,13 @@ from bot.render import (
     button,
     context,
     divider,
-    escape,
     header,
     modal,
     section,
     text_input,
+    user_text,
 )
+from models.core.workspace import Person
 from models.standup.standups import Summary
 
 ANSWER_ACTION = "standup_answer"
@@ -35,7 +36,7 @@ def standup_prompt(
         text += " You're on call today, so I'll ask about on call instead of project work."
     blocks = [section(text)]
     if overdue:
-        items = "\n".join(f"• {escape(item)}" for item in overdue[:10])
+        items = "\n".join(f"• {user_text(item)}" for item in overdue[:10])
         blocks.append(section(f":hourglass: Your overdue retro action items:\n{items}"))
     blocks.append(actions(button("Answer", ANSWER_ACTION, value, style="primary")))
     blocks.append(context("Away? `/standup skip` for today, `/standup ooo until <date>`."))
@@ -60,8 +61,12 @@ def standup_modal(team: str, day: date, questions: list[str], metadata: dict) ->
         )
         for i, q in enumerate(questions)
     ]
-    blocks = [section(f"*{escape(team)}* · {day_label(day)}"), *answers]
+    blocks = [section(f"*{user_text(team)}* · {day_label(day)}"), *answers]
     return modal(ANSWER_VIEW, "Standup", blocks, metadata=metadata, submit="Send")
+
+
+def _names(people: list[Person]) -> str:
+    return ", ".join(user_text(p.display_name) for p in people)
 
 
 def standup_summary(s: Summary) -> tuple[str, list[dict]]:
@@ -71,10 +76,10 @@ def standup_summary(s: Summary) -> tuple[str, list[dict]]:
     shown = s.answers[: room // 2]
     for answer in shown:
         tag = " :pager: on call" if answer.oncall else ""
-        lines = [f"*{escape(answer.person.display_name)}*{tag}"]
+        lines = [f"*{user_text(answer.person.display_name)}*{tag}"]
         for pair in answer.answers:
             if pair["a"].strip():
-                lines.append(f"_{escape(pair['q'])}_\n{escape(pair['a'].strip())}")
+                lines.append(f"_{user_text(pair['q'])}_\n{user_text(pair['a'].strip())}")
         blocks.append(section("\n".join(lines)))
         owners = s.owners.get(answer.id)
         if owners:
@@ -86,9 +91,9 @@ def standup_summary(s: Summary) -> tuple[str, list[dict]]:
     if s.waiting:
         status.append("Waiting for: " + " ".join(p.mention for p in s.waiting))
     if s.skipping:
-        status.append("Skipping today: " + ", ".join(p.display_name for p in s.skipping))
+        status.append("Skipping today: " + _names(s.skipping))
     if s.away:
-        status.append("Out of office: " + ", ".join(p.display_name for p in s.away))
+        status.append("Out of office: " + _names(s.away))
     if not s.waiting:
         status.append("Everyone has answered." if s.answers else "Nobody to wait for.")
     blocks.append(context(" · ".join(status)))

@@ -21,7 +21,6 @@ class ServiceCard:
     id: int
     name: str
     title: str
-    label: str
     description: str
     team_id: int | None
     team_name: str | None
@@ -46,7 +45,6 @@ class ServiceCard:
             id=service.id,
             name=service.name,
             title=service.title,
-            label=service.label,
             description=service.description,
             team_id=service.team_id,
             team_name=team.name if team is not None else None,

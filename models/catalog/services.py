@@ -83,10 +83,6 @@ class Service(Base):
         order_by="Service.name",
     )
 
-    @property
-    def label(self) -> str:
-        return f"{self.title} (`{self.name}`)" if self.title else f"`{self.name}`"
-
 
 class ServiceDependency(Base):
     __tablename__ = "service_dependencies"

@@ -289,15 +289,26 @@ def unclassified_sleep_pages(
     return list(pages), total
 
 
-def outgoing_shift_summary(
+@dataclass(frozen=True)
+class ShiftPages:
+    """The pages of a rotation's shift, for the handoff post: how many, when, the noisiest."""
+
+    total: int = 0
+    sleep: int = 0
+    off_hours: int = 0
+    noisiest: str = ""  # an alert name, as its sender wrote it
+    noisiest_count: int = 0
+
+
+def outgoing_shift_pages(
     db: Session,
     rotation_name: str,
     start: datetime,
     end: datetime,
     *,
     workspace_id: int | None = None,
-) -> str:
-    """One line on the pages of a rotation's shift [start, end), for the handoff post."""
+) -> ShiftPages:
+    """The pages of a rotation's shift [start, end)."""
     where = [Page.rotation == rotation_name, Page.started_at >= start, Page.started_at < end]
     if workspace_id is not None:
         where.append(Page.workspace_id == workspace_id)
@@ -305,7 +316,7 @@ def outgoing_shift_summary(
         select(func.count(), _count_of(OFF), _count_of(SLEEP)).where(*where)
     ).one()
     if not total:
-        return "No pages this shift."
+        return ShiftPages()
     name, n = db.execute(
         select(Page.alert_name, func.count())
         .where(*where)
@@ -313,11 +324,7 @@ def outgoing_shift_summary(
         .order_by(func.count().desc(), Page.alert_name)
         .limit(1)
     ).one()
-    pages = "1 page" if total == 1 else f"{total} pages"
-    return (
-        f"{pages} this shift ({sleep or 0} in sleep hours, {off or 0} off-hours); "
-        f"noisiest: {name} ({n})."
-    )
+    return ShiftPages(total, sleep or 0, off or 0, name, n)
 
 
 # -- the weekly digest -----------------------------------------------------------------------

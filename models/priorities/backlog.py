@@ -8,6 +8,7 @@ checkpoint and the suggestions from pages read the backlog from their own module
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
@@ -186,10 +187,11 @@ def check_title(title: str) -> str:
 
 
 def check_link(link: str | None) -> str | None:
-    link = (link or "").strip().strip("<>") or None
+    """A web address; as Slack sends a typed one (`<https://x|x>`), the address alone."""
+    link = (link or "").strip().strip("<>").split("|")[0].strip() or None
     if link is None:
         return None
-    if not link.startswith(("https://", "http://")) or len(link) > LINK_LIMIT:
+    if not re.fullmatch(r"https?://[^\s<>|]+", link) or len(link) > LINK_LIMIT:
         raise UserError(f"`{link[:60]}` is not a web link (https://...).", field="link")
     return link
 

@@ -87,6 +87,16 @@ def test_at_names_in_a_command_arrive_escaped_as_slack_sends_them(console, db_ur
     assert "Faster refunds · score 5 · feature · proposed · @Dev Desai" in said(out)
 
 
+def test_r_and_d_typed_in_a_command_arrives_escaped_and_shows_as_typed(console):
+    c, out = console
+    events = events_seen(c)
+    c.handle("/priority add R&D <b> reach=10 impact=1 confidence=50 effort=1")
+    c.handle("/priority")
+    assert "R&D <b> · score 5" in said(out)
+    c.handle("@upkeep what are our priorities, R&D?")
+    assert events[-1]["text"].endswith("priorities, R&amp;D?")
+
+
 def test_channel_names_in_a_command_arrive_escaped_as_slack_sends_them(console):
     """`channel=#general` reached the app as typed, and was refused as no channel id."""
     c, out = console

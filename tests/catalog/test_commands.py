@@ -211,3 +211,45 @@ def test_words_owner_team_and_unowned_do_not_take_are_named(driver, catalog):
     assert team == "I don't know what to do with `extra`.\nUsage: /owner team <team>"
     unowned = driver.command("/owner", "unowned please").text
     assert unowned == "I don't know what to do with `please`.\nUsage: /owner unowned"
+
+
+def test_a_description_never_pings_or_links_whoever_asks(driver, slack, db, catalog):
+    """A description is the owners' words: `<!channel>` in it would ping the channel each time
+    someone asked who owns the service."""
+    set_it = driver.command(
+        "/owner",
+        'set billing-api "description=<!channel> ping <https://evil.example|docs> <@U0BEN|ben>"'
+        " tags=<!here>",
+        user="U0LEAD",
+    )
+    card = driver.command("/owner", "billing-api", user="U0ANA")
+    driver.mention("who owns billing-api?")
+    sent = json.dumps([set_it.json, card.json] + [c.body for c in slack.calls])
+    assert "<!" not in sent and "<https://evil" not in sent
+    [description] = [b for b in card.json["blocks"] if b["type"] == "section" and "text" in b]
+    assert description["text"]["text"] == "@channel ping docs (`evil.example`) <@U0BEN>"
+    assert "<https://runbooks.example.com/billing-api|runbook>" in card.text  # links we keep
+
+
+def test_r_and_d_in_a_title_is_shown_as_typed(driver, slack, db, catalog):
+    """Slack sends a command's `R&D` as `R&amp;D`, a form's as `R&D`: both are kept as `R&D`,
+    escaped once in mrkdwn and not at all in plain text (the header, the form)."""
+    made = driver.command("/owner", "set ledger title=R&amp;D", user="U0LEAD")
+    assert lookup_service(db, catalog, "ledger").title == "R&D"
+    assert made.json["blocks"][0]["text"] == {"type": "plain_text", "text": "R&D"}
+    assert made.text.startswith("R&amp;D (`ledger`)")
+    edit = next(b for b in made.json["blocks"] if b["type"] == "actions")["elements"][0]
+    driver.action("owner_edit", edit["value"], user="U0LEAD")
+    view = slack.calls_to("views.open")[-1].body["view"]
+    title = next(b for b in view["blocks"] if b.get("block_id") == "title")
+    assert title["element"]["initial_value"] == "R&D"
+    state = {"title": {"value": typed_value("R&D")}, "description": {"value": typed_value("a<b")}}
+    driver.view_submission(
+        "owner_edit_view", state, user="U0LEAD", private_metadata=view["private_metadata"]
+    )
+    db.expire_all()
+    assert lookup_service(db, catalog, "ledger").title == "R&D"
+    saved = slack.posted("D0LEAD")[-1]
+    assert saved["text"].startswith("Saved. R&amp;D (`ledger`)")
+    assert saved["blocks"][0]["text"]["text"] == "R&D"
+    assert saved["blocks"][1]["text"]["text"] == "a&lt;b"

@@ -386,6 +386,22 @@ def test_feedback_the_lead_never_got_is_not_said_to_have_been_passed_on(
     assert walkthrough(db).feedback == "Great buddy."  # kept: the lead reads it in the status
 
 
+def test_feedback_is_quoted_as_words(driver, slack, db, team, ticker, clock):
+    """A form's text comes unescaped: `R&D` is escaped once, `<!here>` and links stay words."""
+    step = only_step(driver, slack, db, team, ticker, clock)
+    driver.view_submission(
+        "onboarding_feedback",
+        {"feedback": {"value": typed_value("R&D <!here>\n<https://evil.example|docs>")}},
+        user="U0CHO",
+        private_metadata=step["blocks"][-1]["elements"][2]["value"],
+    )
+    assert texts(slack, "U0LEAD")[-1] == (
+        f":memo: {CHO}'s feedback on their onboarding:\n> R&amp;D @here\n> docs (`evil.example`)"
+    )
+    status = driver.command("/onboard", f"status {CHO}", user="U0LEAD").json["blocks"][3]
+    assert status["text"]["text"] == "*Feedback*\n> R&amp;D @here\n> docs (`evil.example`)"
+
+
 def team_workspace(db, team: Team) -> Workspace:
     return db.get(Workspace, team.workspace_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -565,3 +566,24 @@ def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error
     assert count(db, AuditEntry) == 0
     db.expire_all()
     assert db.get(Rotation, rotation.id).handoff_time.hour == 10
+
+
+def test_reasons_never_broadcast_nor_link(driver, slack, rotation, db):
+    """Override and cover reasons are shown to the channel: `<!here>` in one stays words."""
+    made = driver.command(
+        "/oncall",
+        "override payments-primary <@U0CHO> tomorrow 09:00 to 18:00 "
+        "<!here> R&amp;D <https://evil.example>",
+    )
+    assert made.status == 200 and count(db, Override) == 1
+    schedule = driver.command("/oncall", "schedule payments-primary 1w")
+    assert "_override: @here R&amp;D `evil.example`_" in schedule.text
+    listed = driver.command("/oncall", "overrides payments-primary", user="U0CHO")
+    assert "(@here R&amp;D `evil.example`)" in listed.text
+    ask_cover(
+        driver, slack, db, text="payments-primary 2026-03-05 09:00 to 18:00 <!channel> offsite"
+    )
+    posted = cover_message(slack)
+    assert "@channel offsite" in json.dumps(posted["blocks"])
+    sent = json.dumps([made.json, schedule.json, listed.json] + [c.body for c in slack.calls])
+    assert "<!" not in sent and "<http" not in sent

@@ -77,7 +77,14 @@ def test_handoff_post_names_who_hands_over_to_whom(db, rotation, ctx, slack):
     )
 
 
-def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack):
+@pytest.mark.parametrize(
+    ("alert", "shown"),
+    [
+        ("DiskFull", "DiskFull"),  # an alert's name is its sender's words: never a ping or link
+        ("<!channel> Disk & <https://evil.example>", "@channel Disk &amp; `evil.example`"),
+    ],
+)
+def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack, alert, shown):
     from models.pages.formats import PARSERS
     from models.pages.ingest import ingest
     from models.pages.integrations import add_integration
@@ -87,10 +94,10 @@ def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack
         db, workspace, rotation.team, source="generic", now=CREATED, rotation="payments-primary"
     )
     fired = [  # Ana's week (2-9 Mar); the last one is after the handoff, in Ben's week
-        ("d1", "DiskFull", "2026-03-04T02:00:00Z"),  # 03:00 in Berlin: sleep hours
-        ("d2", "DiskFull", "2026-03-05T02:30:00Z"),
+        ("d1", alert, "2026-03-04T02:00:00Z"),  # 03:00 in Berlin: sleep hours
+        ("d2", alert, "2026-03-05T02:30:00Z"),
         ("l1", "LatencyHigh", "2026-03-07T12:00:00Z"),  # a Saturday afternoon: off-hours
-        ("x1", "DiskFull", "2026-03-09T09:30:00Z"),
+        ("x1", alert, "2026-03-09T09:30:00Z"),
     ]
     body = {"alerts": [{"key": k, "title": a, "alert": a, "started_at": t} for k, a, t in fired]}
     ingest(db, integration, PARSERS["generic"](body, CREATED), now=CREATED)
@@ -99,7 +106,7 @@ def test_handoff_post_sums_up_the_outgoing_shifts_pages(db, rotation, ctx, slack
     due.send(ctx)
     assert slack.posted(CHANNEL)[-1]["text"].splitlines()[1] == (
         "Outgoing shift: 3 pages this shift (2 in sleep hours, 1 off-hours); "
-        "noisiest: DiskFull (2)."
+        f"noisiest: {shown} (2)."
     )
 
 

@@ -19,7 +19,7 @@ from handlers.pages.jobs import PageLoadDigest
 from models import AuditEntry, Page, PageSuggestion, Ritual, Workspace
 from models.pages.formats import PARSERS
 from models.pages.ingest import ingest
-from models.pages.integrations import add_integration
+from models.pages.integrations import Integration, add_integration
 from models.pages.pages import BUSINESS, OFF, SLEEP
 from tests.conftest import START
 from tests.factories import alert, make_rotation, utc
@@ -272,3 +272,25 @@ def test_oncall_load_for_a_window_it_does_not_keep_names_the_windows(driver, tea
         answer = driver.command("/oncall", f"load payments {window}")
         assert f"`{window}` isn't a window I know: 7d, 30d or 90d." in answer.text
         assert "Usage: /oncall load [team] [7d|30d|90d]" in answer.text
+
+
+def test_alerts_from_outside_never_ping_or_link(digests, clock, slack, db, team, driver):
+    """Titles, alert and service names come from whoever sends the webhook: shown as words."""
+    integration = db.get(Integration, db.scalars(select(Page.integration_id)).first())
+    loud = {
+        "key": "loud",
+        "title": "<!channel> Disk & <https://evil.example|fix> https://evil.example/x",
+        "alert": "<!here> R&D",
+        "service": "<!subteam^S0OPS>",
+        "started_at": "2026-03-04T02:00:00Z",  # 03:00 in Berlin: a sleep-hour page
+    }
+    ingest(db, integration, PARSERS["generic"]({"alerts": [loud]}, START), now=START)
+    db.commit()
+    clock.set(DIGEST_AT)
+    digests.tick()
+    load = driver.command("/oncall", "load payments", user="U0LEAD")
+    sent = json.dumps([load.json] + [c.body for c in slack.calls])
+    assert "<!" not in sent and "<http" not in sent and "https://evil" not in sent
+    texts = "\n".join(block_texts(slack.posted(CHANNEL)[-1]))
+    assert "*@channel Disk &amp; fix (`evil.example`) `evil.example/x`* · @user-group" in texts
+    assert "@here R&amp;D (1)" in texts

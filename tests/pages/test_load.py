@@ -11,7 +11,14 @@ from models.core.workspace import Workspace
 from models.pages.formats import PARSERS
 from models.pages.ingest import ingest
 from models.pages.integrations import add_integration
-from models.pages.load import OnCallHours, add_hours, load, outgoing_shift_summary, service_counts
+from models.pages.load import (
+    OnCallHours,
+    ShiftPages,
+    add_hours,
+    load,
+    outgoing_shift_pages,
+    service_counts,
+)
 from models.pages.pages import BUSINESS, DEFAULT_WORK, OFF, SLEEP, Page, classify
 from tests.factories import alert, make_rotation, person, utc
 
@@ -98,11 +105,10 @@ def test_service_counts_for_suggestions_cover_four_weeks(db, week):
     assert service_counts(db, week.team, NOW) == {"billing-api": 2, "ledger": 2, "checkout": 1}
 
 
-def test_outgoing_shift_summary(db, week):
-    text = outgoing_shift_summary(db, "payments-primary", utc(2026, 3, 2, 9), utc(2026, 3, 9, 9))
+def test_outgoing_shift_pages(db, week):
+    found = outgoing_shift_pages(db, "payments-primary", utc(2026, 3, 2, 9), utc(2026, 3, 9, 9))
+    assert found == ShiftPages(3, sleep=1, off_hours=1, noisiest="HighErrorRate", noisiest_count=2)
     assert (
-        text == "3 pages this shift (1 in sleep hours, 1 off-hours); noisiest: HighErrorRate (2)."
-    )
-    assert outgoing_shift_summary(db, "payments-primary", utc(2026, 5, 1), utc(2026, 5, 2)) == (
-        "No pages this shift."
+        outgoing_shift_pages(db, "payments-primary", utc(2026, 5, 1), utc(2026, 5, 2))
+        == ShiftPages()
     )

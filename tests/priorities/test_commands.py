@@ -322,3 +322,23 @@ def test_show_gives_the_rice_inputs(driver, team):
         "reach 500 · impact 2 (high) · confidence 80% · effort 2 pm\n"
         "Goal: Q2 conversion"
     )
+
+
+def test_titles_and_goals_are_words_and_links_only_where_meant(driver, db, team):
+    """`/priority done` answers the channel: a title's `<!here>` must not ping it; the item's
+    link stays a link, with the title as its words."""
+    driver.command(
+        "/priority",
+        "add <!here> R&amp;D <https://evil.example> reach=1 impact=1 confidence=50 effort=1 "
+        "link=<https://issues.example/1|issues.example/1> goal=<!channel>",
+    )
+    assert items(db)[0].title == "<!here> R&D <https://evil.example>"
+    assert items(db)[0].link == "https://issues.example/1"
+    shown = driver.command("/priority", "show 1").text
+    assert "<https://issues.example/1|@here R&amp;D evil.example>" in shown
+    assert "Goal: @channel" in shown
+    done = driver.command("/priority", "done 1")
+    assert done.json["response_type"] == "in_channel"
+    assert done.text == "payments #1 @here R&amp;D `evil.example` is done."
+    sent = json.dumps([driver.command("/priority", "").json, done.json])
+    assert "<!" not in sent and "<https://evil" not in sent

@@ -167,3 +167,51 @@ def test_app_home_lists_my_open_action_items(rituals_workspace, driver, slack, c
     home = json.dumps(slack.home["U0BEN"]["blocks"])
     assert "Your retro action items" in home and "Fix the flaky deploy" in home
     assert "overdue" in home and "Write the runbook" not in home
+
+
+def everything_sent(slack, *answers) -> str:
+    """All Upkeep said: the commands' answers and every call to the fake Slack."""
+    return json.dumps([a.json for a in answers] + [c.body for c in slack.calls])
+
+
+def test_action_text_never_broadcasts_nor_links_and_mentions_stay_live(
+    rituals_workspace, scheduler, driver, clock, slack, db
+):
+    clock.set(utc(2026, 3, 2, 6))
+    scheduler.tick()
+    made = driver.command(
+        "/retro", "action <!channel> fix <https://evil.example> <@U0ANA|ana>", user="U0LEAD"
+    )
+    assert made.json["response_type"] == "in_channel"
+    assert made.text == "Action item #1 for <@U0ANA>: @channel fix `evil.example`"
+    thanks = driver.command(
+        "/retro", "action thank <@U0BEN|ben> <!here> <!subteam^S0OPS|@ops> <@U0CHO> due 2026-03-03"
+    )
+    assert thanks.text.endswith(": thank <@U0BEN> @here @ops")
+    driver.command("/retro", "topic <!everyone> see <https://x.example/a?b=1&amp;c=2|the doc>")
+    listing = driver.command("/retro", "actions", user="U0CHO")
+    tick_through(scheduler, clock, clock.now(), utc(2026, 3, 4, 16), timedelta(hours=1))
+    driver.event({"type": "app_home_opened", "user": "U0ANA", "tab": "home"})
+    sent = everything_sent(slack, made, thanks, listing)
+    assert "<!" not in sent and "<http" not in sent
+    assert "<@U0ANA>" in sent and "thank <@U0BEN> @here @ops" in sent
+    reminder = next(m for m in slack.posted("C0PAYMENTS") if m["text"].startswith("Retro"))
+    assert "@everyone see the doc (`x.example/a?b=1&amp;c=2`)" in json.dumps(reminder["blocks"])
+
+
+def test_r_and_d_is_escaped_once(rituals_workspace, driver, db):
+    """Slack sends `R&amp;D`; it is kept as typed and shown as `R&amp;D`, which reads R&D."""
+    made = driver.command("/retro", "action Ask R&amp;D about a &lt;b&gt; tag <@U0BEN>")
+    listing = driver.command("/retro", "actions", user="U0CHO")
+    [listed] = [b["text"]["text"] for b in listing.json["blocks"] if b["type"] == "section"]
+    assert listed == "• #1 Ask R&amp;D about a &lt;b&gt; tag · <@U0BEN>"
+    assert made.text == "Action item #1 for <@U0BEN>: Ask R&amp;D about a &lt;b&gt; tag"
+    assert db.get(RetroAction, 1).text == "Ask R&D about a <b> tag"
+
+
+def test_an_error_quoting_what_was_typed_never_pings(rituals_workspace, driver):
+    answer = driver.command("/retro", "topic Hi team=<!channel> <https://evil.example>")
+    assert "There is no team called" in answer.text
+    assert "<!" not in answer.text and "<http" not in answer.text
+    unknown = driver.command("/retro", "<!here>&")
+    assert unknown.text.startswith("`/retro &lt;!here&gt;&amp;` isn't something I know.")

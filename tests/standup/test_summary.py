@@ -275,3 +275,14 @@ def test_whether_the_summary_is_due_follows_the_teams_clock_across_dst(
     assert (key in report.already) == posted_by_the_answer
     assert (key in report.sent) != posted_by_the_answer
     assert "Payouts" in summary_blocks(slack)
+
+
+def test_answers_are_words_in_the_channel(team, scheduler, clock, slack, driver):
+    """A form's text comes unescaped: `R&D` is escaped once, and `<!channel>` or a link typed in
+    an answer doesn't ping or link from the team's channel."""
+    tick_through(scheduler, clock, MONDAY, SUMMARY_AT + timedelta(minutes=15), STEP)
+    answer(driver, slack, "U0ANA", ["<!channel> R&D <b>", "see https://evil.example/pr", ""])
+    [message] = slack.posted(CHANNEL)
+    [ana] = [b["text"]["text"] for b in message["blocks"] if "Ana Alves" in json.dumps(b)]
+    assert "@channel R&amp;D &lt;b&gt;" in ana and "see `evil.example/pr`" in ana
+    assert "<!" not in json.dumps(slack.calls_to("chat.update")[-1].body)
