@@ -11,10 +11,13 @@ import logging
 import secrets
 import shlex
 import sys
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.clock import ShiftedClock
@@ -456,8 +459,33 @@ class Console:
         return demo.CHANNELS.get(cid, cid)
 
 
+@contextmanager
+def own_database(keep: str | None) -> Iterator[str]:
+    """The console's database: never `DATABASE_URL` (what `serve`, `worker` and `import` use),
+    so nothing of the demo reaches real data, nor real data the console's fake Slack. Fresh each
+    run, in a temporary directory; `keep` names a SQLite file kept between runs instead."""
+    if keep:
+        yield f"sqlite:///{Path(keep).resolve()}"
+        return
+    with tempfile.TemporaryDirectory(prefix="upkeep-console-") as tmp:
+        yield f"sqlite:///{Path(tmp) / 'console.db'}"
+
+
 def run_console(
-    settings: Settings, *, demo: bool, stdin: TextIO | None = None, out: TextIO | None = None
+    settings: Settings,
+    *,
+    demo: bool,
+    keep: str | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+) -> int:
+    with own_database(keep) as url:
+        own = settings.model_copy(update={"database_url": url})
+        return _run_console(own, demo=demo, stdin=stdin, out=out)
+
+
+def _run_console(
+    settings: Settings, *, demo: bool, stdin: TextIO | None, out: TextIO | None
 ) -> int:
     stdin = stdin or sys.stdin
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations run quietly here

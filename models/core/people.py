@@ -125,6 +125,42 @@ def ensure_workspace(session: Session, slack_team_id: str, now: datetime) -> Wor
     return workspace
 
 
+# The workspace the CLI makes when it runs before any bot token is set (`upkeep import` on a
+# fresh database): the bot token's workspace takes it over the first time one is used.
+LOCAL_TEAM_ID = "T0LOCAL"
+
+
+class OtherWorkspace(UserError):
+    """The database holds another Slack workspace's data than the bot token's."""
+
+    def __init__(self, ours: str, others: list[str]):
+        held = ", ".join(others)
+        super().__init__(
+            f"This database holds the data of another Slack workspace ({held}), not of the one "
+            f"the bot token belongs to ({ours}), and Upkeep never mixes them. Point DATABASE_URL "
+            "at a database of this workspace's own (the console and the demo have their own "
+            "and never use it)."
+        )
+
+
+def workspace_for_token(session: Session, team_id: str, now: datetime) -> Workspace:
+    """The workspace of the bot token (`auth.test`'s team), made on first use or taken over from
+    a local one; `OtherWorkspace` when the database holds another workspace's data."""
+    held = list(session.scalars(select(Workspace).order_by(Workspace.id)))
+    others = [w.slack_team_id for w in held if w.slack_team_id not in (team_id, LOCAL_TEAM_ID)]
+    mine = [w for w in held if w.slack_team_id == team_id]
+    local = [w for w in held if w.slack_team_id == LOCAL_TEAM_ID]
+    if others or (mine and local):
+        raise OtherWorkspace(team_id, others or [LOCAL_TEAM_ID])
+    if mine:
+        return mine[0]
+    if local:
+        local[0].slack_team_id = team_id
+        session.flush()
+        return local[0]
+    return ensure_workspace(session, team_id, now)
+
+
 def apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
     """Copy what `users.info` (or a `user_change` event) says about a person."""
     profile = user.get("profile") or {}
