@@ -33,6 +33,7 @@ FIELDS = {
 HANDOFF = re.compile(r"^(?:([a-z]+)\s+)?([01]?\d|2[0-3]):([0-5]\d)$")
 EVERY = re.compile(r"^([1-9]\d?)\s*([dw])$")
 DEFAULT_REMINDER = 24
+MAX_REMINDER = 168  # hours: a week ahead
 
 
 def parse_handoff(text: str) -> tuple[int | None, time]:
@@ -142,9 +143,9 @@ class RotationsSection:
         if not is_channel(channel):
             raise self.error(i, entry, "channel", message=NOT_A_CHANNEL)
         reminder = entry.get("reminder_hours", DEFAULT_REMINDER)
-        if not isinstance(reminder, int) or not 0 <= reminder <= 168:
+        if not isinstance(reminder, int) or not 0 <= reminder <= MAX_REMINDER:
             raise self.error(
-                i, entry, "reminder_hours", message="must be hours from 0 (none) to 168"
+                i, entry, "reminder_hours", message=f"must be hours from 0 (none) to {MAX_REMINDER}"
             )
 
         created = rotation is None

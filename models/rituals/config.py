@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from models.core.config import ConfigError, ImportContext, check_fields, require, where
 from models.core.errors import UserError
+from models.core.numbers import whole_number
 from models.core.people import find_team
 from models.core.time import format_days, parse_cadence, parse_days, parse_time
 from models.core.workspace import Workspace
@@ -173,10 +174,10 @@ def parse_minutes(value: Any) -> int:
     """`90`, `90m`, `2h` -> minutes."""
     text = str(value).strip().lower()
     scale = 60 if text.endswith("h") else 1
-    number = text.rstrip("hm").strip()
-    if not number.isdigit() or not 0 < int(number) * scale <= 24 * 60:
+    number = whole_number(text.rstrip("hm").strip(), 1, 24 * 60 // scale)
+    if number is None:
         raise UserError(f"`{value}` is not a delay (like 90m or 2h)")
-    return int(number) * scale
+    return number * scale
 
 
 def parse_config_date(value: Any) -> date:

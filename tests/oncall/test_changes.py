@@ -176,3 +176,25 @@ def test_on_call_hours_count_from_the_start_once_per_person_and_by_the_rule_then
     assert hours(week, "U0CHO") == 12 + 3 * 24  # her nights: the end of 8 Mar's, 10, 12, 14
     month = driver.command("/oncall", "load payments 30d", user="U0LEAD").text
     assert hours(month, "U0BEN") == 14 * 24  # since the start, Mon 2 Mar 10:00; nothing before
+
+
+@pytest.mark.parametrize("hours", ["²", "99999999999999999999", "-1", "٣"])
+def test_reminder_hours_take_a_plain_number_and_nothing_changes_otherwise(
+    driver, db, rotation, hours
+):
+    """`"²".isdigit()` is true but `int("²")` fails: it was "something went wrong"."""
+    db.expire_all()
+    version = rotation.schedule_version
+    reply = driver.command("/oncall", f"set payments-primary reminder_hours={hours}", user="U0LEAD")
+    assert reply.text.startswith(
+        "`reminder_hours=` takes a number of hours from 0 (none) to 168, like 24."
+    )
+    assert "Usage: /oncall set <rotation>" in reply.text
+    db.expire_all()
+    assert (rotation.reminder_hours, rotation.schedule_version) == (24, version)
+
+
+@pytest.mark.parametrize("weeks", ["²", "٣w", "99999999999999999999w", "0w", "27"])
+def test_a_schedule_takes_a_plain_number_of_weeks(driver, rotation, weeks):
+    reply = driver.command("/oncall", f"schedule payments-primary {weeks}", user="U0LEAD")
+    assert reply.text.startswith("Give a number of weeks from 1 to 26, like `6w`.")

@@ -198,6 +198,33 @@ def test_a_lying_content_length_is_cut_at_the_limit(app, deps, hook, db):
     assert count_pages(db) == 0
 
 
+@pytest.mark.parametrize(
+    ("declared", "status"),
+    [("²", "400 Bad Request"), ("-5", "400 Bad Request"), ("9" * 30, "413 Content Too Large")],
+)
+def test_a_content_length_that_is_not_a_plain_number_is_refused(
+    app, deps, hook, db, declared, status
+):
+    """`"²".isdigit()` is true but `int("²")` fails: a server that passes the header on as sent
+    made that a 500."""
+    import io
+
+    from handlers.pages.http import HooksApp
+
+    token = hook("generic")
+    answers = []
+    environ = {
+        "PATH_INFO": "/hooks/generic",
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": declared,
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.input": io.BytesIO(b'{"key": "k", "title": "t"}'),
+    }
+    HooksApp(deps)(environ, lambda status, headers: answers.append(status))
+    assert answers == [status]
+    assert count_pages(db) == 0
+
+
 def test_unknown_sources_and_other_methods(server, hook):
     assert post(f"{server}/hooks/nagios", b"{}", hook("generic"))[0] == 404
     with pytest.raises(urllib.error.HTTPError) as e:
