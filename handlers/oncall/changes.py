@@ -82,7 +82,8 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
         rotation = set_rotation(ctx, name, changes, existing=existing)
     except ConfigError as error:
         field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
-        raise UserError(f"`{field_name}` {str(error)[len(error.where) + 2 :]}.", SET) from None
+        message = str(error)[len(error.where) + 2 :].rstrip(".")
+        raise UserError(f"`{field_name}` {message}.", SET) from None
     verb = "Created" if existing is None else "Changed"
     now = req.now()
     summary = (

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.core.config import ConfigError, ImportContext, check_fields, require, where
+from models.core.errors import UserError
 from models.core.people import NOT_A_CHANNEL, TEAM_NAME, audit, find_team, is_channel, valid_zone
 from models.core.teams_config import people_field
 from models.core.time import local_instant
-from models.core.when import WEEKDAYS
+from models.core.when import WEEKDAYS, calendar_date
 from models.core.workspace import Workspace
 from models.oncall.changes import reschedule, set_members
 from models.oncall.rotations import Rotation, lookup_rotation, rotations_of
@@ -192,11 +193,9 @@ class RotationsSection:
         tz, weekday, at = rule
         value = require(self.key, i, entry, "start", (str, date))
         try:
-            anchor = value if isinstance(value, date) else date.fromisoformat(value.strip())
-        except ValueError:
-            raise self.error(
-                i, entry, "start", message=f"{value!r} is not a date like 2026-11-02"
-            ) from None
+            anchor = calendar_date(value)
+        except UserError as e:
+            raise self.error(i, entry, "start", message=e.message) from None
         begun = existing is not None and existing.begins_at <= now
         as_it_was = existing is not None and anchor in (existing.anchor, start_as_written(existing))
         if begun and as_it_was and existing.handoff(0) <= now:

@@ -17,7 +17,7 @@ rituals:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from models.core.errors import UserError
 from models.core.numbers import whole_number
 from models.core.people import find_team
 from models.core.time import format_days, parse_cadence, parse_days, parse_time
+from models.core.when import calendar_date
 from models.core.workspace import Workspace
 from models.rituals.rituals import Ritual, find_ritual, workspace_rituals
 
@@ -112,7 +113,7 @@ class RitualsSection:
                 "cadence", parse_cadence, entry.get("cadence", f"{self.kinds[kind]}w")
             ),
             "start_date": (
-                field("start", parse_config_date, entry["start"]) if "start" in entry else None
+                field("start", calendar_date, entry["start"]) if "start" in entry else None
             ),
             "options": options,
             "enabled": enabled,
@@ -178,10 +179,3 @@ def parse_minutes(value: Any) -> int:
     if number is None:
         raise UserError(f"`{value}` is not a delay (like 90m or 2h)")
     return number * scale
-
-
-def parse_config_date(value: Any) -> date:
-    """`2026-03-05`, as YAML reads it (a date) or as text."""
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))

@@ -198,3 +198,20 @@ def test_reminder_hours_take_a_plain_number_and_nothing_changes_otherwise(
 def test_a_schedule_takes_a_plain_number_of_weeks(driver, rotation, weeks):
     reply = driver.command("/oncall", f"schedule payments-primary {weeks}", user="U0LEAD")
     assert reply.text.startswith("Give a number of weeks from 1 to 26, like `6w`.")
+
+
+@pytest.mark.parametrize(
+    ("start", "refusal"),
+    [
+        ("9999-12-27", "`start` `9999-12-27` is too far off: give a date from 1970 to 2200."),
+        ("2026-02-30", "`start` `2026-02-30` is not a date like 2026-11-24."),
+    ],
+)
+def test_a_start_that_is_no_date_or_far_off_is_refused(driver, db, rotation, start, refusal):
+    """A Monday in 9999 was taken: its handoffs ran past the last date there is."""
+    db.expire_all()
+    version = rotation.schedule_version
+    reply = driver.command("/oncall", f"set payments-primary start={start}", user="U0LEAD")
+    assert reply.text.startswith(refusal + "\nUsage: /oncall set <rotation>")
+    db.expire_all()
+    assert (str(rotation.anchor), rotation.schedule_version) == ("2026-03-02", version)
