@@ -72,6 +72,8 @@ def decode(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise Rejected("400 Bad Request", f"the body is not JSON ({e})") from None
+    except RecursionError:  # `[[[[...` nested past Python's recursion limit
+        raise Rejected("400 Bad Request", "the body is nested too deeply to read") from None
 
 
 class Hooks:
