@@ -78,7 +78,7 @@ def format_days(days: str) -> str:
 
 
 def parse_time(text: str) -> time:
-    match = _TIME.match(text.strip())
+    match = _TIME.match(str(text).strip())
     if not match:
         raise UserError(f"`{text}` is not a time of day (like 09:30).")
     return time(int(match.group(1)), int(match.group(2)))

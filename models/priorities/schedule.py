@@ -118,7 +118,7 @@ def parse_checkpoint(text: str) -> tuple[int | None, str]:
 def parse_months(value: str | list) -> list[int]:
     if isinstance(value, str) and value.strip().lower() in ("off", "none", "no"):
         return []
-    parts = value if isinstance(value, list) else re.split(r"[,\s]+", value.strip())
+    parts = value if isinstance(value, list) else re.split(r"[,\s]+", str(value).strip())
     months = set()
     for part in parts:
         word = str(part).strip().lower()
