@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from models import Team
+from models import Rotation, Team, Workspace
 
 
 @pytest.fixture
@@ -83,3 +83,51 @@ def test_import_of_a_file_it_cannot_read_says_why(no_slack, capsys, tmp_path, co
     (tmp_path / "upkeep.yaml").write_bytes(content)
     assert main(["import", "upkeep.yaml"]) == code
     assert said in capsys.readouterr().err
+
+
+EVERYTHING = """
+teams:
+  - {name: payments, channel: C0PAYMENTS, timezone: Europe/Berlin, leads: [U0LEAD],
+     members: [U0ANA, U0BEN]}
+rotations:
+  - {name: payments-primary, team: payments, handoff: monday 10:00, every: 1w, start: 2026-03-02,
+     members: [U0ANA, U0BEN], channel: C0PAYONCALL}
+services:
+  - {name: billing-api, team: payments, dri: U0BEN, rotation: payments-primary, tier: 1}
+rituals:
+  - {kind: standup, team: payments, days: mon-fri, time: "09:30"}
+priorities:
+  - {team: payments, target: 70}
+"""
+
+
+def versions(db) -> tuple[list[int], list[int]]:
+    """Every rotation's `schedule_version` and every workspace's `catalog_version`."""
+    db.expire_all()
+    schedules = db.scalars(select(Rotation.schedule_version).order_by(Rotation.id)).all()
+    return list(schedules), list(db.scalars(select(Workspace.catalog_version)).all())
+
+
+def test_importing_an_unchanged_export_bumps_no_version_and_a_change_still_does(
+    no_slack, monkeypatch, capsys, tmp_path, db
+):
+    """Every import bumped both: each re-set field marked its row changed, so every process
+    read its kept timelines and service cards again, for nothing."""
+    monkeypatch.setenv("CLOCK_START", "2026-03-04T09:00:00Z")
+    (tmp_path / "upkeep.yaml").write_text(EVERYTHING)
+    assert main(["import", "upkeep.yaml"]) == 0
+    assert main(["export", "--output", "exported.yaml"]) == 0
+    imported = versions(db)
+    capsys.readouterr()
+    assert main(["import", "exported.yaml"]) == 0
+    assert "created: 0\nchanged: 0\nunchanged: 5" in capsys.readouterr().out
+    assert versions(db) == imported
+
+    (schedule,), (catalog,) = imported
+    reordered = EVERYTHING.replace("[U0ANA, U0BEN], channel", "[U0BEN, U0ANA], channel")
+    (tmp_path / "reordered.yaml").write_text(reordered)
+    assert main(["import", "reordered.yaml"]) == 0
+    assert versions(db) == ([schedule + 1], [catalog])  # who is on call changed; no card did
+    (tmp_path / "new-lead.yaml").write_text(reordered.replace("[U0LEAD]", "[U0ANA]"))
+    assert main(["import", "new-lead.yaml"]) == 0
+    assert versions(db) == ([schedule + 1], [catalog + 1])  # a card shows the team's leads
