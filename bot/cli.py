@@ -214,11 +214,12 @@ def cmd_import(cli: Cli, args) -> int:
     import yaml
 
     from models.config import import_config
+    from models.core.config import config_documents
     from models.core.errors import UserError
 
     try:
         with open(args.file, encoding="utf-8") as f:
-            documents = [d for d in yaml.safe_load_all(f) if d is not None]
+            documents = config_documents(f)
     except OSError as e:
         print(f"cannot read {args.file}: {e.strerror}", file=sys.stderr)
         return 2

@@ -30,6 +30,7 @@ from handlers.oncall.blocks import (
 )
 from models.catalog.services import match_service
 from models.core.errors import NotFound, PermissionDenied, UserError
+from models.core.numbers import whole_number
 from models.core.people import ensure_person, find_person, find_team, relevant_teams
 from models.core.people import teams_of_person as person_teams
 from models.core.when import parse_range, parse_when
@@ -164,12 +165,11 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
         raise UserError("Which rotation?", SCHEDULE)
     no_extra_words(args[2:], SCHEDULE)
     rotation = find_rotation(req.db, req.workspace, args[0], usage=SCHEDULE)
-    weeks = 4
+    weeks: int | None = 4
     if len(args) == 2:
-        match = re.fullmatch(r"(\d{1,2})\s*w?", args[1].lower())
-        if not match or not 1 <= int(match.group(1)) <= MAX_WEEKS:
-            raise UserError(f"Give a number of weeks from 1 to {MAX_WEEKS}, like `6w`.", SCHEDULE)
-        weeks = int(match.group(1))
+        weeks = whole_number(args[1].lower().removesuffix("w").rstrip(), 1, MAX_WEEKS)
+    if weeks is None:
+        raise UserError(f"Give a number of weeks from 1 to {MAX_WEEKS}, like `6w`.", SCHEDULE)
     now = req.now()
     end = now + timedelta(weeks=weeks)
     stretches = shifts(req.db, rotation, now, end=end)

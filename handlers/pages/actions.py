@@ -10,6 +10,7 @@ from bot.jobs.deferred import Deferred
 from bot.later import update_message
 from handlers.pages.blocks import CLASSIFY_PREFIX, classified_block
 from models.core.errors import UserError
+from models.core.numbers import whole_number
 from models.pages.pages import classify, get_page
 
 
@@ -19,10 +20,11 @@ def listeners(app, deps: Deps) -> None:
         ack()
         action = body["actions"][0]
         kind = action["action_id"][len(CLASSIFY_PREFIX) :]
-        if not action.get("value", "").isdigit():
+        page_id = whole_number(action.get("value", ""))
+        if page_id is None:
             raise UserError("That button has lost its page.")
         req = command_request(deps, context)
-        page = get_page(req.db, req.workspace, int(action["value"]))
+        page = get_page(req.db, req.workspace, page_id)
         before = {"classification": page.classification}
         classify(page, kind, req.person, now=req.now())
         req.audit("page.classify", f"page {page.id}", before=before, after={"classification": kind})

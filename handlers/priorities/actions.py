@@ -19,6 +19,7 @@ from handlers.priorities.blocks import (
 )
 from handlers.priorities.commands import SET_USAGE, audit_item, require_team_member
 from models.core.errors import NotFound
+from models.core.numbers import whole_number
 from models.core.people import require_lead
 from models.core.workspace import Team
 from models.priorities.backlog import DEFAULT_CATEGORY, RICE_FIELDS, add_item, check_values
@@ -87,7 +88,7 @@ def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
 
 def decide(req: CommandRequest, value: str, accept: bool) -> str:
     """The lead's Accept or Dismiss on a suggestion; what to tell them."""
-    suggestion = get_suggestion(req.db, int(value) if value.isdigit() else 0)
+    suggestion = get_suggestion(req.db, whole_number(value) or 0)
     team = suggestion.team
     if team.workspace_id != req.workspace.id:
         raise NotFound("That suggestion does not exist.")
@@ -137,7 +138,7 @@ def listeners(app, deps: Deps) -> None:
         ack()
         req = command_request(deps, context)
         value = body["actions"][0].get("value", "")
-        team = modal_team(req, {"team": value if value.isdigit() else 0})
+        team = modal_team(req, {"team": whole_number(value) or 0})
         client.views_open(trigger_id=body["trigger_id"], view=survey_view(team))
 
     @app.view(SURVEY_VIEW)

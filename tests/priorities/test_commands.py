@@ -342,3 +342,36 @@ def test_titles_and_goals_are_words_and_links_only_where_meant(driver, db, team)
     assert done.text == "payments #1 @here R&amp;D `evil.example` is done."
     sent = json.dumps([driver.command("/priority", "").json, done.json])
     assert "<!" not in sent and "<https://evil" not in sent
+
+
+@pytest.mark.parametrize("ref", ["99999999999999999999", "2147483648", "²", "#²", "٣", "0"])
+def test_an_item_id_that_is_not_a_plain_number_is_refused_with_the_usage(driver, db, team, ref):
+    """`"²".isdigit()` is true but `int("²")` fails; past 2**31 - 1, int() overflowed or
+    PostgreSQL refused the query: each was "something went wrong"."""
+    driver.command("/priority", "add " + ADD)
+    for sub in ("show", "done", "drop", "set"):
+        text = driver.command("/priority", f"{sub} {ref}" + (" reach=1" if sub == "set" else ""))
+        assert text.text.startswith(f"`{ref}` is not an item id; they look like `#12`."), sub
+        assert f"Usage: /priority {sub} <id>" in text.text
+    assert [(i.status, i.reach) for i in items(db)] == [("proposed", 500)]
+    assert audits(db) == [("priority.add", "payments#1")]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("survey=²", "`²` is not a month"),
+        ("survey=jan,99999999999999999999", "`99999999999999999999` is not a month"),
+        ("target=²", "`target=²`: give the feature share in % (0 to 100)"),
+        ("target=٣", "`target=٣`: give the feature share in % (0 to 100)"),
+        ("target=99999999999999999999", "`target=99999999999999999999`: give the feature"),
+    ],
+)
+def test_settings_take_plain_numbers_only_and_change_nothing_otherwise(
+    driver, db, team, option, message
+):
+    resp = driver.command("/priority", f"settings checkpoint=tue@09:00 {option}", user="U0LEAD")
+    assert resp.text.startswith(message) and "Usage: /priority settings" in resp.text
+    db.expire_all()
+    assert db.get(PrioritySettings, team.id) is None
+    assert audits(db) == []
