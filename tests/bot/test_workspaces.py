@@ -16,16 +16,10 @@ from bot.console.emulator import TEAM_ID
 from models.core.people import LOCAL_TEAM_ID, ensure_workspace
 from models.core.workspace import Person, Team, Workspace
 from tests.conftest import BOT_TOKEN, START
+from tests.factories import TEAMS
 from tests.processes import process_env, upkeep
 
 ROOT = Path(__file__).resolve().parents[2]
-TEAMS = """
-teams:
-  - name: payments
-    channel: C0PAYMENTS
-    timezone: Europe/Berlin
-    leads: [U0LEAD]
-"""
 
 
 @pytest.fixture
