@@ -37,7 +37,7 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = view["state"]["values"]
     team = modal_team(req, metadata)
-    require_team_member(team, req.person, "add items to its backlog")
+    require_team_member(req, team, "add items to its backlog")
     fields = {f: state_value(values, f) for f in (*RICE_FIELDS, "category")}
     fields["category"] = fields["category"] or DEFAULT_CATEGORY  # none chosen: the form's default
     clean, errors = check_values(fields)

@@ -12,7 +12,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.core.errors import NotFound, UserError
+from models.core.errors import NotFound, PermissionDenied
 from models.core.workspace import LEAD, MEMBER, AuditEntry, Person, Team, TeamMember, Workspace
 
 # Looks a Slack user up (users.info's `user` object) or returns None when Slack doesn't know them.
@@ -201,7 +201,25 @@ def is_member(team: Team, person: Person) -> bool:
 def require_lead(team: Team, person: Person, what: str) -> None:
     if not (person.is_admin or is_lead(team, person)):
         leads = ", ".join(p.mention for p in team.leads) or "a workspace admin"
-        raise UserError(f"Only {team.name}'s leads or a workspace admin can {what}. Ask {leads}.")
+        raise PermissionDenied(
+            f"Only {team.name}'s leads or a workspace admin can {what}. Ask {leads}.", team=team
+        )
+
+
+def require_member(session: Session, team: Team, person: Person, what: str) -> None:
+    """A team's members and leads, and workspace admins, may `what`; anyone else is refused and
+    told which teams they can use."""
+    if person.is_admin or is_member(team, person) or is_lead(team, person):
+        return
+    names = [t.name for t in teams_of_person(session, person)]
+    if names:
+        usable = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        hint = f"You can use {usable}."
+    else:
+        hint = "You are in no team yet: ask a team's lead to add you."
+    raise PermissionDenied(
+        f"Only {team.name}'s members, leads or a workspace admin can {what}. {hint}", team=team
+    )
 
 
 def audit(

@@ -150,7 +150,7 @@ def test_an_empty_category_asks_for_one(driver, db, team):
 def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team):
     refused = "Only payments's members, leads or a workspace admin can add items to its backlog."
     outsider = driver.command("/priority", "add team=payments " + ADD, user="U0CHO")
-    assert outsider.text.startswith(refused)
+    assert outsider.text == f"{refused} You are in no team yet: ask a team's lead to add you."
     form_open = driver.command("/priority", "add team=payments", user="U0CHO")
     assert form_open.text.startswith(refused) and slack.calls_to("views.open") == []
 

@@ -167,3 +167,34 @@ def test_app_home_lists_my_open_action_items(rituals_workspace, driver, slack, c
     home = json.dumps(slack.home["U0BEN"]["blocks"])
     assert "Your retro action items" in home and "Fix the flaky deploy" in home
     assert "overdue" in home and "Write the runbook" not in home
+
+
+def test_only_the_teams_people_add_topics_and_action_items(rituals_workspace, driver, slack, db):
+    """Topics are shown without a name, so anyone in no team, or in another, could post to any
+    team's retro unattributed: like `/priority`, only a team's members, leads or an admin add."""
+    refused = "Only payments's members, leads or a workspace admin can add retro topics."
+    topic = driver.command("/retro", "topic Your deploys are bad team=payments", user="U0CHO")
+    assert topic.json["response_type"] == "ephemeral"
+    assert topic.text == f"{refused} You can use search."
+    in_channel = driver.command("/retro", "topic Your deploys are bad", user="U0CHO")
+    assert in_channel.text == f"{refused} You can use search."
+    action = driver.command("/retro", "action Rewrite it all <@U0ANA> team=payments", user="U0CHO")
+    assert action.text.startswith(
+        "Only payments's members, leads or a workspace admin can add retro action items."
+    )
+    slack.add_user("U0NEW", "Nea New", "Europe/Berlin")
+    stranger = driver.command("/retro", "topic Hello team=search", user="U0NEW")
+    assert stranger.text.endswith("You are in no team yet: ask a team's lead to add you.")
+    assert db.scalars(select(RetroTopic)).all() == []
+    assert db.scalars(select(RetroAction)).all() == []
+
+    driver.command("/retro", "topic From a member", user="U0BEN")
+    driver.command("/retro", "topic From the lead team=search", user="U0LEAD")
+    driver.command("/retro", "topic From an admin team=payments", user="U0ADMIN")
+    driver.command("/retro", "action Fix it <@U0CHO> team=search", user="U0CHO")
+    assert [t.text for t in db.scalars(select(RetroTopic).order_by(RetroTopic.id))] == [
+        "From a member",
+        "From the lead",
+        "From an admin",
+    ]
+    assert [a.text for a in db.scalars(select(RetroAction))] == ["Fix it"]
