@@ -243,7 +243,8 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     if not (own or may_change_rotation(rotation, req.person)):
         raise PermissionDenied(
             f"Only {rotation.team.name}'s leads, a workspace admin, or the person on call then "
-            f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`."
+            f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`.",
+            team=rotation.team,
         )
     made = add_override(
         req.db,
@@ -284,6 +285,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
                 f"Only {rotation.team.name}'s leads or a workspace admin can ask for cover on "
                 "someone else's behalf.",
                 COVER,
+                team=rotation.team,
             )
     reason = " ".join(rest)
     # Time already gone needs no cover, and nobody hands over time that isn't theirs.

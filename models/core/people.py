@@ -245,3 +245,28 @@ def audit(
             at=now,
         )
     )
+
+
+def audit_refusal(
+    session: Session,
+    *,
+    workspace_id: int,
+    actor_id: int | None,
+    tried: str,
+    error: PermissionDenied,
+    now: datetime,
+) -> None:
+    """Record that someone tried something (`tried`: `/retro topic`, `button ...`) and was
+    refused, with the team it concerned and why; never the words they gave."""
+    session.add(
+        AuditEntry(
+            workspace_id=workspace_id,
+            actor_id=actor_id,
+            team_id=error.team_id,
+            action=tried[:64],
+            subject=error.team_name or "",
+            after={"refused": error.message[:500]},
+            at=now,
+            refused=True,
+        )
+    )

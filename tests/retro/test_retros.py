@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import RetroAction, RetroTopic
+from models import AuditEntry, RetroAction, RetroTopic
 from tests.factories import tick_through, utc
 
 RITUALS = """
@@ -133,6 +133,12 @@ def test_done_and_snooze_buttons(rituals_workspace, scheduler, driver, clock, sl
     assert "Only <@U0BEN> or payments's leads can change #1." in denied.body["text"]
     db.expire_all()
     assert db.get(RetroAction, 1).done_at is None
+    refusal = db.scalars(select(AuditEntry).where(AuditEntry.refused)).one()
+    assert (refusal.actor.slack_user_id, refusal.action, refusal.team.name) == (
+        "U0CHO",
+        "button retro_action_done 1",
+        "payments",
+    )
 
     driver.action("retro_action_done", "1", user="U0BEN", channel="U0BEN", message=dm_message)
     db.expire_all()
@@ -187,6 +193,14 @@ def test_only_the_teams_people_add_topics_and_action_items(rituals_workspace, dr
     assert stranger.text.endswith("You are in no team yet: ask a team's lead to add you.")
     assert db.scalars(select(RetroTopic)).all() == []
     assert db.scalars(select(RetroAction)).all() == []
+    refusals = db.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(r.actor.slack_user_id, r.action, r.subject, r.refused) for r in refusals] == [
+        ("U0CHO", "/retro topic", "payments", True),
+        ("U0CHO", "/retro topic", "payments", True),
+        ("U0CHO", "/retro action", "payments", True),
+        ("U0NEW", "/retro topic", "search", True),
+    ]
+    assert not any("deploys" in json.dumps(r.after) for r in refusals)  # topics stay nameless
 
     driver.command("/retro", "topic From a member", user="U0BEN")
     driver.command("/retro", "topic From the lead team=search", user="U0LEAD")
