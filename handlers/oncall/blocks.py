@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.render import SECTION_TEXT_LIMIT, actions, button, context, escape, local_time, section
+from bot.render import actions, button, context, escape, local_time, section
 from models.core.workspace import Person
 from models.oncall.cover import ACCEPTED, CANCELLED, CoverRequest
 from models.oncall.rotations import Rotation
@@ -14,7 +14,6 @@ from models.oncall.schedule import Shift
 COVER_ACCEPT = "oncall_cover_accept"
 COVER_CANCEL = "oncall_cover_cancel"
 REMOVE_OVERRIDE = "oncall_override_remove"
-MAX_SECTIONS = 40
 Spans = list[tuple[datetime, datetime]]  # what an accepted cover took: UTC (start, end) pairs
 
 
@@ -47,24 +46,6 @@ def shift_line(shift: Shift, tz: str, rotation: Rotation | None = None) -> str:
         reason = f": {escape(shift.override.reason)}" if shift.override.reason else ""
         line += f" :repeat: _override{reason}_"
     return line
-
-
-def line_sections(lines: list[str], empty: str) -> list[dict]:
-    """Lines packed into as few sections as fit; what doesn't fit is counted at the end."""
-    if not lines:
-        return [section(empty)]
-    blocks: list[dict] = []
-    chunk: list[str] = []
-    for i, line in enumerate(lines):
-        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_LIMIT - 100:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-            if len(blocks) == MAX_SECTIONS:
-                blocks.append(context(f"…and {len(lines) - i} more"))
-                return blocks
-        chunk.append(line)
-    blocks.append(section("\n".join(chunk)))
-    return blocks
 
 
 def cover_text(request: CoverRequest, covered: Spans | None = None) -> str:

@@ -15,13 +15,12 @@ from bot.commands import Command, no_extra_words, parse_user
 from bot.deps import CommandRequest
 from bot.feature import Intent
 from bot.jobs import SendContext
-from bot.render import Reply, button, context, header, local_time, section
+from bot.render import Reply, button, context, header, line_sections, local_time, section
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
     cover_blocks,
     cover_text,
-    line_sections,
     now_line,
     shift_line,
     span,

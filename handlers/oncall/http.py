@@ -11,8 +11,7 @@ from icalendar import Calendar, Event
 
 from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest, Deps
-from bot.render import Reply, context, header
-from handlers.oncall.blocks import line_sections
+from bot.render import Reply, context, header, line_sections
 from models.core.people import teams_of_person as person_teams
 from models.oncall.calendar import CalendarFeed, feed_by_token, feed_for
 from models.oncall.rotations import Rotation, rotations_of
