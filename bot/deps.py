@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bot.commands import Command
     from bot.feature import Feature, Intent
     from bot.jobs import Job, Work
-    from models.core.workspace import Person, Workspace
+    from models.core.workspace import Person, Team, Workspace
 
 
 @dataclass
@@ -107,9 +107,15 @@ class CommandRequest:
         return self.person.zone()
 
     def audit(
-        self, action: str, subject: str, *, before: dict | None = None, after: dict | None = None
+        self,
+        action: str,
+        subject: str,
+        *,
+        before: dict | None = None,
+        after: dict | None = None,
+        team: Team | None = None,
     ) -> None:
-        """Record in the audit log that the asker did `action` to `subject`, now."""
+        """Record in the audit log that the asker did `action` to `subject` (of `team`), now."""
         from models.core.people import audit
 
         audit(
@@ -121,6 +127,7 @@ class CommandRequest:
             now=self.now(),
             before=before,
             after=after,
+            team=team,
         )
 
 

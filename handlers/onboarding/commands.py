@@ -195,7 +195,7 @@ def audit_walkthrough(
     req: CommandRequest, action: str, w: Walkthrough, before: dict | None
 ) -> None:
     subject = f"{w.team.name}:{w.hire.slack_user_id}"
-    req.audit(action, subject, before=before, after=w.snapshot())
+    req.audit(action, subject, before=before, after=w.snapshot(), team=w.team)
 
 
 # -- status -------------------------------------------------------------------------------------

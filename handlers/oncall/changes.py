@@ -157,7 +157,8 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
     now = req.now()
     effective = set_active(rotation, person, active, now=now)
     action = "rotation.back" if active else "rotation.out"
-    req.audit(action, rotation.name, before=before, after=describe_rotation(rotation))
+    after = describe_rotation(rotation)
+    req.audit(action, rotation.name, before=before, after=after, team=rotation.team)
     if not active:
         text = (
             f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "

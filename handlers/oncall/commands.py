@@ -261,7 +261,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
         "end": end.isoformat(),
         "reason": made.reason,
     }
-    req.audit("oncall.override", rotation.name, after=after)
+    req.audit("oncall.override", rotation.name, after=after, team=rotation.team)
     text = f"{target.mention} is on call in *{rotation.name}* {span(start, end, req.tz)}."
     return Reply(text=text, blocks=[section(text)])
 
@@ -304,7 +304,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
     )
     req.later(partial(post_cover, request.id, channel, cover_text(request), cover_blocks(request)))
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
-    req.audit("oncall.cover.request", rotation.name, after=after)
+    req.audit("oncall.cover.request", rotation.name, after=after, team=rotation.team)
     text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
 

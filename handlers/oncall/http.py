@@ -34,8 +34,9 @@ def calendar(req: CommandRequest, args: list[str]) -> Reply:
     for label, target in wanted:
         feed, created = feed_for(req.db, req.workspace, now, **target)
         if created:
-            after = {"feed": label}
-            req.audit("calendar.create", label, after=after)
+            rotation = target.get("rotation")
+            team = rotation.team if isinstance(rotation, Rotation) else None
+            req.audit("calendar.create", label, after={"feed": label}, team=team)
         lines.append(f"*{label}*: {req.settings.public_url}/calendar/{feed.token}.ics")
     text = "\n".join(lines)
     blocks = [

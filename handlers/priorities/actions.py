@@ -104,6 +104,7 @@ def decide(req: CommandRequest, value: str, accept: bool) -> str:
         f"{team.name}:{suggestion.service}",
         before=before,
         after={"state": suggestion.state, "item": suggestion.item_id},
+        team=team,
     )
     return message
 

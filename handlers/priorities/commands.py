@@ -116,7 +116,8 @@ def owner_from(req: CommandRequest, token: str, usage: str) -> Person | None:
 
 def audit_item(req: CommandRequest, action: str, item: BacklogItem, before: dict | None) -> None:
     """The audit entry for a change to an item, named like `payments#12`."""
-    req.audit(action, f"{item.team.name}{item.ref}", before=before, after=item.snapshot())
+    subject = f"{item.team.name}{item.ref}"
+    req.audit(action, subject, before=before, after=item.snapshot(), team=item.team)
 
 
 # -- the list -----------------------------------------------------------------------------------
@@ -266,7 +267,8 @@ def show_budget(req: CommandRequest, args: list[str]) -> Reply:
         settings = ensure_settings(req.db, team)
         before = {"feature_target": settings.feature_target}
         settings.feature_target = target
-        req.audit("priority.target", team.name, before=before, after={"feature_target": target})
+        after = {"feature_target": target}
+        req.audit("priority.target", team.name, before=before, after=after, team=team)
     no_extra_words(list(options), BUDGET_USAGE)
     result = budget(req.db, team)
     return Reply(text=f"{team.name}: {budget_text(result)}", blocks=budget_blocks(team, result))
@@ -317,6 +319,7 @@ def settings(req: CommandRequest, args: list[str]) -> Reply:
             team.name,
             before={"settings": before},
             after={"settings": describe_settings(current)},
+            team=team,
         )
     text = f"{team.name}: {describe_settings(settings_of(req.db, team))} (checkpoint in {team.tz})"
     return Reply(text=text)

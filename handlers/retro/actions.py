@@ -42,6 +42,7 @@ def listeners(app, deps: Deps) -> None:
                 action="retro.done",
                 subject=f"#{item.id}",
                 now=now,
+                team=item.team,
             )
         answer(body, context, f":white_check_mark: Done: #{item.id} {item.text}")
 
@@ -60,5 +61,6 @@ def listeners(app, deps: Deps) -> None:
             subject=f"#{item.id}",
             now=now,
             after={"due": new_due.isoformat()},
+            team=item.team,
         )
         answer(body, context, f":zzz: Snoozed: #{item.id} {item.text}, now due {new_due:%a %d %b}.")

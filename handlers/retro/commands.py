@@ -84,6 +84,7 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
         "retro.action",
         f"#{item.id}",
         after={"text": item.text, "owner": uid, "due": due.isoformat() if due else None},
+        team=team,
     )
     when = f", due {due:%a %d %b}" if due else ""
     return Reply(text=f"Action item #{item.id} for {owner.mention}{when}: {item.text}", public=True)

@@ -232,12 +232,15 @@ def audit(
     now: datetime,
     before: dict | None = None,
     after: dict | None = None,
+    team: Team | None = None,
 ) -> None:
-    """Record who changed what, and how (the audit log), in the session's transaction."""
+    """Record who changed what, and how (the audit log), in the session's transaction; `team`
+    is the team it concerns, whose leads read it."""
     session.add(
         AuditEntry(
             workspace_id=workspace.id,
             actor_id=actor.id if actor else None,
+            team_id=team.id if team is not None else None,
             action=action,
             subject=subject,
             before=before,

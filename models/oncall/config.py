@@ -174,6 +174,7 @@ class RotationsSection:
                 now=ctx.now,
                 before=before,
                 after=after,
+                team=rotation.team,
             )
 
     def anchor(

@@ -182,10 +182,11 @@ def test_override_permissions_and_bad_input_write_nothing(driver, rotation, db):
     )
     assert "<@U0BEN> is on call" in lead.text
     [entry] = audit_entries(db)
-    assert (entry.action, entry.subject, entry.after["person"]) == (
+    assert (entry.action, entry.subject, entry.after["person"], entry.team.name) == (
         "oncall.override",
         "payments-primary",
         "U0BEN",
+        "payments",
     )
     assert who(db, rotation, utc(2026, 3, 5, 12)) == "U0BEN"
 

@@ -40,6 +40,7 @@ def test_add_scores_the_item_and_audits(driver, db, team):
     [item] = items(db)
     assert (item.reach, item.impact, item.confidence, item.effort) == (500, 2, 80, 2)
     assert audits(db) == [("priority.add", "payments#1")]
+    assert [e.team.name for e in audit_entries(db)] == ["payments"]  # its leads read it
 
 
 def test_the_list_is_ranked_by_score_with_status_and_owner(driver, db, team):
