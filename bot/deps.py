@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from bot.feature import Feature, Intent
     from bot.jobs import Job, Work
     from models.core.people import Asker
-    from models.core.workspace import Person, Workspace
+    from models.core.workspace import Person, Team, Workspace
 
 
 @dataclass
@@ -125,9 +125,15 @@ class CommandRequest:
         return self.asker.tz
 
     def audit(
-        self, action: str, subject: str, *, before: dict | None = None, after: dict | None = None
+        self,
+        action: str,
+        subject: str,
+        *,
+        before: dict | None = None,
+        after: dict | None = None,
+        team: Team | None = None,
     ) -> None:
-        """Record in the audit log that the asker did `action` to `subject`, now."""
+        """Record in the audit log that the asker did `action` to `subject` (of `team`), now."""
         from models.core.people import audit
 
         audit(
@@ -139,6 +145,7 @@ class CommandRequest:
             now=self.now(),
             before=before,
             after=after,
+            team=team,
         )
 
 

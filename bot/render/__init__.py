@@ -1,7 +1,16 @@
 """The Block Kit kit: text, blocks, modals and their inputs, Slack's limits, a command's reply.
 Pure: data in, blocks out. Its parts are re-exported here: `from bot.render import section`."""
 
-from bot.render.blocks import actions, button, context, divider, fields, header, section
+from bot.render.blocks import (
+    actions,
+    button,
+    context,
+    divider,
+    fields,
+    header,
+    line_sections,
+    section,
+)
 from bot.render.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_VIEW, SECTION_TEXT_LIMIT
 from bot.render.modals import (
     modal,
@@ -37,6 +46,7 @@ __all__ = [
     "escape",
     "fields",
     "header",
+    "line_sections",
     "link_to",
     "local_time",
     "modal",

@@ -37,7 +37,10 @@ def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
     if step is None or step.walkthrough.workspace_id != req.workspace.id:
         raise NotFound("That onboarding step no longer exists.")
     if step.walkthrough.hire_id != req.person.id:
-        raise PermissionDenied(f"This step is {step.walkthrough.hire.mention}'s to tick off.")
+        raise PermissionDenied(
+            f"This step is {step.walkthrough.hire.mention}'s to tick off.",
+            team=step.walkthrough.team,
+        )
     return step
 
 
@@ -81,7 +84,7 @@ def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
     if w is None or w.workspace_id != req.workspace.id:
         raise NotFound("That onboarding no longer exists.")
     if w.hire_id != req.person.id:
-        raise PermissionDenied(f"This feedback is {w.hire.mention}'s to give.")
+        raise PermissionDenied(f"This feedback is {w.hire.mention}'s to give.", team=w.team)
     req.client.views_open(trigger_id=trigger_id, view=feedback_view(w))
 
 

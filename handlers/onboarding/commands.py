@@ -194,7 +194,7 @@ def audit_walkthrough(
     req: CommandRequest, action: str, w: Walkthrough, before: dict | None
 ) -> None:
     subject = f"{w.team.name}:{w.hire.slack_user_id}"
-    req.audit(action, subject, before=before, after=w.snapshot())
+    req.audit(action, subject, before=before, after=w.snapshot(), team=w.team)
 
 
 # -- status -------------------------------------------------------------------------------------
@@ -219,7 +219,8 @@ def status_command(req: CommandRequest, args: list[str]) -> Reply:
         w = latest_walkthrough(req.db, req.workspace, hire)
         if not may_see(w, req.person):
             raise PermissionDenied(
-                f"Only {hire.mention}, their buddy, their lead or a team lead can see this."
+                f"Only {hire.mention}, their buddy, their lead or a team lead can see this.",
+                team=w.team,
             )
         text, blocks = status_message(
             w, req.now(), req.tz, with_feedback=sees_feedback(w, req.person)

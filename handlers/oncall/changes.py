@@ -51,13 +51,17 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
             f"`{name[:40]}`: rotation names are lowercase letters, digits, - and _.", SET
         )
     if existing is not None and not may_change_rotation(existing, req.person):
-        raise PermissionDenied(f"Only {existing.team.name}'s leads or an admin can change {name}.")
+        raise PermissionDenied(
+            f"Only {existing.team.name}'s leads or an admin can change {name}.", team=existing.team
+        )
     team_name = options.get("team") or (existing.team.name if existing else None)
     if team_name is None:
         raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
     team = find_team(req.db, req.workspace, team_name)
     if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
-        raise PermissionDenied(f"Only {team.name}'s leads or an admin can set its rotations.")
+        raise PermissionDenied(
+            f"Only {team.name}'s leads or an admin can set its rotations.", team=team
+        )
     changes: dict = {}
     for key, value in options.items():
         if key in PEOPLE_FIELDS:
@@ -159,13 +163,15 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
         raise PermissionDenied(
             f"Only {rotation.team.name}'s leads or a workspace admin can change {rotation.name}.",
             usage,
+            team=rotation.team,
         )
     person = workspace_person(req, args[1], usage)
     before = describe_rotation(rotation)
     now = req.now()
     effective = set_active(rotation, person, active, now=now)
     action = "rotation.back" if active else "rotation.out"
-    req.audit(action, rotation.name, before=before, after=describe_rotation(rotation))
+    after = describe_rotation(rotation)
+    req.audit(action, rotation.name, before=before, after=after, team=rotation.team)
     if not active:
         text = (
             f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "

@@ -16,13 +16,22 @@ from bot.feature import Intent
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
 from bot.jobs.marked import unclear
-from bot.render import Reply, button, context, escape, header, local_time, section, user_text
+from bot.render import (
+    Reply,
+    button,
+    context,
+    escape,
+    header,
+    line_sections,
+    local_time,
+    section,
+    user_text,
+)
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
     cover_blocks,
     cover_text,
-    line_sections,
     now_line,
     shift_line,
     span,
@@ -241,7 +250,8 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     if not (own or may_change_rotation(rotation, req.person)):
         raise PermissionDenied(
             f"Only {rotation.team.name}'s leads, a workspace admin, or the person on call then "
-            f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`."
+            f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`.",
+            team=rotation.team,
         )
     made = add_override(
         req.db,
@@ -259,7 +269,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
         "end": end.isoformat(),
         "reason": made.reason,
     }
-    req.audit("oncall.override", rotation.name, after=after)
+    req.audit("oncall.override", rotation.name, after=after, team=rotation.team)
     text = f"{target.mention} is on call in *{rotation.name}* {span(start, end, req.tz)}."
     return Reply(text=text, blocks=[section(text)])
 
@@ -282,6 +292,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
                 f"Only {rotation.team.name}'s leads or a workspace admin can ask for cover on "
                 "someone else's behalf.",
                 COVER,
+                team=rotation.team,
             )
     reason = " ".join(rest)
     # Time already gone needs no cover, and nobody hands over time that isn't theirs.
@@ -302,7 +313,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
     text, blocks = cover_text(request), cover_blocks(request)
     req.later(post_cover(request_id=request.id, channel=channel, text=text, blocks=blocks))
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
-    req.audit("oncall.cover.request", rotation.name, after=after)
+    req.audit("oncall.cover.request", rotation.name, after=after, team=rotation.team)
     text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
 

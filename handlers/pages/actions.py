@@ -27,7 +27,8 @@ def listeners(app, deps: Deps) -> None:
         page = get_page(req.db, req.workspace, page_id)
         before = {"classification": page.classification}
         classify(page, kind, req.person, now=req.now())
-        req.audit("page.classify", f"page {page.id}", before=before, after={"classification": kind})
+        after = {"classification": kind}
+        req.audit("page.classify", f"page {page.id}", before=before, after=after, team=page.team)
         message, channel = body.get("message"), (body.get("channel") or {}).get("id")
         if message and channel:
             req.later(marked_classified(message, channel, page.id, kind, req.person.slack_user_id))

@@ -38,7 +38,7 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = view["state"]["values"]
     team = modal_team(req, metadata)
-    require_team_member(team, req.person, "add items to its backlog")
+    require_team_member(req, team, "add items to its backlog")
     fields = {f: state_value(values, f) for f in (*RICE_FIELDS, "category")}
     fields["category"] = fields["category"] or DEFAULT_CATEGORY  # none chosen: the form's default
     clean, errors = check_values(fields)
@@ -105,6 +105,7 @@ def decide(req: CommandRequest, value: str, accept: bool) -> str:
         f"{team.name}:{suggestion.service}",
         before=before,
         after={"state": suggestion.state, "item": suggestion.item_id},
+        team=team,
     )
     return message
 

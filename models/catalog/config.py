@@ -176,6 +176,7 @@ def record_service_changes(ctx: ImportContext, services: list[Service], action: 
                 now=ctx.now,
                 before=before,
                 after=after,
+                team=service.team,
             )
         ctx.report.record(f"service {service.name}", created, before != after)
 

@@ -176,6 +176,7 @@ class RotationsSection:
                 now=ctx.now,
                 before=before,
                 after=after,
+                team=rotation.team,
             )
 
     def anchor(

@@ -79,13 +79,12 @@ def _obj(value: Any, where: str) -> dict[str, Any]:
 
 def _text(obj: dict[str, Any], name: str, where: str, *, required: bool = True) -> str:
     value = obj.get(name)
-    if value is None or value == "":
-        if required:
-            raise PayloadError(f"`{where}.{name}` is missing")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         raise PayloadError(f"`{where}.{name}` must be a string")
-    return str(value).strip()
+    text = "" if value is None else str(value).strip()
+    if not text and required:  # blank (`"\r"`) is missing too
+        raise PayloadError(f"`{where}.{name}` is missing")
+    return text
 
 
 def _key(*parts: str) -> str:

@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
 from bot.slack import build_client
-from models import AuditEntry
 from models.config import import_config
 from models.core.deliveries import SchedulerState
 from models.core.people import set_team_people
 from models.core.workspace import LEAD, Person, Team, Workspace
 from models.onboarding.walkthroughs import Shadow, Walkthrough
 from tests.conftest import START
-from tests.factories import make_team
+from tests.factories import audit_entries, make_team
 from tests.slack_requests import TEAM_ID, typed_value
 
 THURSDAY = "2026-03-05"
@@ -61,9 +60,8 @@ def walkthrough(db) -> Walkthrough:
     return db.scalars(select(Walkthrough)).one()
 
 
-def audits(db) -> list[str]:
-    db.expire_all()
-    return [a.action for a in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+def audits(db, *, refused: bool = False) -> list[str]:
+    return [a.action for a in audit_entries(db, refused=refused)]
 
 
 def tick_at(ticker, clock, when: datetime):
@@ -488,6 +486,7 @@ def test_buddy_pause_resume_cancel_are_for_leads_and_audited(
         "onboarding.resume",
         "onboarding.cancel",
     ]
+    assert audits(db, refused=True) == ["/onboard pause"]
     assert tick_at(ticker, clock, at("2026-03-20", 12, 0)).sent == []
     assert slack.posted("U0CHO") == []
 

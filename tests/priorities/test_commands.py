@@ -8,13 +8,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry
 from models.core.workspace import Team
 from models.priorities.backlog import BacklogItem
 from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import suggest_from_pages
 from tests.conftest import START
-from tests.factories import priorities_team
+from tests.factories import audit_entries, priorities_team
 from tests.slack_requests import typed_value
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
@@ -30,9 +29,8 @@ def items(db) -> list[BacklogItem]:
     return list(db.scalars(select(BacklogItem).order_by(BacklogItem.number)))
 
 
-def audits(db) -> list[tuple[str, str]]:
-    db.expire_all()
-    return [(a.action, a.subject) for a in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+def audits(db, *, refused: bool = False) -> list[tuple[str, str]]:
+    return [(a.action, a.subject) for a in audit_entries(db, refused=refused)]
 
 
 def test_add_scores_the_item_and_audits(driver, db, team):
@@ -42,6 +40,7 @@ def test_add_scores_the_item_and_audits(driver, db, team):
     [item] = items(db)
     assert (item.reach, item.impact, item.confidence, item.effort) == (500, 2, 80, 2)
     assert audits(db) == [("priority.add", "payments#1")]
+    assert [e.team.name for e in audit_entries(db)] == ["payments"]  # its leads read it
 
 
 def test_the_list_is_ranked_by_score_with_status_and_owner(driver, db, team):
@@ -150,7 +149,7 @@ def test_an_empty_category_asks_for_one(driver, db, team):
 def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team):
     refused = "Only payments's members, leads or a workspace admin can add items to its backlog."
     outsider = driver.command("/priority", "add team=payments " + ADD, user="U0CHO")
-    assert outsider.text.startswith(refused)
+    assert outsider.text == f"{refused} You are in no team yet: ask a team's lead to add you."
     form_open = driver.command("/priority", "add team=payments", user="U0CHO")
     assert form_open.text.startswith(refused) and slack.calls_to("views.open") == []
 
@@ -161,6 +160,11 @@ def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team
     assert submitted.json["response_action"] == "push"
     assert refused in str(submitted.json["view"]["blocks"])
     assert items(db) == [] and audits(db) == []
+    assert audits(db, refused=True) == [
+        ("/priority add", "payments"),
+        ("/priority add", "payments"),
+        ("form priority_add", "payments"),
+    ]
 
     driver.command("/priority", "add team=payments " + ADD, user="U0ADMIN")
     driver.command("/priority", "add " + ADD, user="U0LEAD")

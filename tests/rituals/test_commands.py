@@ -106,9 +106,10 @@ def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, 
 
 
 def test_upkeep_help_sums_up_upkeep_by_what_it_does(driver):
-    """The summary named `settings`, which `/upkeep` has not: it has help, status and rituals."""
+    """The summary named `settings`, which `/upkeep` has not: it has help, status, the audit log
+    and rituals."""
     help_text = driver.command("/upkeep", "help").text
-    assert "`/upkeep` help, status and the rituals Upkeep runs" in help_text
+    assert "`/upkeep` help, status, the audit log and the rituals Upkeep runs" in help_text
     assert "`/upkeep rituals [team]`" in help_text
 
 
