@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
-THREADS = 16
+THREADS = int(os.environ.get("THREADS", "16"))
 USERS = ["U0YOU", "U0ANA", "U0BEN", "U0CHO"]
 COMMANDS = [("/upkeep", "help"), ("/oncall", "payments-primary"), ("/owner", "billing-api")]
 TARGETS = {"/upkeep": 0.7, "/oncall": 0.5, "/owner": 0.5}
@@ -61,6 +61,8 @@ def serve(kind: str, port: int, api_url: str, database_url: str) -> None:
     from bot.web import make_server
 
     logging.disable(logging.WARNING)
+    if os.environ.get("SWITCH"):
+        sys.setswitchinterval(float(os.environ["SWITCH"]))
     settings = settings_for(api_url, database_url)
     if kind == "bare":
         from slack_bolt import App
