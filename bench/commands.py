@@ -8,6 +8,8 @@ requests per second for each command at concurrency 1 and 8, and the ratio to th
 
     python bench/commands.py [--requests 2000] [--database-url URL]
 
+(`THREADS=N` in the environment sets both servers' thread count; 16 by default, as `serve`.)
+
 Targets (issue 16): `/oncall <rotation>` and `/owner <service>` at least 0.5x the bare app's
 throughput and p99 under 50 ms at concurrency 8, on SQLite and PostgreSQL; `/upkeep help` (no
 database) at least 0.7x.
@@ -61,8 +63,6 @@ def serve(kind: str, port: int, api_url: str, database_url: str) -> None:
     from bot.web import make_server
 
     logging.disable(logging.WARNING)
-    if os.environ.get("SWITCH"):
-        sys.setswitchinterval(float(os.environ["SWITCH"]))
     settings = settings_for(api_url, database_url)
     if kind == "bare":
         from slack_bolt import App
