@@ -28,7 +28,7 @@ def schedule(driver, weeks: int = 6, user: str = "U0LEAD") -> list[str]:
     text = driver.command("/oncall", f"schedule payments-primary {weeks}w", user=user).text
     return [
         (m.group(1), m.group(2))
-        for m in re.finditer(r"`(\w{3} \d\d \w{3} \d\d:\d\d) – [^`]*` <@(\w+)>", text)
+        for m in re.finditer(r"`(\w{3} \d\d \w{3} \d\d:\d\d)(?: [A-Z]+)? – [^`]*` <@(\w+)>", text)
     ]
 
 
@@ -176,3 +176,17 @@ def test_on_call_hours_count_from_the_start_once_per_person_and_by_the_rule_then
     assert hours(week, "U0CHO") == 12 + 3 * 24  # her nights: the end of 8 Mar's, 10, 12, 14
     month = driver.command("/oncall", "load payments 30d", user="U0LEAD").text
     assert hours(month, "U0BEN") == 14 * 24  # since the start, Mon 2 Mar 10:00; nothing before
+
+
+def test_a_rotations_start_is_a_date_as_people_say_it(driver, db, clock):
+    """`start=` took only 2026-03-09; `start=next monday` said "isn't a rotation field"."""
+    oncall_team(db)
+    db.commit()
+    made = driver.command(
+        "/oncall",
+        "set nights team=payments handoff=monday 22:00 every=1w start=next monday members=<@U0BEN>",
+        user="U0LEAD",
+    )
+    assert "It starts Mon 09 Mar 22:00 CET; nobody is on call before." in made.text, made.text
+    bad = driver.command("/oncall", "set nights start=someday", user="U0LEAD")
+    assert "`someday` is not a date" in bad.text and "Usage: /oncall set" in bad.text

@@ -215,3 +215,43 @@ def test_an_error_quoting_what_was_typed_never_pings(rituals_workspace, driver):
     assert "<!" not in answer.text and "<http" not in answer.text
     unknown = driver.command("/retro", "<!here>&")
     assert unknown.text.startswith("`/retro &lt;!here&gt;&amp;` isn't something I know.")
+
+
+FRIDAY_EVENING = utc(2026, 12, 4, 19, 41)  # Fri 4 Dec, 20:41 in Ana's Berlin
+
+
+@pytest.mark.parametrize(
+    ("said", "due"),
+    [
+        ("friday", "Fri 11 Dec"),  # it was tonight: today is no longer ahead
+        ("Fri", "Fri 11 Dec"),
+        ("monday", "Mon 07 Dec"),
+        ("today", "Fri 04 Dec"),  # said outright
+        ("this friday", "Fri 04 Dec"),
+        ("tomorrow", "Sat 05 Dec"),
+        ("next friday", "Fri 11 Dec"),
+        ("next tuesday", "Tue 08 Dec"),
+        ("in 2 weeks", "Fri 18 Dec"),
+        ("in 3 days", "Mon 07 Dec"),
+        ("end of month", "Thu 31 Dec"),
+        ("end of the week", "Fri 11 Dec"),
+        ("24 dec", "Thu 24 Dec"),
+        ("Dec 24th", "Thu 24 Dec"),
+        ("15 jan", "Fri 15 Jan"),  # the next 15 January: 2027
+        ("2026-12-24", "Thu 24 Dec"),
+    ],
+)
+def test_due_dates_as_people_say_them(rituals_workspace, driver, clock, said, due):
+    """`due friday` on Friday evening was due that night."""
+    clock.set(FRIDAY_EVENING)
+    resp = driver.command("/retro", f"action Fix the deploy script <@U0BEN> due {said}")
+    assert resp.text == f"Action item #1 for <@U0BEN>, due {due}: Fix the deploy script"
+
+
+def test_a_due_date_that_is_no_date_says_what_is_taken(rituals_workspace, driver, clock):
+    clock.set(FRIDAY_EVENING)
+    resp = driver.command("/retro", "action Fix it <@U0BEN> due next someday")
+    assert "`next someday` is not a date" in resp.text
+    assert resp.text.endswith("Usage: /retro action <text> <@owner> [due <date>] [team=<team>]")
+    year = driver.command("/retro", "action Fix it <@U0BEN> due 31 feb")
+    assert "`31 feb` is not a date" in year.text
