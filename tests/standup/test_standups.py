@@ -331,6 +331,35 @@ rituals:
 """
 
 
+def question_asked(driver, slack, user: str) -> str:
+    prompt = slack.posted(user)[-1]
+    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    driver.action("standup_answer", button["value"], user=user, channel=None)
+    view = slack.calls_to("views.open")[-1].body["view"]
+    return [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"][0]
+
+
+def test_monday_asks_since_the_last_standup_not_yesterday(scheduler, clock, slack, driver, db):
+    """The standup asked "What did you do yesterday?" on Mondays."""
+    configure(db, clock, WEEKDAY_RITUALS, lookup=lookup(slack))
+    tick_through(scheduler, clock, utc(2026, 3, 9, 8), utc(2026, 3, 9, 9), timedelta(minutes=15))
+    assert question_asked(driver, slack, "U0ANA") == "What did you do since your last standup?"
+    answer(driver, slack, "U0ANA", ["Refunds", "Invoices", ""])
+    summary = json.dumps(slack.posted("C0PAYMENTS")[-1]["blocks"])
+    assert "What did you do since your last standup?" in summary
+    tick_through(scheduler, clock, utc(2026, 3, 10, 8), utc(2026, 3, 10, 9), timedelta(minutes=15))
+    assert question_asked(driver, slack, "U0ANA") == "What did you do yesterday?"
+
+
+def test_after_a_day_away_it_asks_since_the_last_standup(
+    rituals_workspace, scheduler, clock, slack, driver
+):
+    clock.set(utc(2026, 3, 2, 6))
+    driver.command("/standup", "skip", user="U0ANA")
+    tick_through(scheduler, clock, utc(2026, 3, 3, 8), utc(2026, 3, 3, 9), timedelta(minutes=15))
+    assert question_asked(driver, slack, "U0ANA") == "What did you do since your last standup?"
+
+
 def test_skip_on_a_weekend_takes_mondays_and_a_day_without_standup_is_said(
     scheduler, clock, slack, driver, db
 ):
