@@ -255,3 +255,20 @@ def test_a_due_date_that_is_no_date_says_what_is_taken(rituals_workspace, driver
     assert resp.text.endswith("Usage: /retro action <text> <@owner> [due <date>] [team=<team>]")
     year = driver.command("/retro", "action Fix it <@U0BEN> due 31 feb")
     assert "`31 feb` is not a date" in year.text
+
+
+def test_a_snooze_that_would_end_on_a_weekend_ends_on_the_next_workday(
+    rituals_workspace, scheduler, driver, clock, slack, db
+):
+    """Snoozed on a Thursday, the item was due on Sunday, and its DM came that Sunday morning."""
+    driver.command("/retro", "action Fix the deploy script <@U0BEN> due 2026-03-05", user="U0ANA")
+    clock.set(utc(2026, 3, 5, 15))  # Thursday
+    dm_message = {"type": "message", "ts": "1700000099.000100", "text": "", "blocks": []}
+    slack.messages["U0BEN"] = [{**dm_message, "channel": "U0BEN"}]
+    driver.action("retro_action_snooze", "1", user="U0BEN", channel="U0BEN", message=dm_message)
+    assert db.get(RetroAction, 1).due.isoformat() == "2026-03-09"
+    assert slack.posted("U0BEN")[0]["text"] == (
+        ":zzz: Snoozed: #1 Fix the deploy script, now due Mon 09 Mar."
+    )
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 10), timedelta(hours=1))
+    assert sent["retro-action:1:2026-03-09"] == [utc(2026, 3, 9, 13)]  # 09:00 in New York
