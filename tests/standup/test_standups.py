@@ -369,3 +369,17 @@ def test_skip_on_a_weekend_takes_mondays_and_a_day_without_standup_is_said(
     assert resp.text == "OK, no standup for you on Mon 09 Mar, your next one."
     sunday = driver.command("/standup", "skip sunday", user="U0ANA")
     assert sunday.text.startswith("You have no standup on Sun 08 Mar.\nUsage: /standup skip")
+
+
+def test_the_prompt_says_how_to_skip_the_standup_it_asks(
+    rituals_workspace, scheduler, clock, slack, driver
+):
+    """The prompt said "`/standup skip` for today", which after its time skips the next one."""
+    tick_through(
+        scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 8, 45), timedelta(minutes=15)
+    )
+    prompt = json.dumps(slack.posted("U0ANA")[-1]["blocks"])
+    assert "Away? `/standup skip today`, `/standup ooo until <date>`." in prompt
+    said = driver.command("/standup", "skip today", user="U0ANA").text
+    assert said == "OK, no standup for you today (Mon 02 Mar)."
+    assert "Skipping today: Ana Alves" in json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
