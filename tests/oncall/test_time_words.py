@@ -161,3 +161,16 @@ def test_a_short_range_across_the_change_in_one_day_shows_both_zones(driver, db,
         user="U0BEN",
     )
     assert "Sun 01 Nov 00:30 EDT – 03:00 EST" in made.text, made.text
+
+
+def test_override_and_cover_ranges_take_the_same_days(driver, rotation, clock):
+    """`next wednesday 09:00` and `12 mar 9am` were "not a time I understand"."""
+    clock.set(FRIDAY_EVENING)
+    made = driver.command(
+        "/oncall",
+        "override payments-primary <@U0CHO> next wednesday 09:00 to 17:00 dentist",
+        user="U0LEAD",
+    )
+    assert made.text == "<@U0CHO> is on call in *payments-primary* Wed 11 Mar 09:00 – 17:00 CET."
+    asked = driver.command("/oncall", "cover payments-primary 12 mar 9am to 5pm", user="U0BEN")
+    assert asked.text == "I'm asking for cover in <#C0PAYONCALL>: Thu 12 Mar 09:00 – 17:00 EDT."
