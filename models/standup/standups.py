@@ -84,6 +84,33 @@ def questions(options: dict[str, Any], oncall: bool) -> list[str]:
     return list(options.get(key) or (ONCALL_QUESTIONS if oncall else DEFAULT_QUESTIONS))
 
 
+YESTERDAY = re.compile(r"\byesterday\b(?!['’]s)", re.IGNORECASE)
+
+
+def questions_on(db: Session, ritual: Ritual, person: Person, day: date, oncall: bool) -> list[str]:
+    """The questions as asked on a day: "yesterday" only when the person's last standup was
+    yesterday, else "since your last standup" (on a Monday, after a skip or time away)."""
+    asked = questions(ritual.options, oncall)
+    last = last_standup_day(ritual, day)
+    yesterday = day - timedelta(days=1)
+    if last == yesterday and not absent(db, {person.id}, {yesterday}):
+        return asked
+    return [YESTERDAY.sub(_since_last, q) for q in asked]
+
+
+def _since_last(match: re.Match[str]) -> str:
+    return "Since your last standup" if match.group(0)[0].isupper() else "since your last standup"
+
+
+def last_standup_day(ritual: Ritual, day: date) -> date | None:
+    """The ritual's last day before `day` (within its cadence and a week)."""
+    for back in range(1, 7 * max(ritual.cadence_weeks, 1) + 8):
+        before = day - timedelta(days=back)
+        if ritual.schedule.on_date(before):
+            return before
+    return None
+
+
 def remind_after(plan: Plan) -> timedelta:
     return timedelta(minutes=plan.options.get("remind_after", DEFAULT_REMIND_AFTER))
 
