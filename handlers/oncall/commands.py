@@ -14,8 +14,9 @@ from bot.commands import Command, no_extra_words, parse_user
 from bot.deps import CommandRequest
 from bot.feature import Intent
 from bot.jobs import SendContext
-from bot.jobs.deferred import deferrable
+from bot.jobs.deferred import deferrable, in_turn
 from bot.jobs.marked import unclear
+from bot.later import post_message
 from bot.render import (
     Reply,
     button,
@@ -30,13 +31,17 @@ from bot.render import (
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
+    cover_asked_text,
     cover_blocks,
     cover_text,
     now_line,
     shift_line,
     span,
+    spans_text,
     who,
+    you,
 )
+from handlers.oncall.review import Review
 from models.catalog.services import match_service
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
@@ -46,6 +51,7 @@ from models.core.when import parse_range, parse_when
 from models.core.workspace import Person
 from models.onboarding.shadows import shadowing_at, shadows_during
 from models.oncall.cover import CoverRequest, request_cover, withdraw_cover
+from models.oncall.impact import on_call_elsewhere
 from models.oncall.now import RotationRef, on_call_now, ref_of, rotation_ref
 from models.oncall.overrides import add_override, can_remove, check_span, upcoming_overrides
 from models.oncall.rotations import (
@@ -253,6 +259,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
             f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`.",
             team=rotation.team,
         )
+    review = Review(req, rotation, start=max(start, req.now()), end=end, guarded=False)
     made = add_override(
         req.db,
         rotation,
@@ -263,6 +270,13 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
         created_by=req.person,
         now=req.now(),
     )
+    review.made()
+    why = f" ({user_text(made.reason)})" if made.reason else ""
+    actor = req.person.mention
+    review.tell(
+        lambda p: f"{actor} put {you(p, target)} on call in *{rotation.name}*{why}.",
+        open_ended=False,
+    )
     after = {
         "person": target.slack_user_id,
         "start": start.isoformat(),
@@ -271,6 +285,11 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     }
     req.audit("oncall.override", rotation.name, after=after, team=rotation.team)
     text = f"{target.mention} is on call in *{rotation.name}* {span(start, end, req.tz)}."
+    for other, spans in on_call_elsewhere(req.db, target, rotation, start, end):
+        text += (
+            f"\n:warning: {target.mention} is also on call in *{other.name}* then "
+            f"({spans_text(spans, req.tz)}): two rotations at once."
+        )
     return Reply(text=text, blocks=[section(text)])
 
 
@@ -311,7 +330,12 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
         now=req.now(),
     )
     text, blocks = cover_text(request), cover_blocks(request)
-    req.later(post_cover(request_id=request.id, channel=channel, text=text, blocks=blocks))
+    asked = post_cover(request_id=request.id, channel=channel, text=text, blocks=blocks)
+    if person.id != req.person.id:  # asked on their behalf: they hear of it once it is asked
+        told = cover_asked_text(request, person.zone(rotation.tz))
+        dm = post_message(channel=person.slack_user_id, text=told, blocks=[section(told)])
+        asked = in_turn(asked, dm)
+    req.later(asked)
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
     req.audit("oncall.cover.request", rotation.name, after=after, team=rotation.team)
     text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
