@@ -209,3 +209,18 @@ def test_an_override_onto_someone_on_call_elsewhere_says_so(driver, db, rotation
         "/oncall", "override payments-backup <@U0BEN> tomorrow 19:00 to 20:00", user="U0LEAD"
     )
     assert ":warning:" not in alone.text
+
+
+def test_taking_cover_while_on_call_elsewhere_says_so(driver, slack, db, rotation):
+    make_rotation(db, name="payments-backup", members=("U0CHO",), channel=None)
+    db.commit()
+    driver.command("/oncall", "cover payments-primary tomorrow 09:00 to 18:00", user="U0ANA")
+    [post] = slack.posted("C0PAYONCALL")
+    accept = post["blocks"][-1]["elements"][0]
+    driver.action(accept["action_id"], accept["value"], user="U0CHO", channel="C0PAYONCALL")
+    [heads_up] = [c.body for c in slack.calls_to("chat.postEphemeral")]
+    assert (heads_up["user"], heads_up["channel"]) == ("U0CHO", "C0PAYONCALL")
+    assert heads_up["text"] == (
+        ":warning: You're also on call in *payments-backup* then (Tue 03 Mar 17:00 – Wed 04 Mar "
+        "02:00 JST): two rotations at once."
+    )

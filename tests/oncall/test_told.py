@@ -239,3 +239,31 @@ def test_out_and_back_tell_everyone_whose_shifts_moved(driver, slack, db, rotati
         "You're off call: Mon 09 Mar 18:00 – Mon 16 Mar 18:00 JST\n" + note
     )
     assert len(dms(slack, "U0ANA")) == 1 and dms(slack, "U0LEAD") == []
+
+
+def test_changing_or_creating_a_rotation_tells_everyone_their_shifts(driver, slack, rotation):
+    driver.command(
+        "/oncall", "set payments-primary members=<@U0ANA> <@U0CHO> <@U0BEN>", user="U0LEAD"
+    )
+    # From the next handoff: Ana's week, then Cho, Ben, Ana... (Ben's and Cho's weeks swap).
+    note = "_Over the next 6 weeks; `/oncall me` shows all your shifts._"
+    assert dms(slack, "U0CHO") == [
+        ":calendar: <@U0LEAD> changed *payments-primary*.\n"
+        "Your shifts: Mon 09 Mar 18:00 – Mon 16 Mar 18:00 JST · "
+        f"Mon 30 Mar 17:00 – Mon 06 Apr 17:00 JST\n{note}"
+    ]
+    assert dms(slack, "U0BEN")[0].startswith(
+        ":calendar: <@U0LEAD> changed *payments-primary*.\nYour shifts: Mon 16 Mar 05:00 – "
+    )
+    assert dms(slack, "U0ANA") == []  # her weeks stay hers
+    slack.reset()
+    driver.command(
+        "/oncall",
+        "set payments-nights team=payments handoff=22:00 every=1d start=2026-03-05 "
+        "members=<@U0CHO>",
+        user="U0LEAD",
+    )
+    [made] = dms(slack, "U0CHO")
+    assert made.startswith(
+        ":calendar: <@U0LEAD> created *payments-nights*.\nYour shifts: Fri 06 Mar 06:00 – "
+    )
