@@ -27,7 +27,7 @@ from models.core.people import (
 from models.core.time import DAY_NAMES
 from models.core.when import calendar_date
 from models.core.workspace import Person, Team
-from models.onboarding.buddies import suggest_buddy
+from models.onboarding.buddies import buddy_busy, suggest_buddy
 from models.onboarding.lifecycle import (
     cancel,
     change_start,
@@ -187,7 +187,21 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
         f"({len(w.steps)} steps over {w.steps[-1].day + 1} workdays, template `{template.name}`, "
         f"their zone {w.tz}). {buddy_text} Change it with `/onboard buddy {hire.mention} @someone`."
     )
+    text += busy_note(req, w)
     return Reply(text=text, blocks=[section(text)])
+
+
+def busy_note(req: CommandRequest, w: Walkthrough) -> str:
+    """A buddy on call in the hire's first week (one a lead chose) is said to be busy."""
+    busy = buddy_busy(req.db, w)
+    if busy is None or w.buddy is None:
+        return ""
+    days = round(busy / timedelta(days=1))
+    length = f"{days} days" if days > 1 else f"{round(busy / timedelta(hours=1))} hours"
+    return (
+        f"\n:warning: {w.buddy.mention} is on call for {length} of {w.hire.mention}'s first "
+        f"week: busy for a buddy. `/onboard buddy {w.hire.mention} @someone` changes it."
+    )
 
 
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
@@ -357,7 +371,7 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
         set_buddy(w, new)
         tell_buddy(req, w)
         if old is None:
-            return f"{new.mention} is now {w.hire.mention}'s buddy; I told them."
+            return f"{new.mention} is now {w.hire.mention}'s buddy; I told them.{busy_note(req, w)}"
         if old.id != req.person.id and not old.deleted:
             thanks = (
                 f":wave: {req.person.mention} made {new.mention} {w.hire.mention}'s onboarding "
@@ -375,7 +389,7 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
         )
         return (
             f"{new.mention} is now {w.hire.mention}'s buddy instead of {old.mention}; "
-            "I told them both."
+            f"I told them both.{busy_note(req, w)}"
         )
 
     return change_walkthrough(req, args, "buddy", apply, 1, "Mention the hire and their new buddy.")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from models.core.workspace import Team
-from tests.factories import make_team
+from tests.factories import make_rotation, make_team
 from tests.slack_requests import TEAM_ID
 
 CHO = "<@U0CHO>"  # the hire, in Tokyo
@@ -115,3 +115,20 @@ def test_an_onboarding_started_or_changed_by_someone_else_tells_the_lead_and_bud
     assert dms(slack, "U0ANA")[-1] == (
         f":no_entry_sign: <@U0LEAD> cancelled {CHO}'s onboarding with *payments*: no more steps."
     )
+
+
+def test_a_buddy_on_call_in_the_hires_first_week_is_said_so(driver, db, team):
+    make_rotation(db, members=("U0BEN",))  # Ben is on call all the time
+    db.commit()
+    chosen = driver.command(
+        "/onboard", f"{CHO} start 2026-03-05 team payments buddy <@U0BEN>", user="U0LEAD"
+    )
+    busy = (
+        f":warning: <@U0BEN> is on call for 2 days of {CHO}'s first week: busy for a buddy. "
+        f"`/onboard buddy {CHO} @someone` changes it."
+    )
+    assert chosen.text.endswith(f"\n{busy}"), chosen.text
+    again = driver.command("/onboard", f"buddy {CHO} <@U0ANA>", user="U0LEAD")
+    assert ":warning:" not in again.text
+    back = driver.command("/onboard", f"buddy {CHO} <@U0BEN>", user="U0LEAD")
+    assert back.text.endswith(f"\n{busy}"), back.text
