@@ -202,7 +202,7 @@ def change_member(
             usage,
             team=rotation.team,
         )
-    person = workspace_person(req, args[1], usage)
+    person = workspace_person(req, args[1], usage, leaving=not active)
     now = req.now()
     settle_returns(rotation, now)
     before = describe_rotation(rotation)

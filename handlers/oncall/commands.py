@@ -207,8 +207,11 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
 # -- overrides and cover -------------------------------------------------------------------------
 
 
-def workspace_person(req: CommandRequest, token: str, usage: str) -> Person:
-    """Someone mentioned in the command, who must be a current member of this workspace."""
+def workspace_person(
+    req: CommandRequest, token: str, usage: str, *, leaving: bool = False
+) -> Person:
+    """Someone mentioned in the command, who must be a current member of this workspace (or,
+    `leaving` a rotation, may have left it since)."""
     uid = parse_user(token)
     if uid is None:
         raise UserError(f"`{token[:40]}` is not a person; mention them, like `@ana`.", usage)
@@ -219,7 +222,7 @@ def workspace_person(req: CommandRequest, token: str, usage: str) -> Person:
         if user is None or (team and team != req.workspace.slack_team_id):
             raise NotFound(f"<@{uid}> is not in this workspace.", usage)
         person = ensure_person(req.db, req.workspace, uid, req.now(), lambda _: user)
-    if person.deleted or person.is_bot:
+    if (person.deleted or person.is_bot) and not leaving:
         raise UserError(f"{person.mention} can't be on call (deactivated, or a bot).", usage)
     return person
 

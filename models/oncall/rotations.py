@@ -191,6 +191,18 @@ def find_rotation(
     raise NotFound(f"There is no rotation called `{name}`.{hint}", usage)
 
 
+def member_rotations(db: Session, person: Person) -> list[Rotation]:
+    """The rotations the person is in and not taken out of."""
+    return list(
+        db.scalars(
+            select(Rotation)
+            .join(RotationMember, RotationMember.rotation_id == Rotation.id)
+            .where(RotationMember.person_id == person.id, RotationMember.active.is_(True))
+            .order_by(Rotation.name)
+        )
+    )
+
+
 def may_change_rotation(rotation: Rotation, person: Person) -> bool:
     """Its team's leads and workspace admins."""
     return person.is_admin or is_lead(rotation.team, person)
