@@ -4,12 +4,17 @@ Pure: data in, blocks out. Its parts are re-exported here: `from bot.render impo
 from bot.render.blocks import actions, button, context, divider, fields, header, section
 from bot.render.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_VIEW, SECTION_TEXT_LIMIT
 from bot.render.modals import (
+    channel_input,
+    date_input,
     modal,
     option,
     select_input,
+    state_users,
     state_value,
     text_input,
+    time_input,
     user_input,
+    users_input,
 )
 from bot.render.reply import Reply
 from bot.render.text import (
@@ -32,7 +37,9 @@ __all__ = [
     "ago",
     "as_plain",
     "button",
+    "channel_input",
     "context",
+    "date_input",
     "divider",
     "escape",
     "fields",
@@ -43,10 +50,13 @@ __all__ = [
     "option",
     "section",
     "select_input",
+    "state_users",
     "state_value",
     "text_input",
+    "time_input",
     "truncate",
     "user_input",
+    "users_input",
     "user_text",
     "worker_status",
 ]

@@ -49,6 +49,13 @@ class ConfigError(UserError):
     def __init__(self, where: str, message: str):
         super().__init__(f"{where}: {message}")
         self.where = where
+        self.problem = message
+
+    @property
+    def fieldname(self) -> str | None:
+        """The field the error is about (`timezone`), None when it is about a whole entry."""
+        label, dot, name = self.where.rpartition(".")
+        return name if dot and label.endswith((")", "]")) else None
 
 
 @dataclass
