@@ -1,17 +1,22 @@
-"""On-call buttons: accepting or cancelling a cover request, removing an override."""
+"""On-call buttons and forms: accepting or cancelling a cover request, removing an override, the
+rotation form (from App Home's Add a rotation, or `/oncall set` alone)."""
 
 from __future__ import annotations
 
 from bot.deps import CommandRequest, Deps, command_request
-from bot.later import respond_later, update_message
+from bot.home import home_view
+from bot.later import direct_message, publish_home, respond_later, update_message
 from bot.render import Reply
 from handlers.oncall.blocks import (
+    ADD_ROTATION,
     COVER_ACCEPT,
     COVER_CANCEL,
     REMOVE_OVERRIDE,
+    ROTATION_VIEW,
     cover_blocks,
     cover_text,
 )
+from handlers.oncall.changes import rotation_form, rotation_form_changes, save_rotation
 from handlers.oncall.commands import overrides_reply
 from models.core.errors import NotFound
 from models.oncall.cover import accept_cover, cancel_cover, get_cover_request
@@ -19,6 +24,8 @@ from models.oncall.overrides import get_override, remove_override
 
 
 def listeners(app, deps: Deps) -> None:
+    rotation_listeners(app, deps)
+
     def cover_listener(accept: bool):
         def listener(ack, body: dict, context) -> None:
             ack()
@@ -44,6 +51,25 @@ def listeners(app, deps: Deps) -> None:
                 blocks=reply.blocks,
             )
         )
+
+
+def rotation_listeners(app, deps: Deps) -> None:
+    @app.action(ADD_ROTATION)
+    def open_rotation_form(ack, body: dict, context, client) -> None:
+        ack()
+        req = command_request(deps, context)
+        view = rotation_form(req, body["actions"][0].get("value") or None)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ROTATION_VIEW)
+    def save_rotation_form(ack, body: dict, context) -> None:
+        req = command_request(deps, context)
+        name, changes = rotation_form_changes(body["view"]["state"]["values"])
+        reply = save_rotation(req, name, changes, form=True)
+        ack()
+        user = req.person.slack_user_id
+        req.later(direct_message(user=user, text=reply.text, blocks=reply.blocks))
+        req.later(publish_home(user_id=user, view=home_view(deps, req)))
 
 
 def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:

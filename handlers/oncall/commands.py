@@ -16,9 +16,20 @@ from bot.feature import Intent
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
 from bot.jobs.marked import unclear
-from bot.render import Reply, button, context, escape, header, local_time, section, user_text
+from bot.render import (
+    Reply,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    local_time,
+    section,
+    user_text,
+)
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
+    ADD_ROTATION,
     REMOVE_OVERRIDE,
     cover_blocks,
     cover_text,
@@ -31,7 +42,7 @@ from handlers.oncall.blocks import (
 from models.catalog.services import match_service
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
-from models.core.people import ensure_person, find_person, find_team, relevant_teams
+from models.core.people import ensure_person, find_person, find_team, is_lead, relevant_teams
 from models.core.people import teams_of_person as person_teams
 from models.core.when import parse_range, parse_when
 from models.core.workspace import Person
@@ -439,16 +450,22 @@ MENTIONS = [Intent(re.compile(r"\bon[- ]?call\b"), "who is on call?", answer_men
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:
-    rotations = rotations_of(req.db, req.workspace, person_teams(req.db, req.person))[:10]
+    teams = person_teams(req.db, req.person)
+    rotations = rotations_of(req.db, req.workspace, teams)[:10]
     now = req.now()
     mine = person_shifts(req.db, req.person, now, end=now + timedelta(weeks=4))[:5]
-    if not rotations and not mine:
+    led = [t for t in teams if is_lead(t, req.person)][:5]
+    if not rotations and not mine and not led:
         return []
-    on_now = "\n".join(who_lines(req, rotations, now)) or "Your teams have no rotations."
+    on_now = "\n".join(who_lines(req, rotations, now)) or "Your teams have no rotations yet."
     next_shifts = (
         "\n".join(shift_line(s, req.tz, r) for r, s in mine) or "None in the next 4 weeks."
     )
-    return [
+    blocks = [
         section(f"*On call now*\n{on_now}"),
         section(f"*Your next shifts*\n{next_shifts}"),
     ]
+    if led:  # leads add rotations to their teams
+        label = "Add a rotation" if len(led) == 1 else "Add a rotation to {}"
+        blocks.append(actions(*[button(label.format(t.name), ADD_ROTATION, t.name) for t in led]))
+    return blocks

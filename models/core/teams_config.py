@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core.config import ConfigError, ImportContext, named_entry, where
@@ -17,6 +16,7 @@ from models.core.people import (
     find_team,
     is_channel,
     set_team_people,
+    teams_of_workspace,
     valid_zone,
 )
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
@@ -85,11 +85,8 @@ class TeamsSection:
         return team
 
     def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
-        teams = db.scalars(
-            select(Team).where(Team.workspace_id == workspace.id).order_by(Team.name)
-        ).all()
         out = []
-        for team in teams:
+        for team in teams_of_workspace(db, workspace):
             entry: dict[str, Any] = {"name": team.name}
             if team.channel_id:
                 entry["channel"] = team.channel_id
