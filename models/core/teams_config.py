@@ -11,7 +11,6 @@ from models.core.people import (
     NOT_A_CHANNEL,
     TEAM_NAME,
     USER_ID,
-    audit,
     ensure_person,
     find_team,
     is_channel,
@@ -60,8 +59,7 @@ class TeamsSection:
         members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
 
         team = find_team(ctx.db, ctx.workspace, name)
-        created = team is None
-        before = None if created else describe_team(team)
+        before = None if team is None else describe_team(team)
         if team is None:
             team = Team(workspace_id=ctx.workspace.id, name=name, created_at=ctx.now)
             ctx.db.add(team)
@@ -69,19 +67,7 @@ class TeamsSection:
         team.channel_id = channel
         set_team_people(team, LEAD, leads)
         set_team_people(team, MEMBER, members)
-        after = describe_team(team)
-        ctx.report.record(f"team {name}", created, before != after)
-        if ctx.actor is not None and before != after:
-            audit(
-                ctx.db,
-                workspace=ctx.workspace,
-                actor=ctx.actor,
-                action="team.set",
-                subject=name,
-                now=ctx.now,
-                before=before,
-                after=after,
-            )
+        ctx.record_change(f"team {name}", name, "team.set", before, describe_team(team))
         return team
 
     def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
