@@ -187,7 +187,7 @@ def lookup_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
         raise
 
 
-def channel_members(client: WebClient, channel: str, limit: int = 50) -> list[str]:
+def channel_members(client: WebClient, channel: str, limit: int = 30) -> list[str]:
     """The first `limit` people in a channel (`conversations.members`); none when Slack won't say
     (a private channel the bot isn't in)."""
     try:
