@@ -14,12 +14,14 @@ from handlers import (
     priorities,
     retro,
     rituals,
+    setup,
     standup,
     upkeep,
 )
 
 FEATURES: list[Feature] = [
     upkeep.FEATURE,
+    setup.FEATURE,
     people.FEATURE,
     oncall.FEATURE,
     catalog.FEATURE,

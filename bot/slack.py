@@ -187,6 +187,17 @@ def lookup_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
         raise
 
 
+def channel_members(client: WebClient, channel: str, limit: int = 30) -> list[str]:
+    """The first `limit` people in a channel (`conversations.members`); none when Slack won't say
+    (a private channel the bot isn't in)."""
+    try:
+        return list(client.conversations_members(channel=channel, limit=limit)["members"])[:limit]
+    except SlackApiError as e:
+        if e.response.get("error") in ("channel_not_found", "not_in_channel", "missing_scope"):
+            return []
+        raise
+
+
 def check_blocks(blocks: list[dict] | None, limit: int = MAX_BLOCKS_MESSAGE) -> list[dict] | None:
     """slack_sdk doesn't check Slack's block count limit; a message that breaks it is refused."""
     if blocks is not None and len(blocks) > limit:

@@ -76,6 +76,7 @@ class SlackEmulator:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, dict[str, Any]] = {}
+        self.channel_members: dict[str, list[str]] = {}  # what conversations.members answers
         self.last_view_id: str | None = None
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
@@ -331,6 +332,12 @@ class SlackEmulator:
 
     def m_users_list(self, body) -> dict:
         return {"ok": True, "members": list(self.users.values()), "response_metadata": {}}
+
+    def m_conversations_members(self, body) -> dict:
+        members = self.channel_members.get(str(body.get("channel", "")))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "members": list(members), "response_metadata": {"next_cursor": ""}}
 
     def m_conversations_open(self, body) -> dict:
         users = str(body.get("users", "")).split(",")

@@ -13,12 +13,17 @@ from bot.render.blocks import (
 )
 from bot.render.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_VIEW, SECTION_TEXT_LIMIT
 from bot.render.modals import (
+    channel_input,
+    date_input,
     modal,
     option,
     select_input,
+    state_users,
     state_value,
     text_input,
+    time_input,
     user_input,
+    users_input,
 )
 from bot.render.reply import Reply
 from bot.render.text import (
@@ -41,7 +46,9 @@ __all__ = [
     "ago",
     "as_plain",
     "button",
+    "channel_input",
     "context",
+    "date_input",
     "divider",
     "escape",
     "fields",
@@ -53,10 +60,13 @@ __all__ = [
     "option",
     "section",
     "select_input",
+    "state_users",
     "state_value",
     "text_input",
+    "time_input",
     "truncate",
     "user_input",
+    "users_input",
     "user_text",
     "worker_status",
 ]

@@ -100,18 +100,71 @@ def select_input(
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
+def _picker(
+    block_id: str,
+    label: str,
+    kind: str,
+    initial: tuple[str, Any],
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+    **extra: Any,
+) -> dict:
+    """An input whose element picks something (`kind`), with its initial pick when there is
+    one: `initial` is (the element's key for it, the value)."""
+    element: dict[str, Any] = {"type": kind, "action_id": VALUE, **extra}
+    key, value = initial
+    if value:
+        element[key] = value
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
 def user_input(
     block_id: str, label: str, user: str | None = None, *, optional: bool = False
 ) -> dict:
     """Pick one person; `user` is a Slack user id."""
-    element: dict[str, Any] = {"type": "users_select", "action_id": VALUE}
-    if user:
-        element["initial_user"] = user
-    return _input(block_id, label, element, optional=optional, hint=None)
+    return _picker(block_id, label, "users_select", ("initial_user", user), optional=optional)
+
+
+def users_input(
+    block_id: str,
+    label: str,
+    users: Sequence[str] = (),
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> dict:
+    """Pick several people (in the order picked); `users` are Slack user ids."""
+    initial = ("initial_users", list(users))
+    return _picker(block_id, label, "multi_users_select", initial, optional=optional, hint=hint)
+
+
+def channel_input(block_id: str, label: str, channel: str | None = None, *, hint: str = ""):
+    """Pick a public or private channel (a conversations_select that lists channels only)."""
+    only = {"include": ["public", "private"], "exclude_bot_users": True}
+    initial = ("initial_conversation", channel)
+    return _picker(block_id, label, "conversations_select", initial, hint=hint, filter=only)
+
+
+def date_input(block_id: str, label: str, day: str | None = None, *, hint: str | None = None):
+    """Pick a day; `day` is YYYY-MM-DD."""
+    return _picker(block_id, label, "datepicker", ("initial_date", day), hint=hint)
+
+
+def time_input(block_id: str, label: str, at: str | None = None, *, hint: str | None = None):
+    """Pick a time of day; `at` is HH:MM."""
+    return _picker(block_id, label, "timepicker", ("initial_time", at), hint=hint)
+
+
+def state_users(values: dict, block_id: str) -> list[str]:
+    """The people picked in a `users_input`, in the order picked."""
+    entry = (values.get(block_id) or {}).get(VALUE) or {}
+    return list(entry.get("selected_users") or [])
 
 
 def state_value(values: dict, block_id: str) -> str:
-    """What was entered in an input: text, the chosen option's value, a user id or a date."""
+    """What was entered in an input: text, the chosen option's value, a user id, a date, a time
+    or a channel id."""
     entry = (values.get(block_id) or {}).get(VALUE) or {}
     kind = entry.get("type")
     if kind == "static_select":
@@ -120,4 +173,8 @@ def state_value(values: dict, block_id: str) -> str:
         return entry.get("selected_user") or ""
     if kind == "datepicker":
         return entry.get("selected_date") or ""
+    if kind == "timepicker":
+        return entry.get("selected_time") or ""
+    if kind == "conversations_select":
+        return entry.get("selected_conversation") or ""
     return entry.get("value") or ""

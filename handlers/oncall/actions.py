@@ -1,18 +1,29 @@
-"""On-call buttons: accepting or cancelling a cover request, removing an override."""
+"""On-call buttons and forms: accepting or cancelling a cover request, removing an override, the
+rotation form (from App Home's Add a rotation, or `/oncall set` alone)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from bot.deps import CommandRequest, Deps, command_request
-from bot.later import post_ephemeral, post_message, respond_later, update_message
+from bot.home import home_view
+from bot.later import (
+    direct_message,
+    post_ephemeral,
+    post_message,
+    publish_home,
+    respond_later,
+    update_message,
+)
 from bot.render import Reply, section
 from handlers.oncall.blocks import (
+    ADD_ROTATION,
     CANCEL_CHANGE,
     CONFIRM_CHANGE,
     COVER_ACCEPT,
     COVER_CANCEL,
     REMOVE_OVERRIDE,
+    ROTATION_VIEW,
     Spans,
     cover_blocks,
     cover_decided_text,
@@ -20,7 +31,13 @@ from handlers.oncall.blocks import (
     spans_text,
     your,
 )
-from handlers.oncall.changes import cancel_change, confirm_change
+from handlers.oncall.changes import (
+    cancel_change,
+    confirm_change,
+    rotation_form,
+    rotation_form_changes,
+    save_rotation,
+)
 from handlers.oncall.commands import overrides_reply
 from handlers.oncall.review import Review
 from models.core.errors import NotFound
@@ -36,6 +53,8 @@ from models.oncall.overrides import get_override, remove_override
 
 
 def listeners(app, deps: Deps) -> None:
+    rotation_listeners(app, deps)
+
     def cover_listener(accept: bool):
         def listener(ack, body: dict, context) -> None:
             ack()
@@ -70,6 +89,25 @@ def listeners(app, deps: Deps) -> None:
     app.action(REMOVE_OVERRIDE)(replacing(remove_chosen_override))
     app.action(CONFIRM_CHANGE)(replacing(confirm_change))
     app.action(CANCEL_CHANGE)(replacing(cancel_change))
+
+
+def rotation_listeners(app, deps: Deps) -> None:
+    @app.action(ADD_ROTATION)
+    def open_rotation_form(ack, body: dict, context, client) -> None:
+        ack()
+        req = command_request(deps, context)
+        view = rotation_form(req, body["actions"][0].get("value") or None)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ROTATION_VIEW)
+    def save_rotation_form(ack, body: dict, context) -> None:
+        req = command_request(deps, context)
+        name, changes = rotation_form_changes(body["view"]["state"]["values"])
+        reply = save_rotation(req, name, changes, form=True)
+        ack()
+        user = req.person.slack_user_id
+        req.later(direct_message(user=user, text=reply.text, blocks=reply.blocks))
+        req.later(publish_home(user_id=user, view=home_view(deps, req)))
 
 
 def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:

@@ -9,11 +9,19 @@ from bot.render import (
     actions,
     button,
     context,
+    date_input,
     local_time,
+    modal,
+    option,
     section,
+    select_input,
+    text_input,
+    time_input,
     user_text,
+    users_input,
 )
-from models.core.workspace import Person
+from models.core.when import WEEKDAYS
+from models.core.workspace import Person, Team
 from models.oncall.cover import ACCEPTED, CANCELLED, CoverRequest
 from models.oncall.impact import GAP, NOW, STRAIGHT, Concern
 from models.oncall.rotations import Rotation
@@ -23,6 +31,9 @@ from models.pages.load import ShiftPages
 COVER_ACCEPT = "oncall_cover_accept"
 COVER_CANCEL = "oncall_cover_cancel"
 REMOVE_OVERRIDE = "oncall_override_remove"
+ADD_ROTATION = "oncall_add_rotation"  # a button: opens the rotation form (its value: a team)
+ROTATION_VIEW = "oncall_rotation_view"
+DAILY = "daily"  # the handoff weekday of a rotation that hands off every day
 Spans = list[tuple[datetime, datetime]]  # what an accepted cover took: UTC (start, end) pairs
 
 
@@ -318,3 +329,29 @@ def concerns_blocks(
         block_id="oncall-change",
     )
     return text, [section(text), buttons]
+
+
+def rotation_view(teams: list[Team], team: Team | None, *, tz: str, start: date) -> dict:
+    """The rotation form: what `/oncall set` takes, one input per field (the handoff as a day
+    and a time). Members come in the order picked, the order they take shifts in."""
+    days = [option(day, day.capitalize()) for day in WEEKDAYS] + [option(DAILY, "Every day")]
+    blocks = [
+        text_input(
+            "name",
+            "Rotation name",
+            max_length=80,
+            hint="Lowercase letters, digits, - and _, like backend-primary",
+        ),
+        select_input("team", "Team", [option(t.name) for t in teams[:100]], team and team.name),
+        users_input(
+            "members",
+            "Members, in the order they take shifts",
+            [p.slack_user_id for p in team.members] if team else [],
+        ),
+        select_input("weekday", "Handoff day", days, WEEKDAYS[start.weekday()]),
+        time_input("time", "Handoff time", "10:00"),
+        text_input("every", "Shift length", "1w", hint="Weeks or days: 1w, 2w or 1d"),
+        date_input("start", "First handoff", start.isoformat(), hint="A day with a handoff"),
+        text_input("timezone", "Time zone", team.tz if team else tz, hint="Like Europe/Berlin"),
+    ]
+    return modal(ROTATION_VIEW, "New rotation", blocks)

@@ -11,15 +11,16 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user
 from bot.deps import CommandRequest
-from bot.render import Reply, local_time, section
+from bot.render import Reply, local_time, section, state_users, state_value
 from bot.slack import lookup_user
-from handlers.oncall.blocks import now_line, you
+from handlers.oncall.blocks import DAILY, now_line, rotation_view, you
 from handlers.oncall.commands import workspace_person
 from handlers.oncall.review import Review
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
-from models.core.people import TEAM_NAME, find_team, is_lead
+from models.core.people import TEAM_NAME, find_team, is_lead, teams_of_workspace
+from models.core.people import teams_of_person as person_teams
 from models.core.when import parse_date
 from models.oncall.changes import pending_change, set_active, settle_returns
 from models.oncall.config import (
@@ -42,34 +43,22 @@ RULE_FIELDS = {"handoff", "every", "start", "members", "away", "timezone"}  # wh
 
 
 @rotation_changes.sub(
-    "set", SET, "create or change a rotation; changes count from the next handoff (leads)"
+    "set",
+    SET,
+    "create or change a rotation; changes count from the next handoff (leads); alone: a form",
 )
 def set_rotation_command(
     req: CommandRequest, args: list[str], confirmed: int | None = None
 ) -> Reply:
+    if not args:
+        req.client.views_open(trigger_id=req.trigger_id, view=rotation_form(req, None))
+        return Reply(text="Opening the form…")
     if len(args) < 2 or "=" in args[0]:
         raise UserError("Name the rotation and what to set, like `handoff=monday 10:00`.", SET)
     name, options = args[0].lower(), fields_of(args[1:])
     unknown = sorted(set(options) - set(SETTABLE))
     if unknown:
         raise UserError(f"`{unknown[0]}=` isn't a rotation field ({', '.join(SETTABLE)}).", SET)
-    existing = lookup_rotation(req.db, req.workspace, name)
-    if existing is None and not TEAM_NAME.match(name):
-        raise UserError(
-            f"`{name[:40]}`: rotation names are lowercase letters, digits, - and _.", SET
-        )
-    if existing is not None and not may_change_rotation(existing, req.person):
-        raise PermissionDenied(
-            f"Only {existing.team.name}'s leads or an admin can change {name}.", team=existing.team
-        )
-    team_name = options.get("team") or (existing.team.name if existing else None)
-    if team_name is None:
-        raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
-    team = find_team(req.db, req.workspace, team_name)
-    if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
-        raise PermissionDenied(
-            f"Only {team.name}'s leads or an admin can set its rotations.", team=team
-        )
     changes: dict = {}
     for key, value in options.items():
         if key in PEOPLE_FIELDS:
@@ -90,19 +79,61 @@ def set_rotation_command(
             changes[key] = parse_date(value.split(), today, SET).isoformat()
         else:
             changes[key] = value
+    return save_rotation(req, name, changes, args=args, confirmed=confirmed)
+
+
+def save_rotation(
+    req: CommandRequest,
+    name: str,
+    changes: dict,
+    *,
+    form: bool = False,
+    args: list[str] | None = None,
+    confirmed: int | None = None,
+) -> Reply:
+    """Create or change a rotation as `/oncall set` and the form do: the asker's rights, then
+    the config file's rules (`models/oncall/config.py`). From the form, a wrong value is an
+    error on its input (`FORM_FIELDS`)."""
+
+    def on(field_name: str) -> str | None:
+        return FORM_FIELDS.get(field_name, field_name) if form else None
+
+    existing = lookup_rotation(req.db, req.workspace, name)
+    if existing is None and not TEAM_NAME.match(name):
+        raise UserError(
+            f"`{name[:40]}`: rotation names are lowercase letters, digits, - and _.",
+            SET,
+            field=on("name"),
+        )
+    if existing is not None and not may_change_rotation(existing, req.person):
+        raise PermissionDenied(
+            f"Only {existing.team.name}'s leads or an admin can change {name}.",
+            team=existing.team,
+            field=on("name"),
+        )
+    team_name = changes.get("team") or (existing.team.name if existing else None)
+    if team_name is None:
+        raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
+    team = find_team(req.db, req.workspace, team_name)
+    if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
+        raise PermissionDenied(
+            f"Only {team.name}'s leads or an admin can set its rotations.",
+            team=team,
+            field=on("team"),
+        )
     ctx = ImportContext(
         req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
     )
-    fields = sorted(RULE_FIELDS & set(options)) or sorted(options)
+    fields = sorted(RULE_FIELDS & set(changes)) or sorted(changes)
     with Review(req, existing, guarded=existing is not None) as review:
         try:
             rotation = set_rotation(ctx, name, changes, existing=existing)
         except ConfigError as error:
-            field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
-            message = str(error)[len(error.where) + 2 :].rstrip(".")
-            raise UserError(f"`{field_name}` {message}.", SET) from None
+            field_name = error.fieldname or "rotation"
+            message = error.problem.rstrip(".")
+            raise UserError(f"`{field_name}` {message}.", SET, field=on(field_name)) from None
         review.made(rotation)
-        if existing is not None:
+        if existing is not None and args is not None:
             what = f"Changing *{rotation.name}* ({', '.join(fields)})"
             asked = review.confirm(what, "set", args, confirmed)
             if asked is not None:
@@ -118,7 +149,7 @@ def set_rotation_command(
     begins, change = rotation.begins_at, pending_change(rotation, now)
     if begins > now:
         summary += f" It starts {local_time(begins, req.tz)}; nobody is on call before."
-    elif change is not None and RULE_FIELDS & set(options):
+    elif change is not None and RULE_FIELDS & set(changes):
         summary += (
             f" This applies from {local_time(change, req.tz)}; the shifts until then stay as "
             "they were."
@@ -126,6 +157,44 @@ def set_rotation_command(
     current, following = current_and_next(req.db, rotation, now)
     lines = [summary, now_line(rotation, current, following, req.tz)]
     return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
+
+
+# The form's input for each field of the config file's (the handoff is a day and a time).
+FORM_FIELDS = {"handoff": "time", "away": "members", "rotation": "name"}
+
+
+def rotation_form(req: CommandRequest, team_name: str | None) -> dict:
+    """The rotation form, with the team picked: the one named, else the channel's, else the
+    only one the asker may give rotations to."""
+    if req.person.is_admin:
+        teams = teams_of_workspace(req.db, req.workspace)
+    else:
+        teams = [t for t in person_teams(req.db, req.person) if is_lead(t, req.person)]
+    if not teams:
+        raise UserError(
+            "Rotations belong to a team, and you lead none: set one up first with "
+            "`/upkeep setup`, or ask a team's lead.",
+            SET,
+        )
+    named = [t for t in teams if t.name == team_name]
+    here = [t for t in teams if req.channel_id and t.channel_id == req.channel_id]
+    team = (named or here or (teams if len(teams) == 1 else [None]))[0]
+    today = req.now().astimezone(ZoneInfo(req.tz)).date()
+    return rotation_view(teams, team, tz=req.tz, start=today)
+
+
+def rotation_form_changes(values: dict) -> tuple[str, dict]:
+    """The submitted rotation form: the name, and the fields as `/oncall set` takes them."""
+    weekday, at = state_value(values, "weekday"), state_value(values, "time")
+    changes = {
+        "team": state_value(values, "team"),
+        "members": state_users(values, "members"),
+        "handoff": at if weekday in ("", DAILY) else f"{weekday} {at}",
+        "every": state_value(values, "every").strip(),
+        "start": state_value(values, "start"),
+        "timezone": state_value(values, "timezone").strip(),
+    }
+    return state_value(values, "name").strip().lower(), changes
 
 
 def fields_of(words: list[str]) -> dict[str, str]:

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 
 from bot.deps import CommandRequest
 from bot.feature import Intent
-from bot.render import Reply, section
-from handlers.oncall.blocks import shift_line
+from bot.render import Reply, actions, button, section
+from handlers.oncall.blocks import ADD_ROTATION, shift_line
 from handlers.oncall.commands import channel_rotations, resolve, who_lines, who_reply
 from models.catalog.services import match_service
-from models.core.people import find_team
+from models.core.people import find_team, is_lead
 from models.core.people import teams_of_person as person_teams
 from models.core.when import find_at
 from models.oncall.rotations import lookup_rotation, rotations_of
@@ -52,16 +52,22 @@ MENTIONS = [Intent(re.compile(r"\bon[- ]?call\b"), "who is on call tomorrow?", a
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:
-    rotations = rotations_of(req.db, req.workspace, person_teams(req.db, req.person))[:10]
+    teams = person_teams(req.db, req.person)
+    rotations = rotations_of(req.db, req.workspace, teams)[:10]
     now = req.now()
     mine = person_shifts(req.db, req.person, now, end=now + timedelta(weeks=4))[:5]
-    if not rotations and not mine:
+    led = [t for t in teams if is_lead(t, req.person)][:5]
+    if not rotations and not mine and not led:
         return []
-    on_now = "\n".join(who_lines(req, rotations, now)) or "Your teams have no rotations."
+    on_now = "\n".join(who_lines(req, rotations, now)) or "Your teams have no rotations yet."
     next_shifts = (
         "\n".join(shift_line(s, req.tz, r) for r, s in mine) or "None in the next 4 weeks."
     )
-    return [
+    blocks = [
         section(f"*On call now*\n{on_now}"),
         section(f"*Your next shifts*\n{next_shifts}"),
     ]
+    if led:  # leads add rotations to their teams
+        label = "Add a rotation" if len(led) == 1 else "Add a rotation to {}"
+        blocks.append(actions(*[button(label.format(t.name), ADD_ROTATION, t.name) for t in led]))
+    return blocks

@@ -7,13 +7,21 @@ from datetime import datetime
 from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest
 from bot.render import Reply, context, header, local_time, section
-from models.core.people import get_team, is_member
+from handlers.rituals.blocks import add_standup_buttons, ritual_buttons
+from models.core.people import (
+    get_team,
+    is_lead,
+    is_member,
+    teams_of_person,
+    teams_of_workspace,
+)
 from models.core.time import format_days
-from models.core.workspace import Person
+from models.core.workspace import Person, Team
 from models.rituals.rituals import Ritual, workspace_rituals
 from models.standup.standups import STANDUP_KIND, member_zone
 
 upkeep = Subcommands("/upkeep")  # `/upkeep rituals` (listed in FEATURE.subcommands)
+MAX_LISTED = 20  # rituals in the list: with their buttons, 2 blocks each of a message's 50
 PER_MEMBER = {STANDUP_KIND}  # rituals that run at the local time of each member, in their own zone
 
 
@@ -44,18 +52,57 @@ def ritual_lines(rituals: list[Ritual], now: datetime, viewer: Person | None = N
     ]
 
 
-@upkeep.sub("rituals", "/upkeep rituals [team]", "the team rituals and when each runs next")
+RITUALS = "/upkeep rituals [team]"
+
+
+@upkeep.sub(
+    "rituals",
+    RITUALS,
+    "the team rituals and when each runs next; leads add, edit, pause and remove standups there",
+)
 def rituals(req: CommandRequest, args: list[str]) -> Reply:
-    no_extra_words(args[1:], upkeep.usage("rituals"))
+    no_extra_words(args[1:], RITUALS)
+    team = get_team(req.db, req.workspace, args[0], RITUALS) if args else None
+    return rituals_reply(req, team)
+
+
+def rituals_reply(req: CommandRequest, team: Team | None) -> Reply:
+    """The rituals (of one team, or all), each with when it runs next; buttons for those who
+    may change them, and Add a standup for the teams they lead that have none."""
     found = workspace_rituals(req.db, req.workspace.id)
-    if args:
-        team = get_team(req.db, req.workspace, args[0], upkeep.usage("rituals"))
+    if team is not None:
         found = [r for r in found if r.team_id == team.id]
+    now = req.now()
+    blocks: list[dict] = [header("Rituals")]
+    lines = []
+    for ritual in found[:MAX_LISTED]:
+        line = ritual_lines([ritual], now, req.person)[0]
+        lines.append(line)
+        blocks.append(section(f"• {line}"))
+        if may_set_rituals(req, ritual.team):
+            blocks.append(ritual_buttons(ritual, editable=ritual.kind == STANDUP_KIND))
+    with_standup = {r.team_id for r in found if r.kind == STANDUP_KIND}
+    led = [t for t in led_teams(req) if t.id not in with_standup and team in (None, t)]
     if not found:
-        text = "No rituals are set up yet. Add them under `rituals:` in the config file."
-        return Reply(text=text, blocks=[section(text)])
-    lines = ritual_lines(found, req.now(), req.person)
-    blocks = [header("Rituals"), *(section(f"• {line}") for line in lines[:45])]
-    yours = f"your zone, {req.person.tz}" if req.person.tz else "each team's zone"
-    blocks.append(context(f"Next runs are in {yours}. Configure rituals under `rituals:`."))
+        text = "No rituals are set up yet."
+        if led:
+            text += " Add a standup with the button below, or under `rituals:` in the config file."
+        else:
+            text += " A team's leads add them here, or under `rituals:` in the config file."
+        lines.append(text)
+        blocks.append(section(text))
+    blocks += add_standup_buttons(led)
+    if found:
+        yours = f"your zone, {req.person.tz}" if req.person.tz else "each team's zone"
+        blocks.append(context(f"Next runs are in {yours}. Also under `rituals:` in the config."))
     return Reply(text="\n".join(lines), blocks=blocks)
+
+
+def may_set_rituals(req: CommandRequest, team: Team) -> bool:
+    return req.person.is_admin or is_lead(team, req.person)
+
+
+def led_teams(req: CommandRequest) -> list[Team]:
+    if req.person.is_admin:
+        return teams_of_workspace(req.db, req.workspace)
+    return [t for t in teams_of_person(req.db, req.person) if is_lead(t, req.person)]

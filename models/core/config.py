@@ -13,8 +13,8 @@ import yaml
 from sqlalchemy.orm import Session
 
 from models.core.errors import UserError
-from models.core.people import UserLookup
-from models.core.workspace import Person, Workspace
+from models.core.people import UserLookup, audit
+from models.core.workspace import Person, Team, Workspace
 
 
 class _ConfigLoader(yaml.SafeLoader):
@@ -49,6 +49,13 @@ class ConfigError(UserError):
     def __init__(self, where: str, message: str):
         super().__init__(f"{where}: {message}")
         self.where = where
+        self.problem = message
+
+    @property
+    def fieldname(self) -> str | None:
+        """The field the error is about (`timezone`), None when it is about a whole entry."""
+        label, dot, name = self.where.rpartition(".")
+        return name if dot and label.endswith((")", "]")) else None
 
 
 @dataclass
@@ -82,6 +89,35 @@ class ImportContext:
     report: Report = field(default_factory=Report)
     actor: Person | None = None  # who made the change, when it comes from Slack rather than a file
     info: dict[str, Any] = field(default_factory=dict)  # a section's notes between its passes
+
+    def record_change(
+        self,
+        label: str,
+        subject: str,
+        action: str,
+        before,
+        after,
+        *,
+        imported: str = "",
+        team: Team | None = None,
+    ) -> None:
+        """An entry loaded: counted in the report and, changed, recorded in the audit log as
+        `action` on `subject` when made in Slack (an `actor`), as `imported` (when given) from a
+        file. `before` is None for a new entry."""
+        self.report.record(label, before is None, before != after)
+        audited = action if self.actor is not None else imported
+        if audited and before != after:
+            audit(
+                self.db,
+                workspace=self.workspace,
+                actor=self.actor,
+                action=audited,
+                subject=subject,
+                now=self.now,
+                before=before,
+                after=after,
+                team=team,
+            )
 
 
 class Section(Protocol):

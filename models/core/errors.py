@@ -31,8 +31,15 @@ class PermissionDenied(UserError):
     """Not this person's to do. The error handler records each refusal in the audit log, with
     `team` (when the refusal is about one) so that its leads see it."""
 
-    def __init__(self, message: str, usage: str | None = None, *, team: Team | None = None):
-        super().__init__(message, usage)
+    def __init__(
+        self,
+        message: str,
+        usage: str | None = None,
+        *,
+        team: Team | None = None,
+        field: str | None = None,
+    ):
+        super().__init__(message, usage, field=field)
         # Plain values: the request's session is rolled back before the refusal is recorded.
         self.team_id = team.id if team is not None else None
         self.team_name = team.name if team is not None else None

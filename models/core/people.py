@@ -228,6 +228,12 @@ def get_team(session: Session, workspace: Workspace, name: str, usage: str | Non
     return team
 
 
+def teams_of_workspace(session: Session, workspace: Workspace) -> list[Team]:
+    return list(
+        session.scalars(select(Team).where(Team.workspace_id == workspace.id).order_by(Team.name))
+    )
+
+
 def teams_of_channel(session: Session, workspace: Workspace, channel_id: str) -> list[Team]:
     return list(
         session.scalars(

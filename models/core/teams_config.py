@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core.config import ConfigError, ImportContext, named_entry, where
@@ -16,6 +15,7 @@ from models.core.people import (
     find_team,
     is_channel,
     set_team_people,
+    teams_of_workspace,
     valid_zone,
 )
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
@@ -43,45 +43,37 @@ class TeamsSection:
         seen: set[str] = set()
         for i, entry in enumerate(entries):
             name = named_entry(self.key, i, entry, FIELDS, TEAM_NAME, seen)
-            tz = entry.get("timezone", "UTC")
-            if not isinstance(tz, str) or not valid_zone(tz):
-                raise ConfigError(
-                    where(self.key, i, entry, "timezone"),
-                    f"{tz!r} is not an IANA time zone (like Europe/Berlin)",
-                )
-            channel = entry.get("channel")
-            if not is_channel(channel):
-                raise ConfigError(where(self.key, i, entry, "channel"), NOT_A_CHANNEL)
-            leads = people_field(ctx, where(self.key, i, entry, "leads"), entry.get("leads"))
-            members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
+            self.load_one(ctx, i, entry, name=name)
 
-            team = find_team(ctx.db, ctx.workspace, name)
-            created = team is None
-            before = None if created else self._snapshot(team)
-            if team is None:
-                team = Team(workspace_id=ctx.workspace.id, name=name, created_at=ctx.now)
-                ctx.db.add(team)
-            team.tz = tz
-            team.channel_id = channel
-            set_team_people(team, LEAD, leads)
-            set_team_people(team, MEMBER, members)
-            ctx.report.record(f"team {name}", created, before != self._snapshot(team))
+    def load_one(self, ctx: ImportContext, i: int, entry: dict[str, Any], *, name: str) -> Team:
+        tz = entry.get("timezone", "UTC")
+        if not isinstance(tz, str) or not valid_zone(tz):
+            raise ConfigError(
+                where(self.key, i, entry, "timezone"),
+                f"{tz!r} is not an IANA time zone (like Europe/Berlin)",
+            )
+        channel = entry.get("channel")
+        if not is_channel(channel):
+            raise ConfigError(where(self.key, i, entry, "channel"), NOT_A_CHANNEL)
+        leads = people_field(ctx, where(self.key, i, entry, "leads"), entry.get("leads"))
+        members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
 
-    @staticmethod
-    def _snapshot(team: Team) -> tuple:
-        return (
-            team.tz,
-            team.channel_id,
-            tuple(sorted(p.slack_user_id for p in team.leads)),
-            tuple(sorted(p.slack_user_id for p in team.members)),
-        )
+        team = find_team(ctx.db, ctx.workspace, name)
+        before = None if team is None else describe_team(team)
+        if team is None:
+            team = Team(workspace_id=ctx.workspace.id, name=name, created_at=ctx.now)
+            ctx.db.add(team)
+        team.tz = tz
+        team.channel_id = channel
+        set_team_people(team, LEAD, leads)
+        set_team_people(team, MEMBER, members)
+        after = describe_team(team)
+        ctx.record_change(f"team {name}", name, "team.set", before, after, team=team)
+        return team
 
     def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
-        teams = db.scalars(
-            select(Team).where(Team.workspace_id == workspace.id).order_by(Team.name)
-        ).all()
         out = []
-        for team in teams:
+        for team in teams_of_workspace(db, workspace):
             entry: dict[str, Any] = {"name": team.name}
             if team.channel_id:
                 entry["channel"] = team.channel_id
@@ -90,3 +82,28 @@ class TeamsSection:
             entry["members"] = [p.slack_user_id for p in team.members]
             out.append(entry)
         return out
+
+
+def describe_team(team: Team) -> dict[str, Any]:
+    """The team as the config file writes it (what the audit log records of it)."""
+    return {
+        "channel": team.channel_id,
+        "timezone": team.tz,
+        "leads": sorted(p.slack_user_id for p in team.leads),
+        "members": sorted(p.slack_user_id for p in team.members),
+    }
+
+
+def set_team(ctx: ImportContext, entry: dict[str, Any], *, name: str) -> Team:
+    """Create or change one team from Slack with the config file's rules (`entry` as the file
+    spells it), audited as `ctx.actor`'s. Raises ConfigError naming the field; writes nothing
+    then."""
+    if not isinstance(name, str) or not TEAM_NAME.match(name):
+        raise ConfigError(
+            where(TeamsSection.key, 0, {}, "name"),
+            "must be a slug: lowercase letters, digits, - and _ (like backend)",
+        )
+    with ctx.db.begin_nested():
+        team = TeamsSection().load_one(ctx, 0, {**entry, "name": name}, name=name)
+        ctx.db.flush()
+    return team

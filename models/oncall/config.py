@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.core.config import ConfigError, ImportContext, check_fields, require, where
 from models.core.errors import UserError
-from models.core.people import NOT_A_CHANNEL, TEAM_NAME, audit, find_team, is_channel, valid_zone
+from models.core.people import NOT_A_CHANNEL, TEAM_NAME, find_team, is_channel, valid_zone
 from models.core.teams_config import people_field
 from models.core.time import local_instant
 from models.core.when import WEEKDAYS, calendar_date
@@ -149,7 +149,6 @@ class RotationsSection:
                 i, entry, "reminder_hours", message=f"must be hours from 0 (none) to {MAX_REMINDER}"
             )
 
-        created = rotation is None
         if rotation is not None:
             settle_returns(rotation, ctx.now)
         before = None if rotation is None else describe_rotation(rotation)
@@ -165,21 +164,18 @@ class RotationsSection:
         rotation.reminder_hours = reminder
         set_members(rotation, members, {p.id for p in away})
         after = describe_rotation(rotation)
-        ctx.report.record(f"rotation {name}", created, before != after)
         if before != after:
             reschedule(rotation, ctx.now)
-            action = "rotation.import" if ctx.actor is None else "rotation.set"
-            audit(
-                ctx.db,
-                workspace=ctx.workspace,
-                actor=ctx.actor,
-                action=action,
-                subject=name,
-                now=ctx.now,
-                before=before,
-                after=after,
-                team=rotation.team,
-            )
+        label = f"rotation {name}"
+        ctx.record_change(
+            label,
+            name,
+            "rotation.set",
+            before,
+            after,
+            imported="rotation.import",
+            team=rotation.team,
+        )
 
     def anchor(
         self,

@@ -92,9 +92,10 @@ def on_call_now(db: Session, ref: RotationRef, at: datetime) -> tuple[Shift, Shi
     return current_and_next(db, rotation, at)
 
 
-def _read(db: Session, rotation_id: int, day: datetime) -> tuple[int, DayTimeline]:
+def _read(db: Session, rotation_id: int, day: datetime) -> tuple[int | None, DayTimeline | None]:
     """The rotation's timeline from the day before `day` to well past whoever comes next, with
-    everyone it names loaded, so it answers without a session."""
+    everyone it names loaded, so it answers without a session. (None, None) for a rotation not
+    committed yet (made by the asking request itself): that request reads it then."""
     rotation = db.scalars(
         select(Rotation)
         .where(Rotation.id == rotation_id)
@@ -102,7 +103,9 @@ def _read(db: Session, rotation_id: int, day: datetime) -> tuple[int, DayTimelin
             selectinload(Rotation.rules),
             selectinload(Rotation.members).joinedload(RotationMember.person),
         )
-    ).one()
+    ).first()
+    if rotation is None:
+        return None, None
     start = day - timedelta(days=1)
     probe = Timeline(rotation, [])
     end = max(day, probe.schedule.start) + lookahead(probe.schedule) + AHEAD

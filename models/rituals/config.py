@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from models.core.config import ConfigError, ImportContext, check_fields, require, where
 from models.core.errors import UserError
 from models.core.numbers import whole_number
-from models.core.people import find_team
+from models.core.people import audit, find_team
 from models.core.time import format_days, parse_cadence, parse_days, parse_time
 from models.core.when import calendar_date
 from models.core.workspace import Workspace
@@ -59,34 +59,39 @@ class RitualsSection:
     def load(self, ctx: ImportContext, entries: list[dict[str, Any]]) -> None:
         seen: set[tuple[str, str]] = set()
         for i, raw in enumerate(entries):
-            entry = {"name": f"{raw.get('team')} {raw.get('kind')}", **raw}
-            check_fields(self.key, i, raw, FIELDS)
-            kind = require(self.key, i, entry, "kind")
-            if kind not in self.kinds:
-                raise ConfigError(
-                    where(self.key, i, entry, "kind"),
-                    f"{kind!r} is not a ritual I run (kinds: {', '.join(self.kinds)})",
-                )
-            team_name = require(self.key, i, entry, "team")
-            team = find_team(ctx.db, ctx.workspace, team_name)
-            if team is None:
-                raise ConfigError(where(self.key, i, entry, "team"), f"no team {team_name!r}")
-            if (team.name, kind) in seen:
-                raise ConfigError(where(self.key, i, entry), "appears twice")
-            seen.add((team.name, kind))
-            values = self._values(i, entry, kind)
+            self.load_one(ctx, i, raw, seen)
 
-            ritual = find_ritual(ctx.db, team, kind)
-            created = ritual is None
-            before = None if ritual is None else snapshot(ritual)
-            if ritual is None:
-                ritual = Ritual(
-                    workspace_id=ctx.workspace.id, team=team, kind=kind, created_at=ctx.now
-                )
-                ctx.db.add(ritual)
-            for name, value in values.items():
-                setattr(ritual, name, value)
-            ctx.report.record(f"ritual {team.name} {kind}", created, before != snapshot(ritual))
+    def load_one(
+        self, ctx: ImportContext, i: int, raw: dict[str, Any], seen: set[tuple[str, str]]
+    ) -> Ritual:
+        entry = {"name": f"{raw.get('team')} {raw.get('kind')}", **raw}
+        check_fields(self.key, i, raw, FIELDS)
+        kind = require(self.key, i, entry, "kind")
+        if kind not in self.kinds:
+            raise ConfigError(
+                where(self.key, i, entry, "kind"),
+                f"{kind!r} is not a ritual I run (kinds: {', '.join(self.kinds)})",
+            )
+        team_name = require(self.key, i, entry, "team")
+        team = find_team(ctx.db, ctx.workspace, team_name)
+        if team is None:
+            raise ConfigError(where(self.key, i, entry, "team"), f"no team {team_name!r}")
+        if (team.name, kind) in seen:
+            raise ConfigError(where(self.key, i, entry), "appears twice")
+        seen.add((team.name, kind))
+        values = self._values(i, entry, kind)
+
+        ritual = find_ritual(ctx.db, team, kind)
+        before = None if ritual is None else dump_ritual(ritual)
+        if ritual is None:
+            ritual = Ritual(workspace_id=ctx.workspace.id, team=team, kind=kind, created_at=ctx.now)
+            ctx.db.add(ritual)
+        for name, value in values.items():
+            setattr(ritual, name, value)
+        subject = f"{team.name} {kind}"
+        after = dump_ritual(ritual)
+        ctx.record_change(f"ritual {subject}", subject, "ritual.set", before, after, team=team)
+        return ritual
 
     def _values(self, i: int, entry: dict, kind: str) -> dict[str, Any]:
         def field(name: str, parse, value):
@@ -143,14 +148,29 @@ def dump_ritual(ritual: Ritual) -> dict[str, Any]:
     return entry
 
 
-def snapshot(ritual: Ritual) -> tuple:
-    return (
-        ritual.days,
-        ritual.at,
-        ritual.cadence_weeks,
-        ritual.start_date,
-        dict(ritual.options or {}),
-        ritual.enabled,
+def set_ritual(ctx: ImportContext, section: RitualsSection, entry: dict[str, Any]) -> Ritual:
+    """Create or change one ritual from Slack with the config file's rules (`entry` as the file
+    spells it), audited as `ctx.actor`'s. Raises ConfigError naming the field; writes nothing
+    then."""
+    with ctx.db.begin_nested():
+        ritual = section.load_one(ctx, 0, entry, set())
+        ctx.db.flush()
+    return ritual
+
+
+def remove_ritual(ctx: ImportContext, ritual: Ritual) -> None:
+    """Delete a ritual, audited as `ctx.actor`'s (an import never removes one)."""
+    before = dump_ritual(ritual)
+    subject = f"{ritual.team.name} {ritual.kind}"
+    ctx.db.delete(ritual)
+    audit(
+        ctx.db,
+        workspace=ctx.workspace,
+        actor=ctx.actor,
+        action="ritual.remove",
+        subject=subject,
+        now=ctx.now,
+        before=before,
     )
 
 

@@ -1,0 +1,117 @@
+"""A standup from Slack with no import: `/upkeep rituals` lists rituals with their next run and,
+for leads, Add a standup, Edit, Pause, Resume and Remove; the form's wrong values are field
+errors; the standup so made prompts at its time."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.app import deps_of
+from bot.jobs.engine import DeliveryEngine
+from models import AuditEntry
+from models.config import export_config, import_config
+from models.rituals.rituals import Ritual
+from tests.setup.forms import filled
+from tests.setup.test_first_answer import start_team
+from tests.setup.test_teams import button_in, workspace_of
+
+
+def click(driver, view_or_message: dict, text: str, user: str = "U0LEAD"):
+    button = button_in(view_or_message, text)
+    return driver.action(button["action_id"], button.get("value", ""), user=user)
+
+
+def latest(slack) -> dict:
+    """The rituals list as last sent through the response URL."""
+    return [c.body for c in slack.calls_to("response_url")][-1]
+
+
+def test_a_standup_from_its_form_listed_paused_edited_and_removed(driver, slack, db, clock):
+    start_team(driver, slack)  # backend: lead U0LEAD, members U0ANA (Berlin), U0BEN
+    empty = driver.command("/upkeep", "rituals", user="U0LEAD")
+    assert "No rituals are set up yet" in empty.text
+    click(driver, empty.json, "Add a standup")
+    form = slack.calls_to("views.open")[-1].body["view"]
+    inputs = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
+    assert inputs["team"]["initial_option"]["value"] == "backend"
+    assert inputs["questions"]["initial_value"].startswith("What did you do yesterday?")
+
+    def send(**typed):
+        return driver.view_submission(
+            form["callback_id"],
+            filled(form, **typed),
+            user="U0LEAD",
+            private_metadata=form["private_metadata"],
+        )
+
+    wrong = send(days="funday")
+    assert wrong.json["response_action"] == "errors" and list(wrong.json["errors"]) == ["days"]
+    many = send(questions="\n".join(f"Question {i}?" for i in range(11)))
+    assert many.json["errors"] == {"questions": "At most 10 questions."}
+    assert db.scalars(select(Ritual)).all() == []
+    saved = send(days="mon,wed,fri", time="11:00", questions="What shipped?\nWhat's next?")
+    assert saved.body == ""
+    assert "Saved *backend*'s standup. Next: " in slack.posted("D0LEAD")[-1]["text"]
+
+    listed = driver.command("/upkeep", "rituals", user="U0LEAD")
+    assert "backend · standup · mon,wed,fri 11:00 (each member's own zone), every week" in (
+        listed.text
+    )
+    assert "next: Mon 02 Mar 11:00" in listed.text
+    # not a lead: the list, with no buttons
+    seen = driver.command("/upkeep", "rituals", user="U0ANA")
+    assert "standup" in seen.text and "Pause" not in json.dumps(seen.json["blocks"])
+
+    # the standup made in Slack prompts at its time: 11:00 in Berlin is 10:00 UTC
+    engine = DeliveryEngine.from_deps(deps_of(driver.app))
+    engine.tick()
+    assert not slack.posted("U0ANA")
+    clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    engine.tick()
+    [prompt] = slack.posted("U0ANA")  # the prompt, in her DM
+    assert prompt["text"] == "Standup for *backend*, Mon 02 Mar."
+
+    click(driver, listed.json, "Pause")
+    assert "(paused)" in latest(slack)["text"] and "not scheduled" in latest(slack)["text"]
+    click(driver, latest(slack), "Resume")
+    assert "(paused)" not in latest(slack)["text"]
+    click(driver, latest(slack), "Edit")
+    edit = slack.calls_to("views.open")[-1].body["view"]
+    edit_inputs = {b["block_id"]: b["element"] for b in edit["blocks"] if b["type"] == "input"}
+    assert edit_inputs["days"]["initial_value"] == "mon,wed,fri"
+    assert edit_inputs["questions"]["initial_value"] == "What shipped?\nWhat's next?"
+    values = filled(edit, days="mon-fri")
+    driver.view_submission(
+        edit["callback_id"], values, user="U0LEAD", private_metadata=edit["private_metadata"]
+    )
+    db.expire_all()
+    [ritual] = db.scalars(select(Ritual)).all()
+    assert ritual.days == "12345" and ritual.at.hour == 11 and ritual.enabled
+
+    # what Slack made is in the export, and importing it changes nothing
+    exported = export_config(db, workspace_of(db))
+    assert exported["rituals"] == [
+        {
+            "kind": "standup",
+            "team": "backend",
+            "days": "mon-fri",
+            "time": "11:00",
+            "cadence": "1w",
+            "questions": ["What shipped?", "What's next?"],
+        }
+    ]
+    report = import_config(db, workspace_of(db), exported, clock.now())
+    assert not report.created and not report.changed
+    db.rollback()
+
+    click(driver, latest(slack), "Remove")
+    assert "No rituals are set up yet" in latest(slack)["text"]
+    db.expire_all()
+    assert db.scalars(select(Ritual)).all() == []
+    actions = db.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.like("ritual.%")).order_by(AuditEntry.id)
+    ).all()
+    assert actions == ["ritual.set"] * 4 + ["ritual.remove"]

@@ -1,0 +1,128 @@
+"""A team set up from Slack in a workspace with no import: App Home, `/upkeep setup`, the form,
+its field errors, and who may use it."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from models import AuditEntry
+from models.core.people import find_team
+from models.core.workspace import Workspace
+from tests.setup.forms import filled
+
+
+def home_of(driver, slack, user: str) -> dict:
+    driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    return slack.home[user]
+
+
+def button_in(view: dict, text: str) -> dict:
+    for block in view["blocks"]:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("type") == "button" and element["text"]["text"] == text:
+                return element
+    raise AssertionError(f"no {text!r} button in {json.dumps(view['blocks'])[:400]}")
+
+
+def open_setup(driver, slack, user: str = "U0LEAD") -> dict:
+    button = button_in(home_of(driver, slack, user), "Set up a team")
+    driver.action(button["action_id"], button.get("value", ""), user=user, channel=None)
+    return slack.calls_to("views.open")[-1].body["view"]
+
+
+def submit(driver, view: dict, user: str = "U0LEAD", **typed: str):
+    return driver.view_submission(
+        view["callback_id"],
+        filled(view, **typed),
+        user=user,
+        private_metadata=view.get("private_metadata", ""),
+    )
+
+
+def workspace_of(db) -> Workspace:
+    return db.scalar(select(Workspace))
+
+
+def test_app_home_of_someone_with_no_team_explains_and_sets_up_a_team(driver, slack, db):
+    slack.channel_members["C0BACKEND"] = ["U0LEAD", "U0ANA", "U0BEN", "U0UPKEEP"]
+    home = home_of(driver, slack, "U0LEAD")
+    text = json.dumps(home["blocks"])
+    assert "On call" in text and "Set up a team" in text
+    view = open_setup(driver, slack)
+    assert view["type"] == "modal" and view["callback_id"] == "setup_team_view"
+    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert blocks["channel"]["element"]["type"] == "conversations_select"
+    assert blocks["timezone"]["element"]["initial_value"] == "Europe/Berlin"  # the lead's zone
+    assert blocks["leads"]["element"]["initial_users"] == ["U0LEAD"]
+    assert blocks["members"]["element"]["type"] == "multi_users_select"
+
+    answer = submit(driver, view, name="backend", channel="C0BACKEND")
+    assert answer.status == 200 and answer.body == ""
+    db.expire_all()
+    team = find_team(db, workspace_of(db), "backend")
+    assert team.channel_id == "C0BACKEND" and team.tz == "Europe/Berlin"
+    assert [p.slack_user_id for p in team.leads] == ["U0LEAD"]
+    # the channel's members, without the bot
+    assert sorted(p.slack_user_id for p in team.members) == ["U0ANA", "U0BEN", "U0LEAD"]
+    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
+    assert entry.subject == "backend" and entry.before is None
+    assert entry.after["channel"] == "C0BACKEND"
+    assert "Team *backend* is set up" in slack.posted("D0LEAD")[-1]["text"]
+    # App Home now shows the team, and no longer the intro
+    after = json.dumps(slack.home["U0LEAD"]["blocks"])
+    assert "Teams you lead" in after and "Set up a team" not in after
+
+
+def test_a_wrong_value_is_an_error_on_its_field_and_nothing_is_written(driver, slack, db):
+    view = open_setup(driver, slack)
+    wrong = submit(driver, view, name="Back End!", channel="C0BACKEND")
+    assert wrong.json["response_action"] == "errors"
+    assert list(wrong.json["errors"]) == ["name"]
+    zone = submit(driver, view, name="backend", channel="C0BACKEND", timezone="Europe/Berln")
+    assert zone.json == {
+        "response_action": "errors",
+        "errors": {"timezone": "'Europe/Berln' is not an IANA time zone (like Europe/Berlin)."},
+    }
+    db.expire_all()
+    assert find_team(db, workspace_of(db), "backend") is None
+    ok = submit(driver, view, name="backend", channel="C0BACKEND", members="U0ANA")
+    assert ok.body == ""
+    again = submit(driver, view, name="backend", channel="C0OTHER")
+    assert again.json["errors"]["name"].startswith("There is already a team called backend")
+
+
+def test_upkeep_setup_opens_the_form_and_changes_a_team_for_its_leads_only(driver, slack, db):
+    answer = driver.command("/upkeep", "setup", user="U0LEAD")
+    assert answer.text == "Opening the form…"
+    view = slack.calls_to("views.open")[-1].body["view"]
+    submit(driver, view, name="backend", channel="C0BACKEND", members="U0ANA,U0BEN")
+    # someone in no team, once a team exists, is told whom to ask
+    home = json.dumps(home_of(driver, slack, "U0CHO")["blocks"])
+    assert "Set up a team" not in home and "ask a team lead" in home
+    refused = driver.command("/upkeep", "setup", user="U0CHO")
+    assert "Only team leads and workspace admins" in refused.text
+    not_lead = driver.command("/upkeep", "setup backend", user="U0ANA")
+    assert "Only backend's leads" in not_lead.text
+
+    driver.command("/upkeep", "setup backend", user="U0LEAD")
+    change = slack.calls_to("views.open")[-1].body["view"]
+    blocks = {b["block_id"]: b for b in change["blocks"] if b["type"] == "input"}
+    assert "name" not in blocks and blocks["members"]["element"]["initial_users"] == [
+        "U0ANA",
+        "U0BEN",
+    ]
+    submit(driver, change, timezone="America/New_York", members="U0ANA")
+    db.expire_all()
+    team = find_team(db, workspace_of(db), "backend")
+    assert team.tz == "America/New_York" and [p.slack_user_id for p in team.members] == ["U0ANA"]
+    audits = db.scalars(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
+    assert len(audits) == 2 and audits[1].before["timezone"] == "Europe/Berlin"
+    # an admin sets up another team and doesn't become its lead
+    driver.command("/upkeep", "setup", user="U0ADMIN")
+    view = slack.calls_to("views.open")[-1].body["view"]
+    submit(driver, view, user="U0ADMIN", name="web", channel="C0WEB", leads="U0BEN")
+    db.expire_all()
+    web = find_team(db, workspace_of(db), "web")
+    assert [p.slack_user_id for p in web.leads] == ["U0BEN"]
