@@ -191,11 +191,11 @@ def change(
         target_team = get_team(req.db, req.workspace, str(changes["team"]), SET_USAGE)
         if not (req.person.is_admin or is_lead(target_team, req.person)):
             raise PermissionDenied(
-                f"Only {target_team.name}'s leads or an admin can give it services."
+                f"Only {target_team.possessive} leads or an admin can give it services."
             )
     if service is not None and not may_edit(service, req):
-        team = service.team.name if service.team else "a team"
-        raise PermissionDenied(f"Only {team}'s leads or an admin can change `{service.name}`.")
+        team = service.team.possessive if service.team else "a team's"
+        raise PermissionDenied(f"Only {team} leads or an admin can change `{service.name}`.")
     ctx = ImportContext(
         req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
     )

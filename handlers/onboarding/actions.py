@@ -35,7 +35,7 @@ def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
     if step is None or step.walkthrough.workspace_id != req.workspace.id:
         raise NotFound("That onboarding step no longer exists.")
     if step.walkthrough.hire_id != req.person.id:
-        raise PermissionDenied(f"This step is {step.walkthrough.hire.mention}'s to tick off.")
+        raise PermissionDenied(f"This step is {step.walkthrough.hire.possessive} to tick off.")
     return step
 
 
@@ -78,7 +78,7 @@ def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
     if w is None or w.workspace_id != req.workspace.id:
         raise NotFound("That onboarding no longer exists.")
     if w.hire_id != req.person.id:
-        raise PermissionDenied(f"This feedback is {w.hire.mention}'s to give.")
+        raise PermissionDenied(f"This feedback is {w.hire.possessive} to give.")
     req.client.views_open(trigger_id=trigger_id, view=feedback_view(w))
 
 
@@ -92,7 +92,7 @@ def on_feedback(ack, body: dict, req: CommandRequest) -> None:
     ack()
     quote = feedback_quote(w.feedback or "")
     passed = [
-        dm_work(lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
+        dm_work(lead, f":memo: {w.hire.possessive} feedback on their onboarding:\n{quote}")
         for lead in ([w.lead] if w.lead else w.team.people(LEAD))
     ]
     lead_name = w.lead.mention if w.lead else "your team's leads"

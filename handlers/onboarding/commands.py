@@ -184,7 +184,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
     assert w.buddy is not None
     text = (
-        f"You're {w.hire.mention}'s onboarding buddy in *{w.team.name}*, from "
+        f"You're {w.hire.possessive} onboarding buddy in *{w.team.name}*, from "
         f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
         f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
     )
@@ -294,7 +294,7 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
         return (
-            f"{w.hire.mention}'s onboarding now starts {first_workday(new):%a %d %b}; "
+            f"{w.hire.possessive} onboarding now starts {first_workday(new):%a %d %b}; "
             f"{pending} steps still to come were moved."
         )
 
@@ -309,7 +309,7 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
         set_buddy(w, person_arg(req, rest[0], onboard.usage("buddy")))
         tell_buddy(req, w)
         assert w.buddy is not None
-        return f"{w.buddy.mention} is now {w.hire.mention}'s buddy; I told them."
+        return f"{w.buddy.mention} is now {w.hire.possessive} buddy; I told them."
 
     return change_walkthrough(req, args, "buddy", apply, 1, "Mention the hire and their new buddy.")
 
@@ -319,7 +319,7 @@ def pause_cmd(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
         pause(w, req.now())
         return (
-            f"Paused {w.hire.mention}'s onboarding. `/onboard resume` carries on where it stopped."
+            f"Paused {w.hire.possessive} onboarding. `/onboard resume` carries on where it stopped."
         )
 
     return change_walkthrough(req, args, "pause", apply)
@@ -331,7 +331,7 @@ def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
         resume(w, req.now())
         nxt = w.next_step()
         after = f" Next: *{user_text(nxt.title)}*." if nxt is not None else ""
-        return f"Resumed {w.hire.mention}'s onboarding.{after}"
+        return f"Resumed {w.hire.possessive} onboarding.{after}"
 
     return change_walkthrough(req, args, "resume", apply)
 
@@ -340,7 +340,7 @@ def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
 def cancel_cmd(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
         cancel(w, req.now())
-        return f"Cancelled {w.hire.mention}'s onboarding; no more steps will be sent."
+        return f"Cancelled {w.hire.possessive} onboarding; no more steps will be sent."
 
     return change_walkthrough(req, args, "cancel", apply)
 

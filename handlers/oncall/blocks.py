@@ -82,7 +82,7 @@ def cover_text(request: CoverRequest, covered: Spans | None = None) -> str:
     tz = request.rotation.tz
     spans = covered or [(request.start, request.end)]
     when = " and ".join(span(start, end, tz) for start, end in spans)
-    base = f"{request.person.mention}'s shift in *{request.rotation.name}*, {when}"
+    base = f"{request.person.possessive} shift in *{request.rotation.name}*, {when}"
     if request.status == ACCEPTED and request.accepted_by is not None:
         return f":white_check_mark: {request.accepted_by.mention} covers {base}."
     if request.status == CANCELLED:
@@ -99,7 +99,7 @@ def cover_blocks(request: CoverRequest, covered: Spans | None = None) -> list[di
         notes.append(f"asked by {request.asked_by.mention}")
     if covered and leaves_out_some(request, covered):
         asked = span(request.start, request.end, request.rotation.tz)
-        notes.append(f"asked for {asked}; the rest is no longer {request.person.mention}'s")
+        notes.append(f"asked for {asked}; the rest is no longer {request.person.possessive}")
     if notes:
         blocks.append(context(" · ".join(notes)))
     if request.status not in (ACCEPTED, CANCELLED):

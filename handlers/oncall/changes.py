@@ -44,13 +44,15 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
             f"`{name[:40]}`: rotation names are lowercase letters, digits, - and _.", SET
         )
     if existing is not None and not may_change_rotation(existing, req.person):
-        raise PermissionDenied(f"Only {existing.team.name}'s leads or an admin can change {name}.")
+        raise PermissionDenied(
+            f"Only {existing.team.possessive} leads or an admin can change {name}."
+        )
     team_name = options.get("team") or (existing.team.name if existing else None)
     if team_name is None:
         raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
     team = find_team(req.db, req.workspace, team_name)
     if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
-        raise PermissionDenied(f"Only {team.name}'s leads or an admin can set its rotations.")
+        raise PermissionDenied(f"Only {team.possessive} leads or an admin can set its rotations.")
     changes: dict = {}
     for key, value in options.items():
         if key in PEOPLE_FIELDS:
@@ -144,7 +146,8 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
     rotation = find_rotation(req.db, req.workspace, args[0], usage=usage)
     if not may_change_rotation(rotation, req.person):
         raise PermissionDenied(
-            f"Only {rotation.team.name}'s leads or a workspace admin can change {rotation.name}.",
+            f"Only {rotation.team.possessive} leads or a workspace admin can change "
+            f"{rotation.name}.",
             usage,
         )
     person = workspace_person(req, args[1], usage)

@@ -143,7 +143,7 @@ def checkpoint_blocks(team: Team, report: Checkpoint) -> list[dict]:
 
 def survey_blocks(team: Team) -> list[dict]:
     return [
-        section(f"*{team.name}'s quarterly question*\n{SURVEY_QUESTION}"),
+        section(f"*{team.possessive} quarterly question*\n{SURVEY_QUESTION}"),
         actions(button("Answer", SURVEY_ACTION, str(team.id), style="primary")),
         context("Your answer becomes a proposed item on the backlog for the lead to score."),
     ]

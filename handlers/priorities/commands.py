@@ -98,7 +98,7 @@ def require_team_member(team: Team, person: Person, what: str, item: BacklogItem
     if item is not None and item.owner_id == person.id:
         return
     if not (is_member(team, person) or is_lead(team, person) or person.is_admin):
-        raise UserError(f"Only {team.name}'s members, leads or a workspace admin can {what}.")
+        raise UserError(f"Only {team.possessive} members, leads or a workspace admin can {what}.")
 
 
 def owner_from(req: CommandRequest, token: str, usage: str) -> Person | None:

@@ -240,7 +240,9 @@ def is_member(team: Team, person: Person) -> bool:
 def require_lead(team: Team, person: Person, what: str) -> None:
     if not (person.is_admin or is_lead(team, person)):
         leads = ", ".join(p.mention for p in team.leads) or "a workspace admin"
-        raise UserError(f"Only {team.name}'s leads or a workspace admin can {what}. Ask {leads}.")
+        raise UserError(
+            f"Only {team.possessive} leads or a workspace admin can {what}. Ask {leads}."
+        )
 
 
 def audit(

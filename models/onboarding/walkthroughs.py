@@ -186,7 +186,7 @@ def require_current_of(db: Session, workspace: Workspace, hire: Person) -> Walkt
     found = current_walkthrough(db, workspace.id, hire)
     if found is None:
         latest_walkthrough(db, workspace, hire)  # NotFound when there never was one
-        raise UserError(f"{hire.mention}'s onboarding is over; nothing to change.")
+        raise UserError(f"{hire.possessive} onboarding is over; nothing to change.")
     return found
 
 

@@ -53,7 +53,7 @@ def test_unowned_lists_the_gaps(driver, catalog):
 
 def test_leads_set_fields_audited_and_nothing_half_written(driver, db, catalog):
     denied = driver.command("/owner", "set billing-api tier=2", user="U0ANA")
-    assert "Only payments's leads or an admin can change `billing-api`" in denied.text
+    assert "Only payments' leads or an admin can change `billing-api`" in denied.text
     bad = driver.command(
         "/owner", "set billing-api tier=2 runbook=<not-a-link> dri=<@U0ANA>", user="U0LEAD"
     )

@@ -99,7 +99,7 @@ def test_a_lead_starts_a_walkthrough_and_the_suggested_buddy_hears(driver, slack
 
 def test_only_leads_and_admins_start_one(driver, db, team):
     resp = driver.command("/onboard", f"{CHO} team payments", user="U0BEN")
-    assert "Only payments's leads or a workspace admin can start an onboarding" in resp.text
+    assert "Only payments' leads or a workspace admin can start an onboarding" in resp.text
     admin = driver.command("/onboard", f"{CHO} team payments buddy <@U0BEN>", user="U0ADMIN")
     assert "Buddy: <@U0BEN>." in admin.text
     assert walkthrough(db).lead.slack_user_id == "U0LEAD"  # the team's lead, not the admin
@@ -442,7 +442,7 @@ def test_buddy_pause_resume_cancel_are_for_leads_and_audited(
 ):
     onboard_cho(driver)
     refused = driver.command("/onboard", f"pause {CHO}", user="U0ANA")
-    assert "Only payments's leads or a workspace admin can change an onboarding" in refused.text
+    assert "Only payments' leads or a workspace admin can change an onboarding" in refused.text
     resp = driver.command("/onboard", f"buddy {CHO} <@U0BEN>", user="U0LEAD")
     assert resp.text == f"<@U0BEN> is now {CHO}'s buddy; I told them."
     assert slack.posted("U0BEN")[-1]["text"].startswith(f"You're {CHO}'s onboarding buddy")

@@ -127,7 +127,7 @@ def test_only_the_team_or_the_paged_person_classify(digests, clock, slack, db, t
     [note] = slack.calls_to("chat.postEphemeral")
     assert (note.body["channel"], note.body["user"]) == (CHANNEL, "U0OUT")
     assert note.body["text"] == (
-        "Only payments's members, leads, the person it paged or a workspace admin can classify "
+        "Only payments' members, leads, the person it paged or a workspace admin can classify "
         "this page. It's left as it was."
     )
     assert slack.calls_to("chat.update") == []

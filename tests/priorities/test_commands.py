@@ -148,7 +148,7 @@ def test_an_empty_category_asks_for_one(driver, db, team):
 
 
 def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team):
-    refused = "Only payments's members, leads or a workspace admin can add items to its backlog."
+    refused = "Only payments' members, leads or a workspace admin can add items to its backlog."
     outsider = driver.command("/priority", "add team=payments " + ADD, user="U0CHO")
     assert outsider.text.startswith(refused)
     form_open = driver.command("/priority", "add team=payments", user="U0CHO")
@@ -194,7 +194,7 @@ def test_set_done_and_drop(driver, db, team):
 def test_set_refuses_outsiders_and_bad_values(driver, db, team):
     driver.command("/priority", "add " + ADD)
     outsider = driver.command("/priority", "set #1 reach=1", user="U0CHO")
-    assert "Only payments's members, leads or a workspace admin" in outsider.text
+    assert "Only payments' members, leads or a workspace admin" in outsider.text
     bad = driver.command("/priority", "set #1 confidence=70")
     assert "Confidence 70 is not on the scale." in bad.text
     assert "Usage:" in bad.text and "confidence: 100, 80 or 50" in bad.text
@@ -233,7 +233,7 @@ def test_budget_and_target(driver, db, team):
     assert "feature 8 (80%) · maintenance 0 (0%) · bug 2 (20%) · reliability 0 (0%)" in resp.text
     assert ":warning: Feature work is 80%, 20 points above the 60% target" in resp.text
     refused = driver.command("/priority", "budget target=80")
-    assert "Only payments's leads or a workspace admin can change the budget target" in refused.text
+    assert "Only payments' leads or a workspace admin can change the budget target" in refused.text
     resp = driver.command("/priority", "budget target=75", user="U0LEAD")
     assert "Target: 75% feature, 25% the rest" in resp.text
     assert ":warning:" not in resp.text
@@ -256,7 +256,7 @@ def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
 
     driver.action("priority_suggestion_accept", buttons[0]["value"], user="U0ANA")
     [refused] = slack.calls_to("chat.postEphemeral")
-    assert "Only payments's leads" in refused.body["text"]
+    assert "Only payments' leads" in refused.body["text"]
 
     driver.action("priority_suggestion_accept", buttons[0]["value"], user="U0LEAD")
     [answer] = [c for c in slack.calls_to("response_url")]

@@ -60,7 +60,7 @@ def test_checkpoint_settings_move_or_stop_it(driver, db, team):
     add_item(db, team, "something", now=START)
     db.commit()
     refused = driver.command("/priority", "settings checkpoint=off", user="U0ANA")
-    assert "Only payments's leads" in refused.text
+    assert "Only payments' leads" in refused.text
     bad = driver.command("/priority", "settings checkpoint=someday", user="U0LEAD")
     assert "`someday` is not a weekday and a local time" in bad.text
     resp = driver.command(

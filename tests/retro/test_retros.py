@@ -28,7 +28,7 @@ rituals:
 
 def test_topics_are_kept_without_names(rituals_workspace, driver, db):
     resp = driver.command("/retro", "topic Deploys are flaky on Fridays", user="U0ANA")
-    assert resp.text == "Added to payments's next retro. It will be shown without your name."
+    assert resp.text == "Added to payments' next retro. It will be shown without your name."
     [topic] = db.scalars(select(RetroTopic)).all()
     assert topic.text == "Deploys are flaky on Fridays"
     assert not any("person" in c.name or "author" in c.name for c in RetroTopic.__table__.columns)
@@ -130,7 +130,7 @@ def test_done_and_snooze_buttons(rituals_workspace, scheduler, driver, clock, sl
 
     driver.action("retro_action_done", "1", user="U0CHO", channel="U0BEN", message=dm_message)
     [denied] = slack.calls_to("chat.postEphemeral")
-    assert "Only <@U0BEN> or payments's leads can change #1." in denied.body["text"]
+    assert "Only <@U0BEN> or payments' leads can change #1." in denied.body["text"]
     db.expire_all()
     assert db.get(RetroAction, 1).done_at is None
 
