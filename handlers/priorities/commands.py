@@ -15,7 +15,7 @@ from bot.commands import (
 )
 from bot.deps import CommandRequest
 from bot.feature import Intent
-from bot.render import Reply, section, user_text
+from bot.render import Reply, context, section, user_text
 from bot.slack import lookup_user
 from handlers.priorities.blocks import (
     add_view,
@@ -231,11 +231,13 @@ def _close(req: CommandRequest, args: list[str], status: str, sub: str) -> Reply
     item, options = _item_from(req, args, priority.usage(sub))
     no_extra_words(list(options), priority.usage(sub))
     require_team_member(item.team, req.person, f"mark items {status}", item)
+    said = f"{item.team.name} {item.ref} {user_text(item.title)} is"
+    if item.status == status:  # said in the channel once: again is a note to the asker alone
+        return Reply(text=f"{said} already {status}; nothing changed.")
     before = item.snapshot()
     set_status(item, status, req.now())
     audit_item(req, f"priority.{sub}", item, before)
-    text = f"{item.team.name} {item.ref} {user_text(item.title)} is {status}."
-    return Reply(text=text, public=True)
+    return Reply(text=f"{said} {status}.", public=True)
 
 
 @priority.sub("done", "/priority done <id>", "mark an item done")
@@ -253,22 +255,34 @@ def drop(req: CommandRequest, args: list[str]) -> Reply:
 BUDGET_USAGE = "/priority budget [target=<feature %>] [team=<team>]"
 
 
-@priority.sub("budget", BUDGET_USAGE, "planned effort by category against the target split")
+@priority.sub(
+    "budget",
+    BUDGET_USAGE,
+    "planned effort by category against the target split (`target=`: what if it were another)",
+)
 def show_budget(req: CommandRequest, args: list[str]) -> Reply:
+    """A view: `target=` shows the budget against another target and changes nothing
+    (`/priority settings target=` does)."""
     words, options = split_options(args, BUDGET_USAGE)
     no_extra_words(words, BUDGET_USAGE)
     team = team_for(req, options, BUDGET_USAGE)
+    what_if = None
     if "target" in options:
         with usage_on_errors(BUDGET_USAGE):
-            target = parse_target(options.pop("target"))
-        require_lead(team, req.person, "change the budget target")
-        settings = ensure_settings(req.db, team)
-        before = {"feature_target": settings.feature_target}
-        settings.feature_target = target
-        req.audit("priority.target", team.name, before=before, after={"feature_target": target})
+            what_if = parse_target(options.pop("target"))
     no_extra_words(list(options), BUDGET_USAGE)
     result = budget(req.db, team)
-    return Reply(text=f"{team.name}: {budget_text(result)}", blocks=budget_blocks(team, result))
+    blocks = budget_blocks(team, result)
+    text = f"{team.name}: {budget_text(result)}"
+    if what_if is not None and what_if != result.target:
+        note = (
+            f"What if the target were {what_if}%: {team.possessive} target stays "
+            f"{result.target}%. `/priority settings target={what_if}` changes it (leads)."
+        )
+        result.target = what_if
+        blocks = [*budget_blocks(team, result), context(note)]
+        text = f"{team.name}: {budget_text(result)}\n{note}"
+    return Reply(text=text, blocks=blocks)
 
 
 # -- suggestions --------------------------------------------------------------------------------

@@ -221,7 +221,9 @@ def test_a_bad_value_that_the_model_checks_comes_with_the_usage(driver, db, team
     assert [i.status for i in items(db)] == ["proposed"]
 
 
-def test_budget_and_target(driver, db, team):
+def test_budget_shows_the_split_and_a_target_asked_for_is_a_what_if(driver, db, team):
+    """`/priority budget target=70` changed the team's target for good: a view never writes,
+    changing it is `/priority settings`."""
     driver.command(
         "/priority", "add Feature reach=1 impact=1 confidence=50 effort=8 status=planned"
     )
@@ -232,14 +234,41 @@ def test_budget_and_target(driver, db, team):
     assert "Planned and in progress: 10 person-months" in resp.text
     assert "feature 8 (80%) · maintenance 0 (0%) · bug 2 (20%) · reliability 0 (0%)" in resp.text
     assert ":warning: Feature work is 80%, 20 points above the 60% target" in resp.text
-    refused = driver.command("/priority", "budget target=80")
-    assert "Only payments' leads or a workspace admin can change the budget target" in refused.text
-    resp = driver.command("/priority", "budget target=75", user="U0LEAD")
-    assert "Target: 75% feature, 25% the rest" in resp.text
-    assert ":warning:" not in resp.text
+    for user in ("U0ANA", "U0LEAD"):
+        what_if = driver.command("/priority", "budget target=75", user=user)
+        assert "Target: 75% feature, 25% the rest" in what_if.text
+        assert ":warning:" not in what_if.text
+        assert (
+            "What if the target were 75%: payments' target stays 60%. "
+            "`/priority settings target=75` changes it (leads)." in what_if.text
+        )
+    db.expire_all()
+    assert db.get(PrioritySettings, team.id) is None
+    assert [a for a, _ in audits(db)] == ["priority.add", "priority.add"]
+    assert "Target: 60% feature" in driver.command("/priority", "budget").text
+
+    driver.command("/priority", "settings target=75", user="U0LEAD")
     db.expire_all()
     assert db.get(PrioritySettings, team.id).feature_target == 75
-    assert audits(db)[-1] == ("priority.target", "payments")
+    assert audits(db)[-1] == ("priority.settings", "payments")
+    assert "Target: 75% feature" in driver.command("/priority", "budget").text
+
+
+def test_done_twice_posts_once(driver, db, team):
+    """`/priority done 3` twice posted "is done" to the channel twice."""
+    driver.command("/priority", "add " + ADD)
+    first = driver.command("/priority", "done 1")
+    assert (first.json["response_type"], first.text) == (
+        "in_channel",
+        "payments #1 Faster checkout is done.",
+    )
+    again = driver.command("/priority", "done #1")
+    assert again.json["response_type"] == "ephemeral"
+    assert again.text == "payments #1 Faster checkout is already done; nothing changed."
+    dropped = driver.command("/priority", "drop 1")
+    assert dropped.json["response_type"] == "in_channel"
+    assert driver.command("/priority", "drop 1").json["response_type"] == "ephemeral"
+    assert [a for a, _ in audits(db)] == ["priority.add", "priority.done", "priority.drop"]
 
 
 def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
