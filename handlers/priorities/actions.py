@@ -21,8 +21,15 @@ from handlers.priorities.commands import SET_USAGE, audit_item, require_team_mem
 from models.core.errors import NotFound
 from models.core.people import require_lead
 from models.core.workspace import Team
+from models.pages.load import service_counts
 from models.priorities.backlog import DEFAULT_CATEGORY, RICE_FIELDS, add_item, check_values
-from models.priorities.suggestions import accept_suggestion, dismiss_suggestion, get_suggestion
+from models.priorities.suggestions import (
+    PageSuggestion,
+    accept_suggestion,
+    dismiss_suggestion,
+    get_suggestion,
+    record_suggestion,
+)
 
 
 def modal_team(req: CommandRequest, metadata: dict) -> Team:
@@ -85,12 +92,25 @@ def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
     req.later(direct_message(user=req.person.slack_user_id, text=text))
 
 
+def suggestion_of(req: CommandRequest, value: str) -> PageSuggestion:
+    """The suggestion a button names: a recorded one by id, or `<team id>:<service>` from
+    `/priority suggestions`, recorded now with the service's pages as they are."""
+    team_id, sep, service = value.partition(":")
+    if not sep:
+        suggestion = get_suggestion(req.db, int(value) if value.isdigit() else 0)
+        if suggestion.team.workspace_id != req.workspace.id:
+            raise NotFound("That suggestion does not exist.")
+        return suggestion
+    team = modal_team(req, {"team": team_id if team_id.isdigit() else 0})
+    now = req.now()
+    pages = service_counts(req.db, team, now).get(service, 0)
+    return get_suggestion(req.db, record_suggestion(req.db, team, service, pages, now=now).id)
+
+
 def decide(req: CommandRequest, value: str, accept: bool) -> str:
     """The lead's Accept or Dismiss on a suggestion; what to tell them."""
-    suggestion = get_suggestion(req.db, int(value) if value.isdigit() else 0)
+    suggestion = suggestion_of(req, value)
     team = suggestion.team
-    if team.workspace_id != req.workspace.id:
-        raise NotFound("That suggestion does not exist.")
     require_lead(team, req.person, "accept or dismiss suggestions")
     before = {"state": "open", "pages": suggestion.pages}
     if accept:

@@ -29,7 +29,7 @@ from models.priorities.backlog import (
 )
 from models.priorities.budget import Budget
 from models.priorities.checkpoint import Checkpoint
-from models.priorities.suggestions import PageSuggestion
+from models.priorities.suggestions import NoisyService
 
 MAX_LINES = 15
 SURVEY_ACTION = "priority_survey_answer"
@@ -149,16 +149,16 @@ def survey_blocks(team: Team) -> list[dict]:
     ]
 
 
-def suggestion_blocks(team: Team, found: list[PageSuggestion]) -> list[dict]:
-    """Each open suggestion with its evidence, and Accept and Dismiss for the lead."""
+def suggestion_blocks(team: Team, found: list[NoisyService]) -> list[dict]:
+    """Each service to suggest with its evidence, and Accept and Dismiss for the lead."""
     blocks = [header(f"{team.name}: suggested from pages")]
     for s in found[:20]:
         blocks.append(section(f"*{user_text(s.service)}*: {s.evidence}"))
         blocks.append(
             actions(
-                button("Accept", ACCEPT, str(s.id), style="primary"),
-                button("Dismiss", DISMISS, str(s.id)),
-                block_id=f"suggestion-{s.id}",
+                button("Accept", ACCEPT, s.ref, style="primary"),
+                button("Dismiss", DISMISS, s.ref),
+                block_id=f"suggestion-{s.ref}",
             )
         )
     blocks.append(context("Accepting adds a proposed reliability item for the lead to score."))

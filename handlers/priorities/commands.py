@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from zoneinfo import ZoneInfo
 
 from bot.commands import (
     Command,
@@ -40,6 +41,7 @@ from models.core.people import (
     teams_of_person,
 )
 from models.core.workspace import Person, Team
+from models.pages.load import service_counts
 from models.priorities.backlog import (
     DONE,
     DROPPED,
@@ -57,7 +59,7 @@ from models.priorities.backlog import (
 from models.priorities.budget import budget, parse_target
 from models.priorities.schedule import apply_settings, describe_settings
 from models.priorities.settings import ensure_settings, settings_of
-from models.priorities.suggestions import open_suggestions
+from models.priorities.suggestions import MANY_PAGES, noisy_services
 
 TOP = 10
 ADD_USAGE = (
@@ -296,11 +298,20 @@ def suggestions(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, usage)
     no_extra_words(words, usage)
     team = team_for(req, options, usage)
-    found = open_suggestions(req.db, team)
+    now = req.now()
+    found, decided = noisy_services(req.db, team, service_counts(req.db, team, now), now=now)
     if not found:
-        return Reply(text=f"No open suggestions for {team.name}: no service has paged a lot.")
+        day = now.astimezone(ZoneInfo(team.tz))
+        weeks = f"{MANY_PAGES} times or more in the 4 weeks before {day:%a %d %b}"
+        if decided:
+            names = ", ".join(user_text(name) for name in decided)
+            why = f"the services that paged it {weeks} were accepted or dismissed ({names})"
+        else:
+            why = f"no service paged it {weeks}"
+        return Reply(text=f"No open suggestions for {team.name}: {why}.")
     blocks = suggestion_blocks(team, found)
-    return Reply(text=f"{len(found)} suggestions for {team.name}", blocks=blocks)
+    many = "suggestion" if len(found) == 1 else "suggestions"
+    return Reply(text=f"{len(found)} {many} for {team.name}", blocks=blocks)
 
 
 # -- settings -----------------------------------------------------------------------------------

@@ -8,13 +8,16 @@ import json
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry
+from models import AuditEntry, PageSuggestion, Workspace
 from models.core.workspace import Team
+from models.pages.formats import PARSERS
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
 from models.priorities.backlog import BacklogItem
 from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import suggest_from_pages
 from tests.conftest import START
-from tests.factories import priorities_team
+from tests.factories import alert, make_rotation, priorities_team
 from tests.slack_requests import typed_value
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
@@ -296,6 +299,39 @@ def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
     assert (item.source, item.evidence) == ("pages", "14 pages in the 4 weeks before 2026-03-02")
     assert "No open suggestions" in driver.command("/priority", "suggestions").text
     assert audits(db)[-1] == ("priority.suggestion.accepted", "payments:billing-api")
+
+
+def test_suggestions_come_from_the_pages_as_they_are(driver, slack, db):
+    """`/priority suggestions` said "no service has paged a lot" with 10 pages on `ledger` in 4
+    weeks, until Monday's digest ran."""
+    rotation = make_rotation(db)
+    workspace = db.get(Workspace, rotation.workspace_id)
+    integration, _ = add_integration(
+        db, workspace, rotation.team, source="generic", now=START, rotation="payments-primary"
+    )
+    pages = [alert(f"l{i}", f"2026-02-{10 + i}T10:00:00Z", "ledger", "DiskFull") for i in range(10)]
+    pages.append(alert("b1", "2026-02-20T10:00:00Z"))  # billing-api: one page is not a lot
+    ingest(db, integration, PARSERS["generic"]({"alerts": pages}, START), now=START)
+    db.commit()
+
+    resp = driver.command("/priority", "suggestions", user="U0LEAD")
+    assert resp.text == "1 suggestion for payments"
+    blocks = resp.json["blocks"]
+    assert blocks[1]["text"]["text"] == "*ledger*: 10 pages in the 4 weeks before 2026-03-02"
+    assert db.scalar(select(PageSuggestion)) is None  # a view writes nothing
+
+    accept = blocks[2]["elements"][0]
+    driver.action(accept["action_id"], accept["value"], user="U0LEAD")
+    [answer] = slack.calls_to("response_url")
+    assert answer.body["text"].startswith("Added payments *#1* Reduce pages from ledger")
+    [item] = items(db)
+    assert item.evidence == "10 pages in the 4 weeks before 2026-03-02"
+    assert audits(db)[-1] == ("priority.suggestion.accepted", "payments:ledger")
+    again = driver.command("/priority", "suggestions", user="U0LEAD")
+    assert again.text == (
+        "No open suggestions for payments: the services that paged it 5 times or more in the 4 "
+        "weeks before Mon 02 Mar were accepted or dismissed (ledger)."
+    )
 
 
 def test_dismissing_a_suggestion(driver, slack, db, team):
