@@ -173,16 +173,24 @@ def impact_value(value: float) -> str:
     return str(value).removesuffix(".0")
 
 
-def add_view(team: Team, channel_id: str) -> dict:
-    """The form `/priority add` opens: a title and link, the category and the RICE inputs."""
+def add_view(
+    team: Team,
+    channel_id: str,
+    *,
+    title: str = "",
+    link: str | None = None,
+    category: str = DEFAULT_CATEGORY,
+) -> dict:
+    """The form `/priority add` opens: a title and link, the category and the RICE inputs, with
+    what the command said filled in."""
     impacts = [option(impact_value(v), f"{v:g} · {n}") for v, n in IMPACT_NAMES.items()]
     confidences = [option(str(c), f"{c}%") for c in CONFIDENCES]
     categories = [option(c) for c in CATEGORIES]
     blocks = [
         section(f"A backlog item for *{team.name}*, scored with RICE."),
-        _line("title", "Title", "What would the team do?"),
-        _line("link", "Link", "An issue or doc (https://...)", optional=True),
-        select_input("category", "Category", categories, DEFAULT_CATEGORY),
+        _line("title", "Title", "What would the team do?", title),
+        _line("link", "Link", "An issue or doc (https://...)", link, optional=True),
+        select_input("category", "Category", categories, category),
         _line("reach", "Reach", "People or events per quarter, e.g. 500"),
         select_input("impact", "Impact", impacts, impact_value(FORM_IMPACT)),
         select_input("confidence", "Confidence", confidences, str(FORM_CONFIDENCE)),
@@ -208,5 +216,7 @@ def survey_view(team: Team) -> dict:
     return modal(SURVEY_VIEW, "1% of our time", blocks, metadata={"team": team.id}, submit="Send")
 
 
-def _line(block_id: str, label: str, hint: str, *, optional: bool = False) -> dict:
-    return text_input(block_id, label, optional=optional, max_length=LINE_LENGTH, hint=hint)
+def _line(
+    block_id: str, label: str, hint: str, value: str | None = None, *, optional: bool = False
+) -> dict:
+    return text_input(block_id, label, value, optional=optional, max_length=LINE_LENGTH, hint=hint)

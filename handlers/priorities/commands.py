@@ -49,7 +49,9 @@ from models.priorities.backlog import (
     SCALES,
     BacklogItem,
     add_item,
+    check_link,
     check_status,
+    check_title,
     check_values,
     find_item,
     ranked,
@@ -67,6 +69,7 @@ ADD_USAGE = (
     "[link=<url>] [owner=@someone] [status=<s>]"
 )
 SET_FIELDS = ("title", "link", "category", *RICE_FIELDS, "status", "owner", "goal")
+FORM_FIELDS = ("link", "category")  # what `/priority add` without scores fills in on the form
 SET_USAGE = "/priority set <id> <field>=<value> ... (fields: " + ", ".join(SET_FIELDS) + ")"
 
 priority = Command(
@@ -160,14 +163,15 @@ def show(req: CommandRequest, args: list[str]) -> Reply:
 # -- adding -------------------------------------------------------------------------------------
 
 
-@priority.sub("add", ADD_USAGE, "add an item (alone: opens a form)")
+@priority.sub(
+    "add", ADD_USAGE, "add an item (without scores: the form, with what you gave filled in)"
+)
 def add(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, ADD_USAGE)
     team = team_for(req, options, ADD_USAGE)
     require_team_member(team, req.person, "add items to its backlog")
-    if not words and not options:
-        req.client.views_open(trigger_id=req.trigger_id, view=add_view(team, req.channel_id))
-        return Reply(text="Opening the form…")
+    if set(options) <= set(FORM_FIELDS):  # no scores: the form, with what was said filled in
+        return open_add_form(req, team, " ".join(words), options)
     missing = [f for f in RICE_FIELDS if f not in options]
     if not words or missing:
         what = "a title" if not words else "`" + "=`, `".join(missing) + "=`"
@@ -197,6 +201,24 @@ def add(req: CommandRequest, args: list[str]) -> Reply:
             update_item(item, extra, req.now(), owner=owner)
     audit_item(req, "priority.add", item, None)
     return Reply(text=f"Added {team.name} {item_line(item)}")
+
+
+def open_add_form(req: CommandRequest, team: Team, title: str, options: dict[str, str]) -> Reply:
+    """The add form, opened now (its trigger lasts 3 s), with the title, link and category the
+    command gave, each checked first."""
+    given = {}
+    with usage_on_errors(ADD_USAGE):
+        if "category" in options:
+            clean, errors = check_values({"category": options["category"]})
+            if errors:
+                raise UserError(errors["category"])
+            given["category"] = str(clean["category"])
+        if options.get("link"):
+            given["link"] = check_link(options["link"])
+        if title:
+            given["title"] = check_title(title)
+    req.client.views_open(trigger_id=req.trigger_id, view=add_view(team, req.channel_id, **given))
+    return Reply(text="Opening the form…")
 
 
 # -- changing -----------------------------------------------------------------------------------

@@ -94,6 +94,22 @@ def test_add_alone_opens_a_form_with_the_scales(driver, slack, team):
     assert json.loads(view["private_metadata"])["channel"] == "C0PAYMENTS"
 
 
+def test_add_with_a_title_and_no_scores_opens_the_form_with_it_filled_in(driver, slack, db, team):
+    """`/priority add Fix flaky refunds retries` (no scores) was an error."""
+    resp = driver.command(
+        "/priority", "add Fix flaky refunds retries link=https://issues.example.com/9 category=bug"
+    )
+    assert resp.text == "Opening the form…"
+    [call] = slack.calls_to("views.open")
+    assert call.body["trigger_id"]
+    blocks = {b.get("block_id"): b for b in call.body["view"]["blocks"]}
+    assert blocks["title"]["element"]["initial_value"] == "Fix flaky refunds retries"
+    assert blocks["link"]["element"]["initial_value"] == "https://issues.example.com/9"
+    assert blocks["category"]["element"]["initial_option"]["value"] == "bug"
+    assert "initial_value" not in blocks["reach"]["element"]
+    assert items(db) == []
+
+
 def form(reach: str, effort: str, title: str = "From the form") -> dict:
     def select(value: str) -> dict:
         return {"value": {"type": "static_select", "selected_option": {"value": value}}}
