@@ -3,9 +3,7 @@ and put them back."""
 
 from __future__ import annotations
 
-import re
-
-from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user
+from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user, split_fields
 from bot.deps import CommandRequest
 from bot.render import Reply, local_time, section
 from bot.slack import lookup_user
@@ -95,20 +93,7 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
 def fields_of(words: list[str]) -> dict[str, str]:
     """`handoff=monday 10:00 members=@a @b` -> {"handoff": "monday 10:00", "members": "@a @b"}:
     words without `=` belong to the field before them, so values need no quotes."""
-    found: dict[str, str] = {}
-    key = None
-    for word in words:
-        name, sep, value = word.partition("=")
-        if sep and re.fullmatch(r"[a-z_]+", name.lower()):
-            key = name.lower()
-            if key in found:
-                raise UserError(f"`{key}=` is given twice.", SET)
-            found[key] = value
-        elif key is None:
-            raise UserError(f"`{word[:40]}`: say which field, like `handoff={word[:20]}`.", SET)
-        else:
-            found[key] = f"{found[key]} {word}".strip()
-    return found
+    return split_fields(words, SET, example="handoff")
 
 
 def people_id(word: str) -> str:

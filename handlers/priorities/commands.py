@@ -10,6 +10,7 @@ from bot.commands import (
     Command,
     no_extra_words,
     parse_user,
+    split_fields,
     split_options,
     truncate_word,
     usage_on_errors,
@@ -339,15 +340,14 @@ def suggestions(req: CommandRequest, args: list[str]) -> Reply:
 # -- settings -----------------------------------------------------------------------------------
 
 SETTINGS_USAGE = (
-    "/priority settings [target=<feature %>] [checkpoint=<day>@<HH:MM>|off] "
+    "/priority settings [target=<feature %>] [checkpoint=<weekday HH:MM>|off] "
     "[survey=<months>|off] [team=<team>]"
 )
 
 
 @priority.sub("settings", SETTINGS_USAGE, "budget target, weekly checkpoint and survey months")
 def settings(req: CommandRequest, args: list[str]) -> Reply:
-    words, options = split_options(args, SETTINGS_USAGE)
-    no_extra_words(words, SETTINGS_USAGE)
+    options = split_fields(args, SETTINGS_USAGE, example="checkpoint")  # `friday 16:00` is one
     team = team_for(req, options, SETTINGS_USAGE)
     unknown = sorted(set(options) - {"target", "checkpoint", "survey"})
     if unknown:

@@ -235,7 +235,9 @@ def test_a_bad_value_that_the_model_checks_comes_with_the_usage(driver, db, team
     target = driver.command("/priority", "budget target=lots", user="U0LEAD").text
     assert "`target=lots`" in target and "Usage: /priority budget" in target
     checkpoint = driver.command("/priority", "settings checkpoint=funday@10:00", user="U0LEAD")
-    assert "`funday@10:00` is not a weekday and a local time like `mon@10:00`" in checkpoint.text
+    assert (
+        "`funday@10:00` is not a weekday and a local time, like `monday 10:00`" in checkpoint.text
+    )
     assert "Usage: /priority settings" in checkpoint.text
     assert [i.status for i in items(db)] == ["proposed"]
 

@@ -62,12 +62,13 @@ def test_checkpoint_settings_move_or_stop_it(driver, db, team):
     refused = driver.command("/priority", "settings checkpoint=off", user="U0ANA")
     assert "Only payments' leads" in refused.text
     bad = driver.command("/priority", "settings checkpoint=someday", user="U0LEAD")
-    assert "`someday` is not a weekday and a local time" in bad.text
+    assert "`someday` is not a weekday and a local time, like `monday 10:00`" in bad.text
     resp = driver.command(
         "/priority", "settings checkpoint=wed@16:30 survey=jan,jul target=55", user="U0LEAD"
     )
     assert resp.text == (
-        "payments: target=55 checkpoint=wed@16:30 survey=jan,jul (checkpoint in Europe/Berlin)"
+        "payments: target=55 checkpoint=wednesday 16:30 survey=jan,jul "
+        "(checkpoint in Europe/Berlin)"
     )
     [due] = CheckpointJob().due(db, START, START + timedelta(days=7))
     assert due.due_at == datetime(2026, 3, 4, 15, 30, tzinfo=UTC)
@@ -177,3 +178,20 @@ def test_survey_answer_becomes_a_proposed_item(db, team, ctx, slack, driver):
     thanks = slack.posted("D0ANA")[-1]
     assert thanks["text"] == "Thanks! It is payments #2, proposed, for <@U0LEAD> to score."
     assert json.loads(view["private_metadata"]) == {"team": team.id}
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["friday 16:00", "fri 16:00", "fri@16:00", "Friday at 4pm", "fridays 16:00", '"friday 16:00"'],
+)
+def test_a_weekly_time_is_written_one_way_and_the_others_are_taken(driver, db, team, written):
+    """`/priority settings checkpoint=friday 16:00` was refused ("I don't know what to do with
+    16:00"): it wanted `fri@16:00` while the config file takes `mon 10:00`."""
+    resp = driver.command("/priority", f"settings checkpoint={written}", user="U0LEAD")
+    assert resp.text == (
+        "payments: target=60 checkpoint=friday 16:00 survey=jan,apr,jul,oct "
+        "(checkpoint in Europe/Berlin)"
+    )
+    db.expire_all()
+    settings = db.get(PrioritySettings, team.id)
+    assert (settings.checkpoint_day, settings.checkpoint_time) == (5, "16:00")
