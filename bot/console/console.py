@@ -251,6 +251,7 @@ class Console:
             user=self.user,
             private_metadata=modal.get("private_metadata", ""),
             view_id=modal.get("id", "V0"),
+            view=modal,
         )
         body = response.json if response.body.startswith("{") else {}
         action = body.get("response_action")

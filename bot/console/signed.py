@@ -189,20 +189,23 @@ class SlackDriver:
         user: str = "U0ANA",
         private_metadata: str = "",
         view_id: str = "V0000001",
+        view: dict[str, Any] | None = None,
     ) -> Response:
+        """A form submitted with `values`; `view` is the form as it was opened (as Slack sends
+        it back: its blocks, title, buttons and metadata)."""
+        shown = view or {"title": {"type": "plain_text", "text": "Upkeep"}, "blocks": []}
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "example"},
             **interaction_basics(user),
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e2",
             "view": {
+                **shown,
                 "id": view_id,
                 "team_id": TEAM_ID,
                 "type": "modal",
                 "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "title": {"type": "plain_text", "text": "Upkeep"},
-                "blocks": [],
+                "private_metadata": private_metadata or shown.get("private_metadata", ""),
                 "state": {"values": values},
             },
         }

@@ -4,6 +4,7 @@ Pure: data in, blocks out. Its parts are re-exported here: `from bot.render impo
 from bot.render.blocks import actions, button, context, divider, fields, header, section
 from bot.render.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_VIEW, SECTION_TEXT_LIMIT
 from bot.render.modals import (
+    errors_under,
     modal,
     option,
     select_input,
@@ -34,6 +35,7 @@ __all__ = [
     "button",
     "context",
     "divider",
+    "errors_under",
     "escape",
     "fields",
     "header",

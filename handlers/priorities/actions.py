@@ -7,7 +7,7 @@ import json
 
 from bot.deps import CommandRequest, Deps, command_request
 from bot.later import direct_message, post_ephemeral, respond_later
-from bot.render import state_value
+from bot.render import errors_under, state_value
 from handlers.priorities.blocks import (
     ACCEPT,
     ADD_VIEW,
@@ -76,15 +76,16 @@ def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
     team = modal_team(req, json.loads(view.get("private_metadata") or "{}"))
     values = view["state"]["values"]
     why = state_value(values, "why").strip()
-    item = add_item(
-        req.db,
-        team,
-        state_value(values, "what"),
-        now=req.now(),
-        created_by=req.person,
-        source="survey",
-        evidence=f"{req.person.display_name}: {why}" if why else req.person.display_name,
-    )
+    with errors_under("what", fields=("title",)):  # the item's title is the form's `what`
+        item = add_item(
+            req.db,
+            team,
+            state_value(values, "what"),
+            now=req.now(),
+            created_by=req.person,
+            source="survey",
+            evidence=f"{req.person.display_name}: {why}" if why else req.person.display_name,
+        )
     audit_item(req, "priority.survey", item, None)
     ack()
     leads = ", ".join(p.mention for p in team.leads) or "the team's lead"

@@ -173,12 +173,12 @@ def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team
     form_open = driver.command("/priority", "add team=payments", user="U0CHO")
     assert form_open.text.startswith(refused) and slack.calls_to("views.open") == []
 
-    metadata = json.dumps({"team": team.id, "channel": "C0PAYMENTS"})
-    submitted = driver.view_submission(
-        "priority_add", form("400", "1"), user="U0CHO", private_metadata=metadata
-    )
-    assert submitted.json["response_action"] == "push"
-    assert refused in str(submitted.json["view"]["blocks"])
+    driver.command("/priority", "add team=payments")
+    view = slack.calls_to("views.open")[-1].body["view"]
+    submitted = driver.view_submission("priority_add", form("400", "1"), user="U0CHO", view=view)
+    assert submitted.json["response_action"] == "update"  # the form stays, with what was typed
+    assert refused in submitted.json["view"]["blocks"][0]["text"]["text"]
+    assert submitted.json["view"]["blocks"][1:] == view["blocks"]
     assert items(db) == [] and audits(db) == []
 
     driver.command("/priority", "add team=payments " + ADD, user="U0ADMIN")

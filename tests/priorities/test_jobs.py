@@ -159,9 +159,15 @@ def test_survey_answer_becomes_a_proposed_item(db, team, ctx, slack, driver):
     view = opened.body["view"]
     assert view["callback_id"] == "priority_survey"
     values = {
-        "what": {"value": typed_value("Kill the flaky deploy step")},
+        "what": {"value": typed_value("   ")},
         "why": {"value": typed_value("It costs us an hour a week")},
     }
+    blank = driver.view_submission("priority_survey", values, user="U0ANA", view=view)
+    assert blank.json == {
+        "response_action": "errors",
+        "errors": {"what": "An item needs a title."},  # under the field the form has
+    }
+    values["what"] = {"value": typed_value("Kill the flaky deploy step")}
     resp = driver.view_submission(
         "priority_survey", values, user="U0ANA", private_metadata=view["private_metadata"]
     )

@@ -233,6 +233,19 @@ rotations:
     assert labels[0] == "What paged you or interrupted you on call?"
 
 
+def test_an_empty_answer_is_a_field_error_and_the_form_stays(
+    rituals_workspace, scheduler, clock, slack, driver
+):
+    """Every form answers a wrong value with a field error and keeps the rest: an answer with
+    nothing in it replaced the form with a message."""
+    tick_through(scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 8, 30), timedelta(minutes=5))
+    view, resp = answer(driver, slack, "U0ANA", ["  ", "", ""])
+    assert resp.json == {
+        "response_action": "errors",
+        "errors": {"q0": "Answer at least one question."},
+    }
+
+
 def test_a_blocker_naming_a_catalogued_service_mentions_its_owner(
     catalog, rituals_workspace, scheduler, clock, slack, driver
 ):
