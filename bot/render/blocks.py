@@ -42,11 +42,14 @@ def fields(*pairs: tuple[str, str]) -> dict:
     }
 
 
-def context(text: str) -> dict:
-    return {
+def context(text: str, *, block_id: str | None = None) -> dict:
+    block: dict[str, Any] = {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": truncate(text, CONTEXT_TEXT_LIMIT)}],
     }
+    if block_id:
+        block["block_id"] = block_id
+    return block
 
 
 def divider() -> dict:
