@@ -8,7 +8,7 @@ from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest
 from bot.render import Reply, context, header, local_time, section
 from models.core.people import get_team, is_member
-from models.core.time import format_days, weekly_as_written
+from models.core.time import days_at
 from models.core.workspace import Person
 from models.rituals.rituals import Ritual, workspace_rituals
 from models.standup.standups import STANDUP_KIND, member_zone
@@ -22,11 +22,7 @@ def describe_ritual(ritual: Ritual) -> str:
     every = "every week" if ritual.cadence_weeks == 1 else f"every {ritual.cadence_weeks} weeks"
     zone = "each member's own zone" if ritual.kind in PER_MEMBER else ritual.team.tz
     state = "" if ritual.enabled else " (paused)"
-    if len(ritual.days) == 1:  # a weekly time, written the one way: `thursday 15:00`
-        when = weekly_as_written(int(ritual.days) - 1, ritual.at)
-    else:
-        when = f"{format_days(ritual.days)} {ritual.at:%H:%M}"
-    return f"{when} ({zone}), {every}{state}"
+    return f"{days_at(ritual.days, ritual.at)} ({zone}), {every}{state}"
 
 
 def next_run_text(ritual: Ritual, now: datetime, viewer: Person | None = None) -> str:

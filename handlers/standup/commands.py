@@ -14,7 +14,7 @@ from handlers.standup.blocks import day_label
 from handlers.standup.jobs import update_summary
 from models.core.errors import UserError
 from models.core.people import is_member, teams_of_person
-from models.core.time import format_days
+from models.core.time import days_at
 from models.core.when import parse_date
 from models.core.workspace import Team
 from models.rituals.rituals import find_ritual
@@ -43,7 +43,7 @@ def refresh(req: CommandRequest, day: date) -> None:
 
 @deferrable
 def refresh_summary(ctx: SendContext, *, team_id: int, day: date) -> None:
-    update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day)
+    update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day, ctx.clock.now())
 
 
 @standup.fallback("/standup", "your standups, and whether you are away")
@@ -56,9 +56,7 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
         assert ritual is not None
         nxt = ritual.next_run(model.member_zone(req.person, team), req.now())
         when = local_time(nxt, req.tz) if nxt else "not scheduled"
-        lines.append(
-            f"*{team.name}*: {format_days(ritual.days)} {ritual.at:%H:%M} your time · next {when}"
-        )
+        lines.append(f"*{team.name}*: {days_at(ritual.days, ritual.at)} your time · next {when}")
     if not lines:
         lines.append("You're not in any team with a standup.")
     today = asker_today(req)

@@ -131,3 +131,11 @@ def weekly_as_written(weekday: int | None, at: time) -> str:
     `10:00` for every day."""
     clock = at.strftime("%H:%M")
     return clock if weekday is None else f"{FULL_DAY_NAMES[weekday]} {clock}"
+
+
+def days_at(days: str, at: time) -> str:
+    """When something on ISO weekdays `days` happens: a weekly time the one way (`thursday
+    15:00`) for one day, else the days and the time (`mon-fri 09:30`)."""
+    if len(days) == 1:
+        return weekly_as_written(int(days) - 1, at)
+    return f"{format_days(days)} {at:%H:%M}"
