@@ -109,6 +109,10 @@ class Console:
                 workspace = ensure_workspace(db, self.emulator.m_auth_test({})["team_id"], self.now)
                 demo.seed(db, workspace, self.now, lambda uid: lookup_user(client, uid))
         self.seen = len(self.emulator.calls)
+        # The console is its own worker: it ticks as it starts (so `/upkeep status` sees it at
+        # once, and what fell due while it was closed goes out), then on `:tick`, on `:wait`,
+        # and at a terminal every WORKER_TICK_SECONDS. What the tick posts is drawn next.
+        self.worker.tick()
 
     @property
     def now(self):
