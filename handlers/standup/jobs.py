@@ -75,12 +75,16 @@ class _PerMember:
                 due_at=p.at + self.shift(p.plan),
                 send=partial(self.send, p.plan.team_id, p.member.id, p.day, p.at),
                 team_id=p.plan.team_id,
+                after_sent=self.after_sent(p),
             )
             for p in self.keep(db, found)
         ]
 
     def keep(self, db: Session, found: list[Prompt]) -> list[Prompt]:
         return found
+
+    def after_sent(self, prompt: Prompt) -> Callable[[SendContext, str | None], None] | None:
+        return None
 
     def send(self, team_id: int, person_id: int, day: date, at: datetime, ctx: SendContext):
         raise NotImplementedError
@@ -96,6 +100,18 @@ class Prompts(_PerMember):
         overdue = [a.text for a in overdue_for(ctx.db, person, day)]
         text, blocks = standup_prompt(team.name, day, oncall, overdue, answer_value(team.id, day))
         return dm(ctx.client, person, text, blocks)
+
+    def after_sent(self, prompt: Prompt) -> Callable[[SendContext, str | None], None] | None:
+        summary_at = local_instant(prompt.day, prompt.plan.schedule.at, prompt.plan.team_tz)
+        if prompt.at <= summary_at:
+            return None  # asked by the team's time: the summary waits for them from the start
+        return partial(asked_later, prompt.plan.team_id, prompt.day)
+
+
+def asked_later(team_id: int, day: date, ctx: SendContext, ref: str | None) -> None:
+    """A member asked after the team's summary went out (their morning comes later): the
+    summary now waits for them rather than saying they are asked later."""
+    update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day, ctx.clock.now())
 
 
 class StandupReminders(_PerMember):

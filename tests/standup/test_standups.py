@@ -85,12 +85,14 @@ def test_answers_fill_one_summary_that_lists_who_has_not_answered(
     assert "Shipped refunds" in blocks and "Waiting for" not in blocks
     assert "Asked later today: Ben Brooks (15:30 CET)" in blocks
 
-    clock.set(utc(2026, 3, 2, 14, 30))  # Ben's 09:30 in New York
+    clock.set(utc(2026, 3, 2, 14, 30))  # Ben's 09:30 in New York: asked, so now waited for
     scheduler.tick()
+    asked = slack.calls_to("chat.update")[-1].body["blocks"][-1]["elements"][0]["text"]
+    assert asked == "Waiting for: Ben Brooks"
     answer(driver, slack, "U0BEN", ["Reviews", "Search", ""])
     final = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
     assert "Everyone has answered." in final and "Reviews" in final
-    assert len(slack.calls_to("chat.update")) == 2
+    assert len(slack.calls_to("chat.update")) == 3
     assert len(slack.posted("C0PAYMENTS")) == 1
 
 

@@ -95,12 +95,13 @@ def test_a_member_west_of_the_team_is_asked_after_the_summary_and_their_answer_u
 
     sent = tick_through(scheduler, clock, clock.now(), DEV_AT + timedelta(minutes=30), STEP)
     assert sent["standup:payments:U0DEV:2026-03-02"] == [DEV_AT]
+    assert waiting_for(slack) == "Ana Alves, Cho Chen, Dev Diaz"  # asked now: waited for
     answer(driver, slack, "U0DEV", ["Fraud rules", "Chargebacks", ""])
     blocks = summary_blocks(slack)  # the same message, updated in place
     assert "Fraud rules" in blocks and waiting_for(slack) == "Ana Alves, Cho Chen"
     assert "later" not in status_line(slack)
-    [update] = slack.calls_to("chat.update")
-    assert update.body["ts"] == slack.posted(CHANNEL)[0]["ts"]
+    asked, answered = slack.calls_to("chat.update")
+    assert asked.body["ts"] == answered.body["ts"] == slack.posted(CHANNEL)[0]["ts"]
 
     tick_through(scheduler, clock, clock.now(), utc(2026, 3, 3, 6), STEP)
     assert len(slack.posted(CHANNEL)) == 1  # nothing more that day
