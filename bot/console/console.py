@@ -218,6 +218,10 @@ class Console:
         if b.url:
             self.say(f"(opens {b.url})")
             return
+        checked = None
+        if b.boxes is not None:  # a checkbox: toggle it, the element's others as they were
+            ticked = set(b.ticked) ^ {b.value}
+            checked = [o for o in b.boxes if o.get("value") in ticked]
         response = self.driver.action(
             b.action_id,
             b.value,
@@ -226,6 +230,7 @@ class Console:
             message=target.message,
             view=target.view,
             block_id=b.block_id,
+            checked=checked,
         )
         self._answer(response)
 

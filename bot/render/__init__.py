@@ -1,7 +1,16 @@
 """The Block Kit kit: text, blocks, modals and their inputs, Slack's limits, a command's reply.
 Pure: data in, blocks out. Its parts are re-exported here: `from bot.render import section`."""
 
-from bot.render.blocks import actions, button, context, divider, fields, header, section
+from bot.render.blocks import (
+    actions,
+    button,
+    checkboxes,
+    context,
+    divider,
+    fields,
+    header,
+    section,
+)
 from bot.render.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_VIEW, SECTION_TEXT_LIMIT
 from bot.render.modals import (
     errors_under,
@@ -33,6 +42,7 @@ __all__ = [
     "ago",
     "as_plain",
     "button",
+    "checkboxes",
     "context",
     "divider",
     "errors_under",

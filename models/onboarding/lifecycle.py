@@ -209,6 +209,15 @@ def mark_done(step: WalkthroughStep, now: datetime) -> bool:
     return False
 
 
+def tick_item(step: WalkthroughStep, index: int, ticked: bool) -> None:
+    """Tick a checklist item off (or on again); the hire's to do, checked by the caller."""
+    if not 0 <= index < len(step.checklist):
+        raise UserError("That checklist item is no longer in the step.")
+    checked = set(step.checked or [])
+    checked = checked | {index} if ticked else checked - {index}
+    step.checked = sorted(checked)
+
+
 def request_help(step: WalkthroughStep, now: datetime) -> Person | None:
     """Record the request; who should hear of it: the buddy, else the lead."""
     step.help_requested_at = now

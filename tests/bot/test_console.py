@@ -238,6 +238,23 @@ def test_renderer_numbers_buttons_and_rewrites_mrkdwn():
     assert (first.buttons[0].action_id, first.buttons[0].value) == ("cover", "7")
 
 
+def test_checkboxes_are_drawn_clickable_with_what_is_ticked():
+    """A checklist item's box, as the onboarding step DM has it: clicking toggles it."""
+    done = {"text": {"type": "plain_text", "text": "done"}, "value": "1"}
+    box = {"type": "checkboxes", "action_id": "tick", "options": [done]}
+    blocks = [
+        {"type": "section", "block_id": "c1", "text": {"type": "mrkdwn", "text": "SSO"}},
+        {**{"type": "section", "block_id": "c1"}, "accessory": box},
+        {"type": "section", "block_id": "c2", "accessory": {**box, "initial_options": [done]}},
+    ]
+    drawn = Renderer(Names()).blocks(blocks)
+    assert drawn.lines == ["SSO", "  [1 ☐ done]", "  [2 ☑ done]"]
+    assert [(b.block_id, b.ticked, b.boxes) for b in drawn.buttons] == [
+        ("c1", (), [done]),
+        ("c2", ("1",), [done]),
+    ]
+
+
 def test_mrkdwn_special_mentions_and_entities():
     assert mrkdwn("<!here> a &lt; b &amp; <#C1|ops>", Names()) == "@here a < b & #ops"
 
