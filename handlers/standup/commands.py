@@ -54,16 +54,17 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
     for team in standup_teams(req):
         ritual = find_ritual(req.db, team, STANDUP_KIND)
         assert ritual is not None
-        nxt = ritual.next_run(model.member_zone(req.person, team), req.now())
+        nxt = model.next_prompt(req.db, ritual, req.person, team, req.now())
         when = local_time(nxt, req.tz) if nxt else "not scheduled"
         lines.append(f"*{team.name}*: {days_at(ritual.days, ritual.at)} your time · next {when}")
     if not lines:
         lines.append("You're not in any team with a standup.")
-    today = asker_today(req)
-    away = model.absences(req.db, {req.person.id}, today)
-    if away:
+    away = model.away_on(req.db, req.person, asker_today(req))
+    if away is not None:
         lines.append(
-            "You're skipping today." if away[req.person.id] == model.SKIP else "You're out."
+            "You're skipping today."
+            if away.kind == model.SKIP
+            else f"You're out until {away.end:%a %d %b}."
         )
     return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -138,6 +139,33 @@ def absences(db: Session, person_ids: set[int], day: date) -> dict[int, str]:
         )
     ).all()
     return {a.person_id: a.kind for a in rows}
+
+
+def away_on(db: Session, person: Person, day: date) -> Absence | None:
+    """The skip or out-of-office covering `day`, the one that lasts longest."""
+    return db.scalar(
+        select(Absence)
+        .where(Absence.person_id == person.id, Absence.start <= day, Absence.end >= day)
+        .order_by(Absence.end.desc())
+    )
+
+
+def next_prompt(
+    db: Session, ritual: Ritual, person: Person, team: Team, now: datetime
+) -> datetime | None:
+    """When the member is next asked, in their zone: the ritual's next run on a day they are
+    not away (None: not within a year)."""
+    zone = member_zone(person, team)
+    at = ritual.next_run(zone, now)
+    for _ in range(400):
+        if at is None:
+            return None
+        away = away_on(db, person, at.astimezone(ZoneInfo(zone)).date())
+        if away is None:
+            return at
+        back = local_instant(away.end + timedelta(days=1), time(0), zone)
+        at = ritual.next_run(zone, back - timedelta(microseconds=1))
+    return None
 
 
 def skip(db: Session, person: Person, day: date, *, now: datetime) -> None:

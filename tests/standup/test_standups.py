@@ -133,6 +133,25 @@ def test_out_of_office_stops_prompts_until_the_day_and_back_restarts_them(
     assert "standup:payments:U0BEN:2026-03-06" in sent
 
 
+def test_standup_status_does_not_promise_a_prompt_while_you_are_away(
+    rituals_workspace, clock, driver
+):
+    """`/standup` said the next standup was tomorrow, then "You're out."."""
+    clock.set(utc(2026, 3, 2, 6))  # Mon 01:00 in New York
+    driver.command("/standup", "ooo until 2026-03-04", user="U0BEN")
+    status = driver.command("/standup", "", user="U0BEN").text
+    assert status == (
+        "*payments*: mon-sun 09:30 your time · next Thu 05 Mar 09:30 EST\n"
+        "You're out until Wed 04 Mar."
+    )
+    driver.command("/standup", "back", user="U0BEN")
+    driver.command("/standup", "skip", user="U0BEN")
+    status = driver.command("/standup", "", user="U0BEN").text
+    assert status == (
+        "*payments*: mon-sun 09:30 your time · next Tue 03 Mar 09:30 EST\nYou're skipping today."
+    )
+
+
 def test_skip_leaves_out_todays_prompt_and_shows_in_the_summary(
     rituals_workspace, scheduler, clock, slack, driver
 ):
