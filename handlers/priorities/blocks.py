@@ -93,8 +93,16 @@ def lines_text(items: list[BacklogItem], empty: str, **kw) -> str:
     return "\n".join(lines)
 
 
-def top_blocks(team: Team, items: list[BacklogItem]) -> list[dict]:
-    empty = "Nothing on the backlog yet. Add one with `/priority add`."
+def nothing_open(closed: int) -> str:
+    """What an empty list of open items says: never "yet" once items were done or dropped."""
+    if not closed:
+        return "Nothing on the backlog yet."
+    items = "1 item is" if closed == 1 else f"{closed} items are"
+    return f"Nothing open on the backlog: {items} done or dropped."
+
+
+def top_blocks(team: Team, items: list[BacklogItem], closed: int = 0) -> list[dict]:
+    empty = f"{nothing_open(closed)} Add one with `/priority add`."
     return [
         header(f"{team.name}: top priorities"),
         section(lines_text(items, empty)),
@@ -102,8 +110,8 @@ def top_blocks(team: Team, items: list[BacklogItem]) -> list[dict]:
     ]
 
 
-def top_text(team: Team, items: list[BacklogItem]) -> str:
-    return f"{team.name}: top priorities\n" + lines_text(items, "Nothing on the backlog yet.")
+def top_text(team: Team, items: list[BacklogItem], closed: int = 0) -> str:
+    return f"{team.name}: top priorities\n" + lines_text(items, nothing_open(closed))
 
 
 def budget_text(budget: Budget) -> str:
@@ -135,7 +143,7 @@ def checkpoint_blocks(team: Team, report: Checkpoint) -> list[dict]:
         header(f"{team.name}: weekly priorities checkpoint"),
         section(f"*What moved*\n{moved}"),
         section(f"*Stuck* (in progress, no change for 14 days)\n{stuck}"),
-        section(f"*Top items*\n{lines_text(report.top, 'Nothing on the backlog yet.')}"),
+        section(f"*Top items*\n{lines_text(report.top, nothing_open(report.closed))}"),
         section(f"*Budget*\n{budget_text(report.budget)}"),
         context("`/priority` for the whole list · `/priority set <id> status=...` to update"),
     ]

@@ -26,6 +26,7 @@ from handlers.priorities.blocks import (
     item_details,
     item_line,
     lines_text,
+    nothing_open,
     suggestion_blocks,
     top_blocks,
     top_text,
@@ -54,6 +55,7 @@ from models.priorities.backlog import (
     check_status,
     check_title,
     check_values,
+    closed_count,
     find_item,
     ranked,
     set_status,
@@ -146,8 +148,8 @@ def top(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def top_reply(req: CommandRequest, team: Team) -> Reply:
-    items = ranked(req.db, team)[:TOP]
-    return Reply(text=top_text(team, items), blocks=top_blocks(team, items))
+    items, closed = ranked(req.db, team)[:TOP], closed_count(req.db, team)
+    return Reply(text=top_text(team, items, closed), blocks=top_blocks(team, items, closed))
 
 
 @priority.sub("show", "/priority show <id> [team=<team>]", "one item with its RICE inputs")
@@ -377,9 +379,9 @@ def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
         return Reply(text="This channel belongs to no team. Try `/priority team=<name>`.")
     texts, blocks = [], []
     for team in teams[:3]:
-        items = ranked(req.db, team)[:5]
-        texts.append(top_text(team, items))
-        blocks += top_blocks(team, items)
+        items, closed = ranked(req.db, team)[:5], closed_count(req.db, team)
+        texts.append(top_text(team, items, closed))
+        blocks += top_blocks(team, items, closed)
     return Reply(text="\n\n".join(texts), blocks=blocks)
 
 
@@ -390,6 +392,6 @@ def home_blocks(req: CommandRequest) -> list[dict]:
     blocks = []
     for team in teams_of_person(req.db, req.person)[:5]:
         items = ranked(req.db, team)[:3]
-        empty = "Nothing on the backlog yet."
+        empty = nothing_open(closed_count(req.db, team))
         blocks.append(section(f"*Top priorities: {team.name}*\n{lines_text(items, empty)}"))
     return blocks

@@ -98,6 +98,24 @@ def test_checkpoint_posts_what_moved_what_is_stuck_and_the_budget(db, team, ctx,
     assert ":warning: Feature work is 100%, 40 points above the 60% target" in texts[3]
 
 
+def test_a_checkpoint_after_the_last_item_is_done_does_not_call_the_backlog_empty(
+    db, team, ctx, slack, driver
+):
+    """ "What moved: #1 ... done" over "Top items: Nothing on the backlog yet." in one post."""
+    add_item(db, team, "Retry webhooks", now=START - timedelta(days=40), values=RICE)
+    db.commit()
+    driver.command("/priority", "done 1", user="U0ANA")  # at START - its checkpoint is due
+    [due] = CheckpointJob().due(db, START - timedelta(minutes=1), START + timedelta(minutes=1))
+    due.send(ctx)
+    [post] = [m for m in slack.posted("C0PAYMENTS") if "checkpoint" in m["text"]]
+    texts = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    assert "*#1* Retry webhooks" in texts[0] and "· done ·" in texts[0]
+    assert texts[2] == "*Top items*\nNothing open on the backlog: 1 item is done or dropped."
+    listed = driver.command("/priority", "", user="U0ANA").text
+    assert "Nothing open on the backlog: 1 item is done or dropped." in listed
+    assert "yet" not in listed
+
+
 def test_a_checkpoint_in_the_spring_forward_gap_comes_when_the_gap_ends(db, team):
     settings = ensure_settings(db, team)
     settings.checkpoint_day, settings.checkpoint_time = 7, "02:30"
