@@ -4,6 +4,7 @@ data in, blocks out. Shared by `/onboard`, its buttons and form, and the schedul
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.render import (
     actions,
@@ -141,8 +142,9 @@ def status_message(
     w: Walkthrough, now: datetime, tz: str, *, with_feedback: bool
 ) -> tuple[str, list[dict]]:
     head = f"Onboarding: {w.hire.display_name} ({w.team.name})"
+    started = "Starts" if w.start_date > now.astimezone(ZoneInfo(w.tz)).date() else "Started"
     summary = (
-        f"{progress_line(w, now, tz)}\nStarted {w.start_date:%a %d %b %Y} · template "
+        f"{progress_line(w, now, tz)}\n{started} {w.start_date:%a %d %b %Y} · template "
         f"`{w.template}` · lead {w.lead.mention if w.lead else 'none'} · their zone {w.tz}"
     )
     steps = "\n".join(step_line(s, now, tz) for s in w.steps)

@@ -359,6 +359,16 @@ def test_a_steps_checklist_is_ticked_off_and_remembered(driver, slack, db, team,
     assert ticked == [boxes[1]["block_id"]]  # remembered when the step is done
 
 
+def test_status_says_an_onboarding_still_to_come_starts(driver, db, team, ticker, clock):
+    """The status said "Started Thu 05 Mar" on the Monday before, over steps all to come."""
+    onboard_cho(driver)
+    summary = driver.command("/onboard", f"status {CHO}", user="U0LEAD").json["blocks"][1]
+    assert "Starts Thu 05 Mar 2026 · template `default`" in summary["text"]["text"]
+    tick_at(ticker, clock, at(THURSDAY, 1, 0))  # Thursday 10:00 in Tokyo
+    summary = driver.command("/onboard", f"status {CHO}", user="U0LEAD").json["blocks"][1]
+    assert "Started Thu 05 Mar 2026 · template `default`" in summary["text"]["text"]
+
+
 SHORT = {
     "onboarding": [
         {"name": "short", "steps": [{"day": 0, "at": "10:00", "title": "All of it", "body": "x"}]}
