@@ -8,6 +8,8 @@ requests per second for each command at concurrency 1 and 8, and the ratio to th
 
     python bench/commands.py [--requests 2000] [--database-url URL]
 
+(`THREADS=N` in the environment sets both servers' thread count; 16 by default, as `serve`.)
+
 Targets (issue 16): `/oncall <rotation>` and `/owner <service>` at least 0.5x the bare app's
 throughput and p99 under 50 ms at concurrency 8, on SQLite and PostgreSQL; `/upkeep help` (no
 database) at least 0.7x.
@@ -34,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
-THREADS = 16
+THREADS = int(os.environ.get("THREADS", "16"))
 USERS = ["U0YOU", "U0ANA", "U0BEN", "U0CHO"]
 COMMANDS = [("/upkeep", "help"), ("/oncall", "payments-primary"), ("/owner", "billing-api")]
 TARGETS = {"/upkeep": 0.7, "/oncall": 0.5, "/owner": 0.5}

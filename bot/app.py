@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.commands import Command
+from bot.db import unit_of_work
 from bot.deps import Deps, command_request
 from bot.home import register_home
 from bot.jobs.deferred import error_ref, went_wrong
@@ -28,8 +29,14 @@ from bot.render.modals import input_blocks, with_note
 from bot.render.text import defuse
 from bot.settings import Settings
 from bot.slack import lookup_user, signature_ok
-from models.core.errors import UserError
-from models.core.people import ensure_person, ensure_workspace, lookup_who, who_by_ids
+from models.core.errors import PermissionDenied, UserError
+from models.core.people import (
+    audit_refusal,
+    ensure_person,
+    ensure_workspace,
+    lookup_who,
+    who_by_ids,
+)
 from models.core.runtime import claim_event
 
 if TYPE_CHECKING:
@@ -281,6 +288,8 @@ def _on_error(error: Exception, body: dict, context: BoltContext, logger):
     if _connection_lost(error) and not context.get("last_attempt", True):
         context["again"] = True  # `UpkeepApp.dispatch` handles the request once more
         return BoltResponse(status=503, body="")
+    if isinstance(error, PermissionDenied):
+        _record_refusal(context, body, error)
     if isinstance(error, UserError):  # it may quote what was typed: nothing in it shouts
         message = defuse(error.render())
     else:
@@ -292,6 +301,44 @@ def _on_error(error: Exception, body: dict, context: BoltContext, logger):
     except Exception:
         log.exception("could not tell the user about an error")
         return BoltResponse(status=200, body="")
+
+
+def _record_refusal(context: BoltContext, body: dict, error: PermissionDenied) -> None:
+    """Every refusal goes in the audit log: who, what they tried, for which team. In a
+    transaction of its own, as the request's is rolled back."""
+    who, deps = dict.get(context, "who"), dict.get(context, "deps")
+    if who is None or deps is None:
+        return
+    try:
+        with unit_of_work(deps.session_factory) as session:
+            audit_refusal(
+                session,
+                workspace_id=who[0],
+                actor_id=who[1],
+                tried=_attempted(body),
+                error=error,
+                now=deps.clock.now(),
+            )
+    except Exception:
+        log.exception("could not record a refusal in the audit log")
+
+
+def _attempted(body: dict) -> str:
+    """What a request tried, in a few words and none of its text: `/retro topic`, `button
+    retro_action_done 12`, `form priority_add`."""
+    if "command" in body:
+        words = (body.get("text") or "").split(maxsplit=1)
+        sub = f" {words[0].lower()[:30]}" if words else ""
+        return f"{body['command']}{sub}"
+    kind = body.get("type")
+    if kind == "block_actions":
+        action = (body.get("actions") or [{}])[0]
+        value = str(action.get("value") or "")
+        shown = f" {value}" if value and len(value) <= 20 and " " not in value else ""
+        return f"button {action.get('action_id', '?')}{shown}"
+    if kind == "view_submission":
+        return f"form {(body.get('view') or {}).get('callback_id', '?')}"
+    return f"event {(body.get('event') or {}).get('type', kind or '?')}"
 
 
 def _connection_lost(error: BaseException) -> bool:

@@ -54,6 +54,7 @@ def serve(settings: Settings, *, with_worker: bool) -> int:
 
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
+    runtime.bind_workspace()
     worker = Worker(runtime.deps).start() if with_worker else None
     if worker is not None:
         log.info("worker started; ticking every %s s, next at %s", *_cadence(worker))
@@ -143,7 +144,8 @@ def cmd_run(cli: Cli, args) -> int:
     if not settings.has_slack_credentials:
         print(
             "No Slack credentials found (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET), so Upkeep opens "
-            "its console with a demo team.\nSet them (see .env.example) to serve Slack instead.\n"
+            "its console with a demo team, in a database of its own that starts fresh each run "
+            "(DATABASE_URL is left alone).\nSet them (see .env.example) to serve Slack instead.\n"
         )
         from bot.console.console import run_console
 
@@ -162,6 +164,7 @@ def cmd_worker(cli: Cli, args) -> int:
         return 2
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
+    runtime.bind_workspace()
     worker = Worker(runtime.deps).start()
     log.info("worker started; ticking every %s s, next at %s", *_cadence(worker))
     try:
@@ -204,7 +207,7 @@ def cmd_console(cli: Cli, args) -> int:
     settings = cli.settings
     from bot.console.console import run_console
 
-    return run_console(settings, demo=args.demo)
+    return run_console(settings, demo=args.demo, keep=args.keep)
 
 
 def cmd_import(cli: Cli, args) -> int:
@@ -212,11 +215,12 @@ def cmd_import(cli: Cli, args) -> int:
     import yaml
 
     from models.config import import_config
+    from models.core.config import config_documents
     from models.core.errors import UserError
 
     try:
         with open(args.file, encoding="utf-8") as f:
-            documents = [d for d in yaml.safe_load_all(f) if d is not None]
+            documents = config_documents(f)
     except OSError as e:
         print(f"cannot read {args.file}: {e.strerror}", file=sys.stderr)
         return 2
@@ -289,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_run)
     console = sub.add_parser("console", help="a local workspace in the terminal, no Slack needed")
     console.add_argument("--demo", action="store_true", help="seed a small example team")
+    console.add_argument(
+        "--keep",
+        metavar="FILE",
+        help="keep the console's own database in this SQLite file between runs (else it starts "
+        "fresh each time); the console never uses DATABASE_URL",
+    )
     console.set_defaults(func=cmd_console)
 
     imp = sub.add_parser("import", help="upsert teams, rotations, services, rituals from YAML")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from bot.feature import Feature, Intent
     from bot.jobs import Job, Work
     from models.core.people import Asker
-    from models.core.workspace import Person, Workspace
+    from models.core.workspace import Person, Team, Workspace
 
 
 @dataclass
@@ -125,9 +125,15 @@ class CommandRequest:
         return self.asker.tz
 
     def audit(
-        self, action: str, subject: str, *, before: dict | None = None, after: dict | None = None
+        self,
+        action: str,
+        subject: str,
+        *,
+        before: dict | None = None,
+        after: dict | None = None,
+        team: Team | None = None,
     ) -> None:
-        """Record in the audit log that the asker did `action` to `subject`, now."""
+        """Record in the audit log that the asker did `action` to `subject` (of `team`), now."""
         from models.core.people import audit
 
         audit(
@@ -139,6 +145,7 @@ class CommandRequest:
             now=self.now(),
             before=before,
             after=after,
+            team=team,
         )
 
 
@@ -181,23 +188,37 @@ class Cli:
             yield db, self.workspace(db)
 
     def workspace(self, db: Session) -> Workspace:
-        """The only workspace in the database; else the one Slack's `auth.test` names (with a
-        bot token); else a local one for the console."""
+        """With a bot token, the workspace it belongs to (`auth.test`), refusing a database that
+        holds another workspace's data; without one, the only workspace in the database, or a
+        local one that the bot token's takes over once there is a token."""
         from sqlalchemy import select
 
-        from bot.console.emulator import TEAM_ID
-        from models.core.people import ensure_workspace
+        from models.core.people import (
+            LOCAL_TEAM_ID,
+            OtherWorkspace,
+            ensure_workspace,
+            workspace_for_token,
+        )
         from models.core.workspace import Workspace
 
+        if self.settings.slack_bot_token:
+            try:
+                return workspace_for_token(db, self.team_id, self.clock.now())
+            except OtherWorkspace as e:
+                raise SystemExit(f"error: {e.message}\nnothing was changed") from None
         workspaces = db.scalars(select(Workspace).order_by(Workspace.id)).all()
         if len(workspaces) == 1:
             return workspaces[0]
         if len(workspaces) > 1:
             raise SystemExit("this database holds several workspaces; the CLI can't tell which")
-        team_id = TEAM_ID
-        if self.settings.slack_bot_token:
-            team_id = self.client.auth_test()["team_id"]
-        return ensure_workspace(db, team_id, self.clock.now())
+        return ensure_workspace(db, LOCAL_TEAM_ID, self.clock.now())
+
+    @cached_property
+    def team_id(self) -> str:
+        """The bot token's workspace, as Slack says; the process exits when Slack refuses it."""
+        from bot.slack import token_team
+
+        return token_team(self.client)
 
     @cached_property
     def client(self) -> WebClient:

@@ -1,4 +1,5 @@
-"""`@upkeep ...` in a channel: matched to an intent by keywords, answered in thread.
+"""`@upkeep ...` in a channel, answered in thread, and direct messages to the app (its Messages
+tab), answered in the DM: matched to an intent by keywords.
 
 Features declare what they answer (`Feature.mentions`, `bot.feature.Intent`); the first intent
 that matches answers."""
@@ -35,6 +36,17 @@ def register_mentions(app, deps: Deps) -> None:
                 blocks=reply.blocks,
             )
         )
+
+    @app.event("message")
+    def on_direct_message(event: dict, context) -> None:
+        """What someone writes to the app in its Messages tab (`message.im`); the app's own
+        messages, edits and other subtypes are not questions."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        text = strip_mentions(event.get("text", ""), context.bot_user_id)
+        req = command_request(deps, context, channel_id=event.get("channel", ""))
+        reply = answer(deps, req, text)
+        req.later(post_message(channel=event["channel"], text=reply.text, blocks=reply.blocks))
 
 
 def answer(deps: Deps, req: CommandRequest, text: str) -> Reply:

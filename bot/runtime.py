@@ -13,7 +13,7 @@ from bot.clock import Clock, clock_for
 from bot.db import make_engine, make_session_factory
 from bot.deps import Deps
 from bot.settings import Settings
-from bot.slack import build_client
+from bot.slack import build_client, token_team
 from bot.web import WebApp, build_web
 
 
@@ -25,6 +25,19 @@ class Runtime:
     app: App
     deps: Deps
     web: WebApp
+
+    def bind_workspace(self) -> None:
+        """At start: Slack accepts the bot token, and the database holds its workspace's data
+        (or none yet); else the process exits with a plain message."""
+        from bot.db import unit_of_work
+        from models.core.people import OtherWorkspace, workspace_for_token
+
+        team = token_team(self.deps.client)
+        try:
+            with unit_of_work(self.session_factory) as db:
+                workspace_for_token(db, team, self.deps.clock.now())
+        except OtherWorkspace as e:
+            raise SystemExit(f"error: {e.message}") from None
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None, features=None) -> Runtime:

@@ -163,6 +163,20 @@ def build_client(settings: Settings, clock: Clock, token: str | None = None) -> 
     return client
 
 
+def token_team(client: WebClient) -> str:
+    """The Slack workspace the bot token belongs to (`auth.test`). When Slack refuses the token
+    or can't be reached, the process exits with a plain message rather than a traceback."""
+    try:
+        return client.auth_test()["team_id"]
+    except SlackApiError as e:
+        raise SystemExit(
+            f"Slack refused the bot token ({e.response.get('error')}): check SLACK_BOT_TOKEN "
+            "(an xoxb- token of the app, installed in the workspace)."
+        ) from None
+    except OSError as e:
+        raise SystemExit(f"Slack could not be reached at {client.base_url} ({e}).") from None
+
+
 def lookup_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
     """users.info's user object, or None when Slack doesn't know the id."""
     try:

@@ -24,8 +24,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.db import unit_of_work
 from bot.deps import Deps
+from bot.jobs.deferred import LATER
 from bot.jobs.engine import DeliveryEngine
-from models.core import outbox
+from models.core import deliveries, outbox
 from models.core.runtime import WORKER, beat
 
 log = logging.getLogger("upkeep.worker")
@@ -51,6 +52,7 @@ class Worker:
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
                 outbox.prune(db, now - DEFERRED_KEPT)
+                deliveries.forget_deliveries(db, LATER.kind, now - DEFERRED_KEPT)
             self.engine.tick()
         except Exception:
             log.exception("the tick failed; the next one tries again")

@@ -57,7 +57,7 @@ def import_config(
     if not isinstance(data, dict):
         raise ConfigError("file", "must be a mapping with sections such as `teams:`")
     known = {s.key: s for s in sections()}
-    unknown = sorted(set(data) - set(known))
+    unknown = sorted(set(data) - set(known), key=str)
     if unknown:
         raise ConfigError(unknown[0], f"is not a section I know (sections: {', '.join(known)})")
     ctx = ImportContext(db, workspace, now, lookup)

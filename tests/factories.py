@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs.engine import DeliveryEngine
 from models.config import import_config
 from models.core.people import ensure_person, ensure_workspace, find_team, set_team_people
-from models.core.workspace import LEAD, MEMBER, Person, Team, TeamMember, Workspace
+from models.core.workspace import LEAD, MEMBER, AuditEntry, Person, Team, TeamMember, Workspace
 from models.oncall.changes import reschedule, set_members
 from models.oncall.rotations import Rotation
 from tests.conftest import PEOPLE, START
@@ -104,6 +105,13 @@ def priorities_team(db) -> Team:
         team.memberships.append(TeamMember(person=member, role=role))
     db.commit()
     return team
+
+
+def audit_entries(db: Session, *, refused: bool = False) -> list[AuditEntry]:
+    """The audit log's changes (or, with `refused`, its refusals), oldest first."""
+    db.expire_all()
+    query = select(AuditEntry).where(AuditEntry.refused.is_(refused)).order_by(AuditEntry.id)
+    return list(db.scalars(query))
 
 
 # Rotations.

@@ -11,10 +11,13 @@ import logging
 import secrets
 import shlex
 import sys
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.clock import ShiftedClock
@@ -109,10 +112,7 @@ class Console:
                 workspace = ensure_workspace(db, self.emulator.m_auth_test({})["team_id"], self.now)
                 demo.seed(db, workspace, self.now, lambda uid: lookup_user(client, uid))
         self.seen = len(self.emulator.calls)
-        # The console is its own worker: it ticks as it starts (so `/upkeep status` sees it at
-        # once, and what fell due while it was closed goes out), then on `:tick`, on `:wait`,
-        # and at a terminal every WORKER_TICK_SECONDS. What the tick posts is drawn next.
-        self.worker.tick()
+        self.worker.tick()  # the console is its own worker: `/upkeep status` sees it at once
 
     @property
     def now(self):
@@ -218,10 +218,9 @@ class Console:
         if b.url:
             self.say(f"(opens {b.url})")
             return
-        checked = None
-        if b.boxes is not None:  # a checkbox: toggle it, the element's others as they were
-            ticked = set(b.ticked) ^ {b.value}
-            checked = [o for o in b.boxes if o.get("value") in ticked]
+        checked = None  # a checkbox is toggled, its element's others kept as they were
+        if b.boxes is not None:
+            checked = [o for o in b.boxes if o.get("value") in set(b.ticked) ^ {b.value}]
         response = self.driver.action(
             b.action_id,
             b.value,
@@ -466,8 +465,33 @@ class Console:
         return demo.CHANNELS.get(cid, cid)
 
 
+@contextmanager
+def own_database(keep: str | None) -> Iterator[str]:
+    """The console's database: never `DATABASE_URL` (what `serve`, `worker` and `import` use),
+    so nothing of the demo reaches real data, nor real data the console's fake Slack. Fresh each
+    run, in a temporary directory; `keep` names a SQLite file kept between runs instead."""
+    if keep:
+        yield f"sqlite:///{Path(keep).resolve()}"
+        return
+    with tempfile.TemporaryDirectory(prefix="upkeep-console-") as tmp:
+        yield f"sqlite:///{Path(tmp) / 'console.db'}"
+
+
 def run_console(
-    settings: Settings, *, demo: bool, stdin: TextIO | None = None, out: TextIO | None = None
+    settings: Settings,
+    *,
+    demo: bool,
+    keep: str | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+) -> int:
+    with own_database(keep) as url:
+        own = settings.model_copy(update={"database_url": url})
+        return _run_console(own, demo=demo, stdin=stdin, out=out)
+
+
+def _run_console(
+    settings: Settings, *, demo: bool, stdin: TextIO | None, out: TextIO | None
 ) -> int:
     stdin = stdin or sys.stdin
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations run quietly here

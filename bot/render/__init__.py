@@ -9,6 +9,7 @@ from bot.render.blocks import (
     divider,
     fields,
     header,
+    line_sections,
     section,
 )
 from bot.render.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_VIEW, SECTION_TEXT_LIMIT
@@ -49,6 +50,7 @@ __all__ = [
     "escape",
     "fields",
     "header",
+    "line_sections",
     "link_to",
     "local_time",
     "modal",

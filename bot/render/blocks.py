@@ -95,3 +95,24 @@ def actions(*elements: dict, block_id: str | None = None) -> dict:
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+MAX_SECTIONS = 40  # of lines, in one message: room left for a header, buttons and a footer
+
+
+def line_sections(lines: list[str], empty: str) -> list[dict]:
+    """Lines packed into as few sections as fit; what doesn't fit is counted at the end."""
+    if not lines:
+        return [section(empty)]
+    blocks: list[dict] = []
+    chunk: list[str] = []
+    for i, line in enumerate(lines):
+        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_LIMIT - 100:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+            if len(blocks) == MAX_SECTIONS:
+                blocks.append(context(f"…and {len(lines) - i} more"))
+                return blocks
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    return blocks

@@ -32,7 +32,8 @@ def listeners(app, deps: Deps) -> None:
         service = load_service(req.db, int(body["actions"][0]["value"]))
         if service.workspace_id != req.workspace.id or not may_edit(service, req):
             raise PermissionDenied(
-                "Only the owning team's leads or an admin can edit this service."
+                "Only the owning team's leads or an admin can edit this service.",
+                team=service.team if service.workspace_id == req.workspace.id else None,
             )
         client.views_open(trigger_id=body["trigger_id"], view=edit_view(service))
 

@@ -192,11 +192,14 @@ def change(
             target_team = get_team(req.db, req.workspace, str(changes["team"]), SET_USAGE)
             if not (req.person.is_admin or is_lead(target_team, req.person)):
                 raise PermissionDenied(
-                    f"Only {target_team.possessive} leads or an admin can give it services."
+                    f"Only {target_team.possessive} leads or an admin can give it services.",
+                    team=target_team,
                 )
     if service is not None and not may_edit(service, req):
         team = service.team.possessive if service.team else "a team's"
-        raise PermissionDenied(f"Only {team} leads or an admin can change `{service.name}`.")
+        raise PermissionDenied(
+            f"Only {team} leads or an admin can change `{service.name}`.", team=service.team
+        )
     ctx = ImportContext(
         req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
     )

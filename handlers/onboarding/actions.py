@@ -22,6 +22,7 @@ from handlers.onboarding.blocks import (
     step_message,
 )
 from models.core.errors import NotFound, PermissionDenied, UserError
+from models.core.numbers import whole_number
 from models.core.workspace import LEAD, Person
 from models.onboarding.lifecycle import mark_done, record_feedback, request_help, tick_item
 from models.onboarding.walkthroughs import Walkthrough, WalkthroughStep
@@ -33,11 +34,15 @@ def dm_work(person: Person, text: str) -> Deferred:
 
 
 def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
-    step = req.db.get(WalkthroughStep, int(value)) if value.isdigit() else None
+    number = whole_number(value)
+    step = req.db.get(WalkthroughStep, number) if number is not None else None
     if step is None or step.walkthrough.workspace_id != req.workspace.id:
         raise NotFound("That onboarding step no longer exists.")
     if step.walkthrough.hire_id != req.person.id:
-        raise PermissionDenied(f"This step is {step.walkthrough.hire.possessive} to tick off.")
+        raise PermissionDenied(
+            f"This step is {step.walkthrough.hire.possessive} to tick off.",
+            team=step.walkthrough.team,
+        )
     return step
 
 
@@ -93,18 +98,20 @@ def on_help(req: CommandRequest, value: str) -> None:
 
 
 def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
-    w = req.db.get(Walkthrough, int(value)) if value.isdigit() else None
+    number = whole_number(value)
+    w = req.db.get(Walkthrough, number) if number is not None else None
     if w is None or w.workspace_id != req.workspace.id:
         raise NotFound("That onboarding no longer exists.")
     if w.hire_id != req.person.id:
-        raise PermissionDenied(f"This feedback is {w.hire.possessive} to give.")
+        raise PermissionDenied(f"This feedback is {w.hire.possessive} to give.", team=w.team)
     req.client.views_open(trigger_id=trigger_id, view=feedback_view(w))
 
 
 def on_feedback(ack, body: dict, req: CommandRequest) -> None:
     view = body["view"]
     metadata = view.get("private_metadata") or ""
-    w = req.db.get(Walkthrough, int(metadata)) if metadata.isdigit() else None
+    number = whole_number(metadata)
+    w = req.db.get(Walkthrough, number) if number is not None else None
     if w is None or w.workspace_id != req.workspace.id or w.hire_id != req.person.id:
         raise NotFound("That onboarding no longer exists.")
     record_feedback(w, state_value(view["state"]["values"], "feedback"), req.now())

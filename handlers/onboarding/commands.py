@@ -25,6 +25,7 @@ from models.core.people import (
     teams_of_person,
 )
 from models.core.time import DAY_NAMES
+from models.core.when import calendar_date
 from models.core.workspace import Person, Team
 from models.onboarding.buddies import suggest_buddy
 from models.onboarding.lifecycle import (
@@ -49,6 +50,7 @@ from models.onboarding.workdays import date_in_zone, first_workday
 
 START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
 DATE_HINT = "a date like 2026-03-09, today, tomorrow or monday"
+AHEAD = timedelta(days=365)  # a start further ahead is a typo (`2062` for `2026`)
 HOME_LIMIT = 10
 
 onboard = Command(
@@ -72,10 +74,7 @@ def parse_start_date(token: str, today: date, usage: str) -> date:
     if word[:3] in DAY_NAMES and len(word) >= 3:
         ahead = (DAY_NAMES.index(word[:3]) - today.weekday() - 1) % 7 + 1
         return today + timedelta(days=ahead)
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        raise UserError(f"`{token}` is not {DATE_HINT}.", usage) from None
+    return calendar_date(token, usage, like=DATE_HINT)
 
 
 def person_arg(req: CommandRequest, token: str, usage: str) -> Person:
@@ -149,7 +148,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     start_date = (
         parse_start_date(options["start"], today, START_USAGE) if "start" in options else today
     )
-    not_past(start_date, today, START_USAGE)
+    check_start(start_date, today, START_USAGE)
     buddy = person_arg(req, options["buddy"], START_USAGE) if "buddy" in options else None
     suggested = buddy is None
     if buddy is None:
@@ -195,7 +194,7 @@ def audit_walkthrough(
     req: CommandRequest, action: str, w: Walkthrough, before: dict | None
 ) -> None:
     subject = f"{w.team.name}:{w.hire.slack_user_id}"
-    req.audit(action, subject, before=before, after=w.snapshot())
+    req.audit(action, subject, before=before, after=w.snapshot(), team=w.team)
 
 
 # -- status -------------------------------------------------------------------------------------
@@ -220,7 +219,8 @@ def status_command(req: CommandRequest, args: list[str]) -> Reply:
         w = latest_walkthrough(req.db, req.workspace, hire)
         if not may_see(w, req.person):
             raise PermissionDenied(
-                f"Only {hire.mention}, their buddy, their lead or a team lead can see this."
+                f"Only {hire.mention}, their buddy, their lead or a team lead can see this.",
+                team=w.team,
             )
         text, blocks = status_message(
             w, req.now(), req.tz, with_feedback=sees_feedback(w, req.person)
@@ -252,9 +252,16 @@ def overview(req: CommandRequest) -> Reply:
     return Reply(text=text, blocks=[section(text), context(f"Times in {req.tz}.")])
 
 
-def not_past(start: date, today: date, usage: str) -> None:
+def check_start(start: date, today: date, usage: str) -> None:
+    """From today to a year ahead."""
     if start < today:
         raise UserError(f"{start:%a %d %b %Y} is in the past; use today or later.", usage)
+    if start > today + AHEAD:
+        raise UserError(
+            f"{start:%a %d %b %Y} is more than a year ahead; give a start date by "
+            f"{today + AHEAD:%a %d %b %Y}.",
+            usage,
+        )
 
 
 # -- changes ------------------------------------------------------------------------------------
@@ -290,7 +297,7 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
         today = date_in_zone(req.now(), w.tz)
         new = parse_start_date(rest[0], today, onboard.usage("start-date"))
-        not_past(new, today, onboard.usage("start-date"))
+        check_start(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
         return (

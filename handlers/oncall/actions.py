@@ -61,7 +61,7 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
     else:
         cancel_cover(req.db, request, req.person, now=req.now())
         action, after = "oncall.cover.cancel", {"status": request.status}
-    req.audit(action, request.rotation.name, before=before, after=after)
+    req.audit(action, request.rotation.name, before=before, after=after, team=request.rotation.team)
     if request.channel_id and request.message_ts:
         req.later(
             update_message(
@@ -86,5 +86,5 @@ def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
         "reason": item.reason,
     }
     remove_override(req.db, item, req.person)
-    req.audit("oncall.override.remove", rotation.name, before=before)
+    req.audit("oncall.override.remove", rotation.name, before=before, team=rotation.team)
     return overrides_reply(req, rotation)

@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.render import (
-    SECTION_TEXT_LIMIT,
     actions,
     button,
     context,
@@ -23,7 +22,6 @@ from models.pages.load import ShiftPages
 COVER_ACCEPT = "oncall_cover_accept"
 COVER_CANCEL = "oncall_cover_cancel"
 REMOVE_OVERRIDE = "oncall_override_remove"
-MAX_SECTIONS = 40
 Spans = list[tuple[datetime, datetime]]  # what an accepted cover took: UTC (start, end) pairs
 
 
@@ -56,24 +54,6 @@ def shift_line(shift: Shift, tz: str, rotation: Rotation | None = None) -> str:
         reason = f": {user_text(shift.override.reason)}" if shift.override.reason else ""
         line += f" :repeat: _override{reason}_"
     return line
-
-
-def line_sections(lines: list[str], empty: str) -> list[dict]:
-    """Lines packed into as few sections as fit; what doesn't fit is counted at the end."""
-    if not lines:
-        return [section(empty)]
-    blocks: list[dict] = []
-    chunk: list[str] = []
-    for i, line in enumerate(lines):
-        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT_LIMIT - 100:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-            if len(blocks) == MAX_SECTIONS:
-                blocks.append(context(f"…and {len(lines) - i} more"))
-                return blocks
-        chunk.append(line)
-    blocks.append(section("\n".join(chunk)))
-    return blocks
 
 
 def cover_text(request: CoverRequest, covered: Spans | None = None) -> str:

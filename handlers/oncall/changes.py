@@ -11,9 +11,16 @@ from handlers.oncall.blocks import now_line
 from handlers.oncall.commands import workspace_person
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import PermissionDenied, UserError
+from models.core.numbers import whole_number
 from models.core.people import TEAM_NAME, find_team, is_lead
 from models.oncall.changes import pending_change, set_active
-from models.oncall.config import SETTABLE, describe_rotation, handoff_as_written, set_rotation
+from models.oncall.config import (
+    MAX_REMINDER,
+    SETTABLE,
+    describe_rotation,
+    handoff_as_written,
+    set_rotation,
+)
 from models.oncall.rotations import find_rotation, lookup_rotation, may_change_rotation
 from models.oncall.shifts import current_and_next
 
@@ -43,22 +50,30 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
         )
     if existing is not None and not may_change_rotation(existing, req.person):
         raise PermissionDenied(
-            f"Only {existing.team.possessive} leads or an admin can change {name}."
+            f"Only {existing.team.possessive} leads or an admin can change {name}.",
+            team=existing.team,
         )
     team_name = options.get("team") or (existing.team.name if existing else None)
     if team_name is None:
         raise UserError(f"A new rotation needs `team=`: which team is {name} for?", SET)
     team = find_team(req.db, req.workspace, team_name)
     if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
-        raise PermissionDenied(f"Only {team.possessive} leads or an admin can set its rotations.")
+        raise PermissionDenied(
+            f"Only {team.possessive} leads or an admin can set its rotations.", team=team
+        )
     changes: dict = {}
     for key, value in options.items():
         if key in PEOPLE_FIELDS:
             changes[key] = [people_id(word) for word in value.replace(",", " ").split()]
         elif key == "reminder_hours":
-            if not value.isdigit():
-                raise UserError("`reminder_hours=` takes a number of hours, like 24.", SET)
-            changes[key] = int(value)
+            hours = whole_number(value, 0, MAX_REMINDER)
+            if hours is None:
+                raise UserError(
+                    f"`reminder_hours=` takes a number of hours from 0 (none) to {MAX_REMINDER}, "
+                    "like 24.",
+                    SET,
+                )
+            changes[key] = hours
         elif key == "channel":
             changes[key] = parse_channel(value) or value
         else:
@@ -70,7 +85,8 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
         rotation = set_rotation(ctx, name, changes, existing=existing)
     except ConfigError as error:
         field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
-        raise UserError(f"`{field_name}` {str(error)[len(error.where) + 2 :]}.", SET) from None
+        message = str(error)[len(error.where) + 2 :].rstrip(".")
+        raise UserError(f"`{field_name}` {message}.", SET) from None
     verb = "Created" if existing is None else "Changed"
     now = req.now()
     summary = (
@@ -134,13 +150,15 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
             f"Only {rotation.team.possessive} leads or a workspace admin can change "
             f"{rotation.name}.",
             usage,
+            team=rotation.team,
         )
     person = workspace_person(req, args[1], usage)
     before = describe_rotation(rotation)
     now = req.now()
     effective = set_active(rotation, person, active, now=now)
     action = "rotation.back" if active else "rotation.out"
-    req.audit(action, rotation.name, before=before, after=describe_rotation(rotation))
+    after = describe_rotation(rotation)
+    req.audit(action, rotation.name, before=before, after=after, team=rotation.team)
     if not active:
         text = (
             f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "

@@ -16,13 +16,22 @@ from bot.feature import Intent
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
 from bot.jobs.marked import unclear
-from bot.render import Reply, button, context, escape, header, local_time, section, user_text
+from bot.render import (
+    Reply,
+    button,
+    context,
+    escape,
+    header,
+    line_sections,
+    local_time,
+    section,
+    user_text,
+)
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
     cover_blocks,
     cover_text,
-    line_sections,
     now_line,
     shift_line,
     span,
@@ -30,6 +39,7 @@ from handlers.oncall.blocks import (
 )
 from models.catalog.services import match_service
 from models.core.errors import NotFound, PermissionDenied, UserError
+from models.core.numbers import whole_number
 from models.core.people import ensure_person, find_person, find_team, relevant_teams
 from models.core.people import teams_of_person as person_teams
 from models.core.when import parse_range, parse_when
@@ -164,12 +174,11 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
         raise UserError("Which rotation?", SCHEDULE)
     no_extra_words(args[2:], SCHEDULE)
     rotation = find_rotation(req.db, req.workspace, args[0], usage=SCHEDULE)
-    weeks = 4
+    weeks: int | None = 4
     if len(args) == 2:
-        match = re.fullmatch(r"(\d{1,2})\s*w?", args[1].lower())
-        if not match or not 1 <= int(match.group(1)) <= MAX_WEEKS:
-            raise UserError(f"Give a number of weeks from 1 to {MAX_WEEKS}, like `6w`.", SCHEDULE)
-        weeks = int(match.group(1))
+        weeks = whole_number(args[1].lower().removesuffix("w").rstrip(), 1, MAX_WEEKS)
+    if weeks is None:
+        raise UserError(f"Give a number of weeks from 1 to {MAX_WEEKS}, like `6w`.", SCHEDULE)
     now = req.now()
     end = now + timedelta(weeks=weeks)
     stretches = shifts(req.db, rotation, now, end=end)
@@ -241,7 +250,8 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     if not (own or may_change_rotation(rotation, req.person)):
         raise PermissionDenied(
             f"Only {rotation.team.possessive} leads, a workspace admin, or the person on call then "
-            f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`."
+            f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`.",
+            team=rotation.team,
         )
     made = add_override(
         req.db,
@@ -259,7 +269,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
         "end": end.isoformat(),
         "reason": made.reason,
     }
-    req.audit("oncall.override", rotation.name, after=after)
+    req.audit("oncall.override", rotation.name, after=after, team=rotation.team)
     text = f"{target.mention} is on call in *{rotation.name}* {span(start, end, req.tz)}."
     return Reply(text=text, blocks=[section(text)])
 
@@ -282,6 +292,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
                 f"Only {rotation.team.possessive} leads or a workspace admin can ask for cover on "
                 "someone else's behalf.",
                 COVER,
+                team=rotation.team,
             )
     reason = " ".join(rest)
     # Time already gone needs no cover, and nobody hands over time that isn't theirs.
@@ -302,7 +313,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
     text, blocks = cover_text(request), cover_blocks(request)
     req.later(post_cover(request_id=request.id, channel=channel, text=text, blocks=blocks))
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
-    req.audit("oncall.cover.request", rotation.name, after=after)
+    req.audit("oncall.cover.request", rotation.name, after=after, team=rotation.team)
     text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
     return Reply(text=text, blocks=[section(text)])
 

@@ -11,8 +11,7 @@ from icalendar import Calendar, Event
 
 from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest, Deps
-from bot.render import Reply, as_plain, context, header
-from handlers.oncall.blocks import line_sections
+from bot.render import Reply, as_plain, context, header, line_sections
 from models.core.people import teams_of_person as person_teams
 from models.oncall.calendar import CalendarFeed, feed_by_token, feed_for
 from models.oncall.rotations import Rotation, rotations_of
@@ -35,8 +34,9 @@ def calendar(req: CommandRequest, args: list[str]) -> Reply:
     for label, target in wanted:
         feed, created = feed_for(req.db, req.workspace, now, **target)
         if created:
-            after = {"feed": label}
-            req.audit("calendar.create", label, after=after)
+            rotation = target.get("rotation")
+            team = rotation.team if isinstance(rotation, Rotation) else None
+            req.audit("calendar.create", label, after={"feed": label}, team=team)
         lines.append(f"*{label}*: {req.settings.public_url}/calendar/{feed.token}.ics")
     text = "\n".join(lines)
     blocks = [

@@ -20,6 +20,7 @@ from handlers.pages.blocks import (
     waiting_head,
 )
 from models.core.errors import UserError
+from models.core.numbers import whole_number
 from models.core.workspace import Team
 from models.pages.load import digest_window, load, unclassified_sleep_pages
 from models.pages.pages import Page, classify, get_page
@@ -31,13 +32,15 @@ def listeners(app, deps: Deps) -> None:
         ack()
         action = body["actions"][0]
         kind = action["action_id"][len(CLASSIFY_PREFIX) :]
-        if not action.get("value", "").isdigit():
+        page_id = whole_number(action.get("value", ""))
+        if page_id is None:
             raise UserError("That button has lost its page.")
         req = command_request(deps, context)
-        page = get_page(req.db, req.workspace, int(action["value"]))
+        page = get_page(req.db, req.workspace, page_id)
         before = {"classification": page.classification}
         classify(page, kind, req.person, now=req.now())
-        req.audit("page.classify", f"page {page.id}", before=before, after={"classification": kind})
+        after = {"classification": kind}
+        req.audit("page.classify", f"page {page.id}", before=before, after=after, team=page.team)
         message, channel = body.get("message"), (body.get("channel") or {}).get("id")
         if message and channel:
             blocks = brought_up_to_date(req, message.get("blocks") or [], page, kind)

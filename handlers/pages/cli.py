@@ -42,6 +42,7 @@ def cmd_hooks_add(cli: Cli, args) -> int:
                 subject=f"{integration.source}:{team.name}",
                 now=clock.now(),
                 after=describe_integration(integration),
+                team=team,
             )
     except UserError as e:
         print(f"error: {e.message}\nnothing was added", file=sys.stderr)

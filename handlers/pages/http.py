@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from bot.db import again_if_disconnected, autocommit_session
 from bot.group_commit import GroupCommit
 from bot.web import json_response
+from models.core.numbers import whole_number
 from models.pages.formats import PARSERS, PayloadError
 from models.pages.ingest import IngestJob, IngestResult, ingest_batch, one_write
 from models.pages.integrations import Hook, hash_token, integration_by_token, pagerduty_signature_ok
@@ -52,13 +53,15 @@ def bearer_token(environ: dict[str, Any]) -> str:
 def read_body(environ: dict[str, Any]) -> bytes:
     """The request body, refused (413) past MAX_BODY whatever Content-Length says."""
     declared = environ.get("CONTENT_LENGTH") or ""
+    length = MAX_BODY + 1  # none declared: a byte past the limit tells a body that is over
     if declared:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise Rejected("400 Bad Request", "Content-Length is not a number")
-        if int(declared) > MAX_BODY:
+        within = whole_number(declared, high=MAX_BODY)
+        if within is None:
             raise Rejected("413 Content Too Large", f"the body is over {MAX_BODY} bytes")
-    stream = environ["wsgi.input"]
-    body = stream.read(min(int(declared), MAX_BODY + 1)) if declared else stream.read(MAX_BODY + 1)
+        length = within
+    body = environ["wsgi.input"].read(length)
     if len(body) > MAX_BODY:
         raise Rejected("413 Content Too Large", f"the body is over {MAX_BODY} bytes")
     return body
@@ -69,6 +72,8 @@ def decode(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise Rejected("400 Bad Request", f"the body is not JSON ({e})") from None
+    except RecursionError:  # `[[[[...` nested past Python's recursion limit
+        raise Rejected("400 Bad Request", "the body is nested too deeply to read") from None
 
 
 class Hooks:

@@ -19,6 +19,7 @@ from handlers.priorities.blocks import (
 )
 from handlers.priorities.commands import SET_USAGE, audit_item, require_team_member
 from models.core.errors import NotFound
+from models.core.numbers import whole_number
 from models.core.people import require_lead
 from models.core.workspace import Team
 from models.pages.load import service_counts
@@ -44,7 +45,7 @@ def on_add_submitted(ack, body: dict, req: CommandRequest) -> None:
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = view["state"]["values"]
     team = modal_team(req, metadata)
-    require_team_member(team, req.person, "add items to its backlog")
+    require_team_member(req, team, "add items to its backlog")
     fields = {f: state_value(values, f) for f in (*RICE_FIELDS, "category")}
     fields["category"] = fields["category"] or DEFAULT_CATEGORY  # none chosen: the form's default
     clean, errors = check_values(fields)
@@ -98,11 +99,11 @@ def suggestion_of(req: CommandRequest, value: str) -> PageSuggestion:
     `/priority suggestions`, recorded now with the service's pages as they are."""
     team_id, sep, service = value.partition(":")
     if not sep:
-        suggestion = get_suggestion(req.db, int(value) if value.isdigit() else 0)
+        suggestion = get_suggestion(req.db, whole_number(value) or 0)
         if suggestion.team.workspace_id != req.workspace.id:
             raise NotFound("That suggestion does not exist.")
         return suggestion
-    team = modal_team(req, {"team": team_id if team_id.isdigit() else 0})
+    team = modal_team(req, {"team": whole_number(team_id) or 0})
     now = req.now()
     pages = service_counts(req.db, team, now).get(service, 0)
     return get_suggestion(req.db, record_suggestion(req.db, team, service, pages, now=now).id)
@@ -125,6 +126,7 @@ def decide(req: CommandRequest, value: str, accept: bool) -> str:
         f"{team.name}:{suggestion.service}",
         before=before,
         after={"state": suggestion.state, "item": suggestion.item_id},
+        team=team,
     )
     return message
 
@@ -158,7 +160,7 @@ def listeners(app, deps: Deps) -> None:
         ack()
         req = command_request(deps, context)
         value = body["actions"][0].get("value", "")
-        team = modal_team(req, {"team": value if value.isdigit() else 0})
+        team = modal_team(req, {"team": whole_number(value) or 0})
         client.views_open(trigger_id=body["trigger_id"], view=survey_view(team))
 
     @app.view(SURVEY_VIEW)

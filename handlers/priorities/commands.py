@@ -36,10 +36,9 @@ from models.core.people import (
     ensure_person,
     find_team,
     get_team,
-    is_lead,
-    is_member,
     relevant_teams,
     require_lead,
+    require_member,
     teams_of_person,
 )
 from models.core.workspace import Person, Team
@@ -102,11 +101,13 @@ def team_for(req: CommandRequest, options: dict[str, str], usage: str) -> Team:
     raise UserError(f"Which team? This could be {names}: add `team=<name>`.", usage)
 
 
-def require_team_member(team: Team, person: Person, what: str, item: BacklogItem | None = None):
-    if item is not None and item.owner_id == person.id:
+def require_team_member(
+    req: CommandRequest, team: Team, what: str, item: BacklogItem | None = None
+) -> None:
+    """The team's people (and an item's owner, for their item) may `what`."""
+    if item is not None and item.owner_id == req.person.id:
         return
-    if not (is_member(team, person) or is_lead(team, person) or person.is_admin):
-        raise UserError(f"Only {team.possessive} members, leads or a workspace admin can {what}.")
+    require_member(req.db, team, req.person, what)
 
 
 def owner_from(req: CommandRequest, token: str, usage: str) -> Person | None:
@@ -123,7 +124,8 @@ def owner_from(req: CommandRequest, token: str, usage: str) -> Person | None:
 
 def audit_item(req: CommandRequest, action: str, item: BacklogItem, before: dict | None) -> None:
     """The audit entry for a change to an item, named like `payments#12`."""
-    req.audit(action, f"{item.team.name}{item.ref}", before=before, after=item.snapshot())
+    subject = f"{item.team.name}{item.ref}"
+    req.audit(action, subject, before=before, after=item.snapshot(), team=item.team)
 
 
 # -- the list -----------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ def show(req: CommandRequest, args: list[str]) -> Reply:
 def add(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, ADD_USAGE)
     team = team_for(req, options, ADD_USAGE)
-    require_team_member(team, req.person, "add items to its backlog")
+    require_team_member(req, team, "add items to its backlog")
     if set(options) <= set(FORM_FIELDS):  # no scores: the form, with what was said filled in
         return open_add_form(req, team, " ".join(words), options)
     missing = [f for f in RICE_FIELDS if f not in options]
@@ -245,7 +247,7 @@ def set_fields(req: CommandRequest, args: list[str]) -> Reply:
     unknown = sorted(set(changes) - set(SET_FIELDS))
     if unknown:
         raise UserError(f"`{unknown[0]}=` is not a field I know.", SET_USAGE)
-    require_team_member(item.team, req.person, "change items", item)
+    require_team_member(req, item.team, "change items", item)
     owner = owner_from(req, changes["owner"], SET_USAGE) if "owner" in changes else None
     before = item.snapshot()
     with usage_on_errors(SET_USAGE):
@@ -257,7 +259,7 @@ def set_fields(req: CommandRequest, args: list[str]) -> Reply:
 def _close(req: CommandRequest, args: list[str], status: str, sub: str) -> Reply:
     item, options = _item_from(req, args, priority.usage(sub))
     no_extra_words(list(options), priority.usage(sub))
-    require_team_member(item.team, req.person, f"mark items {status}", item)
+    require_team_member(req, item.team, f"mark items {status}", item)
     said = f"{item.team.name} {item.ref} {user_text(item.title)} is"
     if item.status == status:  # said in the channel once: again is a note to the asker alone
         return Reply(text=f"{said} already {status}; nothing changed.")
@@ -365,6 +367,7 @@ def settings(req: CommandRequest, args: list[str]) -> Reply:
             team.name,
             before={"settings": before},
             after={"settings": describe_settings(current)},
+            team=team,
         )
     text = f"{team.name}: {describe_settings(settings_of(req.db, team))} (checkpoint in {team.tz})"
     return Reply(text=text)

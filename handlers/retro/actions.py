@@ -42,6 +42,7 @@ def listeners(app, deps: Deps) -> None:
                 action="retro.done",
                 subject=f"#{item.id}",
                 now=now,
+                team=item.team,
             )
         answer(body, context, f":white_check_mark: Done: #{item.id} {user_text(item.text)}")
 
@@ -60,6 +61,7 @@ def listeners(app, deps: Deps) -> None:
             subject=f"#{item.id}",
             now=now,
             after={"due": new_due.isoformat()},
+            team=item.team,
         )
         said = user_text(item.text)
         answer(body, context, f":zzz: Snoozed: #{item.id} {said}, now due {new_due:%a %d %b}.")

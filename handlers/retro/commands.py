@@ -11,7 +11,7 @@ from bot.render import Reply, section, user_text
 from bot.slack import lookup_user
 from handlers.retro.blocks import action_lines, action_list
 from models.core.errors import UserError
-from models.core.people import ensure_person, get_team, relevant_teams
+from models.core.people import ensure_person, get_team, relevant_teams, require_member
 from models.core.when import parse_date
 from models.core.workspace import Team
 from models.retro import retros as model
@@ -42,6 +42,7 @@ def pick_team(req: CommandRequest, options: dict[str, str], usage: str) -> Team:
 def topic(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, TOPIC_USAGE)
     team = pick_team(req, options, TOPIC_USAGE)
+    require_member(req.db, team, req.person, "add retro topics")
     with usage_on_errors(TOPIC_USAGE):
         model.add_topic(req.db, team, " ".join(words), now=req.now())
     return Reply(text=f"Added to {team.possessive} next retro. It will be shown without your name.")
@@ -51,6 +52,7 @@ def topic(req: CommandRequest, args: list[str]) -> Reply:
 def action(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, ACTION_USAGE)
     team = pick_team(req, options, ACTION_USAGE)
+    require_member(req.db, team, req.person, "add retro action items")
     owners = [i for i, w in enumerate(words) if parse_user(w)]
     if not owners:
         raise UserError("Name the owner with an @mention.", ACTION_USAGE)
@@ -82,6 +84,7 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
         "retro.action",
         f"#{item.id}",
         after={"text": item.text, "owner": uid, "due": due.isoformat() if due else None},
+        team=team,
     )
     when = f", due {due:%a %d %b}" if due else ""
     said = user_text(item.text)

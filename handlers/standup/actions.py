@@ -21,8 +21,10 @@ from models.standup import standups as model
 
 def _team_and_day(db, person: Person, team_id: int, day: str) -> tuple[Team, date]:
     team = db.get(Team, team_id)
-    if team is None or team.workspace_id != person.workspace_id or not is_member(team, person):
+    if team is None or team.workspace_id != person.workspace_id:
         raise PermissionDenied("That standup isn't one of your teams'.")
+    if not is_member(team, person):
+        raise PermissionDenied("That standup isn't one of your teams'.", team=team)
     return team, date.fromisoformat(day)
 
 

@@ -1,7 +1,7 @@
 """deferred_work: the Slack calls a request deferred until after its answer, until made
 
 Revision ID: 20261205_12_deferred_work
-Revises: 20261130_11_schedule_version
+Revises: 20261201_12_audit_refusals
 Create Date: 2026-12-05 02:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261205_12_deferred_work"
-down_revision: str | None = "20261130_11_schedule_version"
+down_revision: str | None = "20261201_12_audit_refusals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,7 +14,7 @@ services:
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -47,6 +47,7 @@ from models.core.people import (
     is_channel,
     set_team_people,
 )
+from models.core.when import calendar_date
 from models.core.workspace import MEMBER, Person, Team, Workspace
 from models.oncall.rotations import lookup_rotation
 
@@ -110,13 +111,10 @@ def apply_fields(
         service.tags = sorted(set(tags))
     if "last_reviewed" in entry:
         value = entry["last_reviewed"]
-        if value is None or isinstance(value, date):
-            service.last_reviewed = value
-        else:
-            try:
-                service.last_reviewed = date.fromisoformat(str(value))
-            except ValueError:
-                raise fail("last_reviewed", f"{value!r} is not a date like 2026-11-02") from None
+        try:
+            service.last_reviewed = None if value is None else calendar_date(value)
+        except UserError as e:
+            raise fail("last_reviewed", e.message) from None
 
 
 def dri_person(ctx: ImportContext, value: Any, fail) -> Person | None:
@@ -178,6 +176,7 @@ def record_service_changes(ctx: ImportContext, services: list[Service], action: 
                 now=ctx.now,
                 before=before,
                 after=after,
+                team=service.team,
             )
         ctx.report.record(f"service {service.name}", created, before != after)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selecti
 
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, UserError
+from models.core.numbers import whole_number
 from models.core.people import TEAM_NAME, WorkspaceRef, is_lead
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.rotations import Rotation
@@ -308,10 +309,7 @@ def check_name(name: str) -> str:
 def check_tier(value: Any) -> int | None:
     if value in (None, ""):
         return None
-    try:
-        tier = int(str(value).removeprefix("tier-").removeprefix("tier"))
-    except ValueError:
-        tier = 0
+    tier = whole_number(str(value).removeprefix("tier-").removeprefix("tier"))
     if tier not in TIERS:
         raise UserError(f"Tier `{value}` isn't one of 1 (most critical) to 4.")
     return tier

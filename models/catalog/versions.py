@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
+from models.core.base import flushed_changes
 from models.core.workspace import Person, Team, TeamMember, Workspace
 from models.oncall.rotations import Rotation
 
@@ -17,7 +18,7 @@ from models.oncall.rotations import Rotation
 def _bump_catalog_versions(session: Session, _context) -> None:
     workspaces: set[int] = set()
     team_ids: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    for obj in flushed_changes(session):
         if isinstance(obj, Team):
             workspaces.add(obj.workspace_id)
         elif isinstance(obj, TeamMember):

@@ -50,3 +50,12 @@ def dialect_insert(session: Session):
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert
     return sqlite.insert
+
+
+def flushed_changes(session: Session) -> list[object]:
+    """What a flush wrote, for an `after_flush` listener (the session still holds what it
+    flushed then): new and deleted objects, and dirty ones whose values really changed. An
+    attribute set again to the value it had (an import of an unchanged file) marks its object
+    dirty and changes nothing."""
+    dirty = [obj for obj in session.dirty if session.is_modified(obj)]
+    return [*session.new, *dirty, *session.deleted]

@@ -7,13 +7,40 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
+import yaml
 from sqlalchemy.orm import Session
 
 from models.core.errors import UserError
 from models.core.people import UserLookup
 from models.core.workspace import Person, Workspace
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """The safe loader, but a date that doesn't exist (`2026-02-30`, a timestamp by its form)
+    stays text, for the section that reads it to name the field: the safe loader raises a
+    ValueError that says neither where nor which."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _ConfigLoader.construct_yaml_timestamp)
+
+
+def config_documents(stream: IO[str] | str) -> list[Any]:
+    """The YAML documents of a file for `upkeep import` (empty ones left out); raises
+    yaml.YAMLError, saying why, when it can't be read."""
+    try:
+        return [d for d in yaml.load_all(stream, Loader=_ConfigLoader) if d is not None]
+    except UnicodeDecodeError as e:
+        raise yaml.YAMLError(f"it is not UTF-8 text ({e.reason})") from None
+    except RecursionError:
+        raise yaml.YAMLError("it is nested too deeply to read") from None
 
 
 class ConfigError(UserError):
@@ -92,7 +119,7 @@ def require(section: str, i: int, entry: dict, name: str, kind: type | tuple = s
 
 
 def check_fields(section: str, i: int, entry: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(entry) - allowed)
+    unknown = sorted(set(entry) - allowed, key=str)
     if unknown:
         raise ConfigError(
             where(section, i, entry, unknown[0]),

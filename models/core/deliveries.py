@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, Text, case, select, update
+from sqlalchemy import ForeignKey, Integer, String, Text, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -205,3 +205,10 @@ def set_last_tick(db: Session, name: str, at: datetime) -> None:
             index_elements=[SchedulerState.name], set_={"last_tick": later}
         )
     )
+
+
+def forget_deliveries(db: Session, kind: str, before: datetime) -> int:
+    """Forget deliveries of `kind` due before `before`: for kinds whose keys are never used
+    again (work a request deferred is `later:<id>`), the record has served its purpose."""
+    stale = delete(Delivery).where(Delivery.kind == kind, Delivery.due_at < before)
+    return db.execute(stale).rowcount

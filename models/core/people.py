@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.core.errors import NotFound, UserError
+from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.workspace import LEAD, MEMBER, AuditEntry, Person, Team, TeamMember, Workspace
 
 # Looks a Slack user up (users.info's `user` object) or returns None when Slack doesn't know them.
@@ -123,6 +123,42 @@ def ensure_workspace(session: Session, slack_team_id: str, now: datetime) -> Wor
             select(Workspace).where(Workspace.slack_team_id == slack_team_id)
         ).one()
     return workspace
+
+
+# The workspace the CLI makes when it runs before any bot token is set (`upkeep import` on a
+# fresh database): the bot token's workspace takes it over the first time one is used.
+LOCAL_TEAM_ID = "T0LOCAL"
+
+
+class OtherWorkspace(UserError):
+    """The database holds another Slack workspace's data than the bot token's."""
+
+    def __init__(self, ours: str, others: list[str]):
+        held = ", ".join(others)
+        super().__init__(
+            f"This database holds the data of another Slack workspace ({held}), not of the one "
+            f"the bot token belongs to ({ours}), and Upkeep never mixes them. Point DATABASE_URL "
+            "at a database of this workspace's own (the console and the demo have their own "
+            "and never use it)."
+        )
+
+
+def workspace_for_token(session: Session, team_id: str, now: datetime) -> Workspace:
+    """The workspace of the bot token (`auth.test`'s team), made on first use or taken over from
+    a local one; `OtherWorkspace` when the database holds another workspace's data."""
+    held = list(session.scalars(select(Workspace).order_by(Workspace.id)))
+    others = [w.slack_team_id for w in held if w.slack_team_id not in (team_id, LOCAL_TEAM_ID)]
+    mine = [w for w in held if w.slack_team_id == team_id]
+    local = [w for w in held if w.slack_team_id == LOCAL_TEAM_ID]
+    if others or (mine and local):
+        raise OtherWorkspace(team_id, others or [LOCAL_TEAM_ID])
+    if mine:
+        return mine[0]
+    if local:
+        local[0].slack_team_id = team_id
+        session.flush()
+        return local[0]
+    return ensure_workspace(session, team_id, now)
 
 
 def apply_profile(person: Person, user: dict[str, Any], now: datetime) -> None:
@@ -240,9 +276,25 @@ def is_member(team: Team, person: Person) -> bool:
 def require_lead(team: Team, person: Person, what: str) -> None:
     if not (person.is_admin or is_lead(team, person)):
         leads = ", ".join(p.mention for p in team.leads) or "a workspace admin"
-        raise UserError(
-            f"Only {team.possessive} leads or a workspace admin can {what}. Ask {leads}."
+        raise PermissionDenied(
+            f"Only {team.possessive} leads or a workspace admin can {what}. Ask {leads}.", team=team
         )
+
+
+def require_member(session: Session, team: Team, person: Person, what: str) -> None:
+    """A team's members and leads, and workspace admins, may `what`; anyone else is refused and
+    told which teams they can use."""
+    if person.is_admin or is_member(team, person) or is_lead(team, person):
+        return
+    names = [t.name for t in teams_of_person(session, person)]
+    if names:
+        usable = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        hint = f"You can use {usable}."
+    else:
+        hint = "You are in no team yet: ask a team's lead to add you."
+    raise PermissionDenied(
+        f"Only {team.possessive} members, leads or a workspace admin can {what}. {hint}", team=team
+    )
 
 
 def audit(
@@ -255,16 +307,44 @@ def audit(
     now: datetime,
     before: dict | None = None,
     after: dict | None = None,
+    team: Team | None = None,
 ) -> None:
-    """Record who changed what, and how (the audit log), in the session's transaction."""
+    """Record who changed what, and how (the audit log), in the session's transaction; `team`
+    is the team it concerns, whose leads read it."""
     session.add(
         AuditEntry(
             workspace_id=workspace.id,
             actor_id=actor.id if actor else None,
+            team_id=team.id if team is not None else None,
             action=action,
             subject=subject,
             before=before,
             after=after,
             at=now,
+        )
+    )
+
+
+def audit_refusal(
+    session: Session,
+    *,
+    workspace_id: int,
+    actor_id: int | None,
+    tried: str,
+    error: PermissionDenied,
+    now: datetime,
+) -> None:
+    """Record that someone tried something (`tried`: `/retro topic`, `button ...`) and was
+    refused, with the team it concerned and why; never the words they gave."""
+    session.add(
+        AuditEntry(
+            workspace_id=workspace_id,
+            actor_id=actor_id,
+            team_id=error.team_id,
+            action=tried[:64],
+            subject=error.team_name or "",
+            after={"refused": error.message[:500]},
+            at=now,
+            refused=True,
         )
     )

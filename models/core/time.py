@@ -10,10 +10,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from models.core.errors import UserError
+from models.core.numbers import whole_number
 
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CADENCE = re.compile(r"^(\d{1,2})\s*w$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # A weekly time: a day (`monday`, `mon`, `mondays`), then `@`, `at` or a space, then a time
 # (`10:00`, `9.30`, `4pm`, `4:30pm`); or the time alone (every day).
@@ -87,7 +87,7 @@ def format_days(days: str) -> str:
 
 
 def parse_time(text: str) -> time:
-    match = _TIME.match(text.strip())
+    match = _TIME.match(str(text).strip())
     if not match:
         raise UserError(f"`{text}` is not a time of day (like 09:30).")
     return time(int(match.group(1)), int(match.group(2)))
@@ -95,10 +95,10 @@ def parse_time(text: str) -> time:
 
 def parse_cadence(text: str | int) -> int:
     """`4w` (or 4) -> 4 weeks."""
-    match = _CADENCE.match(str(text).strip().lower()) or re.match(r"^(\d{1,2})$", str(text))
-    if not match or not 1 <= int(match.group(1)) <= 52:
+    weeks = whole_number(str(text).strip().lower().removesuffix("w").rstrip(), 1, 52)
+    if weeks is None:
         raise UserError(f"`{text}` is not a cadence in weeks (like 1w or 4w).")
-    return int(match.group(1))
+    return weeks
 
 
 def parse_weekly(text: str) -> tuple[int | None, time]:

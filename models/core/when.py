@@ -25,7 +25,10 @@ UNITS = {
     "d": "days",
     "w": "weeks",
 }
-DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+# Dates people write fall in these years: further out is a typo, and a schedule counted from
+# such a date (its handoffs, a walkthrough's steps) would run past what `date` holds.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 SEPARATORS = {"to", "until", "till", "-", "–", "->"}
 EXAMPLES = "`2026-11-24 10:00`, `14:30`, `tomorrow 9am`, `friday 18:00` or `now`"
@@ -52,13 +55,39 @@ def _day(word: str, today: date) -> date | None:
     names = [d for d in WEEKDAYS if len(word) >= 3 and d.startswith(word)]
     if names:
         return today + timedelta(days=(WEEKDAYS.index(names[0]) - today.weekday()) % 7)
+    day = _iso_day(word)
+    return day if day is not None and FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def _iso_day(word: str) -> date | None:
+    """`2026-11-24` as a date; None when it is not one (`2026-02-30`)."""
     match = DAY.match(word)
-    if match and 1970 <= int(match.group(1)) <= 2200:
-        try:
-            return date(*(int(g) for g in match.groups()))
-        except ValueError:
-            return None
-    return None
+    if not match:
+        return None
+    try:
+        return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def calendar_date(
+    value: str | date, usage: str | None = None, *, like: str = "a date like 2026-11-24"
+) -> date:
+    """A date as written, `2026-11-24` (or as YAML read one), from FIRST_YEAR to LAST_YEAR;
+    a UserError otherwise that says which of the two it is not (`like` describes what fits)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day: date | None = value
+    else:
+        day = _iso_day(str(value).strip())
+    if day is None:
+        shown = str(value).replace("`", "'")[:40]
+        raise UserError(f"`{shown}` is not {like}.", usage)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UserError(
+            f"`{day.isoformat()}` is too far off: give a date from {FIRST_YEAR} to {LAST_YEAR}.",
+            usage,
+        )
+    return day
 
 
 def parse_date(word: str, today: date, usage: str | None = None) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
@@ -119,15 +119,24 @@ class TeamMember(Base):
 
 
 class AuditEntry(Base):
-    """Who changed what, from what to what, and when."""
+    """Who changed what, from what to what, and when; or who tried and was refused (`refused`,
+    `action` says what they tried). `team` is the team it concerns, when there is one: its leads
+    read it with `/upkeep audit`."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    actor: Mapped[Person | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")

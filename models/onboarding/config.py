@@ -77,7 +77,7 @@ def _checklist(label: str, value: Any) -> list[str]:
 def parse_step(label: str, entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise ConfigError(label, "must be a mapping of fields")
-    unknown = sorted(set(entry) - STEP_FIELDS)
+    unknown = sorted(set(entry) - STEP_FIELDS, key=str)
     if unknown:
         fields = ", ".join(sorted(STEP_FIELDS))
         raise ConfigError(f"{label}.{unknown[0]}", f"is not a field I know (fields: {fields})")

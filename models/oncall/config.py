@@ -14,7 +14,7 @@ from models.core.errors import UserError
 from models.core.people import NOT_A_CHANNEL, TEAM_NAME, audit, find_team, is_channel, valid_zone
 from models.core.teams_config import people_field
 from models.core.time import local_instant, parse_weekly, weekly_as_written
-from models.core.when import WEEKDAYS
+from models.core.when import WEEKDAYS, calendar_date
 from models.core.workspace import Workspace
 from models.oncall.changes import reschedule, set_members
 from models.oncall.rotations import Rotation, lookup_rotation, rotations_of
@@ -33,6 +33,7 @@ FIELDS = {
 }
 EVERY = re.compile(r"^([1-9]\d?)\s*([dw])$")
 DEFAULT_REMINDER = 24
+MAX_REMINDER = 168  # hours: a week ahead
 
 
 def parse_handoff(text: str) -> tuple[int | None, time]:
@@ -133,9 +134,9 @@ class RotationsSection:
         if not is_channel(channel):
             raise self.error(i, entry, "channel", message=NOT_A_CHANNEL)
         reminder = entry.get("reminder_hours", DEFAULT_REMINDER)
-        if not isinstance(reminder, int) or not 0 <= reminder <= 168:
+        if not isinstance(reminder, int) or not 0 <= reminder <= MAX_REMINDER:
             raise self.error(
-                i, entry, "reminder_hours", message="must be hours from 0 (none) to 168"
+                i, entry, "reminder_hours", message=f"must be hours from 0 (none) to {MAX_REMINDER}"
             )
 
         created = rotation is None
@@ -165,6 +166,7 @@ class RotationsSection:
                 now=ctx.now,
                 before=before,
                 after=after,
+                team=rotation.team,
             )
 
     def anchor(
@@ -182,11 +184,9 @@ class RotationsSection:
         tz, weekday, at = rule
         value = require(self.key, i, entry, "start", (str, date))
         try:
-            anchor = value if isinstance(value, date) else date.fromisoformat(value.strip())
-        except ValueError:
-            raise self.error(
-                i, entry, "start", message=f"{value!r} is not a date like 2026-11-02"
-            ) from None
+            anchor = calendar_date(value)
+        except UserError as e:
+            raise self.error(i, entry, "start", message=e.message) from None
         begun = existing is not None and existing.begins_at <= now
         as_it_was = existing is not None and anchor in (existing.anchor, start_as_written(existing))
         if begun and as_it_was and existing.handoff(0) <= now:

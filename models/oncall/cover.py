@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
-from models.core.errors import NotFound, UserError
+from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import is_member
 from models.core.workspace import Person, Workspace
 from models.oncall.overrides import Override, PersonSpan, add_override
@@ -127,7 +127,10 @@ def accept_cover(
     if person.id == request.person_id:
         raise UserError("That's your own shift: someone else has to cover it.")
     if not may_cover(request.rotation, person):
-        raise UserError(f"Only people on {request.rotation.team.name} can cover this shift.")
+        raise PermissionDenied(
+            f"Only people on {request.rotation.team.name} can cover this shift.",
+            team=request.rotation.team,
+        )
     if request.end <= now:
         raise UserError("That shift is already over.")
     # Claimed before the schedule is read: of two people pressing at once, the second waits
@@ -168,7 +171,10 @@ def cancel_cover(db: Session, request: CoverRequest, person: Person, *, now: dat
         raise UserError(already_decided(request))
     allowed = person.id in (request.person_id, request.asked_by_id)
     if not (allowed or may_change_rotation(request.rotation, person)):
-        raise UserError("Only the person who asked (or a team lead) can cancel this request.")
+        raise PermissionDenied(
+            "Only the person who asked (or a team lead) can cancel this request.",
+            team=request.rotation.team,
+        )
     if not _decide(db, request, CANCELLED, values={"decided_at": now}):
         raise UserError(already_decided(request))
 

@@ -130,7 +130,8 @@ def remove_override(db: Session, override: Override, person: Person) -> None:
     if not can_remove(override, person):
         raise PermissionDenied(
             f"Only {override.rotation.team.possessive} leads, a workspace admin, whoever made this "
-            "override or whoever it puts on call can remove it."
+            "override or whoever it puts on call can remove it.",
+            team=override.rotation.team,
         )
     db.delete(override)
     db.flush()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import event, inspect, or_, update
 from sqlalchemy.orm import Session
 
+from models.core.base import flushed_changes
 from models.core.workspace import Person
 from models.oncall.overrides import Override
 from models.oncall.rotations import Rotation, RotationMember, RotationRule
@@ -15,12 +16,13 @@ from models.oncall.rotations import Rotation, RotationMember, RotationRule
 @event.listens_for(Session, "after_flush")
 def _bump_schedule_versions(session: Session, _context) -> None:
     """In the same transaction as the change: bump `schedule_version` of every rotation whose
-    rules, members or overrides were written; and when a person's zone or working hours changed
+    rules, members or overrides changed (not when they were only set again to what they were,
+    as an import of an unchanged file does); and when a person's zone or working hours changed
     (the hour class of their pages is read in them), of every rotation in their workspace (a
     rotation's older versions may name them too)."""
     rotation_ids: set[int] = set()
     workspaces: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    for obj in flushed_changes(session):
         if isinstance(obj, Rotation):
             if obj not in session.new:
                 rotation_ids.add(obj.id)

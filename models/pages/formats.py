@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from models.core.when import FIRST_YEAR, LAST_YEAR
+
 KEY_LIMIT = 200
 TITLE_LIMIT = 300
 NAME_LIMIT = 200
@@ -77,13 +79,12 @@ def _obj(value: Any, where: str) -> dict[str, Any]:
 
 def _text(obj: dict[str, Any], name: str, where: str, *, required: bool = True) -> str:
     value = obj.get(name)
-    if value is None or value == "":
-        if required:
-            raise PayloadError(f"`{where}.{name}` is missing")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         raise PayloadError(f"`{where}.{name}` must be a string")
-    return str(value).strip()
+    text = "" if value is None else str(value).strip()
+    if not text and required:  # blank (`"\r"`) is missing too
+        raise PayloadError(f"`{where}.{name}` is missing")
+    return text
 
 
 def _key(*parts: str) -> str:
@@ -105,9 +106,10 @@ def parse_instant(value: Any, where: str) -> datetime:
     if instant.tzinfo is None:
         raise PayloadError(f"`{where}` has no time zone offset ({value[:40]!r})")
     try:
-        return instant.astimezone(UTC)
+        instant = instant.astimezone(UTC)
     except OverflowError:
-        raise PayloadError(f"`{where}` is out of range ({value[:40]!r})") from None
+        raise _out_of_range(where, value) from None
+    return _within_years(instant, where, value)
 
 
 def parse_epoch(value: Any, where: str) -> datetime:
@@ -121,9 +123,26 @@ def parse_epoch(value: Any, where: str) -> datetime:
             break
         seconds /= 1000
     try:
-        return datetime.fromtimestamp(seconds, UTC)
+        instant = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
-        raise PayloadError(f"`{where}` is out of range ({value!r})") from None
+        raise _out_of_range(where, value) from None
+    return _within_years(instant, where, value)
+
+
+def _within_years(instant: datetime, where: str, value: Any) -> datetime:
+    """From FIRST_YEAR to LAST_YEAR: who was on call and the hour class are looked up around an
+    alert's times, and near the ends of what a datetime holds that arithmetic overflows (Go's
+    zero time, `0001-01-01T00:00:00Z`, is what a sender that lost a time sends)."""
+    if not FIRST_YEAR <= instant.year <= LAST_YEAR:
+        raise _out_of_range(where, value)
+    return instant
+
+
+def _out_of_range(where: str, value: Any) -> PayloadError:
+    shown = value[:40] if isinstance(value, str) else value
+    return PayloadError(
+        f"`{where}` is out of range ({shown!r}): give a time from {FIRST_YEAR} to {LAST_YEAR}"
+    )
 
 
 def _services(*names: str) -> tuple[str, ...]:

@@ -141,7 +141,8 @@ def classify(page: Page, kind: str, person: Person, *, now: datetime) -> None:
     if not may_classify(page, person):
         raise PermissionDenied(
             f"Only {page.team.possessive} members, leads, the person it paged or a workspace admin "
-            "can classify this page. It's left as it was."
+            "can classify this page. It's left as it was.",
+            team=page.team,
         )
     page.classification = check_classification(kind)
     page.classified_by_id = person.id

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, UserError
+from models.core.numbers import whole_number
 from models.core.workspace import Person, Team
 
 CATEGORIES = ("feature", "maintenance", "bug", "reliability")
@@ -249,14 +250,14 @@ def add_item(
 
 
 def find_item(db: Session, team: Team, ref: str, *, usage: str | None = None) -> BacklogItem:
-    text = ref.strip().lstrip("#")
-    if not text.isdigit():
+    number = whole_number(ref.strip().lstrip("#"), low=1)
+    if number is None:
         raise UserError(f"`{ref}` is not an item id; they look like `#12`.", usage)
     item = db.scalar(
-        select(BacklogItem).where(BacklogItem.team_id == team.id, BacklogItem.number == int(text))
+        select(BacklogItem).where(BacklogItem.team_id == team.id, BacklogItem.number == number)
     )
     if item is None:
-        raise NotFound(f"{team.name} has no item #{text}. `/priority` lists them.", usage)
+        raise NotFound(f"{team.name} has no item #{number}. `/priority` lists them.", usage)
     return item
 
 

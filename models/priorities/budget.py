@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core.errors import UserError
+from models.core.numbers import whole_number
 from models.core.workspace import Team
 from models.priorities.backlog import CATEGORIES, IN_PROGRESS, PLANNED, BacklogItem
 from models.priorities.settings import settings_of
@@ -65,10 +66,7 @@ def budget(db: Session, team: Team) -> Budget:
 
 
 def parse_target(text: str) -> int:
-    try:
-        value = int(str(text).strip().rstrip("%"))
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 100:
+    value = whole_number(str(text).strip().rstrip("%"), 0, 100)
+    if value is None:
         raise UserError(f"`target={text}`: give the feature share in % (0 to 100), like 60.")
     return value

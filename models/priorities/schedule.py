@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core.errors import UserError
+from models.core.numbers import whole_number
 from models.core.time import WEEKLY_FORMAT, local_instant, parse_weekly, weekly_as_written
 from models.core.workspace import Person, Team
 from models.priorities.backlog import BacklogItem
@@ -120,12 +121,13 @@ def checkpoint_as_written(settings: PrioritySettings) -> str:
 def parse_months(value: str | list) -> list[int]:
     if isinstance(value, str) and value.strip().lower() in ("off", "none", "no"):
         return []
-    parts = value if isinstance(value, list) else re.split(r"[,\s]+", value.strip())
+    parts = value if isinstance(value, list) else re.split(r"[,\s]+", str(value).strip())
     months = set()
     for part in parts:
         word = str(part).strip().lower()
-        if word.isdigit() and 1 <= int(word) <= 12:
-            months.add(int(word))
+        number = whole_number(word, 1, 12)
+        if number is not None:
+            months.add(number)
         elif word[:3] in MONTHS and word:
             months.add(MONTHS.index(word[:3]) + 1)
         else:

@@ -154,7 +154,8 @@ def may_change(action: RetroAction, person: Person) -> None:
     if person.id != action.owner_id and not person.is_admin and not is_lead(action.team, person):
         raise PermissionDenied(
             f"Only {action.owner.mention} or {action.team.possessive} leads can change "
-            f"#{action.id}."
+            f"#{action.id}.",
+            team=action.team,
         )
 
 

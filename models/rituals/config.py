@@ -17,15 +17,17 @@ rituals:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models.core.config import ConfigError, ImportContext, check_fields, require, where
 from models.core.errors import UserError
+from models.core.numbers import whole_number
 from models.core.people import find_team
 from models.core.time import format_days, parse_cadence, parse_days, parse_time
+from models.core.when import calendar_date
 from models.core.workspace import Workspace
 from models.rituals.rituals import Ritual, find_ritual, workspace_rituals
 
@@ -111,7 +113,7 @@ class RitualsSection:
                 "cadence", parse_cadence, entry.get("cadence", f"{self.kinds[kind]}w")
             ),
             "start_date": (
-                field("start", parse_config_date, entry["start"]) if "start" in entry else None
+                field("start", calendar_date, entry["start"]) if "start" in entry else None
             ),
             "options": options,
             "enabled": enabled,
@@ -173,14 +175,7 @@ def parse_minutes(value: Any) -> int:
     """`90`, `90m`, `2h` -> minutes."""
     text = str(value).strip().lower()
     scale = 60 if text.endswith("h") else 1
-    number = text.rstrip("hm").strip()
-    if not number.isdigit() or not 0 < int(number) * scale <= 24 * 60:
+    number = whole_number(text.rstrip("hm").strip(), 1, 24 * 60 // scale)
+    if number is None:
         raise UserError(f"`{value}` is not a delay (like 90m or 2h)")
-    return int(number) * scale
-
-
-def parse_config_date(value: Any) -> date:
-    """`2026-03-05`, as YAML reads it (a date) or as text."""
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+    return number * scale

@@ -13,7 +13,9 @@ from bot.commands import Command
 from bot.feature import Feature
 from bot.render import Reply
 from models import AuditEntry
-from models.core.errors import UserError
+from models.core.errors import PermissionDenied, UserError
+from models.core.people import find_team
+from tests.factories import configure
 
 
 class Broken:
@@ -34,6 +36,14 @@ class Broken:
         req.audit("boom", "x")
         req.db.flush()
         raise RuntimeError("kaboom")
+
+    @staticmethod
+    @boom.sub("deny", "/boom deny <x>", "a refusal after a write")
+    def deny(req, args):
+        req.audit("boom", "x")
+        req.db.flush()
+        team = find_team(req.db, req.workspace, "payments")
+        raise PermissionDenied("That isn't yours to do.", team=team)
 
     @staticmethod
     @boom.sub("ok", "/boom ok", "writes and succeeds")
@@ -79,3 +89,22 @@ def test_success_commits(broken_driver, db):
 def test_unexpected_error_in_a_mention_is_answered_in_thread(broken_driver, slack):
     resp = broken_driver.mention("hi", event_id="EvX")
     assert resp.status == 200
+
+
+def test_a_refusal_is_audited_though_the_request_rolls_back(broken_driver, db, clock):
+    """Who tried what, for which team, and that it was refused: written on its own, since the
+    request's transaction (and the write it made before the refusal) is rolled back."""
+    configure(db, clock)
+    resp = broken_driver.command("/boom", "deny the secret words", user="U0CHO")
+    assert resp.json["response_type"] == "ephemeral"
+    assert resp.text == "That isn't yours to do."
+    db.expire_all()
+    [entry] = db.scalars(select(AuditEntry)).all()
+    assert (entry.actor.slack_user_id, entry.action, entry.subject, entry.team.name) == (
+        "U0CHO",
+        "/boom deny",
+        "payments",
+        "payments",
+    )
+    assert entry.refused and entry.at == clock.now()
+    assert entry.after == {"refused": "That isn't yours to do."}  # not the words it was given

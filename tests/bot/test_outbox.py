@@ -110,3 +110,22 @@ def test_a_reply_slack_failed_with_a_server_error_is_posted_by_the_workers_retry
     clock.advance(minutes=10)
     DeliveryEngine.from_deps(deps).tick()
     assert len(replies(slack)) == 1
+
+
+def test_the_worker_forgets_deferred_work_a_day_after_it_was_made(driver, deps, slack, db, clock):
+    """Its key is never used again, so neither its record nor work that failed for good stays."""
+    from bot.worker import Worker
+
+    driver.mention(f"<@{BOT_USER_ID}> help")  # made at once
+    slack.fail("chat.postMessage", status=500, times=9)
+    driver.mention(f"<@{BOT_USER_ID}> help")  # fails unclearly, for good in the end
+    later = select(func.count()).select_from(Delivery).where(Delivery.kind == "later")
+    assert db.scalar(later) == 2 and left(db) == 1
+    clock.advance(hours=23)
+    Worker(deps).tick()
+    db.expire_all()
+    assert db.scalar(later) == 2
+    clock.advance(hours=2)
+    Worker(deps).tick()
+    db.expire_all()
+    assert db.scalar(later) == 0 and left(db) == 0

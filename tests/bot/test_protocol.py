@@ -108,3 +108,17 @@ def test_a_request_that_needs_no_data_runs_no_sql(driver, engine):
     assert statements == []
     driver.command("/upkeep", "status")
     assert statements, "status reads the heartbeat (and the asker's zone)"
+
+
+def test_a_direct_message_to_the_app_is_answered_in_the_dm(driver, slack, catalog):
+    """The Messages tab answers like a mention; the app's own messages and edits are not
+    questions."""
+    dm = {"type": "message", "channel_type": "im", "channel": "D0ANA", "user": "U0ANA"}
+    driver.event(dm | {"text": "who owns billing-api?", "ts": "1763884800.000100"})
+    [reply] = slack.posted("D0ANA")
+    assert "billing-api" in reply["text"] and not reply.get("thread_ts")
+    driver.event(dm | {"text": "who owns ledger?", "ts": "1763884801.000100", "bot_id": "B0UP"})
+    driver.event(dm | {"subtype": "message_changed", "ts": "1763884802.000100"})
+    channel = {"type": "message", "channel_type": "channel", "channel": "C0PAYMENTS"}
+    driver.event(channel | {"user": "U0ANA", "text": "who owns ledger?", "ts": "1763884803.1"})
+    assert len(slack.posted("D0ANA")) == 1 and slack.posted("C0PAYMENTS") == []

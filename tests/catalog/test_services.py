@@ -102,6 +102,9 @@ def test_import_is_idempotent_and_export_round_trips(db, clock, catalog):
         ({"rotation": "nope"}, r"\.rotation: there is no rotation called 'nope'"),
         ({"lifecycle": "zombie"}, r"\.lifecycle: Lifecycle `zombie` isn't one of"),
         ({"colour": "red"}, r"\.colour: is not a field I know"),
+        ({"tier": "²"}, r"\.tier: Tier `²` isn't one of 1"),
+        ({"last_reviewed": "2026-02-30"}, r"\.last_reviewed: `2026-02-30` is not a date like"),
+        ({"last_reviewed": "9999-12-31"}, r"\.last_reviewed: `9999-12-31` is too far off"),
     ],
 )
 def test_a_bad_field_is_named_and_nothing_is_applied(db, clock, catalog, entry, message):

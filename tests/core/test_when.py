@@ -10,7 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.core.errors import UserError
-from models.core.when import WEEKDAYS, parse_date, parse_range, parse_when
+from models.core.when import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    WEEKDAYS,
+    calendar_date,
+    parse_date,
+    parse_range,
+    parse_when,
+)
 from tests.factories import utc
 
 NOW = utc(2026, 3, 2, 9)  # Mon 2 Mar 2026, 10:00 in Berlin
@@ -177,3 +185,21 @@ def test_fuzz_a_day_alone_only_adds_to_what_parses(words, now, tz):
         assert alone == plain
     elif alone is not None:
         assert alone[1] == 1 and alone[0].tzinfo is not None
+
+
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),
+        st.dates(),
+        st.datetimes(),
+    )
+)
+def test_fuzz_a_written_date_is_within_the_years_or_a_user_error(value):
+    try:
+        day = calendar_date(value)
+    except UserError as e:
+        assert "is not a date like 2026-11-24" in e.message or "is too far off" in e.message
+        return
+    assert type(day) is date and FIRST_YEAR <= day.year <= LAST_YEAR
+    assert day.isoformat() == (value if isinstance(value, str) else value.isoformat()).strip()

@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 from bot.features import all_jobs
 from bot.jobs.engine import DeliveryEngine
 from bot.slack import build_client
-from models import AuditEntry
 from models.config import import_config
 from models.core.deliveries import SchedulerState
 from models.core.people import set_team_people
 from models.core.workspace import LEAD, Person, Team, Workspace
 from models.onboarding.walkthroughs import Shadow, Walkthrough
 from tests.conftest import START
-from tests.factories import make_team
+from tests.factories import audit_entries, make_team
 from tests.slack_requests import TEAM_ID, typed_value
 
 THURSDAY = "2026-03-05"
@@ -61,9 +60,8 @@ def walkthrough(db) -> Walkthrough:
     return db.scalars(select(Walkthrough)).one()
 
 
-def audits(db) -> list[str]:
-    db.expire_all()
-    return [a.action for a in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+def audits(db, *, refused: bool = False) -> list[str]:
+    return [a.action for a in audit_entries(db, refused=refused)]
 
 
 def tick_at(ticker, clock, when: datetime):
@@ -498,6 +496,28 @@ def test_a_new_start_date_in_the_past_is_refused(driver, db, team):
     assert audits(db) == ["onboarding.start"]
 
 
+@pytest.mark.parametrize(
+    ("day", "refusal"),
+    [
+        ("9999-12-31", "`9999-12-31` is too far off: give a date from 1970 to 2200."),
+        ("2027-03-03", "Wed 03 Mar 2027 is more than a year ahead; give a start date by Tue"),
+        ("0001-01-01", "`0001-01-01` is too far off: give a date from 1970 to 2200."),
+    ],
+)
+def test_a_start_date_far_off_is_refused_and_nothing_is_written(driver, db, team, day, refusal):
+    """9999-12-31 was "something went wrong": the steps' days ran past the last date there is."""
+    refused = onboard_cho(driver, f"start {day}")
+    assert refused.text.startswith(refusal) and "Usage: /onboard <@user>" in refused.text
+    assert db.scalars(select(Walkthrough)).all() == []
+    onboard_cho(driver)
+    moved = driver.command("/onboard", f"start-date {CHO} {day}", user="U0LEAD")
+    assert moved.text.startswith(refusal) and "Usage: /onboard start-date" in moved.text
+    assert walkthrough(db).start_date.isoformat() == THURSDAY
+    assert audits(db) == ["onboarding.start"]
+    year_on = driver.command("/onboard", f"start-date {CHO} 2027-03-02", user="U0LEAD")
+    assert "onboarding now starts Tue 02 Mar" in year_on.text
+
+
 def test_buddy_pause_resume_cancel_are_for_leads_and_audited(
     driver, slack, db, team, ticker, clock
 ):
@@ -527,6 +547,7 @@ def test_buddy_pause_resume_cancel_are_for_leads_and_audited(
         "onboarding.resume",
         "onboarding.cancel",
     ]
+    assert audits(db, refused=True) == ["/onboard pause"]
     assert tick_at(ticker, clock, at("2026-03-20", 12, 0)).sent == []
     assert slack.posted("U0CHO") == []
 

@@ -176,3 +176,42 @@ def test_on_call_hours_count_from_the_start_once_per_person_and_by_the_rule_then
     assert hours(week, "U0CHO") == 12 + 3 * 24  # her nights: the end of 8 Mar's, 10, 12, 14
     month = driver.command("/oncall", "load payments 30d", user="U0LEAD").text
     assert hours(month, "U0BEN") == 14 * 24  # since the start, Mon 2 Mar 10:00; nothing before
+
+
+@pytest.mark.parametrize("hours", ["²", "99999999999999999999", "-1", "٣"])
+def test_reminder_hours_take_a_plain_number_and_nothing_changes_otherwise(
+    driver, db, rotation, hours
+):
+    """`"²".isdigit()` is true but `int("²")` fails: it was "something went wrong"."""
+    db.expire_all()
+    version = rotation.schedule_version
+    reply = driver.command("/oncall", f"set payments-primary reminder_hours={hours}", user="U0LEAD")
+    assert reply.text.startswith(
+        "`reminder_hours=` takes a number of hours from 0 (none) to 168, like 24."
+    )
+    assert "Usage: /oncall set <rotation>" in reply.text
+    db.expire_all()
+    assert (rotation.reminder_hours, rotation.schedule_version) == (24, version)
+
+
+@pytest.mark.parametrize("weeks", ["²", "٣w", "99999999999999999999w", "0w", "27"])
+def test_a_schedule_takes_a_plain_number_of_weeks(driver, rotation, weeks):
+    reply = driver.command("/oncall", f"schedule payments-primary {weeks}", user="U0LEAD")
+    assert reply.text.startswith("Give a number of weeks from 1 to 26, like `6w`.")
+
+
+@pytest.mark.parametrize(
+    ("start", "refusal"),
+    [
+        ("9999-12-27", "`start` `9999-12-27` is too far off: give a date from 1970 to 2200."),
+        ("2026-02-30", "`start` `2026-02-30` is not a date like 2026-11-24."),
+    ],
+)
+def test_a_start_that_is_no_date_or_far_off_is_refused(driver, db, rotation, start, refusal):
+    """A Monday in 9999 was taken: its handoffs ran past the last date there is."""
+    db.expire_all()
+    version = rotation.schedule_version
+    reply = driver.command("/oncall", f"set payments-primary start={start}", user="U0LEAD")
+    assert reply.text.startswith(refusal + "\nUsage: /oncall set <rotation>")
+    db.expire_all()
+    assert (str(rotation.anchor), rotation.schedule_version) == ("2026-03-02", version)

@@ -12,7 +12,7 @@ from handlers.oncall.blocks import COVER_ACCEPT, COVER_CANCEL
 from models import AuditEntry, CoverRequest, Override
 from models.oncall.rotations import Rotation
 from models.oncall.shifts import on_call_at
-from tests.factories import make_rotation, utc
+from tests.factories import audit_entries, make_rotation, utc
 
 ONCALL_CHANNEL = "C0PAYONCALL"
 
@@ -194,18 +194,20 @@ def test_override_permissions_and_bad_input_write_nothing(driver, rotation, db):
     assert "The end must be after the start." in backwards.text
     stranger = driver.command("/oncall", "override payments-primary <@U0NOBODY> now to 18:00")
     assert "<@U0NOBODY> is not in this workspace." in stranger.text
-    assert count(db, Override) == 0 and count(db, AuditEntry) == 0
+    assert count(db, Override) == 0 and audit_entries(db) == []
+    assert [e.action for e in audit_entries(db, refused=True)] == ["/oncall override"]
     lead = driver.command(
         "/oncall",
         "override payments-primary <@U0BEN> 2026-03-05 00:00 2026-03-06 00:00",
         user="U0LEAD",
     )
     assert "<@U0BEN> is on call" in lead.text
-    entry = db.scalars(select(AuditEntry)).one()
-    assert (entry.action, entry.subject, entry.after["person"]) == (
+    [entry] = audit_entries(db)
+    assert (entry.action, entry.subject, entry.after["person"], entry.team.name) == (
         "oncall.override",
         "payments-primary",
         "U0BEN",
+        "payments",
     )
     assert who(db, rotation, utc(2026, 3, 5, 12)) == "U0BEN"
 
@@ -480,10 +482,13 @@ def test_leads_take_people_out_and_back(driver, rotation, db):
         "(Mon 09 Mar 09:00 UTC)."  # in the admin's zone
     )
     assert who(db, rotation, utc(2026, 3, 10)) == "U0BEN"
-    assert [e.action for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
-        "rotation.out",
-        "rotation.back",
-    ]
+    assert [e.action for e in audit_entries(db)] == ["rotation.out", "rotation.back"]
+    [refusal] = audit_entries(db, refused=True)
+    assert (refusal.action, refusal.team.name, refusal.actor.slack_user_id) == (
+        "/oncall out",
+        "payments",
+        "U0CHO",
+    )
 
 
 def test_mention_who_is_on_call(driver, slack, rotation):
@@ -563,7 +568,8 @@ def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error
     assert "`colour=` isn't a rotation field" in unknown.text
     new = driver.command("/oncall", "set nights handoff=22:00", user="U0LEAD")
     assert "A new rotation needs `team=`" in new.text
-    assert count(db, AuditEntry) == 0
+    assert audit_entries(db) == []
+    assert [e.action for e in audit_entries(db, refused=True)] == ["/oncall set"]
     db.expire_all()
     assert db.get(Rotation, rotation.id).handoff_time.hour == 10
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from datetime import date
 
 import pytest
 import yaml
@@ -120,6 +121,10 @@ def test_export_round_trips_and_a_second_import_changes_nothing(db):
         ("every", "1d", "a weekday needs a shift length in weeks"),
         ("start", "2026-11-03", "2026-11-03 is a tuesday, but handoffs are on mondays"),
         ("start", "soon", "rotations[0] (payments-primary).start"),
+        ("start", "2026-02-30", ".start: `2026-02-30` is not a date like 2026-11-24."),
+        # Mondays, as the handoffs are: far off, their handoffs ran past the last date there is.
+        ("start", date(9999, 12, 27), ".start: `9999-12-27` is too far off: give a date from"),
+        ("start", "0001-01-01", ".start: `0001-01-01` is too far off: give a date from 1970"),
         ("members", [], "rotations[0] (payments-primary).members: needs at least one person"),
         ("members", ["U0ANA", "U0ANA"], "lists someone twice"),
         ("away", ["U0LEAD"], "must only name members"),

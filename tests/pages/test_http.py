@@ -25,7 +25,7 @@ from models import AuditEntry, Integration, Page, Team, Workspace
 from models.pages.integrations import add_integration
 from tests.conftest import START, _postgres_url
 from tests.factories import alert as generic_alert
-from tests.factories import oncall_team
+from tests.factories import make_rotation, oncall_team
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 
@@ -198,11 +198,92 @@ def test_a_lying_content_length_is_cut_at_the_limit(app, deps, hook, db):
     assert count_pages(db) == 0
 
 
+@pytest.mark.parametrize(
+    ("declared", "status"),
+    [("²", "400 Bad Request"), ("-5", "400 Bad Request"), ("9" * 30, "413 Content Too Large")],
+)
+def test_a_content_length_that_is_not_a_plain_number_is_refused(
+    app, deps, hook, db, declared, status
+):
+    """`"²".isdigit()` is true but `int("²")` fails: a server that passes the header on as sent
+    made that a 500."""
+    import io
+
+    from handlers.pages.http import HooksApp
+
+    token = hook("generic")
+    answers = []
+    environ = {
+        "PATH_INFO": "/hooks/generic",
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": declared,
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.input": io.BytesIO(b'{"key": "k", "title": "t"}'),
+    }
+    HooksApp(deps)(environ, lambda status, headers: answers.append(status))
+    assert answers == [status]
+    assert count_pages(db) == 0
+
+
 def test_unknown_sources_and_other_methods(server, hook):
     assert post(f"{server}/hooks/nagios", b"{}", hook("generic"))[0] == 404
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(f"{server}/hooks/generic", timeout=5)
     assert e.value.code == 405
+
+
+def with_time(source: str, field: str, when: str) -> tuple[bytes, str]:
+    """A fixture's body with one time replaced, and where the error should point."""
+    if source == "generic":
+        return json.dumps({"key": "k", "title": "t", field: when}).encode(), f"body.{field}"
+    if source == "opsgenie":  # epoch seconds: -62135596800 is 0001-01-01T00:00:00Z
+        body = json.loads(fixture_bytes("opsgenie_create.json"))
+        body["alert"][field] = int(datetime.fromisoformat(when).timestamp())
+        return json.dumps(body).encode(), f"alert.{field}"
+    if source == "pagerduty":
+        body = json.loads(fixture_bytes("pagerduty_v3_incident_triggered.json"))
+        body["event"]["data"][field] = when
+        return json.dumps(body).encode(), f"event.data.{field}"
+    body = json.loads(fixture_bytes("alertmanager_v4.json"))
+    body["alerts"][1] |= {"status": "resolved", field: when}
+    return json.dumps(body).encode(), f"alerts[1].{field}"
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+@pytest.mark.parametrize(
+    ("source", "field"),
+    [
+        ("alertmanager", "startsAt"),
+        ("alertmanager", "endsAt"),
+        ("pagerduty", "created_at"),
+        ("opsgenie", "createdAt"),
+        ("generic", "started_at"),
+        ("generic", "resolved_at"),
+    ],
+)
+def test_a_time_out_of_range_is_400_naming_it(server, hook, db, source, field, when):
+    """They were stored as they came, or were 500s where a rotation was asked who was on call
+    (its timeline ran past the years a datetime holds): Alertmanager retries a 500 with the
+    whole batch, forever."""
+    if source == "opsgenie" and when.startswith("9999"):
+        pytest.skip("Opsgenie's epoch numbers read that far ahead as milliseconds (1978)")
+    make_rotation(db)
+    token = hook(source, rotation="payments-primary")
+    body, where = with_time(source, field, when)
+    status, answer = post(f"{server}/hooks/{source}", body, token)
+    assert status == 400, answer
+    assert answer["error"].startswith(f"`{where}` is out of range")
+    assert answer["error"].endswith("give a time from 1970 to 2200")
+    assert count_pages(db) == 0
+
+
+def test_json_nested_deeper_than_python_reads_is_400(server, hook, db):
+    """`json.loads` raised RecursionError: a 500, retried by the sender for ever."""
+    token = hook("alertmanager")
+    body = b'{"alerts": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    status, answer = post(f"{server}/hooks/alertmanager", body, token)
+    assert (status, answer["error"]) == (400, "the body is nested too deeply to read")
+    assert count_pages(db) == 0
 
 
 _tokens: dict[str, str] = {}

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, PageSuggestion, Workspace
+from models import PageSuggestion, Workspace
 from models.core.workspace import Team
 from models.pages.formats import PARSERS
 from models.pages.ingest import ingest
@@ -17,7 +17,7 @@ from models.priorities.backlog import BacklogItem
 from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import suggest_from_pages
 from tests.conftest import START
-from tests.factories import alert, make_rotation, priorities_team
+from tests.factories import alert, audit_entries, make_rotation, priorities_team
 from tests.slack_requests import typed_value
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
@@ -33,9 +33,8 @@ def items(db) -> list[BacklogItem]:
     return list(db.scalars(select(BacklogItem).order_by(BacklogItem.number)))
 
 
-def audits(db) -> list[tuple[str, str]]:
-    db.expire_all()
-    return [(a.action, a.subject) for a in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+def audits(db, *, refused: bool = False) -> list[tuple[str, str]]:
+    return [(a.action, a.subject) for a in audit_entries(db, refused=refused)]
 
 
 def test_add_scores_the_item_and_audits(driver, db, team):
@@ -45,6 +44,7 @@ def test_add_scores_the_item_and_audits(driver, db, team):
     [item] = items(db)
     assert (item.reach, item.impact, item.confidence, item.effort) == (500, 2, 80, 2)
     assert audits(db) == [("priority.add", "payments#1")]
+    assert [e.team.name for e in audit_entries(db)] == ["payments"]  # its leads read it
 
 
 def test_the_list_is_ranked_by_score_with_status_and_owner(driver, db, team):
@@ -169,7 +169,7 @@ def test_an_empty_category_asks_for_one(driver, db, team):
 def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team):
     refused = "Only payments' members, leads or a workspace admin can add items to its backlog."
     outsider = driver.command("/priority", "add team=payments " + ADD, user="U0CHO")
-    assert outsider.text.startswith(refused)
+    assert outsider.text == f"{refused} You are in no team yet: ask a team's lead to add you."
     form_open = driver.command("/priority", "add team=payments", user="U0CHO")
     assert form_open.text.startswith(refused) and slack.calls_to("views.open") == []
 
@@ -180,6 +180,11 @@ def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team
     assert refused in submitted.json["view"]["blocks"][0]["text"]["text"]
     assert submitted.json["view"]["blocks"][1:] == view["blocks"]
     assert items(db) == [] and audits(db) == []
+    assert audits(db, refused=True) == [
+        ("/priority add", "payments"),
+        ("/priority add", "payments"),
+        ("form priority_add", "payments"),
+    ]
 
     driver.command("/priority", "add team=payments " + ADD, user="U0ADMIN")
     driver.command("/priority", "add " + ADD, user="U0LEAD")
@@ -425,3 +430,36 @@ def test_titles_and_goals_are_words_and_links_only_where_meant(driver, db, team)
     assert done.text == "payments #1 @here R&amp;D `evil.example` is done."
     sent = json.dumps([driver.command("/priority", "").json, done.json])
     assert "<!" not in sent and "<https://evil" not in sent
+
+
+@pytest.mark.parametrize("ref", ["99999999999999999999", "2147483648", "²", "#²", "٣", "0"])
+def test_an_item_id_that_is_not_a_plain_number_is_refused_with_the_usage(driver, db, team, ref):
+    """`"²".isdigit()` is true but `int("²")` fails; past 2**31 - 1, int() overflowed or
+    PostgreSQL refused the query: each was "something went wrong"."""
+    driver.command("/priority", "add " + ADD)
+    for sub in ("show", "done", "drop", "set"):
+        text = driver.command("/priority", f"{sub} {ref}" + (" reach=1" if sub == "set" else ""))
+        assert text.text.startswith(f"`{ref}` is not an item id; they look like `#12`."), sub
+        assert f"Usage: /priority {sub} <id>" in text.text
+    assert [(i.status, i.reach) for i in items(db)] == [("proposed", 500)]
+    assert audits(db) == [("priority.add", "payments#1")]
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("survey=²", "`²` is not a month"),
+        ("survey=jan,99999999999999999999", "`99999999999999999999` is not a month"),
+        ("target=²", "`target=²`: give the feature share in % (0 to 100)"),
+        ("target=٣", "`target=٣`: give the feature share in % (0 to 100)"),
+        ("target=99999999999999999999", "`target=99999999999999999999`: give the feature"),
+    ],
+)
+def test_settings_take_plain_numbers_only_and_change_nothing_otherwise(
+    driver, db, team, option, message
+):
+    resp = driver.command("/priority", f"settings checkpoint=tue@09:00 {option}", user="U0LEAD")
+    assert resp.text.startswith(message) and "Usage: /priority settings" in resp.text
+    db.expire_all()
+    assert db.get(PrioritySettings, team.id) is None
+    assert audits(db) == []

@@ -67,6 +67,9 @@ def test_off_turns_checkpoint_and_survey_off(db, team):
         ("team: payments\n    survey: [jan, smarch]", "priorities[0].survey: `smarch` is not"),
         ("team: payments\n    target: 120", "priorities[0].target: `target=120`"),
         ("team: payments\n    budget: 3", "priorities[0].budget: is not a field I know"),
+        ("team: payments\n    survey:", "priorities[0].survey: `None` is not a month"),
+        ("team: payments\n    survey: [jan, ²]", "priorities[0].survey: `²` is not a month"),
+        ("team: payments\n    target: ²", "priorities[0].target: `target=²`"),
     ],
 )
 def test_errors_name_the_entry_and_field(db, team, entry, message):

@@ -12,11 +12,10 @@ from bot.features import all_jobs
 from bot.jobs import SendContext
 from bot.jobs.engine import DeliveryEngine
 from handlers.priorities.jobs import CheckpointJob, SurveyJob
-from models import AuditEntry
 from models.priorities.backlog import BacklogItem, add_item, update_item
 from models.priorities.settings import PrioritySettings, ensure_settings
 from tests.conftest import START
-from tests.factories import priorities_team
+from tests.factories import audit_entries, priorities_team
 from tests.slack_requests import typed_value
 
 RICE = {"reach": 100, "impact": 1, "confidence": 100, "effort": 2}
@@ -76,8 +75,8 @@ def test_checkpoint_settings_move_or_stop_it(driver, db, team):
     db.expire_all()
     assert db.get(PrioritySettings, team.id).checkpoint_day is None
     assert list(CheckpointJob().due(db, START, START + timedelta(days=30))) == []
-    actions = db.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions == ["priority.settings", "priority.settings"]
+    assert [e.action for e in audit_entries(db)] == ["priority.settings", "priority.settings"]
+    assert [e.action for e in audit_entries(db, refused=True)] == ["/priority settings"]
 
 
 def test_checkpoint_posts_what_moved_what_is_stuck_and_the_budget(db, team, ctx, slack):

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import RetroAction, RetroTopic
+from models import AuditEntry, RetroAction, RetroTopic
 from tests.factories import tick_through, utc
 
 RITUALS = """
@@ -133,6 +133,12 @@ def test_done_and_snooze_buttons(rituals_workspace, scheduler, driver, clock, sl
     assert "Only <@U0BEN> or payments' leads can change #1." in denied.body["text"]
     db.expire_all()
     assert db.get(RetroAction, 1).done_at is None
+    refusal = db.scalars(select(AuditEntry).where(AuditEntry.refused)).one()
+    assert (refusal.actor.slack_user_id, refusal.action, refusal.team.name) == (
+        "U0CHO",
+        "button retro_action_done 1",
+        "payments",
+    )
 
     driver.action("retro_action_done", "1", user="U0BEN", channel="U0BEN", message=dm_message)
     db.expire_all()
@@ -215,3 +221,42 @@ def test_an_error_quoting_what_was_typed_never_pings(rituals_workspace, driver):
     assert "<!" not in answer.text and "<http" not in answer.text
     unknown = driver.command("/retro", "<!here>&")
     assert unknown.text.startswith("`/retro &lt;!here&gt;&amp;` isn't something I know.")
+
+
+def test_only_the_teams_people_add_topics_and_action_items(rituals_workspace, driver, slack, db):
+    """Topics are shown without a name, so anyone in no team, or in another, could post to any
+    team's retro unattributed: like `/priority`, only a team's members, leads or an admin add."""
+    refused = "Only payments' members, leads or a workspace admin can add retro topics."
+    topic = driver.command("/retro", "topic Your deploys are bad team=payments", user="U0CHO")
+    assert topic.json["response_type"] == "ephemeral"
+    assert topic.text == f"{refused} You can use search."
+    in_channel = driver.command("/retro", "topic Your deploys are bad", user="U0CHO")
+    assert in_channel.text == f"{refused} You can use search."
+    action = driver.command("/retro", "action Rewrite it all <@U0ANA> team=payments", user="U0CHO")
+    assert action.text.startswith(
+        "Only payments' members, leads or a workspace admin can add retro action items."
+    )
+    slack.add_user("U0NEW", "Nea New", "Europe/Berlin")
+    stranger = driver.command("/retro", "topic Hello team=search", user="U0NEW")
+    assert stranger.text.endswith("You are in no team yet: ask a team's lead to add you.")
+    assert db.scalars(select(RetroTopic)).all() == []
+    assert db.scalars(select(RetroAction)).all() == []
+    refusals = db.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(r.actor.slack_user_id, r.action, r.subject, r.refused) for r in refusals] == [
+        ("U0CHO", "/retro topic", "payments", True),
+        ("U0CHO", "/retro topic", "payments", True),
+        ("U0CHO", "/retro action", "payments", True),
+        ("U0NEW", "/retro topic", "search", True),
+    ]
+    assert not any("deploys" in json.dumps(r.after) for r in refusals)  # topics stay nameless
+
+    driver.command("/retro", "topic From a member", user="U0BEN")
+    driver.command("/retro", "topic From the lead team=search", user="U0LEAD")
+    driver.command("/retro", "topic From an admin team=payments", user="U0ADMIN")
+    driver.command("/retro", "action Fix it <@U0CHO> team=search", user="U0CHO")
+    assert [t.text for t in db.scalars(select(RetroTopic).order_by(RetroTopic.id))] == [
+        "From a member",
+        "From the lead",
+        "From an admin",
+    ]
+    assert [a.text for a in db.scalars(select(RetroAction))] == ["Fix it"]

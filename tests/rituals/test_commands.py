@@ -74,6 +74,13 @@ def test_rituals_import_with_defaults_and_export_round_trips(db, clock):
         ("{kind: standup, team: payments, time: '09:30', days: mon-fry}", ".days: `mon-fry`"),
         ("{kind: retro, team: payments, time: '09:30', cadence: 0w}", ".cadence: `0w` is not"),
         ("{kind: standup, team: payments, time: '09:30', colour: red}", ".colour: is not a field"),
+        (
+            "{kind: retro, team: payments, time: '09:30', start: 9999-12-30}",
+            ".start: `9999-12-30` is too far off: give a date from 1970 to 2200.",
+        ),
+        ("{kind: retro, team: payments, time: '09:30', start: '2026-02-30'}", ".start: `2026-02"),
+        ("{kind: standup, team: payments, time: true}", ".time: `True` is not a time of day"),
+        ("{kind: standup, team: payments, time: '09:30', remind_after: ²m}", ".remind_after: `²m`"),
     ],
 )
 def test_ritual_config_errors_name_the_entry_and_field(db, clock, entry, message):
@@ -100,9 +107,10 @@ def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, 
 
 
 def test_upkeep_help_sums_up_upkeep_by_what_it_does(driver):
-    """The summary named `settings`, which `/upkeep` has not: it has help, status and rituals."""
+    """The summary named `settings`, which `/upkeep` has not: it has help, status, the audit log
+    and rituals."""
     help_text = driver.command("/upkeep", "help").text
-    assert "`/upkeep` help, status and the rituals Upkeep runs" in help_text
+    assert "`/upkeep` help, status, the audit log and the rituals Upkeep runs" in help_text
     assert "`/upkeep rituals [team]`" in help_text
 
 
