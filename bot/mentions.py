@@ -14,6 +14,8 @@ from bot.later import post_message
 from bot.render import Reply
 
 BOT_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+# `@upkeep`, `@upkeep help`, `@upkeep what can you do?`: what may be asked.
+HELP = re.compile(r"^\W*(?:help(?: me)?|commands|what can you do|what do you do)?\W*$")
 
 
 def strip_mentions(text: str, bot_user_id: str | None) -> str:
@@ -52,11 +54,16 @@ def register_mentions(app, deps: Deps) -> None:
 def answer(deps: Deps, req: CommandRequest, text: str) -> Reply:
     lowered = text.lower()
     known = deps.intents
+    examples = "\n".join(f"• `@upkeep {i.example}`" for i in known)
+    if HELP.match(lowered):
+        return Reply(
+            text=f"Ask me in a channel, and I answer in thread:\n{examples}\n"
+            "Every command: `/upkeep help`."
+        )
     for intent in known:
         match = intent.pattern.search(lowered)
         if match:
             return intent.answer(req, match)
-    examples = "\n".join(f"• `@upkeep {i.example}`" for i in known)
     tail = f"\nTry:\n{examples}" if examples else ""
     return Reply(
         text=f"I didn't catch that.{tail}\nEvery command: `/upkeep help`.",

@@ -52,7 +52,7 @@ class Worker:
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
                 outbox.prune(db, now - DEFERRED_KEPT)
-                deliveries.forget_deliveries(db, LATER.kind, now - DEFERRED_KEPT)
+                deliveries.prune_kind(db, LATER.kind, now - DEFERRED_KEPT)
             self.engine.tick()
         except Exception:
             log.exception("the tick failed; the next one tries again")

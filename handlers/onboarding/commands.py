@@ -24,8 +24,7 @@ from models.core.people import (
     require_lead,
     teams_of_person,
 )
-from models.core.time import DAY_NAMES
-from models.core.when import calendar_date
+from models.core.when import parse_date, read_date
 from models.core.workspace import Person, Team
 from models.onboarding.buddies import suggest_buddy
 from models.onboarding.lifecycle import (
@@ -49,7 +48,6 @@ from models.onboarding.walkthroughs import (
 from models.onboarding.workdays import date_in_zone, first_workday
 
 START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
-DATE_HINT = "a date like 2026-03-09, today, tomorrow or monday"
 AHEAD = timedelta(days=365)  # a start further ahead is a typo (`2062` for `2026`)
 HOME_LIMIT = 10
 
@@ -61,20 +59,6 @@ onboard = Command(
 
 
 # -- parsing ------------------------------------------------------------------------------------
-
-
-def parse_start_date(token: str, today: date, usage: str) -> date:
-    """`2026-03-09`, `today`, `tomorrow`, or a weekday name (its next occurrence after today:
-    `monday` said on a Monday is a week on, unlike `models.core.when.parse_date`)."""
-    word = token.strip().lower()
-    if word == "today":
-        return today
-    if word == "tomorrow":
-        return today + timedelta(days=1)
-    if word[:3] in DAY_NAMES and len(word) >= 3:
-        ahead = (DAY_NAMES.index(word[:3]) - today.weekday() - 1) % 7 + 1
-        return today + timedelta(days=ahead)
-    return calendar_date(token, usage, like=DATE_HINT)
 
 
 def person_arg(req: CommandRequest, token: str, usage: str) -> Person:
@@ -89,8 +73,11 @@ def person_arg(req: CommandRequest, token: str, usage: str) -> Person:
     return person
 
 
-def split_keywords(args: list[str], keywords: set[str], usage: str) -> tuple[list[str], dict]:
-    """Positional words, and `keyword value` (or `keyword=value`) pairs."""
+def split_keywords(
+    args: list[str], keywords: set[str], usage: str, today: date
+) -> tuple[list[str], dict]:
+    """Positional words, and `keyword value` (or `keyword=value`) pairs; `start`'s value is as
+    many words as its date takes (`start next monday`)."""
     words: list[str] = []
     found: dict[str, str] = {}
     i = 0
@@ -98,14 +85,14 @@ def split_keywords(args: list[str], keywords: set[str], usage: str) -> tuple[lis
         key, sep, value = args[i].partition("=")
         key = key.lower()
         if key in keywords:
-            if not sep:
-                if i + 1 >= len(args):
-                    raise UserError(f"`{key}` needs a value.", usage)
-                i += 1
-                value = args[i]
+            rest = ([value] if sep else []) + args[i + 1 :]
+            if not rest:
+                raise UserError(f"`{key}` needs a value.", usage)
+            used = read_date(rest, today, usage)[1] if key == "start" else 1
             if key in found:
                 raise UserError(f"`{key}` is given twice.", usage)
-            found[key] = value
+            found[key] = " ".join(rest[:used])
+            i += used - 1 if sep else used
         else:
             words.append(args[i])
         i += 1
@@ -133,7 +120,8 @@ def hire_team(req: CommandRequest, hire: Person, name: str | None) -> Team:
 
 @onboard.fallback(START_USAGE, "start a walkthrough (team leads and admins)")
 def start(req: CommandRequest, args: list[str]) -> Reply:
-    words, options = split_keywords(args, {"start", "buddy", "team"}, START_USAGE)
+    asked_on = date_in_zone(req.now(), req.tz)  # where `start`'s words end; read in the hire's zone
+    words, options = split_keywords(args, {"start", "buddy", "team"}, START_USAGE, asked_on)
     if not words:
         raise UserError("Who is joining? Mention them.", START_USAGE)
     if len(words) > 2:
@@ -146,7 +134,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     zone = hire.zone(team.tz)
     today = date_in_zone(req.now(), zone)
     start_date = (
-        parse_start_date(options["start"], today, START_USAGE) if "start" in options else today
+        parse_date(options["start"].split(), today, START_USAGE) if "start" in options else today
     )
     check_start(start_date, today, START_USAGE)
     buddy = person_arg(req, options["buddy"], START_USAGE) if "buddy" in options else None
@@ -296,7 +284,7 @@ def change_walkthrough(
 def start_date(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
         today = date_in_zone(req.now(), w.tz)
-        new = parse_start_date(rest[0], today, onboard.usage("start-date"))
+        new = parse_date(rest, today, onboard.usage("start-date"))
         check_start(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
@@ -306,7 +294,12 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
         )
 
     return change_walkthrough(
-        req, args, "start-date", apply, 1, "Mention the hire and give the new start date."
+        req,
+        args,
+        "start-date",
+        apply,
+        max(1, len(args) - 1),  # the date takes the words after the hire
+        "Mention the hire and give the new start date.",
     )
 
 

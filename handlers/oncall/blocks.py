@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.render import (
@@ -30,11 +30,37 @@ def who(person: Person | None) -> str:
 
 
 def span(start: datetime, end: datetime, tz: str) -> str:
-    """`Mon 02 Mar 10:00 – Mon 09 Mar 10:00 CET`, or `Mon 02 Mar 10:00 – 18:00 CET` in one day."""
+    """`Mon 02 Mar 10:00 – Mon 09 Mar 10:00 CET`, or `Mon 02 Mar 10:00 – 18:00 CET` in one day;
+    across a DST change each end shows its own zone: `Mon 23 Mar 09:00 GMT – Mon 30 Mar 09:00
+    BST`."""
     zone = ZoneInfo(tz)
-    same_day = start.astimezone(zone).date() == end.astimezone(zone).date()
-    head = start.astimezone(zone).strftime("%a %d %b %H:%M")
-    return f"{head} – {local_time(end, tz, with_date=not same_day)}"
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    head = first.strftime("%a %d %b %H:%M")
+    if first.tzname() != last.tzname():
+        head += f" {first.tzname()}"
+    return f"{head} – {local_time(end, tz, with_date=first.date() != last.date())}"
+
+
+def day_answer(
+    day: date, moments: list[tuple[datetime, bool]], lines: list[str], tz: str
+) -> tuple[str, list[str]]:
+    """The title and lines of who is on call on a day, for rotations looked up each at a moment
+    (an instant, and whether it is their handoff that day or else the start of the day): the
+    title says which when it is the same for all, else each line does."""
+    zone = ZoneInfo(tz)
+    if len(set(moments)) == 1:
+        at, handoff = moments[0]
+        when = f"{at.astimezone(zone):%a %d %b} ({local_time(at, tz, with_date=False)})"
+        return f"On call at the {'handoff on' if handoff else 'start of'} {when}", lines
+    notes = [
+        f"at the handoff, {local_time(at, tz, with_date=at.astimezone(zone).date() != day)}"
+        if handoff
+        else f"at the start of the day, {local_time(at, tz, with_date=False)}"
+        for at, handoff in moments
+    ]
+    return f"On call on {day:%a %d %b}", [
+        f"{line} ({note})" for line, note in zip(lines, notes, strict=True)
+    ]
 
 
 def now_line(rotation: Rotation, current: Shift, following: Shift | None, tz: str) -> str:

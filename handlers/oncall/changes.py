@@ -3,6 +3,8 @@ and put them back."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user, split_fields
 from bot.deps import CommandRequest
 from bot.render import Reply, local_time, section
@@ -13,6 +15,7 @@ from models.core.config import ConfigError, ImportContext
 from models.core.errors import PermissionDenied, UserError
 from models.core.numbers import whole_number
 from models.core.people import TEAM_NAME, find_team, is_lead
+from models.core.when import parse_date
 from models.oncall.changes import pending_change, set_active
 from models.oncall.config import (
     MAX_REMINDER,
@@ -26,7 +29,7 @@ from models.oncall.shifts import current_and_next
 
 rotation_changes = Subcommands("/oncall")  # joined to `/oncall` by FEATURE
 SET = (
-    "/oncall set <rotation> team=<team> handoff=<monday 10:00> every=<1w> start=<YYYY-MM-DD> "
+    "/oncall set <rotation> team=<team> handoff=<monday 10:00> every=<1w> start=<date> "
     "members=@a,@b [channel=#c] [timezone=<zone>] [reminder_hours=<n>]"
 )
 PEOPLE_FIELDS = ("members", "away")
@@ -76,6 +79,9 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
             changes[key] = hours
         elif key == "channel":
             changes[key] = parse_channel(value) or value
+        elif key == "start":  # `start=next monday`, `start=9 mar`: a day in the asker's zone
+            today = req.now().astimezone(ZoneInfo(req.tz)).date()
+            changes[key] = parse_date(value.split(), today, SET).isoformat()
         else:
             changes[key] = value
     ctx = ImportContext(

@@ -5,7 +5,7 @@ calendar feeds in `http.py`, buttons in `actions.py`."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -32,6 +32,7 @@ from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
     cover_blocks,
     cover_text,
+    day_answer,
     now_line,
     shift_line,
     span,
@@ -42,7 +43,8 @@ from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
 from models.core.people import ensure_person, find_person, find_team, relevant_teams
 from models.core.people import teams_of_person as person_teams
-from models.core.when import parse_range, parse_when
+from models.core.time import local_instant
+from models.core.when import find_at, parse_at, parse_range
 from models.core.workspace import Person
 from models.onboarding.shadows import shadowing_at, shadows_during
 from models.oncall.cover import CoverRequest, request_cover, withdraw_cover
@@ -56,7 +58,7 @@ from models.oncall.rotations import (
     rotations_of,
 )
 from models.oncall.schedule import Shift, held_by, holds_all
-from models.oncall.shifts import person_shifts, shifts, stretches
+from models.oncall.shifts import handoff_on, person_shifts, shifts, stretches
 
 oncall = Command(
     "/oncall",
@@ -73,17 +75,19 @@ ME_WEEKS = 8
 
 
 @oncall.fallback(
-    LOOKUP, "who is on call now (or at a time or day in your zone), until when, who is next"
+    LOOKUP,
+    "who is on call now (or at a time in your zone, or on a day: at its handoff, else from its "
+    "start), until when, who is next",
 )
 def lookup(req: CommandRequest, args: list[str]) -> Reply:
-    at = req.now()
+    at: datetime | date = req.now()
     name = None
     if args and args[0].lower() != "at":
         name, args = args[0], args[1:]
     if args:
         if args[0].lower() != "at":
             raise UserError(f"I don't know what to do with `{' '.join(args)[:60]}`.", LOOKUP)
-        at, used = parse_when(args[1:], req.now(), req.tz, usage=LOOKUP, day_alone=True)
+        at, used = parse_at(args[1:], req.now(), req.tz, usage=LOOKUP)
         if args[1 + used :]:
             raise UserError(f"I don't know what to do with `{' '.join(args[1 + used :])}`.", LOOKUP)
     rotations = resolve(req, name) if name else channel_rotations(req)
@@ -126,28 +130,48 @@ def resolve(req: CommandRequest, name: str) -> list[Rotation | RotationRef]:
     return [find_rotation(req.db, req.workspace, name, usage=LOOKUP)]
 
 
+def who_line(req: CommandRequest, rotation: Rotation | RotationRef, at: datetime) -> str:
+    ref = rotation if isinstance(rotation, RotationRef) else ref_of(rotation)
+    current, following = on_call_now(req.db, ref, at)
+    line = now_line(rotation, current, following, req.tz)
+    shadows = shadowing_at(req.db, req.asker.workspace.id, ref, at)
+    if shadows:
+        line += " · shadowed by " + ", ".join(shadows)
+    return line
+
+
 def who_lines(
     req: CommandRequest, rotations: list[Rotation | RotationRef], at: datetime
 ) -> list[str]:
-    lines = []
-    for rotation in rotations:
-        ref = rotation if isinstance(rotation, RotationRef) else ref_of(rotation)
-        current, following = on_call_now(req.db, ref, at)
-        line = now_line(rotation, current, following, req.tz)
-        shadows = shadowing_at(req.db, req.asker.workspace.id, ref, at)
-        if shadows:
-            line += " · shadowed by " + ", ".join(shadows)
-        lines.append(line)
-    return lines
+    return [who_line(req, rotation, at) for rotation in rotations]
 
 
-def who_reply(req: CommandRequest, rotations: list[Rotation | RotationRef], at: datetime) -> Reply:
-    title = "On call now" if at == req.now() else f"On call at {local_time(at, req.tz)}"
-    lines = who_lines(req, rotations, at)
-    text = "\n".join(lines)
+def who_reply(
+    req: CommandRequest, rotations: list[Rotation | RotationRef], at: datetime | date
+) -> Reply:
+    """Who is on call at an instant, or on a day (`day_lines`)."""
+    if isinstance(at, datetime):
+        title = "On call now" if at == req.now() else f"On call at {local_time(at, req.tz)}"
+        lines = who_lines(req, rotations, at)
+    else:
+        title, lines = day_lines(req, rotations, at)
     blocks = [header(title), *line_sections(lines, "")]
     blocks.append(context(f"Times in {req.tz}."))
-    return Reply(text=f"{title}:\n{text}", blocks=blocks)
+    return Reply(text=f"{title}:\n" + "\n".join(lines), blocks=blocks)
+
+
+def day_lines(
+    req: CommandRequest, rotations: list[Rotation | RotationRef], day: date
+) -> tuple[str, list[str]]:
+    """Who is on call on a day: at each rotation's handoff that day (in its zone), or, for one
+    that doesn't hand off then, from the start of the day in the asker's zone."""
+    start = local_instant(day, time(0), req.tz)
+    moments = []
+    for rotation in rotations:
+        handoff = handoff_on(req.db.get_one(Rotation, rotation.id), day)
+        moments.append((handoff or start, handoff is not None))
+    lines = [who_line(req, r, at) for r, (at, _) in zip(rotations, moments, strict=True)]
+    return day_answer(day, moments, lines, req.tz)
 
 
 # -- your shifts, a schedule ---------------------------------------------------------------------
@@ -433,20 +457,29 @@ NOT_NAMES = frozenset(
 
 
 def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
-    for word in re.findall(r"[a-z0-9][a-z0-9_-]*", match.string):
+    """`who is on call [for <rotation|team|service>] [<time or day>]?`: the time words are the
+    command's (`tomorrow`, `next week`, `friday at 3pm`), and are no name."""
+    words = match.string.split()
+    at: datetime | date = req.now()
+    found = find_at(words, req.now(), req.tz)
+    if found is not None:
+        at, start, used = found
+        words = words[:start] + words[start + used :]
+    text = " ".join(words)
+    for word in re.findall(r"[a-z0-9][a-z0-9_-]*", text):
         if (
             lookup_rotation(req.db, req.workspace, word)
             or find_team(req.db, req.workspace, word)
             or match_service(req.db, req.workspace, word)
         ):
-            return who_reply(req, resolve(req, word), req.now())
-    named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", match.string)
+            return who_reply(req, resolve(req, word), at)
+    named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", text)
     if named and named.group(1) not in NOT_NAMES:  # a name that is no rotation, team or service
-        return who_reply(req, resolve(req, named.group(1)), req.now())
-    return who_reply(req, channel_rotations(req), req.now())
+        return who_reply(req, resolve(req, named.group(1)), at)
+    return who_reply(req, channel_rotations(req), at)
 
 
-MENTIONS = [Intent(re.compile(r"\bon[- ]?call\b"), "who is on call?", answer_mention)]
+MENTIONS = [Intent(re.compile(r"\bon[- ]?call\b"), "who is on call tomorrow?", answer_mention)]
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:

@@ -60,9 +60,9 @@ def action(req: CommandRequest, args: list[str]) -> Reply:
     tail = words[at + 1 :]
     due = None
     if tail:
-        if len(tail) != 2 or tail[0].lower() != "due":
+        if len(tail) < 2 or tail[0].lower() != "due":
             raise UserError("After the owner, only `due <date>` may follow.", ACTION_USAGE)
-        due = parse_date(tail[1], today_in(req), ACTION_USAGE)
+        due = parse_date(tail[1:], today_in(req), ACTION_USAGE)
     uid = parse_user(words[at])
     assert uid is not None
     owner = ensure_person(

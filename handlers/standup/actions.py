@@ -44,7 +44,8 @@ def listeners(app, deps: Deps) -> None:
         at = local_instant(day, ritual.at, model.member_zone(person, team))
         oncall = person.id in model.on_call(db, team, at)
         meta = {"team": team.id, "day": day.isoformat(), "oncall": oncall}
-        view = standup_modal(team.name, day, model.questions(ritual.options, oncall), meta)
+        asked = model.questions_on(db, ritual, person, day, oncall)
+        view = standup_modal(team.name, day, asked, meta)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ANSWER_VIEW)
@@ -56,7 +57,9 @@ def listeners(app, deps: Deps) -> None:
         values = body["view"]["state"]["values"]
         pairs = [
             {"q": q, "a": ((values.get(f"q{i}") or {}).get(ANSWER_FIELD) or {}).get("value") or ""}
-            for i, q in enumerate(model.questions(ritual.options, bool(meta.get("oncall"))))
+            for i, q in enumerate(
+                model.questions_on(db, ritual, person, day, bool(meta.get("oncall")))
+            )
         ]
         with errors_under("q0"):  # nothing answered: said under the first question
             model.record_answer(

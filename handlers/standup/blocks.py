@@ -40,7 +40,7 @@ def standup_prompt(
         items = "\n".join(f"• {user_text(item)}" for item in overdue[:10])
         blocks.append(section(f":hourglass: Your overdue retro action items:\n{items}"))
     blocks.append(actions(button("Answer", ANSWER_ACTION, value, style="primary")))
-    blocks.append(context("Away? `/standup skip` for today, `/standup ooo until <date>`."))
+    blocks.append(context("Away? `/standup skip today`, `/standup ooo until <date>`."))
     return text, blocks
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands import Command, no_extra_words
@@ -14,7 +14,7 @@ from handlers.standup.blocks import day_label
 from handlers.standup.jobs import update_summary
 from models.core.errors import UserError
 from models.core.people import is_member, teams_of_person
-from models.core.time import days_at
+from models.core.time import days_at, local_instant
 from models.core.when import parse_date
 from models.core.workspace import Team
 from models.rituals.rituals import find_ritual
@@ -23,6 +23,7 @@ from models.standup.standups import STANDUP_KIND
 
 standup = Command("/standup", "standup prompts: skip a day, out of office, back")
 OOO_USAGE = "/standup ooo until <date>"
+SKIP_USAGE = "/standup skip [<day>]"
 
 
 def asker_today(req: CommandRequest) -> date:
@@ -54,8 +55,12 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
     for team in standup_teams(req):
         ritual = find_ritual(req.db, team, STANDUP_KIND)
         assert ritual is not None
-        nxt = model.next_prompt(req.db, ritual, req.person, team, req.now())
+        zone = model.member_zone(req.person, team)
+        nxt = ritual.next_run(zone, req.now())
         when = local_time(nxt, req.tz) if nxt else "not scheduled"
+        off = nxt and model.absences(req.db, {req.person.id}, nxt.astimezone(ZoneInfo(zone)).date())
+        if off:
+            when += " (you skip it)" if off[req.person.id] == model.SKIP else " (you're out)"
         lines.append(f"*{team.name}*: {days_at(ritual.days, ritual.at)} your time · next {when}")
     if not lines:
         lines.append("You're not in any team with a standup.")
@@ -69,24 +74,69 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
     return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
 
 
-@standup.sub("skip", "/standup skip", "no standup for you today")
+@standup.sub(
+    "skip", SKIP_USAGE, "no standup for you on your next one (today's until it is asked), or a day"
+)
 def skip_command(req: CommandRequest, args: list[str]) -> Reply:
-    no_extra_words(args, standup.usage("skip"))
     today = asker_today(req)
-    model.skip(req.db, req.person, today, now=req.now())
-    req.audit("standup.skip", req.person.slack_user_id, after={"day": today.isoformat()})
+    teams = standup_teams(req)
+    if not teams:
+        raise UserError("You're not in any team with a standup.", SKIP_USAGE)
+    if args:
+        day = parse_date(args, today, SKIP_USAGE)
+        if day < today:
+            raise UserError(f"{day:%a %d %b %Y} is in the past.", SKIP_USAGE)
+        if not any(standup_on(req, team, day) for team in teams):
+            raise UserError(f"You have no standup on {day_label(day)}.", SKIP_USAGE)
+        note = "."
+    else:
+        day, note = next_standup(req, teams, today)
+    model.skip(req.db, req.person, day, now=req.now())
+    req.audit("standup.skip", req.person.slack_user_id, after={"day": day.isoformat()})
     req.db.flush()
-    refresh(req, today)
-    return Reply(text=f"OK, no standup for you today ({day_label(today)}).")
+    refresh(req, day)
+    if day == today:
+        return Reply(text=f"OK, no standup for you today ({day_label(today)}).")
+    return Reply(text=f"OK, no standup for you on {day_label(day)}{note}")
+
+
+def standup_on(req: CommandRequest, team: Team, day: date) -> datetime | None:
+    """When the asker's standup with the team is on a day of theirs, if it is one."""
+    ritual = find_ritual(req.db, team, STANDUP_KIND)
+    if ritual is None or not ritual.schedule.on_date(day):
+        return None
+    return local_instant(day, ritual.at, model.member_zone(req.person, team))
+
+
+def next_standup(req: CommandRequest, teams: list[Team], today: date) -> tuple[date, str]:
+    """The day of the asker's next standup not yet asked (today's until its time), and what to
+    say of it when it isn't today's."""
+    upcoming = []
+    for team in teams:
+        ritual = find_ritual(req.db, team, STANDUP_KIND)
+        assert ritual is not None
+        zone = model.member_zone(req.person, team)
+        nxt = ritual.next_run(zone, req.now())
+        if nxt is not None:
+            upcoming.append(nxt.astimezone(ZoneInfo(zone)).date())
+    if not upcoming:
+        raise UserError("Your standups have no day coming up.", SKIP_USAGE)
+    asked = sorted(at for at in (standup_on(req, t, today) for t in teams) if at is not None)
+    if not asked:
+        return min(upcoming), ", your next one."
+    when = asked[0].astimezone(ZoneInfo(req.tz))
+    return min(upcoming), (
+        f", your next one (today's was at {when:%H:%M}; `/standup skip today` skips that one)."
+    )
 
 
 @standup.sub("ooo", OOO_USAGE, "no standup prompts until the day you name (inclusive)")
 def ooo(req: CommandRequest, args: list[str]) -> Reply:
-    words = [a for a in args if a.lower() != "until"]
-    if len(words) != 1:
+    words = args[1:] if args and args[0].lower() in ("until", "till") else args
+    if not words:
         raise UserError("Say until when.", OOO_USAGE)
     today = asker_today(req)
-    until = parse_date(words[0], today, OOO_USAGE)
+    until = parse_date(words, today, OOO_USAGE)
     model.out_of_office(req.db, req.person, today, until=until, now=req.now())
     req.audit(
         "standup.ooo",

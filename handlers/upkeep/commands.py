@@ -73,7 +73,9 @@ def audit_log(req: CommandRequest, args: list[str]) -> Reply:
     if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= AUDIT_MOST):
         raise UserError(f"`limit=` takes a number from 1 to {AUDIT_MOST}.", AUDIT_USAGE)
     today = req.now().astimezone(ZoneInfo(req.tz)).date()
-    since_day = parse_date(options["since"], today, AUDIT_USAGE) if "since" in options else None
+    since_day = (
+        parse_date(options["since"].split(), today, AUDIT_USAGE) if "since" in options else None
+    )
     if since_day is not None and since_day > today:
         raise UserError("`since=` can't be after today.", AUDIT_USAGE)
     entries, total = newest_entries(

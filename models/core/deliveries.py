@@ -207,7 +207,7 @@ def set_last_tick(db: Session, name: str, at: datetime) -> None:
     )
 
 
-def forget_deliveries(db: Session, kind: str, before: datetime) -> int:
+def prune_kind(db: Session, kind: str, before: datetime) -> int:
     """Forget deliveries of `kind` due before `before`: for kinds whose keys are never used
     again (work a request deferred is `later:<id>`), the record has served its purpose."""
     stale = delete(Delivery).where(Delivery.kind == kind, Delivery.due_at < before)

@@ -4,11 +4,12 @@ before its start, overrides included."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from models.core.time import local_instant
 from models.core.workspace import Person
 from models.oncall.overrides import Override, overrides_between
 from models.oncall.rotations import Rotation, RotationMember
@@ -56,6 +57,15 @@ def shifts(db: Session, rotation: Rotation, start: datetime, *, end: datetime) -
 def handoffs(rotation: Rotation, start: datetime, end: datetime) -> list[datetime]:
     """The rotation's handoff instants in (start, end] (its start is the first)."""
     return RotationSchedule(rotation).handoffs(start, end)
+
+
+def handoff_on(rotation: Rotation, day: date) -> datetime | None:
+    """The rotation's handoff on a date of its own zone, if it hands off that day (the first,
+    if a change of its rule makes two)."""
+    start = local_instant(day, time(0), rotation.tz)
+    end = local_instant(day + timedelta(days=1), time(0), rotation.tz)
+    found = handoffs(rotation, start - JUST_BEFORE, end - JUST_BEFORE)
+    return found[0] if found else None
 
 
 def shift_at(db: Session, rotation: Rotation, at: datetime) -> Shift:

@@ -169,10 +169,18 @@ def complete(action: RetroAction, person: Person, now: datetime) -> bool:
 
 
 def snooze(action: RetroAction, person: Person, today: date) -> date:
+    """Due again `SNOOZE` from today, or on the owner's next working day after that (the due
+    date's DM comes at the start of their working day)."""
     may_change(action, person)
     if action.done_at is not None:
         raise UserError(f"#{action.id} is already done.")
-    action.due = today + SNOOZE
+    due = today + SNOOZE
+    working = action.owner.work_days or "12345"
+    for _ in range(6):
+        if str(due.isoweekday()) in working:
+            break
+        due += timedelta(days=1)
+    action.due = due
     return action.due
 
 

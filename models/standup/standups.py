@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -86,6 +85,33 @@ def questions(options: dict[str, Any], oncall: bool) -> list[str]:
     return list(options.get(key) or (ONCALL_QUESTIONS if oncall else DEFAULT_QUESTIONS))
 
 
+YESTERDAY = re.compile(r"\byesterday\b(?!['’]s)", re.IGNORECASE)
+
+
+def questions_on(db: Session, ritual: Ritual, person: Person, day: date, oncall: bool) -> list[str]:
+    """The questions as asked on a day: "yesterday" only when the person's last standup was
+    yesterday, else "since your last standup" (on a Monday, after a skip or time away)."""
+    asked = questions(ritual.options, oncall)
+    last = last_standup_day(ritual, day)
+    yesterday = day - timedelta(days=1)
+    if last == yesterday and not absent(db, {person.id}, {yesterday}):
+        return asked
+    return [YESTERDAY.sub(_since_last, q) for q in asked]
+
+
+def _since_last(match: re.Match[str]) -> str:
+    return "Since your last standup" if match.group(0)[0].isupper() else "since your last standup"
+
+
+def last_standup_day(ritual: Ritual, day: date) -> date | None:
+    """The ritual's last day before `day` (within its cadence and a week)."""
+    for back in range(1, 7 * max(ritual.cadence_weeks, 1) + 8):
+        before = day - timedelta(days=back)
+        if ritual.schedule.on_date(before):
+            return before
+    return None
+
+
 def remind_after(plan: Plan) -> timedelta:
     return timedelta(minutes=plan.options.get("remind_after", DEFAULT_REMIND_AFTER))
 
@@ -148,24 +174,6 @@ def away_on(db: Session, person: Person, day: date) -> Absence | None:
         .where(Absence.person_id == person.id, Absence.start <= day, Absence.end >= day)
         .order_by(Absence.end.desc())
     )
-
-
-def next_prompt(
-    db: Session, ritual: Ritual, person: Person, team: Team, now: datetime
-) -> datetime | None:
-    """When the member is next asked, in their zone: the ritual's next run on a day they are
-    not away (None: not within a year)."""
-    zone = member_zone(person, team)
-    at = ritual.next_run(zone, now)
-    for _ in range(400):
-        if at is None:
-            return None
-        away = away_on(db, person, at.astimezone(ZoneInfo(zone)).date())
-        if away is None:
-            return at
-        back = local_instant(away.end + timedelta(days=1), time(0), zone)
-        at = ritual.next_run(zone, back - timedelta(microseconds=1))
-    return None
 
 
 def skip(db: Session, person: Person, day: date, *, now: datetime) -> None:

@@ -127,7 +127,7 @@ def test_a_lead_onboarding_themselves_gets_another_lead_or_is_refused(driver, db
 
 
 def test_wrong_input_is_explained_with_the_usage(driver, team):
-    assert "`someday` is not a date like 2026-03-09" in onboard_cho(driver, "start someday").text
+    assert "`someday` is not a date like `2026-03-09`" in onboard_cho(driver, "start someday").text
     past = onboard_cho(driver, "start 2026-03-01")
     assert "Sun 01 Mar 2026 is in the past" in past.text
     unknown = onboard_cho(driver, "frontend")
@@ -666,3 +666,24 @@ def test_the_shadowing_step_records_the_hire_as_a_shadow_shown_in_oncall(
     assert len(shadowed) == 1 and "Mon 16 Mar 10:00" in shadowed[0]
     clock.set(at("2026-03-24", 1, 0))
     assert "shadowed" not in driver.command("/oncall", "payments-primary", user="U0LEAD").text
+
+
+@pytest.mark.parametrize(
+    ("said", "starts"),
+    [
+        ("next monday", "Mon 09 Mar"),
+        ("9 mar", "Mon 09 Mar"),
+        ("march 9th", "Mon 09 Mar"),
+        ("in 2 weeks", "Mon 16 Mar"),
+        ("monday", "Mon 09 Mar"),  # said on a Monday: next week's
+    ],
+)
+def test_start_dates_as_people_say_them(driver, team, said, starts):
+    resp = onboard_cho(driver, f"start {said} buddy <@U0ANA>")
+    assert resp.text.startswith(f"Onboarding for {CHO} with *payments* starts {starts} "), resp.text
+
+
+def test_a_new_start_date_as_people_say_it(driver, team):
+    onboard_cho(driver)
+    resp = driver.command("/onboard", f"start-date {CHO} next wednesday", user="U0LEAD")
+    assert resp.text.startswith(f"{CHO}'s onboarding now starts Wed 11 Mar;")

@@ -28,7 +28,7 @@ def schedule(driver, weeks: int = 6, user: str = "U0LEAD") -> list[str]:
     text = driver.command("/oncall", f"schedule payments-primary {weeks}w", user=user).text
     return [
         (m.group(1), m.group(2))
-        for m in re.finditer(r"`(\w{3} \d\d \w{3} \d\d:\d\d) – [^`]*` <@(\w+)>", text)
+        for m in re.finditer(r"`(\w{3} \d\d \w{3} \d\d:\d\d)(?: [A-Z]+)? – [^`]*` <@(\w+)>", text)
     ]
 
 
@@ -203,8 +203,8 @@ def test_a_schedule_takes_a_plain_number_of_weeks(driver, rotation, weeks):
 @pytest.mark.parametrize(
     ("start", "refusal"),
     [
-        ("9999-12-27", "`start` `9999-12-27` is too far off: give a date from 1970 to 2200."),
-        ("2026-02-30", "`start` `2026-02-30` is not a date like 2026-11-24."),
+        ("9999-12-27", "`9999-12-27` is too far off: give a date from 1970 to 2200."),
+        ("2026-02-30", "`2026-02-30` is not a date like `2026-03-09`, `tomorrow`"),
     ],
 )
 def test_a_start_that_is_no_date_or_far_off_is_refused(driver, db, rotation, start, refusal):
@@ -212,6 +212,20 @@ def test_a_start_that_is_no_date_or_far_off_is_refused(driver, db, rotation, sta
     db.expire_all()
     version = rotation.schedule_version
     reply = driver.command("/oncall", f"set payments-primary start={start}", user="U0LEAD")
-    assert reply.text.startswith(refusal + "\nUsage: /oncall set <rotation>")
+    assert reply.text.startswith(refusal) and "\nUsage: /oncall set <rotation>" in reply.text
     db.expire_all()
     assert (str(rotation.anchor), rotation.schedule_version) == ("2026-03-02", version)
+
+
+def test_a_rotations_start_is_a_date_as_people_say_it(driver, db, clock):
+    """`start=` took only 2026-03-09; `start=next monday` said "isn't a rotation field"."""
+    oncall_team(db)
+    db.commit()
+    made = driver.command(
+        "/oncall",
+        "set nights team=payments handoff=monday 22:00 every=1w start=next monday members=<@U0BEN>",
+        user="U0LEAD",
+    )
+    assert "It starts Mon 09 Mar 22:00 CET; nobody is on call before." in made.text, made.text
+    bad = driver.command("/oncall", "set nights start=someday", user="U0LEAD")
+    assert "`someday` is not a date" in bad.text and "Usage: /oncall set" in bad.text

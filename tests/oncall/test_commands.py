@@ -74,16 +74,26 @@ def test_lookup_at_a_time_in_the_askers_zone(driver, rotation):
 @pytest.mark.parametrize(
     ("text", "user", "expected"),
     [
-        # Now is Monday 10:00 in Ana's Berlin, 04:00 in Ben's New York; Ben's week is next.
-        ("at friday", "U0ANA", "On call at Fri 06 Mar 10:00 CET:\n*payments-primary*: <@U0ANA>"),
-        ("payments-primary at tomorrow", "U0ANA", "On call at Tue 03 Mar 10:00 CET"),
+        # Now is Monday 10:00 in Ana's Berlin, 04:00 in Ben's New York; Ben's week is next. A
+        # day is its handoff (Mondays 10:00 Berlin) or else its start, in the asker's zone.
+        (
+            "at friday",
+            "U0ANA",
+            "On call at the start of Fri 06 Mar (00:00 CET):\n*payments-primary*: <@U0ANA>",
+        ),
+        ("payments-primary at tomorrow", "U0ANA", "On call at the start of Tue 03 Mar (00:00 CET)"),
         ("at friday 3pm", "U0ANA", "On call at Fri 06 Mar 15:00 CET"),
-        ("payments at 2026-03-10", "U0BEN", "Tue 10 Mar 04:00 EDT:\n*payments-primary*: <@U0BEN>"),
+        (
+            "payments at 2026-03-10",
+            "U0BEN",
+            "On call at the start of Tue 10 Mar (00:00 EDT):\n*payments-primary*: <@U0BEN>",
+        ),
+        ("at next monday", "U0BEN", "On call at the handoff on Mon 09 Mar (05:00 EDT)"),
         ("at friday lunch", "U0ANA", "I don't know what to do with `lunch`."),
         ("at friday 25:00", "U0ANA", "`friday 25:00` is not a time I understand"),
     ],
 )
-def test_lookup_at_a_day_is_that_day_at_the_time_it_is_now(driver, rotation, text, user, expected):
+def test_lookup_on_a_day_is_its_handoff_or_its_start(driver, rotation, text, user, expected):
     assert expected in driver.command("/oncall", text, user=user).text
 
 

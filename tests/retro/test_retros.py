@@ -260,3 +260,60 @@ def test_only_the_teams_people_add_topics_and_action_items(rituals_workspace, dr
         "From an admin",
     ]
     assert [a.text for a in db.scalars(select(RetroAction))] == ["Fix it"]
+
+
+FRIDAY_EVENING = utc(2026, 12, 4, 19, 41)  # Fri 4 Dec, 20:41 in Ana's Berlin
+
+
+@pytest.mark.parametrize(
+    ("said", "due"),
+    [
+        ("friday", "Fri 11 Dec"),  # it was tonight: today is no longer ahead
+        ("Fri", "Fri 11 Dec"),
+        ("monday", "Mon 07 Dec"),
+        ("today", "Fri 04 Dec"),  # said outright
+        ("this friday", "Fri 04 Dec"),
+        ("tomorrow", "Sat 05 Dec"),
+        ("next friday", "Fri 11 Dec"),
+        ("next tuesday", "Tue 08 Dec"),
+        ("in 2 weeks", "Fri 18 Dec"),
+        ("in 3 days", "Mon 07 Dec"),
+        ("end of month", "Thu 31 Dec"),
+        ("end of the week", "Fri 11 Dec"),
+        ("24 dec", "Thu 24 Dec"),
+        ("Dec 24th", "Thu 24 Dec"),
+        ("15 jan", "Fri 15 Jan"),  # the next 15 January: 2027
+        ("2026-12-24", "Thu 24 Dec"),
+    ],
+)
+def test_due_dates_as_people_say_them(rituals_workspace, driver, clock, said, due):
+    """`due friday` on Friday evening was due that night."""
+    clock.set(FRIDAY_EVENING)
+    resp = driver.command("/retro", f"action Fix the deploy script <@U0BEN> due {said}")
+    assert resp.text == f"Action item #1 for <@U0BEN>, due {due}: Fix the deploy script"
+
+
+def test_a_due_date_that_is_no_date_says_what_is_taken(rituals_workspace, driver, clock):
+    clock.set(FRIDAY_EVENING)
+    resp = driver.command("/retro", "action Fix it <@U0BEN> due next someday")
+    assert "`next someday` is not a date" in resp.text
+    assert resp.text.endswith("Usage: /retro action <text> <@owner> [due <date>] [team=<team>]")
+    year = driver.command("/retro", "action Fix it <@U0BEN> due 31 feb")
+    assert "`31 feb` is not a date" in year.text
+
+
+def test_a_snooze_that_would_end_on_a_weekend_ends_on_the_next_workday(
+    rituals_workspace, scheduler, driver, clock, slack, db
+):
+    """Snoozed on a Thursday, the item was due on Sunday, and its DM came that Sunday morning."""
+    driver.command("/retro", "action Fix the deploy script <@U0BEN> due 2026-03-05", user="U0ANA")
+    clock.set(utc(2026, 3, 5, 15))  # Thursday
+    dm_message = {"type": "message", "ts": "1700000099.000100", "text": "", "blocks": []}
+    slack.messages["U0BEN"] = [{**dm_message, "channel": "U0BEN"}]
+    driver.action("retro_action_snooze", "1", user="U0BEN", channel="U0BEN", message=dm_message)
+    assert db.get(RetroAction, 1).due.isoformat() == "2026-03-09"
+    assert slack.posted("U0BEN")[0]["text"] == (
+        ":zzz: Snoozed: #1 Fix the deploy script, now due Mon 09 Mar."
+    )
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 10), timedelta(hours=1))
+    assert sent["retro-action:1:2026-03-09"] == [utc(2026, 3, 9, 13)]  # 09:00 in New York

@@ -136,19 +136,21 @@ def test_out_of_office_stops_prompts_until_the_day_and_back_restarts_them(
 def test_standup_status_does_not_promise_a_prompt_while_you_are_away(
     rituals_workspace, clock, driver
 ):
-    """`/standup` said the next standup was tomorrow, then "You're out."."""
+    """`/standup` named the next standup as if it would be asked, then said "You're out." without
+    until when."""
     clock.set(utc(2026, 3, 2, 6))  # Mon 01:00 in New York
     driver.command("/standup", "ooo until 2026-03-04", user="U0BEN")
     status = driver.command("/standup", "", user="U0BEN").text
     assert status == (
-        "*payments*: mon-sun 09:30 your time · next Thu 05 Mar 09:30 EST\n"
+        "*payments*: mon-sun 09:30 your time · next Mon 02 Mar 09:30 EST (you're out)\n"
         "You're out until Wed 04 Mar."
     )
     driver.command("/standup", "back", user="U0BEN")
     driver.command("/standup", "skip", user="U0BEN")
     status = driver.command("/standup", "", user="U0BEN").text
     assert status == (
-        "*payments*: mon-sun 09:30 your time · next Tue 03 Mar 09:30 EST\nYou're skipping today."
+        "*payments*: mon-sun 09:30 your time · next Mon 02 Mar 09:30 EST (you skip it)\n"
+        "You're skipping today."
     )
 
 
@@ -196,16 +198,19 @@ def test_standup_usage_errors(rituals_workspace, driver):
     assert "payments" in driver.command("/standup", "", user="U0BEN").text
 
 
-def test_skip_and_back_take_no_day_and_say_so_instead_of_acting_on_today(
-    rituals_workspace, driver, db
-):
+def test_skip_takes_the_day_it_is_given_and_back_takes_none(rituals_workspace, driver, db):
     """`/standup skip tomorrow` used to skip today without a word about `tomorrow`."""
     tomorrow = driver.command("/standup", "skip tomorrow", user="U0BEN").text
-    assert "I don't know what to do with `tomorrow`." in tomorrow
-    assert "Usage: /standup skip" in tomorrow
+    assert tomorrow == "OK, no standup for you on Tue 03 Mar."
+    someday = driver.command("/standup", "skip someday", user="U0BEN").text
+    assert "`someday` is not a date" in someday and "Usage: /standup skip [<day>]" in someday
+    past = driver.command("/standup", "skip 2026-03-01", user="U0BEN").text
+    assert "Sun 01 Mar 2026 is in the past." in past
     later = driver.command("/standup", "back monday", user="U0BEN").text
     assert "I don't know what to do with `monday`." in later and "Usage: /standup back" in later
     assert "skipping today" not in driver.command("/standup", "", user="U0BEN").text
+    nobody = driver.command("/standup", "skip", user="U0CHO").text  # search has no standup
+    assert nobody.startswith("You're not in any team with a standup.")
 
 
 def test_jobs_run_sends_todays_prompts_once_unless_forced(
@@ -301,3 +306,118 @@ def test_app_home_shows_my_standups_and_whether_i_am_away(rituals_workspace, dri
     home = json.dumps(slack.home["U0BEN"]["blocks"])
     assert "Your standups" in home and "*payments*: mon-sun 09:30 your time" in home
     assert "skipping today" in home
+
+
+def test_skip_after_todays_prompt_skips_the_next_one_and_says_which(
+    rituals_workspace, scheduler, clock, slack, driver
+):
+    """`/standup skip` at 22:04 skipped the standup that was asked at 09:30 that morning."""
+    clock.set(utc(2026, 3, 2, 21, 4))  # Mon 22:04 in Ana's Berlin
+    resp = driver.command("/standup", "skip", user="U0ANA")
+    assert resp.text == (
+        "OK, no standup for you on Tue 03 Mar, your next one (today's was at 09:30; "
+        "`/standup skip today` skips that one)."
+    )
+    status = driver.command("/standup", "", user="U0ANA").text
+    assert "next Tue 03 Mar 09:30 CET (you skip it)" in status
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 4, 12), timedelta(minutes=30))
+    assert "standup:payments:U0ANA:2026-03-03" not in sent
+    assert "standup:payments:U0ANA:2026-03-04" in sent
+    # Ben, in New York, hasn't been asked yet today (09:30 there is 14:30 UTC): today's.
+    clock.set(utc(2026, 3, 2, 12))
+    assert driver.command("/standup", "skip", user="U0BEN").text == (
+        "OK, no standup for you today (Mon 02 Mar)."
+    )
+
+
+def test_skip_takes_a_day(rituals_workspace, driver, clock):
+    clock.set(utc(2026, 3, 2, 21, 4))
+    days = {"today": "today (Mon 02 Mar)", "tomorrow": "on Tue 03 Mar", "friday": "on Fri 06 Mar"}
+    days["next monday"] = "on Mon 09 Mar"
+    for said, day in days.items():
+        answer = driver.command("/standup", f"skip {said}", user="U0ANA").text
+        assert answer == f"OK, no standup for you {day}."
+
+
+@pytest.mark.parametrize(
+    ("said", "until"),
+    [
+        ("next friday", "Fri 13 Mar 2026"),  # said on Friday 6 March
+        ("friday", "Fri 13 Mar 2026"),
+        ("tomorrow", "Sat 07 Mar 2026"),
+        ("in 2 weeks", "Fri 20 Mar 2026"),
+        ("end of month", "Tue 31 Mar 2026"),
+        ("end of the month", "Tue 31 Mar 2026"),
+        ("20 march", "Fri 20 Mar 2026"),
+        ("Mar 20", "Fri 20 Mar 2026"),
+        ("2026-03-20", "Fri 20 Mar 2026"),
+    ],
+)
+def test_out_of_office_until_any_day_people_say(rituals_workspace, driver, clock, said, until):
+    """`/standup ooo until next friday` answered "Say until when." """
+    clock.set(utc(2026, 3, 6, 19, 41))
+    resp = driver.command("/standup", f"ooo until {said}", user="U0ANA")
+    assert resp.text == f"Out of office until {until}: no standup prompts till then."
+
+
+WEEKDAY_RITUALS = """
+rituals:
+  - kind: standup
+    team: payments
+    days: mon-fri
+    time: "09:30"
+"""
+
+
+def question_asked(driver, slack, user: str) -> str:
+    prompt = slack.posted(user)[-1]
+    button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"])
+    driver.action("standup_answer", button["value"], user=user, channel=None)
+    view = slack.calls_to("views.open")[-1].body["view"]
+    return [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"][0]
+
+
+def test_monday_asks_since_the_last_standup_not_yesterday(scheduler, clock, slack, driver, db):
+    """The standup asked "What did you do yesterday?" on Mondays."""
+    configure(db, clock, WEEKDAY_RITUALS, lookup=lookup(slack))
+    tick_through(scheduler, clock, utc(2026, 3, 9, 8), utc(2026, 3, 9, 9), timedelta(minutes=15))
+    assert question_asked(driver, slack, "U0ANA") == "What did you do since your last standup?"
+    answer(driver, slack, "U0ANA", ["Refunds", "Invoices", ""])
+    summary = json.dumps(slack.posted("C0PAYMENTS")[-1]["blocks"])
+    assert "What did you do since your last standup?" in summary
+    tick_through(scheduler, clock, utc(2026, 3, 10, 8), utc(2026, 3, 10, 9), timedelta(minutes=15))
+    assert question_asked(driver, slack, "U0ANA") == "What did you do yesterday?"
+
+
+def test_after_a_day_away_it_asks_since_the_last_standup(
+    rituals_workspace, scheduler, clock, slack, driver
+):
+    clock.set(utc(2026, 3, 2, 6))
+    driver.command("/standup", "skip", user="U0ANA")
+    tick_through(scheduler, clock, utc(2026, 3, 3, 8), utc(2026, 3, 3, 9), timedelta(minutes=15))
+    assert question_asked(driver, slack, "U0ANA") == "What did you do since your last standup?"
+
+
+def test_skip_on_a_weekend_takes_mondays_and_a_day_without_standup_is_said(
+    scheduler, clock, slack, driver, db
+):
+    configure(db, clock, WEEKDAY_RITUALS, lookup=lookup(slack))
+    clock.set(utc(2026, 3, 7, 12))  # Saturday
+    resp = driver.command("/standup", "skip", user="U0ANA")
+    assert resp.text == "OK, no standup for you on Mon 09 Mar, your next one."
+    sunday = driver.command("/standup", "skip sunday", user="U0ANA")
+    assert sunday.text.startswith("You have no standup on Sun 08 Mar.\nUsage: /standup skip")
+
+
+def test_the_prompt_says_how_to_skip_the_standup_it_asks(
+    rituals_workspace, scheduler, clock, slack, driver
+):
+    """The prompt said "`/standup skip` for today", which after its time skips the next one."""
+    tick_through(
+        scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 8, 45), timedelta(minutes=15)
+    )
+    prompt = json.dumps(slack.posted("U0ANA")[-1]["blocks"])
+    assert "Away? `/standup skip today`, `/standup ooo until <date>`." in prompt
+    said = driver.command("/standup", "skip today", user="U0ANA").text
+    assert said == "OK, no standup for you today (Mon 02 Mar)."
+    assert "Skipping today: Ana Alves" in json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
