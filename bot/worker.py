@@ -51,7 +51,7 @@ class Worker:
             now = self.deps.clock.now()
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
-                outbox.prune(db, now - DEFERRED_KEPT)
+                outbox.forget_before(db, now - DEFERRED_KEPT)
                 deliveries.prune_kind(db, LATER.kind, now - DEFERRED_KEPT)
             self.engine.tick()
         except Exception:

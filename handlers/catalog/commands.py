@@ -9,6 +9,7 @@ from typing import Any
 from bot.commands import Command, no_extra_words, parse_channel, parse_user
 from bot.deps import CommandRequest
 from bot.feature import Intent
+from bot.later import post_message
 from bot.render import Reply, context, errors_under, header, local_time, section
 from bot.slack import lookup_user
 from handlers.catalog.blocks import service_card, service_line
@@ -31,6 +32,7 @@ from models.catalog.services import (
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import PermissionDenied, UserError
 from models.core.people import get_team, is_lead, relevant_teams, teams_of_person
+from models.core.workspace import Person
 from models.oncall.now import on_call_now, rotation_ref_by_id
 
 owner = Command(
@@ -204,6 +206,7 @@ def change(
         req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
     )
     label = f"service {name}"
+    was = service.dri if service is not None else None
     try:
         with req.db.begin_nested():
             created = service is None
@@ -223,7 +226,27 @@ def change(
         if field_errors:  # under the field in the form: it needs no name
             raise UserError(said[:1].upper() + said[1:], field=field_name) from None
         raise UserError(f"`{field_name}`: {said}", SET_USAGE) from None
-    return card(req, ServiceCard.of(req.db, load_service(req.db, service.id)))
+    changed = load_service(req.db, service.id)
+    tell_dri(req, changed, was)
+    return card(req, ServiceCard.of(req.db, changed))
+
+
+def tell_dri(req: CommandRequest, service: Service, was: Person | None) -> None:
+    """A new DRI hears that they are it, and the one replaced that they no longer are (not
+    whoever made the change)."""
+    new = service.dri
+    if (new.id if new else None) == (was.id if was else None):
+        return
+    team = f" ({service.team.name})" if service.team else ""
+    actor = req.person
+    if new is not None and new.id != actor.id and not new.deleted:
+        text = f":bust_in_silhouette: {actor.mention} made you the DRI of `{service.name}`{team}."
+        req.later(post_message(channel=new.slack_user_id, text=text))
+    if was is not None and was.id != actor.id and not was.deleted:
+        now = f"{new.mention} is now the DRI" if new else "There is no DRI"
+        by = f", set by {actor.mention}" if new is None or new.id != actor.id else ""
+        text = f":bust_in_silhouette: {now} of `{service.name}`{team} instead of you{by}."
+        req.later(post_message(channel=was.slack_user_id, text=text))
 
 
 # -- mentions and App Home --

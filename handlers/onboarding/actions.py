@@ -80,21 +80,36 @@ def on_check(req: CommandRequest, action: dict, body: dict) -> None:
 
 
 def on_help(req: CommandRequest, value: str) -> None:
+    """The buddy and the lead hear of it, as the welcome promised."""
     step = hires_step(req, value)
     w = step.walkthrough
-    helper = request_help(step, req.now())
-    if helper is None:
+    people = request_help(step, req.now())
+    if not people:
         where = f"<#{w.team.channel_id}>" if w.team.channel_id else "your team's channel"
         raise UserError(f"You have no buddy or lead set yet; ask in {where}.")
-    role = "your buddy" if helper is w.buddy else "your lead"
-    ping = dm_work(
-        helper,
+    asked = (
         f":raising_hand: {w.hire.mention} asked for help with onboarding step {step.index + 1}, "
-        f"*{user_text(step.title)}*. A quick message or a call would unblock them.",
+        f"*{user_text(step.title)}*."
     )
-    reply = f"I pinged {helper.mention}, {role}; they'll get back to you."
+    buddy = w.buddy if w.buddy in people else None
+    pings = []
+    for person in people:
+        if person is buddy:
+            text = f"{asked} A quick message or a call would unblock them."
+        else:
+            also = f"I pinged their buddy {buddy.mention} too" if buddy else "They have no buddy"
+            text = f"{asked} {also}; `/onboard status {w.hire.mention}` shows where they are."
+        pings.append(dm_work(person, text))
+    roles = [f"{p.mention}, {help_role(w, p)}" for p in people]
+    reply = f"I pinged {', and '.join(roles)}; they'll get back to you."
     channel = step.channel_id or w.hire.slack_user_id
-    req.later(in_turn(ping, post_message(channel=channel, thread_ts=step.message_ts, text=reply)))
+    req.later(in_turn(*pings, post_message(channel=channel, thread_ts=step.message_ts, text=reply)))
+
+
+def help_role(w: Walkthrough, person: Person) -> str:
+    if w.buddy is not None and person.id == w.buddy.id:
+        return "your buddy"
+    return "your lead" if w.lead is not None and person.id == w.lead.id else "a team lead"
 
 
 def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:

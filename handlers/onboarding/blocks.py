@@ -20,7 +20,7 @@ from bot.render import (
     user_text,
 )
 from models.core.workspace import Person
-from models.onboarding.lifecycle import FEEDBACK_LIMIT
+from models.onboarding.lifecycle import FEEDBACK_LIMIT, helpers
 from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep, fill
 
 DONE = "onboarding_step_done"
@@ -32,17 +32,24 @@ FEEDBACK_VIEW = "onboarding_feedback"
 
 
 def welcome_message(w: Walkthrough) -> tuple[str, list[dict]]:
+    """The welcome; who it says will hear of *I need help* is who does (`helpers`)."""
     days = w.steps[-1].day + 1
+    helping = {p.id for p in helpers(w)}
     who = [
-        f"your lead {w.lead.mention}" if w.lead else "",
-        f"your buddy {w.buddy.mention}" if w.buddy else "",
+        f"your lead {w.lead.mention}" if w.lead and w.lead.id in helping else "",
+        "your team's leads" if w.lead is None and helping - {w.buddy_id} else "",
+        f"your buddy {w.buddy.mention}" if w.buddy and w.buddy.id in helping else "",
     ]
-    people = " and ".join(p for p in who if p) or "your team"
+    people = " and ".join(p for p in who if p)
+    help_ = (
+        f" and *I need help* whenever you're stuck: {people} will hear from me."
+        if people
+        else "; when you're stuck, ask in your team's channel."
+    )
     text = (
         f"Welcome to *{w.team.name}*, {w.hire.mention}! :wave: Over your first {days} workdays "
         f"I'll send you {len(w.steps)} short steps here, each on its day. Press *Done* when "
-        f"you've finished one and *I need help* whenever you're stuck: {people} will hear "
-        "from me."
+        f"you've finished one{help_}"
     )
     return text, [header(f"Welcome to {w.team.name}!"), section(text)]
 

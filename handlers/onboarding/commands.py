@@ -26,7 +26,7 @@ from models.core.people import (
 )
 from models.core.when import parse_date, read_date
 from models.core.workspace import Person, Team
-from models.onboarding.buddies import suggest_buddy
+from models.onboarding.buddies import buddy_busy, suggest_buddy
 from models.onboarding.lifecycle import (
     cancel,
     change_start,
@@ -156,6 +156,16 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     if buddy is not None:
         tell_buddy(req, w)
     first = first_workday(start_date)
+    if lead is not None and lead.id != req.person.id:
+        req.later(
+            dm_work(
+                lead,
+                f":wave: {req.person.mention} started {hire.possessive} onboarding with "
+                f"*{team.name}*, from {first:%a %d %b}; you are their lead: you'll hear when they "
+                f"ask for help or fall behind. `/onboard status {hire.mention}` shows their "
+                "progress.",
+            )
+        )
     how = " (suggested: fewest buddies, not on call that week)" if suggested else ""
     buddy_text = (
         f"Buddy: {buddy.mention}{how}." if buddy else "No buddy: nobody in the team is free."
@@ -165,7 +175,21 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
         f"({len(w.steps)} steps over {w.steps[-1].day + 1} workdays, template `{template.name}`, "
         f"their zone {w.tz}). {buddy_text} Change it with `/onboard buddy {hire.mention} @someone`."
     )
+    text += busy_note(req, w)
     return Reply(text=text, blocks=[section(text)])
+
+
+def busy_note(req: CommandRequest, w: Walkthrough) -> str:
+    """A buddy on call in the hire's first week (one a lead chose) is said to be busy."""
+    busy = buddy_busy(req.db, w)
+    if busy is None or w.buddy is None:
+        return ""
+    days = round(busy / timedelta(days=1))
+    length = f"{days} days" if days > 1 else f"{round(busy / timedelta(hours=1))} hours"
+    return (
+        f"\n:warning: {w.buddy.mention} is on call for {length} of {w.hire.possessive} first "
+        f"week: busy for a buddy. `/onboard buddy {w.hire.mention} @someone` changes it."
+    )
 
 
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
@@ -176,6 +200,25 @@ def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
         f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
     )
     req.later(dm_work(w.buddy, text))
+
+
+def whose(reader: Person, w: Walkthrough) -> str:
+    return "your" if reader.id == w.hire_id else w.hire.possessive
+
+
+def tell_involved(
+    req: CommandRequest,
+    w: Walkthrough,
+    text: Callable[[Person], str],
+    told: Person | None = None,
+) -> None:
+    """A DM about a change to the buddy, the lead and (once welcomed) the hire: not to whoever
+    made it, nor to whoever was `told` already."""
+    hire = w.hire if w.welcome_sent_at is not None else None
+    people = {p.id: p for p in (w.buddy, w.lead, hire) if p is not None and not p.deleted}
+    for person in people.values():
+        if person.id not in (req.person.id, told.id if told else None):
+            req.later(dm_work(person, text(person)))
 
 
 def audit_walkthrough(
@@ -288,6 +331,14 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
         check_start(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
+        tell_involved(
+            req,
+            w,
+            lambda p: (
+                f":calendar: {req.person.mention} moved {whose(p, w)} onboarding with "
+                f"*{w.team.name}*: it now starts {first_workday(new):%a %d %b}."
+            ),
+        )
         return (
             f"{w.hire.possessive} onboarding now starts {first_workday(new):%a %d %b}; "
             f"{pending} steps still to come were moved."
@@ -306,10 +357,35 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
 @onboard.sub("buddy", "/onboard buddy <@user> <@buddy>", "change a hire's buddy")
 def buddy(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
-        set_buddy(w, person_arg(req, rest[0], onboard.usage("buddy")))
+        old = w.buddy
+        new = person_arg(req, rest[0], onboard.usage("buddy"))
+        if old is not None and old.id == new.id:
+            raise UserError(f"{new.mention} is already {w.hire.possessive} buddy.")
+        set_buddy(w, new)
         tell_buddy(req, w)
-        assert w.buddy is not None
-        return f"{w.buddy.mention} is now {w.hire.possessive} buddy; I told them."
+        if old is None:
+            return (
+                f"{new.mention} is now {w.hire.possessive} buddy; I told them.{busy_note(req, w)}"
+            )
+        if old.id != req.person.id and not old.deleted:
+            thanks = (
+                f":wave: {req.person.mention} made {new.mention} {w.hire.possessive} onboarding "
+                f"buddy in *{w.team.name}* instead of you. Thank you for your help!"
+            )
+            req.later(dm_work(old, thanks))
+        tell_involved(
+            req,
+            w,
+            lambda p: (
+                f":busts_in_silhouette: {req.person.mention} made {new.mention} "
+                f"{whose(p, w)} onboarding buddy, instead of {old.mention}."
+            ),
+            told=new,
+        )
+        return (
+            f"{new.mention} is now {w.hire.possessive} buddy instead of {old.mention}; "
+            f"I told them both.{busy_note(req, w)}"
+        )
 
     return change_walkthrough(req, args, "buddy", apply, 1, "Mention the hire and their new buddy.")
 
@@ -318,6 +394,14 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
 def pause_cmd(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
         pause(w, req.now())
+        tell_involved(
+            req,
+            w,
+            lambda p: (
+                f":double_vertical_bar: {req.person.mention} paused {whose(p, w)} "
+                f"onboarding with *{w.team.name}*: no steps until it resumes."
+            ),
+        )
         return (
             f"Paused {w.hire.possessive} onboarding. `/onboard resume` carries on where it stopped."
         )
@@ -331,6 +415,14 @@ def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
         resume(w, req.now())
         nxt = w.next_step()
         after = f" Next: *{user_text(nxt.title)}*." if nxt is not None else ""
+        tell_involved(
+            req,
+            w,
+            lambda p: (
+                f":arrow_forward: {req.person.mention} resumed {whose(p, w)} onboarding "
+                f"with *{w.team.name}*.{after}"
+            ),
+        )
         return f"Resumed {w.hire.possessive} onboarding.{after}"
 
     return change_walkthrough(req, args, "resume", apply)
@@ -340,6 +432,14 @@ def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
 def cancel_cmd(req: CommandRequest, args: list[str]) -> Reply:
     def apply(w: Walkthrough, rest: list[str]) -> str:
         cancel(w, req.now())
+        tell_involved(
+            req,
+            w,
+            lambda p: (
+                f":no_entry_sign: {req.person.mention} cancelled {whose(p, w)} onboarding "
+                f"with *{w.team.name}*: no more steps."
+            ),
+        )
         return f"Cancelled {w.hire.possessive} onboarding; no more steps will be sent."
 
     return change_walkthrough(req, args, "cancel", apply)

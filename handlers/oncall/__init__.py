@@ -3,7 +3,8 @@
 from bot.feature import Feature
 from handlers.oncall.actions import listeners
 from handlers.oncall.changes import rotation_changes
-from handlers.oncall.commands import MENTIONS, home_blocks, oncall
+from handlers.oncall.commands import oncall
+from handlers.oncall.glance import MENTIONS, home_blocks
 from handlers.oncall.http import ROUTES, feeds
 from handlers.oncall.jobs import JOBS
 

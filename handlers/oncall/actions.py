@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.deps import CommandRequest, Deps, command_request
-from bot.later import respond_later, update_message
-from bot.render import Reply
+from bot.later import post_ephemeral, post_message, respond_later, update_message
+from bot.render import Reply, section
 from handlers.oncall.blocks import (
+    CANCEL_CHANGE,
+    CONFIRM_CHANGE,
     COVER_ACCEPT,
     COVER_CANCEL,
     REMOVE_OVERRIDE,
+    Spans,
     cover_blocks,
+    cover_decided_text,
     cover_text,
+    spans_text,
+    your,
 )
+from handlers.oncall.changes import cancel_change, confirm_change
 from handlers.oncall.commands import overrides_reply
+from handlers.oncall.review import Review
 from models.core.errors import NotFound
-from models.oncall.cover import accept_cover, cancel_cover, get_cover_request
+from models.oncall.cover import (
+    ACCEPTED,
+    CoverRequest,
+    accept_cover,
+    cancel_cover,
+    get_cover_request,
+)
+from models.oncall.impact import on_call_elsewhere
 from models.oncall.overrides import get_override, remove_override
 
 
@@ -31,19 +48,28 @@ def listeners(app, deps: Deps) -> None:
     app.action(COVER_ACCEPT)(cover_listener(True))
     app.action(COVER_CANCEL)(cover_listener(False))
 
-    @app.action(REMOVE_OVERRIDE)
-    def remove_listener(ack, body: dict, context) -> None:
-        ack()
-        req = command_request(deps, context)
-        reply = remove_chosen_override(req, body["actions"][0].get("value", ""))
-        req.later(
-            respond_later(
-                response_url=body.get("response_url", ""),
-                replace_original=True,
-                text=reply.text,
-                blocks=reply.blocks,
+    def replacing(answer: Callable[[CommandRequest, str], Reply]):
+        """A button whose answer replaces the message it is on."""
+
+        def listener(ack, body: dict, context) -> None:
+            ack()
+            req = command_request(deps, context)
+            reply = answer(req, body["actions"][0].get("value", ""))
+            req.later(
+                respond_later(
+                    response_url=body.get("response_url", ""),
+                    replace_original=True,
+                    text=reply.text,
+                    blocks=reply.blocks,
+                )
             )
-        )
+
+        listener.__name__ = answer.__name__
+        return listener
+
+    app.action(REMOVE_OVERRIDE)(replacing(remove_chosen_override))
+    app.action(CONFIRM_CHANGE)(replacing(confirm_change))
+    app.action(CANCEL_CHANGE)(replacing(cancel_change))
 
 
 def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
@@ -62,6 +88,7 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
         cancel_cover(req.db, request, req.person, now=req.now())
         action, after = "oncall.cover.cancel", {"status": request.status}
     req.audit(action, request.rotation.name, before=before, after=after, team=request.rotation.team)
+    tell_cover_decided(req, request, covered or [])
     if request.channel_id and request.message_ts:
         req.later(
             update_message(
@@ -71,6 +98,26 @@ def decide_cover(req: CommandRequest, value: str, accept: bool) -> None:
                 blocks=cover_blocks(request, covered),
             )
         )
+
+
+def tell_cover_decided(req: CommandRequest, request: CoverRequest, covered: Spans) -> None:
+    """Whoever's shift it is, and whoever asked for them, hear who took it or who cancelled it
+    (unless they did it themselves); whoever takes it, that they are on call elsewhere then."""
+    readers = {p.id: p for p in (request.person, request.asked_by) if p.id != req.person.id}
+    for reader in readers.values():
+        text = cover_decided_text(request, reader, req.person, covered)
+        req.later(post_message(channel=reader.slack_user_id, text=text, blocks=[section(text)]))
+    if request.status != ACCEPTED or not request.channel_id:
+        return
+    for start, end in covered:
+        for other, spans in on_call_elsewhere(req.db, req.person, request.rotation, start, end):
+            text = (
+                f":warning: You're also on call in *{other.name}* then "
+                f"({spans_text(spans, req.tz)}): two rotations at once."
+            )
+            req.later(
+                post_ephemeral(channel=request.channel_id, user=req.person.slack_user_id, text=text)
+            )
 
 
 def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
@@ -85,6 +132,15 @@ def remove_chosen_override(req: CommandRequest, value: str) -> Reply:
         "end": item.end.isoformat(),
         "reason": item.reason,
     }
+    owner, now = item.person, req.now()
+    start, end = max(item.start, now), max(item.end, now)
+    review = Review(req, rotation, start=start, end=end, guarded=False)
     remove_override(req.db, item, req.person)
+    review.made()
+    actor = req.person.mention
+    review.tell(
+        lambda p: f"{actor} removed {your(p, owner)} override in *{rotation.name}*.",
+        open_ended=False,
+    )
     req.audit("oncall.override.remove", rotation.name, before=before, team=rotation.team)
     return overrides_reply(req, rotation)

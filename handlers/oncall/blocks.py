@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.render import (
@@ -15,6 +15,7 @@ from bot.render import (
 )
 from models.core.workspace import Person
 from models.oncall.cover import ACCEPTED, CANCELLED, CoverRequest
+from models.oncall.impact import GAP, NOW, STRAIGHT, Concern
 from models.oncall.rotations import Rotation
 from models.oncall.schedule import Shift
 from models.pages.load import ShiftPages
@@ -155,3 +156,165 @@ def handoff_text(rotation: Rotation, outgoing: Person | None, incoming: Shift) -
         f":pager: *{rotation.name}* handoff: {who(outgoing)} hands over to "
         f"{who(incoming.person)}, on call until {until}{note}."
     )
+
+
+# -- DMs to the people a change or a cover request concerns ---------------------------------
+
+MAX_SPANS = 6
+
+
+def you(reader: Person, person: Person) -> str:
+    """`person` as `reader` reads about them: "you", or their mention."""
+    return "you" if reader.id == person.id else person.mention
+
+
+def your(reader: Person, person: Person) -> str:
+    return "your" if reader.id == person.id else person.possessive
+
+
+def spans_text(spans: Spans, tz: str) -> str:
+    """Spans in `tz`, the first few, then how many more."""
+    shown = " · ".join(span(start, end, tz) for start, end in spans[:MAX_SPANS])
+    more = len(spans) - MAX_SPANS
+    return shown + (f" · …and {more} more" if more > 0 else "")
+
+
+def moved_text(
+    headline: str,
+    tz: str,
+    *,
+    gained: Spans,
+    lost: Spans,
+    shifts: Spans | None = None,
+    weeks: int | None = None,
+) -> str:
+    """What a change did to one person's on-call time, in their zone: what they gained and
+    lost, or (`shifts`) their shifts as they now are; `weeks` when it goes on past that."""
+    lines = [f":calendar: {headline}"]
+    if shifts is not None:
+        lines.append(
+            f"Your shifts: {spans_text(shifts, tz)}" if shifts else "You have no shifts in it."
+        )
+    else:
+        if gained:
+            lines.append(f"You're on call: {spans_text(gained, tz)}")
+        if lost:
+            lines.append(f"You're off call: {spans_text(lost, tz)}")
+    if weeks:
+        lines.append(f"_Over the next {weeks} weeks; `/oncall me` shows all your shifts._")
+    return "\n".join(lines)
+
+
+def cover_asked_text(request: CoverRequest, tz: str) -> str:
+    """To whoever's shift a lead asked cover for, on their behalf."""
+    return (
+        f":sos: {request.asked_by.mention} asked <#{request.channel_id}> to cover your shift in "
+        f"*{request.rotation.name}*, {span(request.start, request.end, tz)}: the first to press "
+        "*I'll cover* takes it. Until then it is yours."
+    )
+
+
+def cover_decided_text(request: CoverRequest, reader: Person, by: Person, covered: Spans) -> str:
+    """To whoever's shift it was, or who asked for them: it was taken, or cancelled."""
+    tz = reader.zone(request.rotation.tz)
+    whose = your(reader, request.person)
+    name = request.rotation.name
+    if request.status == ACCEPTED:
+        when = " and ".join(span(start, end, tz) for start, end in covered)
+        return f":white_check_mark: {by.mention} covers {whose} shift in *{name}*, {when}."
+    still = "yours" if reader.id == request.person_id else f"{request.person.possessive}"
+    return (
+        f":no_entry_sign: {by.mention} cancelled the request for cover of {whose} shift in "
+        f"*{name}*, {span(request.start, request.end, tz)}: it is still {still}."
+    )
+
+
+def starts_in(delta: timedelta) -> str:
+    minutes = max(round(delta.total_seconds() / 60), 0)
+    if minutes >= 90:
+        return f"in {round(minutes / 60)} hours"
+    return "in 1 hour" if minutes >= 60 else f"in {minutes} minutes"
+
+
+def cover_reminder_text(request: CoverRequest, now: datetime) -> str:
+    """The channel's reminder, in the rotation's zone like the request it follows up."""
+    tz = request.rotation.tz
+    return (
+        f":sos: Still needed: {request.person.possessive} shift in *{request.rotation.name}*, "
+        f"{span(request.start, request.end, tz)} (it starts {starts_in(request.start - now)}). "
+        "Press *I'll cover* on the request to take it."
+    )
+
+
+def cover_untaken_text(request: CoverRequest, reader: Person, now: datetime, told: str) -> str:
+    """To a lead (`told` empty), or to whoever's shift it is (`told`: the leads who know)."""
+    rotation = request.rotation
+    when = f"{span(request.start, request.end, reader.zone(rotation.tz))}, starting "
+    when += starts_in(request.start - now)
+    if reader.id == request.person_id:
+        return (
+            f":sos: Nobody has taken your cover request in *{rotation.name}* yet ({when}): it is "
+            f"still yours. {told}"
+        )
+    return (
+        f":sos: Nobody has taken {request.person.possessive} cover request in *{rotation.name}* "
+        f"yet: {when}. Take it in <#{request.channel_id}>, or put someone on with "
+        f"`/oncall override {rotation.name} @someone ...`."
+    )
+
+
+# -- a change that deserves a second look ---------------------------------------------------
+
+CONFIRM_CHANGE = "oncall_change_confirm"
+CANCEL_CHANGE = "oncall_change_cancel"
+MAX_CONCERNS = 8
+
+
+def length_text(delta: timedelta) -> str:
+    """`2 weeks`, `13 days`, `20 hours`: how long someone would be on call straight."""
+    days = round(delta.total_seconds() / 86400)
+    if days >= 7 and days % 7 == 0:
+        return f"{days // 7} weeks"
+    if days >= 2:
+        return f"{days} days"
+    return f"{round(delta.total_seconds() / 3600)} hours"
+
+
+def concern_line(concern: Concern, tz: str, weeks: int) -> str:
+    """One thing a change would do, after "Taking @ben out of payments-primary:"."""
+    if concern.kind == GAP:
+        if concern.open_ended:
+            return f"leaves nobody on call from {local_time(concern.start, tz)} on"
+        return f"leaves nobody on call {span(concern.start, concern.end, tz)}"
+    assert concern.person is not None
+    who_ = concern.person.mention
+    if concern.kind == NOW:
+        after = f"{concern.successor.mention} taking over at once" if concern.successor else ""
+        return f"takes {who_} off call now, {after or 'with nobody to take over'}"
+    if concern.kind == STRAIGHT:
+        length = length_text(concern.end - concern.start)
+        if concern.open_ended:
+            since = local_time(concern.start, tz)
+            return f"leaves {who_} on call {length} straight and on, from {since}"
+        return f"leaves {who_} on call {length} straight, {span(concern.start, concern.end, tz)}"
+    return (
+        f"gives {who_} {concern.percent}% of the on-call time over the next {weeks} weeks "
+        f"(up from {concern.was}%)"
+    )
+
+
+def concerns_blocks(
+    what: str, concerns: list[Concern], tz: str, weeks: int, value: str, *, changed: str = ""
+) -> tuple[str, list[dict]]:
+    """The answer to a change that waits for Confirm: what it would do, and the buttons."""
+    lines = [f"• {concern_line(c, tz, weeks)}" for c in concerns[:MAX_CONCERNS]]
+    if len(concerns) > MAX_CONCERNS:
+        lines.append(f"• …and {len(concerns) - MAX_CONCERNS} more")
+    text = f":warning: {changed}{what}:\n" + "\n".join(lines)
+    text += "\nNothing has changed yet: Confirm or Cancel."
+    buttons = actions(
+        button("Confirm", CONFIRM_CHANGE, value, style="primary"),
+        button("Cancel", CANCEL_CHANGE, value),
+        block_id="oncall-change",
+    )
+    return text, [section(text), buttons]

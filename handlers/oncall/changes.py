@@ -3,20 +3,24 @@ and put them back."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user, split_fields
 from bot.deps import CommandRequest
 from bot.render import Reply, local_time, section
 from bot.slack import lookup_user
-from handlers.oncall.blocks import now_line
+from handlers.oncall.blocks import now_line, you
 from handlers.oncall.commands import workspace_person
+from handlers.oncall.review import Review
 from models.core.config import ConfigError, ImportContext
-from models.core.errors import PermissionDenied, UserError
+from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
 from models.core.people import TEAM_NAME, find_team, is_lead
 from models.core.when import parse_date
-from models.oncall.changes import pending_change, set_active
+from models.oncall.changes import pending_change, set_active, settle_returns
 from models.oncall.config import (
     MAX_REMINDER,
     SETTABLE,
@@ -39,7 +43,9 @@ RULE_FIELDS = {"handoff", "every", "start", "members", "away", "timezone"}  # wh
 @rotation_changes.sub(
     "set", SET, "create or change a rotation; changes count from the next handoff (leads)"
 )
-def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
+def set_rotation_command(
+    req: CommandRequest, args: list[str], confirmed: int | None = None
+) -> Reply:
     if len(args) < 2 or "=" in args[0]:
         raise UserError("Name the rotation and what to set, like `handoff=monday 10:00`.", SET)
     name, options = args[0].lower(), fields_of(args[1:])
@@ -87,13 +93,23 @@ def set_rotation_command(req: CommandRequest, args: list[str]) -> Reply:
     ctx = ImportContext(
         req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
     )
-    try:
-        rotation = set_rotation(ctx, name, changes, existing=existing)
-    except ConfigError as error:
-        field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
-        message = str(error)[len(error.where) + 2 :].rstrip(".")
-        raise UserError(f"`{field_name}` {message}.", SET) from None
+    fields = sorted(RULE_FIELDS & set(options)) or sorted(options)
+    with Review(req, existing, guarded=existing is not None) as review:
+        try:
+            rotation = set_rotation(ctx, name, changes, existing=existing)
+        except ConfigError as error:
+            field_name = error.where.rsplit(".", 1)[-1] if ")." in error.where else "rotation"
+            message = str(error)[len(error.where) + 2 :].rstrip(".")
+            raise UserError(f"`{field_name}` {message}.", SET) from None
+        review.made(rotation)
+        if existing is not None:
+            what = f"Changing *{rotation.name}* ({', '.join(fields)})"
+            asked = review.confirm(what, "set", args, confirmed)
+            if asked is not None:
+                return asked
     verb = "Created" if existing is None else "Changed"
+    actor, done = req.person.mention, verb.lower()
+    review.tell(lambda p: f"{actor} {done} *{rotation.name}*.", open_ended=True, shifts=True)
     now = req.now()
     summary = (
         f"{verb} *{rotation.name}* ({rotation.team.name}): {handoff_as_written(rotation)} "
@@ -128,28 +144,47 @@ def people_id(word: str) -> str:
 # -- taking people out and putting them back -----------------------------------------------------
 
 
-OUT = "/oncall out <rotation> <@user>"
+OUT = "/oncall out <rotation> <@user> [until <date>]"
 BACK = "/oncall back <rotation> <@user>"
 
 
 @rotation_changes.sub(
-    "out", OUT, "take someone out now: the others take their shifts in turn (leads)"
+    "out",
+    OUT,
+    "take someone out now (until a day: back from the next handoff after it); the others take "
+    "their shifts in turn (leads)",
 )
-def take_out(req: CommandRequest, args: list[str]) -> Reply:
-    return change_member(req, args, False, OUT)
+def take_out(req: CommandRequest, args: list[str], confirmed: int | None = None) -> Reply:
+    return change_member(req, args, False, OUT, confirmed)
 
 
 @rotation_changes.sub(
     "back", BACK, "put someone back in their old place from the next handoff (leads)"
 )
-def put_back(req: CommandRequest, args: list[str]) -> Reply:
-    return change_member(req, args, True, BACK)
+def put_back(req: CommandRequest, args: list[str], confirmed: int | None = None) -> Reply:
+    return change_member(req, args, True, BACK, confirmed)
 
 
-def change_member(req: CommandRequest, args: list[str], active: bool, usage: str) -> Reply:
+def until_date(req: CommandRequest, words: list[str], usage: str) -> date:
+    """The day after `until`, in the asker's zone: today or later."""
+    if not words:
+        raise UserError("Until when? Give a day, like `until 2026-03-20` or `until friday`.", usage)
+    today = req.now().astimezone(ZoneInfo(req.tz)).date()
+    day = parse_date(words, today, usage)
+    if day < today:
+        raise UserError(f"{day:%a %d %b %Y} is in the past; give a day still to come.", usage)
+    return day
+
+
+def change_member(
+    req: CommandRequest, args: list[str], active: bool, usage: str, confirmed: int | None
+) -> Reply:
     if len(args) < 2:
         raise UserError("Say which rotation and who.", usage)
-    no_extra_words(args[2:], usage)
+    rest, until = args[2:], None
+    if not active and rest and rest[0].lower() == "until":
+        until, rest = until_date(req, rest[1:], usage), []
+    no_extra_words(rest, usage)
     rotation = find_rotation(req.db, req.workspace, args[0], usage=usage)
     if not may_change_rotation(rotation, req.person):
         raise PermissionDenied(
@@ -158,17 +193,41 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
             usage,
             team=rotation.team,
         )
-    person = workspace_person(req, args[1], usage)
-    before = describe_rotation(rotation)
+    person = workspace_person(req, args[1], usage, leaving=not active)
     now = req.now()
-    effective = set_active(rotation, person, active, now=now)
+    settle_returns(rotation, now)
+    before = describe_rotation(rotation)
+    until_words = f" until {until:%a %d %b}" if until else ""
+    with Review(req, rotation) as review:
+        effective = set_active(rotation, person, active, now=now, until=until)
+        review.made()
+        what = (
+            f"Putting {person.mention} back in *{rotation.name}*"
+            if active
+            else f"Taking {person.mention} out of *{rotation.name}*{until_words}"
+        )
+        asked = review.confirm(what, "back" if active else "out", args, confirmed)
+        if asked is not None:
+            return asked
     action = "rotation.back" if active else "rotation.out"
-    after = describe_rotation(rotation)
+    after = describe_rotation(rotation) | ({"until": until.isoformat()} if until else {})
     req.audit(action, rotation.name, before=before, after=after, team=rotation.team)
+    actor, name = req.person.mention, rotation.name
+    back_at = rotation.back_from(until) if until else None
+    if active:
+        review.tell(lambda p: f"{actor} put {you(p, person)} back in *{name}*.", open_ended=True)
+    else:
+        review.tell(
+            lambda p: f"{actor} took {you(p, person)} out of *{name}*{until_words}.",
+            open_ended=back_at is None or (review.end is not None and back_at > review.end),
+        )
     if not active:
+        back = ""
+        if back_at is not None:
+            back = f", back from the handoff {local_time(back_at, req.tz)}"
         text = (
-            f"{person.mention} is out of *{rotation.name}* (keeping their place): the others "
-            "take their shifts in turn, and nobody else's shifts move."
+            f"{person.mention} is out of *{rotation.name}*{until_words} (keeping their "
+            f"place){back}: the others take their shifts in turn, and nobody else's shifts move."
         )
     elif effective > now:
         text = (
@@ -180,3 +239,45 @@ def change_member(req: CommandRequest, args: list[str], active: bool, usage: str
     current, following = current_and_next(req.db, rotation, now)
     lines = [text, now_line(rotation, current, following, req.tz)]
     return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
+
+
+# -- Confirm and Cancel on a change that waited -------------------------------------------------
+
+GUARDED: dict[str, Callable[..., Reply]] = {
+    "out": take_out,
+    "back": put_back,
+    "set": set_rotation_command,
+}
+
+
+def waiting_change(value: str) -> tuple[str, list[str], int | None]:
+    """What the buttons of a change that waits for Confirm carry: the subcommand, its words,
+    and the rotation's version when it was asked."""
+    try:
+        asked = json.loads(value)
+        sub, args, version = asked["sub"], [str(a) for a in asked["args"]], asked["v"]
+    except (ValueError, KeyError, TypeError):
+        sub, args, version = "", [], None
+    if sub not in GUARDED or not args:
+        raise NotFound("That change is no longer waiting.")
+    return sub, args, version if isinstance(version, int) else None
+
+
+def confirm_change(req: CommandRequest, value: str) -> Reply:
+    """Make the change as asked; it waits again if the rotation changed in between and the
+    change now does something else worth a look."""
+    sub, args, version = waiting_change(value)
+    return GUARDED[sub](req, args, confirmed=version)
+
+
+def cancel_change(req: CommandRequest, value: str) -> Reply:
+    sub, args, _ = waiting_change(value)
+    rotation = lookup_rotation(req.db, req.workspace, args[0])
+    name = f"*{rotation.name}*" if rotation is not None else "the rotation"
+    uid = parse_user(args[1]) if len(args) > 1 else None
+    kept = {
+        "out": f"<@{uid}> stays in {name}",
+        "back": f"<@{uid}> stays out of {name}",
+    }.get(sub if uid else "", f"{name} stays as it was")
+    text = f"Cancelled: {kept}; nothing changed."
+    return Reply(text=text, blocks=[section(text)])

@@ -4,7 +4,6 @@ calendar feeds in `http.py`, buttons in `actions.py`."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,10 +11,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.commands import Command, no_extra_words, parse_user
 from bot.deps import CommandRequest
-from bot.feature import Intent
 from bot.jobs import SendContext
-from bot.jobs.deferred import deferrable
+from bot.jobs.deferred import deferrable, in_turn
 from bot.jobs.marked import unclear
+from bot.later import post_message
 from bot.render import (
     Reply,
     button,
@@ -30,30 +29,33 @@ from bot.render import (
 from bot.slack import lookup_user
 from handlers.oncall.blocks import (
     REMOVE_OVERRIDE,
+    cover_asked_text,
     cover_blocks,
     cover_text,
     day_answer,
     now_line,
     shift_line,
     span,
+    spans_text,
     who,
+    you,
 )
+from handlers.oncall.review import Review
 from models.catalog.services import match_service
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
 from models.core.people import ensure_person, find_person, find_team, relevant_teams
-from models.core.people import teams_of_person as person_teams
 from models.core.time import local_instant
-from models.core.when import find_at, parse_at, parse_range
+from models.core.when import parse_at, parse_range
 from models.core.workspace import Person
 from models.onboarding.shadows import shadowing_at, shadows_during
 from models.oncall.cover import CoverRequest, request_cover, withdraw_cover
+from models.oncall.impact import on_call_elsewhere
 from models.oncall.now import RotationRef, on_call_now, ref_of, rotation_ref
 from models.oncall.overrides import add_override, can_remove, check_span, upcoming_overrides
 from models.oncall.rotations import (
     Rotation,
     find_rotation,
-    lookup_rotation,
     may_change_rotation,
     rotations_of,
 )
@@ -225,8 +227,11 @@ def schedule(req: CommandRequest, args: list[str]) -> Reply:
 # -- overrides and cover -------------------------------------------------------------------------
 
 
-def workspace_person(req: CommandRequest, token: str, usage: str) -> Person:
-    """Someone mentioned in the command, who must be a current member of this workspace."""
+def workspace_person(
+    req: CommandRequest, token: str, usage: str, *, leaving: bool = False
+) -> Person:
+    """Someone mentioned in the command, who must be a current member of this workspace (or,
+    `leaving` a rotation, may have left it since)."""
     uid = parse_user(token)
     if uid is None:
         raise UserError(f"`{token[:40]}` is not a person; mention them, like `@ana`.", usage)
@@ -237,7 +242,7 @@ def workspace_person(req: CommandRequest, token: str, usage: str) -> Person:
         if user is None or (team and team != req.workspace.slack_team_id):
             raise NotFound(f"<@{uid}> is not in this workspace.", usage)
         person = ensure_person(req.db, req.workspace, uid, req.now(), lambda _: user)
-    if person.deleted or person.is_bot:
+    if (person.deleted or person.is_bot) and not leaving:
         raise UserError(f"{person.mention} can't be on call (deactivated, or a bot).", usage)
     return person
 
@@ -277,6 +282,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
             f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`.",
             team=rotation.team,
         )
+    review = Review(req, rotation, start=max(start, req.now()), end=end, guarded=False)
     made = add_override(
         req.db,
         rotation,
@@ -287,6 +293,13 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
         created_by=req.person,
         now=req.now(),
     )
+    review.made()
+    why = f" ({user_text(made.reason)})" if made.reason else ""
+    actor = req.person.mention
+    review.tell(
+        lambda p: f"{actor} put {you(p, target)} on call in *{rotation.name}*{why}.",
+        open_ended=False,
+    )
     after = {
         "person": target.slack_user_id,
         "start": start.isoformat(),
@@ -295,6 +308,11 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     }
     req.audit("oncall.override", rotation.name, after=after, team=rotation.team)
     text = f"{target.mention} is on call in *{rotation.name}* {span(start, end, req.tz)}."
+    for other, spans in on_call_elsewhere(req.db, target, rotation, start, end):
+        text += (
+            f"\n:warning: {target.mention} is also on call in *{other.name}* then "
+            f"({spans_text(spans, req.tz)}): two rotations at once."
+        )
     return Reply(text=text, blocks=[section(text)])
 
 
@@ -335,7 +353,12 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
         now=req.now(),
     )
     text, blocks = cover_text(request), cover_blocks(request)
-    req.later(post_cover(request_id=request.id, channel=channel, text=text, blocks=blocks))
+    asked = post_cover(request_id=request.id, channel=channel, text=text, blocks=blocks)
+    if person.id != req.person.id:  # asked on their behalf: they hear of it once it is asked
+        told = cover_asked_text(request, person.zone(rotation.tz))
+        dm = post_message(channel=person.slack_user_id, text=told, blocks=[section(told)])
+        asked = in_turn(asked, dm)
+    req.later(asked)
     after = {"person": person.slack_user_id, "start": start.isoformat(), "end": end.isoformat()}
     req.audit("oncall.cover.request", rotation.name, after=after, team=rotation.team)
     text = f"I'm asking for cover in <#{channel}>: {span(start, end, req.tz)}{note}."
@@ -444,55 +467,3 @@ def overrides_reply(req: CommandRequest, rotation: Rotation) -> Reply:
         blocks.append(section("No overrides coming up."))
     blocks.append(context(f"Times in {req.tz}. Add one with `{OVERRIDE}`."))
     return Reply(text=f"{rotation.name}: overrides\n" + "\n".join(lines), blocks=blocks)
-
-
-# -- mentions, App Home --------------------------------------------------------------------------
-
-
-# Words after "on call for" that name no rotation: "for the weekend", "for us", "for tonight".
-NOT_NAMES = frozenset(
-    "a an the this that next us me you them it our my your here now today tonight tomorrow "  # noqa: SIM905
-    "weekend week night".split()
-)
-
-
-def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
-    """`who is on call [for <rotation|team|service>] [<time or day>]?`: the time words are the
-    command's (`tomorrow`, `next week`, `friday at 3pm`), and are no name."""
-    words = match.string.split()
-    at: datetime | date = req.now()
-    found = find_at(words, req.now(), req.tz)
-    if found is not None:
-        at, start, used = found
-        words = words[:start] + words[start + used :]
-    text = " ".join(words)
-    for word in re.findall(r"[a-z0-9][a-z0-9_-]*", text):
-        if (
-            lookup_rotation(req.db, req.workspace, word)
-            or find_team(req.db, req.workspace, word)
-            or match_service(req.db, req.workspace, word)
-        ):
-            return who_reply(req, resolve(req, word), at)
-    named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", text)
-    if named and named.group(1) not in NOT_NAMES:  # a name that is no rotation, team or service
-        return who_reply(req, resolve(req, named.group(1)), at)
-    return who_reply(req, channel_rotations(req), at)
-
-
-MENTIONS = [Intent(re.compile(r"\bon[- ]?call\b"), "who is on call tomorrow?", answer_mention)]
-
-
-def home_blocks(req: CommandRequest) -> list[dict]:
-    rotations = rotations_of(req.db, req.workspace, person_teams(req.db, req.person))[:10]
-    now = req.now()
-    mine = person_shifts(req.db, req.person, now, end=now + timedelta(weeks=4))[:5]
-    if not rotations and not mine:
-        return []
-    on_now = "\n".join(who_lines(req, rotations, now)) or "Your teams have no rotations."
-    next_shifts = (
-        "\n".join(shift_line(s, req.tz, r) for r, s in mine) or "None in the next 4 weeks."
-    )
-    return [
-        section(f"*On call now*\n{on_now}"),
-        section(f"*Your next shifts*\n{next_shifts}"),
-    ]

@@ -1,7 +1,8 @@
-"""On-call's scheduled work: a post in the rotation's channel at each handoff, and a DM to the
-incoming person `reminder_hours` before it. Who hands over to whom is computed when the post is
-sent, after overrides, so a late cover is reflected. Handoffs follow the rule in force at each
-time; before a rotation's start there are none (its start is the first)."""
+"""On-call's scheduled work: a post in the rotation's channel at each handoff, a DM to the
+incoming person `reminder_hours` before it, and the follow-up of a cover request nobody took.
+Who hands over to whom is computed when the post is sent, after overrides, so a late cover is
+reflected. Handoffs follow the rule in force at each time; before a rotation's start there are
+none (its start is the first)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,22 @@ from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
 from bot.render import context, section
-from handlers.oncall.blocks import handoff_text, shift_pages_text, span, start_text
+from bot.slack import dm
+from handlers.oncall.blocks import (
+    cover_reminder_text,
+    cover_untaken_text,
+    handoff_text,
+    shift_pages_text,
+    span,
+    start_text,
+)
+from models.oncall.cover import (
+    CHANNEL_AHEAD,
+    OPEN,
+    CoverRequest,
+    follow_ups,
+    open_requests_starting,
+)
 from models.oncall.rotations import Rotation
 from models.oncall.schedule import JUST_BEFORE, RotationSchedule
 from models.oncall.shifts import current_and_next, handoffs, on_call_at
@@ -107,4 +123,64 @@ def remind(rotation_id: int, instant: datetime, ctx: SendContext) -> str | None:
     )["ts"]
 
 
-JOBS = [HandoffJob(), HandoffReminderJob()]
+class CoverReminderJob:
+    """An open cover request followed up before it starts (`models.oncall.cover.follow_ups`):
+    a reply in the request's thread, also shown in the channel; then a DM to each of the
+    team's leads, and to whoever's shift it is, saying the leads know. Keys:
+    `cover-reminder:<request>:channel` and `...:leads`."""
+
+    kind = "cover-reminder"
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterator[Due]:
+        for request in open_requests_starting(db, start, end + CHANNEL_AHEAD):
+            for who, at in follow_ups(request).items():
+                if start < at <= end:
+                    send = remind_channel if who == "channel" else remind_leads
+                    yield Due(
+                        key=f"{self.kind}:{request.id}:{who}",
+                        kind=self.kind,
+                        due_at=at,
+                        send=partial(send, request.id),
+                        team_id=request.rotation.team_id,
+                        stale_after=None,  # checked when sent: nothing once the shift starts
+                    )
+
+
+def still_open(request_id: int, ctx: SendContext) -> CoverRequest | None:
+    request = ctx.db.get(CoverRequest, request_id)
+    if request is None or request.status != OPEN or ctx.clock.now() >= request.start:
+        return None
+    return request
+
+
+def remind_channel(request_id: int, ctx: SendContext) -> str | None:
+    request = still_open(request_id, ctx)
+    if request is None or not request.channel_id:
+        return None
+    text = cover_reminder_text(request, ctx.clock.now())
+    thread = {"thread_ts": request.message_ts, "reply_broadcast": True}
+    return ctx.client.chat_postMessage(
+        channel=request.channel_id,
+        text=text,
+        blocks=[section(text)],
+        **(thread if request.message_ts else {}),
+    )["ts"]
+
+
+def remind_leads(request_id: int, ctx: SendContext) -> str | None:
+    request = still_open(request_id, ctx)
+    if request is None:
+        return None
+    now = ctx.clock.now()
+    leads = [p for p in request.rotation.team.leads if p.id != request.person_id and not p.deleted]
+    for lead in leads:
+        text = cover_untaken_text(request, lead, now, "")
+        dm(ctx.client, lead, text, [section(text)])
+    told = f"I told {', '.join(p.mention for p in leads)}." if leads else ""
+    if not leads:
+        told = f"Your team has no lead I could tell: ask in <#{request.channel_id}>."
+    text = cover_untaken_text(request, request.person, now, told)
+    return dm(ctx.client, request.person, text, [section(text)])
+
+
+JOBS = [HandoffJob(), HandoffReminderJob(), CoverReminderJob()]

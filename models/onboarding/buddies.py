@@ -57,6 +57,15 @@ def pick_buddy(candidates: list[Person], busy: set[int], load: dict[int, int]) -
     return free[0] if free else None
 
 
+def first_week_on_call(db: Session, team: Team, *, start: date, zone: str) -> dict[int, timedelta]:
+    """How long each person is on call in the team's rotations in a hire's first week: their
+    first day to that week's end, in their zone."""
+    first = first_workday(start)
+    week_end = first + timedelta(days=5 - first.weekday())  # the Saturday after
+    start_at, end_at = (local_instant(d, time(0, 0), zone) for d in (first, week_end))
+    return on_call_time(db, team, start=start_at, end=end_at)
+
+
 def suggest_buddy(
     db: Session, team: Team, hire: Person, *, start: date, zone: str
 ) -> Person | None:
@@ -66,12 +75,18 @@ def suggest_buddy(
     candidates = [
         p for p in dict.fromkeys(people) if p.id != hire.id and not p.deleted and not p.is_bot
     ]
-    first = first_workday(start)
-    week_end = first + timedelta(days=5 - first.weekday())  # the Saturday after
-    start_at, end_at = (local_instant(d, time(0, 0), zone) for d in (first, week_end))
-    spent = on_call_time(db, team, start=start_at, end=end_at)
+    spent = first_week_on_call(db, team, start=start, zone=zone)
     busy = {pid for pid, t in spent.items() if t >= BUSY_ON_CALL}
     return pick_buddy(candidates, busy, buddy_load(db, team.workspace_id))
+
+
+def buddy_busy(db: Session, w: Walkthrough) -> timedelta | None:
+    """How long the buddy is on call in the hire's first week, when it is enough to keep them
+    from being a buddy (what `suggest_buddy` avoids)."""
+    if w.buddy is None:
+        return None
+    spent = first_week_on_call(db, w.team, start=w.start_date, zone=w.tz).get(w.buddy.id)
+    return spent if spent is not None and spent >= BUSY_ON_CALL else None
 
 
 # -- shadowing ---------------------------------------------------------------------------------

@@ -218,11 +218,18 @@ def tick_item(step: WalkthroughStep, index: int, ticked: bool) -> None:
     step.checked = sorted(checked)
 
 
-def request_help(step: WalkthroughStep, now: datetime) -> Person | None:
-    """Record the request; who should hear of it: the buddy, else the lead."""
+def helpers(w: Walkthrough) -> list[Person]:
+    """Who hears when the hire asks for help, as the welcome says: their buddy and their lead
+    (the team's leads, if it has none)."""
+    leads = [w.lead] if w.lead is not None else list(w.team.leads)
+    found = [p for p in (w.buddy, *leads) if p is not None and p.id != w.hire_id and not p.deleted]
+    return list({p.id: p for p in found}.values())
+
+
+def request_help(step: WalkthroughStep, now: datetime) -> list[Person]:
+    """Record the request; who should hear of it (`helpers`)."""
     step.help_requested_at = now
-    w = step.walkthrough
-    return w.buddy or w.lead
+    return helpers(step.walkthrough)
 
 
 def flag_attention(w: Walkthrough, now: datetime) -> bool:

@@ -6,7 +6,7 @@ effect at once, and the first version begins at the rotation's start."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.core.errors import UserError
@@ -18,29 +18,46 @@ from models.oncall.slots import RULE_FIELDS
 
 
 def set_members(rotation: Rotation, people: list[Person], away: set[int]) -> None:
-    """Members in order; `away` (person ids) are taken out but keep their place. Call
-    `reschedule` to make the change count."""
+    """Members in order; `away` (person ids) are taken out but keep their place (and the day
+    they come back, if they were out until one and still are). Call `reschedule` to make the
+    change count."""
     by_person = {m.person_id: m for m in rotation.members}
     members = []
     for position, person in enumerate(people):
         member = by_person.get(person.id) or RotationMember(person_id=person.id, person=person)
         member.position = position
         member.active = person.id not in away
+        if member.active:
+            member.out_until = None
         members.append(member)
     rotation.members[:] = members
 
 
-def set_active(rotation: Rotation, person: Person, active: bool, *, now: datetime) -> datetime:
-    """Takes someone out at once (the others take their slots in turn, the rest of the current
-    one included), or puts them back from the next handoff (nobody's shift is cut short). When
-    it takes effect."""
+def settle_returns(rotation: Rotation, now: datetime) -> None:
+    """Members who were out until a day that has passed are in again, as the rule versions
+    already say: what the rotation shows (`/oncall set`, the config file) says so too."""
     for member in rotation.members:
-        if member.person_id == person.id:
-            if member.active == active:
-                state = "in" if active else "out of"
-                raise UserError(f"{person.mention} is already {state} {rotation.name}.")
-            member.active = active
-            return reschedule(rotation, now, from_now=not active)
+        if not member.active and not member.is_out(now):
+            member.active, member.out_until = True, None
+
+
+def set_active(
+    rotation: Rotation, person: Person, active: bool, *, now: datetime, until: date | None = None
+) -> datetime:
+    """Takes someone out at once (the others take their slots in turn, the rest of the current
+    one included), until the end of the day `until` if given (then back from the next handoff,
+    as if put back then; a new `until` changes it), or puts them back from the next handoff
+    (nobody's shift is cut short). When it takes effect."""
+    settle_returns(rotation, now)
+    for member in rotation.members:
+        if member.person_id != person.id:
+            continue
+        if member.active == active and not (until is not None and member.out_until != until):
+            state = "in" if active else "out of"
+            raise UserError(f"{person.mention} is already {state} {rotation.name}.")
+        member.active = active
+        member.out_until = None if active else until
+        return reschedule(rotation, now, from_now=not active)
     raise UserError(f"{person.mention} is not a member of {rotation.name}.")
 
 
@@ -52,9 +69,32 @@ def reschedule(rotation: Rotation, now: datetime, *, from_now: bool = False) -> 
     - a start still to come (a restart) begins the new rule then, with the first member;
     - otherwise the new rule begins at the next handoff of the rule in force, so the current
       shift keeps its person and its end, and the first shift goes to whoever is next;
-    - with `from_now`, people newly out are out at once, even in the middle of their shift.
+    - with `from_now`, people newly out are out at once, even in the middle of their shift;
+    - people out until a day are back from the first handoff after it.
 
     Versions that had not begun yet are replaced: the settings already hold every change."""
+    effective = _bring_in_line(rotation, now, from_now=from_now)
+    _add_returns(rotation, now)
+    return effective
+
+
+def _add_returns(rotation: Rotation, now: datetime) -> None:
+    """A version from each return still to come, without the member coming back among those
+    out (a return before the last version's start counts from that start)."""
+    returns = sorted(
+        (rotation.back_from(m.out_until), m.person_id)
+        for m in rotation.members
+        if not m.active and m.out_until is not None
+    )
+    for at, person_id in returns:
+        last = max(rotation.rules, key=lambda r: r.effective_from)
+        if at <= now or person_id not in last.away_ids:
+            continue
+        away = [pid for pid in last.away_ids if pid != person_id]
+        _add_rule(rotation, _copy_rule(last, max(at, last.effective_from), away, now=now))
+
+
+def _bring_in_line(rotation: Rotation, now: datetime, *, from_now: bool) -> datetime:
     wanted = settings_rule(rotation, now)
     for rule in [rule for rule in rotation.rules if rule.effective_from > now]:
         rotation.rules.remove(rule)

@@ -16,7 +16,7 @@ from models.core.teams_config import people_field
 from models.core.time import local_instant, parse_weekly, weekly_as_written
 from models.core.when import WEEKDAYS, calendar_date
 from models.core.workspace import Workspace
-from models.oncall.changes import reschedule, set_members
+from models.oncall.changes import reschedule, set_members, settle_returns
 from models.oncall.rotations import Rotation, lookup_rotation, rotations_of
 
 FIELDS = {
@@ -140,6 +140,8 @@ class RotationsSection:
             )
 
         created = rotation is None
+        if rotation is not None:
+            settle_returns(rotation, ctx.now)
         before = None if rotation is None else describe_rotation(rotation)
         if rotation is None:
             rotation = Rotation(workspace_id=ctx.workspace.id, name=name, created_at=ctx.now)
@@ -237,6 +239,8 @@ def set_rotation(
 ) -> Rotation:
     """Create or change one rotation from Slack with the config file's rules: `changes` are
     fields as the file spells them. Raises ConfigError naming the field; writes nothing then."""
+    if existing is not None:
+        settle_returns(existing, ctx.now)  # someone back from a day out is in, as written
     entry = RotationsSection.entry(existing) if existing is not None else {"name": name}
     entry.update(changes)
     with ctx.db.begin_nested():

@@ -3,7 +3,7 @@ overrides for what is still the asker's, and the asker (or a lead) can cancel.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -20,6 +20,11 @@ from models.oncall.shifts import stretches
 OPEN = "open"
 ACCEPTED = "accepted"
 CANCELLED = "cancelled"
+# An open request is followed up: the channel a day before it starts, then the team's leads.
+CHANNEL_AHEAD = timedelta(hours=24)
+LEADS_AHEAD = timedelta(hours=2)
+FRESH = timedelta(hours=2)  # a request asked less than this before is still fresh in the channel
+SOONEST = timedelta(hours=1)  # the leads hear no sooner after the asking (half-way, if sooner)
 
 
 class CoverRequest(PersonSpan, Base):
@@ -56,6 +61,36 @@ def open_cover_requests(db: Session, rotation: Rotation, start: datetime, *, end
                 CoverRequest.start < end,
                 CoverRequest.end > start,
             )
+        )
+    )
+
+
+def follow_ups(request: CoverRequest) -> dict[str, datetime]:
+    """When an open request is followed up, bounded by when it was asked: the channel
+    `CHANNEL_AHEAD` before it starts, unless it was asked less than `FRESH` before that (the
+    channel has just seen it); the leads `LEADS_AHEAD` before, or for a request asked later
+    than that, `SOONEST` after it was asked (half-way to the start, if that is sooner)."""
+    asked, start = request.created_at, request.start
+    found = {}
+    if start - CHANNEL_AHEAD >= asked + FRESH:
+        found["channel"] = start - CHANNEL_AHEAD
+    leads = max(start - LEADS_AHEAD, asked + min(SOONEST, (start - asked) / 2))
+    if leads < start:
+        found["leads"] = leads
+    return found
+
+
+def open_requests_starting(db: Session, after: datetime, until: datetime) -> list[CoverRequest]:
+    """Open requests that start in (after, until]."""
+    return list(
+        db.scalars(
+            select(CoverRequest)
+            .where(
+                CoverRequest.status == OPEN,
+                CoverRequest.start > after,
+                CoverRequest.start <= until,
+            )
+            .order_by(CoverRequest.id)
         )
     )
 

@@ -9,7 +9,7 @@ version begins at the rotation's start. Shifts are computed on read from the ver
 from __future__ import annotations
 
 import difflib
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound
 from models.core.people import is_lead
+from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.slots import RuleMath, SlotMath
 
@@ -75,6 +76,11 @@ class Rotation(RuleMath, Base):
         """When the first shift starts: nobody is on call in this rotation before."""
         return self.rule_versions()[0].effective_from
 
+    def back_from(self, day: date) -> datetime:
+        """When someone out until `day` (inclusive, in the rotation's zone) is back: the first
+        handoff after that day."""
+        return self.handoff_from(local_instant(day + timedelta(days=1), time(0), self.tz))
+
     def rule_versions(self) -> list[RotationRule]:
         """The rule's versions in order; a rotation saved without any (built by hand) has its
         settings as the one version, from its start."""
@@ -122,9 +128,17 @@ class RotationMember(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Taken out until this day (inclusive, in the rotation's zone): back from the next handoff.
+    out_until: Mapped[date | None] = mapped_column(Date)
 
     rotation: Mapped[Rotation] = relationship(back_populates="members")
     person: Mapped[Person] = relationship(lazy="joined")
+
+    def is_out(self, now: datetime) -> bool:
+        """Out of the rotation at `now`: taken out, and not yet back if it was until a day."""
+        if self.active:
+            return False
+        return self.out_until is None or now < self.rotation.back_from(self.out_until)
 
 
 def settings_rule(rotation: Rotation, now: datetime) -> RotationRule:
@@ -140,7 +154,7 @@ def settings_rule(rotation: Rotation, now: datetime) -> RotationRule:
         anchor=rotation.anchor,
         slot_offset=0,
         member_ids=[m.person_id for m in rotation.members],
-        away_ids=[m.person_id for m in rotation.members if not m.active],
+        away_ids=[m.person_id for m in rotation.members if m.is_out(now)],
         created_at=now,
     )
 
@@ -175,6 +189,18 @@ def find_rotation(
     else:
         hint = " No rotations are set up yet."
     raise NotFound(f"There is no rotation called `{name}`.{hint}", usage)
+
+
+def member_rotations(db: Session, person: Person) -> list[Rotation]:
+    """The rotations the person is in and not taken out of."""
+    return list(
+        db.scalars(
+            select(Rotation)
+            .join(RotationMember, RotationMember.rotation_id == Rotation.id)
+            .where(RotationMember.person_id == person.id, RotationMember.active.is_(True))
+            .order_by(Rotation.name)
+        )
+    )
 
 
 def may_change_rotation(rotation: Rotation, person: Person) -> bool:

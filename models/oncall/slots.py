@@ -57,6 +57,11 @@ class RuleMath:
         day = self.anchor + timedelta(days=k * self.shift_days)
         return local_instant(day, self.handoff_time, self.tz)
 
+    def handoff_from(self, at: datetime) -> datetime:
+        """The first handoff at or after `at`."""
+        k = self.index_at(at)
+        return self.handoff(k) if self.handoff(k) == at else self.handoff(k + 1)
+
     def index_at(self, at: datetime) -> int:
         """The k with handoff(k) <= at < handoff(k + 1)."""
         local_day = at.astimezone(ZoneInfo(self.tz)).date()

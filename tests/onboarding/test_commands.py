@@ -256,7 +256,9 @@ def first_step(driver, slack, ticker, clock) -> dict:
     return slack.posted("U0CHO")[1]
 
 
-def test_i_need_help_reaches_the_buddy_over_http(http_driver, slack, db, team, ticker, clock):
+def test_i_need_help_reaches_the_buddy_and_the_lead_over_http(
+    http_driver, slack, db, team, ticker, clock
+):
     message = first_step(http_driver, slack, ticker, clock)
     value = message["blocks"][-1]["elements"][1]["value"]
     resp = http_driver.action(
@@ -269,7 +271,7 @@ def test_i_need_help_reaches_the_buddy_over_http(http_driver, slack, db, team, t
     )
     reply = slack.posted("U0CHO")[-1]
     assert (reply["text"], reply["thread_ts"]) == (
-        "I pinged <@U0ANA>, your buddy; they'll get back to you.",
+        "I pinged <@U0ANA>, your buddy, and <@U0LEAD>, your lead; they'll get back to you.",
         message["ts"],
     )
     assert walkthrough(db).steps[0].help_requested_at == at(THURSDAY, 1, 0)
@@ -525,7 +527,7 @@ def test_buddy_pause_resume_cancel_are_for_leads_and_audited(
     refused = driver.command("/onboard", f"pause {CHO}", user="U0ANA")
     assert "Only payments' leads or a workspace admin can change an onboarding" in refused.text
     resp = driver.command("/onboard", f"buddy {CHO} <@U0BEN>", user="U0LEAD")
-    assert resp.text == f"<@U0BEN> is now {CHO}'s buddy; I told them."
+    assert resp.text == f"<@U0BEN> is now {CHO}'s buddy instead of <@U0ANA>; I told them both."
     assert slack.posted("U0BEN")[-1]["text"].startswith(f"You're {CHO}'s onboarding buddy")
     ticker.tick()
     assert "Paused" in driver.command("/onboard", f"pause {CHO}", user="U0LEAD").text

@@ -79,7 +79,9 @@ def test_out_fills_only_their_shifts_and_back_resumes_from_the_next_handoff(
 ):
     before = schedule(driver, 5)
     assert [uid for _, uid in before] == ["U0ANA", "U0BEN", "U0CHO"] * 2
-    driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0LEAD")
+    asked = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0LEAD")
+    assert "• leaves <@U0CHO> on call 2 weeks straight" in asked.text  # so it waits for Confirm
+    confirm(driver, asked)
     during = schedule(driver, 5)
     assert [start for start, _ in during] == [start for start, _ in before]
     assert [uid for _, uid in during] == ["U0ANA", "U0CHO", "U0CHO", "U0ANA", "U0ANA", "U0CHO"]
@@ -91,6 +93,13 @@ def test_out_fills_only_their_shifts_and_back_resumes_from_the_next_handoff(
     past = driver.command("/oncall", "payments-primary at 2026-03-10 12:00", user="U0LEAD")
     # history stays as it was: Cho covered Ben's week, then had her own
     assert "<@U0CHO> until Mon 23 Mar 10:00 CET · next <@U0ANA>" in past.text
+
+
+def confirm(driver, asked) -> None:
+    """Press Confirm on a change that waits for it (`tests/oncall/test_guard_rails.py`)."""
+    button = next(b for b in asked.json["blocks"] if b["type"] == "actions")["elements"][0]
+    assert button["text"]["text"] == "Confirm"
+    driver.action(button["action_id"], button["value"], user="U0LEAD")
 
 
 def test_a_start_that_has_passed_cannot_be_moved_back(driver, clock, rotation):
@@ -140,7 +149,7 @@ def test_no_handoff_posts_or_reminders_before_the_start(driver, db, deps, clock,
     (sent,) = engine.tick().sent
     assert sent.startswith("handoff-reminder:")
     assert slack.posted("C0NIGHTS") == []
-    assert "you're on call in *payments-nights* in 24 hours" in slack.posted("U0BEN")[0]["text"]
+    assert "you're on call in *payments-nights* in 24 hours" in slack.posted("U0BEN")[-1]["text"]
     clock.set(utc(2026, 3, 5, 21, 30))
     assert [k.split(":")[0] for k in engine.tick().sent] == ["handoff", "handoff-reminder"]
     (post,) = slack.posted("C0NIGHTS")

@@ -121,7 +121,11 @@ def test_a_range_of_days_without_times_asks_for_the_times(driver, rotation):
     [
         # These answered "Which rotation?" or "Say which rotation and who." though both were said.
         ("schedule payments-primary 2w please", "please", "/oncall schedule <rotation> [<N>w]"),
-        ("out payments-primary <@U0BEN> today", "today", "/oncall out <rotation> <@user>"),
+        (
+            "out payments-primary <@U0BEN> today",
+            "today",
+            "/oncall out <rotation> <@user> [until <date>]",
+        ),
         ("back payments-primary <@U0BEN> today", "today", "/oncall back <rotation> <@user>"),
         # These answered as if the extra words weren't there.
         ("overrides payments-primary next week", "next week", "/oncall overrides <rotation>"),
@@ -476,11 +480,14 @@ def test_two_simultaneous_accepts_make_exactly_one_override(http_driver, slack, 
     assert who(db, rotation, utc(2026, 3, 3, 12)) == winner
 
 
-def test_leads_take_people_out_and_back(driver, rotation, db):
+def test_leads_take_people_out_and_back(driver, slack, rotation, db):
     denied = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0CHO")
     assert "Only payments' leads or a workspace admin can change payments-primary." in denied.text
-    out = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0LEAD")
-    assert out.text == (
+    asked = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0LEAD")
+    confirm = next(b for b in asked.json["blocks"] if b["type"] == "actions")["elements"][0]
+    driver.action(confirm["action_id"], confirm["value"], user="U0LEAD")
+    out = slack.calls_to("response_url")[-1].body
+    assert out["text"] == (
         "<@U0BEN> is out of *payments-primary* (keeping their place): the others take their "
         "shifts in turn, and nobody else's shifts move.\n"
         "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET · next <@U0CHO>"

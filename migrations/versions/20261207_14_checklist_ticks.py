@@ -1,7 +1,7 @@
 """walkthrough_steps.checked: the checklist items the hire has ticked off
 
-Revision ID: 20261207_13_checklist_ticks
-Revises: 20261205_12_deferred_work
+Revision ID: 20261207_14_checklist_ticks
+Revises: 20261207_13_out_until
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "20261207_13_checklist_ticks"
-down_revision: str | None = "20261205_12_deferred_work"
+revision: str = "20261207_14_checklist_ticks"
+down_revision: str | None = "20261207_13_out_until"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
