@@ -25,6 +25,7 @@ from bot.home import register_home
 from bot.jobs.deferred import error_ref, went_wrong
 from bot.later import AfterResponse, Later, direct_message, post_ephemeral, post_message
 from bot.mentions import register_mentions
+from bot.render.modals import input_blocks, with_note
 from bot.render.text import defuse
 from bot.settings import Settings
 from bot.slack import lookup_user, signature_ok
@@ -364,10 +365,16 @@ def _reply_with_error(body, after: AfterResponse, message: str, error: Exception
         payload = {"response_type": "ephemeral", "text": message}
         return _json_response(payload)
     if kind == "view_submission":
+        form = body.get("view") or {}
+        inputs = input_blocks(form)
         field_id = error.field if isinstance(error, UserError) else None
-        if field_id:  # shown under the field: the message alone, no usage line
+        if field_id and (field_id in inputs or not form.get("blocks")):
+            # shown under the field: the message alone, no usage line
             errors = {field_id: error.message}
             return _json_response({"response_action": "errors", "errors": errors})
+        if inputs:  # the form stays as it was, what was typed too, with the message on top
+            note = defuse(error.message) if isinstance(error, UserError) else message
+            return _json_response({"response_action": "update", "view": with_note(form, note)})
         view = {
             "type": "modal",
             "title": {"type": "plain_text", "text": "Upkeep"},

@@ -192,7 +192,8 @@ def cmd_status(cli: Cli, args) -> int:
             print(f"Upkeep {__version__}\nDatabase: {kind}, unreachable")
             return 1
         with make_session_factory(engine)() as db:
-            health = worker_health(db, clock_for(settings.clock_start).now())
+            now = clock_for(settings.clock_start).now()
+            health = worker_health(db, now, settings.worker_tick_seconds)
     except Exception as e:  # not migrated yet, most likely
         print(f"Upkeep {__version__}\nDatabase: {kind}, not readable ({type(e).__name__})")
         return 1

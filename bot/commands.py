@@ -211,3 +211,27 @@ def split_options(args: list[str], usage: str | None = None) -> tuple[list[str],
         else:
             positional.append(arg)
     return positional, options
+
+
+def split_fields(args: list[str], usage: str | None = None, *, example: str) -> dict[str, str]:
+    """`checkpoint=friday 16:00 survey=jan,jul` -> {"checkpoint": "friday 16:00", "survey":
+    "jan,jul"} (keys lowercased): words without `=` belong to the field before them, so values
+    need no quotes. `example` is the field to name when a word comes before any."""
+    found: dict[str, str] = {}
+    key = None
+    for word in args:
+        name, sep, value = word.partition("=")
+        if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+            key = name.lower()
+            if key in found:
+                raise UserError(f"`{key}=` is given twice.", usage)
+            found[key] = value
+        elif key is None:
+            raise UserError(
+                f"`{truncate_word(word)}`: say which field, like `{example}="
+                f"{truncate_word(word, 20)}`.",
+                usage,
+            )
+        else:
+            found[key] = f"{found[key]} {word}".strip()
+    return found

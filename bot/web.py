@@ -46,8 +46,10 @@ class WebApp:
         routes: dict[str, WSGIApp],
         clock: Clock | None = None,
         signing_secret: str = "",
+        tick_seconds: float = 60.0,
     ):
         self.bolt = SlackRequestHandler(app)
+        self.tick_seconds = tick_seconds  # how often the worker is set to tick
         self.signing_secret = signing_secret
         self.engine = engine
         self.clock = clock or SystemClock()
@@ -92,7 +94,8 @@ class WebApp:
 
     def health(self, start_response, *, worker: bool = False) -> list[bytes]:
         """200 when the database answers; with `worker`, also when the worker ticked within
-        the last 3 minutes (a stopped scheduler is then seen by the operator's health check)."""
+        the last 3 minutes, or three ticks when it is set to tick less often (a stopped
+        scheduler is then seen by the operator's health check)."""
         unavailable = "503 Service Unavailable"
         body: dict[str, Any] = {"ok": True, "database": self.kind}
         if not ping(self.engine):
@@ -101,10 +104,11 @@ class WebApp:
         if not worker:
             return json_response(start_response, "200 OK", body)
         with Session(self.engine) as db:
-            health = worker_health(db, self.clock.now())
+            health = worker_health(db, self.clock.now(), self.tick_seconds)
         body["worker_last_tick"] = health.last_tick.isoformat() if health.last_tick else None
         if not health.ticking:
-            body |= {"ok": False, "error": "the worker has not ticked in 3 minutes"}
+            quiet = health.stale_after.total_seconds() / 60
+            body |= {"ok": False, "error": f"the worker has not ticked in {quiet:g} minutes"}
             return json_response(start_response, unavailable, body)
         return json_response(start_response, "200 OK", body)
 
@@ -114,7 +118,16 @@ def build_web(app: App, engine: Engine, database_url: str, deps) -> WebApp:
     for feature in deps.features:
         for prefix, factory in feature.routes.items():
             routes[prefix] = factory(deps)
-    return WebApp(app, engine, database_url, routes, deps.clock, deps.settings.slack_signing_secret)
+    settings = deps.settings
+    return WebApp(
+        app,
+        engine,
+        database_url,
+        routes,
+        deps.clock,
+        settings.slack_signing_secret,
+        settings.worker_tick_seconds,
+    )
 
 
 def make_server(wsgi: WSGIApp, host: str, port: int, threads: int = 16):

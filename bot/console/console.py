@@ -112,6 +112,7 @@ class Console:
                 workspace = ensure_workspace(db, self.emulator.m_auth_test({})["team_id"], self.now)
                 demo.seed(db, workspace, self.now, lambda uid: lookup_user(client, uid))
         self.seen = len(self.emulator.calls)
+        self.worker.tick()  # the console is its own worker: `/upkeep status` sees it at once
 
     @property
     def now(self):
@@ -217,6 +218,9 @@ class Console:
         if b.url:
             self.say(f"(opens {b.url})")
             return
+        checked = None  # a checkbox is toggled, its element's others kept as they were
+        if b.boxes is not None:
+            checked = [o for o in b.boxes if o.get("value") in set(b.ticked) ^ {b.value}]
         response = self.driver.action(
             b.action_id,
             b.value,
@@ -225,6 +229,7 @@ class Console:
             message=target.message,
             view=target.view,
             block_id=b.block_id,
+            checked=checked,
         )
         self._answer(response)
 
@@ -254,6 +259,7 @@ class Console:
             user=self.user,
             private_metadata=modal.get("private_metadata", ""),
             view_id=modal.get("id", "V0"),
+            view=modal,
         )
         body = response.json if response.body.startswith("{") else {}
         action = body.get("response_action")

@@ -229,7 +229,7 @@ class SlackEmulator:
             return self._record_response(route[1], headers, body)
         if route[0] == "upload" and len(route) == 2:
             with self._cond:
-                self.uploads.setdefault(route[1], {})["bytes"] = len(raw)
+                self.uploads.setdefault(route[1], {}).update(bytes=len(raw), content=raw)
                 self.calls.append(Call("upload", headers, {"file_id": route[1], "size": len(raw)}))
                 self._cond.notify_all()
             return 200, {}, {"ok": True}

@@ -153,23 +153,33 @@ class SlackDriver:
         message: dict | None = None,
         view: dict | None = None,
         block_id: str = "b",
+        checked: list[dict] | None = None,
     ) -> Response:
+        """A button pressed; with `checked`, a checkboxes element ticked or unticked instead
+        (`checked`: the options ticked now, as Slack sends them)."""
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "type": "button",
+            "text": {"type": "plain_text", "text": action_id},
+            "action_ts": "1763884910.000400",
+        }
+        if checked is not None:
+            action = {
+                "action_id": action_id,
+                "block_id": block_id,
+                "type": "checkboxes",
+                "selected_options": checked,
+                "action_ts": "1763884910.000400",
+            }
         payload: dict[str, Any] = {
             "type": "block_actions",
             **interaction_basics(user),
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e1",
             "team": {"id": TEAM_ID, "domain": "example"},
             "response_url": self.response_url(),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "value": value,
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": action_id},
-                    "action_ts": "1763884910.000400",
-                }
-            ],
+            "actions": [action],
         }
         if channel:
             ts = (message or {}).get("ts", "1763884900.000300")
@@ -189,20 +199,23 @@ class SlackDriver:
         user: str = "U0ANA",
         private_metadata: str = "",
         view_id: str = "V0000001",
+        view: dict[str, Any] | None = None,
     ) -> Response:
+        """A form submitted with `values`; `view` is the form as it was opened (as Slack sends
+        it back: its blocks, title, buttons and metadata)."""
+        shown = view or {"title": {"type": "plain_text", "text": "Upkeep"}, "blocks": []}
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "example"},
             **interaction_basics(user),
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e2",
             "view": {
+                **shown,
                 "id": view_id,
                 "team_id": TEAM_ID,
                 "type": "modal",
                 "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "title": {"type": "plain_text", "text": "Upkeep"},
-                "blocks": [],
+                "private_metadata": private_metadata or shown.get("private_metadata", ""),
                 "state": {"values": values},
             },
         }

@@ -1,6 +1,7 @@
 """Block Kit and mrkdwn as readable terminal text, for `upkeep console`. Pure: data in, lines out.
 
-Buttons are numbered as they are drawn (`[3 I'll cover]`) so the console can click them."""
+Buttons (and checkboxes, `[4 ☐ done]`) are numbered as they are drawn (`[3 I'll cover]`) so the
+console can click them."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class Button:
     block_id: str
     label: str
     url: str | None = None
+    # A checkbox: the options of its element and the values ticked when drawn (a click toggles
+    # this one's value).
+    boxes: list[dict[str, Any]] | None = None
+    ticked: tuple[str, ...] = ()
 
 
 @dataclass
@@ -114,13 +119,17 @@ class Renderer:
     def _elements(self, elements: list[dict[str, Any]], block_id: str, out: Rendered) -> None:
         drawn = []
         for element in elements:
-            if element.get("type") not in ("button", "overflow", "static_select"):
+            kind = element.get("type")
+            if kind not in ("button", "overflow", "static_select", "checkboxes"):
                 continue
             options = element.get("options") or [
                 {"text": element.get("text", {}), "value": element.get("value", "")}
             ]
+            ticked = tuple(o.get("value", "") for o in element.get("initial_options") or [])
             for option in options:
                 label = _text(option.get("text"), self.names)
+                if kind == "checkboxes":
+                    label = ("☑ " if option.get("value") in ticked else "☐ ") + label
                 button = Button(
                     self.next_button,
                     element.get("action_id", ""),
@@ -128,6 +137,8 @@ class Renderer:
                     block_id,
                     label,
                     element.get("url"),
+                    options if kind == "checkboxes" else None,
+                    ticked,
                 )
                 self.next_button += 1
                 out.buttons.append(button)

@@ -4,6 +4,7 @@ Pure: data in, blocks out. Its parts are re-exported here: `from bot.render impo
 from bot.render.blocks import (
     actions,
     button,
+    checkboxes,
     context,
     divider,
     fields,
@@ -15,6 +16,7 @@ from bot.render.limits import MAX_BLOCKS_MESSAGE, MAX_BLOCKS_VIEW, SECTION_TEXT_
 from bot.render.modals import (
     channel_input,
     date_input,
+    errors_under,
     modal,
     option,
     select_input,
@@ -47,9 +49,11 @@ __all__ = [
     "as_plain",
     "button",
     "channel_input",
+    "checkboxes",
     "context",
     "date_input",
     "divider",
+    "errors_under",
     "escape",
     "fields",
     "header",

@@ -42,11 +42,14 @@ def fields(*pairs: tuple[str, str]) -> dict:
     }
 
 
-def context(text: str) -> dict:
-    return {
+def context(text: str, *, block_id: str | None = None) -> dict:
+    block: dict[str, Any] = {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": truncate(text, CONTEXT_TEXT_LIMIT)}],
     }
+    if block_id:
+        block["block_id"] = block_id
+    return block
 
 
 def divider() -> dict:
@@ -72,6 +75,19 @@ def button(
     if url:
         b["url"] = url
     return b
+
+
+def checkboxes(action_id: str, options: dict[str, str], checked: set[str] | None = None) -> dict:
+    """Boxes to tick (`options`: value -> label, plain text), those in `checked` ticked."""
+    made = [
+        {"text": {"type": "plain_text", "text": truncate(as_plain(label), 75)}, "value": value}
+        for value, label in options.items()
+    ]
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": action_id, "options": made}
+    ticked = [o for o in made if o["value"] in (checked or set())]
+    if ticked:
+        element["initial_options"] = ticked
+    return element
 
 
 def actions(*elements: dict, block_id: str | None = None) -> dict:

@@ -1,16 +1,25 @@
 """Modals and their inputs: built and read back in one place. Every input's element has the
-action id `value`, so a submitted form is read with `state_value(values, block_id)`."""
+action id `value`, so a submitted form is read with `state_value(values, block_id)`.
+
+A form answers a wrong value under its input (`response_action: errors`, the error's `field`
+naming the input block: `errors_under` sets it where the check doesn't know the form), and
+anything else (who may, what no longer exists) on top of the form as it was (`with_note`), so
+what was typed stays."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from bot.render.limits import INPUT_LABEL_LIMIT
 from bot.render.text import as_plain, from_slack, truncate
+from models.core.errors import UserError
 
 VALUE = "value"  # the action id of every input's element
+NOTE = "upkeep_note"  # the block id of the note `with_note` puts on top of a form
+VIEW_KEYS = ("type", "callback_id", "title", "submit", "close", "private_metadata")
 
 
 def plain(text: str) -> dict:
@@ -178,3 +187,28 @@ def state_value(values: dict, block_id: str) -> str:
     if kind == "conversations_select":
         return entry.get("selected_conversation") or ""
     return entry.get("value") or ""
+
+
+@contextmanager
+def errors_under(block_id: str | None, *, fields: Collection[str] = ()) -> Iterator[None]:
+    """A mistake found inside (by a check that knows no form) is shown under the form's input
+    `block_id`: one that names no field, or one whose field is among `fields` (the check's name
+    for what the form calls `block_id`). None: as it is (not a form)."""
+    try:
+        yield
+    except UserError as error:
+        if block_id and (error.field is None or error.field in fields):
+            error.field = block_id
+        raise
+
+
+def input_blocks(view: dict) -> set[str]:
+    return {b.get("block_id", "") for b in view.get("blocks") or [] if b.get("type") == "input"}
+
+
+def with_note(view: dict, note: str) -> dict:
+    """A submitted form as it was, with `note` (mrkdwn) on top: Slack keeps what was typed in
+    inputs whose block and action ids are unchanged. A note from before is replaced."""
+    blocks = [b for b in view.get("blocks") or [] if b.get("block_id") != NOTE]
+    top = {"type": "section", "block_id": NOTE, "text": {"type": "mrkdwn", "text": note}}
+    return {**{k: view[k] for k in VIEW_KEYS if k in view}, "blocks": [top, *blocks]}

@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from models.core.runtime import WORKER_STALE_AFTER, WorkerHealth
+from models.core.runtime import WorkerHealth
 
 
 def truncate(text: str, limit: int) -> str:
@@ -168,6 +168,14 @@ def worker_status(health: WorkerHealth, tz: str) -> str:
         return "never seen: is `upkeep worker` (or `upkeep run`) running?"
     text = f"last tick {local_time(health.last_tick, tz)} ({ago(health.age)})"
     if not health.ticking:
-        minutes = int(WORKER_STALE_AFTER.total_seconds() // 60)
-        text += f" :warning: stopped? it ticks every minute, and none came in {minutes} min"
+        every, quiet = tick_span(health.every), tick_span(health.stale_after)
+        text += f" :warning: stopped? it ticks every {every}, and none came in {quiet}"
     return text
+
+
+def tick_span(delta: timedelta) -> str:
+    """`minute`, `30 s`, `5 min`: how long between two things."""
+    seconds = delta.total_seconds()
+    if seconds == 60:
+        return "minute"
+    return f"{seconds:g} s" if seconds < 60 else f"{seconds / 60:g} min"

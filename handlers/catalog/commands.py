@@ -10,7 +10,7 @@ from bot.commands import Command, no_extra_words, parse_channel, parse_user
 from bot.deps import CommandRequest
 from bot.feature import Intent
 from bot.later import post_message
-from bot.render import Reply, context, header, local_time, section
+from bot.render import Reply, context, errors_under, header, local_time, section
 from bot.slack import lookup_user
 from handlers.catalog.blocks import service_card, service_line
 from models.catalog.cards import ServiceCard, read_card
@@ -190,16 +190,17 @@ def change(
     """Check rights, apply every change or none, audit, and show the result."""
     target_team = None
     if changes.get("team"):
-        target_team = get_team(req.db, req.workspace, str(changes["team"]), SET_USAGE)
-        if not (req.person.is_admin or is_lead(target_team, req.person)):
-            raise PermissionDenied(
-                f"Only {target_team.name}'s leads or an admin can give it services.",
-                team=target_team,
-            )
+        with errors_under("team" if field_errors else None):  # in the form: under the team
+            target_team = get_team(req.db, req.workspace, str(changes["team"]), SET_USAGE)
+            if not (req.person.is_admin or is_lead(target_team, req.person)):
+                raise PermissionDenied(
+                    f"Only {target_team.possessive} leads or an admin can give it services.",
+                    team=target_team,
+                )
     if service is not None and not may_edit(service, req):
-        team = service.team.name if service.team else "a team"
+        team = service.team.possessive if service.team else "a team's"
         raise PermissionDenied(
-            f"Only {team}'s leads or an admin can change `{service.name}`.", team=service.team
+            f"Only {team} leads or an admin can change `{service.name}`.", team=service.team
         )
     ctx = ImportContext(
         req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
@@ -221,9 +222,10 @@ def change(
                 set_dependencies(ctx, service, changes["depends_on"], label=label)
             record_service_changes(ctx, [service], "service.set")
     except ConfigError as error:
-        field_name = error.where.rsplit(".", 1)[-1]
-        message = f"`{field_name}`: {str(error)[len(error.where) + 2 :]}"
-        raise UserError(message, SET_USAGE, field=field_name if field_errors else None) from None
+        field_name, said = error.where.rsplit(".", 1)[-1], str(error)[len(error.where) + 2 :]
+        if field_errors:  # under the field in the form: it needs no name
+            raise UserError(said[:1].upper() + said[1:], field=field_name) from None
+        raise UserError(f"`{field_name}`: {said}", SET_USAGE) from None
     changed = load_service(req.db, service.id)
     tell_dri(req, changed, was)
     return card(req, ServiceCard.of(req.db, changed))

@@ -10,10 +10,12 @@ from bot.jobs.deferred import Deferred, in_turn
 from bot.later import post_message, update_message
 from bot.render import state_value, user_text
 from handlers.onboarding.blocks import (
+    CHECK,
     DONE,
     FEEDBACK,
     FEEDBACK_VIEW,
     HELP,
+    check_target,
     feedback_quote,
     feedback_view,
     step_actions,
@@ -22,7 +24,7 @@ from handlers.onboarding.blocks import (
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
 from models.core.workspace import LEAD, Person
-from models.onboarding.lifecycle import mark_done, record_feedback, request_help
+from models.onboarding.lifecycle import mark_done, record_feedback, request_help, tick_item
 from models.onboarding.walkthroughs import Walkthrough, WalkthroughStep
 
 
@@ -38,7 +40,7 @@ def hires_step(req: CommandRequest, value: str) -> WalkthroughStep:
         raise NotFound("That onboarding step no longer exists.")
     if step.walkthrough.hire_id != req.person.id:
         raise PermissionDenied(
-            f"This step is {step.walkthrough.hire.mention}'s to tick off.",
+            f"This step is {step.walkthrough.hire.possessive} to tick off.",
             team=step.walkthrough.team,
         )
     return step
@@ -58,6 +60,23 @@ def on_done(req: CommandRequest, value: str) -> None:
         for lead in [w.lead] if w.lead else w.team.people(LEAD):
             text = f":tada: {w.hire.mention} finished all {len(w.steps)} onboarding steps."
             req.later(dm_work(lead, text))
+
+
+def on_check(req: CommandRequest, action: dict, body: dict) -> None:
+    """A checklist item's box, ticked or unticked: remembered, and the DM says so again (so it
+    reads the same on every device, and after *Done*)."""
+    target = check_target(action.get("block_id") or "")
+    if target is None:
+        raise NotFound("That checklist item no longer exists.")
+    step = hires_step(req, str(target[0]))
+    ticked = bool(action.get("selected_options"))
+    tick_item(step, target[1], ticked)
+    if step.channel_id and step.message_ts:
+        text, blocks = step_message(step)
+        blocks[-1] = step_actions(step)
+        req.later(
+            update_message(channel=step.channel_id, ts=step.message_ts, text=text, blocks=blocks)
+        )
 
 
 def on_help(req: CommandRequest, value: str) -> None:
@@ -99,7 +118,7 @@ def on_feedback_open(req: CommandRequest, value: str, trigger_id: str) -> None:
     if w is None or w.workspace_id != req.workspace.id:
         raise NotFound("That onboarding no longer exists.")
     if w.hire_id != req.person.id:
-        raise PermissionDenied(f"This feedback is {w.hire.mention}'s to give.", team=w.team)
+        raise PermissionDenied(f"This feedback is {w.hire.possessive} to give.", team=w.team)
     req.client.views_open(trigger_id=trigger_id, view=feedback_view(w))
 
 
@@ -114,7 +133,7 @@ def on_feedback(ack, body: dict, req: CommandRequest) -> None:
     ack()
     quote = feedback_quote(w.feedback or "")
     passed = [
-        dm_work(lead, f":memo: {w.hire.mention}'s feedback on their onboarding:\n{quote}")
+        dm_work(lead, f":memo: {w.hire.possessive} feedback on their onboarding:\n{quote}")
         for lead in ([w.lead] if w.lead else w.team.people(LEAD))
     ]
     lead_name = w.lead.mention if w.lead else "your team's leads"
@@ -132,6 +151,11 @@ def listeners(app, deps: Deps) -> None:
 
     app.action(DONE)(button(on_done))
     app.action(HELP)(button(on_help))
+
+    @app.action(CHECK)
+    def checked(ack, body: dict, context) -> None:
+        ack()
+        on_check(command_request(deps, context), body["actions"][0], body)
 
     @app.action(FEEDBACK)
     def feedback_open(ack, body: dict, context) -> None:

@@ -4,10 +4,12 @@ data in, blocks out. Shared by `/onboard`, its buttons and form, and the schedul
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.render import (
     actions,
     button,
+    checkboxes,
     context,
     header,
     link_to,
@@ -23,6 +25,8 @@ from models.onboarding.walkthroughs import Shadow, Walkthrough, WalkthroughStep,
 
 DONE = "onboarding_step_done"
 HELP = "onboarding_step_help"
+CHECK = "onboarding_step_check"  # a checklist item's box; its block id ends in the item's index
+CHECK_BLOCK = "onboarding-check-"  # + step id, `-`, item index
 FEEDBACK = "onboarding_feedback_open"
 FEEDBACK_VIEW = "onboarding_feedback"
 
@@ -54,8 +58,22 @@ def _links(step: WalkthroughStep) -> str:
     return "\n".join(f"• {link_to(link['url'], link['label'])}" for link in step.links)
 
 
-def _checklist(step: WalkthroughStep, w: Walkthrough) -> str:
-    return "\n".join(f"☐ {fill(item, w)}" for item in step.checklist)
+def checklist_blocks(step: WalkthroughStep, w: Walkthrough) -> list[dict]:
+    """Each checklist item with a box the hire ticks off; what is ticked is remembered."""
+    blocks = []
+    checked = {str(i) for i in step.checked or []}
+    for i, item in enumerate(step.checklist):
+        box = checkboxes(CHECK, {str(i): "done"}, checked)
+        blocks.append(section(fill(item, w), block_id=f"{CHECK_BLOCK}{step.id}-{i}", accessory=box))
+    return blocks
+
+
+def check_target(block_id: str) -> tuple[int, int] | None:
+    """(step id, item index) of a checklist box's block."""
+    step, _, index = block_id.removeprefix(CHECK_BLOCK).partition("-")
+    if not block_id.startswith(CHECK_BLOCK) or not (step.isdigit() and index.isdigit()):
+        return None
+    return int(step), int(index)
 
 
 def step_message(
@@ -67,8 +85,7 @@ def step_message(
     blocks = [header(step.title), section(body)]
     if step.links:
         blocks.append(section(_links(step)))
-    if step.checklist:
-        blocks.append(section(_checklist(step, w)))
+    blocks += checklist_blocks(step, w)
     if shadow is not None:
         whom = f"{on_call.mention} on " if on_call is not None else ""
         blocks.append(
@@ -123,16 +140,18 @@ def step_line(step: WalkthroughStep, now: datetime, tz: str) -> str:
     else:
         mark = ":hourglass:"
     help_ = " · :raising_hand: help asked" if step.help_requested_at and not step.done_at else ""
+    ticked = f" · {len(step.checked or [])}/{len(step.checklist)} ticked" if step.checklist else ""
     title = user_text(step.title)
-    return f"{mark} {step.index + 1}. {title} · {local_time(step.due_at, tz)}{help_}"
+    return f"{mark} {step.index + 1}. {title} · {local_time(step.due_at, tz)}{ticked}{help_}"
 
 
 def status_message(
     w: Walkthrough, now: datetime, tz: str, *, with_feedback: bool
 ) -> tuple[str, list[dict]]:
     head = f"Onboarding: {w.hire.display_name} ({w.team.name})"
+    started = "Starts" if w.start_date > now.astimezone(ZoneInfo(w.tz)).date() else "Started"
     summary = (
-        f"{progress_line(w, now, tz)}\nStarted {w.start_date:%a %d %b %Y} · template "
+        f"{progress_line(w, now, tz)}\n{started} {w.start_date:%a %d %b %Y} · template "
         f"`{w.template}` · lead {w.lead.mention if w.lead else 'none'} · their zone {w.tz}"
     )
     steps = "\n".join(step_line(s, now, tz) for s in w.steps)

@@ -160,7 +160,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
         req.later(
             dm_work(
                 lead,
-                f":wave: {req.person.mention} started {hire.mention}'s onboarding with "
+                f":wave: {req.person.mention} started {hire.possessive} onboarding with "
                 f"*{team.name}*, from {first:%a %d %b}; you are their lead: you'll hear when they "
                 f"ask for help or fall behind. `/onboard status {hire.mention}` shows their "
                 "progress.",
@@ -187,7 +187,7 @@ def busy_note(req: CommandRequest, w: Walkthrough) -> str:
     days = round(busy / timedelta(days=1))
     length = f"{days} days" if days > 1 else f"{round(busy / timedelta(hours=1))} hours"
     return (
-        f"\n:warning: {w.buddy.mention} is on call for {length} of {w.hire.mention}'s first "
+        f"\n:warning: {w.buddy.mention} is on call for {length} of {w.hire.possessive} first "
         f"week: busy for a buddy. `/onboard buddy {w.hire.mention} @someone` changes it."
     )
 
@@ -195,7 +195,7 @@ def busy_note(req: CommandRequest, w: Walkthrough) -> str:
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
     assert w.buddy is not None
     text = (
-        f"You're {w.hire.mention}'s onboarding buddy in *{w.team.name}*, from "
+        f"You're {w.hire.possessive} onboarding buddy in *{w.team.name}*, from "
         f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
         f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
     )
@@ -203,7 +203,7 @@ def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
 
 
 def whose(reader: Person, w: Walkthrough) -> str:
-    return "your" if reader.id == w.hire_id else f"{w.hire.mention}'s"
+    return "your" if reader.id == w.hire_id else w.hire.possessive
 
 
 def tell_involved(
@@ -340,7 +340,7 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
             ),
         )
         return (
-            f"{w.hire.mention}'s onboarding now starts {first_workday(new):%a %d %b}; "
+            f"{w.hire.possessive} onboarding now starts {first_workday(new):%a %d %b}; "
             f"{pending} steps still to come were moved."
         )
 
@@ -360,14 +360,16 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
         old = w.buddy
         new = person_arg(req, rest[0], onboard.usage("buddy"))
         if old is not None and old.id == new.id:
-            raise UserError(f"{new.mention} is already {w.hire.mention}'s buddy.")
+            raise UserError(f"{new.mention} is already {w.hire.possessive} buddy.")
         set_buddy(w, new)
         tell_buddy(req, w)
         if old is None:
-            return f"{new.mention} is now {w.hire.mention}'s buddy; I told them.{busy_note(req, w)}"
+            return (
+                f"{new.mention} is now {w.hire.possessive} buddy; I told them.{busy_note(req, w)}"
+            )
         if old.id != req.person.id and not old.deleted:
             thanks = (
-                f":wave: {req.person.mention} made {new.mention} {w.hire.mention}'s onboarding "
+                f":wave: {req.person.mention} made {new.mention} {w.hire.possessive} onboarding "
                 f"buddy in *{w.team.name}* instead of you. Thank you for your help!"
             )
             req.later(dm_work(old, thanks))
@@ -381,7 +383,7 @@ def buddy(req: CommandRequest, args: list[str]) -> Reply:
             told=new,
         )
         return (
-            f"{new.mention} is now {w.hire.mention}'s buddy instead of {old.mention}; "
+            f"{new.mention} is now {w.hire.possessive} buddy instead of {old.mention}; "
             f"I told them both.{busy_note(req, w)}"
         )
 
@@ -401,7 +403,7 @@ def pause_cmd(req: CommandRequest, args: list[str]) -> Reply:
             ),
         )
         return (
-            f"Paused {w.hire.mention}'s onboarding. `/onboard resume` carries on where it stopped."
+            f"Paused {w.hire.possessive} onboarding. `/onboard resume` carries on where it stopped."
         )
 
     return change_walkthrough(req, args, "pause", apply)
@@ -421,7 +423,7 @@ def resume_cmd(req: CommandRequest, args: list[str]) -> Reply:
                 f"with *{w.team.name}*.{after}"
             ),
         )
-        return f"Resumed {w.hire.mention}'s onboarding.{after}"
+        return f"Resumed {w.hire.possessive} onboarding.{after}"
 
     return change_walkthrough(req, args, "resume", apply)
 
@@ -438,7 +440,7 @@ def cancel_cmd(req: CommandRequest, args: list[str]) -> Reply:
                 f"with *{w.team.name}*: no more steps."
             ),
         )
-        return f"Cancelled {w.hire.mention}'s onboarding; no more steps will be sent."
+        return f"Cancelled {w.hire.possessive} onboarding; no more steps will be sent."
 
     return change_walkthrough(req, args, "cancel", apply)
 

@@ -100,7 +100,7 @@ def cover_text(request: CoverRequest, covered: Spans | None = None) -> str:
     tz = request.rotation.tz
     spans = covered or [(request.start, request.end)]
     when = " and ".join(span(start, end, tz) for start, end in spans)
-    base = f"{request.person.mention}'s shift in *{request.rotation.name}*, {when}"
+    base = f"{request.person.possessive} shift in *{request.rotation.name}*, {when}"
     if request.status == ACCEPTED and request.accepted_by is not None:
         return f":white_check_mark: {request.accepted_by.mention} covers {base}."
     if request.status == CANCELLED:
@@ -117,7 +117,7 @@ def cover_blocks(request: CoverRequest, covered: Spans | None = None) -> list[di
         notes.append(f"asked by {request.asked_by.mention}")
     if covered and leaves_out_some(request, covered):
         asked = span(request.start, request.end, request.rotation.tz)
-        notes.append(f"asked for {asked}; the rest is no longer {request.person.mention}'s")
+        notes.append(f"asked for {asked}; the rest is no longer {request.person.possessive}")
     if notes:
         blocks.append(context(" · ".join(notes)))
     if request.status not in (ACCEPTED, CANCELLED):
@@ -180,7 +180,7 @@ def you(reader: Person, person: Person) -> str:
 
 
 def your(reader: Person, person: Person) -> str:
-    return "your" if reader.id == person.id else f"{person.mention}'s"
+    return "your" if reader.id == person.id else person.possessive
 
 
 def spans_text(spans: Spans, tz: str) -> str:
@@ -233,7 +233,7 @@ def cover_decided_text(request: CoverRequest, reader: Person, by: Person, covere
     if request.status == ACCEPTED:
         when = " and ".join(span(start, end, tz) for start, end in covered)
         return f":white_check_mark: {by.mention} covers {whose} shift in *{name}*, {when}."
-    still = "yours" if reader.id == request.person_id else f"{request.person.mention}'s"
+    still = "yours" if reader.id == request.person_id else f"{request.person.possessive}"
     return (
         f":no_entry_sign: {by.mention} cancelled the request for cover of {whose} shift in "
         f"*{name}*, {span(request.start, request.end, tz)}: it is still {still}."
@@ -251,7 +251,7 @@ def cover_reminder_text(request: CoverRequest, now: datetime) -> str:
     """The channel's reminder, in the rotation's zone like the request it follows up."""
     tz = request.rotation.tz
     return (
-        f":sos: Still needed: {request.person.mention}'s shift in *{request.rotation.name}*, "
+        f":sos: Still needed: {request.person.possessive} shift in *{request.rotation.name}*, "
         f"{span(request.start, request.end, tz)} (it starts {starts_in(request.start - now)}). "
         "Press *I'll cover* on the request to take it."
     )
@@ -268,7 +268,7 @@ def cover_untaken_text(request: CoverRequest, reader: Person, now: datetime, tol
             f"still yours. {told}"
         )
     return (
-        f":sos: Nobody has taken {request.person.mention}'s cover request in *{rotation.name}* "
+        f":sos: Nobody has taken {request.person.possessive} cover request in *{rotation.name}* "
         f"yet: {when}. Take it in <#{request.channel_id}>, or put someone on with "
         f"`/oncall override {rotation.name} @someone ...`."
     )

@@ -4,12 +4,11 @@ and put them back."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user
+from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user, split_fields
 from bot.deps import CommandRequest
 from bot.render import Reply, local_time, section, state_users, state_value
 from bot.slack import lookup_user
@@ -107,7 +106,7 @@ def save_rotation(
         )
     if existing is not None and not may_change_rotation(existing, req.person):
         raise PermissionDenied(
-            f"Only {existing.team.name}'s leads or an admin can change {name}.",
+            f"Only {existing.team.possessive} leads or an admin can change {name}.",
             team=existing.team,
             field=on("name"),
         )
@@ -117,7 +116,7 @@ def save_rotation(
     team = find_team(req.db, req.workspace, team_name)
     if team is not None and not (req.person.is_admin or is_lead(team, req.person)):
         raise PermissionDenied(
-            f"Only {team.name}'s leads or an admin can set its rotations.",
+            f"Only {team.possessive} leads or an admin can set its rotations.",
             team=team,
             field=on("team"),
         )
@@ -200,20 +199,7 @@ def rotation_form_changes(values: dict) -> tuple[str, dict]:
 def fields_of(words: list[str]) -> dict[str, str]:
     """`handoff=monday 10:00 members=@a @b` -> {"handoff": "monday 10:00", "members": "@a @b"}:
     words without `=` belong to the field before them, so values need no quotes."""
-    found: dict[str, str] = {}
-    key = None
-    for word in words:
-        name, sep, value = word.partition("=")
-        if sep and re.fullmatch(r"[a-z_]+", name.lower()):
-            key = name.lower()
-            if key in found:
-                raise UserError(f"`{key}=` is given twice.", SET)
-            found[key] = value
-        elif key is None:
-            raise UserError(f"`{word[:40]}`: say which field, like `handoff={word[:20]}`.", SET)
-        else:
-            found[key] = f"{found[key]} {word}".strip()
-    return found
+    return split_fields(words, SET, example="handoff")
 
 
 def people_id(word: str) -> str:
@@ -270,7 +256,8 @@ def change_member(
     rotation = find_rotation(req.db, req.workspace, args[0], usage=usage)
     if not may_change_rotation(rotation, req.person):
         raise PermissionDenied(
-            f"Only {rotation.team.name}'s leads or a workspace admin can change {rotation.name}.",
+            f"Only {rotation.team.possessive} leads or a workspace admin can change "
+            f"{rotation.name}.",
             usage,
             team=rotation.team,
         )

@@ -278,7 +278,7 @@ def override(req: CommandRequest, args: list[str]) -> Reply:
     own = holds_all(stretches(req.db, rotation, start, end=end), req.person)
     if not (own or may_change_rotation(rotation, req.person)):
         raise PermissionDenied(
-            f"Only {rotation.team.name}'s leads, a workspace admin, or the person on call then "
+            f"Only {rotation.team.possessive} leads, a workspace admin, or the person on call then "
             f"can override {rotation.name}. To hand your own shift over, use `/oncall cover`.",
             team=rotation.team,
         )
@@ -331,7 +331,7 @@ def cover(req: CommandRequest, args: list[str]) -> Reply:
         rest = rest[2:]
         if person.id != req.person.id and not may_change_rotation(rotation, req.person):
             raise PermissionDenied(
-                f"Only {rotation.team.name}'s leads or a workspace admin can ask for cover on "
+                f"Only {rotation.team.possessive} leads or a workspace admin can ask for cover on "
                 "someone else's behalf.",
                 COVER,
                 team=rotation.team,

@@ -3,7 +3,7 @@ Pure: data in, blocks out."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.render import actions, button, context, header, local_time, section, user_text
@@ -11,7 +11,16 @@ from models.pages.load import Load, PersonLoad
 from models.pages.pages import BUSINESS, CLASSIFICATIONS, OFF, SLEEP, Page
 
 CLASSIFY_PREFIX = "page_classify_"
+PAGE_BLOCK = "page_"  # + a listed page's id: its buttons, then how it was classified
 SHOWN_PAGES = 10  # sleep-hour pages listed with buttons (2 blocks each)
+# The digest's parts that classifying brings up to date: their block ids are these and the
+# digest's date (its window).
+NOISE, THIS_WEEK, EARLIER = "page_noise_", "page_sleep_week_", "page_sleep_earlier_"
+WAITING = {
+    THIS_WEEK: "*Sleep-hour pages this week to classify*",
+    EARLIER: "*Still to classify from before this week*",
+}
+Waiting = tuple[list[Page], int]  # pages to list, and how many there are
 
 
 def _pages(n: int) -> str:
@@ -90,36 +99,65 @@ def load_text(load: Load) -> str:
     return "\n".join([title(load), *load_lines(load)])
 
 
-def load_blocks(load: Load) -> list[dict]:
+def load_blocks(load: Load, day: date | None = None) -> list[dict]:
+    """The figures; in the digest of `day`, the noise block is marked to be brought up to date."""
     blocks = [header(title(load)), section(summary_line(load))]
     people = [person_line(p) for p in load.people]
     if people:
         blocks.append(section("\n".join(people)))
+    noise = noise_block(load, day)
+    if noise is not None:
+        blocks.append(noise)
+    return blocks
+
+
+def noise_block(load: Load, day: date | None = None) -> dict | None:
     noise = noise_lines(load)
-    if noise:
-        blocks.append(section("\n".join(noise)))
-    return blocks
+    if not noise:
+        return None
+    return section("\n".join(noise), block_id=f"{NOISE}{day.isoformat()}" if day else None)
 
 
-def sleep_page_blocks(pages: list[Page], total: int, tz: str) -> list[dict]:
-    """Each unclassified sleep-hour page with its classification buttons."""
-    if not pages:
-        return []
-    blocks = [section(f"*Sleep-hour pages to classify* ({total}):")]
-    for page in pages:
-        blocks.append(section(page_line(page, tz)))
-        blocks.append(
-            actions(
-                *(
-                    button(label.capitalize(), f"{CLASSIFY_PREFIX}{kind}", str(page.id))
-                    for kind, label in CLASSIFICATIONS.items()
-                ),
-                block_id=f"page_{page.id}",
+def sleep_page_blocks(week: Waiting, earlier: Waiting, tz: str, day: date) -> list[dict]:
+    """The unclassified sleep-hour pages, each with its classification buttons: the digest's
+    week's, then those from before it (they stay in each digest until classified)."""
+    blocks = []
+    for part, (pages, total) in ((THIS_WEEK, week), (EARLIER, earlier)):
+        if not total:
+            continue
+        blocks.append(waiting_head(part, total, day))
+        for page in pages:
+            blocks.append(section(page_line(page, tz)))
+            blocks.append(
+                actions(
+                    *(
+                        button(label.capitalize(), f"{CLASSIFY_PREFIX}{kind}", str(page.id))
+                        for kind, label in CLASSIFICATIONS.items()
+                    ),
+                    block_id=f"{PAGE_BLOCK}{page.id}",
+                )
             )
-        )
-    if total > len(pages):
-        blocks.append(context(f"…and {total - len(pages)} more; they stay here until classified."))
+        if total > len(pages):
+            more = total - len(pages)
+            blocks.append(context(f"…and {more} more; they stay here until classified."))
     return blocks
+
+
+def waiting_head(part: str, left: int, day: date) -> dict:
+    """How many of a part's pages are left to classify."""
+    text = f"{WAITING[part]} ({left}):" if left else f"{WAITING[part]}: all classified."
+    return section(text, block_id=f"{part}{day.isoformat()}")
+
+
+def digest_part(block_id: str) -> tuple[str, date] | None:
+    """(part, digest date) of a block that classifying brings up to date; None for others."""
+    for part in (NOISE, THIS_WEEK, EARLIER):
+        if block_id.startswith(part):
+            try:
+                return part, date.fromisoformat(block_id[len(part) :])
+            except ValueError:
+                return None
+    return None
 
 
 def page_line(page: Page, tz: str) -> str:

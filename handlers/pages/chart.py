@@ -1,4 +1,6 @@
-"""The digest's chart: pages per day, stacked by hour class, as a PNG (Pillow)."""
+"""The digest's chart: pages per day, stacked by hour class, as a PNG (Pillow). Text is drawn
+with the glyphs the font has: a character it lacks (Pillow's default font has no dash) is
+written the plain way (`-`), else as `?`, never as a missing-glyph box."""
 
 from __future__ import annotations
 
@@ -15,13 +17,15 @@ COLORS = {SLEEP: (122, 28, 46), OFF: (232, 140, 48), BUSINESS: (70, 130, 180)}
 LABELS = {SLEEP: "sleep hours", OFF: "off-hours", BUSINESS: "business hours"}
 ORDER = (BUSINESS, OFF, SLEEP)  # bottom to top
 INK, GRID = (40, 40, 40), (225, 225, 225)
+PLAIN = {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "×": "x"}
+NO_GLYPH = "\ue000"  # a private-use character: no font has it, so it draws the missing glyph
 
 
 def pages_per_day_png(per_day: dict[date, dict[str, int]], title: str) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
-    draw.text((MARGIN_LEFT, 12), title, fill=INK, font=font)
+    draw.text((MARGIN_LEFT, 12), drawable(title, font), fill=INK, font=font)
     _legend(draw, font)
     top = max([sum(day.values()) for day in per_day.values()] + [1])
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
@@ -58,3 +62,21 @@ def _legend(draw: ImageDraw.ImageDraw, font) -> None:
 def _ticks(top: int) -> list[int]:
     step = max(1, -(-top // 5))
     return list(range(0, top + 1, step))
+
+
+def drawable(text: str, font) -> str:
+    """`text` with each character the font has no glyph for written the plain way, or `?`."""
+    box = _glyph(font, NO_GLYPH)
+    out = []
+    for ch in text:
+        if ch.isspace() or _glyph(font, ch) != box:
+            out.append(ch)
+        else:
+            plain = PLAIN.get(ch, "?")
+            out.append(plain if all(_glyph(font, c) != box for c in plain) else "?")
+    return "".join(out)
+
+
+def _glyph(font, ch: str) -> tuple:
+    mask = font.getmask(ch)
+    return mask.size, bytes(mask)

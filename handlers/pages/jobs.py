@@ -59,15 +59,16 @@ def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str 
         return None
     start, end = digest_window(team, day)
     figures = load(db, team, start=start, end=end)
-    pending, waiting = unclassified_sleep_pages(db, team, end, limit=SHOWN_PAGES)
+    week = unclassified_sleep_pages(db, team, end, limit=SHOWN_PAGES, since=start)
+    earlier = unclassified_sleep_pages(db, team, start, limit=SHOWN_PAGES - len(week[0]))
     suggested = suggest_from_pages(db, team, service_counts(db, team, end), now=at)
     if figures.total:
         text = f"{title(figures)}: {figures.total} pages"
-        blocks = load_blocks(figures)
+        blocks = load_blocks(figures, day)
     else:
         text = quiet_text(team.name)
         blocks = [section(text)]
-    blocks += sleep_page_blocks(pending, waiting, team.tz)
+    blocks += sleep_page_blocks(week, earlier, team.tz, day)
     if suggested:
         names = ", ".join(f"{user_text(s.service)} ({s.pages} pages in 4 weeks)" for s in suggested)
         blocks.append(context(f"Suggested for the backlog (`/priority`): {names}"))

@@ -7,7 +7,7 @@ import json
 
 from bot.deps import CommandRequest, Deps, command_request
 from bot.later import direct_message, post_ephemeral, respond_later
-from bot.render import state_value
+from bot.render import errors_under, state_value
 from handlers.priorities.blocks import (
     ACCEPT,
     ADD_VIEW,
@@ -22,8 +22,15 @@ from models.core.errors import NotFound
 from models.core.numbers import whole_number
 from models.core.people import require_lead
 from models.core.workspace import Team
+from models.pages.load import service_counts
 from models.priorities.backlog import DEFAULT_CATEGORY, RICE_FIELDS, add_item, check_values
-from models.priorities.suggestions import accept_suggestion, dismiss_suggestion, get_suggestion
+from models.priorities.suggestions import (
+    PageSuggestion,
+    accept_suggestion,
+    dismiss_suggestion,
+    get_suggestion,
+    record_suggestion,
+)
 
 
 def modal_team(req: CommandRequest, metadata: dict) -> Team:
@@ -70,15 +77,16 @@ def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
     team = modal_team(req, json.loads(view.get("private_metadata") or "{}"))
     values = view["state"]["values"]
     why = state_value(values, "why").strip()
-    item = add_item(
-        req.db,
-        team,
-        state_value(values, "what"),
-        now=req.now(),
-        created_by=req.person,
-        source="survey",
-        evidence=f"{req.person.display_name}: {why}" if why else req.person.display_name,
-    )
+    with errors_under("what", fields=("title",)):  # the item's title is the form's `what`
+        item = add_item(
+            req.db,
+            team,
+            state_value(values, "what"),
+            now=req.now(),
+            created_by=req.person,
+            source="survey",
+            evidence=f"{req.person.display_name}: {why}" if why else req.person.display_name,
+        )
     audit_item(req, "priority.survey", item, None)
     ack()
     leads = ", ".join(p.mention for p in team.leads) or "the team's lead"
@@ -86,12 +94,25 @@ def on_survey_answered(ack, body: dict, req: CommandRequest) -> None:
     req.later(direct_message(user=req.person.slack_user_id, text=text))
 
 
+def suggestion_of(req: CommandRequest, value: str) -> PageSuggestion:
+    """The suggestion a button names: a recorded one by id, or `<team id>:<service>` from
+    `/priority suggestions`, recorded now with the service's pages as they are."""
+    team_id, sep, service = value.partition(":")
+    if not sep:
+        suggestion = get_suggestion(req.db, whole_number(value) or 0)
+        if suggestion.team.workspace_id != req.workspace.id:
+            raise NotFound("That suggestion does not exist.")
+        return suggestion
+    team = modal_team(req, {"team": whole_number(team_id) or 0})
+    now = req.now()
+    pages = service_counts(req.db, team, now).get(service, 0)
+    return get_suggestion(req.db, record_suggestion(req.db, team, service, pages, now=now).id)
+
+
 def decide(req: CommandRequest, value: str, accept: bool) -> str:
     """The lead's Accept or Dismiss on a suggestion; what to tell them."""
-    suggestion = get_suggestion(req.db, whole_number(value) or 0)
+    suggestion = suggestion_of(req, value)
     team = suggestion.team
-    if team.workspace_id != req.workspace.id:
-        raise NotFound("That suggestion does not exist.")
     require_lead(team, req.person, "accept or dismiss suggestions")
     before = {"state": "open", "pages": suggestion.pages}
     if accept:

@@ -29,7 +29,7 @@ from models.priorities.backlog import (
 )
 from models.priorities.budget import Budget
 from models.priorities.checkpoint import Checkpoint
-from models.priorities.suggestions import PageSuggestion
+from models.priorities.suggestions import NoisyService
 
 MAX_LINES = 15
 SURVEY_ACTION = "priority_survey_answer"
@@ -93,8 +93,16 @@ def lines_text(items: list[BacklogItem], empty: str, **kw) -> str:
     return "\n".join(lines)
 
 
-def top_blocks(team: Team, items: list[BacklogItem]) -> list[dict]:
-    empty = "Nothing on the backlog yet. Add one with `/priority add`."
+def nothing_open(closed: int) -> str:
+    """What an empty list of open items says: never "yet" once items were done or dropped."""
+    if not closed:
+        return "Nothing on the backlog yet."
+    items = "1 item is" if closed == 1 else f"{closed} items are"
+    return f"Nothing open on the backlog: {items} done or dropped."
+
+
+def top_blocks(team: Team, items: list[BacklogItem], closed: int = 0) -> list[dict]:
+    empty = f"{nothing_open(closed)} Add one with `/priority add`."
     return [
         header(f"{team.name}: top priorities"),
         section(lines_text(items, empty)),
@@ -102,8 +110,8 @@ def top_blocks(team: Team, items: list[BacklogItem]) -> list[dict]:
     ]
 
 
-def top_text(team: Team, items: list[BacklogItem]) -> str:
-    return f"{team.name}: top priorities\n" + lines_text(items, "Nothing on the backlog yet.")
+def top_text(team: Team, items: list[BacklogItem], closed: int = 0) -> str:
+    return f"{team.name}: top priorities\n" + lines_text(items, nothing_open(closed))
 
 
 def budget_text(budget: Budget) -> str:
@@ -135,7 +143,7 @@ def checkpoint_blocks(team: Team, report: Checkpoint) -> list[dict]:
         header(f"{team.name}: weekly priorities checkpoint"),
         section(f"*What moved*\n{moved}"),
         section(f"*Stuck* (in progress, no change for 14 days)\n{stuck}"),
-        section(f"*Top items*\n{lines_text(report.top, 'Nothing on the backlog yet.')}"),
+        section(f"*Top items*\n{lines_text(report.top, nothing_open(report.closed))}"),
         section(f"*Budget*\n{budget_text(report.budget)}"),
         context("`/priority` for the whole list · `/priority set <id> status=...` to update"),
     ]
@@ -143,22 +151,22 @@ def checkpoint_blocks(team: Team, report: Checkpoint) -> list[dict]:
 
 def survey_blocks(team: Team) -> list[dict]:
     return [
-        section(f"*{team.name}'s quarterly question*\n{SURVEY_QUESTION}"),
+        section(f"*{team.possessive} quarterly question*\n{SURVEY_QUESTION}"),
         actions(button("Answer", SURVEY_ACTION, str(team.id), style="primary")),
         context("Your answer becomes a proposed item on the backlog for the lead to score."),
     ]
 
 
-def suggestion_blocks(team: Team, found: list[PageSuggestion]) -> list[dict]:
-    """Each open suggestion with its evidence, and Accept and Dismiss for the lead."""
+def suggestion_blocks(team: Team, found: list[NoisyService]) -> list[dict]:
+    """Each service to suggest with its evidence, and Accept and Dismiss for the lead."""
     blocks = [header(f"{team.name}: suggested from pages")]
     for s in found[:20]:
         blocks.append(section(f"*{user_text(s.service)}*: {s.evidence}"))
         blocks.append(
             actions(
-                button("Accept", ACCEPT, str(s.id), style="primary"),
-                button("Dismiss", DISMISS, str(s.id)),
-                block_id=f"suggestion-{s.id}",
+                button("Accept", ACCEPT, s.ref, style="primary"),
+                button("Dismiss", DISMISS, s.ref),
+                block_id=f"suggestion-{s.ref}",
             )
         )
     blocks.append(context("Accepting adds a proposed reliability item for the lead to score."))
@@ -173,16 +181,24 @@ def impact_value(value: float) -> str:
     return str(value).removesuffix(".0")
 
 
-def add_view(team: Team, channel_id: str) -> dict:
-    """The form `/priority add` opens: a title and link, the category and the RICE inputs."""
+def add_view(
+    team: Team,
+    channel_id: str,
+    *,
+    title: str = "",
+    link: str | None = None,
+    category: str = DEFAULT_CATEGORY,
+) -> dict:
+    """The form `/priority add` opens: a title and link, the category and the RICE inputs, with
+    what the command said filled in."""
     impacts = [option(impact_value(v), f"{v:g} · {n}") for v, n in IMPACT_NAMES.items()]
     confidences = [option(str(c), f"{c}%") for c in CONFIDENCES]
     categories = [option(c) for c in CATEGORIES]
     blocks = [
         section(f"A backlog item for *{team.name}*, scored with RICE."),
-        _line("title", "Title", "What would the team do?"),
-        _line("link", "Link", "An issue or doc (https://...)", optional=True),
-        select_input("category", "Category", categories, DEFAULT_CATEGORY),
+        _line("title", "Title", "What would the team do?", title),
+        _line("link", "Link", "An issue or doc (https://...)", link, optional=True),
+        select_input("category", "Category", categories, category),
         _line("reach", "Reach", "People or events per quarter, e.g. 500"),
         select_input("impact", "Impact", impacts, impact_value(FORM_IMPACT)),
         select_input("confidence", "Confidence", confidences, str(FORM_CONFIDENCE)),
@@ -208,5 +224,7 @@ def survey_view(team: Team) -> dict:
     return modal(SURVEY_VIEW, "1% of our time", blocks, metadata={"team": team.id}, submit="Send")
 
 
-def _line(block_id: str, label: str, hint: str, *, optional: bool = False) -> dict:
-    return text_input(block_id, label, optional=optional, max_length=LINE_LENGTH, hint=hint)
+def _line(
+    block_id: str, label: str, hint: str, value: str | None = None, *, optional: bool = False
+) -> dict:
+    return text_input(block_id, label, value, optional=optional, max_length=LINE_LENGTH, hint=hint)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import difflib
 import re
+from zoneinfo import ZoneInfo
 
 from bot.commands import (
     Command,
     no_extra_words,
     parse_user,
+    split_fields,
     split_options,
     truncate_word,
     usage_on_errors,
 )
 from bot.deps import CommandRequest
 from bot.feature import Intent
-from bot.render import Reply, section, user_text
+from bot.render import Reply, context, section, user_text
 from bot.slack import lookup_user
 from handlers.priorities.blocks import (
     add_view,
@@ -24,6 +26,7 @@ from handlers.priorities.blocks import (
     item_details,
     item_line,
     lines_text,
+    nothing_open,
     suggestion_blocks,
     top_blocks,
     top_text,
@@ -39,6 +42,7 @@ from models.core.people import (
     teams_of_person,
 )
 from models.core.workspace import Person, Team
+from models.pages.load import service_counts
 from models.priorities.backlog import (
     DONE,
     DROPPED,
@@ -46,8 +50,11 @@ from models.priorities.backlog import (
     SCALES,
     BacklogItem,
     add_item,
+    check_link,
     check_status,
+    check_title,
     check_values,
+    closed_count,
     find_item,
     ranked,
     set_status,
@@ -56,7 +63,7 @@ from models.priorities.backlog import (
 from models.priorities.budget import budget, parse_target
 from models.priorities.schedule import apply_settings, describe_settings
 from models.priorities.settings import ensure_settings, settings_of
-from models.priorities.suggestions import open_suggestions
+from models.priorities.suggestions import MANY_PAGES, noisy_services
 
 TOP = 10
 ADD_USAGE = (
@@ -64,6 +71,7 @@ ADD_USAGE = (
     "[link=<url>] [owner=@someone] [status=<s>]"
 )
 SET_FIELDS = ("title", "link", "category", *RICE_FIELDS, "status", "owner", "goal")
+FORM_FIELDS = ("link", "category")  # what `/priority add` without scores fills in on the form
 SET_USAGE = "/priority set <id> <field>=<value> ... (fields: " + ", ".join(SET_FIELDS) + ")"
 
 priority = Command(
@@ -142,8 +150,8 @@ def top(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def top_reply(req: CommandRequest, team: Team) -> Reply:
-    items = ranked(req.db, team)[:TOP]
-    return Reply(text=top_text(team, items), blocks=top_blocks(team, items))
+    items, closed = ranked(req.db, team)[:TOP], closed_count(req.db, team)
+    return Reply(text=top_text(team, items, closed), blocks=top_blocks(team, items, closed))
 
 
 @priority.sub("show", "/priority show <id> [team=<team>]", "one item with its RICE inputs")
@@ -160,14 +168,15 @@ def show(req: CommandRequest, args: list[str]) -> Reply:
 # -- adding -------------------------------------------------------------------------------------
 
 
-@priority.sub("add", ADD_USAGE, "add an item (alone: opens a form)")
+@priority.sub(
+    "add", ADD_USAGE, "add an item (without scores: the form, with what you gave filled in)"
+)
 def add(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, ADD_USAGE)
     team = team_for(req, options, ADD_USAGE)
     require_team_member(req, team, "add items to its backlog")
-    if not words and not options:
-        req.client.views_open(trigger_id=req.trigger_id, view=add_view(team, req.channel_id))
-        return Reply(text="Opening the form…")
+    if set(options) <= set(FORM_FIELDS):  # no scores: the form, with what was said filled in
+        return open_add_form(req, team, " ".join(words), options)
     missing = [f for f in RICE_FIELDS if f not in options]
     if not words or missing:
         what = "a title" if not words else "`" + "=`, `".join(missing) + "=`"
@@ -197,6 +206,24 @@ def add(req: CommandRequest, args: list[str]) -> Reply:
             update_item(item, extra, req.now(), owner=owner)
     audit_item(req, "priority.add", item, None)
     return Reply(text=f"Added {team.name} {item_line(item)}")
+
+
+def open_add_form(req: CommandRequest, team: Team, title: str, options: dict[str, str]) -> Reply:
+    """The add form, opened now (its trigger lasts 3 s), with the title, link and category the
+    command gave, each checked first."""
+    given = {}
+    with usage_on_errors(ADD_USAGE):
+        if "category" in options:
+            clean, errors = check_values({"category": options["category"]})
+            if errors:
+                raise UserError(errors["category"])
+            given["category"] = str(clean["category"])
+        if options.get("link"):
+            given["link"] = check_link(options["link"])
+        if title:
+            given["title"] = check_title(title)
+    req.client.views_open(trigger_id=req.trigger_id, view=add_view(team, req.channel_id, **given))
+    return Reply(text="Opening the form…")
 
 
 # -- changing -----------------------------------------------------------------------------------
@@ -233,11 +260,13 @@ def _close(req: CommandRequest, args: list[str], status: str, sub: str) -> Reply
     item, options = _item_from(req, args, priority.usage(sub))
     no_extra_words(list(options), priority.usage(sub))
     require_team_member(req, item.team, f"mark items {status}", item)
+    said = f"{item.team.name} {item.ref} {user_text(item.title)} is"
+    if item.status == status:  # said in the channel once: again is a note to the asker alone
+        return Reply(text=f"{said} already {status}; nothing changed.")
     before = item.snapshot()
     set_status(item, status, req.now())
     audit_item(req, f"priority.{sub}", item, before)
-    text = f"{item.team.name} {item.ref} {user_text(item.title)} is {status}."
-    return Reply(text=text, public=True)
+    return Reply(text=f"{said} {status}.", public=True)
 
 
 @priority.sub("done", "/priority done <id>", "mark an item done")
@@ -255,23 +284,34 @@ def drop(req: CommandRequest, args: list[str]) -> Reply:
 BUDGET_USAGE = "/priority budget [target=<feature %>] [team=<team>]"
 
 
-@priority.sub("budget", BUDGET_USAGE, "planned effort by category against the target split")
+@priority.sub(
+    "budget",
+    BUDGET_USAGE,
+    "planned effort by category against the target split (`target=`: what if it were another)",
+)
 def show_budget(req: CommandRequest, args: list[str]) -> Reply:
+    """A view: `target=` shows the budget against another target and changes nothing
+    (`/priority settings target=` does)."""
     words, options = split_options(args, BUDGET_USAGE)
     no_extra_words(words, BUDGET_USAGE)
     team = team_for(req, options, BUDGET_USAGE)
+    what_if = None
     if "target" in options:
         with usage_on_errors(BUDGET_USAGE):
-            target = parse_target(options.pop("target"))
-        require_lead(team, req.person, "change the budget target")
-        settings = ensure_settings(req.db, team)
-        before = {"feature_target": settings.feature_target}
-        settings.feature_target = target
-        after = {"feature_target": target}
-        req.audit("priority.target", team.name, before=before, after=after, team=team)
+            what_if = parse_target(options.pop("target"))
     no_extra_words(list(options), BUDGET_USAGE)
     result = budget(req.db, team)
-    return Reply(text=f"{team.name}: {budget_text(result)}", blocks=budget_blocks(team, result))
+    blocks = budget_blocks(team, result)
+    text = f"{team.name}: {budget_text(result)}"
+    if what_if is not None and what_if != result.target:
+        note = (
+            f"What if the target were {what_if}%: {team.possessive} target stays "
+            f"{result.target}%. `/priority settings target={what_if}` changes it (leads)."
+        )
+        result.target = what_if
+        blocks = [*budget_blocks(team, result), context(note)]
+        text = f"{team.name}: {budget_text(result)}\n{note}"
+    return Reply(text=text, blocks=blocks)
 
 
 # -- suggestions --------------------------------------------------------------------------------
@@ -285,25 +325,33 @@ def suggestions(req: CommandRequest, args: list[str]) -> Reply:
     words, options = split_options(args, usage)
     no_extra_words(words, usage)
     team = team_for(req, options, usage)
-    found = open_suggestions(req.db, team)
+    now = req.now()
+    found, decided = noisy_services(req.db, team, service_counts(req.db, team, now), now=now)
     if not found:
-        return Reply(text=f"No open suggestions for {team.name}: no service has paged a lot.")
+        day = now.astimezone(ZoneInfo(team.tz))
+        weeks = f"{MANY_PAGES} times or more in the 4 weeks before {day:%a %d %b}"
+        if decided:
+            names = ", ".join(user_text(name) for name in decided)
+            why = f"the services that paged it {weeks} were accepted or dismissed ({names})"
+        else:
+            why = f"no service paged it {weeks}"
+        return Reply(text=f"No open suggestions for {team.name}: {why}.")
     blocks = suggestion_blocks(team, found)
-    return Reply(text=f"{len(found)} suggestions for {team.name}", blocks=blocks)
+    many = "suggestion" if len(found) == 1 else "suggestions"
+    return Reply(text=f"{len(found)} {many} for {team.name}", blocks=blocks)
 
 
 # -- settings -----------------------------------------------------------------------------------
 
 SETTINGS_USAGE = (
-    "/priority settings [target=<feature %>] [checkpoint=<day>@<HH:MM>|off] "
+    "/priority settings [target=<feature %>] [checkpoint=<weekday HH:MM>|off] "
     "[survey=<months>|off] [team=<team>]"
 )
 
 
 @priority.sub("settings", SETTINGS_USAGE, "budget target, weekly checkpoint and survey months")
 def settings(req: CommandRequest, args: list[str]) -> Reply:
-    words, options = split_options(args, SETTINGS_USAGE)
-    no_extra_words(words, SETTINGS_USAGE)
+    options = split_fields(args, SETTINGS_USAGE, example="checkpoint")  # `friday 16:00` is one
     team = team_for(req, options, SETTINGS_USAGE)
     unknown = sorted(set(options) - {"target", "checkpoint", "survey"})
     if unknown:
@@ -334,9 +382,9 @@ def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
         return Reply(text="This channel belongs to no team. Try `/priority team=<name>`.")
     texts, blocks = [], []
     for team in teams[:3]:
-        items = ranked(req.db, team)[:5]
-        texts.append(top_text(team, items))
-        blocks += top_blocks(team, items)
+        items, closed = ranked(req.db, team)[:5], closed_count(req.db, team)
+        texts.append(top_text(team, items, closed))
+        blocks += top_blocks(team, items, closed)
     return Reply(text="\n\n".join(texts), blocks=blocks)
 
 
@@ -347,6 +395,6 @@ def home_blocks(req: CommandRequest) -> list[dict]:
     blocks = []
     for team in teams_of_person(req.db, req.person)[:5]:
         items = ranked(req.db, team)[:3]
-        empty = "Nothing on the backlog yet."
+        empty = nothing_open(closed_count(req.db, team))
         blocks.append(section(f"*Top priorities: {team.name}*\n{lines_text(items, empty)}"))
     return blocks

@@ -78,7 +78,7 @@ def send_survey(ctx: SendContext, team_id: int, person_id: int) -> str | None:
         return None
     dm = ctx.client.conversations_open(users=person.slack_user_id)["channel"]["id"]
     blocks = survey_blocks(team)
-    text = f"{team.name}'s quarterly question: {SURVEY_QUESTION}"
+    text = f"{team.possessive} quarterly question: {SURVEY_QUESTION}"
     return ctx.client.chat_postMessage(channel=dm, text=text, blocks=blocks)["ts"]
 
 

@@ -59,7 +59,7 @@ def action_due_dm(action: RetroAction) -> tuple[str, list[dict]]:
     text = f"Your retro action item for {action.team.name} is due today: {said}"
     value = str(action.id)
     return text, [
-        section(f"Due today, from {action.team.name}'s retro:\n*#{action.id}* {said}"),
+        section(f"Due today, from {action.team.possessive} retro:\n*#{action.id}* {said}"),
         actions(
             button("Done", DONE_ACTION, value, style="primary"),
             button("Snooze 3 days", SNOOZE_ACTION, value),

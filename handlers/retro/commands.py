@@ -45,7 +45,7 @@ def topic(req: CommandRequest, args: list[str]) -> Reply:
     require_member(req.db, team, req.person, "add retro topics")
     with usage_on_errors(TOPIC_USAGE):
         model.add_topic(req.db, team, " ".join(words), now=req.now())
-    return Reply(text=f"Added to {team.name}'s next retro. It will be shown without your name.")
+    return Reply(text=f"Added to {team.possessive} next retro. It will be shown without your name.")
 
 
 @retro.sub("action", ACTION_USAGE, "record an action item with an owner and a due date")

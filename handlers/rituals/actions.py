@@ -37,7 +37,7 @@ def chosen_ritual(req: CommandRequest, value: str | int | None) -> Ritual:
     if ritual is None or ritual.workspace_id != req.workspace.id:
         raise NotFound("That ritual is gone.")
     if not may_set_rituals(req, ritual.team):
-        raise PermissionDenied(f"Only {ritual.team.name}'s leads or an admin can change it.")
+        raise PermissionDenied(f"Only {ritual.team.possessive} leads or an admin can change it.")
     return ritual
 
 
@@ -55,7 +55,7 @@ def save_standup(req: CommandRequest, ritual_id: int | None, values: dict) -> Ri
         team = get_team(req.db, req.workspace, state_value(values, "team"))
         if not may_set_rituals(req, team):
             raise PermissionDenied(
-                f"Only {team.name}'s leads or an admin can add its standup.", field="team"
+                f"Only {team.possessive} leads or an admin can add its standup.", field="team"
             )
         entry = {"kind": STANDUP_KIND, "team": team.name}
     asked = [q.strip() for q in state_value(values, "questions").splitlines() if q.strip()]

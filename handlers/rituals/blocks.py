@@ -30,7 +30,7 @@ def ritual_buttons(ritual: Ritual, *, editable: bool) -> dict:
         "title": {"type": "plain_text", "text": "Remove it?"},
         "text": {
             "type": "plain_text",
-            "text": f"{ritual.team.name}'s {ritual.kind} stops, and its settings go.",
+            "text": f"{ritual.team.possessive} {ritual.kind} stops, and its settings go.",
         },
         "confirm": {"type": "plain_text", "text": "Remove"},
         "deny": {"type": "plain_text", "text": "Keep it"},

@@ -15,7 +15,7 @@ from models.core.people import (
     teams_of_person,
     teams_of_workspace,
 )
-from models.core.time import format_days
+from models.core.time import days_at
 from models.core.workspace import Person, Team
 from models.rituals.rituals import Ritual, workspace_rituals
 from models.standup.standups import STANDUP_KIND, member_zone
@@ -30,7 +30,7 @@ def describe_ritual(ritual: Ritual) -> str:
     every = "every week" if ritual.cadence_weeks == 1 else f"every {ritual.cadence_weeks} weeks"
     zone = "each member's own zone" if ritual.kind in PER_MEMBER else ritual.team.tz
     state = "" if ritual.enabled else " (paused)"
-    return f"{format_days(ritual.days)} {ritual.at:%H:%M} ({zone}), {every}{state}"
+    return f"{days_at(ritual.days, ritual.at)} ({zone}), {every}{state}"
 
 
 def next_run_text(ritual: Ritual, now: datetime, viewer: Person | None = None) -> str:

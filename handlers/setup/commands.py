@@ -58,7 +58,7 @@ def leads_any(req: CommandRequest) -> bool:
 
 def refusal(req: CommandRequest, team: Team | None) -> str:
     if team is not None:
-        return f"Only {team.name}'s leads or a workspace admin can change it."
+        return f"Only {team.possessive} leads or a workspace admin can change it."
     return "Only team leads and workspace admins can set up teams. Ask one to add you to a team."
 
 

@@ -9,6 +9,7 @@ from bot.deps import Deps
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
 from bot.jobs.engine import DeliveryEngine
+from bot.render import errors_under
 from handlers.standup.blocks import ANSWER_ACTION, ANSWER_FIELD, ANSWER_VIEW, standup_modal
 from handlers.standup.jobs import show_answer
 from models.core.errors import PermissionDenied
@@ -60,15 +61,16 @@ def listeners(app, deps: Deps) -> None:
                 model.questions_on(db, ritual, person, day, bool(meta.get("oncall")))
             )
         ]
-        model.record_answer(
-            db,
-            team,
-            person,
-            day=day,
-            pairs=pairs,
-            oncall=bool(meta.get("oncall")),
-            now=deps.clock.now(),
-        )
+        with errors_under("q0"):  # nothing answered: said under the first question
+            model.record_answer(
+                db,
+                team,
+                person,
+                day=day,
+                pairs=pairs,
+                oncall=bool(meta.get("oncall")),
+                now=deps.clock.now(),
+            )
         ack()
         # Once the answer is committed: the summary (posted in its own transaction) sees it, and
         # a summary that fails doesn't lose it.

@@ -11,6 +11,7 @@ from bot.render import (
     context,
     divider,
     header,
+    local_time,
     modal,
     section,
     text_input,
@@ -70,6 +71,8 @@ def _names(people: list[Person]) -> str:
 
 
 def standup_summary(s: Summary) -> tuple[str, list[dict]]:
+    """The day's answers, then who is waited for (those already asked, by name: nobody is
+    pinged), asked later, skipping or away."""
     title = f"Standup · {s.team.name} · {day_label(s.day)}"
     blocks: list[dict] = [header(title)]
     room = MAX_BLOCKS_MESSAGE - 4
@@ -86,15 +89,23 @@ def standup_summary(s: Summary) -> tuple[str, list[dict]]:
             blocks.append(context("Blocker owners: " + " · ".join(owners)))
     if len(s.answers) > len(shown):
         blocks.append(context(f"…and {len(s.answers) - len(shown)} more answers."))
+    if not s.answers:
+        blocks.append(section("Nobody has answered yet."))
     blocks.append(divider())
     status = []
     if s.waiting:
-        status.append("Waiting for: " + " ".join(p.mention for p in s.waiting))
+        status.append("Waiting for: " + _names(s.waiting))
+    if s.later:
+        later = ", ".join(
+            f"{user_text(p.display_name)} ({local_time(at, s.team.tz, with_date=False)})"
+            for p, at in s.later
+        )
+        status.append(f"Asked later today: {later}")
     if s.skipping:
         status.append("Skipping today: " + _names(s.skipping))
     if s.away:
         status.append("Out of office: " + _names(s.away))
-    if not s.waiting:
+    if not s.waiting and not s.later:
         status.append("Everyone has answered." if s.answers else "Nobody to wait for.")
     blocks.append(context(" · ".join(status)))
     text = f"{title}: {len(s.answers)} answered, {len(s.waiting)} waiting"

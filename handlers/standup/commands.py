@@ -14,7 +14,7 @@ from handlers.standup.blocks import day_label
 from handlers.standup.jobs import update_summary
 from models.core.errors import UserError
 from models.core.people import is_member, teams_of_person
-from models.core.time import format_days, local_instant
+from models.core.time import days_at, local_instant
 from models.core.when import parse_date
 from models.core.workspace import Team
 from models.rituals.rituals import find_ritual
@@ -44,7 +44,7 @@ def refresh(req: CommandRequest, day: date) -> None:
 
 @deferrable
 def refresh_summary(ctx: SendContext, *, team_id: int, day: date) -> None:
-    update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day)
+    update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day, ctx.clock.now())
 
 
 @standup.fallback("/standup", "your standups, and whether you are away")
@@ -61,16 +61,15 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
         off = nxt and model.absences(req.db, {req.person.id}, nxt.astimezone(ZoneInfo(zone)).date())
         if off:
             when += " (you skip it)" if off[req.person.id] == model.SKIP else " (you're out)"
-        lines.append(
-            f"*{team.name}*: {format_days(ritual.days)} {ritual.at:%H:%M} your time · next {when}"
-        )
+        lines.append(f"*{team.name}*: {days_at(ritual.days, ritual.at)} your time · next {when}")
     if not lines:
         lines.append("You're not in any team with a standup.")
-    today = asker_today(req)
-    away = model.absences(req.db, {req.person.id}, today)
-    if away:
+    away = model.away_on(req.db, req.person, asker_today(req))
+    if away is not None:
         lines.append(
-            "You're skipping today." if away[req.person.id] == model.SKIP else "You're out."
+            "You're skipping today."
+            if away.kind == model.SKIP
+            else f"You're out until {away.end:%a %d %b}."
         )
     return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
 

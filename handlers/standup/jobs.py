@@ -75,12 +75,16 @@ class _PerMember:
                 due_at=p.at + self.shift(p.plan),
                 send=partial(self.send, p.plan.team_id, p.member.id, p.day, p.at),
                 team_id=p.plan.team_id,
+                after_sent=self.after_sent(p),
             )
             for p in self.keep(db, found)
         ]
 
     def keep(self, db: Session, found: list[Prompt]) -> list[Prompt]:
         return found
+
+    def after_sent(self, prompt: Prompt) -> Callable[[SendContext, str | None], None] | None:
+        return None
 
     def send(self, team_id: int, person_id: int, day: date, at: datetime, ctx: SendContext):
         raise NotImplementedError
@@ -96,6 +100,18 @@ class Prompts(_PerMember):
         overdue = [a.text for a in overdue_for(ctx.db, person, day)]
         text, blocks = standup_prompt(team.name, day, oncall, overdue, answer_value(team.id, day))
         return dm(ctx.client, person, text, blocks)
+
+    def after_sent(self, prompt: Prompt) -> Callable[[SendContext, str | None], None] | None:
+        summary_at = local_instant(prompt.day, prompt.plan.schedule.at, prompt.plan.team_tz)
+        if prompt.at <= summary_at:
+            return None  # asked by the team's time: the summary waits for them from the start
+        return partial(asked_later, prompt.plan.team_id, prompt.day)
+
+
+def asked_later(team_id: int, day: date, ctx: SendContext, ref: str | None) -> None:
+    """A member asked after the team's summary went out (their morning comes later): the
+    summary now waits for them rather than saying they are asked later."""
+    update_summary(ctx.db, ctx.client, ctx.db.get_one(Team, team_id), day, ctx.clock.now())
 
 
 class StandupReminders(_PerMember):
@@ -159,7 +175,8 @@ def post_summary(team_id: int, day: date, posted: dict, ctx: SendContext) -> str
     team = ctx.db.get_one(Team, team_id)
     if not team.channel_id:
         return None
-    text, blocks = posted["summary"] = standup_summary(standup.day_summary(ctx.db, team, day))
+    summary = standup.day_summary(ctx.db, team, day, ctx.clock.now())
+    text, blocks = posted["summary"] = standup_summary(summary)
     ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
     return f"{team.channel_id}:{ts}"
 
@@ -169,19 +186,20 @@ def after_posted(team_id: int, day: date, posted: dict, ctx: SendContext, ref: s
     update, and the summary was read before it. Read again now that the summary is recorded as
     posted (whatever comes from here on finds it), and update it if anything changed."""
     team = ctx.db.get_one(Team, team_id)
-    current = standup_summary(standup.day_summary(ctx.db, team, day))
+    current = standup_summary(standup.day_summary(ctx.db, team, day, ctx.clock.now()))
     if ref and current != posted.get("summary"):
         channel, ts = ref.split(":", 1)
         ctx.client.chat_update(channel=channel, ts=ts, text=current[0], blocks=current[1])
 
 
-def update_summary(db: Session, client: WebClient, team: Team, day: date) -> bool:
-    """Bring the day's summary message up to date; False if it has not been posted yet."""
+def update_summary(db: Session, client: WebClient, team: Team, day: date, now: datetime) -> bool:
+    """Bring the day's summary message up to date (as it reads at `now`); False if it has not
+    been posted yet."""
     row = delivery(db, summary_key(team.name, day))
     if row is None or row.status != SENT or not row.ref:
         return False
     channel, ts = row.ref.split(":", 1)
-    text, blocks = standup_summary(standup.day_summary(db, team, day))
+    text, blocks = standup_summary(standup.day_summary(db, team, day, now))
     client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     return True
 
@@ -192,7 +210,7 @@ def show_answer(engine: DeliveryEngine, db: Session, team: Team, day: date) -> N
     the post failed for good) is posted now, under its key: the scheduler won't post a second.
     Before the summary's time, or while the engine is posting it or waiting to retry, the post
     will include the answer."""
-    if update_summary(db, engine.client, team, day):
+    if update_summary(db, engine.client, team, day, engine.clock.now()):
         return
     ritual = standup.standup_ritual(db, team)
     at = local_instant(day, ritual.at, team.tz)

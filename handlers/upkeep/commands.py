@@ -45,7 +45,8 @@ upkeep = Command(
 @upkeep.sub("status", "/upkeep status", "version, database and when the worker last ticked")
 def status(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args, upkeep.usage("status"))
-    worker = worker_status(worker_health(req.db, req.now()), req.tz)
+    health = worker_health(req.db, req.now(), req.settings.worker_tick_seconds)
+    worker = worker_status(health, req.tz)
     kind = database_kind(req.settings.database_url)
     text = f"Upkeep {__version__}\nDatabase: {kind}\nWorker: {worker}"
     return Reply(text=text, blocks=[section(text)])

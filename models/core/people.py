@@ -283,7 +283,7 @@ def require_lead(team: Team, person: Person, what: str) -> None:
     if not (person.is_admin or is_lead(team, person)):
         leads = ", ".join(p.mention for p in team.leads) or "a workspace admin"
         raise PermissionDenied(
-            f"Only {team.name}'s leads or a workspace admin can {what}. Ask {leads}.", team=team
+            f"Only {team.possessive} leads or a workspace admin can {what}. Ask {leads}.", team=team
         )
 
 
@@ -299,7 +299,7 @@ def require_member(session: Session, team: Team, person: Person, what: str) -> N
     else:
         hint = "You are in no team yet: ask a team's lead to add you."
     raise PermissionDenied(
-        f"Only {team.name}'s members, leads or a workspace admin can {what}. {hint}", team=team
+        f"Only {team.possessive} members, leads or a workspace admin can {what}. {hint}", team=team
     )
 
 

@@ -22,8 +22,10 @@ class ProcessedEvent(Base):
 
 
 WORKER = "worker"  # the scheduler's heartbeat
-# A worker ticks about once a minute: three minutes without a tick means it has stopped.
+# A worker ticks every WORKER_TICK_SECONDS (a minute by default): three ticks missed, and never
+# less than three minutes, without a tick means it has stopped.
 WORKER_STALE_AFTER = timedelta(minutes=3)
+MISSED_TICKS = 3
 
 
 class Heartbeat(Base):
@@ -63,19 +65,25 @@ def last_beat(session: Session, name: str) -> datetime | None:
 
 @dataclass(frozen=True)
 class WorkerHealth:
-    """When the worker last ticked, as seen at `now`."""
+    """When the worker last ticked, as seen at `now`, and how often it is set to tick."""
 
     last_tick: datetime | None
     now: datetime
+    every: timedelta = timedelta(minutes=1)
 
     @property
     def age(self) -> timedelta | None:
         return None if self.last_tick is None else self.now - self.last_tick
 
     @property
+    def stale_after(self) -> timedelta:
+        return max(WORKER_STALE_AFTER, MISSED_TICKS * self.every)
+
+    @property
     def ticking(self) -> bool:
-        return self.age is not None and self.age <= WORKER_STALE_AFTER
+        return self.age is not None and self.age <= self.stale_after
 
 
-def worker_health(session: Session, now: datetime) -> WorkerHealth:
-    return WorkerHealth(last_beat(session, WORKER), now)
+def worker_health(session: Session, now: datetime, every: float = 60.0) -> WorkerHealth:
+    """`every`: the seconds between ticks the worker is set to (WORKER_TICK_SECONDS)."""
+    return WorkerHealth(last_beat(session, WORKER), now, timedelta(seconds=every))

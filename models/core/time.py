@@ -1,5 +1,6 @@
 """Local wall-clock times as UTC instants (DST-safe), weekdays and times of day as people write
-them (`mon-fri`, `09:30`, `4w`)."""
+them (`mon-fri`, `09:30`, `4w`), and a weekly time, written one way (`monday 10:00`) and read
+the ways people write it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from models.core.errors import UserError
 from models.core.numbers import whole_number
 
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# A weekly time: a day (`monday`, `mon`, `mondays`), then `@`, `at` or a space, then a time
+# (`10:00`, `9.30`, `4pm`, `4:30pm`); or the time alone (every day).
+_WEEKLY = re.compile(
+    r"^(?:(?P<day>[a-z]+)\s*(?:@|\bat\b|,)?\s*)??"
+    r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$"
+)
+WEEKLY_FORMAT = "a weekday and a local time, like `monday 10:00`"
 
 
 @lru_cache(maxsize=8192)
@@ -90,3 +99,43 @@ def parse_cadence(text: str | int) -> int:
     if weeks is None:
         raise UserError(f"`{text}` is not a cadence in weeks (like 1w or 4w).")
     return weeks
+
+
+def parse_weekly(text: str) -> tuple[int | None, time]:
+    """A weekly time as people write it -> (weekday, Monday 0, or None for every day; time):
+    `monday 10:00` (the one way Upkeep writes it), `mon 10:00`, `mon@10:00`, `Monday at
+    10am`, `mondays 10:00`, or `10:00` alone. Raises UserError."""
+    match = _WEEKLY.match(" ".join(str(text).lower().split()))
+    day = match and match.group("day")
+    weekday = None
+    if day is not None:
+        names = [n for n in FULL_DAY_NAMES if len(day) >= 3 and n.startswith(day.rstrip("s"))]
+        weekday = FULL_DAY_NAMES.index(names[0]) if names else None
+    if match is None or (day is not None and weekday is None):
+        raise UserError(f"`{text}` is not {WEEKLY_FORMAT}.")
+    hour, minute = int(match.group("hour")), int(match.group("minute") or 0)
+    half = match.group("half")
+    if half:
+        if not 1 <= hour <= 12:
+            raise UserError(f"`{text}` is not a time of day.")
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif match.group("minute") is None:
+        raise UserError(f"`{text}` is not {WEEKLY_FORMAT}.")
+    if hour > 23 or minute > 59:
+        raise UserError(f"`{text}` is not a time of day.")
+    return weekday, time(hour, minute)
+
+
+def weekly_as_written(weekday: int | None, at: time) -> str:
+    """The one way a weekly time is written (what `parse_weekly` reads): `monday 10:00`, or
+    `10:00` for every day."""
+    clock = at.strftime("%H:%M")
+    return clock if weekday is None else f"{FULL_DAY_NAMES[weekday]} {clock}"
+
+
+def days_at(days: str, at: time) -> str:
+    """When something on ISO weekdays `days` happens: a weekly time the one way (`thursday
+    15:00`) for one day, else the days and the time (`mon-fri 09:30`)."""
+    if len(days) == 1:
+        return weekly_as_written(int(days) - 1, at)
+    return f"{format_days(days)} {at:%H:%M}"

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
+from models.core.words import possessive
 
 LEAD = "lead"
 MEMBER = "member"
@@ -57,6 +58,11 @@ class Person(Base):
     def mention(self) -> str:
         return f"<@{self.slack_user_id}>"
 
+    @property
+    def possessive(self) -> str:
+        """`<@U1>'s`, or `<@U1>'` for a name that ends in s: the mention shows as the name."""
+        return possessive(self.display_name, self.mention)
+
     def zone(self, fallback: str = "UTC") -> str:
         return self.tz or fallback
 
@@ -77,6 +83,11 @@ class Team(Base):
     memberships: Mapped[list[TeamMember]] = relationship(
         back_populates="team", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def possessive(self) -> str:
+        """`payments'`, `search's`."""
+        return possessive(self.name)
 
     def people(self, role: str) -> list[Person]:
         return [m.person for m in self.memberships if m.role == role]

@@ -37,6 +37,7 @@ FIELDS = {"name", "team", "steps"}
 STEP_FIELDS = {"day", "at", "title", "body", "links", "checklist", "shadow"}
 MAX_STEPS = 40
 MAX_DAY = 60
+CHECKLIST_LIMIT = 20
 
 
 def _text(label: str, value: Any, limit: int) -> str:
@@ -68,6 +69,8 @@ def _checklist(label: str, value: Any) -> list[str]:
         return []
     if not isinstance(value, list):
         raise ConfigError(label, "must be a list of items")
+    if len(value) > CHECKLIST_LIMIT:  # each item is a block with its box in the step's DM
+        raise ConfigError(label, f"has {len(value)} items; keep it to {CHECKLIST_LIMIT}")
     return [_text(f"{label}[{j}]", item, 200) for j, item in enumerate(value)]
 
 

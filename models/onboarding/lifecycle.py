@@ -160,7 +160,7 @@ def set_buddy(w: Walkthrough, buddy: Person) -> None:
 
 def pause(w: Walkthrough, now: datetime) -> None:
     if w.status != ACTIVE:
-        raise UserError(f"{w.hire.mention}'s onboarding is {w.status}, not active.")
+        raise UserError(f"{w.hire.possessive} onboarding is {w.status}, not active.")
     w.status = PAUSED
     w.paused_at = now
 
@@ -169,7 +169,7 @@ def resume(w: Walkthrough, now: datetime) -> None:
     """Carry on where the hire left off: the start date moves by the workdays spent paused, and
     steps sent but not done get two fresh workdays before they count as overdue."""
     if w.status != PAUSED or w.paused_at is None:
-        raise UserError(f"{w.hire.mention}'s onboarding is {w.status}, not paused.")
+        raise UserError(f"{w.hire.possessive} onboarding is {w.status}, not paused.")
     paused_for = workdays_between(date_in_zone(w.paused_at, w.tz), date_in_zone(now, w.tz))
     w.start_date = add_workdays(w.start_date, paused_for)
     w.status = ACTIVE
@@ -189,7 +189,7 @@ def cancel(w: Walkthrough, now: datetime) -> None:
 
 def require_current(w: Walkthrough) -> None:
     if w.status not in CURRENT:
-        raise UserError(f"{w.hire.mention}'s onboarding is already {w.status}.")
+        raise UserError(f"{w.hire.possessive} onboarding is already {w.status}.")
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -207,6 +207,15 @@ def mark_done(step: WalkthroughStep, now: datetime) -> bool:
         w.finished_at = now
         return True
     return False
+
+
+def tick_item(step: WalkthroughStep, index: int, ticked: bool) -> None:
+    """Tick a checklist item off (or on again); the hire's to do, checked by the caller."""
+    if not 0 <= index < len(step.checklist):
+        raise UserError("That checklist item is no longer in the step.")
+    checked = set(step.checked or [])
+    checked = checked | {index} if ticked else checked - {index}
+    step.checked = sorted(checked)
 
 
 def helpers(w: Walkthrough) -> list[Person]:

@@ -113,6 +113,7 @@ class WalkthroughStep(Base):
     body: Mapped[str] = mapped_column(Text)
     links: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
+    checked: Mapped[list[int]] = mapped_column(JSON, default=list)  # the items ticked off
     shadow: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     overdue_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -186,7 +187,7 @@ def require_current_of(db: Session, workspace: Workspace, hire: Person) -> Walkt
     found = current_walkthrough(db, workspace.id, hire)
     if found is None:
         latest_walkthrough(db, workspace, hire)  # NotFound when there never was one
-        raise UserError(f"{hire.mention}'s onboarding is over; nothing to change.")
+        raise UserError(f"{hire.possessive} onboarding is over; nothing to change.")
     return found
 
 

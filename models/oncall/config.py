@@ -13,7 +13,7 @@ from models.core.config import ConfigError, ImportContext, check_fields, require
 from models.core.errors import UserError
 from models.core.people import NOT_A_CHANNEL, TEAM_NAME, find_team, is_channel, valid_zone
 from models.core.teams_config import people_field
-from models.core.time import local_instant
+from models.core.time import local_instant, parse_weekly, weekly_as_written
 from models.core.when import WEEKDAYS, calendar_date
 from models.core.workspace import Workspace
 from models.oncall.changes import reschedule, set_members, settle_returns
@@ -31,33 +31,23 @@ FIELDS = {
     "channel",
     "reminder_hours",
 }
-HANDOFF = re.compile(r"^(?:([a-z]+)\s+)?([01]?\d|2[0-3]):([0-5]\d)$")
 EVERY = re.compile(r"^([1-9]\d?)\s*([dw])$")
 DEFAULT_REMINDER = 24
 MAX_REMINDER = 168  # hours: a week ahead
 
 
 def parse_handoff(text: str) -> tuple[int | None, time]:
-    """`monday 10:00` -> (0, 10:00); `10:00` -> (None, 10:00). Raises ValueError."""
-    match = HANDOFF.match(text.strip().lower())
-    if not match:
-        raise ValueError(text)
-    day, hour, minute = match.groups()
-    weekday = None
-    if day is not None:
-        names = [d for d in WEEKDAYS if d.startswith(day) and len(day) >= 3]
-        if not names:
-            raise ValueError(text)
-        weekday = WEEKDAYS.index(names[0])
-    return weekday, time(int(hour), int(minute))
+    """`monday 10:00` (or `mon@10:00`, `Monday at 10am`) -> (0, 10:00); `10:00` -> (None,
+    10:00). Raises ValueError."""
+    try:
+        return parse_weekly(text)
+    except UserError:
+        raise ValueError(text) from None
 
 
 def handoff_as_written(rotation: Rotation) -> str:
     """The handoff as the config file gives it (what `parse_handoff` reads): `monday 10:00`."""
-    at = rotation.handoff_time.strftime("%H:%M")
-    if rotation.handoff_weekday is None:
-        return at
-    return f"{WEEKDAYS[rotation.handoff_weekday]} {at}"
+    return weekly_as_written(rotation.handoff_weekday, rotation.handoff_time)
 
 
 def start_as_written(rotation: Rotation) -> date:

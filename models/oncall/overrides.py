@@ -129,7 +129,7 @@ def can_remove(override: Override, person: Person) -> bool:
 def remove_override(db: Session, override: Override, person: Person) -> None:
     if not can_remove(override, person):
         raise PermissionDenied(
-            f"Only {override.rotation.team.name}'s leads, a workspace admin, whoever made this "
+            f"Only {override.rotation.team.possessive} leads, a workspace admin, whoever made this "
             "override or whoever it puts on call can remove it.",
             team=override.rotation.team,
         )

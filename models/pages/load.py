@@ -275,15 +275,18 @@ def service_counts(db: Session, team: Team, end: datetime) -> dict[str, int]:
 
 
 def unclassified_sleep_pages(
-    db: Session, team: Team, before: datetime, *, limit: int
+    db: Session, team: Team, before: datetime, *, limit: int, since: datetime | None = None
 ) -> tuple[list[Page], int]:
-    """Sleep-hour pages no one has classified yet (oldest first, up to `limit`), and how many."""
-    where = (
+    """Sleep-hour pages no one has classified yet that started before `before` (and from
+    `since`): the oldest first, up to `limit`, and how many."""
+    where = [
         Page.team_id == team.id,
         Page.hour_class == SLEEP,
         Page.classification.is_(None),
         Page.started_at < before,
-    )
+    ]
+    if since is not None:
+        where.append(Page.started_at >= since)
     total = db.scalar(select(func.count()).select_from(Page).where(*where)) or 0
     pages = db.scalars(select(Page).where(*where).order_by(Page.started_at).limit(limit))
     return list(pages), total

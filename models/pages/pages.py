@@ -140,7 +140,7 @@ def may_classify(page: Page, person: Person) -> bool:
 def classify(page: Page, kind: str, person: Person, *, now: datetime) -> None:
     if not may_classify(page, person):
         raise PermissionDenied(
-            f"Only {page.team.name}'s members, leads, the person it paged or a workspace admin "
+            f"Only {page.team.possessive} members, leads, the person it paged or a workspace admin "
             "can classify this page. It's left as it was.",
             team=page.team,
         )

@@ -311,3 +311,9 @@ def ranked(db: Session, team: Team, statuses: tuple[str, ...] = OPEN_STATUSES) -
         select(BacklogItem).where(BacklogItem.team_id == team.id, BacklogItem.status.in_(statuses))
     ).all()
     return sorted(items, key=lambda i: (i.score is None, -(i.score or 0.0), i.number))
+
+
+def closed_count(db: Session, team: Team) -> int:
+    """How many of the team's items are done or dropped."""
+    where = (BacklogItem.team_id == team.id, BacklogItem.status.not_in(OPEN_STATUSES))
+    return db.scalar(select(func.count()).select_from(BacklogItem).where(*where)) or 0

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core.workspace import Team
-from models.priorities.backlog import IN_PROGRESS, BacklogItem, ranked
+from models.priorities.backlog import IN_PROGRESS, BacklogItem, closed_count, ranked
 from models.priorities.budget import Budget, budget
 
 STUCK_AFTER = timedelta(days=14)
@@ -21,6 +21,7 @@ class Checkpoint:
     stuck: list[BacklogItem]  # in progress, unchanged for STUCK_AFTER
     top: list[BacklogItem]
     budget: Budget
+    closed: int = 0  # items done or dropped
 
 
 def checkpoint(db: Session, team: Team, since: datetime, *, now: datetime) -> Checkpoint:
@@ -32,4 +33,5 @@ def checkpoint(db: Session, team: Team, since: datetime, *, now: datetime) -> Ch
         stuck=sorted(stuck, key=lambda i: i.updated_at),
         top=ranked(db, team)[:5],
         budget=budget(db, team),
+        closed=closed_count(db, team),
     )

@@ -4,7 +4,7 @@ survey months.
     priorities:
       - team: payments
         target: 60            # % of planned effort meant for features
-        checkpoint: mon 10:00 # in the team's zone, or off
+        checkpoint: monday 10:00  # in the team's zone, or off
         survey: [jan, apr, jul, oct]   # or off
 """
 
@@ -19,7 +19,12 @@ from models.core.config import ConfigError, ImportContext, check_fields, require
 from models.core.errors import UserError
 from models.core.people import find_team
 from models.core.workspace import Team, Workspace
-from models.priorities.schedule import DAYS, MONTHS, apply_settings, describe_settings
+from models.priorities.schedule import (
+    MONTHS,
+    apply_settings,
+    checkpoint_as_written,
+    describe_settings,
+)
 from models.priorities.settings import PrioritySettings, ensure_settings
 
 FIELDS = {"team", "target", "checkpoint", "survey"}
@@ -62,12 +67,11 @@ class PrioritiesSection:
         ).all()
         out = []
         for team, settings in rows:
-            day = settings.checkpoint_day
             out.append(
                 {
                     "team": team.name,
                     "target": settings.feature_target,
-                    "checkpoint": f"{DAYS[day - 1]} {settings.checkpoint_time}" if day else "off",
+                    "checkpoint": checkpoint_as_written(settings),
                     "survey": [MONTHS[m - 1] for m in settings.survey_months] or "off",
                 }
             )

@@ -20,16 +20,14 @@ from sqlalchemy.orm import Session
 
 from models.core.errors import UserError
 from models.core.numbers import whole_number
-from models.core.time import local_instant
+from models.core.time import WEEKLY_FORMAT, local_instant, parse_weekly, weekly_as_written
 from models.core.workspace import Person, Team
 from models.priorities.backlog import BacklogItem
 from models.priorities.budget import parse_target
 from models.priorities.settings import PrioritySettings, default_settings
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-CHECKPOINT = re.compile(r"^([a-z]{3})[a-z]*[ @]+(\d{1,2}):(\d{2})$")
-CHECKPOINT_FORMAT = "a weekday and a local time like `mon@10:00`, or `off`"
+CHECKPOINT_FORMAT = f"{WEEKLY_FORMAT}, or `off`"
 SURVEY_FORMAT = "months like `jan,apr,jul,oct` (or 1,4,7,10), or `off`"
 
 
@@ -102,17 +100,22 @@ def survey_people(team: Team) -> list[Person]:
 
 
 def parse_checkpoint(text: str) -> tuple[int | None, str]:
-    """`mon 10:00` (or `mon@10:00`, `monday 10:00`) -> (1, "10:00"); `off` -> (None, "10:00")."""
+    """`monday 10:00` (or `mon@10:00`, `Monday at 10am`) -> (1, "10:00"); `off` -> (None,
+    "10:00")."""
     value = " ".join(str(text).lower().split())
     if value in ("off", "none", "no"):
         return None, "10:00"
-    match = CHECKPOINT.match(value)
-    if not match or match.group(1) not in DAYS:
+    weekday, at = parse_weekly(str(text))
+    if weekday is None:
         raise UserError(f"`{text}` is not {CHECKPOINT_FORMAT}.")
-    hour, minute = int(match.group(2)), int(match.group(3))
-    if hour > 23 or minute > 59:
-        raise UserError(f"`{text}` is not a time of day.")
-    return DAYS.index(match.group(1)) + 1, f"{hour:02d}:{minute:02d}"
+    return weekday + 1, at.strftime("%H:%M")
+
+
+def checkpoint_as_written(settings: PrioritySettings) -> str:
+    """`monday 10:00`, or `off`: what `parse_checkpoint` reads."""
+    if settings.checkpoint_day is None:
+        return "off"
+    return weekly_as_written(settings.checkpoint_day - 1, _clock(settings))
 
 
 def parse_months(value: str | list) -> list[int]:
@@ -148,9 +151,8 @@ def apply_settings(settings: PrioritySettings, options: dict[str, Any]) -> None:
 
 
 def describe_settings(settings: PrioritySettings) -> str:
-    if settings.checkpoint_day is None:
-        checkpoint = "off"
-    else:
-        checkpoint = f"{DAYS[settings.checkpoint_day - 1]}@{settings.checkpoint_time}"
     survey = ",".join(MONTHS[m - 1] for m in settings.survey_months) or "off"
-    return f"target={settings.feature_target} checkpoint={checkpoint} survey={survey}"
+    return (
+        f"target={settings.feature_target} checkpoint={checkpoint_as_written(settings)} "
+        f"survey={survey}"
+    )

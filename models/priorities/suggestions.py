@@ -3,6 +3,7 @@ as a reliability item; its lead accepts (the item joins the backlog, unscored) o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
@@ -36,8 +37,77 @@ class PageSuggestion(Base):
 
     @property
     def evidence(self) -> str:
-        weeks = PAGE_WINDOW.days // 7
-        return f"{self.pages} pages in the {weeks} weeks before {self.created_at:%Y-%m-%d}"
+        return page_evidence(self.pages, self.created_at)
+
+
+def page_evidence(pages: int, until: datetime) -> str:
+    return f"{pages} pages in the {PAGE_WINDOW.days // 7} weeks before {until:%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class NoisyService:
+    """A service to suggest now, from the pages as they are: its pages in the 4 weeks before
+    `until`, and its open suggestion if one was recorded (None: not yet)."""
+
+    team_id: int
+    service: str
+    pages: int
+    until: datetime
+    suggestion_id: int | None = None
+
+    @property
+    def evidence(self) -> str:
+        return page_evidence(self.pages, self.until)
+
+    @property
+    def ref(self) -> str:
+        """What its buttons carry: the suggestion's id, or `<team id>:<service>`."""
+        if self.suggestion_id is not None:
+            return str(self.suggestion_id)
+        return f"{self.team_id}:{self.service}"
+
+
+def noisy_services(
+    db: Session, team: Team, counts: dict[str, int], *, now: datetime, threshold: int = MANY_PAGES
+) -> tuple[list[NoisyService], list[str]]:
+    """Read only: what to suggest now (`counts`: service name -> pages in the 4 weeks before
+    `now`), busiest first: every service with at least `threshold` pages that no lead has
+    decided on, and every open suggestion (with its stored count once its pages are older);
+    and the noisy services already decided."""
+    known = {
+        s.service: s
+        for s in db.scalars(select(PageSuggestion).where(PageSuggestion.team_id == team.id))
+    }
+    found, decided = [], []
+    for service in sorted(set(counts) | set(known)):
+        stored, pages = known.get(service), counts.get(service, 0)
+        if stored is not None and stored.state != "open":
+            if pages >= threshold:
+                decided.append(service)
+        elif pages >= threshold:
+            found.append(NoisyService(team.id, service, pages, now, stored and stored.id))
+        elif stored is not None:
+            found.append(NoisyService(team.id, service, stored.pages, stored.created_at, stored.id))
+    found.sort(key=lambda s: (-s.pages, s.service))
+    return found, decided
+
+
+def record_suggestion(
+    db: Session, team: Team, service: str, pages: int, *, now: datetime
+) -> PageSuggestion:
+    """The suggestion for `service`, recorded now if it wasn't (a lead decides on it)."""
+    found = db.scalar(
+        select(PageSuggestion).where(
+            PageSuggestion.team_id == team.id, PageSuggestion.service == service
+        )
+    )
+    if found is None:
+        found = PageSuggestion(
+            team_id=team.id, team=team, service=service, pages=pages, created_at=now
+        )
+        db.add(found)
+        db.flush()
+    return found
 
 
 def suggest_from_pages(

@@ -153,7 +153,8 @@ def get_action(db: Session, workspace_id: int, action_id: int) -> RetroAction:
 def may_change(action: RetroAction, person: Person) -> None:
     if person.id != action.owner_id and not person.is_admin and not is_lead(action.team, person):
         raise PermissionDenied(
-            f"Only {action.owner.mention} or {action.team.name}'s leads can change #{action.id}.",
+            f"Only {action.owner.mention} or {action.team.possessive} leads can change "
+            f"#{action.id}.",
             team=action.team,
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
 from models.core.errors import UserError
+from models.core.time import local_instant
 from models.core.workspace import Person, Team, Workspace
 from models.rituals.rituals import Member, Plan, Ritual, plans
 
@@ -166,6 +167,15 @@ def absences(db: Session, person_ids: set[int], day: date) -> dict[int, str]:
     return {a.person_id: a.kind for a in rows}
 
 
+def away_on(db: Session, person: Person, day: date) -> Absence | None:
+    """The skip or out-of-office covering `day`, the one that lasts longest."""
+    return db.scalar(
+        select(Absence)
+        .where(Absence.person_id == person.id, Absence.start <= day, Absence.end >= day)
+        .order_by(Absence.end.desc())
+    )
+
+
 def skip(db: Session, person: Person, day: date, *, now: datetime) -> None:
     db.add(Absence(person_id=person.id, kind=SKIP, start=day, end=day, created_at=now))
 
@@ -285,14 +295,16 @@ class Summary:
     team: Team
     day: date
     answers: list[StandupAnswer] = field(default_factory=list)
-    waiting: list[Person] = field(default_factory=list)
+    waiting: list[Person] = field(default_factory=list)  # asked, and no answer yet
+    later: list[tuple[Person, datetime]] = field(default_factory=list)  # not asked yet: when
     skipping: list[Person] = field(default_factory=list)
     away: list[Person] = field(default_factory=list)
     owners: dict[int, list[str]] = field(default_factory=dict)  # answer id -> blocker owners
 
 
-def day_summary(db: Session, team: Team, day: date) -> Summary:
-    """The day's answers, who is still waited for, who skips and who is away."""
+def day_summary(db: Session, team: Team, day: date, now: datetime) -> Summary:
+    """The day's answers, who was asked by `now` and is still waited for, who is asked later
+    (in their own zone, the same standup day), who skips and who is away."""
     answers = list(
         db.scalars(
             select(StandupAnswer)
@@ -304,11 +316,21 @@ def day_summary(db: Session, team: Team, day: date) -> Summary:
     done = {a.person_id for a in answers}
     members = askable(team)
     off = absences(db, {p.id for p in members}, day)
+    at = standup_ritual(db, team).at
     for person in members:
         if person.id in done:
             continue
         kind = off.get(person.id)
-        (out.skipping if kind == SKIP else out.away if kind == OOO else out.waiting).append(person)
+        asked_at = local_instant(day, at, member_zone(person, team))
+        if kind == SKIP:
+            out.skipping.append(person)
+        elif kind == OOO:
+            out.away.append(person)
+        elif asked_at > now:
+            out.later.append((person, asked_at))
+        else:
+            out.waiting.append(person)
+    out.later.sort(key=lambda pair: (pair[1], pair[0].display_name))
     for answer in answers:
         blockers = " ".join(p["a"] for p in answer.answers if "block" in p["q"].lower())
         owners = blocker_owners(db, team, blockers)

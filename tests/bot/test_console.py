@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import select as io_select
 import subprocess
 import sys
@@ -137,13 +138,16 @@ def test_a_submitted_modal_keeps_the_initial_values_left_alone(console):
     assert "*#1* Tidy · score 8 · feature · proposed" in said(out)
 
 
-def test_tick_runs_the_worker_and_status_sees_it(console):
+def test_status_sees_the_consoles_own_ticking_from_the_start(console):
+    """`/upkeep status` in the console said the worker was never seen while it ran: the console
+    is its own worker, and ticks as it starts."""
     c, out = console
     c.handle("/upkeep status")
-    assert "never seen" in said(out)
-    c.handle(":tick")
+    status = said(out)
+    assert "Worker: last tick" in status and "never seen" not in status
+    c.handle(":wait 10m")  # the clock moves on, and the console ticks as it goes
     c.handle("/upkeep status")
-    assert "never seen" not in said(out)
+    assert re.search(r"Worker: last tick .* \(\d+ s ago\)", said(out))
 
 
 def test_wait_moves_the_clock(console):
@@ -232,6 +236,23 @@ def test_renderer_numbers_buttons_and_rewrites_mrkdwn():
     assert first.lines[:3] == ["COVER", "=====", "@Ana asks: runbook (https://x.io)"]
     assert "[1 I'll cover]" in first.lines[-1] and "[2 I'll cover]" in second.lines[-1]
     assert (first.buttons[0].action_id, first.buttons[0].value) == ("cover", "7")
+
+
+def test_checkboxes_are_drawn_clickable_with_what_is_ticked():
+    """A checklist item's box, as the onboarding step DM has it: clicking toggles it."""
+    done = {"text": {"type": "plain_text", "text": "done"}, "value": "1"}
+    box = {"type": "checkboxes", "action_id": "tick", "options": [done]}
+    blocks = [
+        {"type": "section", "block_id": "c1", "text": {"type": "mrkdwn", "text": "SSO"}},
+        {**{"type": "section", "block_id": "c1"}, "accessory": box},
+        {"type": "section", "block_id": "c2", "accessory": {**box, "initial_options": [done]}},
+    ]
+    drawn = Renderer(Names()).blocks(blocks)
+    assert drawn.lines == ["SSO", "  [1 ☐ done]", "  [2 ☑ done]"]
+    assert [(b.block_id, b.ticked, b.boxes) for b in drawn.buttons] == [
+        ("c1", (), [done]),
+        ("c2", ("1",), [done]),
+    ]
 
 
 def test_mrkdwn_special_mentions_and_entities():

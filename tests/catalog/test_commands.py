@@ -53,7 +53,7 @@ def test_unowned_lists_the_gaps(driver, catalog):
 
 def test_leads_set_fields_audited_and_nothing_half_written(driver, db, catalog):
     denied = driver.command("/owner", "set billing-api tier=2", user="U0ANA")
-    assert "Only payments's leads or an admin can change `billing-api`" in denied.text
+    assert "Only payments' leads or an admin can change `billing-api`" in denied.text
     bad = driver.command(
         "/owner", "set billing-api tier=2 runbook=<not-a-link> dri=<@U0ANA>", user="U0LEAD"
     )
@@ -98,7 +98,7 @@ def test_edit_button_opens_a_form_whose_errors_are_per_field(driver, slack, db, 
     wrong = submit(rotation="nope", title="Ledger")
     assert wrong.json == {
         "response_action": "errors",
-        "errors": {"rotation": "`rotation`: there is no rotation called 'nope'"},
+        "errors": {"rotation": "There is no rotation called 'nope'"},
     }
     db.expire_all()
     assert lookup_service(db, catalog, "ledger").title == ""
@@ -110,6 +110,46 @@ def test_edit_button_opens_a_form_whose_errors_are_per_field(driver, slack, db, 
         "billing-worker"
     ]
     assert slack.posted("D0LEAD")[-1]["text"].startswith("Saved. The Ledger (`ledger`)")
+
+
+def test_every_wrong_value_in_the_edit_form_is_a_field_error_and_the_rest_stays(
+    driver, slack, db, catalog
+):
+    """An error in the Edit form (team `paymnts`) replaced the whole form with a message and lost
+    what was typed; a bad runbook link got a field error."""
+    card = driver.command("/owner", "ledger", user="U0LEAD")
+    edit = next(b for b in card.json["blocks"] if b["type"] == "actions")["elements"][0]
+    driver.action("owner_edit", edit["value"], user="U0LEAD")
+    view = slack.calls_to("views.open")[-1].body["view"]
+
+    def submit(user: str = "U0LEAD", **values):
+        state = {k: {"value": typed_value(v)} for k, v in values.items()}
+        return driver.view_submission("owner_edit_view", state, user=user, view=view)
+
+    team = submit(team="paymnts", title="The Ledger")
+    assert team.json == {
+        "response_action": "errors",
+        "errors": {"team": "There is no team called `paymnts`. Teams: payments, search."},
+    }
+    runbook = submit(runbook="not a link", title="The Ledger")
+    assert set(runbook.json["errors"]) == {"runbook"}
+    db.expire_all()
+    assert lookup_service(db, catalog, "ledger").title == ""
+
+    # Not a value: who may save. The form stays, with what was typed, and says why on top.
+    refused = submit(user="U0BEN", title="The Ledger")
+    assert refused.json["response_action"] == "update"
+    kept = refused.json["view"]
+    assert kept["callback_id"] == "owner_edit_view"
+    assert kept["private_metadata"] == view["private_metadata"]
+    assert (
+        "Only payments' leads or an admin can change `ledger`" in kept["blocks"][0]["text"]["text"]
+    )
+    assert kept["blocks"][1:] == view["blocks"]
+    again = submit(user="U0BEN", title="The Ledger")  # the note is not stacked
+    assert again.json["view"]["blocks"][1:] == view["blocks"]
+    db.expire_all()
+    assert lookup_service(db, catalog, "ledger").title == ""
 
 
 def test_only_leads_see_and_use_the_edit_button(driver, slack, db, catalog):

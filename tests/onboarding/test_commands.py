@@ -97,7 +97,7 @@ def test_a_lead_starts_a_walkthrough_and_the_suggested_buddy_hears(driver, slack
 
 def test_only_leads_and_admins_start_one(driver, db, team):
     resp = driver.command("/onboard", f"{CHO} team payments", user="U0BEN")
-    assert "Only payments's leads or a workspace admin can start an onboarding" in resp.text
+    assert "Only payments' leads or a workspace admin can start an onboarding" in resp.text
     admin = driver.command("/onboard", f"{CHO} team payments buddy <@U0BEN>", user="U0ADMIN")
     assert "Buddy: <@U0BEN>." in admin.text
     assert walkthrough(db).lead.slack_user_id == "U0LEAD"  # the team's lead, not the admin
@@ -308,6 +308,67 @@ def test_done_updates_the_message_and_only_the_hire_may_press_it(
     assert walkthrough(db).done_count == 1
 
 
+def test_a_steps_checklist_is_ticked_off_and_remembered(driver, slack, db, team, ticker, clock):
+    """The Access step says "tick them off as they arrive", but its items could not be ticked."""
+    onboard_cho(driver)
+    ticker.tick()
+    tick_at(ticker, clock, at(THURSDAY, 5, 0))  # 14:00 in Tokyo: Access
+    access = next(m for m in slack.posted("U0CHO") if m["text"].startswith("Step 3 of 13"))
+    boxes = [b for b in access["blocks"] if (b.get("accessory") or {}).get("type") == "checkboxes"]
+    assert [b["text"]["text"] for b in boxes] == [
+        "Single sign-on and email",
+        "Source code hosting",
+        "Cloud console (read-only to start)",
+        "Monitoring, logs and dashboards",
+        "The paging tool (for shadowing in week 2)",
+    ]
+    assert not any("initial_options" in b["accessory"] for b in boxes)
+
+    def tick(box: dict, on: bool, user: str = "U0CHO", message: dict = access):
+        checkboxes = box["accessory"]
+        return driver.action(
+            checkboxes["action_id"],
+            user=user,
+            channel="U0CHO",
+            message=message,
+            block_id=box["block_id"],
+            checked=checkboxes["options"] if on else [],
+        )
+
+    tick(boxes[1], True, user="U0BEN")
+    assert slack.calls_to("chat.postEphemeral")[-1].body["text"] == (
+        f"This step is {CHO}'s to tick off."
+    )
+    tick(boxes[1], True)
+    tick(boxes[3], True)
+    [*_, update] = slack.calls_to("chat.update")
+    ticked = [
+        b.get("block_id")
+        for b in update.body["blocks"]
+        if b.get("accessory", {}).get("initial_options")
+    ]
+    assert ticked == [boxes[1]["block_id"], boxes[3]["block_id"]]
+    status = driver.command("/onboard", f"status {CHO}", user="U0LEAD").text
+    assert "3. Access · Thu 05 Mar 06:00 CET · 2/5 ticked" in status
+
+    tick(boxes[3], False)  # unticked again
+    value = next(b for b in access["blocks"] if b["type"] == "actions")["elements"][0]["value"]
+    driver.action("onboarding_step_done", value, user="U0CHO", channel="U0CHO", message=access)
+    done = slack.calls_to("chat.update")[-1].body["blocks"]
+    ticked = [b.get("block_id") for b in done if b.get("accessory", {}).get("initial_options")]
+    assert ticked == [boxes[1]["block_id"]]  # remembered when the step is done
+
+
+def test_status_says_an_onboarding_still_to_come_starts(driver, db, team, ticker, clock):
+    """The status said "Started Thu 05 Mar" on the Monday before, over steps all to come."""
+    onboard_cho(driver)
+    summary = driver.command("/onboard", f"status {CHO}", user="U0LEAD").json["blocks"][1]
+    assert "Starts Thu 05 Mar 2026 · template `default`" in summary["text"]["text"]
+    tick_at(ticker, clock, at(THURSDAY, 1, 0))  # Thursday 10:00 in Tokyo
+    summary = driver.command("/onboard", f"status {CHO}", user="U0LEAD").json["blocks"][1]
+    assert "Started Thu 05 Mar 2026 · template `default`" in summary["text"]["text"]
+
+
 SHORT = {
     "onboarding": [
         {"name": "short", "steps": [{"day": 0, "at": "10:00", "title": "All of it", "body": "x"}]}
@@ -464,7 +525,7 @@ def test_buddy_pause_resume_cancel_are_for_leads_and_audited(
 ):
     onboard_cho(driver)
     refused = driver.command("/onboard", f"pause {CHO}", user="U0ANA")
-    assert "Only payments's leads or a workspace admin can change an onboarding" in refused.text
+    assert "Only payments' leads or a workspace admin can change an onboarding" in refused.text
     resp = driver.command("/onboard", f"buddy {CHO} <@U0BEN>", user="U0LEAD")
     assert resp.text == f"<@U0BEN> is now {CHO}'s buddy instead of <@U0ANA>; I told them both."
     assert slack.posted("U0BEN")[-1]["text"].startswith(f"You're {CHO}'s onboarding buddy")
@@ -587,7 +648,8 @@ def test_the_shadowing_step_records_the_hire_as_a_shadow_shown_in_oncall(
     tick_at(ticker, clock, at("2026-03-17", 1, 0))  # Tuesday, 10:00 in Tokyo: workday 8
     step = slack.posted("U0CHO")[-1]
     assert step["text"].startswith("Step 12 of 13: Shadow the on-call rotation")
-    assert step["blocks"][3]["text"]["text"] == (
+    shadowing = next(b for b in step["blocks"] if ":eyes:" in b.get("text", {}).get("text", ""))
+    assert shadowing["text"]["text"] == (
         ":eyes: You're shadowing <@U0ANA> on *payments-primary* from Mon 16 Mar 18:00 JST to "
         "Mon 23 Mar 18:00 JST. You won't be paged."
     )

@@ -180,7 +180,7 @@ def test_overrides_are_listed_and_removed_with_a_button(driver, rotation, db, sl
     remove = next(b["accessory"] for b in mine.json["blocks"] if b.get("accessory"))
     denied = driver.action("oncall_override_remove", remove["value"], user="U0BEN")
     assert denied.status == 200 and count(db, Override) == 1
-    assert "Only payments's leads" in slack.calls_to("chat.postEphemeral")[-1].body["text"]
+    assert "Only payments' leads" in slack.calls_to("chat.postEphemeral")[-1].body["text"]
     driver.action("oncall_override_remove", remove["value"], user="U0CHO")
     assert count(db, Override) == 0
     assert who(db, rotation, utc(2026, 3, 3, 9)) == "U0ANA"
@@ -201,7 +201,7 @@ def test_override_permissions_and_bad_input_write_nothing(driver, rotation, db):
     denied = driver.command(
         "/oncall", "override payments-primary <@U0CHO> now to 18:00", user="U0BEN"
     )
-    assert "Only payments's leads, a workspace admin, or the person on call" in denied.text
+    assert "Only payments' leads, a workspace admin, or the person on call" in denied.text
     backwards = driver.command(
         "/oncall", "override payments-primary <@U0CHO> 18:00 to 2026-03-02 12:00"
     )
@@ -254,7 +254,7 @@ def test_cover_request_first_accept_wins_and_everyone_sees_it(driver, slack, rot
     request = ask_cover(driver, slack, db)
     posted = cover_message(slack)
     assert (
-        "Cover needed: <@U0ANA>'s shift in *payments-primary*, Tue 03 Mar 09:00 – 18:00 CET"
+        "Cover needed: <@U0ANA>' shift in *payments-primary*, Tue 03 Mar 09:00 – 18:00 CET"
         in posted["text"]
     )
     buttons = posted["blocks"][-1]["elements"]
@@ -265,7 +265,7 @@ def test_cover_request_first_accept_wins_and_everyone_sees_it(driver, slack, rot
 
     assert press(driver, slack, COVER_ACCEPT, request, "U0BEN").status == 200
     updated = cover_message(slack)
-    assert updated["text"].startswith(":white_check_mark: <@U0BEN> covers <@U0ANA>'s shift")
+    assert updated["text"].startswith(":white_check_mark: <@U0BEN> covers <@U0ANA>' shift")
     assert not any(b["type"] == "actions" for b in updated["blocks"])
     assert who(db, rotation, utc(2026, 3, 3, 12)) == "U0BEN"
     assert who(db, rotation, utc(2026, 3, 3, 18)) == "U0ANA"
@@ -289,7 +289,7 @@ def test_cover_requests_overlap_cancel_and_on_behalf(driver, slack, rotation, db
         "/oncall", "cover payments-primary tomorrow 12:00 to 20:00 for <@U0ANA>", user="U0CHO"
     )
     assert (
-        "Only payments's leads or a workspace admin can ask for cover on someone else's"
+        "Only payments' leads or a workspace admin can ask for cover on someone else's"
         in behalf.text
     )
 
@@ -372,7 +372,7 @@ def test_cover_is_only_ever_asked_for_the_askers_own_time(driver, slack, rotatio
         "<@U0BEN> Mon 09 Mar 10:00 – 12:00 CET."
     )
     assert (
-        "Cover needed: <@U0ANA>'s shift in *payments-primary*, Sun 08 Mar 12:00 – Mon 09 Mar "
+        "Cover needed: <@U0ANA>' shift in *payments-primary*, Sun 08 Mar 12:00 – Mon 09 Mar "
         "10:00 CET." in cover_message(slack)["text"]
     )
     request = db.scalars(select(CoverRequest)).one()
@@ -422,10 +422,10 @@ def test_accepting_covers_only_what_is_still_the_askers(driver, slack, rotation,
     assert who(db, rotation, utc(2026, 3, 3, 14)) == "U0BEN"
     updated = cover_message(slack)
     assert updated["text"] == (
-        ":white_check_mark: <@U0BEN> covers <@U0ANA>'s shift in *payments-primary*, "
+        ":white_check_mark: <@U0BEN> covers <@U0ANA>' shift in *payments-primary*, "
         "Tue 03 Mar 09:00 – 12:00 CET and Tue 03 Mar 14:00 – 18:00 CET."
     )
-    assert "asked for Tue 03 Mar 09:00 – 18:00 CET; the rest is no longer <@U0ANA>'s" in str(
+    assert "asked for Tue 03 Mar 09:00 – 18:00 CET; the rest is no longer <@U0ANA>'" in str(
         updated["blocks"]
     )
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "oncall.cover.accept")).one()
@@ -482,7 +482,7 @@ def test_two_simultaneous_accepts_make_exactly_one_override(http_driver, slack, 
 
 def test_leads_take_people_out_and_back(driver, slack, rotation, db):
     denied = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0CHO")
-    assert "Only payments's leads or a workspace admin can change payments-primary." in denied.text
+    assert "Only payments' leads or a workspace admin can change payments-primary." in denied.text
     asked = driver.command("/oncall", "out payments-primary <@U0BEN>", user="U0LEAD")
     confirm = next(b for b in asked.json["blocks"] if b["type"] == "actions")["elements"][0]
     driver.action(confirm["action_id"], confirm["value"], user="U0LEAD")
@@ -569,7 +569,7 @@ def test_setting_a_rotation_checks_rights_and_values_and_writes_nothing_on_error
     driver, rotation, db
 ):
     denied = driver.command("/oncall", "set payments-primary handoff=11:00", user="U0BEN")
-    assert "Only payments's leads or an admin can change payments-primary" in denied.text
+    assert "Only payments' leads or an admin can change payments-primary" in denied.text
     bad = driver.command("/oncall", "set payments-primary handoff=noon", user="U0LEAD")
     assert "`handoff` must be a time like 10:00" in bad.text and "Usage: /oncall set" in bad.text
     past = driver.command("/oncall", "set payments-primary start=2026-02-23", user="U0LEAD")

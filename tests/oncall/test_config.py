@@ -175,3 +175,16 @@ def test_an_export_after_a_handoff_day_change_imports_here_unchanged_and_into_an
     db.commit()
     moved = find_rotation(db, elsewhere, "payments-primary")
     assert on_call_at(db, moved, utc(2026, 11, 24, 10)) is not None  # a Tuesday, after 10:00
+
+
+@pytest.mark.parametrize("written", ["mon 10:00", "mon@10:00", "Monday at 10am", "mondays 10:00"])
+def test_a_handoff_takes_a_weekly_time_written_any_of_the_ways_people_write_it(db, written):
+    """One way to write a weekly time (`monday 10:00`, what export writes), and the others
+    taken, as `/priority settings checkpoint=` and `/oncall set handoff=` take them."""
+    data = yaml.safe_load(CONFIG)
+    data["rotations"][0]["handoff"] = written
+    workspace, _ = load(db, data)
+    rotation = find_rotation(db, workspace, "payments-primary")
+    assert (rotation.handoff_weekday, rotation.handoff_time.isoformat()) == (0, "10:00:00")
+    [entry] = [r for r in export_config(db, workspace)["rotations"] if r["name"] == rotation.name]
+    assert entry["handoff"] == "monday 10:00"

@@ -113,7 +113,7 @@ def test_cover_taken_tells_whose_shift_it_was_and_who_asked(driver, slack, db, r
         "Tue 03 Mar 09:00 – 18:00 CET."
     )
     assert dms(slack, "U0LEAD") == [
-        ":white_check_mark: <@U0CHO> covers <@U0ANA>'s shift in *payments-primary*, "
+        ":white_check_mark: <@U0CHO> covers <@U0ANA>' shift in *payments-primary*, "
         "Tue 03 Mar 09:00 – 18:00 CET."
     ]
     assert dms(slack, "U0CHO") == []
@@ -167,14 +167,14 @@ def test_an_untaken_cover_request_reminds_the_channel_then_the_leads(
     [again] = slack.posted(ONCALL_CHANNEL)[1:]
     assert again["thread_ts"] == asked["ts"]
     assert again["text"] == (
-        ":sos: Still needed: <@U0ANA>'s shift in *payments-primary*, Wed 04 Mar 09:00 – "
+        ":sos: Still needed: <@U0ANA>' shift in *payments-primary*, Wed 04 Mar 09:00 – "
         "18:00 CET (it starts in 24 hours). Press *I'll cover* on the request to take it."
     )
     assert slack.calls_to("chat.postMessage")[-1].body.get("reply_broadcast") is True
     assert run_to(reminders, clock, utc(2026, 3, 4, 5, 30)) == []
     assert run_to(reminders, clock, utc(2026, 3, 4, 6)) == [f"cover-reminder:{request.id}:leads"]
     assert dms(slack, "U0LEAD") == [
-        ":sos: Nobody has taken <@U0ANA>'s cover request in *payments-primary* yet: Wed 04 Mar "
+        ":sos: Nobody has taken <@U0ANA>' cover request in *payments-primary* yet: Wed 04 Mar "
         "09:00 – 18:00 CET, starting in 2 hours. Take it in "
         f"<#{ONCALL_CHANNEL}>, or put someone on with `/oncall override payments-primary "
         "@someone ...`."

@@ -116,6 +116,74 @@ def test_weekly_digest_with_chart_sleep_pages_and_suggestions(digests, clock, sl
     assert digests.tick().sent == []  # once
 
 
+def title_strip(png: bytes) -> bytes:
+    """The chart's title as drawn (left of the legend)."""
+    return Image.open(io.BytesIO(png)).convert("RGB").crop((0, 0, 440, 30)).tobytes()
+
+
+def test_the_chart_title_is_drawn_with_glyphs_its_font_has(digests, clock, slack, db, team):
+    """The chart title showed a missing-glyph box instead of the dash."""
+    assert title_strip(pages_per_day_png({}, "a – b")) == title_strip(
+        pages_per_day_png({}, "a - b")
+    )
+    assert title_strip(pages_per_day_png({}, "a – b")) != title_strip(pages_per_day_png({}, "a b"))
+    clock.set(DIGEST_AT)
+    digests.tick()
+    [upload] = [u for u in slack.uploads.values() if u.get("content")]
+    assert upload["content"].startswith(b"\x89PNG")
+    drawn = pages_per_day_png({}, "Page load: payments, Mon 02 Mar - Sun 08 Mar")
+    assert title_strip(upload["content"]) == title_strip(drawn)
+
+
+def test_sleep_pages_to_classify_are_the_weeks_and_earlier_ones_are_apart(
+    digests, clock, slack, db, team
+):
+    """The digest said "7 pages ... 1 in sleep hours", then listed three sleep-hour pages to
+    classify, one of them from before its own window."""
+    integration = db.get(Integration, db.scalars(select(Page.integration_id)).first())
+    before = alert("sun-night", "2026-03-01T01:00:00Z")  # Sun 1 Mar 02:00 in Berlin
+    ingest(db, integration, PARSERS["generic"]({"alerts": [before]}, START), now=START)
+    db.commit()
+    assert db.get(Page, page_id(db, "sun-night")).hour_class == SLEEP
+    clock.set(DIGEST_AT)
+    digests.tick()
+    [message] = slack.posted(CHANNEL)
+    texts = block_texts(message)
+    assert "3 in sleep hours" in texts[1]
+    week = [page_id(db, k) for k in ("tue-night", "thu-night", "fri-dawn")]
+    ids = [b["block_id"] for b in message["blocks"] if b["type"] == "actions"]
+    assert ids == [f"page_{i}" for i in week] + [f"page_{page_id(db, 'sun-night')}"]
+    heads = [t for t in texts if "to classify" in t]
+    assert heads == [
+        "*Sleep-hour pages this week to classify* (3):",
+        "*Still to classify from before this week* (1):",
+    ]
+    at = [i for i, b in enumerate(message["blocks"]) if "to classify" in str(b)]
+    assert at[0] < message["blocks"].index(
+        next(b for b in message["blocks"] if b.get("block_id") == f"page_{week[0]}")
+    )
+
+
+def test_classifying_brings_the_digests_figures_up_to_date(digests, clock, slack, db, team, driver):
+    """After pages were classified, "Needed no action: no page classified yet" stayed."""
+    clock.set(DIGEST_AT)
+    digests.tick()
+    [message] = slack.posted(CHANNEL)
+    first, second = page_id(db, "tue-night"), page_id(db, "thu-night")
+    driver.action("page_classify_duplicate", str(first), message=message)
+    [update] = slack.calls_to("chat.update")
+    texts = block_texts(update.body)
+    assert "*Needed no action:* 1 of 1 classified pages (100%)" in "\n".join(texts)
+    assert "*Needed no action:* no page classified yet" not in "\n".join(texts)
+    assert "*Sleep-hour pages this week to classify* (2):" in texts
+    message = {**message, "blocks": update.body["blocks"]}
+    driver.action("page_classify_action_taken", str(second), message=message)
+    texts = "\n".join(block_texts(slack.calls_to("chat.update")[-1].body))
+    assert "*Needed no action:* 1 of 2 classified pages (50%)" in texts
+    assert "*Sleep-hour pages this week to classify* (1):" in texts
+    assert "Classified as *duplicate* by <@U0ANA>" in texts
+
+
 def test_only_the_team_or_the_paged_person_classify(digests, clock, slack, db, team, driver):
     slack.add_user("U0OUT", "Otto Outsider", "UTC")
     clock.set(DIGEST_AT)
@@ -127,7 +195,7 @@ def test_only_the_team_or_the_paged_person_classify(digests, clock, slack, db, t
     [note] = slack.calls_to("chat.postEphemeral")
     assert (note.body["channel"], note.body["user"]) == (CHANNEL, "U0OUT")
     assert note.body["text"] == (
-        "Only payments's members, leads, the person it paged or a workspace admin can classify "
+        "Only payments' members, leads, the person it paged or a workspace admin can classify "
         "this page. It's left as it was."
     )
     assert slack.calls_to("chat.update") == []

@@ -8,12 +8,16 @@ import json
 import pytest
 from sqlalchemy import select
 
+from models import PageSuggestion, Workspace
 from models.core.workspace import Team
+from models.pages.formats import PARSERS
+from models.pages.ingest import ingest
+from models.pages.integrations import add_integration
 from models.priorities.backlog import BacklogItem
 from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import suggest_from_pages
 from tests.conftest import START
-from tests.factories import audit_entries, priorities_team
+from tests.factories import alert, audit_entries, make_rotation, priorities_team
 from tests.slack_requests import typed_value
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
@@ -90,6 +94,22 @@ def test_add_alone_opens_a_form_with_the_scales(driver, slack, team):
     assert json.loads(view["private_metadata"])["channel"] == "C0PAYMENTS"
 
 
+def test_add_with_a_title_and_no_scores_opens_the_form_with_it_filled_in(driver, slack, db, team):
+    """`/priority add Fix flaky refunds retries` (no scores) was an error."""
+    resp = driver.command(
+        "/priority", "add Fix flaky refunds retries link=https://issues.example.com/9 category=bug"
+    )
+    assert resp.text == "Opening the form…"
+    [call] = slack.calls_to("views.open")
+    assert call.body["trigger_id"]
+    blocks = {b.get("block_id"): b for b in call.body["view"]["blocks"]}
+    assert blocks["title"]["element"]["initial_value"] == "Fix flaky refunds retries"
+    assert blocks["link"]["element"]["initial_value"] == "https://issues.example.com/9"
+    assert blocks["category"]["element"]["initial_option"]["value"] == "bug"
+    assert "initial_value" not in blocks["reach"]["element"]
+    assert items(db) == []
+
+
 def form(reach: str, effort: str, title: str = "From the form") -> dict:
     def select(value: str) -> dict:
         return {"value": {"type": "static_select", "selected_option": {"value": value}}}
@@ -147,18 +167,18 @@ def test_an_empty_category_asks_for_one(driver, db, team):
 
 
 def test_only_the_teams_people_add_items_by_text_or_form(driver, slack, db, team):
-    refused = "Only payments's members, leads or a workspace admin can add items to its backlog."
+    refused = "Only payments' members, leads or a workspace admin can add items to its backlog."
     outsider = driver.command("/priority", "add team=payments " + ADD, user="U0CHO")
     assert outsider.text == f"{refused} You are in no team yet: ask a team's lead to add you."
     form_open = driver.command("/priority", "add team=payments", user="U0CHO")
     assert form_open.text.startswith(refused) and slack.calls_to("views.open") == []
 
-    metadata = json.dumps({"team": team.id, "channel": "C0PAYMENTS"})
-    submitted = driver.view_submission(
-        "priority_add", form("400", "1"), user="U0CHO", private_metadata=metadata
-    )
-    assert submitted.json["response_action"] == "push"
-    assert refused in str(submitted.json["view"]["blocks"])
+    driver.command("/priority", "add team=payments")
+    view = slack.calls_to("views.open")[-1].body["view"]
+    submitted = driver.view_submission("priority_add", form("400", "1"), user="U0CHO", view=view)
+    assert submitted.json["response_action"] == "update"  # the form stays, with what was typed
+    assert refused in submitted.json["view"]["blocks"][0]["text"]["text"]
+    assert submitted.json["view"]["blocks"][1:] == view["blocks"]
     assert items(db) == [] and audits(db) == []
     assert audits(db, refused=True) == [
         ("/priority add", "payments"),
@@ -198,7 +218,7 @@ def test_set_done_and_drop(driver, db, team):
 def test_set_refuses_outsiders_and_bad_values(driver, db, team):
     driver.command("/priority", "add " + ADD)
     outsider = driver.command("/priority", "set #1 reach=1", user="U0CHO")
-    assert "Only payments's members, leads or a workspace admin" in outsider.text
+    assert "Only payments' members, leads or a workspace admin" in outsider.text
     bad = driver.command("/priority", "set #1 confidence=70")
     assert "Confidence 70 is not on the scale." in bad.text
     assert "Usage:" in bad.text and "confidence: 100, 80 or 50" in bad.text
@@ -220,12 +240,16 @@ def test_a_bad_value_that_the_model_checks_comes_with_the_usage(driver, db, team
     target = driver.command("/priority", "budget target=lots", user="U0LEAD").text
     assert "`target=lots`" in target and "Usage: /priority budget" in target
     checkpoint = driver.command("/priority", "settings checkpoint=funday@10:00", user="U0LEAD")
-    assert "`funday@10:00` is not a weekday and a local time like `mon@10:00`" in checkpoint.text
+    assert (
+        "`funday@10:00` is not a weekday and a local time, like `monday 10:00`" in checkpoint.text
+    )
     assert "Usage: /priority settings" in checkpoint.text
     assert [i.status for i in items(db)] == ["proposed"]
 
 
-def test_budget_and_target(driver, db, team):
+def test_budget_shows_the_split_and_a_target_asked_for_is_a_what_if(driver, db, team):
+    """`/priority budget target=70` changed the team's target for good: a view never writes,
+    changing it is `/priority settings`."""
     driver.command(
         "/priority", "add Feature reach=1 impact=1 confidence=50 effort=8 status=planned"
     )
@@ -236,14 +260,41 @@ def test_budget_and_target(driver, db, team):
     assert "Planned and in progress: 10 person-months" in resp.text
     assert "feature 8 (80%) · maintenance 0 (0%) · bug 2 (20%) · reliability 0 (0%)" in resp.text
     assert ":warning: Feature work is 80%, 20 points above the 60% target" in resp.text
-    refused = driver.command("/priority", "budget target=80")
-    assert "Only payments's leads or a workspace admin can change the budget target" in refused.text
-    resp = driver.command("/priority", "budget target=75", user="U0LEAD")
-    assert "Target: 75% feature, 25% the rest" in resp.text
-    assert ":warning:" not in resp.text
+    for user in ("U0ANA", "U0LEAD"):
+        what_if = driver.command("/priority", "budget target=75", user=user)
+        assert "Target: 75% feature, 25% the rest" in what_if.text
+        assert ":warning:" not in what_if.text
+        assert (
+            "What if the target were 75%: payments' target stays 60%. "
+            "`/priority settings target=75` changes it (leads)." in what_if.text
+        )
+    db.expire_all()
+    assert db.get(PrioritySettings, team.id) is None
+    assert [a for a, _ in audits(db)] == ["priority.add", "priority.add"]
+    assert "Target: 60% feature" in driver.command("/priority", "budget").text
+
+    driver.command("/priority", "settings target=75", user="U0LEAD")
     db.expire_all()
     assert db.get(PrioritySettings, team.id).feature_target == 75
-    assert audits(db)[-1] == ("priority.target", "payments")
+    assert audits(db)[-1] == ("priority.settings", "payments")
+    assert "Target: 75% feature" in driver.command("/priority", "budget").text
+
+
+def test_done_twice_posts_once(driver, db, team):
+    """`/priority done 3` twice posted "is done" to the channel twice."""
+    driver.command("/priority", "add " + ADD)
+    first = driver.command("/priority", "done 1")
+    assert (first.json["response_type"], first.text) == (
+        "in_channel",
+        "payments #1 Faster checkout is done.",
+    )
+    again = driver.command("/priority", "done #1")
+    assert again.json["response_type"] == "ephemeral"
+    assert again.text == "payments #1 Faster checkout is already done; nothing changed."
+    dropped = driver.command("/priority", "drop 1")
+    assert dropped.json["response_type"] == "in_channel"
+    assert driver.command("/priority", "drop 1").json["response_type"] == "ephemeral"
+    assert [a for a, _ in audits(db)] == ["priority.add", "priority.done", "priority.drop"]
 
 
 def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
@@ -260,7 +311,7 @@ def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
 
     driver.action("priority_suggestion_accept", buttons[0]["value"], user="U0ANA")
     [refused] = slack.calls_to("chat.postEphemeral")
-    assert "Only payments's leads" in refused.body["text"]
+    assert "Only payments' leads" in refused.body["text"]
 
     driver.action("priority_suggestion_accept", buttons[0]["value"], user="U0LEAD")
     [answer] = [c for c in slack.calls_to("response_url")]
@@ -271,6 +322,39 @@ def test_a_page_suggestion_is_shown_until_accepted(driver, slack, db, team):
     assert (item.source, item.evidence) == ("pages", "14 pages in the 4 weeks before 2026-03-02")
     assert "No open suggestions" in driver.command("/priority", "suggestions").text
     assert audits(db)[-1] == ("priority.suggestion.accepted", "payments:billing-api")
+
+
+def test_suggestions_come_from_the_pages_as_they_are(driver, slack, db):
+    """`/priority suggestions` said "no service has paged a lot" with 10 pages on `ledger` in 4
+    weeks, until Monday's digest ran."""
+    rotation = make_rotation(db)
+    workspace = db.get(Workspace, rotation.workspace_id)
+    integration, _ = add_integration(
+        db, workspace, rotation.team, source="generic", now=START, rotation="payments-primary"
+    )
+    pages = [alert(f"l{i}", f"2026-02-{10 + i}T10:00:00Z", "ledger", "DiskFull") for i in range(10)]
+    pages.append(alert("b1", "2026-02-20T10:00:00Z"))  # billing-api: one page is not a lot
+    ingest(db, integration, PARSERS["generic"]({"alerts": pages}, START), now=START)
+    db.commit()
+
+    resp = driver.command("/priority", "suggestions", user="U0LEAD")
+    assert resp.text == "1 suggestion for payments"
+    blocks = resp.json["blocks"]
+    assert blocks[1]["text"]["text"] == "*ledger*: 10 pages in the 4 weeks before 2026-03-02"
+    assert db.scalar(select(PageSuggestion)) is None  # a view writes nothing
+
+    accept = blocks[2]["elements"][0]
+    driver.action(accept["action_id"], accept["value"], user="U0LEAD")
+    [answer] = slack.calls_to("response_url")
+    assert answer.body["text"].startswith("Added payments *#1* Reduce pages from ledger")
+    [item] = items(db)
+    assert item.evidence == "10 pages in the 4 weeks before 2026-03-02"
+    assert audits(db)[-1] == ("priority.suggestion.accepted", "payments:ledger")
+    again = driver.command("/priority", "suggestions", user="U0LEAD")
+    assert again.text == (
+        "No open suggestions for payments: the services that paged it 5 times or more in the 4 "
+        "weeks before Mon 02 Mar were accepted or dismissed (ledger)."
+    )
 
 
 def test_dismissing_a_suggestion(driver, slack, db, team):

@@ -42,7 +42,12 @@ def test_import_sets_the_teams_settings_and_export_gives_them_back(db, team):
     assert settings.survey_months == [1, 7]
     exported = export_config(db, db.get(Workspace, team.workspace_id))
     assert exported["priorities"] == [
-        {"team": "payments", "target": 70, "checkpoint": "thu 09:30", "survey": ["jan", "jul"]}
+        {
+            "team": "payments",
+            "target": 70,
+            "checkpoint": "thursday 09:30",
+            "survey": ["jan", "jul"],
+        }
     ]
     again = load(db, team, yaml.safe_dump(exported))
     assert again.unchanged == ["team payments", "priorities payments"]

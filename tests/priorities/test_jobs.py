@@ -59,14 +59,15 @@ def test_checkpoint_settings_move_or_stop_it(driver, db, team):
     add_item(db, team, "something", now=START)
     db.commit()
     refused = driver.command("/priority", "settings checkpoint=off", user="U0ANA")
-    assert "Only payments's leads" in refused.text
+    assert "Only payments' leads" in refused.text
     bad = driver.command("/priority", "settings checkpoint=someday", user="U0LEAD")
-    assert "`someday` is not a weekday and a local time" in bad.text
+    assert "`someday` is not a weekday and a local time, like `monday 10:00`" in bad.text
     resp = driver.command(
         "/priority", "settings checkpoint=wed@16:30 survey=jan,jul target=55", user="U0LEAD"
     )
     assert resp.text == (
-        "payments: target=55 checkpoint=wed@16:30 survey=jan,jul (checkpoint in Europe/Berlin)"
+        "payments: target=55 checkpoint=wednesday 16:30 survey=jan,jul "
+        "(checkpoint in Europe/Berlin)"
     )
     [due] = CheckpointJob().due(db, START, START + timedelta(days=7))
     assert due.due_at == datetime(2026, 3, 4, 15, 30, tzinfo=UTC)
@@ -94,6 +95,24 @@ def test_checkpoint_posts_what_moved_what_is_stuck_and_the_budget(db, team, ctx,
     assert texts[1].endswith("\n*#1* Migrate the ledger · score 50 · feature · no owner")
     assert "Planned and in progress: 4 person-months" in texts[3]
     assert ":warning: Feature work is 100%, 40 points above the 60% target" in texts[3]
+
+
+def test_a_checkpoint_after_the_last_item_is_done_does_not_call_the_backlog_empty(
+    db, team, ctx, slack, driver
+):
+    """ "What moved: #1 ... done" over "Top items: Nothing on the backlog yet." in one post."""
+    add_item(db, team, "Retry webhooks", now=START - timedelta(days=40), values=RICE)
+    db.commit()
+    driver.command("/priority", "done 1", user="U0ANA")  # at START - its checkpoint is due
+    [due] = CheckpointJob().due(db, START - timedelta(minutes=1), START + timedelta(minutes=1))
+    due.send(ctx)
+    [post] = [m for m in slack.posted("C0PAYMENTS") if "checkpoint" in m["text"]]
+    texts = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    assert "*#1* Retry webhooks" in texts[0] and "· done ·" in texts[0]
+    assert texts[2] == "*Top items*\nNothing open on the backlog: 1 item is done or dropped."
+    listed = driver.command("/priority", "", user="U0ANA").text
+    assert "Nothing open on the backlog: 1 item is done or dropped." in listed
+    assert "yet" not in listed
 
 
 def test_a_checkpoint_in_the_spring_forward_gap_comes_when_the_gap_ends(db, team):
@@ -157,9 +176,15 @@ def test_survey_answer_becomes_a_proposed_item(db, team, ctx, slack, driver):
     view = opened.body["view"]
     assert view["callback_id"] == "priority_survey"
     values = {
-        "what": {"value": typed_value("Kill the flaky deploy step")},
+        "what": {"value": typed_value("   ")},
         "why": {"value": typed_value("It costs us an hour a week")},
     }
+    blank = driver.view_submission("priority_survey", values, user="U0ANA", view=view)
+    assert blank.json == {
+        "response_action": "errors",
+        "errors": {"what": "An item needs a title."},  # under the field the form has
+    }
+    values["what"] = {"value": typed_value("Kill the flaky deploy step")}
     resp = driver.view_submission(
         "priority_survey", values, user="U0ANA", private_metadata=view["private_metadata"]
     )
@@ -176,3 +201,20 @@ def test_survey_answer_becomes_a_proposed_item(db, team, ctx, slack, driver):
     thanks = slack.posted("D0ANA")[-1]
     assert thanks["text"] == "Thanks! It is payments #2, proposed, for <@U0LEAD> to score."
     assert json.loads(view["private_metadata"]) == {"team": team.id}
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["friday 16:00", "fri 16:00", "fri@16:00", "Friday at 4pm", "fridays 16:00", '"friday 16:00"'],
+)
+def test_a_weekly_time_is_written_one_way_and_the_others_are_taken(driver, db, team, written):
+    """`/priority settings checkpoint=friday 16:00` was refused ("I don't know what to do with
+    16:00"): it wanted `fri@16:00` while the config file takes `mon 10:00`."""
+    resp = driver.command("/priority", f"settings checkpoint={written}", user="U0LEAD")
+    assert resp.text == (
+        "payments: target=60 checkpoint=friday 16:00 survey=jan,apr,jul,oct "
+        "(checkpoint in Europe/Berlin)"
+    )
+    db.expire_all()
+    settings = db.get(PrioritySettings, team.id)
+    assert (settings.checkpoint_day, settings.checkpoint_time) == (5, "16:00")

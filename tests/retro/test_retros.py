@@ -28,7 +28,7 @@ rituals:
 
 def test_topics_are_kept_without_names(rituals_workspace, driver, db):
     resp = driver.command("/retro", "topic Deploys are flaky on Fridays", user="U0ANA")
-    assert resp.text == "Added to payments's next retro. It will be shown without your name."
+    assert resp.text == "Added to payments' next retro. It will be shown without your name."
     [topic] = db.scalars(select(RetroTopic)).all()
     assert topic.text == "Deploys are flaky on Fridays"
     assert not any("person" in c.name or "author" in c.name for c in RetroTopic.__table__.columns)
@@ -130,7 +130,7 @@ def test_done_and_snooze_buttons(rituals_workspace, scheduler, driver, clock, sl
 
     driver.action("retro_action_done", "1", user="U0CHO", channel="U0BEN", message=dm_message)
     [denied] = slack.calls_to("chat.postEphemeral")
-    assert "Only <@U0BEN> or payments's leads can change #1." in denied.body["text"]
+    assert "Only <@U0BEN> or payments' leads can change #1." in denied.body["text"]
     db.expire_all()
     assert db.get(RetroAction, 1).done_at is None
     refusal = db.scalars(select(AuditEntry).where(AuditEntry.refused)).one()
@@ -226,7 +226,7 @@ def test_an_error_quoting_what_was_typed_never_pings(rituals_workspace, driver):
 def test_only_the_teams_people_add_topics_and_action_items(rituals_workspace, driver, slack, db):
     """Topics are shown without a name, so anyone in no team, or in another, could post to any
     team's retro unattributed: like `/priority`, only a team's members, leads or an admin add."""
-    refused = "Only payments's members, leads or a workspace admin can add retro topics."
+    refused = "Only payments' members, leads or a workspace admin can add retro topics."
     topic = driver.command("/retro", "topic Your deploys are bad team=payments", user="U0CHO")
     assert topic.json["response_type"] == "ephemeral"
     assert topic.text == f"{refused} You can use search."
@@ -234,7 +234,7 @@ def test_only_the_teams_people_add_topics_and_action_items(rituals_workspace, dr
     assert in_channel.text == f"{refused} You can use search."
     action = driver.command("/retro", "action Rewrite it all <@U0ANA> team=payments", user="U0CHO")
     assert action.text.startswith(
-        "Only payments's members, leads or a workspace admin can add retro action items."
+        "Only payments' members, leads or a workspace admin can add retro action items."
     )
     slack.add_user("U0NEW", "Nea New", "Europe/Berlin")
     stranger = driver.command("/retro", "topic Hello team=search", user="U0NEW")

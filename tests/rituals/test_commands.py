@@ -94,7 +94,8 @@ def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, 
     # Ana's own zone is unknown here (no Slack lookup): each ritual's team zone stands in.
     resp = driver.command("/upkeep", "rituals")
     assert resp.text.splitlines() == [
-        "payments · retro · thu 15:00 (Europe/Berlin), every 4 weeks · next: Thu 05 Mar 15:00 CET",
+        "payments · retro · thursday 15:00 (Europe/Berlin), every 4 weeks · "
+        "next: Thu 05 Mar 15:00 CET",
         "payments · standup · mon-fri 09:30 (each member's own zone), every week · "
         "next: Tue 03 Mar 09:30 CET",
         "search · standup · mon,wed,fri 10:15 (each member's own zone), every week · "
@@ -125,7 +126,8 @@ def test_upkeep_rituals_shows_next_runs_in_the_askers_zone(db, clock, driver, sl
     configure(db, clock, RITUALS, lookup=lookup(slack))
     resp = driver.command("/upkeep", "rituals", user="U0BEN")
     assert resp.text.splitlines() == [
-        "payments · retro · thu 15:00 (Europe/Berlin), every 4 weeks · next: Thu 05 Mar 09:00 EST",
+        "payments · retro · thursday 15:00 (Europe/Berlin), every 4 weeks · "
+        "next: Thu 05 Mar 09:00 EST",
         "payments · standup · mon-fri 09:30 (each member's own zone), every week · "
         "next: Mon 02 Mar 09:30 EST",
         "search · standup · mon,wed,fri 10:15 (each member's own zone), every week · "
@@ -146,7 +148,8 @@ def test_cli_jobs_list(db, clock, settings, capsys):
     assert args.func(Cli(settings, FEATURES, clock), args) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
-        "payments · retro · thu 15:00 (Europe/Berlin), every 4 weeks · next: Thu 05 Mar 15:00 CET"
+        "payments · retro · thursday 15:00 (Europe/Berlin), every 4 weeks · "
+        "next: Thu 05 Mar 15:00 CET"
     )
     assert len(out) == 3
 

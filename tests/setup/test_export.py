@@ -40,7 +40,7 @@ def test_services_need_no_import_once_a_team_is_set_up_in_slack(driver, slack, d
         user="U0LEAD",
         private_metadata=view["private_metadata"],
     )
-    assert wrong.json["errors"] == {"rotation": "`rotation`: there is no rotation called 'nope'"}
+    assert wrong.json["errors"] == {"rotation": "There is no rotation called 'nope'"}
     ok = driver.view_submission(
         "owner_edit_view",
         filled(view, title="The API", runbook="https://wiki.example/api"),

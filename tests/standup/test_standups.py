@@ -68,7 +68,9 @@ def test_answers_fill_one_summary_that_lists_who_has_not_answered(
 ):
     tick_through(scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 8, 30), timedelta(minutes=5))
     [summary] = slack.posted("C0PAYMENTS")
-    assert "Waiting for: <@U0ANA> <@U0BEN>" in json.dumps(summary["blocks"])
+    # 09:30 in Berlin: Ana is asked; Ben's 09:30 in New York is six hours away.
+    status = summary["blocks"][-1]["elements"][0]["text"]
+    assert status == "Waiting for: Ana Alves · Asked later today: Ben Brooks (15:30 CET)"
 
     view, resp = answer(driver, slack, "U0ANA", ["Shipped refunds", "Invoices", "billing-api"])
     assert resp.status == 200
@@ -80,15 +82,17 @@ def test_answers_fill_one_summary_that_lists_who_has_not_answered(
     ]
     [updated] = slack.posted("C0PAYMENTS")  # the same message, updated in place
     blocks = json.dumps(updated["blocks"])
-    assert "Shipped refunds" in blocks and "Waiting for: <@U0BEN>" in blocks
-    assert "<@U0ANA>" not in blocks.split("Waiting for")[1]
+    assert "Shipped refunds" in blocks and "Waiting for" not in blocks
+    assert "Asked later today: Ben Brooks (15:30 CET)" in blocks
 
-    clock.set(utc(2026, 3, 2, 14, 30))  # Ben's 09:30 in New York
+    clock.set(utc(2026, 3, 2, 14, 30))  # Ben's 09:30 in New York: asked, so now waited for
     scheduler.tick()
+    asked = slack.calls_to("chat.update")[-1].body["blocks"][-1]["elements"][0]["text"]
+    assert asked == "Waiting for: Ben Brooks"
     answer(driver, slack, "U0BEN", ["Reviews", "Search", ""])
     final = json.dumps(slack.posted("C0PAYMENTS")[0]["blocks"])
     assert "Everyone has answered." in final and "Reviews" in final
-    assert len(slack.calls_to("chat.update")) == 2
+    assert len(slack.calls_to("chat.update")) == 3
     assert len(slack.posted("C0PAYMENTS")) == 1
 
 
@@ -127,6 +131,27 @@ def test_out_of_office_stops_prompts_until_the_day_and_back_restarts_them(
     assert "Welcome back" in driver.command("/standup", "back", user="U0BEN").text
     sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 6, 15), timedelta(minutes=30))
     assert "standup:payments:U0BEN:2026-03-06" in sent
+
+
+def test_standup_status_does_not_promise_a_prompt_while_you_are_away(
+    rituals_workspace, clock, driver
+):
+    """`/standup` named the next standup as if it would be asked, then said "You're out." without
+    until when."""
+    clock.set(utc(2026, 3, 2, 6))  # Mon 01:00 in New York
+    driver.command("/standup", "ooo until 2026-03-04", user="U0BEN")
+    status = driver.command("/standup", "", user="U0BEN").text
+    assert status == (
+        "*payments*: mon-sun 09:30 your time · next Mon 02 Mar 09:30 EST (you're out)\n"
+        "You're out until Wed 04 Mar."
+    )
+    driver.command("/standup", "back", user="U0BEN")
+    driver.command("/standup", "skip", user="U0BEN")
+    status = driver.command("/standup", "", user="U0BEN").text
+    assert status == (
+        "*payments*: mon-sun 09:30 your time · next Mon 02 Mar 09:30 EST (you skip it)\n"
+        "You're skipping today."
+    )
 
 
 def test_skip_leaves_out_todays_prompt_and_shows_in_the_summary(
@@ -234,6 +259,19 @@ rotations:
     view = slack.calls_to("views.open")[-1].body["view"]
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
     assert labels[0] == "What paged you or interrupted you on call?"
+
+
+def test_an_empty_answer_is_a_field_error_and_the_form_stays(
+    rituals_workspace, scheduler, clock, slack, driver
+):
+    """Every form answers a wrong value with a field error and keeps the rest: an answer with
+    nothing in it replaced the form with a message."""
+    tick_through(scheduler, clock, utc(2026, 3, 2, 8), utc(2026, 3, 2, 8, 30), timedelta(minutes=5))
+    view, resp = answer(driver, slack, "U0ANA", ["  ", "", ""])
+    assert resp.json == {
+        "response_action": "errors",
+        "errors": {"q0": "Answer at least one question."},
+    }
 
 
 def test_a_blocker_naming_a_catalogued_service_mentions_its_owner(

@@ -70,11 +70,15 @@ def summary_blocks(slack) -> str:
     return json.dumps(message["blocks"])
 
 
+def status_line(slack) -> str:
+    """The summary's last line: who is waited for, asked later, skipping or away."""
+    [message] = slack.posted(CHANNEL)
+    return message["blocks"][-1]["elements"][0]["text"]
+
+
 def waiting_for(slack) -> str:
     """Whom the summary is still waiting for, as its last line says."""
-    [message] = slack.posted(CHANNEL)
-    status = message["blocks"][-1]["elements"][0]["text"]
-    parts = [p for p in status.split(" · ") if p.startswith("Waiting for: ")]
+    parts = [p for p in status_line(slack).split(" · ") if p.startswith("Waiting for: ")]
     return parts[0].removeprefix("Waiting for: ") if parts else ""
 
 
@@ -84,15 +88,20 @@ def test_a_member_west_of_the_team_is_asked_after_the_summary_and_their_answer_u
     sent = tick_through(scheduler, clock, MONDAY, SUMMARY_AT + timedelta(hours=1), STEP)
     assert sent[SUMMARY_KEY] == [SUMMARY_AT]
     assert "standup:payments:U0DEV:2026-03-02" not in sent  # still night in Los Angeles
-    assert waiting_for(slack) == "<@U0ANA> <@U0CHO> <@U0DEV>"
+    # Only those already asked are waited for, by name (nobody is pinged); Dev comes later.
+    assert waiting_for(slack) == "Ana Alves, Cho Chen"
+    assert "Asked later today: Dev Diaz (18:30 CET)" in status_line(slack)
+    assert "<@" not in status_line(slack)
 
     sent = tick_through(scheduler, clock, clock.now(), DEV_AT + timedelta(minutes=30), STEP)
     assert sent["standup:payments:U0DEV:2026-03-02"] == [DEV_AT]
+    assert waiting_for(slack) == "Ana Alves, Cho Chen, Dev Diaz"  # asked now: waited for
     answer(driver, slack, "U0DEV", ["Fraud rules", "Chargebacks", ""])
     blocks = summary_blocks(slack)  # the same message, updated in place
-    assert "Fraud rules" in blocks and waiting_for(slack) == "<@U0ANA> <@U0CHO>"
-    [update] = slack.calls_to("chat.update")
-    assert update.body["ts"] == slack.posted(CHANNEL)[0]["ts"]
+    assert "Fraud rules" in blocks and waiting_for(slack) == "Ana Alves, Cho Chen"
+    assert "later" not in status_line(slack)
+    asked, answered = slack.calls_to("chat.update")
+    assert asked.body["ts"] == answered.body["ts"] == slack.posted(CHANNEL)[0]["ts"]
 
     tick_through(scheduler, clock, clock.now(), utc(2026, 3, 3, 6), STEP)
     assert len(slack.posted(CHANNEL)) == 1  # nothing more that day
@@ -102,7 +111,7 @@ def test_an_answer_is_acknowledged_before_the_summary_is_updated_and_then_update
     team, scheduler, clock, slack, answer_driver
 ):
     tick_through(scheduler, clock, MONDAY, SUMMARY_AT + timedelta(minutes=15), STEP)
-    assert waiting_for(slack) == "<@U0ANA> <@U0CHO> <@U0DEV>"
+    assert waiting_for(slack) == "Ana Alves, Cho Chen"
 
     def send():
         return answer(answer_driver, slack, "U0ANA", ["Refunds", "Invoices", ""])
@@ -110,7 +119,7 @@ def test_an_answer_is_acknowledged_before_the_summary_is_updated_and_then_update
     # Slack holds its answer to chat.update until the modal submission has been answered.
     answered_while_held(slack, "chat.update", send, CHANNEL)
     answer_driver.drain()
-    assert "Refunds" in summary_blocks(slack) and waiting_for(slack) == "<@U0CHO> <@U0DEV>"
+    assert "Refunds" in summary_blocks(slack) and waiting_for(slack) == "Cho Chen"
 
 
 def test_an_answer_before_the_summary_time_waits_for_the_summary_and_is_in_it(
@@ -125,7 +134,7 @@ def test_an_answer_before_the_summary_time_waits_for_the_summary_and_is_in_it(
     assert sent[SUMMARY_KEY] == [SUMMARY_AT]
     blocks = summary_blocks(slack)
     assert "Payouts" in blocks and "waiting on the bank" in blocks
-    assert waiting_for(slack) == "<@U0ANA> <@U0DEV>"
+    assert waiting_for(slack) == "Ana Alves"
 
 
 def test_when_the_summary_run_was_missed_the_first_answer_posts_it_and_the_scheduler_does_not(
@@ -137,7 +146,7 @@ def test_when_the_summary_run_was_missed_the_first_answer_posts_it_and_the_sched
     clock.set(utc(2026, 3, 2, 9))
     answer(driver, slack, "U0CHO", ["Payouts", "Reconciliation", ""])
     assert "Payouts" in summary_blocks(slack)  # posted now, on the first answer
-    assert waiting_for(slack) == "<@U0ANA> <@U0DEV>"
+    assert waiting_for(slack) == "Ana Alves"
     clock.set(utc(2026, 3, 2, 9, 20))
     answer(driver, slack, "U0CHO", ["Payouts, and the ledger", "Reconciliation", ""])
     assert "Payouts, and the ledger" in summary_blocks(slack)  # updated, not posted again
@@ -171,7 +180,7 @@ def test_a_standup_set_up_after_its_time_gets_its_summary_from_a_west_members_an
     assert SUMMARY_KEY not in sent and slack.posted(CHANNEL) == []
     answer(driver, slack, "U0DEV", ["Fraud rules", "Chargebacks", ""])
     assert "Fraud rules" in summary_blocks(slack)
-    assert waiting_for(slack) == "<@U0ANA> <@U0CHO>"
+    assert waiting_for(slack) == "Ana Alves, Cho Chen"
 
     sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 3, 9), STEP)
     assert SUMMARY_KEY not in sent
@@ -238,7 +247,9 @@ def test_an_answer_that_arrives_while_the_summary_is_being_posted_is_in_it(
     worker.join(timeout=30)
 
     assert "Payouts" in summary_blocks(slack)
-    assert waiting_for(slack) == "<@U0DEV>"
+    assert status_line(slack) == (
+        "Asked later today: Dev Diaz (18:30 CET) · Skipping today: Ana Alves"
+    )
     clock.set(SUMMARY_AT + timedelta(minutes=5))
     scheduler.tick()
     assert len(slack.posted(CHANNEL)) == 1
@@ -286,3 +297,12 @@ def test_answers_are_words_in_the_channel(team, scheduler, clock, slack, driver)
     [ana] = [b["text"]["text"] for b in message["blocks"] if "Ana Alves" in json.dumps(b)]
     assert "@channel R&amp;D &lt;b&gt;" in ana and "see `evil.example/pr`" in ana
     assert "<!" not in json.dumps(slack.calls_to("chat.update")[-1].body)
+
+
+def test_a_summary_with_no_answers_says_so(team, scheduler, clock, slack):
+    """With no answers the summary was a header and a rule."""
+    tick_through(scheduler, clock, MONDAY, SUMMARY_AT + timedelta(minutes=15), STEP)
+    [message] = slack.posted(CHANNEL)
+    kinds = [b["type"] for b in message["blocks"]]
+    assert kinds == ["header", "section", "divider", "context"]
+    assert message["blocks"][1]["text"]["text"] == "Nobody has answered yet."

@@ -67,7 +67,7 @@ def test_leads_read_their_teams_entries_in_their_own_zone(history, driver):
 def test_a_lead_asking_for_another_team_is_refused_and_its_leads_see_it(history, driver):
     other = driver.command("/upkeep", "audit team=payments", user="U0BEN")
     assert other.text == (
-        "Only payments's leads or a workspace admin can read its audit log. Ask <@U0LEAD>."
+        "Only payments' leads or a workspace admin can read its audit log. Ask <@U0LEAD>."
     )
     assert lines(driver.command("/upkeep", "audit", user="U0LEAD"))[0] == (
         "Mon 02 Mar 12:00 CET · payments · :no_entry: <@U0BEN> was refused `/upkeep audit`"
@@ -143,14 +143,14 @@ def test_the_cli_prints_every_teams_entries_in_utc(history, settings, clock, cap
         "(Only workspace admins and team leads can read the audit log.)",
         "2026-03-02 10:00 UTC  search    Cho Chen (U0CHO)  retro.action #2",
         "2026-03-02 09:00 UTC  payments  Cho Chen (U0CHO)  refused: /retro topic "
-        "(Only payments's members, leads or a workspace admin can add retro topics. "
+        "(Only payments' members, leads or a workspace admin can add retro topics. "
         "You can use search.)",
         "2026-03-02 09:00 UTC  payments  Ana Alves (U0ANA)  retro.action #1",
     ]
     assert upkeep_cli(settings, clock, "--team", "payments", "--limit", "1") == 0
     assert capsys.readouterr().out.splitlines() == [
         "2026-03-02 09:00 UTC  payments  Cho Chen (U0CHO)  refused: /retro topic "
-        "(Only payments's members, leads or a workspace admin can add retro topics. "
+        "(Only payments' members, leads or a workspace admin can add retro topics. "
         "You can use search.)",
         "… and 1 more (--limit)",
     ]
