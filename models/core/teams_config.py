@@ -18,9 +18,10 @@ from models.core.people import (
     set_team_people,
     valid_zone,
 )
+from models.core.working_days import holidays_entry, holidays_field
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
 
-FIELDS = {"name", "channel", "timezone", "leads", "members"}
+FIELDS = {"name", "channel", "timezone", "holidays", "leads", "members"}
 
 
 def people_field(ctx: ImportContext, label: str, value: Any) -> list[Person]:
@@ -52,6 +53,7 @@ class TeamsSection:
             channel = entry.get("channel")
             if not is_channel(channel):
                 raise ConfigError(where(self.key, i, entry, "channel"), NOT_A_CHANNEL)
+            holidays = holidays_field(where(self.key, i, entry, "holidays"), entry.get("holidays"))
             leads = people_field(ctx, where(self.key, i, entry, "leads"), entry.get("leads"))
             members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
 
@@ -63,6 +65,7 @@ class TeamsSection:
                 ctx.db.add(team)
             team.tz = tz
             team.channel_id = channel
+            team.holiday_country, team.holiday_region = holidays
             set_team_people(team, LEAD, leads)
             set_team_people(team, MEMBER, members)
             ctx.report.record(f"team {name}", created, before != self._snapshot(team))
@@ -72,6 +75,8 @@ class TeamsSection:
         return (
             team.tz,
             team.channel_id,
+            team.holiday_country,
+            team.holiday_region,
             tuple(sorted(p.slack_user_id for p in team.leads)),
             tuple(sorted(p.slack_user_id for p in team.members)),
         )
@@ -86,6 +91,8 @@ class TeamsSection:
             if team.channel_id:
                 entry["channel"] = team.channel_id
             entry["timezone"] = team.tz
+            if team.holiday_country:
+                entry["holidays"] = holidays_entry(team.holiday_country, team.holiday_region)
             entry["leads"] = [p.slack_user_id for p in team.leads]
             entry["members"] = [p.slack_user_id for p in team.members]
             out.append(entry)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
 from models.core.errors import UserError
+from models.core.working_days import holiday_name, is_working_day
 from models.core.workspace import Person, Team, Workspace
 from models.rituals.rituals import Member, Plan, Ritual, plans
 
@@ -99,8 +100,8 @@ def prompts(
     *,
     shift: Callable[[Plan], timedelta] | None = None,
 ) -> list[Prompt]:
-    """Members' standups whose time plus `shift(plan)` falls in (start, end], absences left
-    out."""
+    """Members' standups whose time plus `shift(plan)` falls in (start, end], days off,
+    holidays and absences left out."""
     found: list[Prompt] = []
     for plan in plans(db, STANDUP_KIND):
         delta = shift(plan) if shift else timedelta(0)
@@ -112,6 +113,9 @@ def prompts(
 
 
 def without_absent(db: Session, found: list[Prompt]) -> list[Prompt]:
+    """The prompts on their member's working days (not a day off, not a public holiday) and not
+    in a skip or an out-of-office."""
+    found = [p for p in found if p.plan.calendar_of(p.member).is_working_day(p.day)]
     away = absent(db, {p.member.id for p in found}, {p.day for p in found})
     return [p for p in found if (p.member.id, p.day) not in away]
 
@@ -261,11 +265,13 @@ class Summary:
     waiting: list[Person] = field(default_factory=list)
     skipping: list[Person] = field(default_factory=list)
     away: list[Person] = field(default_factory=list)
+    off: list[Person] = field(default_factory=list)  # not their working day, or a holiday
     owners: dict[int, list[str]] = field(default_factory=dict)  # answer id -> blocker owners
 
 
 def day_summary(db: Session, team: Team, day: date) -> Summary:
-    """The day's answers, who is still waited for, who skips and who is away."""
+    """The day's answers, who is still waited for, who skips, who is away and whose day off it
+    is."""
     answers = list(
         db.scalars(
             select(StandupAnswer)
@@ -281,6 +287,9 @@ def day_summary(db: Session, team: Team, day: date) -> Summary:
         if person.id in done:
             continue
         kind = off.get(person.id)
+        if kind is None and not is_working_day(person, team, day):
+            out.off.append(person)
+            continue
         (out.skipping if kind == SKIP else out.away if kind == OOO else out.waiting).append(person)
     for answer in answers:
         blockers = " ".join(p["a"] for p in answer.answers if "block" in p["q"].lower())
@@ -288,6 +297,12 @@ def day_summary(db: Session, team: Team, day: date) -> Summary:
         if owners:
             out.owners[answer.id] = owners
     return out
+
+
+def team_holiday(plan: Plan, day: date) -> str | None:
+    """The team's public holiday on `day`: no summary then (its members with their own
+    calendars are still asked, and their answers shown if the summary is posted some other way)."""
+    return holiday_name(*plan.team_holidays, day)
 
 
 def standup_ritual(db: Session, team: Team) -> Ritual:

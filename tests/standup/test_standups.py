@@ -21,6 +21,11 @@ rituals:
     team: payments
     days: mon-sun
     time: "09:30"
+people:  # they work every day, so the weekend standups ask them too
+  - id: U0ANA
+    work_days: mon-sun
+  - id: U0BEN
+    work_days: daily
 """
 
 
