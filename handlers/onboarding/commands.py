@@ -46,7 +46,7 @@ from models.onboarding.walkthroughs import (
     require_current_of,
     team_walkthroughs,
 )
-from models.onboarding.workdays import date_in_zone, first_workday
+from models.onboarding.workdays import date_in_zone
 
 START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
 DATE_HINT = "a date like 2026-03-09, today, tomorrow or monday"
@@ -167,7 +167,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     audit_walkthrough(req, "onboarding.start", w, None)
     if buddy is not None:
         tell_buddy(req, w)
-    first = first_workday(start_date)
+    first = w.calendar.first_working_day(start_date)
     how = " (suggested: fewest buddies, not on call that week)" if suggested else ""
     buddy_text = (
         f"Buddy: {buddy.mention}{how}." if buddy else "No buddy: nobody in the team is free."
@@ -182,9 +182,10 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
 
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
     assert w.buddy is not None
+    first = w.calendar.first_working_day(w.start_date)
     text = (
         f"You're {w.hire.mention}'s onboarding buddy in *{w.team.name}*, from "
-        f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
+        f"{first:%a %d %b}. When they press *I need help* on a step, "
         f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
     )
     req.later(dm_work(w.buddy, text))
@@ -300,8 +301,9 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
         check_start(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
+        first = w.calendar.first_working_day(new)
         return (
-            f"{w.hire.mention}'s onboarding now starts {first_workday(new):%a %d %b}; "
+            f"{w.hire.mention}'s onboarding now starts {first:%a %d %b}; "
             f"{pending} steps still to come were moved."
         )
 

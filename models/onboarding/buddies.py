@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.core.time import local_instant
+from models.core.working_days import work_calendar
 from models.core.workspace import Person, Team
 from models.onboarding.walkthroughs import CURRENT, Shadow, Walkthrough
-from models.onboarding.workdays import first_workday
 from models.oncall.rotations import Rotation
 from models.oncall.shifts import shifts
 
@@ -66,8 +66,8 @@ def suggest_buddy(
     candidates = [
         p for p in dict.fromkeys(people) if p.id != hire.id and not p.deleted and not p.is_bot
     ]
-    first = first_workday(start)
-    week_end = first + timedelta(days=5 - first.weekday())  # the Saturday after
+    first = work_calendar(hire, team).first_working_day(start)
+    week_end = first + timedelta(days=(5 - first.weekday()) % 7 or 7)  # the Saturday after
     start_at, end_at = (local_instant(d, time(0, 0), zone) for d in (first, week_end))
     spent = on_call_time(db, team, start=start_at, end=end_at)
     busy = {pid for pid, t in spent.items() if t >= BUSY_ON_CALL}
