@@ -36,6 +36,16 @@ class WorkCalendar:
         """The public holiday's name on `day`, or None."""
         return holiday_name(self.country, self.region, day)
 
+    def holidays_in(self, first: date, last: date) -> list[tuple[date, str]]:
+        """The public holidays from `first` to `last` (inclusive), in order."""
+        out, day = [], first
+        while day <= last:
+            name = self.holiday(day)
+            if name:
+                out.append((day, name))
+            day += timedelta(days=1)
+        return out
+
     def is_working_day(self, day: date) -> bool:
         return str(day.isoweekday()) in self.days and self.holiday(day) is None
 
