@@ -274,6 +274,18 @@ def test_a_persons_own_working_hours_count_but_sleep_still_wins():
     assert hour_class(datetime(2026, 11, 23, 8, 30), work_hours(unset)) == BUSINESS
 
 
+def test_a_public_holiday_is_off_hours_for_those_who_take_it():
+    """Thu 26 Nov 2026 is Thanksgiving: off-hours for a team with US holidays, unless the person
+    takes their own (German) holidays; Good Friday the other way round."""
+    ana = Person(work_start=time(9, 0), work_end=time(18, 0), work_days="12345")
+    thanksgiving, good_friday = datetime(2026, 11, 26, 10), datetime(2026, 4, 3, 10)
+    assert hour_class(thanksgiving, work_hours(ana, ("US", None))) == OFF
+    assert hour_class(thanksgiving, work_hours(ana)) == BUSINESS
+    ana.holiday_country = "DE"
+    assert hour_class(thanksgiving, work_hours(ana, ("US", None))) == BUSINESS
+    assert hour_class(good_friday, work_hours(ana, ("US", None))) == OFF
+
+
 # -- integrations and ingest -------------------------------------------------------------------
 
 
