@@ -552,9 +552,12 @@ def test_a_zone_change_of_someone_who_left_is_seen_and_a_status_change_keeps_the
     cho.real_name, cho.refreshed_at = "Cho (on holiday)", NOW  # as a user_change event does
     db.commit()
     assert db.scalar(select(Rotation.schedule_version)) == version
+    cho.holiday_country = "JP"  # their own holidays: kept timelines hold them too
+    db.commit()
+    assert db.scalar(select(Rotation.schedule_version)) == version + 1
     cho.tz = "America/Los_Angeles"
     db.commit()
-    assert db.scalar(select(Rotation.schedule_version)) > version
+    assert db.scalar(select(Rotation.schedule_version)) > version + 1
     db.close()
     ingest_batch(db, [(without_cho, alerts("la", "2026-03-22T11:00:00Z"), NOW)], kept)
     assert paged(db, "tokyo") == ("U0CHO", OFF)  # Sunday 20:00 in Tokyo
