@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -136,7 +137,7 @@ def days_command(req: CommandRequest, args: list[str]) -> Reply:
     if not args:
         raise UserError("Say which days you work.", DAYS_USAGE)
     with usage_on_errors(DAYS_USAGE):
-        days = parse_days(" ".join(args).replace(" ", ","))
+        days = parse_days(re.sub(r",*-,*", "-", ",".join(args)))  # `sun - thu` too
     before = req.person.work_days
     req.person.work_days = days
     req.audit(

@@ -87,7 +87,7 @@ def test_a_member_with_holidays_of_their_own_is_asked_on_the_teams_holiday(
 
 def test_days_and_holidays_from_standup(db, clock, slack, scheduler, driver):
     setup(db, clock, slack)
-    answer = driver.command("/standup", "days sun-thu", user="U0ANA").text
+    answer = driver.command("/standup", "days sun - thu", user="U0ANA").text
     assert answer == "OK: You work sun-thu; public holidays off: DE-BE (payments's)."
     answer = driver.command("/standup", "holidays us-ca", user="U0ANA").text
     assert answer == "OK: You work sun-thu; public holidays off: US-CA (your own)."
