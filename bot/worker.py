@@ -51,7 +51,7 @@ class Worker:
             now = self.deps.clock.now()
             with unit_of_work(self.deps.session_factory) as db:
                 beat(db, WORKER, now)
-                outbox.prune(db, now - DEFERRED_KEPT)
+                outbox.prune_deferred(db, now - DEFERRED_KEPT)
                 deliveries.prune(db, LATER.kind, now - DEFERRED_KEPT)
             self.engine.tick()
         except Exception:

@@ -47,6 +47,6 @@ def forget(db: Session, row_id: int) -> None:
     db.execute(delete(DeferredWork).where(DeferredWork.id == row_id))
 
 
-def prune(db: Session, before: datetime) -> int:
+def prune_deferred(db: Session, before: datetime) -> int:
     """Forget rows older than `before` whose work failed for good or came too late to do."""
     return db.execute(delete(DeferredWork).where(DeferredWork.created_at < before)).rowcount
