@@ -106,7 +106,10 @@ def holiday_name(country: str | None, region: str | None, day: date) -> str | No
 
 @lru_cache(maxsize=512)
 def _holidays_of(country: str, region: str | None, year: int) -> dict[date, str]:
-    found = holidays.country_holidays(country, subdiv=region, years=year)
+    try:
+        found = holidays.country_holidays(country, subdiv=region, years=year)
+    except NotImplementedError:  # a code a later version of the library no longer knows
+        return {}
     if "en_US" in type(found).supported_languages:  # names in English where the library has them
         found = holidays.country_holidays(country, subdiv=region, years=year, language="en_US")
     return dict(found.items())
