@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from models.catalog.config import ServicesSection
 from models.core.config import ConfigError, ImportContext, Report, Section, entries_of
 from models.core.people import UserLookup
+from models.core.people_config import PeopleSection
 from models.core.teams_config import TeamsSection
 from models.core.workspace import Workspace
 from models.onboarding.config import OnboardingSection
@@ -35,6 +36,7 @@ def sections() -> list[Section]:
     """Every section, in the order they load (teams before what refers to teams)."""
     return [
         TeamsSection(),
+        PeopleSection(),
         RotationsSection(),
         ServicesSection(),
         RitualsSection(kinds=RITUAL_KINDS),

@@ -45,7 +45,7 @@ from models.onboarding.walkthroughs import (
     require_current_of,
     team_walkthroughs,
 )
-from models.onboarding.workdays import date_in_zone, first_workday
+from models.onboarding.workdays import date_in_zone
 
 START_USAGE = "/onboard <@user> [template] [start <date>] [buddy <@user>] [team <team>]"
 AHEAD = timedelta(days=365)  # a start further ahead is a typo (`2062` for `2026`)
@@ -155,7 +155,7 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     audit_walkthrough(req, "onboarding.start", w, None)
     if buddy is not None:
         tell_buddy(req, w)
-    first = first_workday(start_date)
+    first = w.calendar.first_working_day(start_date)
     if lead is not None and lead.id != req.person.id:
         req.later(
             dm_work(
@@ -194,9 +194,10 @@ def busy_note(req: CommandRequest, w: Walkthrough) -> str:
 
 def tell_buddy(req: CommandRequest, w: Walkthrough) -> None:
     assert w.buddy is not None
+    first = w.calendar.first_working_day(w.start_date)
     text = (
         f"You're {w.hire.possessive} onboarding buddy in *{w.team.name}*, from "
-        f"{first_workday(w.start_date):%a %d %b}. When they press *I need help* on a step, "
+        f"{first:%a %d %b}. When they press *I need help* on a step, "
         f"I'll DM you. `/onboard status {w.hire.mention}` shows their progress."
     )
     req.later(dm_work(w.buddy, text))
@@ -331,16 +332,17 @@ def start_date(req: CommandRequest, args: list[str]) -> Reply:
         check_start(new, today, onboard.usage("start-date"))
         change_start(w, new, req.now())
         pending = sum(1 for s in w.steps if s.sent_at is None)
+        first = w.calendar.first_working_day(new)
         tell_involved(
             req,
             w,
             lambda p: (
                 f":calendar: {req.person.mention} moved {whose(p, w)} onboarding with "
-                f"*{w.team.name}*: it now starts {first_workday(new):%a %d %b}."
+                f"*{w.team.name}*: it now starts {first:%a %d %b}."
             ),
         )
         return (
-            f"{w.hire.possessive} onboarding now starts {first_workday(new):%a %d %b}; "
+            f"{w.hire.possessive} onboarding now starts {first:%a %d %b}; "
             f"{pending} steps still to come were moved."
         )
 

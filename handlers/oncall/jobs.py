@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
-from bot.render import context, section
+from bot.render import context, section, user_text
 from bot.slack import dm
 from handlers.oncall.blocks import (
     cover_reminder_text,
@@ -24,6 +25,8 @@ from handlers.oncall.blocks import (
     span,
     start_text,
 )
+from models.core.working_days import work_calendar
+from models.core.workspace import Person
 from models.oncall.cover import (
     CHANNEL_AHEAD,
     OPEN,
@@ -32,7 +35,7 @@ from models.oncall.cover import (
     open_requests_starting,
 )
 from models.oncall.rotations import Rotation
-from models.oncall.schedule import JUST_BEFORE, RotationSchedule
+from models.oncall.schedule import JUST_BEFORE, RotationSchedule, Shift
 from models.oncall.shifts import current_and_next, handoffs, on_call_at
 from models.pages.load import outgoing_shift_pages
 
@@ -116,7 +119,8 @@ def remind(rotation_id: int, instant: datetime, ctx: SendContext) -> str | None:
     hours = rotation.reminder_hours
     text = (
         f":pager: Heads-up: you're on call in *{rotation.name}* in {hours} hours, "
-        f"{span(shift.start, shift.end, tz)}. Can't make it? `/oncall cover {rotation.name} ...`"
+        f"{span(shift.start, shift.end, tz)}.{holidays_text(person, rotation, shift, tz)} "
+        f"Can't make it? `/oncall cover {rotation.name} ...`"
     )
     return ctx.client.chat_postMessage(
         channel=person.slack_user_id, text=text, blocks=[section(text)]
@@ -184,3 +188,17 @@ def remind_leads(request_id: int, ctx: SendContext) -> str | None:
 
 
 JOBS = [HandoffJob(), HandoffReminderJob(), CoverReminderJob()]
+
+
+def holidays_text(person: Person, rotation: Rotation, shift: Shift, tz: str) -> str:
+    """The public holidays (the person's own calendar, else their team's) on the local days the
+    shift covers: the shift doesn't move for them, but they should know."""
+    zone = ZoneInfo(tz)
+    first = shift.start.astimezone(zone).date()
+    last = (shift.end - JUST_BEFORE).astimezone(zone).date()
+    found = work_calendar(person, rotation.team).holidays_in(first, last)
+    if not found:
+        return ""
+    names = ", ".join(f"{user_text(name)} ({day:%a %d %b})" for day, name in found)
+    which = "a public holiday" if len(found) == 1 else "public holidays"
+    return f" It covers {which}: {names}."

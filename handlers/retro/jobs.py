@@ -13,6 +13,7 @@ from bot.jobs import Due, SendContext
 from bot.slack import dm
 from handlers.retro.blocks import action_due_dm, retro_reminder
 from models.core.time import local_instant
+from models.core.working_days import work_calendar
 from models.retro import retros as retro
 from models.retro.retros import RETRO_KIND, RetroAction
 from models.rituals.rituals import Ritual, rituals_of_kind
@@ -61,19 +62,25 @@ class RetroReminders:
         return ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
 
 
+# How far back a due date may lie whose reminder waits for the owner's next working day.
+LONGEST_TIME_OFF = timedelta(days=21)
+
+
 class ActionsDue:
-    """The owner's DM on the due date, at the start of their working day in their zone."""
+    """The owner's DM on the due date, at the start of their working day in their zone; on
+    their next working day when the due date is a day off or a public holiday of theirs."""
 
     kind = "retro-action"
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
-        first = start.date() - timedelta(days=1)
+        first = start.date() - LONGEST_TIME_OFF
         last = end.date() + timedelta(days=1)
         found = []
         for action in retro.due_between(db, first, last):
             assert action.due is not None
             zone = action.owner.zone(action.team.tz)
-            at = local_instant(action.due, action.owner.work_start, zone)
+            day = work_calendar(action.owner, action.team).first_working_day(action.due)
+            at = local_instant(day, action.owner.work_start, zone)
             if start < at <= end:
                 found.append(self._due(action, at))
         return found

@@ -105,6 +105,8 @@ def standup_summary(s: Summary) -> tuple[str, list[dict]]:
         status.append("Skipping today: " + _names(s.skipping))
     if s.away:
         status.append("Out of office: " + _names(s.away))
+    if s.off:
+        status.append("Day off: " + _names(s.off))
     if not s.waiting and not s.later:
         status.append("Everyone has answered." if s.answers else "Nobody to wait for.")
     blocks.append(context(" · ".join(status)))

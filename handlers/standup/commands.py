@@ -1,11 +1,12 @@
-"""`/standup`: your standups, skip a day, out of office, back."""
+"""`/standup`: your standups, skip a day, out of office, back; your working days and holidays."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.commands import Command, no_extra_words
+from bot.commands import Command, no_extra_words, usage_on_errors
 from bot.deps import CommandRequest
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
@@ -14,16 +15,21 @@ from handlers.standup.blocks import day_label
 from handlers.standup.jobs import update_summary
 from models.core.errors import UserError
 from models.core.people import is_member, teams_of_person
-from models.core.time import days_at, local_instant
+from models.core.time import days_at, format_days, local_instant, parse_days
 from models.core.when import parse_date
+from models.core.working_days import format_holidays, parse_holidays
 from models.core.workspace import Team
 from models.rituals.rituals import find_ritual
 from models.standup import standups as model
 from models.standup.standups import STANDUP_KIND
 
-standup = Command("/standup", "standup prompts: skip a day, out of office, back")
+standup = Command(
+    "/standup", "standup prompts: skip a day, out of office, back, your working days and holidays"
+)
 OOO_USAGE = "/standup ooo until <date>"
 SKIP_USAGE = "/standup skip [<day>]"
+DAYS_USAGE = "/standup days <days>  (like sun-thu, mon-thu or mon,tue,thu,fri)"
+HOLIDAYS_USAGE = "/standup holidays <country[-region]> | team  (like DE, DE-BY, US-CA)"
 
 
 def asker_today(req: CommandRequest) -> date:
@@ -64,6 +70,7 @@ def status(req: CommandRequest, args: list[str]) -> Reply:
         lines.append(f"*{team.name}*: {days_at(ritual.days, ritual.at)} your time · next {when}")
     if not lines:
         lines.append("You're not in any team with a standup.")
+    lines.append(days_text(req))
     away = model.away_on(req.db, req.person, asker_today(req))
     if away is not None:
         lines.append(
@@ -159,6 +166,54 @@ def back_command(req: CommandRequest, args: list[str]) -> Reply:
     if not ended:
         return Reply(text="You weren't away: your standup prompts are on.")
     return Reply(text="Welcome back: standup prompts are on again from today.")
+
+
+def days_text(req: CommandRequest) -> str:
+    """The asker's working days and public holidays, as `/standup days` and `holidays` set them."""
+    me = req.person
+    if me.holiday_country:
+        own = f"{format_holidays(me.holiday_country, me.holiday_region)} (your own)"
+    else:
+        teams = [t for t in teams_of_person(req.db, me) if t.holiday_country]
+        own = ", ".join(
+            f"{format_holidays(t.holiday_country, t.holiday_region)} ({t.name}'s)" for t in teams
+        )
+    return f"You work {format_days(me.work_days)}; public holidays off: {own or 'none'}."
+
+
+@standup.sub("days", DAYS_USAGE, "the days you work: no prompts or onboarding steps on the others")
+def days_command(req: CommandRequest, args: list[str]) -> Reply:
+    if not args:
+        raise UserError("Say which days you work.", DAYS_USAGE)
+    with usage_on_errors(DAYS_USAGE):
+        days = parse_days(re.sub(r",*-,*", "-", ",".join(args)))  # `sun - thu` too
+    before = req.person.work_days
+    req.person.work_days = days
+    req.audit(
+        "standup.days",
+        req.person.slack_user_id,
+        before={"days": format_days(before)},
+        after={"days": format_days(days)},
+    )
+    req.db.flush()
+    return Reply(text=f"OK: {days_text(req)}")
+
+
+@standup.sub("holidays", HOLIDAYS_USAGE, "your public holidays: your own, or your team's")
+def holidays_command(req: CommandRequest, args: list[str]) -> Reply:
+    if len(args) != 1:
+        raise UserError("Give one country or country-region, or `team`.", HOLIDAYS_USAGE)
+    me = req.person
+    before = format_holidays(me.holiday_country, me.holiday_region)
+    if args[0].lower() == "team":
+        me.holiday_country, me.holiday_region = None, None
+    else:
+        with usage_on_errors(HOLIDAYS_USAGE):
+            me.holiday_country, me.holiday_region = parse_holidays(args[0])
+    after = format_holidays(me.holiday_country, me.holiday_region)
+    req.audit("standup.holidays", me.slack_user_id, before={"own": before}, after={"own": after})
+    req.db.flush()
+    return Reply(text=f"OK: {days_text(req)}")
 
 
 def home_blocks(req: CommandRequest) -> list[dict]:

@@ -145,6 +145,7 @@ class Summaries:
             summary_due(plan.team_id, plan.team_name, day, at)
             for plan in plans(db, STANDUP_KIND)
             for day, at in plan.schedule.occurrences(plan.team_tz, start, end)
+            if standup.team_holiday(plan, day) is None
         ]
 
     def on_demand(self, db: Session, now: datetime) -> list[Due]:

@@ -18,9 +18,10 @@ from models.core.people import (
     teams_of_workspace,
     valid_zone,
 )
+from models.core.working_days import holidays_entry, holidays_field
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
 
-FIELDS = {"name", "channel", "timezone", "leads", "members"}
+FIELDS = {"name", "channel", "timezone", "holidays", "leads", "members"}
 
 
 def people_field(ctx: ImportContext, label: str, value: Any) -> list[Person]:
@@ -55,6 +56,7 @@ class TeamsSection:
         channel = entry.get("channel")
         if not is_channel(channel):
             raise ConfigError(where(self.key, i, entry, "channel"), NOT_A_CHANNEL)
+        holidays = holidays_field(where(self.key, i, entry, "holidays"), entry.get("holidays"))
         leads = people_field(ctx, where(self.key, i, entry, "leads"), entry.get("leads"))
         members = people_field(ctx, where(self.key, i, entry, "members"), entry.get("members"))
 
@@ -65,6 +67,7 @@ class TeamsSection:
             ctx.db.add(team)
         team.tz = tz
         team.channel_id = channel
+        team.holiday_country, team.holiday_region = holidays
         set_team_people(team, LEAD, leads)
         set_team_people(team, MEMBER, members)
         after = describe_team(team)
@@ -78,6 +81,8 @@ class TeamsSection:
             if team.channel_id:
                 entry["channel"] = team.channel_id
             entry["timezone"] = team.tz
+            if team.holiday_country:
+                entry["holidays"] = holidays_entry(team.holiday_country, team.holiday_region)
             entry["leads"] = [p.slack_user_id for p in team.leads]
             entry["members"] = [p.slack_user_id for p in team.members]
             out.append(entry)
@@ -89,6 +94,9 @@ def describe_team(team: Team) -> dict[str, Any]:
     return {
         "channel": team.channel_id,
         "timezone": team.tz,
+        "holidays": holidays_entry(team.holiday_country, team.holiday_region)
+        if team.holiday_country
+        else None,
         "leads": sorted(p.slack_user_id for p in team.leads),
         "members": sorted(p.slack_user_id for p in team.members),
     }
@@ -103,6 +111,11 @@ def set_team(ctx: ImportContext, entry: dict[str, Any], *, name: str) -> Team:
             where(TeamsSection.key, 0, {}, "name"),
             "must be a slug: lowercase letters, digits, - and _ (like backend)",
         )
+    existing = find_team(ctx.db, ctx.workspace, name)
+    if "holidays" not in entry and existing is not None and existing.holiday_country:
+        # The form doesn't ask for them: a team's public holidays stay as they were.
+        held = holidays_entry(existing.holiday_country, existing.holiday_region)
+        entry = {**entry, "holidays": held}
     with ctx.db.begin_nested():
         team = TeamsSection().load_one(ctx, 0, {**entry, "name": name}, name=name)
         ctx.db.flush()

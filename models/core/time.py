@@ -71,7 +71,8 @@ def parse_days(text: str) -> str:
 
 
 def format_days(days: str) -> str:
-    """ "12345" -> "mon-fri"; "135" -> "mon,wed,fri"."""
+    """ "12345" -> "mon-fri"; "135" -> "mon,wed,fri"; "12347" -> "sun-thu" (a run may go on
+    over the weekend into Monday)."""
     nums = sorted(int(d) for d in days)
     runs: list[list[int]] = []
     for n in nums:
@@ -79,6 +80,8 @@ def format_days(days: str) -> str:
             runs[-1].append(n)
         else:
             runs.append([n])
+    if len(runs) > 1 and runs[0][0] == 1 and runs[-1][-1] == 7:
+        runs[0] = runs.pop() + runs[0]
     parts = []
     for run in runs:
         names = [DAY_NAMES[n - 1] for n in run]

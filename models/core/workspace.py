@@ -46,6 +46,9 @@ class Person(Base):
     work_start: Mapped[time] = mapped_column(Time, default=time(9, 0))
     work_end: Mapped[time] = mapped_column(Time, default=time(18, 0))
     work_days: Mapped[str] = mapped_column(String(7), default="12345")  # ISO weekdays, Mon=1
+    # Their own public holidays (`models.core.working_days`); None: their team's.
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    holiday_region: Mapped[str | None] = mapped_column(String(40))
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     workspace: Mapped[Workspace] = relationship()
@@ -78,6 +81,9 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(80))
     channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
     tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The public holidays its members take off, unless they set their own; None: none.
+    holiday_country: Mapped[str | None] = mapped_column(String(8))
+    holiday_region: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[TeamMember]] = relationship(

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.core.time import local_instant
+from models.core.working_days import work_calendar
 from models.core.workspace import Person, Team
 from models.onboarding.walkthroughs import CURRENT, Shadow, Walkthrough
-from models.onboarding.workdays import first_workday
 from models.oncall.rotations import Rotation
 from models.oncall.shifts import shifts
 
@@ -57,11 +57,13 @@ def pick_buddy(candidates: list[Person], busy: set[int], load: dict[int, int]) -
     return free[0] if free else None
 
 
-def first_week_on_call(db: Session, team: Team, *, start: date, zone: str) -> dict[int, timedelta]:
+def first_week_on_call(
+    db: Session, team: Team, hire: Person, *, start: date, zone: str
+) -> dict[int, timedelta]:
     """How long each person is on call in the team's rotations in a hire's first week: their
-    first day to that week's end, in their zone."""
-    first = first_workday(start)
-    week_end = first + timedelta(days=5 - first.weekday())  # the Saturday after
+    first working day to that week's end, in their zone."""
+    first = work_calendar(hire, team).first_working_day(start)
+    week_end = first + timedelta(days=(5 - first.weekday()) % 7 or 7)  # the Saturday after
     start_at, end_at = (local_instant(d, time(0, 0), zone) for d in (first, week_end))
     return on_call_time(db, team, start=start_at, end=end_at)
 
@@ -75,7 +77,7 @@ def suggest_buddy(
     candidates = [
         p for p in dict.fromkeys(people) if p.id != hire.id and not p.deleted and not p.is_bot
     ]
-    spent = first_week_on_call(db, team, start=start, zone=zone)
+    spent = first_week_on_call(db, team, hire, start=start, zone=zone)
     busy = {pid for pid, t in spent.items() if t >= BUSY_ON_CALL}
     return pick_buddy(candidates, busy, buddy_load(db, team.workspace_id))
 
@@ -85,7 +87,8 @@ def buddy_busy(db: Session, w: Walkthrough) -> timedelta | None:
     from being a buddy (what `suggest_buddy` avoids)."""
     if w.buddy is None:
         return None
-    spent = first_week_on_call(db, w.team, start=w.start_date, zone=w.tz).get(w.buddy.id)
+    spent = first_week_on_call(db, w.team, w.hire, start=w.start_date, zone=w.tz)
+    spent = spent.get(w.buddy.id)
     return spent if spent is not None and spent >= BUSY_ON_CALL else None
 
 

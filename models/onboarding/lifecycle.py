@@ -31,12 +31,9 @@ from models.onboarding.walkthroughs import (
     current_walkthrough,
 )
 from models.onboarding.workdays import (
-    add_workdays,
     date_in_zone,
-    first_workday,
     overdue_instant,
     step_due,
-    workdays_between,
 )
 
 WELCOME_AT = time(9, 0)
@@ -50,13 +47,15 @@ FEEDBACK_LIMIT = 3000
 def _plan_welcome(w: Walkthrough, now: datetime) -> None:
     if w.welcome_sent_at is not None:
         return
-    w.welcome_at = max(local_instant(first_workday(w.start_date), WELCOME_AT, w.tz), now + MARGIN)
+    first = w.calendar.first_working_day(w.start_date)
+    w.welcome_at = max(local_instant(first, WELCOME_AT, w.tz), now + MARGIN)
     w.welcome_plan += 1
 
 
 def _plan_step(w: Walkthrough, step: WalkthroughStep, now: datetime) -> None:
-    step.due_at = max(step_due(w.start_date, step.day, step.at, zone=w.tz), now + MARGIN)
-    step.overdue_at = overdue_instant(step.due_at, w.tz)
+    cal = w.calendar
+    step.due_at = max(step_due(w.start_date, step.day, step.at, zone=w.tz, cal=cal), now + MARGIN)
+    step.overdue_at = overdue_instant(step.due_at, w.tz, cal)
     step.plan += 1
 
 
@@ -166,18 +165,19 @@ def pause(w: Walkthrough, now: datetime) -> None:
 
 
 def resume(w: Walkthrough, now: datetime) -> None:
-    """Carry on where the hire left off: the start date moves by the workdays spent paused, and
-    steps sent but not done get two fresh workdays before they count as overdue."""
+    """Carry on where the hire left off: the start date moves by the working days spent paused,
+    and steps sent but not done get two fresh working days before they count as overdue."""
     if w.status != PAUSED or w.paused_at is None:
         raise UserError(f"{w.hire.possessive} onboarding is {w.status}, not paused.")
-    paused_for = workdays_between(date_in_zone(w.paused_at, w.tz), date_in_zone(now, w.tz))
-    w.start_date = add_workdays(w.start_date, paused_for)
+    cal = w.calendar
+    paused_for = cal.working_days_between(date_in_zone(w.paused_at, w.tz), date_in_zone(now, w.tz))
+    w.start_date = cal.add_working_days(w.start_date, paused_for)
     w.status = ACTIVE
     w.paused_at = None
     replan(w, now)
     for step in w.steps:
         if step.sent_at is not None and step.done_at is None:
-            step.overdue_at = max(step.overdue_at, overdue_instant(now, w.tz))
+            step.overdue_at = max(step.overdue_at, overdue_instant(now, w.tz, cal))
             step.plan += 1
 
 

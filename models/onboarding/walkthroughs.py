@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, UserError
+from models.core.working_days import WorkCalendar, work_calendar
 from models.core.workspace import Person, Team, Workspace
 from models.onboarding.templates import TITLE_LIMIT
 
@@ -73,6 +74,11 @@ class Walkthrough(Base):
         order_by="WalkthroughStep.index",
         lazy="selectin",
     )
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The hire's working days and public holidays in the team: what the steps skip."""
+        return work_calendar(self.hire, self.team)
 
     @property
     def done_count(self) -> int:

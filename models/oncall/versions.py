@@ -43,10 +43,18 @@ def _bump_schedule_versions(session: Session, _context) -> None:
         )
 
 
-_HOURS_FIELDS = ("tz", "work_start", "work_end", "work_days")
+_HOURS_FIELDS = (
+    "tz",
+    "work_start",
+    "work_end",
+    "work_days",
+    "holiday_country",
+    "holiday_region",
+)
 
 
 def _hours_moved(person: Person) -> bool:
-    """Whether the person's zone or working hours changed (not their name or status)."""
+    """Whether the person's zone, working hours or public holidays changed (not their name or
+    status): kept timelines hold people, and a page's hour class reads all of these."""
     state = inspect(person)
     return any(state.attrs[name].history.has_changes() for name in _HOURS_FIELDS)

@@ -70,7 +70,7 @@ class Attributor:
         self.integration = integration
         self.kept = kept
         self._services: dict[str, Service | None] = {}
-        self._team_tz: str | None = None
+        self._team: tuple[str, str | None, str | None] | None = None  # zone, holidays
 
     def service(self, alert: Alert) -> Attribution:
         """The service (the first candidate the catalog knows; else the first candidate name,
@@ -155,7 +155,7 @@ class Attributor:
             "person_id": person.id if person is not None else None,
             "started_at": alert.started_at,
             "resolved_at": max(resolved, alert.started_at) if resolved is not None else None,
-            "hour_class": hour_class(local, work_hours(person)),
+            "hour_class": hour_class(local, work_hours(person, self.team_holidays())),
             "local_date": local.date(),
             "created_at": now,
         }
@@ -164,10 +164,22 @@ class Attributor:
         """The paged person's zone; the team's when no one (or no zone) is known."""
         if person is not None and person.tz:
             return person.tz
-        if self._team_tz is None:
-            tz = self.db.scalar(select(Team.tz).where(Team.id == self.integration.team_id))
-            self._team_tz = tz or "UTC"
-        return self._team_tz
+        return self._team_row()[0]
+
+    def team_holidays(self) -> tuple[str | None, str | None]:
+        """The team's public holidays (country, region): off-hours for whoever takes them."""
+        return self._team_row()[1:]
+
+    def _team_row(self) -> tuple[str, str | None, str | None]:
+        if self._team is None:
+            row = self.db.execute(
+                select(Team.tz, Team.holiday_country, Team.holiday_region).where(
+                    Team.id == self.integration.team_id
+                )
+            ).first()
+            tz, country, region = row if row is not None else (None, None, None)
+            self._team = (tz or "UTC", country, region)
+        return self._team
 
 
 # -- ingest --------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ def on_call_hours(
 ) -> dict[int, OnCallHours]:
     """Hours each person was on call for the team's rotations in [start, end), split in their
     own zone into business hours, off-hours (evenings and nights of work days) and weekends
-    (days they don't work).
+    (days they don't work, and their public holidays).
 
     The shifts are the ones the rules in force at the time gave (after overrides), from each
     rotation's start, cut to the window. Hours are wall-clock time on call: someone on call in
@@ -223,7 +223,8 @@ def on_call_hours(
         person = people[pid]
         split = out[pid] = OnCallHours()
         for lo, hi in union(pieces):
-            add_hours(split, start=lo, end=hi, zone=person.tz or team.tz, work=work_hours(person))
+            work = work_hours(person, (team.holiday_country, team.holiday_region))
+            add_hours(split, start=lo, end=hi, zone=person.tz or team.tz, work=work)
     return out
 
 
@@ -252,7 +253,7 @@ def add_hours(
         marks.append(local_instant(day + timedelta(days=1), time(0), zone))
         step_end = min([m for m in marks if m > cursor] + [end])
         hours = (step_end - cursor) / timedelta(hours=1)
-        if str(local.isoweekday()) not in work.days:
+        if not work.is_working_day(day):
             split.weekend += hours
         elif hour_class(local, work) == BUSINESS:
             split.business += hours

@@ -3,7 +3,7 @@
 A `Page` is one alert firing: who was on call when it started (so later rotation edits never
 rewrite history), which service, and the hour class in the paged person's own zone: sleep hours
 (22:00-08:00 every day) beat off-hours, which beat business hours (08:00-18:00 Monday to Friday,
-or the person's own working hours when they set them)."""
+or the person's own working hours when they set them; never on their public holidays)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import is_lead, is_member
+from models.core.working_days import calendar_for
 from models.core.workspace import Person, Team, Workspace
 
 SLEEP = "sleep"
@@ -87,18 +88,27 @@ class WorkHours:
     start: time
     end: time
     days: str  # ISO weekdays, Mon=1
+    holidays: tuple[str | None, str | None] = (None, None)  # the public holidays they take off
+
+    def is_working_day(self, day: date) -> bool:
+        return calendar_for(self.days, self.holidays).is_working_day(day)
 
 
 DEFAULT_WORK = WorkHours(BUSINESS_START, BUSINESS_END, BUSINESS_DAYS)
 
 
-def work_hours(person: Person | None) -> WorkHours:
+def work_hours(
+    person: Person | None, team_holidays: tuple[str | None, str | None] = (None, None)
+) -> WorkHours:
+    """The person's working hours, and the public holidays they take off: their own, else their
+    team's (`team_holidays`, a country and a region)."""
     if person is None:
-        return DEFAULT_WORK
+        return WorkHours(BUSINESS_START, BUSINESS_END, BUSINESS_DAYS, team_holidays)
+    cal = calendar_for(None, (person.holiday_country, person.holiday_region), team_holidays)
     own = (person.work_start, person.work_end, person.work_days)
     if None in own or own == UNSET_WORK_HOURS:
-        return DEFAULT_WORK
-    return WorkHours(*own)
+        return WorkHours(BUSINESS_START, BUSINESS_END, BUSINESS_DAYS, (cal.country, cal.region))
+    return WorkHours(*own, (cal.country, cal.region))
 
 
 def hour_class(local: datetime, work: WorkHours = DEFAULT_WORK) -> str:
@@ -106,7 +116,7 @@ def hour_class(local: datetime, work: WorkHours = DEFAULT_WORK) -> str:
     t = local.time().replace(tzinfo=None)
     if t >= SLEEP_START or t < SLEEP_END:
         return SLEEP
-    if str(local.isoweekday()) in work.days and work.start <= t < work.end:
+    if work.is_working_day(local.date()) and work.start <= t < work.end:
         return BUSINESS
     return OFF
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
 from models.core.time import local_instant, monday_of
+from models.core.working_days import WorkCalendar, calendar_for
 from models.core.workspace import MEMBER, Person, Team, TeamMember
 
 DEFAULT_DAYS = "12345"
@@ -131,6 +132,8 @@ class Member:
     id: int
     slack_user_id: str
     tz: str | None
+    work_days: str | None = None
+    holidays: tuple[str | None, str | None] = (None, None)  # their own (country, region)
 
 
 @dataclass(frozen=True)
@@ -147,9 +150,13 @@ class Plan:
     schedule: Schedule
     options: dict[str, Any]
     members: tuple[Member, ...]
+    team_holidays: tuple[str | None, str | None] = (None, None)  # (country, region)
 
     def zone_of(self, member: Member) -> str:
         return member.tz or self.team_tz
+
+    def calendar_of(self, member: Member) -> WorkCalendar:
+        return calendar_for(member.work_days, member.holidays, self.team_holidays)
 
 
 def plans(db: Session, kind: str) -> list[Plan]:
@@ -170,14 +177,24 @@ def plans(db: Session, kind: str) -> list[Plan]:
             Ritual.cadence_weeks,
             Ritual.start_date,
             Ritual.options,
+            Team.holiday_country,
+            Team.holiday_region,
         )
         .join(Team, Team.id == Ritual.team_id)
         .where(Ritual.kind == kind, Ritual.enabled.is_(True))
         .order_by(Ritual.id)
     ).all()
     members: dict[int, list[Member]] = {}
-    for team_id, pid, uid, tz in db.execute(
-        select(TeamMember.team_id, Person.id, Person.slack_user_id, Person.tz)
+    for team_id, pid, uid, tz, days, country, region in db.execute(
+        select(
+            TeamMember.team_id,
+            Person.id,
+            Person.slack_user_id,
+            Person.tz,
+            Person.work_days,
+            Person.holiday_country,
+            Person.holiday_region,
+        )
         .join(Person, Person.id == TeamMember.person_id)
         .join(Ritual, Ritual.team_id == TeamMember.team_id)
         .where(
@@ -189,7 +206,7 @@ def plans(db: Session, kind: str) -> list[Plan]:
         )
         .order_by(TeamMember.team_id, Person.slack_user_id)
     ):
-        members.setdefault(team_id, []).append(Member(pid, uid, tz))
+        members.setdefault(team_id, []).append(Member(pid, uid, tz, days, (country, region)))
     cache[kind] = [
         Plan(
             rid,
@@ -201,8 +218,9 @@ def plans(db: Session, kind: str) -> list[Plan]:
             Schedule(days, at, cadence, start),
             options or {},
             tuple(members.get(team_id, ())),
+            (holidays[0], holidays[1]),
         )
-        for rid, team_id, name, tz, channel, days, at, cadence, start, options in rows
+        for rid, team_id, name, tz, channel, days, at, cadence, start, options, *holidays in rows
     ]
     return cache[kind]
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.core.base import Base, UTCDateTime
 from models.core.errors import UserError
 from models.core.time import local_instant
+from models.core.working_days import holiday_name, is_working_day
 from models.core.workspace import Person, Team, Workspace
 from models.rituals.rituals import Member, Plan, Ritual, plans
 
@@ -127,8 +128,8 @@ def prompts(
     *,
     shift: Callable[[Plan], timedelta] | None = None,
 ) -> list[Prompt]:
-    """Members' standups whose time plus `shift(plan)` falls in (start, end], absences left
-    out."""
+    """Members' standups whose time plus `shift(plan)` falls in (start, end], days off,
+    holidays and absences left out."""
     found: list[Prompt] = []
     for plan in plans(db, STANDUP_KIND):
         delta = shift(plan) if shift else timedelta(0)
@@ -140,6 +141,9 @@ def prompts(
 
 
 def without_absent(db: Session, found: list[Prompt]) -> list[Prompt]:
+    """The prompts on their member's working days (not a day off, not a public holiday) and not
+    in a skip or an out-of-office."""
+    found = [p for p in found if p.plan.calendar_of(p.member).is_working_day(p.day)]
     away = absent(db, {p.member.id for p in found}, {p.day for p in found})
     return [p for p in found if (p.member.id, p.day) not in away]
 
@@ -299,12 +303,14 @@ class Summary:
     later: list[tuple[Person, datetime]] = field(default_factory=list)  # not asked yet: when
     skipping: list[Person] = field(default_factory=list)
     away: list[Person] = field(default_factory=list)
+    off: list[Person] = field(default_factory=list)  # not their working day, or a holiday
     owners: dict[int, list[str]] = field(default_factory=dict)  # answer id -> blocker owners
 
 
 def day_summary(db: Session, team: Team, day: date, now: datetime) -> Summary:
     """The day's answers, who was asked by `now` and is still waited for, who is asked later
-    (in their own zone, the same standup day), who skips and who is away."""
+    (in their own zone, the same standup day), who skips, who is away and whose day off it
+    is."""
     answers = list(
         db.scalars(
             select(StandupAnswer)
@@ -321,6 +327,9 @@ def day_summary(db: Session, team: Team, day: date, now: datetime) -> Summary:
         if person.id in done:
             continue
         kind = off.get(person.id)
+        if kind is None and not is_working_day(person, team, day):
+            out.off.append(person)
+            continue
         asked_at = local_instant(day, at, member_zone(person, team))
         if kind == SKIP:
             out.skipping.append(person)
@@ -337,6 +346,12 @@ def day_summary(db: Session, team: Team, day: date, now: datetime) -> Summary:
         if owners:
             out.owners[answer.id] = owners
     return out
+
+
+def team_holiday(plan: Plan, day: date) -> str | None:
+    """The team's public holiday on `day`: no summary then (its members with their own
+    calendars are still asked, and their answers shown if the summary is posted some other way)."""
+    return holiday_name(*plan.team_holidays, day)
 
 
 def standup_ritual(db: Session, team: Team) -> Ritual:

@@ -11,6 +11,7 @@ from models.config import export_config, import_config
 from models.core.config import ConfigError
 from models.core.errors import NotFound, UserError
 from models.core.people import set_team_people
+from models.core.working_days import WorkCalendar
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace
 from models.onboarding.buddies import pick_shift, suggest_buddy
 from models.onboarding.config import parse_step
@@ -24,12 +25,15 @@ from models.onboarding.lifecycle import (
 )
 from models.onboarding.templates import BUILT_IN, BUILT_IN_FILE, find_template, load_built_in
 from models.onboarding.walkthroughs import DONE, PAUSED
-from models.onboarding.workdays import add_workdays, overdue_instant, step_due, workdays_between
+from models.onboarding.workdays import overdue_instant, step_due
 from tests.conftest import START
 from tests.factories import add_person, make_team
 
 MONDAY = date(2026, 3, 2)
 THURSDAY = date(2026, 3, 5)
+WEEK = WorkCalendar()  # Monday to Friday, no public holidays
+add_workdays = WEEK.add_working_days
+workdays_between = WEEK.working_days_between
 
 
 @pytest.fixture
@@ -76,17 +80,37 @@ def test_a_weekend_start_begins_on_monday_and_workdays_between_counts_weekdays()
 
 def test_due_instants_are_local_times_in_the_hires_zone():
     # 10:00 in Tokyo on workday 1 of a Thursday start is Friday 01:00 UTC.
-    assert step_due(THURSDAY, 1, time(10, 0), zone="Asia/Tokyo") == datetime(
+    assert step_due(THURSDAY, 1, time(10, 0), zone="Asia/Tokyo", cal=WEEK) == datetime(
         2026, 3, 6, 1, tzinfo=UTC
     )
     # New York moves to summer time on 2026-03-08: 10:00 is 15:00 UTC before, 14:00 after.
-    assert step_due(THURSDAY, 1, time(10, 0), zone="America/New_York").hour == 15
-    assert step_due(THURSDAY, 2, time(10, 0), zone="America/New_York").hour == 14
+    assert step_due(THURSDAY, 1, time(10, 0), zone="America/New_York", cal=WEEK).hour == 15
+    assert step_due(THURSDAY, 2, time(10, 0), zone="America/New_York", cal=WEEK).hour == 14
 
 
 def test_a_step_is_overdue_two_workdays_later_at_the_same_local_time():
-    due = step_due(THURSDAY, 0, time(14, 0), zone="Europe/Berlin")
-    assert overdue_instant(due, "Europe/Berlin") == datetime(2026, 3, 9, 13, tzinfo=UTC)
+    due = step_due(THURSDAY, 0, time(14, 0), zone="Europe/Berlin", cal=WEEK)
+    assert overdue_instant(due, "Europe/Berlin", WEEK) == datetime(2026, 3, 9, 13, tzinfo=UTC)
+
+
+def test_working_days_skip_public_holidays_and_days_off():
+    berlin = WorkCalendar(country="DE", region="BE")
+    # Easter 2026: Good Friday 3 Apr and Easter Monday 6 Apr are German public holidays.
+    assert berlin.holiday(date(2026, 4, 3)) == "Good Friday"
+    assert berlin.add_working_days(date(2026, 4, 2), 1) == date(2026, 4, 7)
+    assert berlin.working_days_between(date(2026, 4, 2), date(2026, 4, 7)) == 1
+    # 8 March (International Women's Day) is a holiday in Berlin, not in Bavaria; a Sunday
+    # in 2026, so in 2027 (a Monday).
+    assert berlin.holiday(date(2027, 3, 8)) and not WorkCalendar(country="DE", region="BY").holiday(
+        date(2027, 3, 8)
+    )
+    sun_thu = WorkCalendar("12347")
+    assert sun_thu.first_working_day(date(2026, 3, 6)) == date(2026, 3, 8)  # Fri -> Sun
+    assert sun_thu.add_working_days(THURSDAY, 1) == date(2026, 3, 8)
+    # A stored code the library no longer knows means no holidays, not a failing tick.
+    assert WorkCalendar(country="ZZ").is_working_day(MONDAY)
+    four_days = WorkCalendar("1234")
+    assert four_days.working_days_between(MONDAY, date(2026, 3, 9)) == 4
 
 
 # -- walkthroughs ------------------------------------------------------------------------------

@@ -152,3 +152,34 @@ def test_the_engine_posts_each_handoff_once(db, rotation, deps, clock, slack):
     clock.set(utc(2026, 3, 9, 9, 2))
     assert engine.tick().sent == []
     assert len(slack.posted(CHANNEL)) == 1
+
+
+def test_the_heads_up_names_the_public_holidays_the_shift_covers(db, rotation, ctx, slack):
+    """The shift doesn't move; Ben (New York, on EDT while Berlin is still on CET and then on
+    CEST from 29 March) is told which of his team's German holidays fall in it."""
+    rotation.team.holiday_country = "DE"
+    db.commit()
+    # Ben's shift from Mon 30 Mar 10:00 Berlin (04:00 in New York) covers Easter.
+    (due,) = HandoffReminderJob().due(db, utc(2026, 3, 29, 7), utc(2026, 3, 29, 9))
+    due.send(ctx)
+    (dm,) = slack.posted("U0BEN")
+    assert dm["text"] == (
+        ":pager: Heads-up: you're on call in *payments-primary* in 24 hours, "
+        "Mon 30 Mar 04:00 – Mon 06 Apr 04:00 EDT. It covers public holidays: Good Friday "
+        "(Fri 03 Apr), Easter Monday (Mon 06 Apr). Can't make it? `/oncall cover "
+        "payments-primary ...`"
+    )
+    # His own calendar, when he sets one: no German holidays; Columbus Day (Mon 12 Oct) is his,
+    # the last day of his shift from Mon 05 Oct.
+    ben = next(p for p in rotation.team.members if p.slack_user_id == "U0BEN")
+    ben.holiday_country, ben.holiday_region = "US", "NY"
+    db.commit()
+    (again,) = HandoffReminderJob().due(db, utc(2026, 3, 29, 7), utc(2026, 3, 29, 9))
+    again.send(ctx)
+    assert "holiday" not in slack.posted("U0BEN")[-1]["text"]
+    (october,) = HandoffReminderJob().due(db, utc(2026, 10, 4, 7), utc(2026, 10, 4, 9))
+    october.send(ctx)
+    assert (
+        "It covers a public holiday: Columbus Day (Mon 12 Oct)."
+        in slack.posted("U0BEN")[-1]["text"]
+    )

@@ -274,6 +274,18 @@ def test_a_persons_own_working_hours_count_but_sleep_still_wins():
     assert hour_class(datetime(2026, 11, 23, 8, 30), work_hours(unset)) == BUSINESS
 
 
+def test_a_public_holiday_is_off_hours_for_those_who_take_it():
+    """Thu 26 Nov 2026 is Thanksgiving: off-hours for a team with US holidays, unless the person
+    takes their own (German) holidays; Good Friday the other way round."""
+    ana = Person(work_start=time(9, 0), work_end=time(18, 0), work_days="12345")
+    thanksgiving, good_friday = datetime(2026, 11, 26, 10), datetime(2026, 4, 3, 10)
+    assert hour_class(thanksgiving, work_hours(ana, ("US", None))) == OFF
+    assert hour_class(thanksgiving, work_hours(ana)) == BUSINESS
+    ana.holiday_country = "DE"
+    assert hour_class(thanksgiving, work_hours(ana, ("US", None))) == BUSINESS
+    assert hour_class(good_friday, work_hours(ana, ("US", None))) == OFF
+
+
 # -- integrations and ingest -------------------------------------------------------------------
 
 
@@ -540,9 +552,12 @@ def test_a_zone_change_of_someone_who_left_is_seen_and_a_status_change_keeps_the
     cho.real_name, cho.refreshed_at = "Cho (on holiday)", NOW  # as a user_change event does
     db.commit()
     assert db.scalar(select(Rotation.schedule_version)) == version
+    cho.holiday_country = "JP"  # their own holidays: kept timelines hold them too
+    db.commit()
+    assert db.scalar(select(Rotation.schedule_version)) == version + 1
     cho.tz = "America/Los_Angeles"
     db.commit()
-    assert db.scalar(select(Rotation.schedule_version)) > version
+    assert db.scalar(select(Rotation.schedule_version)) > version + 1
     db.close()
     ingest_batch(db, [(without_cho, alerts("la", "2026-03-22T11:00:00Z"), NOW)], kept)
     assert paged(db, "tokyo") == ("U0CHO", OFF)  # Sunday 20:00 in Tokyo

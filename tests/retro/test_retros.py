@@ -116,6 +116,21 @@ def test_reminder_the_day_before_lists_topics_and_open_items_with_overdue_marked
     )
 
 
+def test_the_due_date_dm_waits_for_the_owners_next_working_day(
+    rituals_workspace, scheduler, driver, clock, slack
+):
+    clock.set(utc(2026, 3, 5, 6))
+    driver.command("/retro", "action Fix the deploy script <@U0BEN> due 2026-03-07", user="U0ANA")
+    # Due on Saturday: Ben hears on Monday at 09:00 in New York, on summer time since Sunday.
+    sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 10), timedelta(hours=1))
+    assert sent["retro-action:1:2026-03-07"] == [utc(2026, 3, 9, 13)]
+    # Due on Memorial Day, when Ben takes US holidays off: Tuesday.
+    driver.command("/standup", "holidays US", user="U0BEN")
+    driver.command("/retro", "action Rotate the keys <@U0BEN> due 2026-05-25", user="U0ANA")
+    sent = tick_through(scheduler, clock, utc(2026, 5, 24), utc(2026, 5, 27), timedelta(hours=1))
+    assert sent["retro-action:2:2026-05-25"] == [utc(2026, 5, 26, 13)]
+
+
 def test_done_and_snooze_buttons(rituals_workspace, scheduler, driver, clock, slack, db):
     driver.command("/retro", "action Fix the deploy script <@U0BEN> due 2026-03-03", user="U0ANA")
     clock.set(utc(2026, 3, 3, 15))

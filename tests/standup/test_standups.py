@@ -21,6 +21,11 @@ rituals:
     team: payments
     days: mon-sun
     time: "09:30"
+people:  # they work every day, so the weekend standups ask them too
+  - id: U0ANA
+    work_days: mon-sun
+  - id: U0BEN
+    work_days: daily
 """
 
 
@@ -143,6 +148,7 @@ def test_standup_status_does_not_promise_a_prompt_while_you_are_away(
     status = driver.command("/standup", "", user="U0BEN").text
     assert status == (
         "*payments*: mon-sun 09:30 your time · next Mon 02 Mar 09:30 EST (you're out)\n"
+        "You work mon-sun; public holidays off: none.\n"
         "You're out until Wed 04 Mar."
     )
     driver.command("/standup", "back", user="U0BEN")
@@ -150,6 +156,7 @@ def test_standup_status_does_not_promise_a_prompt_while_you_are_away(
     status = driver.command("/standup", "", user="U0BEN").text
     assert status == (
         "*payments*: mon-sun 09:30 your time · next Mon 02 Mar 09:30 EST (you skip it)\n"
+        "You work mon-sun; public holidays off: none.\n"
         "You're skipping today."
     )
 

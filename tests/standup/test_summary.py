@@ -271,7 +271,7 @@ def test_whether_the_summary_is_due_follows_the_teams_clock_across_dst(
     configure(
         db,
         clock,
-        RITUALS + "    days: mon-sun\n",
+        RITUALS + "    days: mon-sun\npeople:\n  - id: U0CHO\n    work_days: daily\n",
         teams=TEAMS,
         lookup=lookup(slack),
     )
