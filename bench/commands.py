@@ -197,6 +197,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--only", help="the commands to measure, by name (e.g. /oncall); all by default"
+    )
     parser.add_argument("--serve")
     parser.add_argument("--port", type=int)
     parser.add_argument("--api-url")
@@ -216,20 +219,22 @@ def main() -> None:
         seed(database_url, slack)
         servers = {kind: start(kind, slack.api_url, database_url) for kind in KINDS}
         try:
-            results = measure({kind: port for kind, (_, port) in servers.items()}, args.requests)
+            chosen = [c for c in COMMANDS if not args.only or c[0] in args.only.split(",")]
+            ports = {kind: port for kind, (_, port) in servers.items()}
+            results = measure(ports, args.requests, chosen)
         finally:
             for proc, _ in servers.values():
                 proc.terminate()
                 proc.wait()
-    report(results, database_url)
+    report(results, database_url, chosen)
 
 
-def measure(ports: dict[str, int], requests: int) -> dict:
+def measure(ports: dict[str, int], requests: int, commands: list[tuple[str, str]]) -> dict:
     """Each command at each concurrency in ROUNDS rounds, the two apps taking turns, so that
     whatever else the machine is doing weighs on both alike: every latency, and the median
     round's rate."""
     results = {}
-    for command in COMMANDS:
+    for command in commands:
         for port in ports.values():
             load(port, command, 4, 200)  # warm up: auth.test, first sight, caches
         for concurrency in (1, 8):
@@ -247,13 +252,13 @@ def measure(ports: dict[str, int], requests: int) -> dict:
     return results
 
 
-def report(results: dict, database_url: str) -> None:
+def report(results: dict, database_url: str, commands: list[tuple[str, str]]) -> None:
     kind = database_url.split(":")[0].split("+")[0]
     print(f"server: waitress, {THREADS} threads, one process each; database {kind}")
     print(f"rates: the median of {ROUNDS} rounds, taken in turns with the bare app")
     print(f"{'command':32} {'conc':>4} {'p50 ms':>7} {'p99 ms':>7} {'req/s':>7} {'vs bare':>7}")
     met = True
-    for command in COMMANDS:
+    for command in commands:
         for concurrency in (1, 8):
             latencies, rate = results["upkeep", command, concurrency]
             bare = results["bare", command, concurrency][1]

@@ -94,6 +94,9 @@ def build_app(
         client=client,
         signing_secret=settings.slack_signing_secret or "socket-mode",
         token_verification_enabled=False,
+        # `dispatch` checks the signature first (Bolt's own check would run it a second time,
+        # and raises on a timestamp that isn't a number); Socket Mode needs none.
+        request_verification_enabled=False,
         # Run listeners in the request thread: ack() answers when the listener returns, with
         # no 10 ms polling; Slack calls the answer doesn't need go to `later` (bot/later.py).
         process_before_response=True,

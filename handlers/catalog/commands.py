@@ -64,7 +64,8 @@ def lookup(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def on_call_line(req: CommandRequest, rotation_id: int | None) -> str:
-    ref = rotation_ref_by_id(req.db, rotation_id) if rotation_id is not None else None
+    workspace = req.asker.workspace
+    ref = rotation_ref_by_id(req.db, rotation_id, workspace) if rotation_id is not None else None
     if ref is None:
         return "no rotation"
     current, _ = on_call_now(req.db, ref, req.now())

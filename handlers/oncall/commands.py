@@ -111,7 +111,7 @@ def channel_rotations(req: CommandRequest) -> list[Rotation]:
 
 def resolve(req: CommandRequest, name: str) -> list[Rotation | RotationRef]:
     """A rotation by name, a team's rotations, or a service's rotation."""
-    ref = rotation_ref(req.db, req.asker.workspace.id, name)
+    ref = rotation_ref(req.db, req.asker.workspace, name)
     if ref is not None:
         return [ref]
     team = find_team(req.db, req.workspace, name)

@@ -13,6 +13,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.core.base import read_alone
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.workspace import LEAD, MEMBER, AuditEntry, Person, Team, TeamMember, Workspace
 
@@ -74,10 +75,12 @@ def who_by_ids(
 
 @dataclass(frozen=True)
 class WorkspaceRef:
-    """What a lookup needs of the workspace: its id and the catalog's version."""
+    """What a lookup needs of the workspace: its id, and the versions of its catalog and of
+    its rotations' schedules (what this process keeps of them is good while they stay)."""
 
     id: int
     catalog_version: int
+    schedule_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,23 @@ class Asker:
 
     @classmethod
     def of(cls, workspace: Workspace, person: Person | None) -> Asker:
-        ref = WorkspaceRef(workspace.id, workspace.catalog_version or 0)
+        ref = WorkspaceRef(
+            workspace.id, workspace.catalog_version or 0, workspace.schedule_version or 0
+        )
         if person is None:
             return cls(ref, None, "UTC", False)
         return cls(ref, person.id, person.zone(), bool(person.is_admin))
 
 
 _ASKER = (
-    select(Workspace.id, Workspace.catalog_version, Person.id, Person.tz, Person.is_admin)
+    select(
+        Workspace.id,
+        Workspace.catalog_version,
+        Workspace.schedule_version,
+        Person.id,
+        Person.tz,
+        Person.is_admin,
+    )
     .outerjoin(Person, Person.id == bindparam("person"))
     .where(Workspace.id == bindparam("workspace"))
 )
@@ -106,8 +118,8 @@ _ASKER = (
 
 def read_asker(session: Session, workspace_id: int, person_id: int | None) -> Asker:
     values = {"workspace": workspace_id, "person": person_id}
-    w, version, p, tz, admin = session.connection().execute(_ASKER, values).one()
-    return Asker(WorkspaceRef(w, version or 0), p, tz or "UTC", bool(admin))
+    w, catalog, schedule, p, tz, admin = read_alone(session, _ASKER, values)
+    return Asker(WorkspaceRef(w, catalog or 0, schedule or 0), p, tz or "UTC", bool(admin))
 
 
 def ensure_workspace(session: Session, slack_team_id: str, now: datetime) -> Workspace:

@@ -26,6 +26,9 @@ class Workspace(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Bumped by every catalog change, so each process knows when its name index is stale.
     catalog_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped with any rotation's `schedule_version`, and when a rotation is added, renamed or
+    # removed: each process keeps the workspace's rotations by name while it stays the same.
+    schedule_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Person(Base):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, event, or_, select, update
+from sqlalchemy import and_, bindparam, event, or_, select
 from sqlalchemy.orm import Session
 
 from models.core.kept import Kept
@@ -15,6 +15,7 @@ from models.core.workspace import Person
 from models.onboarding.walkthroughs import Shadow
 from models.oncall.now import RotationRef
 from models.oncall.rotations import Rotation
+from models.oncall.versions import bump_schedule_versions
 
 _OVERLAPPING = (  # a rotation's shadows that overlap [start, end)
     Shadow.workspace_id == bindparam("workspace"),
@@ -79,6 +80,4 @@ def _bump_shadowed_rotations(session: Session, _context) -> None:
         return
     table = Rotation.__table__
     which = or_(*(and_(table.c.workspace_id == w, table.c.name == n) for w, n in sorted(touched)))
-    session.connection().execute(
-        update(table).where(which).values(schedule_version=table.c.schedule_version + 1)
-    )
+    bump_schedule_versions(session, which)

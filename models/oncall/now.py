@@ -1,8 +1,9 @@
 """Who is on call now, as `/oncall <rotation>` and `/owner <service>` ask it many times a second:
-a rotation is found with one small query (its id, name and `schedule_version`), and its timeline
-(rule versions, everyone they name, overrides over the coming weeks) is kept by this process
-while the version stays the same. Every write that can change who is on call bumps the version
-(`models/oncall/versions.py`), in whichever process makes it."""
+a workspace's rotations (id, name and `schedule_version`) are kept by this process while the
+workspace's `schedule_version`, read with who asks, stays the same, and a rotation's timeline
+(rule versions, everyone they name, overrides over the coming weeks) while its version does.
+Every write that can change who is on call bumps the versions (`models/oncall/versions.py`), in
+whichever process makes it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.core.kept import Kept
+from models.core.people import WorkspaceRef
+from models.core.workspace import Workspace
 from models.oncall.overrides import overrides_between
 from models.oncall.rotations import Rotation, RotationMember
 from models.oncall.schedule import Shift, Timeline
@@ -52,24 +55,55 @@ class DayTimeline:
         return current, following
 
 
-_REF = select(Rotation.id, Rotation.name, Rotation.schedule_version).where(
-    Rotation.workspace_id == bindparam("workspace"), Rotation.name == bindparam("name")
+_REFS = select(Rotation.id, Rotation.name, Rotation.schedule_version).where(
+    Rotation.workspace_id == bindparam("workspace")
 )
-_kept: Kept[DayTimeline] = Kept()
-
-
-def rotation_ref(db: Session, workspace_id: int, name: str) -> RotationRef | None:
-    values = {"workspace": workspace_id, "name": name.strip().lower()}
-    row = db.connection().execute(_REF, values).first()  # Core: no ORM work for three columns
-    return RotationRef(*row) if row else None
-
-
 _REF_BY_ID = select(Rotation.id, Rotation.name, Rotation.schedule_version).where(
     Rotation.id == bindparam("id")
 )
 
 
-def rotation_ref_by_id(db: Session, rotation_id: int) -> RotationRef | None:
+@dataclass(frozen=True)
+class WorkspaceRotations:
+    """A workspace's rotations by name and by id, kept while its `schedule_version` stays."""
+
+    by_name: dict[str, RotationRef]
+    by_id: dict[int, RotationRef]
+
+
+_listed: Kept[WorkspaceRotations] = Kept()
+_kept: Kept[DayTimeline] = Kept()
+
+
+def workspace_rotations(db: Session, workspace: WorkspaceRef) -> WorkspaceRotations:
+    """The workspace's rotations, kept by this process while the `schedule_version` read with
+    who asks stays the same; read in the request's own transaction when that changed them."""
+
+    def read(own: Session) -> tuple[int, WorkspaceRotations]:
+        version = own.scalar(select(Workspace.schedule_version).where(Workspace.id == workspace.id))
+        return version or 0, _listing(own, workspace.id)
+
+    kept = _listed.get(db, workspace.id, workspace.schedule_version, read)
+    return kept if kept is not None else _listing(db, workspace.id)
+
+
+def _listing(db: Session, workspace_id: int) -> WorkspaceRotations:
+    rows = db.connection().execute(_REFS, {"workspace": workspace_id})
+    refs = [RotationRef(*row) for row in rows]
+    return WorkspaceRotations({r.name: r for r in refs}, {r.id: r for r in refs})
+
+
+def rotation_ref(db: Session, workspace: WorkspaceRef, name: str) -> RotationRef | None:
+    return workspace_rotations(db, workspace).by_name.get(name.strip().lower())
+
+
+def rotation_ref_by_id(
+    db: Session, rotation_id: int, workspace: WorkspaceRef | None = None
+) -> RotationRef | None:
+    """With `workspace`, from what is kept of its rotations; without, read now (the version
+    a change in this very transaction starts from)."""
+    if workspace is not None:
+        return workspace_rotations(db, workspace).by_id.get(rotation_id)
     row = db.connection().execute(_REF_BY_ID, {"id": rotation_id}).first()
     return RotationRef(*row) if row else None
 

@@ -1,14 +1,17 @@
 """`Rotation.schedule_version`: one number that says whether who is on call may have changed,
-so that a process keeping a Timeline (page ingest) knows when to read it again. Bumped in the
-same transaction as the change, by an `after_flush` listener: no writer has to remember it."""
+so that a process keeping a Timeline (page ingest) knows when to read it again; and
+`Workspace.schedule_version`, bumped with any of its rotations' and when a rotation is added,
+renamed or removed, so a process keeps the workspace's rotations by name (`models/oncall/now.py`)
+and checks them with the query that reads who asks. Bumped in the same transaction as the
+change, by an `after_flush` listener: no writer has to remember it."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, or_, update
+from sqlalchemy import ColumnElement, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.core.base import flushed_changes
-from models.core.workspace import Person
+from models.core.workspace import Person, Workspace
 from models.oncall.overrides import Override
 from models.oncall.rotations import Rotation, RotationMember, RotationRule
 
@@ -22,9 +25,12 @@ def _bump_schedule_versions(session: Session, _context) -> None:
     rotation's older versions may name them too)."""
     rotation_ids: set[int] = set()
     workspaces: set[int] = set()
+    listed: set[int] = set()  # workspaces whose list of rotations changed
     for obj in flushed_changes(session):
         if isinstance(obj, Rotation):
-            if obj not in session.new:
+            if obj in session.new or obj in session.deleted:
+                listed.add(obj.workspace_id)
+            else:
                 rotation_ids.add(obj.id)
         elif isinstance(obj, RotationRule | RotationMember | Override):
             rotation_ids.add(obj.rotation_id)
@@ -37,10 +43,31 @@ def _bump_schedule_versions(session: Session, _context) -> None:
         bumped.append(table.c.id.in_(sorted(rotation_ids)))
     if workspaces:  # rare: every rotation that could name them
         bumped.append(table.c.workspace_id.in_(sorted(workspaces)))
-    if bumped:
+    if bumped or listed - {None}:
+        bump_schedule_versions(session, or_(*bumped) if bumped else None, listed - {None})
+
+
+def bump_schedule_versions(
+    session: Session, rotations: ColumnElement[bool] | None, workspace_ids: set[int] = frozenset()
+) -> None:
+    """Bump the `schedule_version` of the rotations `rotations` selects, and of their
+    workspaces and `workspace_ids`."""
+    table = Rotation.__table__
+    workspaces = Workspace.__table__
+    which = [workspaces.c.id.in_(sorted(workspace_ids))] if workspace_ids else []
+    if rotations is not None:
         session.connection().execute(
-            update(table).where(or_(*bumped)).values(schedule_version=table.c.schedule_version + 1)
+            update(table).where(rotations).values(schedule_version=table.c.schedule_version + 1)
         )
+        which.append(workspaces.c.id.in_(select(table.c.workspace_id).where(rotations)))
+    session.connection().execute(
+        update(workspaces)
+        .where(or_(*which))
+        .values(schedule_version=workspaces.c.schedule_version + 1)
+    )
+    for held in session.identity_map.values():  # the next read in this session sees the bump
+        if isinstance(held, Workspace):
+            session.expire(held, ["schedule_version"])
 
 
 _HOURS_FIELDS = (

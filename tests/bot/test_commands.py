@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import MAX_TEXT, parse_user, split_args, split_options
+from bot.commands import MAX_TEXT, clean_text, parse_user, split_args, split_options
 from models.core.errors import UserError
 
 JUNK = st.text(
@@ -22,6 +24,21 @@ def test_split_args_answers_or_explains(text):
         assert "quote" in str(e) or "characters" in str(e)
     else:
         assert all(isinstance(a, str) and a for a in args)
+
+
+@given(JUNK)
+def test_split_args_splits_like_a_shell_whatever_the_text(text):
+    """Plain words skip shlex; whatever the text, the words are the ones shlex finds."""
+    cleaned = clean_text(text)
+    if len(cleaned) > MAX_TEXT:
+        return
+    try:
+        expected = [word for word in shlex.split(cleaned, posix=True) if word]
+    except ValueError:
+        with pytest.raises(UserError):
+            split_args(text)
+        return
+    assert split_args(text) == expected
 
 
 @given(st.lists(st.from_regex(r"[a-z]{1,8}=[^\s=]{1,8}|[a-z]{1,8}", fullmatch=True), max_size=8))

@@ -48,3 +48,14 @@ def test_two_replicas_answer_alike_after_changes_made_through_either(
         made = a.command("/owner", "set refunds team=payments tier=3", user="U0LEAD").text
         assert made.startswith("`refunds`")
         assert "Tier: 3" in both("/owner", "refunds")  # b's name index learnt the new name
+
+        # Each keeps the workspace's rotations by name: b learns of one a made, at once.
+        assert "payments-nights" in both("/oncall", "payments-nights")  # not found, on both
+        made = a.command(
+            "/oncall",
+            "set payments-nights team=payments handoff=22:00 every=1d start=2026-03-01 "
+            "members=<@U0BEN|ben>,<@U0CHO>",
+            user="U0LEAD",
+        ).text
+        assert made.startswith("Created *payments-nights*")
+        assert "*payments-nights*: <@U0" in both("/oncall", "payments-nights")
