@@ -33,14 +33,16 @@ def rotation_here(req: CommandRequest, usage: str) -> Rotation:
     found = rotations_of(req.db, req.workspace, teams)
     if len(found) == 1:
         return found[0]
+    names = ", ".join(t.name for t in teams)
     if found:
-        whose = f"{teams[0].name} has" if len(teams) == 1 else "Your teams have"
-        names = ", ".join(f"`{r.name}`" for r in found)
-        raise UserError(f"Which rotation? {whose} {len(found)}: {names}.", usage)
+        listed = ", ".join(f"`{r.name}`" for r in found)
+        have = "has" if len(teams) == 1 else "have"
+        raise UserError(f"Which rotation? {names} {have} {len(found)}: {listed}.", usage)
+    where = f"{names} {'has' if len(teams) == 1 else 'have'} none"
+    if not teams:
+        where = "this channel is no team's and you are in none"
     known = ", ".join(f"`{r.name}`" for r in rotations_of(req.db, req.workspace)) or "none yet"
-    raise UserError(
-        f"Which rotation? This channel's team and yours have none (rotations: {known}).", usage
-    )
+    raise UserError(f"Which rotation? Name one: {where} (rotations: {known}).", usage)
 
 
 def resolve(req: CommandRequest, name: str) -> tuple[list[Rotation | RotationRef], str]:

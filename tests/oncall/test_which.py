@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_rotation
+from models.core.workspace import Team
+from tests.factories import CREATED, make_rotation
 
 TEAM_CHANNEL = "C0PAYMENTS"  # payments' channel; its rotation posts in C0PAYONCALL
 
@@ -54,9 +55,27 @@ def test_outside_a_teams_channel_someone_in_no_team_is_asked_which(driver, rotat
     """Adi is in no team, in a channel that is no team's: nothing says which rotation."""
     answer = driver.command("/oncall", "schedule", user="U0ADMIN", channel="C0RANDOM").text
     assert answer == (
-        "Which rotation? This channel's team and yours have none (rotations: "
+        "Which rotation? Name one: this channel is no team's and you are in none (rotations: "
         "`payments-primary`).\nUsage: /oncall schedule [<rotation>] [<N>w]"
     )
     # and Ben, in payments, is answered for his team there too
     ben = driver.command("/oncall", "schedule", user="U0BEN", channel="C0RANDOM").text
     assert ben.startswith("payments-primary: the next 4 weeks\n")
+
+
+def test_a_teams_channel_whose_team_has_no_rotation_says_so(driver, db, rotation):
+    """search has no rotation: in its channel, payments' rotation is not taken for it."""
+    search = Team(
+        workspace_id=rotation.workspace_id,
+        name="search",
+        tz="UTC",
+        channel_id="C0SEARCH",
+        created_at=CREATED,
+    )
+    db.add(search)
+    db.commit()
+    answer = driver.command("/oncall", "overrides", user="U0ANA", channel="C0SEARCH").text
+    assert answer == (
+        "Which rotation? Name one: search has none (rotations: `payments-primary`).\n"
+        "Usage: /oncall overrides [<rotation>]"
+    )
