@@ -32,8 +32,9 @@ from models.catalog.services import (
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import PermissionDenied, UserError
 from models.core.people import get_team, is_lead, relevant_teams, teams_of_person
+from models.core.words import possessive
 from models.core.workspace import Person
-from models.oncall.now import on_call_now, rotation_ref_by_id
+from models.oncall.now import RotationRef, on_call_now, rotation_ref_by_id, team_rotation_refs
 
 owner = Command(
     "/owner",
@@ -63,11 +64,22 @@ def lookup(req: CommandRequest, args: list[str]) -> Reply:
     return card(req, read_card(req.db, workspace, service_id))
 
 
-def on_call_line(req: CommandRequest, rotation_id: int | None) -> str:
-    workspace = req.asker.workspace
+def on_call_line(req: CommandRequest, card: ServiceCard) -> str:
+    """Who is on call in the service's rotation; with none of its own, in its team's (said so)."""
+    rotation_id, workspace = card.rotation_id, req.asker.workspace
     ref = rotation_ref_by_id(req.db, rotation_id, workspace) if rotation_id is not None else None
-    if ref is None:
+    if ref is not None:
+        return on_call_in(req, ref)
+    refs = team_rotation_refs(req.db, card.team_id) if card.team_id is not None else []
+    if not refs or card.team_name is None:
         return "no rotation"
+    whose = possessive(card.team_name)
+    return f"`{card.name}` has no rotation of its own; {whose}: " + "; ".join(
+        on_call_in(req, r) for r in refs
+    )
+
+
+def on_call_in(req: CommandRequest, ref: RotationRef) -> str:
     current, _ = on_call_now(req.db, ref, req.now())
     who = current.person.mention if current.person else "nobody"
     return f"{who} until {local_time(current.end, req.tz)} (`{ref.name}`)"
@@ -78,7 +90,7 @@ def card(req: CommandRequest, card: ServiceCard) -> Reply:
     editable = card.editable_by(req.asker)
     if card.team_id is None:  # any team's lead may claim a service with no team
         editable = req.person.is_admin or bool(teams_led(req))
-    return service_card(card, on_call=on_call_line(req, card.rotation_id), editable=editable)
+    return service_card(card, on_call=on_call_line(req, card), editable=editable)
 
 
 def may_edit(service: Service, req: CommandRequest) -> bool:
@@ -95,19 +107,22 @@ def teams_led(req: CommandRequest):
 # -- lists --
 
 
-@owner.sub("team", "/owner team <team>", "the services a team owns")
+TEAM = "/owner team [<team>]"
+
+
+@owner.sub("team", TEAM, "the services a team owns (this channel's team's, when none is named)")
 def team_command(req: CommandRequest, args: list[str]) -> Reply:
     if not args:
-        raise UserError("Which team?", "/owner team <team>")
-    no_extra_words(args[1:], "/owner team <team>")
-    return team_services(req, [get_team(req.db, req.workspace, args[0], "/owner team <team>")])
+        return team_services(req, relevant_teams(req.db, req.workspace, req.channel_id, req.person))
+    no_extra_words(args[1:], TEAM)
+    return team_services(req, [get_team(req.db, req.workspace, args[0], TEAM)])
 
 
 def team_services(req: CommandRequest, teams) -> Reply:
     if not teams:
         raise UserError(
             "This channel has no team and you are in none: ask about a service by name, or a "
-            "team with `/owner team <team>`.",
+            f"team with `{TEAM}`.",
             LOOKUP,
         )
     found = services_of(req.db, req.workspace, teams)

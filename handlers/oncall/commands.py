@@ -4,6 +4,7 @@ calendar feeds in `http.py`, buttons in `actions.py`."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,23 +42,23 @@ from handlers.oncall.blocks import (
     you,
 )
 from handlers.oncall.review import Review
-from models.catalog.services import match_service
+from handlers.oncall.which import LOOKUP, channel_rotations, resolve, rotation_here
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
-from models.core.people import ensure_person, find_person, find_team, relevant_teams
+from models.core.people import ensure_person, find_person
 from models.core.time import local_instant
 from models.core.when import parse_at, parse_range
 from models.core.workspace import Person
 from models.onboarding.shadows import shadowing_at, shadows_during
 from models.oncall.cover import CoverRequest, request_cover, withdraw_cover
 from models.oncall.impact import on_call_elsewhere
-from models.oncall.now import RotationRef, on_call_now, ref_of, rotation_ref
+from models.oncall.now import RotationRef, on_call_now, ref_of
 from models.oncall.overrides import add_override, can_remove, check_span, upcoming_overrides
 from models.oncall.rotations import (
     Rotation,
     find_rotation,
+    lookup_rotation,
     may_change_rotation,
-    rotations_of,
 )
 from models.oncall.schedule import Shift, held_by, holds_all
 from models.oncall.shifts import handoff_on, person_shifts, shifts, stretches
@@ -67,7 +68,6 @@ oncall = Command(
     "who is on call, your shifts, cover and overrides",
     usage_hint="[rotation|team] [at <time>] | me | schedule | cover | overrides | calendar",
 )
-LOOKUP = "/oncall [<rotation|team|service>] [at <time|day>]"
 MAX_WEEKS = 26
 MAX_LISTED = 20
 ME_WEEKS = 8
@@ -92,44 +92,15 @@ def lookup(req: CommandRequest, args: list[str]) -> Reply:
         at, used = parse_at(args[1:], req.now(), req.tz, usage=LOOKUP)
         if args[1 + used :]:
             raise UserError(f"I don't know what to do with `{' '.join(args[1 + used :])}`.", LOOKUP)
-    rotations = resolve(req, name) if name else channel_rotations(req)
-    return who_reply(req, rotations, at)
+    if name:
+        return answer_for(req, name, at)
+    return who_reply(req, channel_rotations(req), at)
 
 
-def channel_rotations(req: CommandRequest) -> list[Rotation]:
-    teams = relevant_teams(req.db, req.workspace, req.channel_id, req.person)
-    rotations = rotations_of(req.db, req.workspace, teams)
-    if rotations:
-        return rotations
-    known = ", ".join(f"`{r.name}`" for r in rotations_of(req.db, req.workspace)) or "none yet"
-    raise UserError(
-        f"This channel's team and your teams have no rotations. Ask about one by name "
-        f"(rotations: {known}).",
-        LOOKUP,
-    )
-
-
-def resolve(req: CommandRequest, name: str) -> list[Rotation | RotationRef]:
-    """A rotation by name, a team's rotations, or a service's rotation."""
-    ref = rotation_ref(req.db, req.asker.workspace, name)
-    if ref is not None:
-        return [ref]
-    team = find_team(req.db, req.workspace, name)
-    if team is not None:
-        found = rotations_of(req.db, req.workspace, [team])
-        if not found:
-            raise UserError(f"Team `{team.name}` has no rotations yet.", LOOKUP)
-        return found
-    service = match_service(req.db, req.workspace, name)
-    if service is not None:
-        if service.rotation is None:
-            raise UserError(
-                f"Service `{service.name}` has no on-call rotation in the catalog "
-                f"(`/owner set {service.name} rotation=<rotation>`).",
-                LOOKUP,
-            )
-        return [service.rotation]
-    return [find_rotation(req.db, req.workspace, name, usage=LOOKUP)]
+def answer_for(req: CommandRequest, name: str, at: datetime | date) -> Reply:
+    """Who is on call in the rotation, team or service `name`."""
+    rotations, note = resolve(req, name)
+    return who_reply(req, rotations, at, note)
 
 
 def who_line(req: CommandRequest, rotation: Rotation | RotationRef, at: datetime) -> str:
@@ -149,17 +120,21 @@ def who_lines(
 
 
 def who_reply(
-    req: CommandRequest, rotations: list[Rotation | RotationRef], at: datetime | date
+    req: CommandRequest,
+    rotations: list[Rotation | RotationRef],
+    at: datetime | date,
+    note: str = "",
 ) -> Reply:
-    """Who is on call at an instant, or on a day (`day_lines`)."""
+    """Who is on call at an instant, or on a day (`day_lines`); `note` goes before the lines."""
     if isinstance(at, datetime):
         title = "On call now" if at == req.now() else f"On call at {local_time(at, req.tz)}"
         lines = who_lines(req, rotations, at)
     else:
         title, lines = day_lines(req, rotations, at)
-    blocks = [header(title), *line_sections(lines, "")]
+    blocks = [header(title), *([section(note)] if note else []), *line_sections(lines, "")]
     blocks.append(context(f"Times in {req.tz}."))
-    return Reply(text=f"{title}:\n" + "\n".join(lines), blocks=blocks)
+    text = f"{title}:\n" + (f"{note}\n" if note else "") + "\n".join(lines)
+    return Reply(text=text, blocks=blocks)
 
 
 def day_lines(
@@ -191,18 +166,21 @@ def me(req: CommandRequest, args: list[str]) -> Reply:
     return Reply(text="Your next shifts:\n" + ("\n".join(lines) or empty), blocks=blocks)
 
 
-SCHEDULE = "/oncall schedule <rotation> [<N>w]"
+SCHEDULE = "/oncall schedule [<rotation>] [<N>w]"
+WEEKS = re.compile(r"\d+\s*w?", re.IGNORECASE)
 
 
 @oncall.sub("schedule", SCHEDULE, "the next N weeks (default 4), overrides marked")
 def schedule(req: CommandRequest, args: list[str]) -> Reply:
-    if not args:
-        raise UserError("Which rotation?", SCHEDULE)
-    no_extra_words(args[2:], SCHEDULE)
-    rotation = find_rotation(req.db, req.workspace, args[0], usage=SCHEDULE)
+    weeks_first = args and WEEKS.fullmatch(args[0])
+    if args and not (weeks_first and lookup_rotation(req.db, req.workspace, args[0]) is None):
+        rotation, args = find_rotation(req.db, req.workspace, args[0], usage=SCHEDULE), args[1:]
+    else:
+        rotation = rotation_here(req, SCHEDULE)
+    no_extra_words(args[1:], SCHEDULE)
     weeks: int | None = 4
-    if len(args) == 2:
-        weeks = whole_number(args[1].lower().removesuffix("w").rstrip(), 1, MAX_WEEKS)
+    if args:
+        weeks = whole_number(args[0].lower().removesuffix("w").rstrip(), 1, MAX_WEEKS)
     if weeks is None:
         raise UserError(f"Give a number of weeks from 1 to {MAX_WEEKS}, like `6w`.", SCHEDULE)
     now = req.now()
@@ -442,12 +420,15 @@ def cover_command(req: CommandRequest, rotation: Rotation, stretch: Shift, reaso
     return f"`/oncall cover {' '.join(words)}`"
 
 
-OVERRIDES = "/oncall overrides <rotation>"
+OVERRIDES = "/oncall overrides [<rotation>]"
 
 
 @oncall.sub("overrides", OVERRIDES, "upcoming overrides, each with a button to remove it")
 def overrides(req: CommandRequest, args: list[str]) -> Reply:
-    rotation = rotation_arg(req, args, 1, "Which rotation?", OVERRIDES)
+    if args:
+        rotation = find_rotation(req.db, req.workspace, args[0], usage=OVERRIDES)
+    else:
+        rotation = rotation_here(req, OVERRIDES)
     no_extra_words(args[1:], OVERRIDES)
     return overrides_reply(req, rotation)
 

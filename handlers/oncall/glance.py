@@ -10,7 +10,8 @@ from bot.deps import CommandRequest
 from bot.feature import Intent
 from bot.render import Reply, actions, button, section
 from handlers.oncall.blocks import ADD_ROTATION, shift_line
-from handlers.oncall.commands import channel_rotations, resolve, who_lines, who_reply
+from handlers.oncall.commands import answer_for, who_lines, who_reply
+from handlers.oncall.which import channel_rotations
 from models.catalog.services import match_service
 from models.core.people import find_team, is_lead
 from models.core.people import teams_of_person as person_teams
@@ -41,10 +42,10 @@ def answer_mention(req: CommandRequest, match: re.Match[str]) -> Reply:
             or find_team(req.db, req.workspace, word)
             or match_service(req.db, req.workspace, word)
         ):
-            return who_reply(req, resolve(req, word), at)
+            return answer_for(req, word, at)
     named = re.search(r"\bfor\s+([a-z0-9][a-z0-9_-]*)", text)
     if named and named.group(1) not in NOT_NAMES:  # a name that is no rotation, team or service
-        return who_reply(req, resolve(req, named.group(1)), at)
+        return answer_for(req, named.group(1), at)
     return who_reply(req, channel_rotations(req), at)
 
 

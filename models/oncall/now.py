@@ -108,6 +108,19 @@ def rotation_ref_by_id(
     return RotationRef(*row) if row else None
 
 
+_TEAM_REFS = (
+    select(Rotation.id, Rotation.name, Rotation.schedule_version)
+    .where(Rotation.team_id == bindparam("team"))
+    .order_by(Rotation.name)
+)
+
+
+def team_rotation_refs(db: Session, team_id: int) -> list[RotationRef]:
+    """A team's rotations, by name: who answers for a service of the team's with no rotation of
+    its own."""
+    return [RotationRef(*row) for row in db.connection().execute(_TEAM_REFS, {"team": team_id})]
+
+
 def ref_of(rotation: Rotation) -> RotationRef:
     return RotationRef(rotation.id, rotation.name, rotation.schedule_version)
 

@@ -171,8 +171,27 @@ def test_mentions_answer_who_owns_and_who_is_on_call_for_a_service(driver, slack
 
 def test_oncall_takes_a_service_name(driver, catalog):
     assert "*payments-primary*: <@U0ANA>" in driver.command("/oncall", "billing-api").text
-    no_rotation = driver.command("/oncall", "billing-worker")
-    assert "Service `billing-worker` has no on-call rotation" in no_rotation.text
+    no_rotation = driver.command("/oncall", "search-indexer")  # nor has its team, search
+    assert "Service `search-indexer` has no on-call rotation" in no_rotation.text
+
+
+def test_a_service_with_no_rotation_of_its_own_is_answered_with_its_teams(driver, slack, catalog):
+    """billing-worker has no rotation; its team, payments, has payments-primary: `/oncall`, the
+    mention and the card answer with it, and say so."""
+    said = "`billing-worker` has no rotation of its own; payments' rotation:"
+    now = "*payments-primary*: <@U0ANA> until Mon 09 Mar 10:00 CET · next <@U0BEN>"
+    answer = driver.command("/oncall", "billing-worker")
+    assert answer.text.splitlines()[:3] == ["On call now:", said, now]
+    assert said in json.dumps(answer.json["blocks"])
+    driver.mention("who is on call for billing-worker?")
+    assert slack.posted("C0PAYMENTS")[-1]["text"].splitlines()[:3] == ["On call now:", said, now]
+    card = driver.command("/owner", "billing-worker").text
+    assert (
+        "On call now: `billing-worker` has no rotation of its own; payments': <@U0ANA> until "
+        "Mon 09 Mar 10:00 CET (`payments-primary`)"
+    ) in card.splitlines()
+    own = driver.command("/owner", "billing-api").text
+    assert "On call now: <@U0ANA> until Mon 09 Mar 10:00 CET (`payments-primary`)" in own
 
 
 def test_app_home_lists_my_teams_services(driver, slack, catalog):
@@ -249,7 +268,7 @@ def test_set_refuses_what_the_columns_cannot_hold(driver, db, catalog):
 def test_words_owner_team_and_unowned_do_not_take_are_named(driver, catalog):
     """`/owner team payments extra` answered "Which team?"; `unowned please` ignored `please`."""
     team = driver.command("/owner", "team payments extra").text
-    assert team == "I don't know what to do with `extra`.\nUsage: /owner team <team>"
+    assert team == "I don't know what to do with `extra`.\nUsage: /owner team [<team>]"
     unowned = driver.command("/owner", "unowned please").text
     assert unowned == "I don't know what to do with `please`.\nUsage: /owner unowned"
 
@@ -294,3 +313,17 @@ def test_r_and_d_in_a_title_is_shown_as_typed(driver, slack, db, catalog):
     assert saved["text"].startswith("Saved. R&amp;D (`ledger`)")
     assert saved["blocks"][0]["text"]["text"] == "R&D"
     assert saved["blocks"][1]["text"]["text"] == "a&lt;b"
+
+
+def test_owner_team_in_a_teams_channel_is_that_teams(driver, catalog):
+    """Lea leads payments and search: in each one's channel, `/owner team` is that team's."""
+    search = driver.command("/owner", "team", user="U0LEAD", channel="C0SEARCH").text
+    assert search.startswith("Services of search\n`search-indexer`")
+    assert search == driver.command("/owner", "team search", user="U0LEAD").text
+    payments = driver.command("/owner", "team", user="U0LEAD", channel="C0PAYMENTS").text
+    assert payments.startswith("Services of payments\n") and "search-indexer" not in payments
+    elsewhere = driver.command("/owner", "team", user="U0LEAD", channel="C0RANDOM").text
+    assert elsewhere.startswith("Services of payments, search\n")
+    nobody = driver.command("/owner", "team", user="U0ADMIN", channel="C0RANDOM").text
+    assert nobody.startswith("This channel has no team and you are in none")
+    assert nobody.endswith("Usage: /owner <service>")

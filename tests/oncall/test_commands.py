@@ -120,7 +120,7 @@ def test_a_range_of_days_without_times_asks_for_the_times(driver, rotation):
     ("text", "extra", "usage"),
     [
         # These answered "Which rotation?" or "Say which rotation and who." though both were said.
-        ("schedule payments-primary 2w please", "please", "/oncall schedule <rotation> [<N>w]"),
+        ("schedule payments-primary 2w please", "please", "/oncall schedule [<rotation>] [<N>w]"),
         (
             "out payments-primary <@U0BEN> today",
             "today",
@@ -128,7 +128,7 @@ def test_a_range_of_days_without_times_asks_for_the_times(driver, rotation):
         ),
         ("back payments-primary <@U0BEN> today", "today", "/oncall back <rotation> <@user>"),
         # These answered as if the extra words weren't there.
-        ("overrides payments-primary next week", "next week", "/oncall overrides <rotation>"),
+        ("overrides payments-primary next week", "next week", "/oncall overrides [<rotation>]"),
         ("me tomorrow", "tomorrow", "/oncall me"),
         ("calendar now", "now", "/oncall calendar"),
     ],

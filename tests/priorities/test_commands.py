@@ -17,7 +17,7 @@ from models.priorities.backlog import BacklogItem
 from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import suggest_from_pages
 from tests.conftest import START
-from tests.factories import alert, audit_entries, make_rotation, priorities_team
+from tests.factories import alert, audit_entries, configure, make_rotation, priorities_team
 from tests.slack_requests import typed_value
 
 ADD = "Faster checkout reach=500 impact=2 confidence=80 effort=2"
@@ -463,3 +463,20 @@ def test_settings_take_plain_numbers_only_and_change_nothing_otherwise(
     db.expire_all()
     assert db.get(PrioritySettings, team.id) is None
     assert audits(db) == []
+
+
+def test_in_a_teams_channel_priority_is_that_teams(driver, db, clock):
+    """Lea leads payments and search: in search's channel her item, list and budget are
+    search's, with no `team=`; out of both channels she is asked which."""
+    configure(db, clock)
+    added = driver.command("/priority", f"add {ADD}", user="U0LEAD", channel="C0SEARCH")
+    assert added.text.startswith("Added search *#1* Faster checkout")
+    search = driver.command("/priority", "", user="U0LEAD", channel="C0SEARCH").text
+    assert "Faster checkout" in search
+    assert search == driver.command("/priority", "team=search", user="U0LEAD").text
+    payments = driver.command("/priority", "", user="U0LEAD", channel="C0PAYMENTS").text
+    assert "Faster checkout" not in payments
+    budget = driver.command("/priority", "budget", user="U0LEAD", channel="C0SEARCH").text
+    assert budget == driver.command("/priority", "budget team=search", user="U0LEAD").text
+    elsewhere = driver.command("/priority", "", user="U0LEAD", channel="C0RANDOM").text
+    assert elsewhere.startswith("Which team? This could be payments, search: add `team=<name>`.")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEntry, RetroAction, RetroTopic
+from models.core.workspace import Team
 from tests.factories import tick_through, utc
 
 RITUALS = """
@@ -332,3 +333,20 @@ def test_a_snooze_that_would_end_on_a_weekend_ends_on_the_next_workday(
     )
     sent = tick_through(scheduler, clock, clock.now(), utc(2026, 3, 10), timedelta(hours=1))
     assert sent["retro-action:1:2026-03-09"] == [utc(2026, 3, 9, 13)]  # 09:00 in New York
+
+
+def test_in_a_teams_channel_retro_is_that_teams(rituals_workspace, driver, db):
+    """Lea leads payments and search: in each one's channel her topics and action items go to
+    that team with no `team=`; out of both channels she is asked which."""
+    topic = driver.command("/retro", "topic Slow reindex", user="U0LEAD", channel="C0SEARCH")
+    assert topic.text == "Added to search's next retro. It will be shown without your name."
+    driver.command("/retro", "action Fix reindex <@U0CHO>", user="U0LEAD", channel="C0SEARCH")
+    here = driver.command("/retro", "actions", user="U0LEAD", channel="C0SEARCH").text
+    assert "#1 Fix reindex · <@U0CHO>" in here.splitlines()
+    assert here == driver.command("/retro", "actions search", user="U0LEAD").text
+    payments = driver.command("/retro", "actions", user="U0LEAD", channel="C0PAYMENTS").text
+    assert "Fix reindex" not in payments
+    [made] = db.scalars(select(RetroTopic)).all()
+    assert db.get(Team, made.team_id).name == "search"
+    elsewhere = driver.command("/retro", "topic Slow", user="U0LEAD", channel="C0RANDOM").text
+    assert elsewhere.startswith("Which team? Add `team=<team>` (one of payments, search).")
