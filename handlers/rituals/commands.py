@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest
 from bot.render import Reply, context, header, local_time, section
-from handlers.rituals.blocks import add_standup_buttons, ritual_buttons
+from handlers.rituals.blocks import FORMS, add_buttons, ritual_buttons
 from models.core.people import (
     get_team,
     is_lead,
@@ -58,7 +58,8 @@ RITUALS = "/upkeep rituals [team]"
 @upkeep.sub(
     "rituals",
     RITUALS,
-    "the team rituals and when each runs next; leads add, edit, pause and remove standups there",
+    "the team rituals and when each runs next; leads add, edit, pause and remove standups, "
+    "retros and the page-load digest there",
 )
 def rituals(req: CommandRequest, args: list[str]) -> Reply:
     no_extra_words(args[1:], RITUALS)
@@ -68,7 +69,8 @@ def rituals(req: CommandRequest, args: list[str]) -> Reply:
 
 def rituals_reply(req: CommandRequest, team: Team | None) -> Reply:
     """The rituals (of one team, or all), each with when it runs next; buttons for those who
-    may change them, and Add a standup for the teams they lead that have none."""
+    may change them, and Add a standup, a retro or a page-load digest for the teams they lead
+    that have none."""
     found = workspace_rituals(req.db, req.workspace.id)
     if team is not None:
         found = [r for r in found if r.team_id == team.id]
@@ -80,18 +82,19 @@ def rituals_reply(req: CommandRequest, team: Team | None) -> Reply:
         lines.append(line)
         blocks.append(section(f"• {line}"))
         if may_set_rituals(req, ritual.team):
-            blocks.append(ritual_buttons(ritual, editable=ritual.kind == STANDUP_KIND))
-    with_standup = {r.team_id for r in found if r.kind == STANDUP_KIND}
-    led = [t for t in led_teams(req) if t.id not in with_standup and team in (None, t)]
+            blocks.append(ritual_buttons(ritual))
+    has = {(r.team_id, r.kind) for r in found}
+    led = [t for t in led_teams(req) if team in (None, t)]
+    missing = {kind: [t for t in led if (t.id, kind) not in has] for kind in FORMS}
     if not found:
         text = "No rituals are set up yet."
         if led:
-            text += " Add a standup with the button below, or under `rituals:` in the config file."
+            text += " Add them with the buttons below, or under `rituals:` in the config file."
         else:
             text += " A team's leads add them here, or under `rituals:` in the config file."
         lines.append(text)
         blocks.append(section(text))
-    blocks += add_standup_buttons(led)
+    blocks += add_buttons(missing)
     if found:
         yours = f"your zone, {req.person.tz}" if req.person.tz else "each team's zone"
         blocks.append(context(f"Next runs are in {yours}. Also under `rituals:` in the config."))
