@@ -10,6 +10,7 @@ from sqlalchemy import select
 from models import AuditEntry
 from models.core.people import find_team
 from models.core.workspace import Workspace
+from tests.held import answered_while_held
 from tests.setup.forms import filled
 
 
@@ -66,13 +67,41 @@ def test_app_home_of_someone_with_no_team_explains_and_sets_up_a_team(driver, sl
     assert [p.slack_user_id for p in team.leads] == ["U0LEAD"]
     # the channel's members, without the bot
     assert sorted(p.slack_user_id for p in team.members) == ["U0ANA", "U0BEN", "U0LEAD"]
-    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
-    assert entry.subject == "backend" and entry.before is None
-    assert entry.after["channel"] == "C0BACKEND"
-    assert "Team *backend* is set up" in slack.posted("D0LEAD")[-1]["text"]
+    # set up, then its members from the channel, after the answer: both the lead's changes
+    made, filled = db.scalars(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
+    assert made.subject == "backend" and made.before is None
+    assert made.after["channel"] == "C0BACKEND" and made.after["members"] == []
+    assert filled.after["members"] == ["U0ANA", "U0BEN", "U0LEAD"]
+    assert made.actor_id == filled.actor_id == team.leads[0].id
+    assert slack.posted("D0LEAD")[-1]["text"].startswith(
+        "Team *backend* is set up in <#C0BACKEND>: 1 leads, 3 members, Europe/Berlin."
+    )
     # App Home now shows the team, and no longer the intro
     after = json.dumps(slack.home["U0LEAD"]["blocks"])
     assert "Teams you lead" in after and "Set up a team" not in after
+
+
+def test_the_team_form_is_answered_before_its_channels_people_are_looked_up(
+    answer_driver, slack, db
+):
+    # Slack gives a form 3 seconds: the channel's people (conversations.members, then users.info
+    # for each) are looked up after the answer, here while Slack holds conversations.members.
+    slack.channel_members["C0BACKEND"] = ["U0LEAD", "U0ANA", "U0BEN", "U0UPKEEP"]
+    answer_driver.command("/upkeep", "setup", user="U0LEAD")
+    view = slack.calls_to("views.open")[-1].body["view"]
+
+    def send():
+        return submit(answer_driver, view, name="backend", channel="C0BACKEND")
+
+    answered = answered_while_held(slack, "conversations.members", send)
+    assert answered.status == 200 and answered.body == ""
+    answer_driver.drain()
+    looked_up = [c.body["user"] for c in slack.calls_to("users.info")]
+    assert {"U0ANA", "U0BEN", "U0UPKEEP"} <= set(looked_up)
+    db.expire_all()
+    team = find_team(db, workspace_of(db), "backend")
+    assert sorted(p.slack_user_id for p in team.members) == ["U0ANA", "U0BEN", "U0LEAD"]
+    assert "1 leads, 3 members" in slack.posted("D0LEAD")[-1]["text"]
 
 
 def test_a_wrong_value_is_an_error_on_its_field_and_nothing_is_written(driver, slack, db):
