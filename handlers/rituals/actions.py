@@ -75,8 +75,7 @@ def save_ritual(req: CommandRequest, meta: dict, values: dict) -> Ritual:
         return set_ritual(context_of(req), RitualsSection(kinds=RITUAL_KINDS), entry)
     except ConfigError as error:
         field = error.fieldname if error.fieldname in values else "team"  # the form's inputs
-        problem = error.problem.rstrip(".")
-        raise UserError(f"{problem[:1].upper()}{problem[1:]}.", field=field) from None
+        raise UserError(error.problem_sentence, field=field) from None
 
 
 def listeners(app, deps: Deps) -> None:

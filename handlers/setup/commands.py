@@ -89,6 +89,7 @@ def save_team(req: CommandRequest, editing: str | None, values: dict) -> tuple[T
     entry = {
         "channel": channel,
         "timezone": state_value(values, "timezone").strip() or req.tz,
+        "holidays": state_value(values, "holidays").strip() or None,
         "leads": leads,
         "members": members,
     }
@@ -99,7 +100,7 @@ def save_team(req: CommandRequest, editing: str | None, values: dict) -> tuple[T
         saved = set_team(ctx, entry, name=name)
     except ConfigError as error:
         field = error.fieldname or "name"
-        raise UserError(f"{error.problem[:1].upper()}{error.problem[1:]}.", field=field) from None
+        raise UserError(error.problem_sentence, field=field) from None
     return saved, team is None, bool(channel and not members)
 
 

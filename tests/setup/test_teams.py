@@ -8,10 +8,11 @@ import json
 from sqlalchemy import select
 
 from models import AuditEntry
+from models.config import export_config
 from models.core.people import find_team
 from models.core.workspace import Workspace
 from tests.held import answered_while_held
-from tests.setup.forms import filled
+from tests.setup.forms import filled, inputs_of
 
 
 def home_of(driver, slack, user: str) -> dict:
@@ -155,3 +156,32 @@ def test_upkeep_setup_opens_the_form_and_changes_a_team_for_its_leads_only(drive
     db.expire_all()
     web = find_team(db, workspace_of(db), "web")
     assert [p.slack_user_id for p in web.leads] == ["U0BEN"]
+
+
+def test_the_team_form_sets_the_teams_public_holidays_as_the_config_file_does(driver, slack, db):
+    view = open_setup(driver, slack)
+    assert "initial_value" not in inputs_of(view)["holidays"]  # none unless given
+    wrong = submit(driver, view, name="backend", channel="C0BACKEND", holidays="XX")
+    assert wrong.json["errors"] == {
+        "holidays": "`XX` is not a country I have public holidays for (give a country code, "
+        "optionally with its region (ISO 3166: `DE`, `DE-BY`, `US-CA`))."
+    }
+    ok = submit(
+        driver, view, name="backend", channel="C0BACKEND", members="U0ANA", holidays="de-by"
+    )
+    assert ok.body == ""
+    db.expire_all()
+    team = find_team(db, workspace_of(db), "backend")
+    assert (team.holiday_country, team.holiday_region) == ("DE", "BY")
+    [entry] = export_config(db, workspace_of(db))["teams"]
+    assert entry["holidays"] == {"country": "DE", "region": "BY"}
+
+    driver.command("/upkeep", "setup backend", user="U0LEAD")
+    change = slack.calls_to("views.open")[-1].body["view"]
+    assert inputs_of(change)["holidays"]["initial_value"] == "DE-BY"
+    assert submit(driver, change, timezone="America/New_York").body == ""  # kept as it was
+    db.expire_all()
+    assert find_team(db, workspace_of(db), "backend").holiday_region == "BY"
+    assert submit(driver, change, holidays="").body == ""  # emptied: none
+    db.expire_all()
+    assert find_team(db, workspace_of(db), "backend").holiday_country is None
