@@ -13,6 +13,8 @@ from bot.app import deps_of
 from bot.jobs.engine import DeliveryEngine
 from models import AuditEntry
 from models.config import export_config, import_config
+from models.core.people import find_team
+from models.pages.integrations import add_integration
 from models.rituals.rituals import Ritual
 from tests.factories import tick_through, utc
 from tests.setup.forms import filled, inputs_of
@@ -203,3 +205,34 @@ def test_a_retro_and_the_digest_from_their_forms_are_listed_and_delivered_at_the
     ]
     report = import_config(db, workspace_of(db), exported, clock.now())
     assert not report.created and not report.changed
+
+
+def test_the_default_digest_of_a_team_with_alert_hooks_is_listed_until_set_in_its_form(
+    driver, slack, db, clock
+):
+    start_team(driver, slack)
+    workspace = workspace_of(db)
+    add_integration(
+        db, workspace, find_team(db, workspace, "backend"), source="generic", now=clock.now()
+    )
+    db.commit()
+    listed = driver.command("/upkeep", "rituals", user="U0LEAD")
+    default = (
+        "backend · pageload-digest · monday 09:00 (Europe/Berlin), every week (the default for "
+        "a team with alert hooks; Add a page-load digest to change it) · next: Mon 09 Mar 09:00"
+    )
+    assert default in listed.text
+    assert "Pause" not in json.dumps(listed.json["blocks"])  # nothing of its own to pause
+    click(driver, listed.json, "Add a page-load digest")
+    form = slack.calls_to("views.open")[-1].body["view"]
+    assert inputs_of(form)["days"]["initial_option"]["value"] == "monday"
+    saved = driver.view_submission(
+        form["callback_id"],
+        filled(form, time="08:00"),
+        user="U0LEAD",
+        private_metadata=form["private_metadata"],
+    )
+    assert saved.body == ""
+    listed = driver.command("/upkeep", "rituals", user="U0LEAD")
+    assert "the default" not in listed.text
+    assert "backend · pageload-digest · monday 08:00 (Europe/Berlin), every week" in listed.text
