@@ -81,6 +81,8 @@ def save_ritual(req: CommandRequest, meta: dict, values: dict) -> Ritual:
 def listeners(app, deps: Deps) -> None:
     def open_form(req: CommandRequest, trigger: str, kind: str, ritual: Ritual | None, name: str):
         teams = led_teams(req)
+        if not teams:
+            raise PermissionDenied("Only a team's leads or an admin can add its rituals.")
         team = next((t for t in teams if t.name == name), None)
         options = ritual.options if ritual else {}
         today = req.now().astimezone(ZoneInfo(team.tz if team else req.tz)).date()

@@ -125,6 +125,12 @@ def test_a_retro_and_the_digest_from_their_forms_are_listed_and_delivered_at_the
 ):
     start_team(driver, slack)  # backend in Berlin, channel C0BACKEND: lead U0LEAD
     listed = driver.command("/upkeep", "rituals", user="U0LEAD")
+    opened = len(slack.calls_to("views.open"))
+    click(driver, listed.json, "Add a retro", user="U0ANA")  # not a lead: no form
+    assert len(slack.calls_to("views.open")) == opened
+    assert slack.calls_to("chat.postEphemeral")[-1].body["text"] == (
+        "Only a team's leads or an admin can add its rituals."
+    )
     click(driver, listed.json, "Add a retro")
     form = slack.calls_to("views.open")[-1].body["view"]
     assert form["title"]["text"] == "Add a retro"
