@@ -1,23 +1,25 @@
-"""The rituals list's buttons (add and edit a standup in a form, pause, resume, remove) and the
-standup form's submission: the `rituals:` section's rules, audited."""
+"""The rituals list's buttons (add and edit a standup, a retro or the page-load digest in a
+form, pause, resume, remove) and the form's submission: the `rituals:` section's rules, audited."""
 
 from __future__ import annotations
 
 import json
+import re
+from zoneinfo import ZoneInfo
 
 from bot.deps import CommandRequest, Deps, command_request
 from bot.later import direct_message, respond_later
 from bot.render import section, state_value
 from bot.slack import lookup_user
 from handlers.rituals.blocks import (
-    ADD_STANDUP,
+    ADD_RITUAL,
     EDIT_RITUAL,
-    MAX_QUESTIONS,
+    FORMS,
     PAUSE_RITUAL,
     REMOVE_RITUAL,
     RESUME_RITUAL,
-    STANDUP_VIEW,
-    standup_view,
+    RITUAL_VIEW,
+    ritual_view,
 )
 from handlers.rituals.commands import led_teams, may_set_rituals, next_run_text, rituals_reply
 from models.config import RITUAL_KINDS
@@ -26,8 +28,8 @@ from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
 from models.core.people import get_team
 from models.rituals.config import RitualsSection, dump_ritual, remove_ritual, set_ritual
-from models.rituals.rituals import Ritual
-from models.standup.standups import STANDUP_KIND, questions
+from models.rituals.rituals import Ritual, find_ritual
+from models.standup.standups import questions
 
 
 def chosen_ritual(req: CommandRequest, value: str | int | None) -> Ritual:
@@ -46,52 +48,64 @@ def context_of(req: CommandRequest) -> ImportContext:
     return ImportContext(req.db, req.workspace, req.now(), lookup, actor=req.person)
 
 
-def save_standup(req: CommandRequest, ritual_id: int | None, values: dict) -> Ritual:
-    """The submitted standup form; a wrong value is an error on its input."""
-    if ritual_id is not None:
-        ritual = chosen_ritual(req, ritual_id)
-        entry = dump_ritual(ritual)
+def save_ritual(req: CommandRequest, meta: dict, values: dict) -> Ritual:
+    """A submitted ritual form (`meta`: the ritual changed, or the kind added); a wrong value
+    is an error on its input."""
+    if meta.get("ritual") is not None:
+        ritual = chosen_ritual(req, meta["ritual"])
+        kind, entry = ritual.kind, dump_ritual(ritual)
+        entry.pop("questions", None)  # the form has them all: none typed is the defaults
     else:
+        kind = str(meta.get("kind") or "")
+        if kind not in FORMS:
+            raise UserError("That form is out of date: open it again from `/upkeep rituals`.")
         team = get_team(req.db, req.workspace, state_value(values, "team"))
+        name = FORMS[kind].name
         if not may_set_rituals(req, team):
             raise PermissionDenied(
-                f"Only {team.possessive} leads or an admin can add its standup.", field="team"
+                f"Only {team.possessive} leads or an admin can add its {name}.", field="team"
             )
-        entry = {"kind": STANDUP_KIND, "team": team.name}
-    asked = [q.strip() for q in state_value(values, "questions").splitlines() if q.strip()]
-    if len(asked) > MAX_QUESTIONS:
-        raise UserError(f"At most {MAX_QUESTIONS} questions.", field="questions")
-    entry |= {"days": state_value(values, "days"), "time": state_value(values, "time")}
-    if asked:
-        entry["questions"] = asked
+        if find_ritual(req.db, team, kind) is not None:
+            raise UserError(
+                f"{team.name} has a {name} already: Edit it in `/upkeep rituals`.", field="team"
+            )
+        entry = {"kind": kind, "team": team.name}
+    entry |= FORMS[kind].read(values)
     try:
         return set_ritual(context_of(req), RitualsSection(kinds=RITUAL_KINDS), entry)
     except ConfigError as error:
-        field = error.fieldname if error.fieldname in ("days", "time", "questions") else "team"
-        problem = error.problem
-        raise UserError(f"{problem[:1].upper()}{problem[1:]}.", field=field) from None
+        field = error.fieldname if error.fieldname in values else "team"  # the form's inputs
+        raise UserError(error.problem_sentence, field=field) from None
 
 
 def listeners(app, deps: Deps) -> None:
-    def open_form(req: CommandRequest, trigger_id: str, ritual: Ritual | None, team_name: str):
+    def open_form(req: CommandRequest, trigger: str, kind: str, ritual: Ritual | None, name: str):
         teams = led_teams(req)
-        team = next((t for t in teams if t.name == team_name), None)
+        if not teams:
+            raise PermissionDenied("Only a team's leads or an admin can add its rituals.")
+        team = next((t for t in teams if t.name == name), None)
         options = ritual.options if ritual else {}
-        view = standup_view(teams, ritual, team=team, questions=questions(options, False))
-        req.client.views_open(trigger_id=trigger_id, view=view)
+        today = req.now().astimezone(ZoneInfo(team.tz if team else req.tz)).date()
+        view = ritual_view(
+            kind, teams, ritual, team=team, questions=questions(options, False), today=today
+        )
+        req.client.views_open(trigger_id=trigger, view=view)
 
-    @app.action(ADD_STANDUP)
-    def add_standup(ack, body: dict, context) -> None:
+    @app.action(re.compile(rf"^{ADD_RITUAL}_\d+$"))
+    def add_ritual(ack, body: dict, context) -> None:
         ack()
         req = command_request(deps, context)
-        open_form(req, body["trigger_id"], None, body["actions"][0].get("value", ""))
+        kind, _, name = str(body["actions"][0].get("value") or "").partition(" ")
+        if kind not in FORMS:
+            raise UserError("That button is out of date: `/upkeep rituals` shows new ones.")
+        open_form(req, body["trigger_id"], kind, None, name)
 
     @app.action(EDIT_RITUAL)
     def edit_ritual(ack, body: dict, context) -> None:
         ack()
         req = command_request(deps, context)
         ritual = chosen_ritual(req, body["actions"][0].get("value"))
-        open_form(req, body["trigger_id"], ritual, ritual.team.name)
+        open_form(req, body["trigger_id"], ritual.kind, ritual, ritual.team.name)
 
     def change_listener(action: str):
         def listener(ack, body: dict, context) -> None:
@@ -119,14 +133,14 @@ def listeners(app, deps: Deps) -> None:
     for action in (PAUSE_RITUAL, RESUME_RITUAL, REMOVE_RITUAL):
         app.action(action)(change_listener(action))
 
-    @app.view(STANDUP_VIEW)
-    def save_standup_form(ack, body: dict, context) -> None:
+    @app.view(RITUAL_VIEW)
+    def save_ritual_form(ack, body: dict, context) -> None:
         req = command_request(deps, context)
         meta = json.loads(body["view"].get("private_metadata") or "{}")
-        ritual = save_standup(req, meta.get("ritual"), body["view"]["state"]["values"])
+        ritual = save_ritual(req, meta, body["view"]["state"]["values"])
         ack()
         text = (
-            f"Saved *{ritual.team.name}*'s standup. Next: "
+            f"Saved *{ritual.team.name}*'s {FORMS[ritual.kind].name}. Next: "
             f"{next_run_text(ritual, req.now(), req.person)}."
         )
         user = req.person.slack_user_id

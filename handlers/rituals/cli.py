@@ -7,10 +7,9 @@ import sys
 
 from bot.deps import Cli
 from bot.jobs.engine import DeliveryEngine
-from handlers.rituals.commands import ritual_lines
+from handlers.rituals.commands import listed_rituals, ritual_lines
 from models.core.errors import UserError
 from models.core.people import get_team
-from models.rituals.rituals import workspace_rituals
 
 
 def add_commands(subparsers) -> None:
@@ -28,7 +27,7 @@ def add_commands(subparsers) -> None:
 
 def cmd_jobs_list(cli: Cli, args) -> int:
     with cli.transaction() as (db, workspace):
-        lines = ritual_lines(workspace_rituals(db, workspace.id), cli.clock.now())
+        lines = ritual_lines(listed_rituals(db, workspace.id), cli.clock.now())
     print("\n".join(lines) if lines else "no rituals yet (add them under `rituals:`)")
     return 0
 

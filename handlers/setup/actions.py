@@ -9,7 +9,7 @@ from bot.home import home_view
 from bot.later import direct_message, publish_home
 from bot.render import section
 from handlers.setup.blocks import SET_UP_TEAM, TEAM_VIEW
-from handlers.setup.commands import save_team, team_form
+from handlers.setup.commands import members_from_channel, save_team, saved_text, team_form
 from models.core.people import get_team
 
 
@@ -26,15 +26,20 @@ def listeners(app, deps: Deps) -> None:
     def save_team_form(ack, body: dict, context) -> None:
         req = command_request(deps, context)
         meta = json.loads(body["view"].get("private_metadata") or "{}")
-        team, created = save_team(req, meta.get("team"), body["view"]["state"]["values"])
+        values = body["view"]["state"]["values"]
+        team, created, from_channel = save_team(req, meta.get("team"), values)
         ack()
-        channel = f" in <#{team.channel_id}>" if team.channel_id else ""
-        verb = "is set up" if created else "is saved"
-        text = (
-            f"Team *{team.name}* {verb}{channel}: {len(team.leads)} leads, "
-            f"{len(team.members)} members, {team.tz}. Next: an on-call rotation (`/oncall set`, "
-            "or the button on my App Home)."
-        )
         user = req.person.slack_user_id
-        req.later(direct_message(user=user, text=text, blocks=[section(text)]))
+        if from_channel:  # they are told once the channel's people are in
+            req.later(
+                members_from_channel(
+                    team_id=team.id,
+                    channel=team.channel_id or "",
+                    actor_id=req.person.id,
+                    created=created,
+                )
+            )
+        else:
+            text = saved_text(team, created)
+            req.later(direct_message(user=user, text=text, blocks=[section(text)]))
         req.later(publish_home(user_id=user, view=home_view(deps, req)))

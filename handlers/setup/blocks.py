@@ -12,6 +12,7 @@ from bot.render import (
     user_text,
     users_input,
 )
+from models.core.working_days import format_holidays
 from models.core.workspace import Team
 
 SET_UP_TEAM = "setup_team"  # a button: opens the team form (its value: the team to change)
@@ -81,6 +82,16 @@ def team_view(team: Team | None, *, asker: str, tz: str) -> dict:
             hint="/oncall and the others answer for this team in it",
         ),
         text_input("timezone", "Time zone", team.tz if team else tz, hint="Like Europe/Berlin"),
+        text_input(
+            "holidays",
+            "Public holidays",
+            format_holidays(team.holiday_country, team.holiday_region)
+            if team and team.holiday_country
+            else None,
+            optional=True,
+            hint="The days off of a country, or of its region: like DE, DE-BY or US-CA. "
+            "Empty: none",
+        ),
         users_input("leads", "Leads", [p.slack_user_id for p in team.leads] if team else [asker]),
         users_input(
             "members",

@@ -3,18 +3,22 @@ shows someone with no team, or the teams they lead."""
 
 from __future__ import annotations
 
+from slack_sdk import WebClient
 from sqlalchemy import exists, select
 
 from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest
-from bot.render import Reply, state_users, state_value
+from bot.jobs import SendContext
+from bot.jobs.deferred import deferrable
+from bot.later import direct_message
+from bot.render import Reply, section, state_users, state_value
 from bot.slack import channel_members, lookup_user
 from handlers.setup.blocks import intro_blocks, led_teams_blocks, team_view
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import PermissionDenied, UserError
-from models.core.people import find_team, get_team, is_lead, teams_of_person
+from models.core.people import UserLookup, find_team, get_team, is_lead, teams_of_person
 from models.core.teams_config import set_team
-from models.core.workspace import LEAD, Person, Team, TeamMember
+from models.core.workspace import LEAD, Person, Team, TeamMember, Workspace
 
 team_setup = Subcommands("/upkeep")  # joined to `/upkeep` by FEATURE
 SETUP = "/upkeep setup [<team>]"
@@ -62,9 +66,11 @@ def refusal(req: CommandRequest, team: Team | None) -> str:
     return "Only team leads and workspace admins can set up teams. Ask one to add you to a team."
 
 
-def save_team(req: CommandRequest, editing: str | None, values: dict) -> tuple[Team, bool]:
+def save_team(req: CommandRequest, editing: str | None, values: dict) -> tuple[Team, bool, bool]:
     """The submitted form, saved with the rules of the config file's `teams:` section and
-    audited; a wrong value is an error on its field. (the team, whether it is new)"""
+    audited; a wrong value is an error on its field. (the team, whether it is new, whether its
+    members are still to come from its channel: that lookup, one Slack call per member, is
+    made after the answer, `members_from_channel`)"""
     name = editing or state_value(values, "name").strip().lower()
     team = find_team(req.db, req.workspace, name) if name else None
     if editing is None and team is not None:
@@ -76,32 +82,78 @@ def save_team(req: CommandRequest, editing: str | None, values: dict) -> tuple[T
         raise UserError(f"There is no team called {editing} any more.")
     if not may_set_up(req, team):
         raise PermissionDenied(refusal(req, team))
-    known: dict[str, dict | None] = {}
-
-    def lookup(uid: str) -> dict | None:
-        if uid not in known:
-            known[uid] = lookup_user(req.client, uid)
-        return known[uid]
-
     channel = state_value(values, "channel") or None
     leads, members = state_users(values, "leads"), state_users(values, "members")
-    if not members and channel:
-        members = [uid for uid in channel_members(req.client, channel) if is_human(lookup(uid))]
     if team is None and not req.person.is_admin and req.person.slack_user_id not in leads:
         leads.append(req.person.slack_user_id)  # whoever sets a team up leads it
     entry = {
         "channel": channel,
         "timezone": state_value(values, "timezone").strip() or req.tz,
+        "holidays": state_value(values, "holidays").strip() or None,
         "leads": leads,
         "members": members,
     }
-    ctx = ImportContext(req.db, req.workspace, req.now(), lookup, actor=req.person)
+    ctx = ImportContext(
+        req.db, req.workspace, req.now(), people_lookup(req.client), actor=req.person
+    )
     try:
         saved = set_team(ctx, entry, name=name)
     except ConfigError as error:
         field = error.fieldname or "name"
-        raise UserError(f"{error.problem[:1].upper()}{error.problem[1:]}.", field=field) from None
-    return saved, team is None
+        raise UserError(error.problem_sentence, field=field) from None
+    return saved, team is None, bool(channel and not members)
+
+
+def people_lookup(client: WebClient) -> UserLookup:
+    """`users.info`, asked once per person."""
+    known: dict[str, dict | None] = {}
+
+    def lookup(uid: str) -> dict | None:
+        if uid not in known:
+            known[uid] = lookup_user(client, uid)
+        return known[uid]
+
+    return lookup
+
+
+def saved_text(team: Team, created: bool) -> str:
+    """What the team form's user is told once the team is saved."""
+    channel = f" in <#{team.channel_id}>" if team.channel_id else ""
+    verb = "is set up" if created else "is saved"
+    return (
+        f"Team *{team.name}* {verb}{channel}: {len(team.leads)} leads, "
+        f"{len(team.members)} members, {team.tz}. Next: an on-call rotation (`/oncall set`, "
+        "or the button on my App Home)."
+    )
+
+
+@deferrable
+def members_from_channel(
+    ctx: SendContext, *, team_id: int, channel: str, actor_id: int, created: bool
+) -> None:
+    """A team saved with no members gets its channel's people (bots and deactivated accounts
+    left out), as a change of the person who saved it; then they are told. Nothing changes
+    when the team was changed since (another channel, members of its own)."""
+    team = ctx.db.get(Team, team_id)
+    actor = ctx.db.get(Person, actor_id)
+    if team is None or actor is None or team.channel_id != channel or team.members:
+        return
+    lookup = people_lookup(ctx.client)
+    members = [uid for uid in channel_members(ctx.client, channel) if is_human(lookup(uid))]
+    workspace = ctx.db.get_one(Workspace, team.workspace_id)
+    entry = {
+        "channel": channel,
+        "timezone": team.tz,
+        "leads": [p.slack_user_id for p in team.leads],
+        "members": members,
+    }
+    set_team(
+        ImportContext(ctx.db, workspace, ctx.clock.now(), lookup, actor=actor),
+        entry,
+        name=team.name,
+    )
+    text = saved_text(team, created)
+    direct_message(user=actor.slack_user_id, text=text, blocks=[section(text)])(ctx)
 
 
 def is_human(user: dict | None) -> bool:

@@ -52,6 +52,12 @@ class ConfigError(UserError):
         self.problem = message
 
     @property
+    def problem_sentence(self) -> str:
+        """The problem alone, as a sentence (under a form's field, where the field is shown)."""
+        problem = self.problem.rstrip(".")
+        return f"{problem[:1].upper()}{problem[1:]}."
+
+    @property
     def fieldname(self) -> str | None:
         """The field the error is about (`timezone`), None when it is about a whole entry."""
         label, dot, name = self.where.rpartition(".")

@@ -113,7 +113,7 @@ def set_team(ctx: ImportContext, entry: dict[str, Any], *, name: str) -> Team:
         )
     existing = find_team(ctx.db, ctx.workspace, name)
     if "holidays" not in entry and existing is not None and existing.holiday_country:
-        # The form doesn't ask for them: a team's public holidays stay as they were.
+        # Not asked (the channel's people filled in after the form): they stay as they were.
         held = holidays_entry(existing.holiday_country, existing.holiday_region)
         entry = {**entry, "holidays": held}
     with ctx.db.begin_nested():

@@ -17,10 +17,9 @@ from models.core.errors import UserError
 from models.core.workspace import Person, Team
 
 DEFAULT_WORK_DAYS = "12345"
-HOLIDAYS_HINT = (
-    "a country code, optionally with its region (ISO 3166: `DE`, `DE-BY`, `US-CA`), "
-    "or `team` for your team's"
-)
+# Said wherever holidays are read (the config file, the team form, `/standup holidays`, whose
+# usage adds `team`).
+HOLIDAYS_HINT = "a country code, optionally with its region (ISO 3166: `DE`, `DE-BY`, `US-CA`)"
 _SEARCH_LIMIT = 400  # days: no calendar has a year of holidays in a row
 
 

@@ -21,3 +21,8 @@ def filled(view: dict[str, Any], **typed: str) -> dict[str, dict[str, Any]]:
             raw = ""
         values[block["block_id"]] = {element["action_id"]: input_value(element, raw)}
     return values
+
+
+def inputs_of(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A form's input elements by block id."""
+    return {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}

@@ -57,7 +57,7 @@ def test_install_to_the_first_right_oncall_answer_in_six_steps(driver, slack, db
     rotation = lookup_rotation(db, workspace_of(db), "backend-primary")
     assert [m.person.slack_user_id for m in rotation.members] == ["U0ANA", "U0BEN", "U0LEAD"]
     actions = db.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions == ["team.set", "rotation.set"]
+    assert actions == ["team.set", "team.set", "rotation.set"]  # the second: the channel's people
     home = json.dumps(home_of(driver, slack, "U0LEAD")["blocks"])
     assert "backend-primary" in home
 

@@ -8,9 +8,11 @@ import json
 from sqlalchemy import select
 
 from models import AuditEntry
+from models.config import export_config
 from models.core.people import find_team
 from models.core.workspace import Workspace
-from tests.setup.forms import filled
+from tests.held import answered_while_held
+from tests.setup.forms import filled, inputs_of
 
 
 def home_of(driver, slack, user: str) -> dict:
@@ -66,13 +68,41 @@ def test_app_home_of_someone_with_no_team_explains_and_sets_up_a_team(driver, sl
     assert [p.slack_user_id for p in team.leads] == ["U0LEAD"]
     # the channel's members, without the bot
     assert sorted(p.slack_user_id for p in team.members) == ["U0ANA", "U0BEN", "U0LEAD"]
-    [entry] = db.scalars(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
-    assert entry.subject == "backend" and entry.before is None
-    assert entry.after["channel"] == "C0BACKEND"
-    assert "Team *backend* is set up" in slack.posted("D0LEAD")[-1]["text"]
+    # set up, then its members from the channel, after the answer: both the lead's changes
+    made, filled = db.scalars(select(AuditEntry).where(AuditEntry.action == "team.set")).all()
+    assert made.subject == "backend" and made.before is None
+    assert made.after["channel"] == "C0BACKEND" and made.after["members"] == []
+    assert filled.after["members"] == ["U0ANA", "U0BEN", "U0LEAD"]
+    assert made.actor_id == filled.actor_id == team.leads[0].id
+    assert slack.posted("D0LEAD")[-1]["text"].startswith(
+        "Team *backend* is set up in <#C0BACKEND>: 1 leads, 3 members, Europe/Berlin."
+    )
     # App Home now shows the team, and no longer the intro
     after = json.dumps(slack.home["U0LEAD"]["blocks"])
     assert "Teams you lead" in after and "Set up a team" not in after
+
+
+def test_the_team_form_is_answered_before_its_channels_people_are_looked_up(
+    answer_driver, slack, db
+):
+    # Slack gives a form 3 seconds: the channel's people (conversations.members, then users.info
+    # for each) are looked up after the answer, here while Slack holds conversations.members.
+    slack.channel_members["C0BACKEND"] = ["U0LEAD", "U0ANA", "U0BEN", "U0UPKEEP"]
+    answer_driver.command("/upkeep", "setup", user="U0LEAD")
+    view = slack.calls_to("views.open")[-1].body["view"]
+
+    def send():
+        return submit(answer_driver, view, name="backend", channel="C0BACKEND")
+
+    answered = answered_while_held(slack, "conversations.members", send)
+    assert answered.status == 200 and answered.body == ""
+    answer_driver.drain()
+    looked_up = [c.body["user"] for c in slack.calls_to("users.info")]
+    assert {"U0ANA", "U0BEN", "U0UPKEEP"} <= set(looked_up)
+    db.expire_all()
+    team = find_team(db, workspace_of(db), "backend")
+    assert sorted(p.slack_user_id for p in team.members) == ["U0ANA", "U0BEN", "U0LEAD"]
+    assert "1 leads, 3 members" in slack.posted("D0LEAD")[-1]["text"]
 
 
 def test_a_wrong_value_is_an_error_on_its_field_and_nothing_is_written(driver, slack, db):
@@ -126,3 +156,32 @@ def test_upkeep_setup_opens_the_form_and_changes_a_team_for_its_leads_only(drive
     db.expire_all()
     web = find_team(db, workspace_of(db), "web")
     assert [p.slack_user_id for p in web.leads] == ["U0BEN"]
+
+
+def test_the_team_form_sets_the_teams_public_holidays_as_the_config_file_does(driver, slack, db):
+    view = open_setup(driver, slack)
+    assert "initial_value" not in inputs_of(view)["holidays"]  # none unless given
+    wrong = submit(driver, view, name="backend", channel="C0BACKEND", holidays="XX")
+    assert wrong.json["errors"] == {
+        "holidays": "`XX` is not a country I have public holidays for (give a country code, "
+        "optionally with its region (ISO 3166: `DE`, `DE-BY`, `US-CA`))."
+    }
+    ok = submit(
+        driver, view, name="backend", channel="C0BACKEND", members="U0ANA", holidays="de-by"
+    )
+    assert ok.body == ""
+    db.expire_all()
+    team = find_team(db, workspace_of(db), "backend")
+    assert (team.holiday_country, team.holiday_region) == ("DE", "BY")
+    [entry] = export_config(db, workspace_of(db))["teams"]
+    assert entry["holidays"] == {"country": "DE", "region": "BY"}
+
+    driver.command("/upkeep", "setup backend", user="U0LEAD")
+    change = slack.calls_to("views.open")[-1].body["view"]
+    assert inputs_of(change)["holidays"]["initial_value"] == "DE-BY"
+    assert submit(driver, change, timezone="America/New_York").body == ""  # kept as it was
+    db.expire_all()
+    assert find_team(db, workspace_of(db), "backend").holiday_region == "BY"
+    assert submit(driver, change, holidays="").body == ""  # emptied: none
+    db.expire_all()
+    assert find_team(db, workspace_of(db), "backend").holiday_country is None
