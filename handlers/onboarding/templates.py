@@ -31,8 +31,7 @@ from handlers.onboarding.template_blocks import (
 from models.core.config import ConfigError
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
-from models.core.people import get_team, is_lead, teams_of_person, teams_of_workspace
-from models.core.workspace import Team
+from models.core.people import get_team, is_lead, teams_led_by
 from models.onboarding.edits import (
     move_step,
     remove_step,
@@ -47,13 +46,6 @@ TEMPLATES = "/onboard templates"
 FIELDS = {"day": "day", "at": "time", "title": "title", "body": "body"}  # step key -> input
 
 
-def led_teams(req: CommandRequest) -> list[Team]:
-    """The teams whose templates the asker may make: all for an admin, else those they lead."""
-    if req.person.is_admin:
-        return teams_of_workspace(req.db, req.workspace)
-    return [t for t in teams_of_person(req.db, req.person) if is_lead(t, req.person)]
-
-
 def may_change_template(req: CommandRequest, row: OnboardingTemplate) -> bool:
     """An admin, or a lead of the template's team (one for any team is an admin's)."""
     return req.person.is_admin or (row.team is not None and is_lead(row.team, req.person))
@@ -62,7 +54,9 @@ def may_change_template(req: CommandRequest, row: OnboardingTemplate) -> bool:
 def templates_reply(req: CommandRequest) -> Reply:
     rows = stored_templates(req.db, req.workspace)
     changeable = {r.id for r in rows if may_change_template(req, r)}
-    text, blocks = templates_message(rows, changeable, may_create=bool(led_teams(req)))
+    text, blocks = templates_message(
+        rows, changeable, may_create=bool(teams_led_by(req.db, req.workspace, req.person))
+    )
     return Reply(text=text, blocks=blocks)
 
 
@@ -171,7 +165,7 @@ def template_listeners(app, deps: Deps) -> None:
     def new_template(ack, body: dict, context) -> None:
         ack()
         req = command_request(deps, context)
-        teams = led_teams(req)
+        teams = teams_led_by(req.db, req.workspace, req.person)
         if not teams:
             raise PermissionDenied("Only a team's leads or an admin can make onboarding templates.")
         view = new_template_view(teams, any_team=req.person.is_admin)

@@ -21,7 +21,6 @@ from models.core.workspace import Team, Workspace
 from models.onboarding.config import MAX_STEPS, parse_step
 from models.onboarding.templates import (
     BUILT_IN,
-    DEFAULT,
     TEMPLATE_NAME,
     OnboardingTemplate,
     stored_templates,
@@ -49,16 +48,12 @@ def step_problem(error: ConfigError) -> tuple[str, str]:
 def template_from_built_in(
     db: Session, workspace: Workspace, *, name: str, team: Team | None, now: datetime
 ) -> OnboardingTemplate:
-    """A new template named `name` (for `team`, or any), with the built-in template's steps."""
+    """A new template named `name` (for `team`, or any), with the built-in template's steps;
+    `default` for no team replaces the built-in template in the workspace."""
     name = name.strip().lower()
     if not TEMPLATE_NAME.match(name):
         raise UserError(
             f"`{name}`: template names are lowercase letters, digits, - and _.", field="name"
-        )
-    if name == DEFAULT and team is None:
-        raise UserError(
-            "`default` is the built-in template's name: give yours another, or a team.",
-            field="name",
         )
     if any(row.name == name for row in stored_templates(db, workspace)):
         raise UserError(f"There is a template called `{name}` already.", field="name")
