@@ -50,6 +50,7 @@ from models.core import outbox
 
 if TYPE_CHECKING:
     from bot.deps import Deps
+    from bot.render import Reply
 
 log = logging.getLogger("upkeep")
 
@@ -78,6 +79,12 @@ def publish_home(ctx: SendContext, *, user_id: str, view: dict) -> None:
 
 
 @deferrable
+def update_view(ctx: SendContext, *, view_id: str, view: dict) -> None:
+    """A modal that is open (one under a pushed form, or the one a button in it changed)."""
+    ctx.client.views_update(view_id=view_id, view=view)
+
+
+@deferrable
 def direct_message(ctx: SendContext, *, user: str, **message: Any) -> None:
     """A message in the app's DM with `user`, opened first."""
     channel = ctx.client.conversations_open(users=user)["channel"]["id"]
@@ -88,6 +95,14 @@ def direct_message(ctx: SendContext, *, user: str, **message: Any) -> None:
 def respond_later(ctx: SendContext, *, response_url: str, **message: Any) -> None:
     """An answer through the request's `response_url` (replacing the message, or ephemeral)."""
     WebhookClient(response_url, timeout=10).send(**message)
+
+
+def replace_message(body: dict, reply: Reply) -> Deferred:
+    """The message a button was pressed on (`body`: the action's payload), replaced by `reply`."""
+    url = body.get("response_url", "")
+    return respond_later(
+        response_url=url, replace_original=True, text=reply.text, blocks=reply.blocks
+    )
 
 
 class Later:

@@ -20,8 +20,8 @@ from models.core.people import (
     ensure_person,
     get_team,
     is_lead,
-    relevant_teams,
     require_lead,
+    teams_of_channel,
     teams_of_person,
 )
 from models.core.when import parse_date, read_date
@@ -36,7 +36,7 @@ from models.onboarding.lifecycle import (
     set_buddy,
     start_walkthrough,
 )
-from models.onboarding.templates import find_template
+from models.onboarding.templates import DEFAULT, find_template, stored_templates
 from models.onboarding.walkthroughs import (
     Walkthrough,
     current_walkthrough,
@@ -54,7 +54,7 @@ HOME_LIMIT = 10
 onboard = Command(
     "/onboard",
     "onboarding walkthroughs: a new teammate's first two weeks, step by step in DMs",
-    usage_hint="<@user> [template] [start <date>] [buddy <@user>] | status | help",
+    usage_hint="<@user> [template] [start <date>] [buddy <@user>] | status | templates | help",
 )
 
 
@@ -100,12 +100,15 @@ def split_keywords(
 
 
 def hire_team(req: CommandRequest, hire: Person, name: str | None) -> Team:
-    """The named team, else the hire's only team, else the channel's or the asker's only team."""
+    """The named team, else the channel's (in a team's channel), else the hire's only team, else
+    the asker's only team."""
     if name:
         return get_team(req.db, req.workspace, name, START_USAGE)
+    channel = req.channel_id or ""
     for teams in (
+        teams_of_channel(req.db, req.workspace, channel) if channel else [],
         teams_of_person(req.db, hire),
-        relevant_teams(req.db, req.workspace, req.channel_id or None, req.person),
+        teams_of_person(req.db, req.person),
     ):
         if len(teams) == 1:
             return teams[0]
@@ -130,7 +133,11 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
     team = hire_team(req, hire, options.get("team"))
     require_lead(team, req.person, "start an onboarding")
     name = words[1] if len(words) > 1 else None
-    template = find_template(req.db, req.workspace, team, name=name)
+    try:
+        template = find_template(req.db, req.workspace, team, name=name)
+    except UserError as error:  # which templates there are, and how to name one
+        error.usage = START_USAGE
+        raise
     zone = hire.zone(team.tz)
     today = date_in_zone(req.now(), zone)
     start_date = (
@@ -175,8 +182,20 @@ def start(req: CommandRequest, args: list[str]) -> Reply:
         f"({len(w.steps)} steps over {w.steps[-1].day + 1} workdays, template `{template.name}`, "
         f"their zone {w.tz}). {buddy_text} Change it with `/onboard buddy {hire.mention} @someone`."
     )
-    text += busy_note(req, w)
+    text += busy_note(req, w) + other_templates(req, template.name if name is None else None)
     return Reply(text=text, blocks=[section(text)])
+
+
+def other_templates(req: CommandRequest, used: str | None) -> str:
+    """When the lead named no template: the others there are, and how to use one instead."""
+    names = sorted({DEFAULT, *(r.name for r in stored_templates(req.db, req.workspace))})
+    others = [f"`{n}`" for n in names if n != used]
+    if used is None or not others:
+        return ""
+    return (
+        f"\nOther templates: {', '.join(others)}. To use one, `/onboard cancel` this and "
+        "`/onboard @hire <template>`."
+    )
 
 
 def busy_note(req: CommandRequest, w: Walkthrough) -> str:

@@ -12,7 +12,7 @@ from bot.later import (
     post_ephemeral,
     post_message,
     publish_home,
-    respond_later,
+    replace_message,
     update_message,
 )
 from bot.render import Reply, section
@@ -73,15 +73,7 @@ def listeners(app, deps: Deps) -> None:
         def listener(ack, body: dict, context) -> None:
             ack()
             req = command_request(deps, context)
-            reply = answer(req, body["actions"][0].get("value", ""))
-            req.later(
-                respond_later(
-                    response_url=body.get("response_url", ""),
-                    replace_original=True,
-                    text=reply.text,
-                    blocks=reply.blocks,
-                )
-            )
+            req.later(replace_message(body, answer(req, body["actions"][0].get("value", ""))))
 
         listener.__name__ = answer.__name__
         return listener

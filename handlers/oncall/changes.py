@@ -18,8 +18,7 @@ from handlers.oncall.review import Review
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.numbers import whole_number
-from models.core.people import TEAM_NAME, find_team, is_lead, teams_of_workspace
-from models.core.people import teams_of_person as person_teams
+from models.core.people import TEAM_NAME, find_team, is_lead, teams_led_by
 from models.core.when import parse_date
 from models.oncall.changes import pending_change, set_active, settle_returns
 from models.oncall.config import (
@@ -165,10 +164,7 @@ FORM_FIELDS = {"handoff": "time", "away": "members", "rotation": "name"}
 def rotation_form(req: CommandRequest, team_name: str | None) -> dict:
     """The rotation form, with the team picked: the one named, else the channel's, else the
     only one the asker may give rotations to."""
-    if req.person.is_admin:
-        teams = teams_of_workspace(req.db, req.workspace)
-    else:
-        teams = [t for t in person_teams(req.db, req.person) if is_lead(t, req.person)]
+    teams = teams_led_by(req.db, req.workspace, req.person)
     if not teams:
         raise UserError(
             "Rotations belong to a team, and you lead none: set one up first with "

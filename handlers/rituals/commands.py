@@ -14,8 +14,7 @@ from models.core.people import (
     get_team,
     is_lead,
     is_member,
-    teams_of_person,
-    teams_of_workspace,
+    teams_led_by,
 )
 from models.core.time import days_at
 from models.core.workspace import Person, Team
@@ -123,6 +122,4 @@ def may_set_rituals(req: CommandRequest, team: Team) -> bool:
 
 
 def led_teams(req: CommandRequest) -> list[Team]:
-    if req.person.is_admin:
-        return teams_of_workspace(req.db, req.workspace)
-    return [t for t in teams_of_person(req.db, req.person) if is_lead(t, req.person)]
+    return teams_led_by(req.db, req.workspace, req.person)

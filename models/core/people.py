@@ -291,6 +291,14 @@ def is_member(team: Team, person: Person) -> bool:
     return any(m.person_id == person.id and m.role == MEMBER for m in team.memberships)
 
 
+def teams_led_by(session: Session, workspace: Workspace, person: Person) -> list[Team]:
+    """The teams whose settings `person` may change: every team for a workspace admin, else the
+    teams they lead."""
+    if person.is_admin:
+        return teams_of_workspace(session, workspace)
+    return [t for t in teams_of_person(session, person) if is_lead(t, person)]
+
+
 def require_lead(team: Team, person: Person, what: str) -> None:
     if not (person.is_admin or is_lead(team, person)):
         leads = ", ".join(p.mention for p in team.leads) or "a workspace admin"

@@ -1,7 +1,7 @@
 """Onboarding templates: a list of steps, each on a workday counted from the start date, at a local
 time in the hire's own zone. The built-in template is `builtin.yaml` beside this module, so its
-text can be edited without touching code; others come from the config file (`onboarding:`),
-optionally a team's own."""
+text can be edited without touching code; others come from the config file (`onboarding:`) or
+are made in Slack (`/onboard templates`, `edits.py`), optionally a team's own."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ BUILT_IN = load_built_in()
 
 
 class OnboardingTemplate(Base):
-    """A template from the config file (`onboarding:`), optionally a team's own."""
+    """A template from the config file (`onboarding:`) or made in Slack, optionally a team's own."""
 
     __tablename__ = "onboarding_templates"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
