@@ -64,6 +64,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users_info": {"users:read"},
     "views_open": set(),
     "views_publish": set(),
+    "views_push": set(),
+    "views_update": set(),
 }
 # The scopes each event subscription needs (api.slack.com/events).
 EVENT_SCOPES: dict[str, set[str]] = {
