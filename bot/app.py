@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -106,8 +107,11 @@ def build_app(
     app.after = AfterResponse(deps)  # runs what requests defer with `later`
     app.use(Resolve(deps))
     app.error(_on_error)
-    for command in deps.commands:
-        app.command(command.name)(_command_listener(command, deps))
+    # One listener for every command: Bolt tries listeners in turn, building each one's
+    # arguments to match it, so one per command made each request pay for those before it.
+    commands = {command.name: command for command in deps.commands}
+    names = re.compile("^(?:" + "|".join(re.escape(name) for name in commands) + ")$")
+    app.command(names)(_command_listener(commands, deps))
     for feature in deps.features:
         if feature.listeners is not None:
             feature.listeners(app, deps)
@@ -175,7 +179,8 @@ class UpkeepApp(App):
             session.rollback()
             raise
         finally:
-            session.close()
+            if session.in_transaction() or session.identity_map:
+                session.close()  # (one that began nothing holds nothing: lookups kept in memory)
         self.after.submit(later)
         return response, False
 
@@ -265,8 +270,8 @@ def _first_sight(
     return workspace.id, person.id if person is not None else None
 
 
-def _command_listener(command: Command, deps: Deps):
-    def listener(ack, body: dict, context: BoltContext):
+def _command_listener(commands: dict[str, Command], deps: Deps):
+    def command(ack, body: dict, context: BoltContext):
         req = command_request(
             deps,
             context,
@@ -274,11 +279,10 @@ def _command_listener(command: Command, deps: Deps):
             trigger_id=body.get("trigger_id", ""),
             response_url=body.get("response_url", ""),
         )
-        reply = command.run(req, body.get("text", ""))
+        reply = commands[body["command"]].run(req, body.get("text", ""))
         ack(**reply.ack_kwargs())
 
-    listener.__name__ = f"command_{command.name.strip('/')}"
-    return listener
+    return command
 
 
 def _on_error(error: Exception, body: dict, context: BoltContext, logger):
