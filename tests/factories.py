@@ -4,15 +4,19 @@ every test through `pytest_plugins` in conftest."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.jobs.engine import DeliveryEngine
 from models.config import import_config
+from models.core.hot import HotRead
 from models.core.people import ensure_person, ensure_workspace, find_team, set_team_people
 from models.core.workspace import LEAD, MEMBER, AuditEntry, Person, Team, TeamMember, Workspace
 from models.oncall.changes import reschedule, set_members
@@ -267,3 +271,25 @@ def alert(
         "service": service,
         "started_at": started,
     }
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[str]]:
+    """Every statement the app sends `engine` meanwhile: through SQLAlchemy, and hot reads
+    (`models.core.hot`), which bypass its events."""
+    seen: list[str] = []
+
+    def through_sqlalchemy(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    def hot(used: Engine, statement: str) -> None:
+        if used is engine:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", through_sqlalchemy)
+    HotRead.observers.append(hot)
+    try:
+        yield seen
+    finally:
+        HotRead.observers.remove(hot)
+        event.remove(engine, "before_cursor_execute", through_sqlalchemy)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Executable, MetaData, Row
+from sqlalchemy import DateTime, MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -59,16 +59,3 @@ def flushed_changes(session: Session) -> list[object]:
     dirty and changes nothing."""
     dirty = [obj for obj in session.dirty if session.is_modified(obj)]
     return [*session.new, *dirty, *session.deleted]
-
-
-def read_alone(session: Session, statement: Executable, values: dict) -> Row:
-    """The one row `statement` reads. While the session has begun nothing (a request's first
-    read), outside any transaction: one round trip, where the session's own would cost three
-    on PostgreSQL (BEGIN, the read, COMMIT) and an ORM transaction's bookkeeping on both. The
-    row holds only committed data then, as a new transaction's first read would."""
-    if session.in_transaction():
-        return session.connection().execute(statement, values).one()
-    with session.get_bind().connect() as connection:
-        if connection.dialect.name != "sqlite":  # SQLite's driver begins only before a write
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return connection.execute(statement, values).one()

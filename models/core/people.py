@@ -13,8 +13,8 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.core.base import read_alone
 from models.core.errors import NotFound, PermissionDenied, UserError
+from models.core.hot import HotRead
 from models.core.workspace import LEAD, MEMBER, AuditEntry, Person, Team, TeamMember, Workspace
 
 # Looks a Slack user up (users.info's `user` object) or returns None when Slack doesn't know them.
@@ -102,7 +102,7 @@ class Asker:
         return cls(ref, person.id, person.zone(), bool(person.is_admin))
 
 
-_ASKER = (
+_ASKER = HotRead(
     select(
         Workspace.id,
         Workspace.catalog_version,
@@ -118,7 +118,7 @@ _ASKER = (
 
 def read_asker(session: Session, workspace_id: int, person_id: int | None) -> Asker:
     values = {"workspace": workspace_id, "person": person_id}
-    w, catalog, schedule, p, tz, admin = read_alone(session, _ASKER, values)
+    w, catalog, schedule, p, tz, admin = _ASKER.one(session, values)
     return Asker(WorkspaceRef(w, catalog or 0, schedule or 0), p, tz or "UTC", bool(admin))
 
 

@@ -3,6 +3,8 @@ replaced before use; one that dies in steady use fails one request, then the poo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -70,5 +72,30 @@ def test_statements_time_out_on_the_server_and_the_urls_own_options_stay():
         with engine.connect() as conn:
             assert conn.scalar(text("SHOW statement_timeout")) == "30s"
             assert conn.scalar(text("SHOW search_path")) == "pg_catalog"
+    finally:
+        engine.dispose()
+
+
+def test_a_hot_read_on_a_connection_that_died_reads_again_on_a_new_one():
+    """The read every request makes first (who asks) goes around SQLAlchemy's Connection: a
+    dead pooled connection is left out and the read made once more, so no request fails."""
+    from sqlalchemy.orm import Session
+
+    from models.core.people import read_asker
+    from models.core.workspace import Workspace
+
+    engine = make_engine(_postgres_url(), pool_size=1, max_overflow=0)
+    try:
+        with Session(engine) as db:
+            workspace_id = db.scalar(text("SELECT min(id) FROM workspaces"))
+            if workspace_id is None:
+                db.add(Workspace(slack_team_id="T0DEAD", created_at=datetime.now(UTC)))
+                db.commit()
+                workspace_id = db.scalar(text("SELECT min(id) FROM workspaces"))
+        kill_pooled_connection(engine)
+        with Session(engine) as db:
+            assert read_asker(db, workspace_id, None).workspace.id == workspace_id
+        with Session(engine) as db:  # and the pool works on
+            assert read_asker(db, workspace_id, None).workspace.id == workspace_id
     finally:
         engine.dispose()

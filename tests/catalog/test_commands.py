@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from models import AuditEntry
 from models.catalog.services import lookup_service, new_service
 from models.config import import_config
+from tests.factories import statements_run
 from tests.slack_requests import typed_value
 
 
@@ -206,16 +207,8 @@ def test_a_lookup_runs_the_same_queries_however_big_the_catalog(driver, db, cloc
     a service with one does."""
 
     def statements_for(name: str) -> list[str]:
-        seen: list[str] = []
-
-        def count(*args) -> None:
-            seen.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements_run(engine) as seen:
             answer = driver.command("/owner", name, user="U0ANA")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert "On call now" in answer.text
         return seen
 
