@@ -242,3 +242,41 @@ def test_the_default_digest_of_a_team_with_alert_hooks_is_listed_until_set_in_it
     listed = driver.command("/upkeep", "rituals", user="U0LEAD")
     assert "the default" not in listed.text
     assert "backend · pageload-digest · monday 08:00 (Europe/Berlin), every week" in listed.text
+
+
+def test_install_to_the_first_standup_prompt_in_six_steps(driver, slack, db, clock):
+    """App Home -> Set up a team -> the team form -> `/upkeep rituals` -> Add a standup -> the
+    standup form; the prompt then comes at its time with nobody doing anything more."""
+    from tests.setup.test_teams import home_of, submit
+
+    slack.channel_members["C0BACKEND"] = ["U0LEAD", "U0ANA", "U0BEN", "U0UPKEEP"]
+    steps = 0
+
+    def step(result):
+        nonlocal steps
+        steps += 1
+        return result
+
+    home = step(home_of(driver, slack, "U0LEAD"))  # 1
+    step(click(driver, home, "Set up a team"))  # 2
+    team_form = slack.calls_to("views.open")[-1].body["view"]
+    assert step(submit(driver, team_form, name="backend", channel="C0BACKEND")).body == ""  # 3
+    listed = step(driver.command("/upkeep", "rituals", user="U0LEAD"))  # 4
+    step(click(driver, listed.json, "Add a standup"))  # 5
+    form = slack.calls_to("views.open")[-1].body["view"]
+    values = filled(form, days="mon-fri", time="09:30")
+    saved = driver.view_submission(
+        form["callback_id"], values, user="U0LEAD", private_metadata=form["private_metadata"]
+    )
+    assert step(saved).body == ""  # 6
+    assert steps == 6
+
+    engine = DeliveryEngine.from_deps(deps_of(driver.app))
+    engine.tick()  # Monday 10:00 in Berlin: today's 09:30 has passed
+    clock.set(utc(2026, 3, 3, 8, 29))  # Tuesday 09:29 in Berlin, the team's zone and Ana's
+    engine.tick()
+    assert not slack.posted("U0ANA")
+    clock.set(utc(2026, 3, 3, 8, 30))
+    engine.tick()
+    [prompt] = slack.posted("U0ANA")
+    assert prompt["text"] == "Standup for *backend*, Tue 03 Mar."
