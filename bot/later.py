@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -46,10 +47,13 @@ from bot.db import unit_of_work
 from bot.jobs import SendContext
 from bot.jobs.deferred import LATER, Deferred, deferrable, due_for
 from bot.jobs.engine import DeliveryEngine
+from bot.slack import lookup_user
 from models.core import outbox
+from models.core.people import apply_profile, find_person
+from models.core.workspace import Workspace
 
 if TYPE_CHECKING:
-    from bot.deps import Deps
+    from bot.deps import CommandRequest, Deps
     from bot.render import Reply
 
 log = logging.getLogger("upkeep")
@@ -82,6 +86,28 @@ def publish_home(ctx: SendContext, *, user_id: str, view: dict) -> None:
 def update_view(ctx: SendContext, *, view_id: str, view: dict) -> None:
     """A modal that is open (one under a pushed form, or the one a button in it changed)."""
     ctx.client.views_update(view_id=view_id, view=view)
+
+
+@deferrable
+def learn_profile(ctx: SendContext, *, workspace_id: int, user_id: str) -> None:
+    """What Slack says of someone first met in a form (name, zone, working hours), asked once
+    the form is answered: Slack waits 3 seconds for that, and `users.info` for each of a team
+    of thirty takes longer."""
+    workspace = ctx.db.get(Workspace, workspace_id)
+    person = find_person(ctx.db, workspace, user_id) if workspace is not None else None
+    user = lookup_user(ctx.client, user_id) if person is not None else None
+    if person is not None and user:
+        apply_profile(person, user, ctx.clock.now())
+
+
+def profiles_later(req: CommandRequest) -> Callable[[str], None]:
+    """A people lookup (`ImportContext.lookup`) that asks Slack nothing while the request is
+    answered: someone met for the first time is made from their id, and `learn_profile`d after."""
+
+    def lookup(user_id: str) -> None:
+        req.later(learn_profile(workspace_id=req.workspace.id, user_id=user_id))
+
+    return lookup
 
 
 @deferrable

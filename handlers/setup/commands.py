@@ -10,7 +10,7 @@ from bot.commands import Subcommands, no_extra_words
 from bot.deps import CommandRequest
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
-from bot.later import direct_message
+from bot.later import direct_message, profiles_later
 from bot.render import Reply, section, state_users, state_value
 from bot.slack import channel_members, lookup_user
 from handlers.setup.blocks import intro_blocks, led_teams_blocks, team_view
@@ -93,9 +93,7 @@ def save_team(req: CommandRequest, editing: str | None, values: dict) -> tuple[T
         "leads": leads,
         "members": members,
     }
-    ctx = ImportContext(
-        req.db, req.workspace, req.now(), people_lookup(req.client), actor=req.person
-    )
+    ctx = ImportContext(req.db, req.workspace, req.now(), profiles_later(req), actor=req.person)
     try:
         saved = set_team(ctx, entry, name=name)
     except ConfigError as error:

@@ -105,6 +105,23 @@ def test_the_team_form_is_answered_before_its_channels_people_are_looked_up(
     assert "1 leads, 3 members" in slack.posted("D0LEAD")[-1]["text"]
 
 
+def test_people_picked_in_the_team_form_are_looked_up_after_the_answer(answer_driver, slack, db):
+    # One users.info each, for people Upkeep meets for the first time: thirty of them would
+    # take longer than the 3 seconds Slack waits. Here Slack holds users.info.
+    answer_driver.command("/upkeep", "setup", user="U0LEAD")
+    view = slack.calls_to("views.open")[-1].body["view"]
+
+    def send():
+        return submit(answer_driver, view, name="backend", channel="C0BACKEND", members="U0ANA")
+
+    answered = answered_while_held(slack, "users.info", send)
+    assert answered.status == 200 and answered.body == ""
+    answer_driver.drain()
+    db.expire_all()
+    [ana] = find_team(db, workspace_of(db), "backend").members
+    assert ana.slack_user_id == "U0ANA" and ana.tz == "Europe/Berlin"  # her profile, learnt after
+
+
 def test_a_wrong_value_is_an_error_on_its_field_and_nothing_is_written(driver, slack, db):
     view = open_setup(driver, slack)
     wrong = submit(driver, view, name="Back End!", channel="C0BACKEND")
