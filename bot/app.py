@@ -110,7 +110,7 @@ def build_app(
     # One listener for every command: Bolt tries listeners in turn, building each one's
     # arguments to match it, so one per command made each request pay for those before it.
     commands = {command.name: command for command in deps.commands}
-    names = re.compile("^(?:" + "|".join(re.escape(name) for name in commands) + ")$")
+    names = re.compile(r"\A(?:" + "|".join(re.escape(name) for name in commands) + r")\Z")
     app.command(names)(_command_listener(commands, deps))
     for feature in deps.features:
         if feature.listeners is not None:

@@ -90,9 +90,10 @@ def update_view(ctx: SendContext, *, view_id: str, view: dict) -> None:
 
 @deferrable
 def learn_profile(ctx: SendContext, *, workspace_id: int, user_id: str) -> None:
-    """What Slack says of someone first met in a form (name, zone, working hours), asked once
-    the form is answered: Slack waits 3 seconds for that, and `users.info` for each of a team
-    of thirty takes longer."""
+    """What Slack says of someone first met in the team form (name, zone, working hours), asked
+    once the form is answered: Slack waits 3 seconds for that, and `users.info` for each of a
+    team of thirty takes longer. (Until then, and if Slack fails to say, their zone is their
+    team's; a `user_change` event or their first request fills it in.)"""
     workspace = ctx.db.get(Workspace, workspace_id)
     person = find_person(ctx.db, workspace, user_id) if workspace is not None else None
     user = lookup_user(ctx.client, user_id) if person is not None else None

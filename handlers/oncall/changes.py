@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import Subcommands, no_extra_words, parse_channel, parse_user, split_fields
 from bot.deps import CommandRequest
-from bot.later import profiles_later
 from bot.render import Reply, local_time, section, state_users, state_value
+from bot.slack import lookup_user
 from handlers.oncall.blocks import DAILY, now_line, rotation_view, you
 from handlers.oncall.commands import workspace_person
 from handlers.oncall.review import Review
@@ -119,7 +119,11 @@ def save_rotation(
             team=team,
             field=on("team"),
         )
-    ctx = ImportContext(req.db, req.workspace, req.now(), profiles_later(req), actor=req.person)
+    # Looked up now (a rotation's few members): the DMs that tell them of their shifts, in
+    # their own zone and to no bot, are written in this request.
+    ctx = ImportContext(
+        req.db, req.workspace, req.now(), lambda uid: lookup_user(req.client, uid), actor=req.person
+    )
     fields = sorted(RULE_FIELDS & set(changes)) or sorted(changes)
     with Review(req, existing, guarded=existing is not None) as review:
         try:

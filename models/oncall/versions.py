@@ -50,24 +50,47 @@ def _bump_schedule_versions(session: Session, _context) -> None:
 def bump_schedule_versions(
     session: Session, rotations: ColumnElement[bool] | None, workspace_ids: set[int] = frozenset()
 ) -> None:
-    """Bump the `schedule_version` of the rotations `rotations` selects, and of their
-    workspaces and `workspace_ids`."""
+    """Bump the `schedule_version` of the rotations `rotations` selects now, and that of their
+    workspaces and `workspace_ids` as the transaction commits: taking the workspace's row last,
+    a transaction never waits for a rotation while holding it (two that changed rotations in
+    turns would deadlock on PostgreSQL), and holds it only for the commit."""
     table = Rotation.__table__
-    workspaces = Workspace.__table__
-    which = [workspaces.c.id.in_(sorted(workspace_ids))] if workspace_ids else []
+    due = session.info.setdefault(_WORKSPACES_DUE, set())
+    due.update(workspace_ids)
     if rotations is not None:
         session.connection().execute(
             update(table).where(rotations).values(schedule_version=table.c.schedule_version + 1)
         )
-        which.append(workspaces.c.id.in_(select(table.c.workspace_id).where(rotations)))
+        due.update(
+            session.connection().execute(select(table.c.workspace_id).where(rotations)).scalars()
+        )
+
+
+_WORKSPACES_DUE = "upkeep.schedule_versions_due"  # in `Session.info`: workspace ids to bump
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_workspace_versions(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the transaction goes on
+        return
+    session.flush()  # (what the commit would flush may add some)
+    due = session.info.pop(_WORKSPACES_DUE, None)
+    if not due:
+        return
+    workspaces = Workspace.__table__
     session.connection().execute(
         update(workspaces)
-        .where(or_(*which))
+        .where(workspaces.c.id.in_(sorted(due)))
         .values(schedule_version=workspaces.c.schedule_version + 1)
     )
-    for held in session.identity_map.values():  # the next read in this session sees the bump
+    for held in session.identity_map.values():
         if isinstance(held, Workspace):
             session.expire(held, ["schedule_version"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_workspace_versions(session: Session) -> None:
+    session.info.pop(_WORKSPACES_DUE, None)
 
 
 _HOURS_FIELDS = (

@@ -206,3 +206,34 @@ def test_taking_someone_out_does_not_bring_back_early_whoever_is_due_back(db):
     ]
     # Ana's next slot (her second while out) goes to the one after the next: Cho
     assert on_call_at(db, rot, utc(2026, 3, 23, 10)).slack_user_id == CHO
+
+
+def test_two_transactions_changing_rotations_in_turns_neither_waits_on_the_workspace(
+    db, engine, is_postgres
+):
+    """Each rotation change bumps its workspace's `schedule_version` too, at commit: a
+    transaction holding one rotation's row while it goes on to another never holds the
+    workspace's row (with it taken at each flush, these two deadlocked on PostgreSQL)."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    if not is_postgres:
+        pytest.skip("SQLite lets one transaction write at a time")
+    a = make_rotation(db, name="rot-a")
+    b = make_rotation(db, name="rot-b", channel="C0B")
+    db.commit()
+    before = db.get(Workspace, a.workspace_id).schedule_version
+    with Session(engine) as first, Session(engine) as second:
+        first.get(Rotation, a.id).reminder_hours = 2
+        first.flush()  # holds rotation a's row
+        second.execute(text("SET LOCAL lock_timeout = '2s'"))
+        second.get(Rotation, b.id).reminder_hours = 4
+        second.flush()  # holds rotation b's row
+        second.commit()  # and the workspace's, for the commit: `first` holds neither
+        first.get(Rotation, b.id).reminder_hours = 3
+        first.flush()
+        first.commit()
+    db.expire_all()
+    assert db.get(Workspace, a.workspace_id).schedule_version == before + 2
+    assert (db.get(Rotation, a.id).reminder_hours, db.get(Rotation, b.id).reminder_hours) == (2, 3)
