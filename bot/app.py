@@ -32,6 +32,7 @@ from bot.settings import Settings
 from bot.slack import lookup_user, signature_ok
 from models.core.errors import PermissionDenied, UserError
 from models.core.people import (
+    apply_profile,
     audit_refusal,
     ensure_person,
     ensure_workspace,
@@ -267,6 +268,13 @@ def _first_sight(
                 session, workspace, user_id, now, lambda uid: lookup_user(deps.client, uid)
             )
         session.commit()
+    elif person is not None and person.refreshed_at is None and user_id:
+        # Known by id alone (met in a team form whose look-up after the answer failed): what
+        # Slack says of them now, once, so their zone is theirs.
+        user = lookup_user(deps.client, user_id)
+        if user:
+            apply_profile(person, user, now)
+            session.commit()
     return workspace.id, person.id if person is not None else None
 
 

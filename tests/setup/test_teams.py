@@ -122,6 +122,22 @@ def test_people_picked_in_the_team_form_are_looked_up_after_the_answer(answer_dr
     assert ana.slack_user_id == "U0ANA" and ana.tz == "Europe/Berlin"  # her profile, learnt after
 
 
+def test_someone_slack_said_nothing_of_after_the_form_is_looked_up_on_their_first_request(
+    driver, slack, db
+):
+    driver.command("/upkeep", "setup", user="U0LEAD")
+    view = slack.calls_to("views.open")[-1].body["view"]
+    slack.fail("users.info", "fatal_error")  # the look-up after the answer fails
+    assert submit(driver, view, name="backend", channel="C0BACKEND", members="U0ANA").body == ""
+    driver.drain()
+    db.expire_all()
+    [ana] = find_team(db, workspace_of(db), "backend").members
+    assert (ana.tz, ana.refreshed_at) == (None, None)  # known by her id alone
+    driver.command("/upkeep", "help", user="U0ANA")  # her first request
+    db.expire_all()
+    assert ana.tz == "Europe/Berlin" and ana.refreshed_at is not None
+
+
 def test_a_wrong_value_is_an_error_on_its_field_and_nothing_is_written(driver, slack, db):
     view = open_setup(driver, slack)
     wrong = submit(driver, view, name="Back End!", channel="C0BACKEND")
