@@ -91,8 +91,8 @@ def test_ritual_config_errors_name_the_entry_and_field(db, clock, entry, message
 
 def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, driver):
     configure(db, clock, RITUALS)  # START is Monday 2 March 2026, 09:00 UTC = 10:00 in Berlin
-    # Ana's own zone is unknown here (no Slack lookup): each ritual's team zone stands in.
-    resp = driver.command("/upkeep", "rituals")
+    # Someone Slack doesn't know has no zone: each ritual's team zone stands in.
+    resp = driver.command("/upkeep", "rituals", user="U0NOBODY")
     assert resp.text.splitlines() == [
         "payments · retro · thursday 15:00 (Europe/Berlin), every 4 weeks · "
         "next: Thu 05 Mar 15:00 CET",
@@ -101,8 +101,10 @@ def test_upkeep_rituals_shows_each_with_its_next_run_in_its_own_zone(db, clock, 
         "search · standup · mon,wed,fri 10:15 (each member's own zone), every week · "
         "next: Mon 02 Mar 10:15 EST",
     ]
+    # Ana, whom the import knew by id alone, is looked up at her first request: her zone.
     only = driver.command("/upkeep", "rituals search")
     assert only.text.startswith("search · standup") and "payments" not in only.text
+    assert only.text.endswith("next: Mon 02 Mar 16:15 CET")
     assert "There is no team called `nope`" in driver.command("/upkeep", "rituals nope").text
 
 
