@@ -8,7 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from bot.deps import CommandRequest, Deps, command_request
-from bot.later import direct_message, respond_later
+from bot.later import direct_message, replace_message
 from bot.render import section, state_value
 from bot.slack import lookup_user
 from handlers.rituals.blocks import (
@@ -119,13 +119,7 @@ def listeners(app, deps: Deps) -> None:
                 entry = dump_ritual(ritual) | {"enabled": action == RESUME_RITUAL}
                 set_ritual(context_of(req), RitualsSection(kinds=RITUAL_KINDS), entry)
             req.db.flush()
-            reply = rituals_reply(req, team)
-            url = body.get("response_url", "")
-            req.later(
-                respond_later(
-                    response_url=url, replace_original=True, text=reply.text, blocks=reply.blocks
-                )
-            )
+            req.later(replace_message(body, rituals_reply(req, team)))
 
         listener.__name__ = action
         return listener

@@ -6,11 +6,11 @@ name and leads, a DRI who left, a rotation's name) bumps it here, in the same tr
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from models.core.base import flushed_changes
-from models.core.workspace import Person, Team, TeamMember, Workspace
+from models.core.workspace import Person, Team, TeamMember, bump_workspace_version
 from models.oncall.rotations import Rotation
 
 
@@ -34,17 +34,7 @@ def _bump_catalog_versions(session: Session, _context) -> None:
     workspaces.discard(None)
     if not workspaces:
         return
-    table = Workspace.__table__
-    session.connection().execute(
-        update(table)
-        .where(table.c.id.in_(sorted(workspaces)))
-        .values(catalog_version=table.c.catalog_version + 1)
-    )
-    for workspace_id in workspaces:  # the next read in this session sees the new number
-        key = inspect(Workspace).identity_key_from_primary_key((workspace_id,))
-        held = session.identity_map.get(key)
-        if held is not None:
-            session.expire(held, ["catalog_version"])
+    bump_workspace_version(session, "catalog_version", workspaces)
 
 
 def _shown_field_changed(session: Session, obj: object) -> bool:

@@ -5,8 +5,19 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Time, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    false,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from models.core.base import Base, UTCDateTime
 from models.core.words import possessive
@@ -29,6 +40,20 @@ class Workspace(Base):
     # Bumped with any rotation's `schedule_version`, and when a rotation is added, renamed or
     # removed: each process keeps the workspace's rotations by name while it stays the same.
     schedule_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+def bump_workspace_version(session: Session, field: str, workspace_ids: set[int]) -> None:
+    """Add one to a workspace version (`catalog_version`, `schedule_version`) in the session's
+    transaction; the next read of it in this session sees the new number."""
+    table = Workspace.__table__
+    column = table.c[field]
+    session.connection().execute(
+        update(table).where(table.c.id.in_(sorted(workspace_ids))).values({column: column + 1})
+    )
+    for workspace_id in workspace_ids:
+        held = session.identity_map.get(identity_key(Workspace, workspace_id))
+        if held is not None:
+            session.expire(held, [field])
 
 
 class Person(Base):

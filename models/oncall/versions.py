@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.core.base import flushed_changes
-from models.core.workspace import Person, Workspace
+from models.core.workspace import Person, bump_workspace_version
 from models.oncall.overrides import Override
 from models.oncall.rotations import Rotation, RotationMember, RotationRule
 
@@ -77,15 +77,7 @@ def _bump_workspace_versions(session: Session) -> None:
     due = session.info.pop(_WORKSPACES_DUE, None)
     if not due:
         return
-    workspaces = Workspace.__table__
-    session.connection().execute(
-        update(workspaces)
-        .where(workspaces.c.id.in_(sorted(due)))
-        .values(schedule_version=workspaces.c.schedule_version + 1)
-    )
-    for held in session.identity_map.values():
-        if isinstance(held, Workspace):
-            session.expire(held, ["schedule_version"])
+    bump_workspace_version(session, "schedule_version", due)
 
 
 @event.listens_for(Session, "after_rollback")
