@@ -153,9 +153,11 @@ def _calendar(words: list[str], today: date) -> tuple[date, int] | None:
         return None
     iso = DAY.match(words[0])
     if iso:
-        if not FIRST_YEAR <= int(iso.group(1)) <= LAST_YEAR:
+        year, month, day = (int(g) for g in iso.groups())
+        _date(2000, month, day)  # `0000-00-00` is no date at all, not a far-off one
+        if not FIRST_YEAR <= year <= LAST_YEAR:
             raise _FarOff(words[0])
-        return _date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3))), 1
+        return _date(year, month, day), 1
     if len(words) < 2:
         return None
     first_day, first_month = DAY_OF_MONTH.match(words[0]), _month(words[0])

@@ -67,6 +67,19 @@ def test_nonsense_is_a_user_error(text):
         parse_when(text.split(), NOW, "Europe/Berlin")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("0000-00-00", "is not a date like"),
+        ("9999-12-31", "too far off"),
+        ("0001-02-30", "is not a date like"),
+    ],
+)
+def test_a_date_that_is_none_is_not_called_far_off(text, said):
+    with pytest.raises(UserError, match=said):
+        parse_date([text], NOW.date())
+
+
 WORDS = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["now", "today", "tomorrow", "mon", "sunday", "to", "-", "at", "24:00"]),
@@ -263,7 +276,7 @@ def test_fuzz_any_words_are_a_day_or_a_user_error(words, today):
     try:
         day, used = read_date(words, today)
     except UserError as error:
-        assert "is not a date like" in error.message
+        assert "is not a date like" in error.message or "is too far off" in error.message
         return
     assert 1 <= used <= min(len(words), 4)
     if not any(re.search(r"\d{4}", w) for w in words[:used]):  # no year given: still to come
