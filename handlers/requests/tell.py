@@ -1,0 +1,39 @@
+"""The Slack calls a request's changes make after the answer: the card in the team's request
+channel (posted, then kept up to date), the thread under it, and the asker's DMs."""
+
+from __future__ import annotations
+
+from bot.jobs import SendContext
+from bot.jobs.deferred import deferrable
+from handlers.requests.blocks import asked, card
+from models.requests.requests import Request
+
+
+@deferrable
+def post_request(ctx: SendContext, *, request_id: int) -> None:
+    """The card in the team's request channel (its thread is the request's), then the asker's
+    confirmation."""
+    request = ctx.db.get_one(Request, request_id)
+    text, blocks = card(request, request.team.tz)
+    posted = ctx.client.chat_postMessage(channel=request.channel_id, text=text, blocks=blocks)
+    request.thread_ts = posted["ts"]
+    ctx.db.flush()
+    text, blocks = asked(request)
+    ctx.client.chat_postMessage(channel=request.asker.slack_user_id, text=text, blocks=blocks)
+
+
+@deferrable
+def announce(ctx: SendContext, *, request_id: int, text: str, to_asker: str | None = None) -> None:
+    """`text` in the request's thread, the card brought up to date, and `to_asker` (else
+    `text`) to the asker by DM."""
+    request = ctx.db.get_one(Request, request_id)
+    if request.thread_ts:
+        ctx.client.chat_postMessage(
+            channel=request.channel_id, thread_ts=request.thread_ts, text=text
+        )
+        summary, blocks = card(request, request.team.tz)
+        ctx.client.chat_update(
+            channel=request.channel_id, ts=request.thread_ts, text=summary, blocks=blocks
+        )
+    dm = to_asker or text
+    ctx.client.chat_postMessage(channel=request.asker.slack_user_id, text=dm)
