@@ -71,7 +71,7 @@ def team_taking_requests(db: Session, workspace: Workspace, name: str) -> Reques
         known = db.scalars(select(Team.name).where(Team.workspace_id == workspace.id)).all()
         near = difflib.get_close_matches(name.lower(), list(known), n=3, cutoff=0.5)
         hint = f" Did you mean {' or '.join(f'`{n}`' for n in near)}?" if near else ""
-        raise NotFound(f"There is no team called `{name}`.{hint}")
+        raise UserError(f"There is no team called `{name}`.{hint}")
     settings = request_settings(db, team)
     if settings is None:
         raise UserError(f"{team.name} doesn't take requests through Upkeep (no request channel).")
