@@ -5,6 +5,8 @@ buttons. Every change is told in the request's thread and to the asker by DM."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from bot.deps import CommandRequest, Deps, command_request
@@ -23,11 +25,22 @@ from models.requests.requests import Request, settings_by_channel
 from models.requests.requests import request_settings as settings_of
 
 
+@contextmanager
+def fields_to(inputs: dict[str, str]) -> Iterator[None]:
+    """A mistake the model names a field of (`title`) goes under the form's input for it; one
+    about the request as a whole (decided already) goes on top of the form."""
+    try:
+        yield
+    except UserError as error:
+        error.field = inputs.get(error.field or "")
+        raise
+
+
 def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise UserError(f"`{text}` is not a date.") from None
+        raise UserError(f"`{text}` is not a date.", field="due") from None
 
 
 def _request(req: CommandRequest, value: str) -> Request:
@@ -44,11 +57,7 @@ def submit_ask(req: CommandRequest, view: dict) -> Request:
     key = None
     if meta.get("channel") and meta.get("ts"):
         key = f"shortcut:{settings.team.name}:{meta['channel']}:{meta['ts']}"
-    with (
-        errors_under(ui.WHY, fields=("why",)),
-        errors_under(ui.BY_WHEN, fields=("due",)),
-        errors_under(ui.WHAT, fields=("title",)),
-    ):
+    with fields_to({"title": ui.WHAT, "why": ui.WHY, "due": ui.BY_WHEN}):
         request, _ = triage.make_request(
             req.db,
             settings,
@@ -86,10 +95,7 @@ def submit_triage(req: CommandRequest, action: str, view: dict) -> tuple[Request
     text = state_value(values, ui.TEXT)
     now, who = req.now(), req.person.mention
     told = None
-    with (
-        errors_under(ui.DUE, fields=("due",)),
-        errors_under(ui.TEXT if action != ui.ACCEPT else None),
-    ):
+    with fields_to({"due": ui.DUE, "text": ui.TEXT}):
         if action == ui.ACCEPT:
             uid = state_value(values, ui.ASSIGNEE) or req.person.slack_user_id
             assignee = ensure_person(

@@ -190,14 +190,16 @@ def request_by_label(db: Session, team: Team, text: str) -> Request:
     """`payments#12`, `#12` or `12`, of `team`."""
     name, _, number = text.strip().lstrip("#").rpartition("#")
     if name and name != team.name:
-        raise UserError(f"A duplicate is of another {team.name} request (like `{team.name}#3`).")
+        raise UserError(
+            f"A duplicate is of another {team.name} request (like `{team.name}#3`).", field="text"
+        )
     if not number.isascii() or not number.isdigit() or len(number) > 9:
-        raise UserError(f"`{text}` is not a request number (like `{team.name}#3`).")
+        raise UserError(f"`{text}` is not a request number (like `{team.name}#3`).", field="text")
     found = db.scalar(
         select(Request).where(Request.team_id == team.id, Request.number == int(number))
     )
     if found is None:
-        raise NotFound(f"{team.name} has no request #{int(number)}.")
+        raise NotFound(f"{team.name} has no request #{int(number)}.", field="text")
     return found
 
 
@@ -277,7 +279,7 @@ def accept(
 def need_info(db: Session, request: Request, by: Person, *, question: str, now: datetime) -> None:
     may_triage(db, request, by)
     if not question.strip():
-        raise UserError("Say what you need to know.")
+        raise UserError("Say what you need to know.", field="text")
     _decide(db, request, NEED_INFO, by=by, now=now, states=(OPEN,))
 
 
@@ -285,9 +287,9 @@ def decline(db: Session, request: Request, by: Person, *, reason: str, now: date
     may_triage(db, request, by)
     reason = reason.strip()
     if not reason:
-        raise UserError("Say why: the asker is told.")
+        raise UserError("Say why: the asker is told.", field="text")
     if len(reason) > MAX_REASON:
-        raise UserError(f"Keep the reason to {MAX_REASON} characters.")
+        raise UserError(f"Keep the reason to {MAX_REASON} characters.", field="text")
     _decide(db, request, DECLINED, by=by, now=now, reason=reason, closed_at=now)
 
 
@@ -295,7 +297,7 @@ def mark_duplicate(db: Session, request: Request, by: Person, *, of: str, now: d
     may_triage(db, request, by)
     original = request_by_label(db, request.team, of)
     if original.id == request.id:
-        raise UserError(f"{request.label} can't be a duplicate of itself.")
+        raise UserError(f"{request.label} can't be a duplicate of itself.", field="text")
     _decide(db, request, DUPLICATE, by=by, now=now, duplicate_of_id=original.id, closed_at=now)
     return original
 
@@ -309,14 +311,15 @@ def move(db: Session, request: Request, by: Person, *, to: str, now: datetime) -
     workspace = request.team.workspace_id
     team = find_team(db, db.get_one(Workspace, workspace), to.strip().lower())
     if team is None:
-        raise NotFound(f"There is no team called `{to.strip()}`.")
+        raise NotFound(f"There is no team called `{to.strip()}`.", field="text")
     if team.id == request.team_id:
-        raise UserError(f"{request.label} is {team.possessive} already.")
+        raise UserError(f"{request.label} is {team.possessive} already.", field="text")
     settings = request_settings(db, team)
     if settings is None or not settings.channel_id:
         raise UserError(
             f"{team.name} has no request channel, so it can't take requests: ask its leads to "
-            "set one up (`requests:` in the config)."
+            "set one up (`requests:` in the config).",
+            field="text",
         )
     old = request.label
     request.team_id, request.team = team.id, team
@@ -345,7 +348,7 @@ def add_info(request: Request, by: Person, *, text: str) -> None:
     if request.state not in STILL_OPEN:
         raise UserError(f"{request.label} is {request.state_word}.")
     if not text.strip():
-        raise UserError("Say what to add.")
+        raise UserError("Say what to add.", field="text")
     if request.state == NEED_INFO:
         request.state = OPEN
 
