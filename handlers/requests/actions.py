@@ -47,7 +47,7 @@ def _request(req: CommandRequest, value: str) -> Request:
     return triage.get_request(req.db, req.workspace.id, whole_number(value) or 0)
 
 
-def submit_ask(req: CommandRequest, view: dict) -> Request:
+def submit_ask(req: CommandRequest, view: dict) -> tuple[Request, bool]:
     """The ask form (from `/ask <team>` or the shortcut): a request, or errors under fields."""
     values = view["state"]["values"]
     meta = json.loads(view.get("private_metadata") or "{}")
@@ -58,7 +58,7 @@ def submit_ask(req: CommandRequest, view: dict) -> Request:
     if meta.get("channel") and meta.get("ts"):
         key = f"shortcut:{settings.team.name}:{meta['channel']}:{meta['ts']}"
     with fields_to({"title": ui.WHAT, "why": ui.WHY, "due": ui.BY_WHEN}):
-        request, _ = triage.make_request(
+        return triage.make_request(
             req.db,
             settings,
             req.person,
@@ -72,7 +72,6 @@ def submit_ask(req: CommandRequest, view: dict) -> Request:
             source_key=key,
             source_link=meta.get("link"),
         )
-    return request
 
 
 def triage_form(req: CommandRequest, action: str, value: str) -> dict:
@@ -137,10 +136,13 @@ def listeners(app, deps: Deps) -> None:
     @app.view(ui.ASK_FORM)
     def ask_submitted(ack, body: dict, context) -> None:
         req = command_request(deps, context)
-        request = submit_ask(req, body["view"])
-        reply = made(req, request)
+        request, new = submit_ask(req, body["view"])
         ack()
-        req.later(direct_message(user=req.person.slack_user_id, text=reply.text))
+        if new:
+            made(req, request)  # the asker's DM confirms it
+        else:
+            asked = f"That message is {request.label} already."
+            req.later(direct_message(user=req.person.slack_user_id, text=asked))
 
     @app.shortcut(ui.SHORTCUT)
     def shortcut(ack, body: dict, context, client) -> None:
@@ -201,7 +203,7 @@ def listeners(app, deps: Deps) -> None:
 
     @app.event("reaction_added")
     def reacted(event: dict, context) -> None:
-        on_reaction(command_request(deps, context), event)
+        on_reaction(command_request(deps, context), event, context.bot_user_id)
 
 
 def _told(
@@ -234,7 +236,7 @@ def _submitter(deps: Deps, action: str):
     return listener
 
 
-def on_reaction(req: CommandRequest, event: dict) -> None:
+def on_reaction(req: CommandRequest, event: dict, bot_user: str | None) -> None:
     """The team's request emoji on a message in its request channel makes a request of the
     message (once, however many react or however often Slack retries); a message that starts
     with the skip emoji, or one of ours, never does."""
@@ -249,7 +251,8 @@ def on_reaction(req: CommandRequest, event: dict) -> None:
     message = next((m for m in history.get("messages") or [] if m.get("ts") == ts), None)
     author = (message or {}).get("user") or event.get("item_user")
     text = (message or {}).get("text") or ""
-    if message is None or not author or message.get("bot_id") or message.get("subtype"):
+    ours = author == bot_user or message.get("bot_id") if message else False
+    if message is None or not author or ours or message.get("subtype"):
         return
     if text.lstrip().startswith(f":{settings.skip_emoji}:"):
         return
