@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models.core.errors import NotFound, PermissionDenied, UserError
 from models.core.people import find_team, is_lead, is_member
-from models.core.working_days import calendar_for, work_calendar
+from models.core.working_days import calendar_for
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.shifts import on_call_at
 from models.requests.hours import WorkingHours
@@ -48,12 +48,6 @@ def team_hours(settings: RequestSettings) -> WorkingHours:
     holidays = (team.holiday_country, team.holiday_region)
     calendar = calendar_for(settings.work_days, team=holidays)
     return WorkingHours(team.tz, settings.work_start, settings.work_end, calendar)
-
-
-def shield_hours(shield: Person, settings: RequestSettings) -> WorkingHours:
-    """The shield's own working hours, in their zone (their morning, for a request that waits)."""
-    calendar = work_calendar(shield, settings.team)
-    return WorkingHours(shield.zone(settings.team.tz), shield.work_start, shield.work_end, calendar)
 
 
 def shield_now(db: Session, settings: RequestSettings, now: datetime) -> Person | None:
@@ -91,19 +85,17 @@ def clean_title(text: str) -> str:
     return text
 
 
-def schedule_sla(
-    request: Request, settings: RequestSettings, now: datetime, shield: Person | None
-) -> None:
+def schedule_sla(request: Request, settings: RequestSettings, now: datetime) -> None:
     """The SLA clock from `now`, counted in the team's working hours: when the shield is told
-    (at once when urgent or within working hours, else at the shield's next morning), nudged,
-    escalated, and when it is breached."""
+    (at once when urgent or within working hours, else when they open: the shield's morning,
+    whoever is shield then), nudged, escalated, and when it is breached."""
     hours = team_hours(settings)
     minutes = settings.sla_minutes(request.urgency)
     request.clock_from = now
     if request.urgency == URGENT:
         request.tell_at = now
     else:
-        request.tell_at = (shield_hours(shield, settings) if shield else hours).add(now, 0)
+        request.tell_at = hours.add(now, 0)
     request.nudge_at = hours.add(now, minutes * NUDGE)
     request.escalate_at = hours.add(now, minutes * ESCALATE)
     request.breach_at = hours.add(now, minutes)
@@ -159,7 +151,7 @@ def make_request(
         channel_id=settings.channel_id,
         created_at=now,
     )
-    schedule_sla(request, settings, now, shield_now(db, settings, now))
+    schedule_sla(request, settings, now)
     try:
         with db.begin_nested():
             request.number = next_number(db, team.id)
@@ -327,7 +319,7 @@ def move(db: Session, request: Request, by: Person, *, to: str, now: datetime) -
     request.channel_id, request.thread_ts = settings.channel_id, None
     request.state, request.assignee_id, request.decided_by_id = OPEN, None, by.id
     request.first_response_at = None
-    schedule_sla(request, settings, now, shield_now(db, settings, now))
+    schedule_sla(request, settings, now)
     db.flush()
     return old
 
