@@ -24,6 +24,8 @@ from bot.render import (
     user_input,
     user_text,
 )
+from models.core.words import possessive
+from models.core.workspace import Person
 from models.requests.requests import (
     ACCEPTED,
     MAX_REASON,
@@ -219,3 +221,20 @@ def due_words(day: date | None) -> str:
 
 def when(instant: datetime, tz: str) -> str:
     return local_time(instant, tz)
+
+
+def handoff_post(
+    team: str, shield: Person | None, counts: dict[str, list[Request]], figures: str
+) -> tuple[str, list[dict]]:
+    """The shield's handoff in the request channel."""
+    who = f"{shield.mention} has the shield now" if shield else "Nobody has the shield now"
+    numbers = ", ".join(f"{len(found)} {what}" for what, found in counts.items())
+    text = f"{who} for {possessive(team)} requests: {numbers}."
+    blocks = [section(text)]
+    for what, found in counts.items():
+        if found:
+            labels = ", ".join(f"{r.label} {said(r, 60)}" for r in found[:10])
+            more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+            blocks.append(section(f"*{what.capitalize()}:* {labels}{more}"))
+    blocks.append(context(figures))
+    return text, blocks

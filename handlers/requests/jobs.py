@@ -9,14 +9,17 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
 from bot.render import local_time, section
 from bot.slack import dm
-from handlers.requests.blocks import said, shield_batch
+from handlers.requests.blocks import handoff_post, said, shield_batch
 from models.core.workspace import Person
+from models.oncall.shifts import handoffs, on_call_at
 from models.requests import triage
+from models.requests.figures import figures_line, handoff_counts, request_figures
 from models.requests.requests import OPEN, Request, RequestSettings
 
 BATCH = timedelta(minutes=2)  # requests that come this close together reach the shield in one DM
@@ -128,4 +131,42 @@ def sla_text(request: Request, level: str, tz: str) -> str:
     return f":hourglass: {what} has had no answer for {share} of its SLA; it breaches {due}."
 
 
-JOBS = [ShieldTold(), SlaWatch()]
+class ShieldHandoff:
+    """At each handoff of a team's shield rotation, a post in its request channel: who takes
+    the shield, what is open, breached and waiting on askers, and the week's figures."""
+
+    kind = "request-handoff"
+
+    def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
+        found = []
+        for settings in db.scalars(select(RequestSettings)):
+            if settings.shield is None:
+                continue
+            for at in handoffs(settings.shield, start, end):
+                found.append(
+                    Due(
+                        key=f"request-handoff:{settings.team.name}:{at.isoformat()}",
+                        kind=self.kind,
+                        due_at=at,
+                        send=partial(self.send, settings.team_id, at),
+                        team_id=settings.team_id,
+                        stale_after=timedelta(hours=6),
+                    )
+                )
+        return found
+
+    def send(self, team_id: int, at: datetime, ctx: SendContext) -> str | None:
+        settings = ctx.db.get(RequestSettings, team_id)
+        if settings is None or settings.shield is None:
+            return None
+        team = settings.team
+        shield = on_call_at(ctx.db, settings.shield, at)
+        figures = request_figures(ctx.db, team, at - timedelta(weeks=1), at)
+        text, blocks = handoff_post(
+            team.name, shield, handoff_counts(ctx.db, team.id), figures_line(figures)
+        )
+        posted = ctx.client.chat_postMessage(channel=settings.channel_id, text=text, blocks=blocks)
+        return posted["ts"]
+
+
+JOBS = [ShieldTold(), SlaWatch(), ShieldHandoff()]

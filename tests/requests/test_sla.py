@@ -57,9 +57,10 @@ def request_of(db) -> Request:
 
 
 def tick_at(scheduler, clock, at: datetime) -> list[str]:
-    """What the worker's tick at `at` sent of requests (the shield rotation's handoffs aside)."""
+    """What the worker's tick at `at` sent to the shield and of the SLA (handoffs aside)."""
     clock.set(at)
-    return [key for key in scheduler.tick().sent if key.startswith("request")]
+    kinds = ("request-shield", "request-sla")
+    return [key for key in scheduler.tick().sent if key.split(":")[0] in kinds]
 
 
 def test_nudge_escalation_and_breach_fall_at_working_time_across_the_weekend_and_dst(
