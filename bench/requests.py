@@ -24,20 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
-
-from bot.app import build_app  # noqa: E402
+from bench.harness import app_driver, empty_database  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
-from bot.console.signed import Signer, SlackDriver  # noqa: E402
-from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.slack import build_client  # noqa: E402
+from bot.db import make_session_factory  # noqa: E402
 from handlers.requests.jobs import ShieldTold, SlaWatch  # noqa: E402
 from models.core.workspace import MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
 from models.requests.requests import ACCEPTED, OPEN, Request, RequestSettings  # noqa: E402
 
-SECRET = "bench-signing-secret"
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday, in working hours
 
 
@@ -120,11 +114,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as slack:
         url = args.database_url or f"sqlite:///{tmp}/requests.db"
-        engine = make_engine(url)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade(url)
+        engine = empty_database(url)
         factory = make_session_factory(engine)
         began = time.perf_counter()
         teams = build(factory, args.teams, args.requests)
@@ -134,16 +124,7 @@ def main() -> None:
         )
         for _name, _channel, user in teams:
             slack.add_user(user, f"Member {user}", "Europe/Berlin")
-        clock = FrozenClock(NOW)
-        settings = Settings(
-            _env_file=None,
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            database_url=url,
-        )
-        app = build_app(settings, factory, build_client(settings, clock), clock)
-        driver = SlackDriver(app, Signer(SECRET))
+        driver = app_driver(slack, url, factory, FrozenClock(NOW))
         rng = random.Random(7)
         for _name, channel, user in teams:  # first sight of each asker
             driver.command("/requests", "", user=user, channel=channel)
