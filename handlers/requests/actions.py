@@ -11,7 +11,7 @@ from datetime import date
 
 from bot.deps import CommandRequest, Deps, command_request
 from bot.jobs.deferred import Deferred
-from bot.later import direct_message, post_message
+from bot.later import direct_message, post_message, respond_later
 from bot.render import errors_under, state_value, user_text
 from bot.slack import lookup_user
 from handlers.requests import blocks as ui
@@ -122,7 +122,10 @@ def submit_triage(req: CommandRequest, action: str, view: dict) -> tuple[Request
             old, channel, thread = request.label, request.channel_id, request.thread_ts
             triage.move(req.db, request, req.person, to=text, now=now)
             said = f":arrow_right: {who} moved {old} to {request.team.name}: now {request.label}."
-            pieces = [post_request(request_id=request.id)]
+            pieces = [
+                post_request(request_id=request.id),
+                direct_message(user=request.asker.slack_user_id, text=said),
+            ]
             if thread:
                 pieces.append(post_message(channel=channel, thread_ts=thread, text=said))
             return request, pieces
@@ -154,7 +157,10 @@ def listeners(app, deps: Deps) -> None:
         meta = {"channel": channel, "ts": ts, "link": link if domain and ts else None}
         teams = teams_taking_requests(req)
         if not teams:
-            raise UserError("No team takes requests through Upkeep yet.")
+            none = "No team takes requests through Upkeep yet."
+            url = body.get("response_url", "")
+            req.later(respond_later(response_url=url, text=none, response_type="ephemeral"))
+            return
         what = (message.get("text") or "")[: ui.MAX_TITLE]
         client.views_open(
             trigger_id=body["trigger_id"], view=ui.ask_form(None, teams, what=what, metadata=meta)

@@ -12,7 +12,7 @@ from bot.commands import Command, no_extra_words, truncate_word, usage_on_errors
 from bot.deps import CommandRequest
 from bot.render import Reply, section, user_text
 from handlers.requests.blocks import ask_form, my_requests, queue, queue_lines
-from handlers.requests.tell import post_request
+from handlers.requests.tell import confirm_to_asker, post_request
 from models.core.errors import UserError
 from models.core.people import find_team, relevant_teams
 from models.core.workspace import Team
@@ -43,6 +43,7 @@ def teams_taking_requests(req: CommandRequest) -> list[str]:
 def made(req: CommandRequest, request: Request) -> Reply:
     """A new request: its card and the asker's DM after the answer, audited."""
     req.later(post_request(request_id=request.id))
+    req.later(confirm_to_asker(request))
     req.audit("request.ask", request.label, after={"source": request.source}, team=request.team)
     text = (
         f"Asked {request.team.name}: *{request.label}* {user_text(request.title[:300])}. "

@@ -4,22 +4,25 @@ channel (posted, then kept up to date), the thread under it, and the asker's DMs
 from __future__ import annotations
 
 from bot.jobs import SendContext
-from bot.jobs.deferred import deferrable
+from bot.jobs.deferred import Deferred, deferrable
+from bot.later import direct_message
 from handlers.requests.blocks import asked, card
 from models.requests.requests import Request
 
 
 @deferrable
 def post_request(ctx: SendContext, *, request_id: int) -> None:
-    """The card in the team's request channel (its thread is the request's), then the asker's
-    confirmation."""
+    """The card in the team's request channel: its thread is the request's."""
     request = ctx.db.get_one(Request, request_id)
     text, blocks = card(request, request.team.tz)
     posted = ctx.client.chat_postMessage(channel=request.channel_id, text=text, blocks=blocks)
     request.thread_ts = posted["ts"]
-    ctx.db.flush()
+
+
+def confirm_to_asker(request: Request) -> Deferred:
+    """The asker's DM: the request is in, and the buttons they have."""
     text, blocks = asked(request)
-    ctx.client.chat_postMessage(channel=request.asker.slack_user_id, text=text, blocks=blocks)
+    return direct_message(user=request.asker.slack_user_id, text=text, blocks=blocks)
 
 
 @deferrable

@@ -86,12 +86,12 @@ def test_a_teams_own_emoji_is_the_one_it_set(requests_workspace, driver, slack, 
     assert [r.label for r in made(db)] == ["payments#1"]
 
 
-def shortcut_payload(message: dict, user: str = "U0CHO") -> dict:
+def shortcut_payload(message: dict, user: str = "U0CHO", response_url: str = "") -> dict:
     return {
         "type": "message_action",
         "callback_id": "ask_team",
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        "response_url": "https://hooks.slack.com/app/T0001/1/x",
+        "response_url": response_url or "https://hooks.slack.com/app/T0001/1/x",
         "team": {"id": TEAM_ID, "domain": "example"},
         "channel": {"id": message["channel"], "name": "general"},
         "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
@@ -144,3 +144,15 @@ def test_the_shortcut_form_needs_a_team_that_takes_requests(requests_workspace, 
         "team": "search doesn't take requests through Upkeep (no request channel)."
     }
     assert made(db) == []
+
+
+def test_the_shortcut_says_so_when_no_team_takes_requests(db, clock, driver, slack):
+    configure(db, clock)  # teams, none taking requests
+    message = slack.user_message("C0GENERAL", "U0BEN", "Is the refund export broken?")
+    driver.interaction(shortcut_payload(message, response_url=slack.response_url()))
+    assert slack.calls_to("views.open") == []
+    [told] = slack.calls_to("response_url")
+    assert (told.body["text"], told.body["response_type"]) == (
+        "No team takes requests through Upkeep yet.",
+        "ephemeral",
+    )
