@@ -14,7 +14,6 @@ from bot.render import (
     header,
     line_sections,
     link_to,
-    local_time,
     modal,
     option,
     section,
@@ -67,7 +66,7 @@ def said(request: Request, limit: int = SHOWN_TITLE) -> str:
     return user_text(truncate(request.title, limit))
 
 
-def card(request: Request, tz: str) -> tuple[str, list[dict]]:
+def card(request: Request) -> tuple[str, list[dict]]:
     """The request's message in the team's request channel: what, who, state, and the buttons
     that fit its state."""
     urgent = " :rotating_light: *urgent*" if request.urgency == URGENT else ""
@@ -120,7 +119,7 @@ def asked(request: Request) -> tuple[str, list[dict]]:
     ]
 
 
-def shield_batch(requests: list[Request], tz: str, shield: str | None) -> tuple[str, list[dict]]:
+def shield_batch(requests: list[Request], shield: str | None) -> tuple[str, list[dict]]:
     """The shield's DM: the new requests of one team, each with its triage buttons."""
     team = requests[0].team.name
     n = len(requests)
@@ -129,7 +128,7 @@ def shield_batch(requests: list[Request], tz: str, shield: str | None) -> tuple[
     )
     blocks: list[dict] = [section(text)]
     for request in requests[:15]:
-        blocks += card(request, tz)[1]
+        blocks += card(request)[1]
     if n > 15:
         blocks.append(context(f"…and {n - 15} more: `/requests {team}`"))
     return text, blocks
@@ -217,10 +216,6 @@ def text_form(action: str, request: Request) -> dict:
 
 def due_words(day: date | None) -> str:
     return f", expected by {day:%a %d %b}" if day else ""
-
-
-def when(instant: datetime, tz: str) -> str:
-    return local_time(instant, tz)
 
 
 def handoff_post(

@@ -19,7 +19,7 @@ from models.core.workspace import Team
 from models.requests import triage
 from models.requests.requests import Request, RequestSettings
 
-ask = Command("/ask", "ask a team for something: its shield triages it", usage_hint="")
+ask = Command("/ask", "ask a team for something: its shield triages it", free_text=True)
 requests_command = Command("/requests", "a team's requests: its queue, oldest first")
 ASK_USAGE = "/ask <team> <what you need>"
 QUEUE_USAGE = "/requests [team] [mine|unassigned|breaching]"

@@ -73,9 +73,9 @@ class ShieldTold:
             return None
         now = ctx.clock.now()
         ts = None
+        shield = triage.shield_now(ctx.db, settings, now)
         for person in recipients(ctx.db, settings, now, leads=False):
-            shield = person.mention if settings.shield else None
-            text, blocks = shield_batch(found, person.zone(settings.team.tz), shield)
+            text, blocks = shield_batch(found, person.mention if person == shield else None)
             ts = dm(ctx.client, person, text, blocks)
         for request in found:
             request.told_at = now

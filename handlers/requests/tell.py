@@ -14,7 +14,7 @@ from models.requests.requests import Request
 def post_request(ctx: SendContext, *, request_id: int) -> None:
     """The card in the team's request channel: its thread is the request's."""
     request = ctx.db.get_one(Request, request_id)
-    text, blocks = card(request, request.team.tz)
+    text, blocks = card(request)
     posted = ctx.client.chat_postMessage(channel=request.channel_id, text=text, blocks=blocks)
     request.thread_ts = posted["ts"]
 
@@ -34,7 +34,7 @@ def announce(ctx: SendContext, *, request_id: int, text: str, to_asker: str | No
         ctx.client.chat_postMessage(
             channel=request.channel_id, thread_ts=request.thread_ts, text=text
         )
-        summary, blocks = card(request, request.team.tz)
+        summary, blocks = card(request)
         ctx.client.chat_update(
             channel=request.channel_id, ts=request.thread_ts, text=summary, blocks=blocks
         )

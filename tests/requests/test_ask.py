@@ -139,3 +139,8 @@ def test_ask_alone_lists_the_askers_open_requests(requests_workspace, driver):
 
 def test_ask_help_shows_the_usage(requests_workspace, driver):
     assert "/ask <team> <what you need>" in driver.command("/ask", "help").text
+
+
+def test_quotes_and_apostrophes_are_kept_as_typed(requests_workspace, driver, db):
+    driver.command("/ask", 'payments the export doesn\'t "work" & R&amp;D agrees', user="U0CHO")
+    assert db.scalars(select(Request)).one().title == 'the export doesn\'t "work" & R&D agrees'

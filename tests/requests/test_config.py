@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from models.config import export_config, import_config
 from models.core.config import ConfigError
+from models.core.errors import UserError
+from models.requests.hours import (
+    MAX_SLA_MINUTES,
+    duration_as_written,
+    parse_duration,
+    parse_span,
+)
 from models.requests.requests import RequestSettings
 from tests.factories import REQUESTS, TEAMS, configure
 
@@ -102,3 +111,17 @@ def test_bad_entries_name_the_field_and_nothing_is_written(db, clock, entry, err
 def test_teams_alone_take_no_requests(db, clock):
     workspace = configure(db, clock, teams=TEAMS)
     assert "requests" not in export_config(db, workspace)
+
+
+@given(st.text(max_size=30))
+def test_durations_and_hours_are_read_or_refused_with_a_reason(text):
+    for parse in (parse_duration, parse_span):
+        try:
+            parse(text)
+        except UserError as e:
+            assert f"`{text}`" in e.message
+
+
+@given(st.integers(min_value=1, max_value=MAX_SLA_MINUTES))
+def test_a_duration_reads_back_as_written(minutes):
+    assert parse_duration(duration_as_written(minutes)) == minutes

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from models.requests.requests import Request
 from tests.conftest import START
-from tests.factories import audit_entries, configure, dms, tick_through
+from tests.factories import audit_entries, configure, dms, tick_through, utc
 
 
 def ask(driver, text: str = "The ledger export misses refunds", user: str = "U0CHO") -> None:
@@ -243,3 +243,15 @@ def test_only_the_asker_withdraws_or_asks_for_an_update(
         slack.calls_to("chat.postEphemeral")[-1].body["text"]
         == "Only <@U0CHO> can change payments#1."
     )
+
+
+def test_without_a_shield_rotation_the_leads_are_told(
+    requests_workspace, driver, slack, scheduler, clock, db
+):
+    configure(db, clock, "requests:\n  - team: search\n    channel: C0SEARCHREQ\n")
+    clock.set(utc(2026, 3, 2, 15))  # 10:00 in New York, search's zone
+    scheduler.tick()
+    driver.command("/ask", "search Reindex the catalog", user="U0ANA")
+    clock.advance(timedelta(minutes=2))
+    scheduler.tick()
+    assert dms(slack, "U0LEAD") == ["1 new request for search."]
