@@ -274,6 +274,7 @@ def on_reaction(req: CommandRequest, event: dict, bot_user: str | None) -> None:
         today=today_for(req),
         source="reaction",
         source_key=f"reaction:{channel}:{ts}",
+        thread_ts=message.get("thread_ts") or ts,
     )
     if new:
         made(req, request)

@@ -12,11 +12,17 @@ from models.requests.requests import Request
 
 @deferrable
 def post_request(ctx: SendContext, *, request_id: int) -> None:
-    """The card in the team's request channel: its thread is the request's."""
+    """The card in the team's request channel: its thread is the request's, unless the request
+    is a message of that channel (the emoji's door): then the card goes in that message's
+    thread, where the asker already is."""
     request = ctx.db.get_one(Request, request_id)
     text, blocks = card(request)
-    posted = ctx.client.chat_postMessage(channel=request.channel_id, text=text, blocks=blocks)
-    request.thread_ts = posted["ts"]
+    thread = {"thread_ts": request.thread_ts} if request.thread_ts else {}
+    posted = ctx.client.chat_postMessage(
+        channel=request.channel_id, text=text, blocks=blocks, **thread
+    )
+    request.card_ts = posted["ts"]
+    request.thread_ts = request.thread_ts or posted["ts"]
 
 
 def confirm_to_asker(request: Request) -> Deferred:
@@ -34,9 +40,10 @@ def announce(ctx: SendContext, *, request_id: int, text: str, to_asker: str | No
         ctx.client.chat_postMessage(
             channel=request.channel_id, thread_ts=request.thread_ts, text=text
         )
+    if request.card_ts:
         summary, blocks = card(request)
         ctx.client.chat_update(
-            channel=request.channel_id, ts=request.thread_ts, text=summary, blocks=blocks
+            channel=request.channel_id, ts=request.card_ts, text=summary, blocks=blocks
         )
     dm = to_asker or text
     ctx.client.chat_postMessage(channel=request.asker.slack_user_id, text=dm)

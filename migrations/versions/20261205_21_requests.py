@@ -3,7 +3,7 @@ and the requests themselves, numbered per team, with their SLA milestones
 
 Revision ID: 20261205_21_requests
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:20:24.997185
+Create Date: 2026-12-05 07:35:54.241158
 """
 
 from collections.abc import Sequence
@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
         sa.Column("channel_id", sa.String(length=32), nullable=False),
         sa.Column("thread_ts", sa.String(length=32), nullable=True),
+        sa.Column("card_ts", sa.String(length=32), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("clock_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tell_at", sa.DateTime(timezone=True), nullable=False),

@@ -113,7 +113,10 @@ class Request(Base):
         ForeignKey("requests.id", ondelete="SET NULL")
     )
     channel_id: Mapped[str] = mapped_column(String(32))
+    # The request's thread in the channel: the card's, or for a message made a request with the
+    # emoji, that message's own (the card is then its first reply).
     thread_ts: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the SLA clock starts (a move to another team starts it again) and its milestones,
     # in the team's working hours: the shield is told, nudged (50%), the leads too (80%), breach.

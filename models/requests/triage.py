@@ -116,6 +116,7 @@ def make_request(
     urgency: str = "normal",
     source_key: str | None = None,
     source_link: str | None = None,
+    thread_ts: str | None = None,
 ) -> tuple[Request, bool]:
     """A new request (and True), or the one this door already made for `source_key` (and
     False). Raises UserError for bad input, having written nothing."""
@@ -149,6 +150,7 @@ def make_request(
         asker_id=asker.id,
         asker=asker,
         channel_id=settings.channel_id,
+        thread_ts=thread_ts,
         created_at=now,
     )
     schedule_sla(request, settings, now)
@@ -316,7 +318,7 @@ def move(db: Session, request: Request, by: Person, *, to: str, now: datetime) -
     old = request.label
     request.team_id, request.team = team.id, team
     request.number = next_number(db, team.id)
-    request.channel_id, request.thread_ts = settings.channel_id, None
+    request.channel_id, request.thread_ts, request.card_ts = settings.channel_id, None, None
     request.state, request.assignee_id, request.decided_by_id = OPEN, None, by.id
     request.first_response_at = None
     schedule_sla(request, settings, now)

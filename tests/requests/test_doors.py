@@ -45,8 +45,9 @@ def test_the_request_emoji_makes_one_request_of_the_message_once(
         "U0CHO",
         "Refunds export misses EU accounts",
     )
-    cards = [m for m in slack.posted("C0PAYREQ") if m.get("user") == "U0UPKEEPBOT"]
-    assert len(cards) == 1
+    [card] = [m for m in slack.posted("C0PAYREQ") if m.get("user") == "U0UPKEEPBOT"]
+    assert card["thread_ts"] == message["ts"]  # in the asker's own thread
+    assert (request.thread_ts, request.card_ts) == (message["ts"], card["ts"])
     assert dms(slack, "U0CHO") == [
         "Your request payments#1 is in: Refunds export misses EU accounts. I'll keep you posted "
         "here and in <#C0PAYREQ>."
@@ -156,3 +157,18 @@ def test_the_shortcut_says_so_when_no_team_takes_requests(db, clock, driver, sla
         "No team takes requests through Upkeep yet.",
         "ephemeral",
     )
+
+
+def test_a_reacted_message_keeps_its_thread_for_what_follows(requests_workspace, driver, slack, db):
+    message = slack.user_message("C0PAYREQ", "U0CHO", "Refunds export misses EU accounts")
+    driver.event(reaction(message), event_id="Ev0REACT6")
+    [request] = made(db)
+    driver.action("request_decline", str(request.id), user="U0ANA", channel="C0PAYREQ")
+    view = slack.calls_to("views.open")[-1].body["view"]
+    values = {"text": {"value": {"type": "plain_text_input", "value": "Use the self-service"}}}
+    driver.view_submission(view["callback_id"], values, user="U0ANA", view=view)
+    said = ":no_entry: <@U0ANA> declined payments#1: Use the self-service"
+    replies = [m for m in slack.posted("C0PAYREQ") if m.get("thread_ts") == message["ts"]]
+    assert [m["text"] for m in replies][-1] == said
+    [update] = slack.calls_to("chat.update")
+    assert update.body["ts"] == made(db)[0].card_ts != message["ts"]
