@@ -4,7 +4,7 @@ ids here are the constants the listeners match."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.render import (
     actions,
@@ -105,10 +105,8 @@ def asked(request: Request) -> tuple[str, list[dict]]:
     """The asker's confirmation DM, with what they can do."""
     value = str(request.id)
     where = f"<#{request.channel_id}>"
-    text = (
-        f"Your request {request.label} is in: {said(request)}. "
-        f"I'll keep you posted here and in {where}."
-    )
+    kept = f"I'll keep you posted here and in {where}"
+    text = f"Your request {request.label} is in; {kept}.\n> {said(request)}"
     return text, [
         section(text),
         actions(
@@ -134,11 +132,17 @@ def shield_batch(requests: list[Request], shield: str | None) -> tuple[str, list
     return text, blocks
 
 
+def age_words(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    return f"{minutes // 60}h" if minutes < 48 * 60 else f"{minutes // (24 * 60)}d"
+
+
 def queue_lines(requests: list[Request], now: datetime) -> list[str]:
     out = []
     for r in requests:
-        days = (now - r.created_at).days
-        age = f"{days}d" if days else f"{int((now - r.created_at).total_seconds() // 3600)}h"
+        age = age_words(now - r.created_at)
         who = f" · {r.assignee.mention}" if r.assignee else " · unassigned"
         late = " · :warning: *SLA breached*" if r.breached_at else ""
         out.append(f"*{r.label}* {said(r, 120)} · {r.state_word}{who} · {age} old{late}")
@@ -153,7 +157,8 @@ def queue(
         text = f"{team} has no open requests{which}."
         return text, [section(text)]
     lines = queue_lines(requests, now)
-    text = f"{len(requests)} open requests for {team}{which}, oldest first."
+    n = len(requests)
+    text = f"{n} open request{'s' if n != 1 else ''} for {team}{which}, oldest first."
     return text, [header(f"Requests · {team}{which}"), *line_sections(lines, ""), context(text)]
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.commands import Command, no_extra_words, truncate_word, usage_on_errors
 from bot.deps import CommandRequest
-from bot.render import Reply, section, user_text
-from handlers.requests.blocks import ask_form, my_requests, queue, queue_lines
+from bot.render import Reply, section
+from handlers.requests.blocks import ask_form, my_requests, queue, queue_lines, said
 from handlers.requests.tell import confirm_to_asker, post_request
 from models.core.errors import UserError
 from models.core.people import find_team, relevant_teams
@@ -46,8 +46,8 @@ def made(req: CommandRequest, request: Request) -> Reply:
     req.later(confirm_to_asker(request))
     req.audit("request.ask", request.label, after={"source": request.source}, team=request.team)
     text = (
-        f"Asked {request.team.name}: *{request.label}* {user_text(request.title[:300])}. "
-        f"Its shield will triage it in <#{request.channel_id}>; I'll keep you posted."
+        f"Asked {request.team.name}, as *{request.label}*: its shield will triage it in "
+        f"<#{request.channel_id}>, and I'll keep you posted.\n> {said(request)}"
     )
     return Reply(text=text, blocks=[section(text)])
 

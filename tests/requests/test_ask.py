@@ -25,16 +25,16 @@ def test_ask_with_text_makes_a_numbered_request_a_card_and_a_confirmation(
         "/ask", "payments The ledger export misses refunds", user="U0CHO", channel="C0SEARCH"
     )
     assert resp.text == (
-        "Asked payments: *payments#1* The ledger export misses refunds. Its shield will triage "
-        "it in <#C0PAYREQ>; I'll keep you posted."
+        "Asked payments, as *payments#1*: its shield will triage it in <#C0PAYREQ>, and I'll "
+        "keep you posted.\n> The ledger export misses refunds"
     )
     [card] = slack.posted("C0PAYREQ")
     assert card["text"] == ("payments#1 from <@U0CHO>: The ledger export misses refunds (new)")
     buttons = [e["text"]["text"] for e in card["blocks"][-1]["elements"]]
     assert buttons == ["Accept", "Need info", "Decline", "Duplicate of", "Move to team"]
     assert dms(slack, "U0CHO") == [
-        "Your request payments#1 is in: The ledger export misses refunds. I'll keep you posted "
-        "here and in <#C0PAYREQ>."
+        "Your request payments#1 is in; I'll keep you posted here and in <#C0PAYREQ>.\n"
+        "> The ledger export misses refunds"
     ]
     driver.command("/ask", "payments Another one", user="U0CHO")
     db.expire_all()

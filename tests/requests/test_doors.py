@@ -49,8 +49,8 @@ def test_the_request_emoji_makes_one_request_of_the_message_once(
     assert card["thread_ts"] == message["ts"]  # in the asker's own thread
     assert (request.thread_ts, request.card_ts) == (message["ts"], card["ts"])
     assert dms(slack, "U0CHO") == [
-        "Your request payments#1 is in: Refunds export misses EU accounts. I'll keep you posted "
-        "here and in <#C0PAYREQ>."
+        "Your request payments#1 is in; I'll keep you posted here and in <#C0PAYREQ>.\n"
+        "> Refunds export misses EU accounts"
     ]
 
 
