@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.commands import Command, no_extra_words, truncate_word, usage_on_errors
+from bot.commands import (
+    Command,
+    no_extra_words,
+    parse_channel,
+    truncate_word,
+    usage_on_errors,
+)
 from bot.deps import CommandRequest
 from bot.render import Reply, section
 from handlers.requests.blocks import ask_form, my_requests, queue, queue_lines, said
@@ -58,7 +64,11 @@ def ask_team(req: CommandRequest, args: list[str]) -> Reply:
         text, blocks = my_requests(triage.open_requests_of(req.db, req.person), req.now())
         return Reply(text=text, blocks=blocks)
     with usage_on_errors(ASK_USAGE):
-        settings = triage.team_taking_requests(req.db, req.workspace, args[0])
+        channel = parse_channel(args[0])
+        if channel:
+            settings = triage.team_of_channel(req.db, req.workspace, channel)
+        else:
+            settings = triage.team_taking_requests(req.db, req.workspace, args[0])
         if len(args) == 1:
             form = ask_form(settings.team.name, [], metadata={"team": settings.team.name})
             req.client.views_open(trigger_id=req.trigger_id, view=form)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.core.errors import NotFound, PermissionDenied, UserError
-from models.core.people import find_team, is_lead, is_member
+from models.core.people import find_team, is_lead, is_member, teams_of_channel
 from models.core.working_days import calendar_for
 from models.core.workspace import Person, Team, Workspace
 from models.oncall.shifts import on_call_at
@@ -37,6 +37,7 @@ from models.requests.requests import (
     RequestSettings,
     next_number,
     request_settings,
+    settings_by_channel,
 )
 
 NUDGE, ESCALATE = 0.5, 0.8  # of the SLA: the shield is nudged, then the team's leads too
@@ -69,6 +70,22 @@ def team_taking_requests(db: Session, workspace: Workspace, name: str) -> Reques
     settings = request_settings(db, team)
     if settings is None:
         raise UserError(f"{team.name} doesn't take requests through Upkeep (no request channel).")
+    return settings
+
+
+def team_of_channel(db: Session, workspace: Workspace, channel_id: str) -> RequestSettings:
+    """The settings of the team whose channel (or request channel) `channel_id` is, for
+    `/ask #payments ...`."""
+    settings = settings_by_channel(db, workspace.id, channel_id)
+    if settings is None:
+        teams = teams_of_channel(db, workspace, channel_id)
+        if not teams:
+            raise UserError(f"<#{channel_id}> is no team's channel: name the team.")
+        settings = request_settings(db, teams[0])
+        if settings is None:
+            raise UserError(
+                f"{teams[0].name} doesn't take requests through Upkeep (no request channel)."
+            )
     return settings
 
 

@@ -144,3 +144,23 @@ def test_ask_help_shows_the_usage(requests_workspace, driver):
 def test_quotes_and_apostrophes_are_kept_as_typed(requests_workspace, driver, db):
     driver.command("/ask", 'payments the export doesn\'t "work" & R&amp;D agrees', user="U0CHO")
     assert db.scalars(select(Request)).one().title == 'the export doesn\'t "work" & R&D agrees'
+
+
+@pytest.mark.parametrize("channel", ["<#C0PAYMENTS|payments>", "<#C0PAYREQ|payments-requests>"])
+def test_a_teams_channel_names_the_team(requests_workspace, driver, db, channel):
+    resp = driver.command("/ask", f"{channel} The export", user="U0CHO")
+    assert resp.text.startswith("Asked payments, as *payments#1*")
+
+
+@pytest.mark.parametrize(
+    ("channel", "said"),
+    [
+        ("<#C0GENERAL|general>", "<#C0GENERAL> is no team's channel: name the team."),
+        ("<#C0SEARCH|search>", "search doesn't take requests through Upkeep (no request channel)."),
+    ],
+)
+def test_a_channel_of_no_team_taking_requests_is_refused(
+    requests_workspace, driver, db, channel, said
+):
+    resp = driver.command("/ask", f"{channel} The export", user="U0CHO")
+    assert resp.text.startswith(said) and count(db) == 0
