@@ -18,21 +18,18 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import app_driver, empty_database  # noqa: E402
+from bench.harness import app_driver, empty_database, weekly_rotation  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
 from bot.db import make_session_factory  # noqa: E402
 from handlers.requests.jobs import ShieldHandoff, ShieldTold, SlaWatch  # noqa: E402
 from models.core.workspace import MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
-from models.oncall.changes import reschedule, set_members  # noqa: E402
-from models.oncall.rotations import Rotation  # noqa: E402
 from models.requests.requests import ACCEPTED, OPEN, Request, RequestSettings  # noqa: E402
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday, in working hours
@@ -66,24 +63,7 @@ def build(factory, teams: int, requests: int) -> list[tuple[str, str, str]]:
             for member in members:
                 team.memberships.append(TeamMember(person=member, role=MEMBER))
             db.flush()
-            shield = Rotation(
-                workspace_id=workspace.id,
-                team_id=team.id,
-                team=team,
-                name=f"{team.name}-shield",
-                tz="Europe/Berlin",
-                handoff_time=dtime(10, 0),
-                handoff_weekday=0,
-                shift_length=1,
-                shift_unit="w",
-                anchor=date(2026, 1, 5),
-                reminder_hours=24,
-                created_at=NOW - timedelta(days=90),
-            )
-            db.add(shield)
-            set_members(shield, members[:4], set())
-            reschedule(shield, NOW - timedelta(days=90))
-            db.flush()
+            shield = weekly_rotation(db, team, f"{team.name}-shield", members[:4], NOW)
             db.add(
                 RequestSettings(
                     team_id=team.id,
