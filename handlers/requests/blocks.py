@@ -178,7 +178,8 @@ def ask_form(team: str | None, teams: list[str], *, what: str = "", metadata: di
     """What, why, by when, how urgent; with a team to pick when none is given (the shortcut)."""
     blocks = []
     if team is None:
-        blocks.append(select_input(TEAM, "Team", [option(t) for t in teams]))
+        # (a static select holds 100 options)
+        blocks.append(select_input(TEAM, "Team", [option(t) for t in teams[:100]]))
     blocks += [
         text_input(WHAT, "What do you need?", what, multiline=True, max_length=MAX_TITLE),
         text_input(WHY, "Why?", optional=True, multiline=True, max_length=MAX_WHY),
