@@ -145,6 +145,8 @@ def queue_lines(requests: list[Request], now: datetime) -> list[str]:
         age = age_words(now - r.created_at)
         who = f" · {r.assignee.mention}" if r.assignee else " · unassigned"
         late = " · :warning: *SLA breached*" if r.breached_at else ""
+        if not late and r.first_response_at is None and r.escalate_at <= now:
+            late = " · :hourglass: *SLA at risk*"
         out.append(f"*{r.label}* {said(r, 120)} · {r.state_word}{who} · {age} old{late}")
     return out
 

@@ -41,7 +41,7 @@ def lines(resp) -> str:
     return "\n".join(b["text"]["text"] for b in resp.json["blocks"] if b["type"] == "section")
 
 
-def test_the_queue_by_age_and_state_and_its_filters(three, driver):
+def test_the_queue_by_age_and_state_and_its_filters(three, driver, clock):
     queue = driver.command("/requests", "", user="U0ANA", channel="C0PAYMENTS")
     assert queue.text == "3 open requests for payments, oldest first."
     assert lines(queue).splitlines() == [
@@ -58,6 +58,11 @@ def test_the_queue_by_age_and_state_and_its_filters(three, driver):
     ]
     breaching = driver.command("/requests", "payments breaching", user="U0CHO", channel="C0X")
     assert breaching.text == "payments has no open requests (breaching)."
+    clock.advance(timedelta(hours=1, minutes=12))  # #2 is 3h12m old: 80% of its 4 hours
+    at_risk = driver.command("/requests", "payments breaching", user="U0CHO", channel="C0X")
+    assert lines(at_risk) == (
+        "*payments#2* Rotate the API key · new · unassigned · 3h old · :hourglass: *SLA at risk*"
+    )
     assert driver.command("/requests", "", user="U0CHO", channel="C0X").text == (
         "search has no open requests."  # Cho's own team, outside a team channel
     )
