@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.jobs import Due, SendContext
 from bot.render import local_time, section
 from bot.slack import dm
 from handlers.requests.blocks import handoff_post, said, shield_batch
-from models.core.workspace import Person
+from models.core.workspace import Person, Team
+from models.oncall.rotations import Rotation
 from models.oncall.shifts import handoffs, on_call_at
 from models.requests import triage
 from models.requests.figures import figures_line, handoff_counts, request_figures
@@ -138,22 +139,31 @@ class ShieldHandoff:
     kind = "request-handoff"
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
-        found = []
-        for settings in db.scalars(select(RequestSettings)):
-            if settings.shield is None:
-                continue
-            for at in handoffs(settings.shield, start, end):
-                found.append(
-                    Due(
-                        key=f"request-handoff:{settings.team.name}:{at.isoformat()}",
-                        kind=self.kind,
-                        due_at=at,
-                        send=partial(self.send, settings.team_id, at),
-                        team_id=settings.team_id,
-                        stale_after=timedelta(hours=6),
-                    )
-                )
-        return found
+        # Asked every tick: the shield rotations with their rules and members but not their
+        # teams (whose people are many), and which teams each one shields.
+        shielded: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for rotation_id, team_id, name in db.execute(
+            select(RequestSettings.shield_rotation_id, Team.id, Team.name)
+            .join(Team, Team.id == RequestSettings.team_id)
+            .where(RequestSettings.shield_rotation_id.is_not(None))
+        ):
+            shielded[rotation_id].append((team_id, name))
+        shields = db.scalars(
+            select(Rotation).where(Rotation.id.in_(list(shielded))).options(lazyload(Rotation.team))
+        )
+        return [
+            Due(
+                key=f"request-handoff:{name}:{at.isoformat()}",
+                kind=self.kind,
+                due_at=at,
+                send=partial(self.send, team_id, at),
+                team_id=team_id,
+                stale_after=timedelta(hours=6),
+            )
+            for rotation in shields
+            for at in handoffs(rotation, start, end)
+            for team_id, name in shielded[rotation.id]
+        ]
 
     def send(self, team_id: int, at: datetime, ctx: SendContext) -> str | None:
         settings = ctx.db.get(RequestSettings, team_id)

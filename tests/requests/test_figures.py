@@ -76,3 +76,23 @@ def test_the_week_in_the_digest_and_the_shields_handoff_post(
 def test_a_quiet_week_says_so_plainly():
     quiet = RequestFigures(0, None, 0, None, 0, [], [])
     assert figures_line(quiet) == "Requests this week: 0 new, 0 SLA breaches."
+
+
+def test_a_rotation_that_shields_two_teams_posts_in_both_channels(
+    requests_workspace, scheduler, slack, clock, db
+):
+    configure(
+        db,
+        clock,
+        "requests:\n  - team: search\n    channel: C0SEARCHREQ\n    shield: payments-shield\n",
+    )
+    sent = tick_through(scheduler, clock, START, utc(2026, 3, 9, 9, 30), timedelta(hours=1))
+    handoffs = sorted(key for key in sent if key.startswith("request-handoff:"))
+    assert handoffs == [
+        "request-handoff:payments:2026-03-09T09:00:00+00:00",
+        "request-handoff:search:2026-03-09T09:00:00+00:00",
+    ]
+    assert slack.posted("C0SEARCHREQ")[-1]["text"] == (
+        "<@U0BEN> has the shield now for search's requests: 0 open, 0 breached, "
+        "0 waiting on askers."
+    )
