@@ -202,7 +202,9 @@ def request_by_label(db: Session, team: Team, text: str) -> Request:
     name, _, number = text.strip().lstrip("#").rpartition("#")
     if name and name != team.name:
         raise UserError(
-            f"A duplicate is of another {team.name} request (like `{team.name}#3`).", field="text"
+            f"Name another {team.name} request (like `{team.name}#3`): a duplicate is of its "
+            "own team's.",
+            field="text",
         )
     if not number.isascii() or not number.isdigit() or len(number) > 9:
         raise UserError(f"`{text}` is not a request number (like `{team.name}#3`).", field="text")

@@ -255,3 +255,13 @@ def test_without_a_shield_rotation_the_leads_are_told(
     clock.advance(timedelta(minutes=2))
     scheduler.tick()
     assert dms(slack, "U0LEAD") == ["1 new request for search."]
+
+
+def test_a_duplicate_of_another_teams_request_is_refused(requests_workspace, driver, slack, db):
+    ask(driver)
+    form = press(driver, slack, "request_duplicate", request_no(db, 1))
+    refused = submit(driver, form, text("search#1"))
+    assert refused.json["errors"] == {
+        "text": "Name another payments request (like `payments#3`): a duplicate is of its own "
+        "team's."
+    }
