@@ -24,21 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
-from bot.app import build_app  # noqa: E402
+from bench.harness import app_driver, empty_database  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
-from bot.console.signed import Signer, SlackDriver  # noqa: E402
-from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.slack import build_client  # noqa: E402
+from bot.db import make_session_factory  # noqa: E402
 from models.catalog.services import NameIndex, Service, ServiceDependency, _names  # noqa: E402
 from models.core.people import ensure_workspace  # noqa: E402
 from models.core.workspace import LEAD, MEMBER, Person, Team, TeamMember  # noqa: E402
 from models.oncall.rotations import Rotation, RotationMember  # noqa: E402
 
-SECRET = "bench-secret"
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 WORDS = [
     "billing",
@@ -190,11 +186,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as slack:
         url = args.database_url or f"sqlite:///{tmp}/owner.db"
-        engine = make_engine(url)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade(url)
+        engine = empty_database(url)
         factory = make_session_factory(engine)
         began = time.perf_counter()
         names = build(factory, args.teams, args.services)
@@ -203,16 +195,7 @@ def main() -> None:
             f"(built in {time.perf_counter() - began:.1f} s)"
         )
         slack.add_user("U0ASKER", "Asker", "Europe/Berlin")
-        clock = FrozenClock(NOW)
-        settings = Settings(
-            _env_file=None,
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            database_url=url,
-        )
-        app = build_app(settings, factory, build_client(settings, clock), clock)
-        driver = SlackDriver(app, Signer(SECRET))
+        driver = app_driver(slack, url, factory, FrozenClock(NOW))
         rng = random.Random(11)
         driver.command("/owner", names[0], user="U0ASKER")  # first sight of the asker
         timings = []

@@ -25,8 +25,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import delete, insert  # noqa: E402
 
 from bench.fanout import fresh_database  # noqa: E402
+from bench.harness import weekly_rotation  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.db import make_engine, make_session_factory, normalize_url, upgrade  # noqa: E402
@@ -42,8 +42,6 @@ from bot.slack import build_client  # noqa: E402
 from bot.web import build_web, make_server  # noqa: E402
 from handlers.pages.chart import pages_per_day_png  # noqa: E402
 from models.core.workspace import Person, Team, Workspace  # noqa: E402
-from models.oncall.changes import reschedule, set_members  # noqa: E402
-from models.oncall.rotations import Rotation  # noqa: E402
 from models.pages.integrations import Integration, add_integration  # noqa: E402
 from models.pages.load import load, service_counts, unclassified_sleep_pages  # noqa: E402
 from models.pages.pages import HOUR_CLASSES, Page  # noqa: E402
@@ -70,23 +68,7 @@ def seed(factory) -> tuple[int, str, list[int]]:
         ]
         db.add_all([team, *people])
         db.flush()
-        rotation = Rotation(
-            workspace_id=workspace.id,
-            team_id=team.id,
-            team=team,
-            name="payments-primary",
-            tz="Europe/Berlin",
-            handoff_time=clock_time(10, 0),
-            handoff_weekday=0,
-            shift_length=1,
-            shift_unit="w",
-            anchor=date(2026, 1, 5),
-            created_at=NOW,
-        )
-        db.add(rotation)
-        set_members(rotation, people, set())
-        reschedule(rotation, NOW)
-        db.flush()
+        weekly_rotation(db, team, "payments-primary", people, NOW)
         _, token = add_integration(
             db,
             workspace,

@@ -76,13 +76,22 @@ class Command(Subcommands):
     for text that starts with no subcommand name (`/oncall billing-api`)."""
 
     def __init__(
-        self, name: str, summary: str, *, usage_hint: str = "", help: Handler | None = None
+        self,
+        name: str,
+        summary: str,
+        *,
+        usage_hint: str = "",
+        help: Handler | None = None,
+        free_text: bool = False,
     ):
         super().__init__(name)
         self.summary = summary
         self.usage_hint = usage_hint
         self.default: Subcommand | None = None
         self.custom_help = help
+        # Words as typed, quotes and apostrophes kept (`/ask payments it doesn't "work"`),
+        # rather than grouped by quotes like a shell.
+        self.free_text = free_text
 
     def include(self, group: Subcommands) -> None:
         """Take in another feature's subcommands of this command (the same ones again: no-op)."""
@@ -121,7 +130,7 @@ class Command(Subcommands):
         from bot.render import Reply, header, section
 
         try:
-            args = split_args(text)
+            args = split_args(text, free=self.free_text)
         except UserError as error:
             error.usage = self.usage()
             raise
@@ -182,11 +191,14 @@ def clean_text(text: str) -> str:
 _SHELL_SPECIAL = frozenset("\"'\\\t\r\n")  # what makes shlex read more than words between spaces
 
 
-def split_args(text: str, usage: str | None = None) -> list[str]:
-    """Split command text like a shell: quotes group words. Slack's curly quotes count as quotes."""
+def split_args(text: str, usage: str | None = None, *, free: bool = False) -> list[str]:
+    """Split command text like a shell: quotes group words. Slack's curly quotes count as quotes.
+    `free`: at whitespace only, every character kept."""
     text = clean_text(text)
     if len(text) > MAX_TEXT:
         raise UserError(f"That's {len(text):,} characters; I read at most {MAX_TEXT:,}.", usage)
+    if free:
+        return text.split()
     if not _SHELL_SPECIAL.intersection(text):  # most commands: plain words (shlex is slow)
         return [word for word in text.split(" ") if word]
     try:

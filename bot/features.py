@@ -12,6 +12,7 @@ from handlers import (
     pages,
     people,
     priorities,
+    requests,
     retro,
     rituals,
     setup,
@@ -31,6 +32,7 @@ FEATURES: list[Feature] = [
     retro.FEATURE,
     rituals.FEATURE,
     onboarding.FEATURE,
+    requests.FEATURE,
 ]
 
 

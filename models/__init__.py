@@ -20,6 +20,7 @@ from models.pages.pages import Page
 from models.priorities.backlog import BacklogItem
 from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import PageSuggestion
+from models.requests.requests import Request, RequestSettings
 from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual
 from models.standup.standups import Absence, StandupAnswer
@@ -42,6 +43,8 @@ __all__ = [
     "Person",
     "PrioritySettings",
     "ProcessedEvent",
+    "Request",
+    "RequestSettings",
     "RetroAction",
     "RetroTopic",
     "Ritual",

@@ -23,6 +23,7 @@ from models.onboarding.config import OnboardingSection
 from models.oncall.config import RotationsSection
 from models.pages.load import DIGEST
 from models.priorities.config import PrioritiesSection
+from models.requests.config import RequestsSection
 from models.retro.retros import RETRO_CADENCE_WEEKS, RETRO_KIND
 from models.rituals.config import RitualsSection
 from models.standup.standups import STANDUP_KIND
@@ -42,6 +43,7 @@ def sections() -> list[Section]:
         RitualsSection(kinds=RITUAL_KINDS),
         PrioritiesSection(),
         OnboardingSection(),
+        RequestsSection(),
     ]
 
 

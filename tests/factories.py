@@ -293,3 +293,45 @@ def statements_run(engine: Engine) -> Iterator[list[str]]:
     finally:
         HotRead.observers.remove(hot)
         event.remove(engine, "before_cursor_execute", through_sqlalchemy)
+
+
+# Requests: payments takes requests in #C0PAYREQ, triaged by its shield rotation.
+
+REQUESTS = """
+rotations:
+  - name: payments-shield
+    team: payments
+    handoff: monday 10:00
+    every: 1w
+    start: 2026-03-02
+    members: [U0ANA, U0BEN]
+requests:
+  - team: payments
+    channel: C0PAYREQ
+    shield: payments-shield
+    sla: {normal: 4h, urgent: 1h}
+"""
+
+
+@pytest.fixture
+def requests_workspace(db, clock, slack) -> Workspace:
+    """The two teams; payments takes requests in #C0PAYREQ, Ana its shield this week."""
+    return configure(db, clock, REQUESTS, lookup=lookup(slack))
+
+
+def dms(slack, uid: str) -> list[str]:
+    """The text of the app's DMs to `uid`, in order (posted to their id or to their DM)."""
+    found = slack.posted(uid) + slack.posted("D" + uid[1:])
+    return [m["text"] for m in sorted(found, key=lambda m: float(m["ts"]))]
+
+
+def ask_values(what: str, why: str = "", by_when: str | None = None, urgency: str = "normal"):
+    """The ask form's `state.values`, as Slack sends them."""
+    return {
+        "what": {"value": {"type": "plain_text_input", "value": what}},
+        "why": {"value": {"type": "plain_text_input", "value": why}},
+        "by_when": {"value": {"type": "datepicker", "selected_date": by_when}},
+        "urgency": {
+            "value": {"type": "static_select", "selected_option": {"value": urgency}},
+        },
+    }

@@ -72,6 +72,7 @@ EVENT_SCOPES: dict[str, set[str]] = {
     "app_home_opened": set(),
     "app_mention": {"app_mentions:read"},
     "message.im": {"im:history"},
+    "reaction_added": {"reactions:read"},
     "team_join": {"users:read"},
     "user_change": {"users:read"},
 }

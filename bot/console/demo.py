@@ -28,6 +28,7 @@ CHANNELS = {
     "C0PAYONCALL": "payments-oncall",
     "C0PLATFORM": "platform",
     "C0GENERAL": "general",
+    "C0PAYREQ": "payments-requests",
 }
 
 # uid -> (real name, IANA zone, extra users.info fields)

@@ -125,6 +125,13 @@ class SlackEmulator:
         self.users[uid] = user(uid, name.lower().split()[0], name, tz, **extra)
         return self.users[uid]
 
+    def user_message(self, channel: str, user: str, text: str) -> dict[str, Any]:
+        """A message someone wrote in `channel` (what a reaction or a shortcut is on)."""
+        with self._cond:
+            message = {"ts": self._ts_now(), "channel": channel, "text": text, "user": user}
+            self.messages.setdefault(channel, []).append(message)
+        return message
+
     def fail(
         self,
         method: str,
@@ -365,12 +372,20 @@ class SlackEmulator:
 
     def m_conversations_history(self, body) -> dict:
         """Newest first, as Slack answers. A DM (`D...`) holds what was posted to its person's
-        id too. The ts here are counters, not times: `oldest`/`latest` are not applied."""
+        id too. The ts here are counters, not times: `oldest` is not applied; `latest` (with
+        `inclusive`) is, to read one message by its ts."""
         channel = str(body.get("channel", ""))
         found = list(self.messages.get(channel, []))
         if channel.startswith("D"):
             for prefix in ("U", "W"):
                 found += self.messages.get(prefix + channel[1:], [])
+        if body.get("latest"):
+            latest, inclusive = float(body["latest"]), str(body.get("inclusive")) in ("1", "true")
+            found = [
+                m
+                for m in found
+                if float(m["ts"]) < latest or (inclusive and float(m["ts"]) == latest)
+            ]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)
         limit = int(body.get("limit") or 100)
         with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")

@@ -24,6 +24,7 @@ from models.pages.load import (
     unclassified_sleep_pages,
 )
 from models.priorities.suggestions import suggest_from_pages
+from models.requests.figures import digest_line
 
 
 class PageLoadDigest:
@@ -72,6 +73,9 @@ def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str 
     if suggested:
         names = ", ".join(f"{user_text(s.service)} ({s.pages} pages in 4 weeks)" for s in suggested)
         blocks.append(context(f"Suggested for the backlog (`/priority`): {names}"))
+    requests_line = digest_line(db, team, start, end)
+    if requests_line:
+        blocks.append(context(requests_line))
     ts = ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
     if figures.total:
         ctx.client.files_upload_v2(

@@ -297,8 +297,9 @@ def test_the_example_config_imports_and_round_trips(db, clock, slack):
         slack.add_user(uid, name, tz, **extra)
     workspace = ensure_workspace(db, "T0001EXAMPLE", clock.now())
     first = demo.seed(db, workspace, clock.now(), lambda uid: slack.users.get(uid))
-    assert set(demo.config()) == {"teams", "rotations", "services", "rituals", "priorities"}
-    assert len(first.created) == 2 + 2 + 4 + 3 + 1 and not first.changed
+    sections = {"teams", "rotations", "services", "rituals", "priorities", "requests"}
+    assert set(demo.config()) == sections
+    assert len(first.created) == 2 + 2 + 4 + 3 + 1 + 1 and not first.changed
     again = import_config(db, workspace, export_config(db, workspace), clock.now())
     assert not again.created and not again.changed
 
