@@ -22,6 +22,7 @@ from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import PageSuggestion
 from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual
+from models.slos.slos import BudgetCrossing, SliCount, Slo, SloFigure
 from models.standup.standups import Absence, StandupAnswer
 
 __all__ = [
@@ -59,4 +60,8 @@ __all__ = [
     "Walkthrough",
     "WalkthroughStep",
     "Workspace",
+    "BudgetCrossing",
+    "SliCount",
+    "Slo",
+    "SloFigure",
 ]

@@ -25,6 +25,7 @@ from models.pages.load import DIGEST
 from models.priorities.config import PrioritiesSection
 from models.retro.retros import RETRO_CADENCE_WEEKS, RETRO_KIND
 from models.rituals.config import RitualsSection
+from models.slos.config import SlosSection
 from models.standup.standups import STANDUP_KIND
 
 # The rituals the features run, each with its default cadence in weeks; the error for an unknown
@@ -42,6 +43,7 @@ def sections() -> list[Section]:
         RitualsSection(kinds=RITUAL_KINDS),
         PrioritiesSection(),
         OnboardingSection(),
+        SlosSection(),
     ]
 
 

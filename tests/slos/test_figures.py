@@ -1,0 +1,169 @@
+"""SLO figures from a real Prometheus over series the test backfills, against hand-computed values:
+a steady 0.05% error rate, a burst that burns 2% of a 30-day budget in an hour, too little
+traffic, no data, and a calendar month across Berlin's spring-forward."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models.slos.figures import latest_figures, refresh_figures
+from models.slos.prometheus import Prometheus
+from models.slos.slos import LOW_TRAFFIC, NO_DATA, OK, Slo, SloFigure, window_bounds
+from tests.factories import CATALOG, configure
+from tests.slos.prometheus_server import STEP, Backfill, prometheus_serving
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the test clock's START
+# The end of March 2026 in Berlin (00:00 CEST on 1 April); clocks went forward on 29 March.
+MARCH_END = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
+MARCH_START = datetime(2026, 2, 28, 23, 0, tzinfo=UTC)  # 00:00 CET on 1 March
+PER_STEP = 10 * STEP  # 10 requests a second
+BURST_RATIO = 0.0144  # 14.4 x a 99.9% budget: 2% of 30 days' budget in one hour
+
+
+def query(scenario: str, code: str = "") -> str:
+    matcher = f',code="{code}"' if code else ""
+    return f'sum(rate(http_requests_total{{scenario="{scenario}"{matcher}}}[{{{{.window}}}}]))'
+
+
+def slo(name: str, scenario: str, *, window: str = "30d", min_events: int = 100) -> str:
+    return f"""
+  - name: {name}
+    service: billing-api
+    objective: 99.9
+    window: {window}
+    min_events: {min_events}
+    indicator:
+      errors: '{query(scenario, "500")}'
+      total: '{query(scenario)}'"""
+
+
+SLOS = "slos:" + "".join(
+    [
+        slo("steady", "steady"),
+        slo("burst", "burst"),
+        slo("quiet", "quiet", min_events=1000),
+        slo("silent", "none"),
+        slo("march", "march", window="month"),
+    ]
+)
+
+
+def requests(scenario: str, errors, start: datetime, end: datetime, backfill: Backfill) -> None:
+    """`scenario`'s requests, PER_STEP each step, `errors(t)` of them failing (code 500)."""
+    backfill.counter(f'scenario="{scenario}",code="500"', start, end, errors)
+    backfill.counter(
+        f'scenario="{scenario}",code="200"', start, end, lambda t: PER_STEP - errors(t)
+    )
+
+
+@pytest.fixture(scope="module")
+def prometheus_url(tmp_path_factory):
+    backfill = Backfill()
+    since = NOW - timedelta(days=31)
+    requests("steady", lambda t: PER_STEP * 0.0005, since, NOW, backfill)
+    burst_from = (NOW - timedelta(hours=1)).timestamp()
+    requests(
+        "burst", lambda t: PER_STEP * BURST_RATIO if t > burst_from else 0, since, NOW, backfill
+    )
+    backfill.counter('scenario="quiet",code="500"', since, NOW, lambda t: 0)
+    backfill.counter('scenario="quiet",code="200"', since, NOW, lambda t: STEP / 3600)
+
+    # March in Berlin: 3,600 errors in February's last hour (not March's), 1,800 in March's first.
+    feb_last_hour = (MARCH_START - timedelta(hours=1)).timestamp()
+    march_first_hour = (MARCH_START + timedelta(hours=1)).timestamp()
+
+    def march_errors(t: int) -> float:
+        if feb_last_hour < t <= MARCH_START.timestamp():
+            return 300
+        return 150 if MARCH_START.timestamp() < t <= march_first_hour else 0
+
+    requests("march", march_errors, MARCH_START - timedelta(days=2), MARCH_END, backfill)
+    with prometheus_serving(backfill, tmp_path_factory.mktemp("prometheus")) as url:
+        yield url
+
+
+@pytest.fixture
+def figures(db, clock, slack, prometheus_url):
+    """Every SLO's figures, refreshed at `at` from the real Prometheus, read back as stored."""
+    workspace = configure(db, clock, CATALOG + SLOS)
+    slos = {s.name: s for s in db.scalars(select(Slo))}
+
+    def refresh(at: datetime = NOW) -> dict[str, SloFigure]:
+        refresh_figures(db, list(slos.values()), Prometheus(prometheus_url, retries=0), at)
+        db.commit()
+        stored = latest_figures(db, [s.id for s in slos.values()])
+        return {name: stored[s.id] for name, s in slos.items() if s.id in stored}
+
+    refresh.workspace = workspace
+    return refresh
+
+
+def test_a_steady_error_rate_of_005_percent_spends_half_a_999_budget(figures):
+    steady = figures()["steady"]
+    assert steady.status == OK
+    assert steady.at == NOW
+    assert steady.sli == pytest.approx(0.9995, rel=1e-9)
+    assert steady.events == pytest.approx(10 * 30 * 86400, rel=1e-9)
+    assert steady.budget_remaining == pytest.approx(0.5, rel=1e-9)
+    for burn in (steady.burn_1h, steady.burn_6h, steady.burn_1d, steady.burn_3d):
+        assert burn == pytest.approx(0.5, rel=1e-9)
+    # Half the budget left, spent at half the sustainable rate: 30 more days.
+    assert steady.exhausted_at == NOW + timedelta(days=30)
+
+
+def test_a_burst_that_burns_2_percent_of_the_budget_in_an_hour_burns_at_144(figures):
+    burst = figures()["burst"]
+    assert burst.status == OK
+    assert burst.burn_1h == pytest.approx(14.4, rel=1e-9)
+    assert burst.burn_6h == pytest.approx(2.4, rel=1e-9)
+    assert burst.burn_1d == pytest.approx(0.6, rel=1e-9)
+    assert burst.burn_3d == pytest.approx(0.2, rel=1e-9)
+    assert burst.budget_remaining == pytest.approx(0.98, rel=1e-9)
+    # 98% of 720 hours' budget at 14.4 times the sustainable rate: 49 hours.
+    assert abs(burst.exhausted_at - (NOW + timedelta(hours=49))) < timedelta(seconds=1)
+
+
+def test_too_little_traffic_says_so_instead_of_a_ratio(figures):
+    quiet = figures()["quiet"]
+    assert quiet.status == LOW_TRAFFIC
+    assert quiet.events == pytest.approx(720, rel=1e-9)  # one an hour for 30 days
+    assert (quiet.sli, quiet.budget_remaining, quiet.exhausted_at) == (None, None, None)
+
+
+def test_a_query_that_returns_nothing_is_no_data_not_100_percent(figures):
+    silent = figures()["silent"]
+    assert silent.status == NO_DATA
+    assert (silent.sli, silent.events, silent.budget_remaining) == (None, None, None)
+    assert silent.burn_1h is None
+
+
+def test_a_calendar_month_across_a_dst_change_is_the_teams_743_hours(figures):
+    march = figures(MARCH_END)["march"]
+    events = 10 * 743 * 3600  # March in Berlin is an hour short
+    assert march.window_start == MARCH_START
+    assert march.events == pytest.approx(events, rel=1e-9)
+    # February's last hour (Berlin) is not March's: only March's first hour's errors count.
+    assert march.sli == pytest.approx(1 - 1800 / events, rel=1e-12)
+    assert march.budget_remaining == pytest.approx((0.001 - 1800 / events) / 0.001, rel=1e-9)
+
+
+def test_figures_are_stored_with_their_time_and_the_latest_is_read(figures):
+    figures(NOW - timedelta(hours=2))
+    latest = figures()
+    assert latest["burst"].at == NOW
+    assert latest["burst"].burn_1h == pytest.approx(14.4, rel=1e-9)
+
+
+def test_calendar_windows_follow_the_zone_across_dst():
+    spring = window_bounds("month", "Europe/Berlin", MARCH_END)
+    assert spring == (MARCH_START, MARCH_END)
+    assert window_bounds("month", "Europe/Berlin", MARCH_START + timedelta(seconds=1)) == spring
+    assert spring[1] - spring[0] == timedelta(hours=743)
+    autumn = window_bounds("month", "Europe/Berlin", datetime(2026, 10, 15, tzinfo=UTC))
+    assert autumn[1] - autumn[0] == timedelta(hours=745)
+    quarter = window_bounds("quarter", "America/New_York", datetime(2026, 5, 1, tzinfo=UTC))
+    assert quarter == (datetime(2026, 4, 1, 4, tzinfo=UTC), datetime(2026, 7, 1, 4, tzinfo=UTC))
+    assert window_bounds("28d", "UTC", NOW) == (NOW - timedelta(days=28), NOW)
