@@ -15,6 +15,7 @@ from handlers import (
     retro,
     rituals,
     setup,
+    slos,
     standup,
     upkeep,
 )
@@ -31,6 +32,7 @@ FEATURES: list[Feature] = [
     retro.FEATURE,
     rituals.FEATURE,
     onboarding.FEATURE,
+    slos.FEATURE,
 ]
 
 

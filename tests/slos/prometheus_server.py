@@ -44,28 +44,50 @@ class Series:
     end: int
     increment: Callable[[int], float]
     initial: float = 1000.0
+    family: str = "http_requests"
+    gauge: bool = False  # then `increment(t)` is the value at t
 
 
 @dataclass
 class Backfill:
-    name: str = "http_requests"
     series: list[Series] = field(default_factory=list)
 
     def counter(self, labels: str, start: datetime, end: datetime, increment) -> None:
-        first, last = int(start.timestamp()), int(end.timestamp())
-        assert first % STEP == 0 and last % STEP == 0, "samples fall on whole steps"
-        self.series.append(Series(labels, first, last, increment))
+        """`http_requests_total{labels}`, gaining `increment(t)` in the step ending at t."""
+        self.series.append(Series(labels, *steps(start, end), increment))
+
+    def gauge(self, family: str, labels: str, start: datetime, end: datetime, value) -> None:
+        """`family{labels}` at `value(t)` (a recording rule's output, as Sloth's)."""
+        self.series.append(Series(labels, *steps(start, end), value, family=family, gauge=True))
 
     def openmetrics(self) -> str:
-        lines = [f"# TYPE {self.name} counter"]
-        for s in self.series:
-            value = s.initial
-            for t in range(s.start, s.end + 1, STEP):
-                if t > s.start:
-                    value += s.increment(t)
-                lines.append(f"{self.name}_total{{{s.labels}}} {value!r} {t}")
+        lines = []
+        for family in dict.fromkeys(s.family for s in self.series):
+            members = [s for s in self.series if s.family == family]
+            lines.append(f"# TYPE {family} {'gauge' if members[0].gauge else 'counter'}")
+            for s in members:
+                lines += samples(s)
         lines.append("# EOF")
         return "\n".join(lines) + "\n"
+
+
+def steps(start: datetime, end: datetime) -> tuple[int, int]:
+    first, last = int(start.timestamp()), int(end.timestamp())
+    assert first % STEP == 0 and last % STEP == 0, "samples fall on whole steps"
+    return first, last
+
+
+def samples(s: Series) -> list[str]:
+    name = s.family if s.gauge else f"{s.family}_total"
+    value = s.initial
+    out = []
+    for t in range(s.start, s.end + 1, STEP):
+        if s.gauge:
+            value = s.increment(t)
+        elif t > s.start:
+            value += s.increment(t)
+        out.append(f"{name}{{{s.labels}}} {value!r} {t}")
+    return out
 
 
 @contextmanager

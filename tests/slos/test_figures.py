@@ -40,15 +40,41 @@ def slo(name: str, scenario: str, *, window: str = "30d", min_events: int = 100)
       total: '{query(scenario)}'"""
 
 
-SLOS = "slos:" + "".join(
-    [
-        slo("steady", "steady"),
-        slo("burst", "burst"),
-        slo("quiet", "quiet", min_events=1000),
-        slo("silent", "none"),
-        slo("march", "march", window="month"),
-    ]
+SLOS = (
+    "slos:"
+    + "".join(
+        [
+            slo("steady", "steady"),
+            slo("burst", "burst"),
+            slo("quiet", "quiet", min_events=1000),
+            slo("silent", "none"),
+            slo("march", "march", window="month"),
+        ]
+    )
+    + """
+  - name: broken
+    service: ledger
+    objective: 99
+    window: 30d
+    indicator:
+      errors: 'sum(rate(http_requests_total{scenario="steady"}[{{.window}}])))'
+      total: 'sum(rate(http_requests_total{scenario="steady"}[{{.window}}]))'
+  - name: sloth
+    service: ledger
+    objective: 99.9
+    window: 30d
+    indicator: {sloth: {service: ledger, slo: availability}}
+"""
 )
+# What Sloth's recording rules say for ledger's availability SLO.
+SLOTH_RULES = {
+    "slo:sli_error:ratio_rate30d": 0.0003,
+    "slo:sli_error:ratio_rate1h": 0.002,
+    "slo:sli_error:ratio_rate6h": 0.001,
+    "slo:sli_error:ratio_rate1d": 0.0005,
+    "slo:sli_error:ratio_rate3d": 0.0004,
+    "slo:period_error_budget_remaining:ratio": 0.7,
+}
 
 
 def requests(scenario: str, errors, start: datetime, end: datetime, backfill: Backfill) -> None:
@@ -80,6 +106,9 @@ def prometheus_url(tmp_path_factory):
             return 300
         return 150 if MARCH_START.timestamp() < t <= march_first_hour else 0
 
+    for rule, value in SLOTH_RULES.items():
+        labels = 'sloth_service="ledger",sloth_slo="availability",sloth_id="ledger-availability"'
+        backfill.gauge(rule, labels, NOW - timedelta(hours=1), NOW, lambda t, v=value: v)
     requests("march", march_errors, MARCH_START - timedelta(days=2), MARCH_END, backfill)
     with prometheus_serving(backfill, tmp_path_factory.mktemp("prometheus")) as url:
         yield url
@@ -150,6 +179,23 @@ def test_a_calendar_month_across_a_dst_change_is_the_teams_743_hours(figures):
     assert march.budget_remaining == pytest.approx((0.001 - 1800 / events) / 0.001, rel=1e-9)
 
 
+def test_sloths_recording_rules_are_read_not_recomputed(figures):
+    sloth = figures()["sloth"]
+    assert sloth.status == OK and sloth.events is None
+    assert sloth.sli == pytest.approx(0.9997, rel=1e-9)
+    assert sloth.budget_remaining == pytest.approx(0.7, rel=1e-9)  # Sloth's own figure
+    burns = (sloth.burn_1h, sloth.burn_6h, sloth.burn_1d, sloth.burn_3d)
+    assert burns == pytest.approx((2.0, 1.0, 0.5, 0.4), rel=1e-9)
+    assert sloth.exhausted_at == NOW + timedelta(hours=252)  # 70% of 720 h at twice the rate
+
+
+def test_an_expression_prometheus_refuses_costs_its_own_slo_only(figures, caplog):
+    shown = figures()
+    assert "broken" not in shown
+    assert {"steady", "burst", "quiet", "silent", "sloth"} <= set(shown)
+    assert "Prometheus refused a query" in caplog.text
+
+
 def test_figures_are_stored_with_their_time_and_the_latest_is_read(figures):
     figures(NOW - timedelta(hours=2))
     latest = figures()
@@ -167,3 +213,24 @@ def test_calendar_windows_follow_the_zone_across_dst():
     quarter = window_bounds("quarter", "America/New_York", datetime(2026, 5, 1, tzinfo=UTC))
     assert quarter == (datetime(2026, 4, 1, 4, tzinfo=UTC), datetime(2026, 7, 1, 4, tzinfo=UTC))
     assert window_bounds("28d", "UTC", NOW) == (NOW - timedelta(days=28), NOW)
+
+
+@pytest.fixture
+def settings(settings, prometheus_url):
+    """The app's settings, with the test's Prometheus as PROMETHEUS_URL."""
+    return settings.model_copy(update={"prometheus_url": prometheus_url})
+
+
+def test_the_worker_refreshes_from_prometheus_and_slo_reads_what_it_stored(
+    db, clock, slack, scheduler, driver
+):
+    configure(db, clock, CATALOG + SLOS)
+    clock.set(NOW - timedelta(minutes=1))
+    scheduler.tick()
+    clock.set(NOW)
+    assert any(key.startswith("slo-refresh:") for key in scheduler.tick().sent)
+    answer = driver.command("/slo", "billing-api").text
+    assert "*burst* (`billing-api`) 99.9% over 30d: SLI 99.998% · budget 98% left" in answer
+    assert "burn 14.4× 1h, 2.4× 6h, 0.6× 1d, 0.2× 3d" in answer
+    assert "At this rate the budget lasts 49 more hours." in answer
+    assert "Too little traffic to judge: 720 events in the window, fewer than the 1,000" in answer

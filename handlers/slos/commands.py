@@ -1,0 +1,52 @@
+"""`/slo`: the channel's team's SLOs, lowest budget first, or one service's, each with what its
+figures mean. Both read figures the worker stored; neither waits on Prometheus."""
+
+from __future__ import annotations
+
+from bot.commands import Command, no_extra_words
+from bot.deps import CommandRequest
+from bot.render import Reply
+from handlers.slos.blocks import service_slos, team_slos
+from models.catalog.services import find_service_id, load_service
+from models.core.errors import UserError
+from models.core.people import get_team, relevant_teams
+from models.slos.status import slo_statuses
+
+slo = Command(
+    "/slo",
+    "SLOs and error budgets: the channel's team's, or one service's",
+    usage_hint="[<service>] | team <team> | help",
+)
+LOOKUP = "/slo [<service>]"
+TEAM = "/slo team <team>"
+
+
+@slo.fallback(LOOKUP, "the channel's team's SLOs, lowest budget first; or one service's")
+def lookup(req: CommandRequest, args: list[str]) -> Reply:
+    if not args:
+        teams = relevant_teams(req.db, req.workspace, req.channel_id, req.person)
+        if not teams:
+            raise UserError(
+                "This channel has no team and you are in none: name a service or a team.",
+                slo.usage(),
+            )
+        return team_reply(req, teams)
+    workspace = req.asker.workspace
+    service_id = find_service_id(req.db, workspace, " ".join(args), usage=LOOKUP)
+    statuses = slo_statuses(req.db, workspace.id, service_id=service_id)
+    name = statuses[0].service if statuses else load_service(req.db, service_id).name
+    return service_slos(name, statuses, req.tz)
+
+
+@slo.sub("team", TEAM, "a team's SLOs, lowest budget first")
+def team_command(req: CommandRequest, args: list[str]) -> Reply:
+    if not args:
+        raise UserError("Which team?", TEAM)
+    no_extra_words(args[1:], TEAM)
+    return team_reply(req, [get_team(req.db, req.workspace, args[0], TEAM)])
+
+
+def team_reply(req: CommandRequest, teams) -> Reply:
+    statuses = slo_statuses(req.db, req.workspace.id, team_ids=[t.id for t in teams])
+    title = "SLOs of " + ", ".join(t.name for t in teams) + ", lowest budget first"
+    return team_slos(title, statuses, req.tz)

@@ -1,0 +1,74 @@
+"""The worker refreshes every SLO's figures every `REFRESH` and stores them with their time:
+`/slo`, the service card and App Home read them and never wait on Prometheus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.jobs import Due, SendContext
+from bot.settings import Settings
+from models.slos.figures import refresh_figures
+from models.slos.prometheus import Prometheus
+from models.slos.slos import Slo
+
+REFRESH = timedelta(minutes=5)
+REFRESH_KIND = "slo-refresh"
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def prometheus_of(settings: Settings, sleep) -> Prometheus | None:
+    """The Prometheus the settings name, or None without PROMETHEUS_URL."""
+    if not settings.prometheus_url:
+        return None
+    return Prometheus(
+        settings.prometheus_url,
+        bearer_token=settings.prometheus_bearer_token,
+        username=settings.prometheus_username,
+        password=settings.prometheus_password,
+        timeout=settings.prometheus_timeout_seconds,
+        sleep=sleep,
+    )
+
+
+def last_slot(start: datetime, end: datetime) -> datetime | None:
+    """The latest whole `REFRESH` in (start, end]: after downtime, one refresh, not one per
+    missed slot."""
+    slot = EPOCH + ((end - EPOCH) // REFRESH) * REFRESH
+    return slot if slot > start else None
+
+
+class SloRefresh:
+    kind = REFRESH_KIND
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
+        at = last_slot(start, end)
+        if at is None:
+            return
+        for workspace_id in db.scalars(select(Slo.workspace_id).distinct()):
+            yield self._due(workspace_id, at)
+
+    def on_demand(self, db: Session, now: datetime) -> Iterable[Due]:
+        for workspace_id in db.scalars(select(Slo.workspace_id).distinct()):
+            yield self._due(workspace_id, now)
+
+    def _due(self, workspace_id: int, at: datetime) -> Due:
+        return Due(
+            key=f"{self.kind}:{workspace_id}:{at.isoformat()}",
+            kind=self.kind,
+            due_at=at,
+            send=partial(refresh, workspace_id, at),
+            stale_after=REFRESH,  # a later refresh is on its way
+        )
+
+
+def refresh(workspace_id: int, at: datetime, ctx: SendContext) -> None:
+    slos = list(ctx.db.scalars(select(Slo).where(Slo.workspace_id == workspace_id)))
+    refresh_figures(ctx.db, slos, prometheus_of(ctx.settings, ctx.clock.sleep), at)
+
+
+JOBS = [SloRefresh()]
