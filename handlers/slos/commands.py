@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from bot.commands import Command, no_extra_words
 from bot.deps import CommandRequest
-from bot.render import Reply
-from handlers.slos.blocks import service_slos, team_slos
+from bot.render import Reply, section
+from handlers.slos.blocks import service_slos, slo_line, team_slos
 from models.catalog.services import find_service_id, load_service
 from models.core.errors import UserError
-from models.core.people import get_team, relevant_teams
+from models.core.people import get_team, relevant_teams, teams_of_person
 from models.slos.status import slo_statuses
 
 slo = Command(
@@ -50,3 +50,20 @@ def team_reply(req: CommandRequest, teams) -> Reply:
     statuses = slo_statuses(req.db, req.workspace.id, team_ids=[t.id for t in teams])
     title = "SLOs of " + ", ".join(t.name for t in teams) + ", lowest budget first"
     return team_slos(title, statuses, req.tz)
+
+
+HOME_SHOWN = 5
+
+
+def home_blocks(req: CommandRequest) -> list[dict]:
+    """App Home: the lowest budgets of the asker's teams' SLOs."""
+    teams = teams_of_person(req.db, req.person)
+    statuses = (
+        slo_statuses(req.db, req.workspace.id, team_ids=[t.id for t in teams]) if teams else []
+    )
+    if not statuses:
+        return []
+    lines = [slo_line(s) for s in statuses[:HOME_SHOWN]]
+    if len(statuses) > HOME_SHOWN:
+        lines.append(f"… and {len(statuses) - HOME_SHOWN} more: `/slo`")
+    return [section("*Your teams' SLOs, lowest budget first*\n" + "\n".join(lines))]

@@ -11,7 +11,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from models.catalog.services import Service
-from models.core.workspace import Team
+from models.core.kept import Kept
+from models.core.people import WorkspaceRef
+from models.core.workspace import Team, Workspace
 from models.slos.slos import CALENDAR, LOW_TRAFFIC, NO_DATA, Slo, SloFigure, window_bounds
 
 FIGURE_COLUMNS = (
@@ -100,6 +102,23 @@ def slo_statuses(
     return sorted(found, key=lambda s: s.sort_key)
 
 
+_with_slos: Kept[frozenset[int]] = Kept()
+
+
+def services_with_slos(db: Session, workspace: Workspace | WorkspaceRef) -> frozenset[int]:
+    """The ids of the services that have SLOs, kept while the catalog version stays the same:
+    the card of a service with none costs no query for them. Read after the request read its
+    version, so what is read is at least that new (and read again at the next version)."""
+    version = workspace.catalog_version
+
+    def read(own: Session) -> tuple[int, frozenset[int]]:
+        ids = own.scalars(select(Slo.service_id).where(Slo.workspace_id == workspace.id))
+        return version, frozenset(ids)
+
+    kept = _with_slos.get(db, workspace.id, version, read)
+    return kept if kept is not None else read(db)[1]
+
+
 def percent(ratio: float, digits: int = 2) -> str:
     """0.99953 -> `99.95%`; 0.5 -> `50%` (no trailing zeros)."""
     text = f"{ratio * 100:.{digits}f}".rstrip("0").rstrip(".")
@@ -174,3 +193,17 @@ def figures_text(s: SloStatus) -> str:
     left = percent(max(s.budget_remaining, 0.0), 1) if s.budget_remaining > 0 else "none"
     text = f"SLI {percent(s.sli, 3)} · budget {left} left"
     return text + (f" · burn {burns}" if burns else "")
+
+
+def card_line(statuses: list[SloStatus]) -> str:
+    """A service's SLOs in a line of its card: `checkout` 99.9%: budget 50% left."""
+    parts = []
+    for s in statuses:
+        if s.budget_remaining is None:
+            short = figures_text(s)
+        elif s.budget_remaining <= 0:
+            short = "budget spent"
+        else:
+            short = f"budget {percent(s.budget_remaining, 1)} left"
+        parts.append(f"`{s.name}` {objective_text(s.objective)}: {short}")
+    return "; ".join(parts)

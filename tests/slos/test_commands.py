@@ -3,6 +3,7 @@ from pushed counts; `test_figures.py` does it from Prometheus)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -121,3 +122,22 @@ def test_slo_reads_stored_figures_in_a_constant_number_of_queries(driver, engine
     slo_queries = [s for s in statements if "slo_figures" in s]
     assert len(slo_queries) == 1
     assert not any("http" in s for s in statements)
+
+
+def test_the_owner_card_has_the_slo_line_from_stored_figures(driver, engine, measured):
+    card = driver.command("/owner", "ledger", user="U0ANA").text
+    assert "SLOs: `ledger-writes` 99%: budget 95.8% left" in card
+    worker = driver.command("/owner", "billing-worker").text
+    assert "SLOs: `worker-runs` 99.5%: no data" in worker
+    with statements_run(engine) as statements:
+        assert "SLOs: `ledger-writes`" in driver.command("/owner", "ledger", user="U0ANA").text
+    # Kept: the card and which services have SLOs; read: who asks, and the SLOs' figures.
+    assert len(statements) == 2 and "slo_figures" in statements[1]
+
+
+def test_app_home_shows_my_teams_lowest_budgets(driver, slack, measured):
+    driver.event({"type": "app_home_opened", "user": "U0BEN", "tab": "home"})
+    text = json.dumps(slack.home["U0BEN"]["blocks"])
+    assert "Your teams' SLOs, lowest budget first" in text
+    assert text.index("*checkout*") < text.index("*ledger-writes*") < text.index("*worker-runs*")
+    assert "indexing" not in text  # search's
