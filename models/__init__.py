@@ -22,6 +22,7 @@ from models.priorities.settings import PrioritySettings
 from models.priorities.suggestions import PageSuggestion
 from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual
+from models.slos.pushed import SliToken
 from models.slos.slos import BudgetCrossing, SliCount, Slo, SloFigure
 from models.standup.standups import Absence, StandupAnswer
 
@@ -62,6 +63,7 @@ __all__ = [
     "Workspace",
     "BudgetCrossing",
     "SliCount",
+    "SliToken",
     "Slo",
     "SloFigure",
 ]

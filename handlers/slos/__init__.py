@@ -1,7 +1,17 @@
-"""SLOs and error budgets: `/slo`, the worker's refresh of their figures from Prometheus."""
+"""SLOs and error budgets: `/slo`, the worker's refresh of their figures from Prometheus, pushed
+counts (`POST /hooks/sli`, `upkeep slo token`)."""
 
 from bot.feature import Feature
+from handlers.slos.cli import add_commands
 from handlers.slos.commands import home_blocks, slo
+from handlers.slos.http import PATH, sli_hook
 from handlers.slos.jobs import JOBS
 
-FEATURE = Feature("slos", commands=[slo], home=home_blocks, jobs=JOBS)
+FEATURE = Feature(
+    "slos",
+    commands=[slo],
+    home=home_blocks,
+    routes={PATH: sli_hook},
+    jobs=JOBS,
+    cli=add_commands,
+)

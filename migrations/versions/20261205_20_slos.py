@@ -1,9 +1,9 @@
-"""SLOs on catalog services, their stored figures, pushed SLI counts and error-budget
-policy crossings
+"""SLOs on catalog services, their stored figures, pushed SLI counts and the tokens that push
+them, and error-budget policy crossings
 
 Revision ID: 20261205_20_slos
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:19:55.849830
+Create Date: 2026-12-05 07:28:03.090447
 """
 
 from collections.abc import Sequence
@@ -18,6 +18,29 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "sli_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("token_prefix", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["teams.id"], name=op.f("fk_sli_tokens_team_id_teams"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_sli_tokens_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sli_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_sli_tokens_token_hash")),
+    )
+    with op.batch_alter_table("sli_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sli_tokens_team_id"), ["team_id"], unique=False)
+
     op.create_table(
         "slos",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -124,3 +147,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_slos_service_id"))
 
     op.drop_table("slos")
+    with op.batch_alter_table("sli_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sli_tokens_team_id"))
+
+    op.drop_table("sli_tokens")
