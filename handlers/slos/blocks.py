@@ -4,7 +4,18 @@ with its numbers and what they mean."""
 from __future__ import annotations
 
 from bot.render import Reply, context, header, line_sections, local_time, section, user_text
-from models.slos.status import SloStatus, figures_text, meaning, objective_text, window_text
+from models.core.workspace import Team
+from models.priorities.backlog import BacklogItem
+from models.slos.policy import HALT_AT
+from models.slos.slos import BudgetCrossing, Slo
+from models.slos.status import (
+    SloStatus,
+    figures_text,
+    meaning,
+    objective_text,
+    percent,
+    window_text,
+)
 
 NONE_YET = "No SLOs yet. Add them under `slos:` in the config file (`upkeep import`)."
 
@@ -44,3 +55,25 @@ def service_slos(service: str, statuses: list[SloStatus], tz: str) -> Reply:
         blocks.append(section(line))
     blocks.append(context(as_of(statuses, tz)))
     return Reply(text=f"{title}\n" + "\n".join(lines), blocks=blocks)
+
+
+def crossing_message(
+    crossing: BudgetCrossing, slo: Slo, team: Team, item: BacklogItem | None
+) -> tuple[str, list[dict]]:
+    """What the team's channel is told when an SLO's budget falls to a policy threshold."""
+    what = f"*{user_text(slo.name)}* (`{user_text(slo.service.name)}`)"
+    if crossing.threshold == HALT_AT:
+        text = (
+            f"{what} has spent its error budget ({objective_text(slo.objective)} over "
+            f"{window_text(slo.window)}). {team.possessive} error-budget policy calls for "
+            "reliability work before features until it recovers (`/priority budget`)."
+        )
+    else:
+        left = percent(max(crossing.budget_remaining, 0.0), 1)
+        text = (
+            f"{what} has {left} of its error budget left ({objective_text(slo.objective)} over "
+            f"{window_text(slo.window)}), below the policy's {crossing.threshold}%."
+        )
+    if item is not None:
+        text += f"\nProposed for the backlog: #{item.id} {user_text(item.title)} (`/priority`)."
+    return text, [section(text), context(f"Details: `/slo {slo.service.name}`.")]

@@ -1,5 +1,7 @@
 """The worker refreshes every SLO's figures every `REFRESH` and stores them with their time:
-`/slo`, the service card and App Home read them and never wait on Prometheus."""
+`/slo`, the service card and App Home read them and never wait on Prometheus. A refresh records
+the error-budget policy's crossings; the next tick tells each one to the team's channel (and at
+25% proposes a reliability item), once, through the delivery engine."""
 
 from __future__ import annotations
 
@@ -12,12 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
 from bot.settings import Settings
+from handlers.slos.blocks import crossing_message
 from models.slos.figures import refresh_figures
+from models.slos.policy import PROPOSE_AT, crossings_between, propose_item, record_crossings
 from models.slos.prometheus import Prometheus
-from models.slos.slos import Slo
+from models.slos.slos import BudgetCrossing, Slo
 
 REFRESH = timedelta(minutes=5)
 REFRESH_KIND = "slo-refresh"
+BUDGET_KIND = "slo-budget"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -68,7 +73,46 @@ class SloRefresh:
 
 def refresh(workspace_id: int, at: datetime, ctx: SendContext) -> None:
     slos = list(ctx.db.scalars(select(Slo).where(Slo.workspace_id == workspace_id)))
-    refresh_figures(ctx.db, slos, prometheus_of(ctx.settings, ctx.clock.sleep), at)
+    figures = refresh_figures(ctx.db, slos, prometheus_of(ctx.settings, ctx.clock.sleep), at)
+    record_crossings(ctx.db, {slo.id: slo for slo in slos}, figures)
 
 
-JOBS = [SloRefresh()]
+class BudgetPolicy:
+    """Each crossing recorded by a refresh, told once in the team's channel. Asked over the last
+    two refreshes too, so a crossing recorded during a tick is sent by the next one."""
+
+    kind = BUDGET_KIND
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
+        for crossing, slo in crossings_between(db, start - 2 * REFRESH, end):
+            team = slo.service.team
+            if team is None or not team.channel_id:
+                continue
+            yield Due(
+                key=f"{self.kind}:{crossing.id}",
+                kind=self.kind,
+                due_at=crossing.at,
+                send=partial(send_crossing, crossing.id),
+                team_id=team.id,
+                stale_after=None,  # a late word on the budget is still worth reading
+            )
+
+
+def send_crossing(crossing_id: int, ctx: SendContext) -> str | None:
+    crossing = ctx.db.get(BudgetCrossing, crossing_id)
+    if crossing is None:
+        return None
+    slo = ctx.db.get(Slo, crossing.slo_id)
+    team = slo.service.team if slo is not None else None
+    if slo is None or team is None or not team.channel_id:
+        return None
+    item = (
+        propose_item(ctx.db, crossing, slo, ctx.clock.now())
+        if crossing.threshold == PROPOSE_AT
+        else None
+    )
+    text, blocks = crossing_message(crossing, slo, team, item)
+    return ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
+
+
+JOBS = [SloRefresh(), BudgetPolicy()]

@@ -3,7 +3,7 @@ them, and error-budget policy crossings
 
 Revision ID: 20261205_20_slos
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:28:03.090447
+Create Date: 2026-12-05 07:31:25.219590
 """
 
 from collections.abc import Sequence
@@ -98,6 +98,13 @@ def upgrade() -> None:
         sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("budget_remaining", sa.Float(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["backlog_items.id"],
+            name=op.f("fk_slo_budget_crossings_item_id_backlog_items"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["slo_id"],
             ["slos.id"],
@@ -112,6 +119,9 @@ def upgrade() -> None:
             name=op.f("uq_slo_budget_crossings_slo_id_threshold_window_start"),
         ),
     )
+    with op.batch_alter_table("slo_budget_crossings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_slo_budget_crossings_at"), ["at"], unique=False)
+
     op.create_table(
         "slo_figures",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -141,6 +151,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_slo_figures_slo_at")
 
     op.drop_table("slo_figures")
+    with op.batch_alter_table("slo_budget_crossings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_slo_budget_crossings_at"))
+
     op.drop_table("slo_budget_crossings")
     op.drop_table("sli_counts")
     with op.batch_alter_table("slos", schema=None) as batch_op:

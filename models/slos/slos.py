@@ -143,5 +143,7 @@ class BudgetCrossing(Base):
     slo_id: Mapped[int] = mapped_column(ForeignKey("slos.id", ondelete="CASCADE"))
     threshold: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     budget_remaining: Mapped[float] = mapped_column(Float)
+    # The reliability item the crossing proposed for the team's backlog (25%), once.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("backlog_items.id", ondelete="SET NULL"))

@@ -22,14 +22,13 @@ from models.slos.pushed import CountsRefused, add_sli_token, parse_counts
 from models.slos.slos import SliCount, Slo, find_slo
 from tests.conftest import START
 from tests.factories import CATALOG, configure
+from tests.slos.entries import pushed
 
-SLOS = """
-slos:
-  - name: checkout
-    service: billing-api
-    objective: 99
-    window: 30d
-    indicator: pushed
+SLOS = (
+    "slos:"
+    + pushed("checkout", "billing-api")
+    + pushed("indexing", "search-indexer")
+    + """
   - name: ledger-ratio
     service: ledger
     objective: 99
@@ -37,12 +36,8 @@ slos:
     indicator:
       errors: sum(rate(x[{{.window}}]))
       total: sum(rate(y[{{.window}}]))
-  - name: indexing
-    service: search-indexer
-    objective: 99
-    window: 30d
-    indicator: pushed
 """
+)
 
 
 @pytest.fixture
