@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models.catalog.services import lookup_service
-from models.core.config import ConfigError, ImportContext, named_entry, require, where
+from models.core.config import ConfigError, ImportContext, named_entry, where
 from models.core.workspace import Workspace
 from models.slos.slos import (
     CALENDAR,
@@ -139,19 +139,38 @@ class SlosSection:
             name = named_entry(self.key, i, entry, FIELDS, SLO_NAME, seen)
             self.load_one(ctx, i, entry, name=name)
 
-    def load_one(self, ctx: ImportContext, i: int, entry: dict[str, Any], *, name: str) -> Slo:
-        def at(fieldname: str) -> str:
-            return where(self.key, i, entry, fieldname)
+    def load_one(
+        self,
+        ctx: ImportContext,
+        i: int,
+        entry: dict[str, Any],
+        *,
+        name: str,
+        label: str | None = None,
+        action: str = "slo.import",
+    ) -> Slo:
+        """One SLO from its entry; errors are named `label.field` (default: `slos[i] (name)`)."""
 
-        service_name = require(self.key, i, entry, "service")
+        def at(fieldname: str) -> str:
+            return f"{label}.{fieldname}" if label else where(self.key, i, entry, fieldname)
+
+        def required(fieldname: str, kind: type | tuple = str) -> Any:
+            value = entry.get(fieldname)
+            if value in (None, ""):
+                raise ConfigError(at(fieldname), "is required")
+            if not isinstance(value, kind):
+                raise ConfigError(at(fieldname), f"has the wrong type ({value!r})")
+            return value
+
+        service_name = required("service")
         service = lookup_service(ctx.db, ctx.workspace, service_name)
         if service is None:
             raise ConfigError(at("service"), f"there is no service called {service_name!r}")
         try:
-            objective = objective_of(require(self.key, i, entry, "objective", (int, float, str)))
+            objective = objective_of(required("objective", (int, float, str)))
         except ValueError as e:
             raise ConfigError(at("objective"), str(e)) from None
-        window = require(self.key, i, entry, "window")
+        window = required("window")
         if window not in WINDOWS:
             raise ConfigError(at("window"), f"must be one of {', '.join(WINDOWS)}")
         min_events = entry.get("min_events", DEFAULT_MIN_EVENTS)
@@ -178,7 +197,7 @@ class SlosSection:
         if before != after:
             slo.updated_at = ctx.now
         ctx.record_change(
-            f"slo {name}", name, "slo.set", before, after, imported="slo.import", team=service.team
+            f"slo {name}", name, "slo.set", before, after, imported=action, team=service.team
         )
         return slo
 
