@@ -75,5 +75,5 @@ def crossing_message(
             f"{window_text(slo.window)}), below the policy's {crossing.threshold}%."
         )
     if item is not None:
-        text += f"\nProposed for the backlog: #{item.id} {user_text(item.title)} (`/priority`)."
+        text += f"\nProposed for the backlog: {item.ref} {user_text(item.title)} (`/priority`)."
     return text, [section(text), context(f"Details: `/slo {slo.service.name}`.")]

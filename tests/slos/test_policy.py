@@ -67,7 +67,7 @@ def test_each_threshold_is_told_once_and_25_percent_proposes_one_item(db, clock,
     set_errors(8)
     (told,) = refresh()
     assert "has 20% of its error budget left (99% over 30d), below the policy's 25%." in told
-    assert "Proposed for the backlog: #" in told
+    assert "Proposed for the backlog: #1 Reliability: checkout (billing-api) is burning" in told
     assert proposed(db) == ["Reliability: checkout (billing-api) is burning its error budget"]
     item = db.scalar(select(BacklogItem).where(BacklogItem.source == "slo"))
     assert (item.category, item.status) == ("reliability", "proposed")
