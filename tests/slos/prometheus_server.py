@@ -46,19 +46,30 @@ class Series:
     initial: float = 1000.0
     family: str = "http_requests"
     gauge: bool = False  # then `increment(t)` is the value at t
+    step: int = STEP
 
 
 @dataclass
 class Backfill:
     series: list[Series] = field(default_factory=list)
+    step: int = STEP
 
     def counter(self, labels: str, start: datetime, end: datetime, increment) -> None:
         """`http_requests_total{labels}`, gaining `increment(t)` in the step ending at t."""
-        self.series.append(Series(labels, *steps(start, end), increment))
+        first, last = self.steps(start, end)
+        self.series.append(Series(labels, first, last, increment, step=self.step))
 
     def gauge(self, family: str, labels: str, start: datetime, end: datetime, value) -> None:
         """`family{labels}` at `value(t)` (a recording rule's output, as Sloth's)."""
-        self.series.append(Series(labels, *steps(start, end), value, family=family, gauge=True))
+        first, last = self.steps(start, end)
+        self.series.append(
+            Series(labels, first, last, value, family=family, gauge=True, step=self.step)
+        )
+
+    def steps(self, start: datetime, end: datetime) -> tuple[int, int]:
+        first, last = int(start.timestamp()), int(end.timestamp())
+        assert first % self.step == 0 and last % self.step == 0, "samples fall on whole steps"
+        return first, last
 
     def openmetrics(self) -> str:
         lines = []
@@ -71,17 +82,11 @@ class Backfill:
         return "\n".join(lines) + "\n"
 
 
-def steps(start: datetime, end: datetime) -> tuple[int, int]:
-    first, last = int(start.timestamp()), int(end.timestamp())
-    assert first % STEP == 0 and last % STEP == 0, "samples fall on whole steps"
-    return first, last
-
-
 def samples(s: Series) -> list[str]:
     name = s.family if s.gauge else f"{s.family}_total"
     value = s.initial
     out = []
-    for t in range(s.start, s.end + 1, STEP):
+    for t in range(s.start, s.end + 1, s.step):
         if s.gauge:
             value = s.increment(t)
         elif t > s.start:
