@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.jobs import Due, SendContext
 from bot.settings import Settings
 from handlers.slos.blocks import crossing_message
+from handlers.slos.reports import SloReport
 from models.slos.figures import refresh_figures
 from models.slos.policy import PROPOSE_AT, crossings_between, propose_item, record_crossings
 from models.slos.prometheus import Prometheus
@@ -115,4 +116,4 @@ def send_crossing(crossing_id: int, ctx: SendContext) -> str | None:
     return ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
 
 
-JOBS = [SloRefresh(), BudgetPolicy()]
+JOBS = [SloRefresh(), BudgetPolicy(), SloReport()]
