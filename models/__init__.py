@@ -24,6 +24,7 @@ from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual
 from models.slos.pushed import SliToken
 from models.slos.slos import BudgetCrossing, SliCount, Slo, SloFigure
+from models.slos.teams import SloTeamSettings
 from models.standup.standups import Absence, StandupAnswer
 
 __all__ = [
@@ -66,4 +67,5 @@ __all__ = [
     "SliToken",
     "Slo",
     "SloFigure",
+    "SloTeamSettings",
 ]

@@ -27,6 +27,7 @@ from models.retro.retros import RETRO_CADENCE_WEEKS, RETRO_KIND
 from models.rituals.config import RitualsSection
 from models.slos.config import SlosSection
 from models.slos.reports import SLO_REPORT
+from models.slos.teams import SloPoliciesSection
 from models.standup.standups import STANDUP_KIND
 
 # The rituals the features run, each with its default cadence in weeks; the error for an unknown
@@ -45,6 +46,7 @@ def sections() -> list[Section]:
         PrioritiesSection(),
         OnboardingSection(),
         SlosSection(),
+        SloPoliciesSection(),
     ]
 
 

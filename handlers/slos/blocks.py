@@ -3,11 +3,13 @@ with its numbers and what they mean."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from bot.render import Reply, context, header, line_sections, local_time, section, user_text
 from models.core.workspace import Team
 from models.priorities.backlog import BacklogItem
 from models.slos.policy import HALT_AT
-from models.slos.slos import BudgetCrossing, Slo
+from models.slos.slos import LOW_TRAFFIC, NO_DATA, SLOTH, BudgetCrossing, Slo, SloFigure
 from models.slos.status import (
     SloStatus,
     figures_text,
@@ -77,3 +79,31 @@ def crossing_message(
     if item is not None:
         text += f"\nProposed for the backlog: {item.ref} {user_text(item.title)} (`/priority`)."
     return text, [section(text), context(f"Details: `/slo {slo.service.name}`.")]
+
+
+def sla_line(slo: Slo, figure: SloFigure | None) -> str:
+    """`billing-api` · *checkout* 99.9%: achieved 99.95%, met."""
+    what = (
+        f"`{user_text(slo.service.name)}` · *{user_text(slo.name)}* {objective_text(slo.objective)}"
+    )
+    if slo.indicator == SLOTH:
+        return f"{what}: not measured (Sloth's rules cover rolling windows, not a calendar month)"
+    if figure is None:
+        return f"{what}: not measured (Prometheus did not answer)"
+    if figure.status == NO_DATA:
+        return f"{what}: no data"
+    if figure.status == LOW_TRAFFIC:
+        return f"{what}: too little traffic to judge ({figure.events or 0:,.0f} events)"
+    assert figure.sli is not None
+    met = figure.sli * 100 >= slo.objective
+    return f"{what}: achieved {percent(figure.sli, 3)}, {'met' if met else '*missed*'}"
+
+
+def sla_message(
+    team: Team, first: date, slos: list[Slo], figures: dict[int, SloFigure]
+) -> tuple[str, list[dict]]:
+    month = (first - timedelta(days=1)).strftime("%B %Y")
+    title = f"SLA report: {team.name}, {month}"
+    lines = [sla_line(slo, figures.get(slo.id)) for slo in slos]
+    blocks = [header(title), *line_sections(lines, ""), context(f"Calendar month in {team.tz}.")]
+    return f"{title}\n" + "\n".join(lines), blocks

@@ -13,32 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
-from bot.settings import Settings
 from handlers.slos.blocks import crossing_message
-from handlers.slos.reports import SloReport
+from handlers.slos.reports import SlaReport, SloReport
+from handlers.slos.source import prometheus_of
 from models.slos.figures import refresh_figures
-from models.slos.policy import PROPOSE_AT, crossings_between, propose_item, record_crossings
-from models.slos.prometheus import Prometheus
+from models.slos.policy import crossings_between, propose_item, record_crossings
 from models.slos.slos import BudgetCrossing, Slo
+from models.slos.teams import team_policy
 
 REFRESH = timedelta(minutes=5)
 REFRESH_KIND = "slo-refresh"
 BUDGET_KIND = "slo-budget"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def prometheus_of(settings: Settings, sleep) -> Prometheus | None:
-    """The Prometheus the settings name, or None without PROMETHEUS_URL."""
-    if not settings.prometheus_url:
-        return None
-    return Prometheus(
-        settings.prometheus_url,
-        bearer_token=settings.prometheus_bearer_token,
-        username=settings.prometheus_username,
-        password=settings.prometheus_password,
-        timeout=settings.prometheus_timeout_seconds,
-        sleep=sleep,
-    )
 
 
 def last_slot(start: datetime, end: datetime) -> datetime | None:
@@ -107,13 +93,10 @@ def send_crossing(crossing_id: int, ctx: SendContext) -> str | None:
     team = slo.service.team if slo is not None else None
     if slo is None or team is None or not team.channel_id:
         return None
-    item = (
-        propose_item(ctx.db, crossing, slo, ctx.clock.now())
-        if crossing.threshold == PROPOSE_AT
-        else None
-    )
+    proposes = crossing.threshold == team_policy(ctx.db, team.id).propose_at
+    item = propose_item(ctx.db, crossing, slo, ctx.clock.now()) if proposes else None
     text, blocks = crossing_message(crossing, slo, team, item)
     return ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
 
 
-JOBS = [SloRefresh(), BudgetPolicy(), SloReport()]
+JOBS = [SloRefresh(), BudgetPolicy(), SloReport(), SlaReport()]

@@ -1,9 +1,9 @@
 """SLOs on catalog services, their stored figures, pushed SLI counts and the tokens that push
-them, and error-budget policy crossings
+them, error-budget policy crossings, and each team's SLO settings
 
 Revision ID: 20261205_20_slos
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:31:25.219590
+Create Date: 2026-12-05 07:42:25.328998
 """
 
 from collections.abc import Sequence
@@ -41,6 +41,20 @@ def upgrade() -> None:
     with op.batch_alter_table("sli_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sli_tokens_team_id"), ["team_id"], unique=False)
 
+    op.create_table(
+        "slo_team_settings",
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("thresholds", sa.JSON(), nullable=False),
+        sa.Column("propose_at", sa.Integer(), nullable=True),
+        sa.Column("sla_channel", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["team_id"],
+            ["teams.id"],
+            name=op.f("fk_slo_team_settings_team_id_teams"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("team_id", name=op.f("pk_slo_team_settings")),
+    )
     op.create_table(
         "slos",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -160,6 +174,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_slos_service_id"))
 
     op.drop_table("slos")
+    op.drop_table("slo_team_settings")
     with op.batch_alter_table("sli_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sli_tokens_team_id"))
 

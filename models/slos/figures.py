@@ -55,8 +55,8 @@ class Ranges:
     seconds: dict[str, int]  # "window", "1h", ... -> range in seconds
 
 
-def ranges_of(slo: Slo, at: datetime) -> Ranges:
-    start, end = window_bounds(slo.window, slo_zone(slo), at)
+def ranges_of(slo: Slo, at: datetime, window: str | None = None) -> Ranges:
+    start, end = window_bounds(window or slo.window, slo_zone(slo), at)
     elapsed = max(int((at - start).total_seconds()), MIN_RANGE)
     return Ranges(at, start, (end - start).total_seconds(), {"window": elapsed, **BURN_WINDOWS})
 
@@ -166,11 +166,17 @@ def pushed_readings(db: Session, slo: Slo, ranges: Ranges) -> dict[str, Reading 
 
 
 def compute_figures(
-    db: Session, slos: list[Slo], prometheus: Prometheus | None, at: datetime
+    db: Session,
+    slos: list[Slo],
+    prometheus: Prometheus | None,
+    at: datetime,
+    *,
+    window: str | None = None,
 ) -> list[SloFigure]:
-    """Every SLO's figures at `at`, not yet stored. SLOs Prometheus can't answer for (not
-    configured, unreachable, an expression it refuses) are left out and logged."""
-    ranges = {slo.id: ranges_of(slo, at) for slo in slos}
+    """Every SLO's figures at `at` (over `window` instead of each SLO's own, for the monthly
+    SLA report), not yet stored. SLOs Prometheus can't answer for (not configured, unreachable,
+    an expression it refuses) are left out and logged."""
+    ranges = {slo.id: ranges_of(slo, at, window) for slo in slos}
     queried = [slo for slo in slos if slo.indicator != PUSHED]
     values: dict[str, float | None] = {}
     failed: set[int] = set()

@@ -1,5 +1,6 @@
-"""The error-budget policy: when an SLO's budget remaining falls to 50%, 25% and 0%, the team is
-told in its channel; at 25% a reliability item is proposed for its `/priority` backlog; at 0% its
+"""The error-budget policy: when an SLO's budget remaining falls to each of its team's thresholds
+(`slo_policies:`; by default 50%, 25% and 0%), the team is told in its channel; at `propose_at`
+(25%) a reliability item is proposed for its `/priority` backlog; at 0% its
 policy calls for reliability work before features, which `/priority budget` shows while the
 budget is spent. Each crossing is recorded once per window: a calendar window's own, or for a
 rolling window, none of the same threshold in the window's length before it (recovering and
@@ -16,18 +17,17 @@ from models.core.workspace import Team
 from models.priorities.backlog import BacklogItem, add_item
 from models.slos.slos import CALENDAR, OK, ROLLING, BudgetCrossing, Slo, SloFigure
 from models.slos.status import SloStatus, percent, slo_statuses
+from models.slos.teams import Policy, team_policy
 
-THRESHOLDS = (50, 25, 0)  # percent of the budget remaining
-PROPOSE_AT = 25
 HALT_AT = 0
 
 
-def crossed(figure: SloFigure) -> list[int]:
+def crossed(figure: SloFigure, thresholds: tuple[int, ...]) -> list[int]:
     """The thresholds the figure is at or below (0: the budget is spent)."""
     if figure.status != OK or figure.budget_remaining is None:
         return []
     left = figure.budget_remaining * 100
-    return [t for t in THRESHOLDS if left <= t]
+    return [t for t in thresholds if left <= t]
 
 
 def record_crossings(
@@ -35,9 +35,13 @@ def record_crossings(
 ) -> list[BudgetCrossing]:
     """Record the crossings the figures make that this window hasn't recorded yet."""
     new = []
+    policies: dict[int | None, Policy] = {}
     for figure in figures:
         slo = slos[figure.slo_id]
-        for threshold in crossed(figure):
+        team_id = slo.service.team_id
+        if team_id not in policies:
+            policies[team_id] = team_policy(db, team_id)
+        for threshold in crossed(figure, policies[team_id].thresholds):
             if slo.window in CALENDAR:
                 start, since = figure.window_start, figure.window_start
             else:

@@ -157,3 +157,47 @@ def test_objective_reading_never_fails_unexpectedly(value):
     except ValueError:
         return
     assert 0 < number < 100
+
+
+POLICIES = """
+slo_policies:
+  - team: payments
+    thresholds: [25, 75, 0]
+    propose_at: 0
+    sla_channel: C0STAKEHOLDERS
+  - team: search
+    propose_at: off
+"""
+
+
+def test_team_policies_load_export_and_round_trip(db, clock, slack):
+    workspace = configure(db, clock, CATALOG + SLOS + POLICIES)
+    exported = export_config(db, workspace)
+    assert exported["slo_policies"] == [
+        {
+            "team": "payments",
+            "thresholds": [75, 25, 0],
+            "propose_at": 0,
+            "sla_channel": "C0STAKEHOLDERS",
+        },
+        {"team": "search", "thresholds": [50, 25, 0], "propose_at": "off"},
+    ]
+    report = import_config(db, workspace, yaml.safe_load(yaml.safe_dump(exported)), clock.now())
+    assert not report.created and not report.changed
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"thresholds": [50, 50]}, r"slo_policies\[0\]\.thresholds: names a percentage twice"),
+        ({"thresholds": [101]}, r"\.thresholds: 101 is not a whole percentage"),
+        ({"thresholds": "50"}, r"\.thresholds: must be a list of percentages"),
+        ({"propose_at": 10}, r"\.propose_at: must be one of the thresholds, or off"),
+        ({"sla_channel": "general"}, r"\.sla_channel: must be a channel id"),
+        ({"team": "nobody"}, r"\.team: no team called 'nobody'"),
+        ({"colour": 1}, r"\.colour: is not a field I know"),
+    ],
+)
+def test_a_bad_team_policy_is_refused_with_its_field(db, clock, slos, entry, message):
+    with pytest.raises(ConfigError, match=message):
+        import_config(db, slos, {"slo_policies": [{"team": "payments", **entry}]}, clock.now())

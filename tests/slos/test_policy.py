@@ -128,3 +128,33 @@ def test_a_calendar_window_records_each_crossing_once_per_month(db, clock, polic
     clock.advance(days=31)  # April
     set_errors(8, "monthly")
     assert len(refresh()) == 2
+
+
+def test_a_teams_own_thresholds_and_where_it_proposes(db, clock, slack, scheduler):
+    policy = """
+slo_policies:
+  - team: payments
+    thresholds: [75, 10, 0]
+    propose_at: 10
+"""
+    workspace = configure(db, clock, CATALOG + SLOS + policy)
+    slo = find_slo(db, workspace.id, "checkout")
+    db.add(
+        SliCount(
+            slo_id=slo.id,
+            start=clock.now(),
+            end=clock.now() + timedelta(hours=1),
+            good=994,
+            total=1000,
+        )
+    )
+    db.commit()
+    scheduler.tick()
+    clock.advance(hours=1, minutes=5)
+    scheduler.tick()
+    clock.advance(minutes=1)
+    scheduler.tick()
+    told = [m["text"] for m in slack.posted("C0PAYMENTS")]
+    assert len(told) == 1 and "has 40% of its error budget left" in told[0]
+    assert "below the policy's 75%." in told[0] and "Proposed" not in told[0]
+    assert proposed(db) == []

@@ -111,3 +111,43 @@ rituals:
     enabled: false
 """
     assert reported(stopped) == []
+
+
+SLA = """
+slo_policies:
+  - team: payments
+    sla_channel: C0STAKEHOLDERS
+"""
+MARCH_1_0900_BERLIN = utc(2026, 3, 1, 8, 0)
+
+
+def test_the_monthly_sla_report_says_met_or_missed_for_the_calendar_month(
+    db, clock, slack, scheduler
+):
+    workspace = configure(db, clock, CATALOG + SLOS + pushed("worker", "billing-worker") + SLA)
+    # February in Berlin: checkout 99.5% good (met, against 99%); ledger-writes 98% (missed);
+    # and an hour of errors just before February (Berlin) that is January's, not February's.
+    for name, good, at in (
+        ("checkout", 995, utc(2026, 2, 10, 12)),
+        ("ledger-writes", 980, utc(2026, 2, 27, 12)),
+        ("checkout", 0, utc(2026, 1, 31, 22)),
+    ):
+        slo = find_slo(db, workspace.id, name)
+        db.add(
+            SliCount(slo_id=slo.id, start=at, end=at + timedelta(hours=1), good=good, total=1000)
+        )
+    db.commit()
+    clock.set(MARCH_1_0900_BERLIN - timedelta(minutes=1))
+    scheduler.tick()
+    clock.set(MARCH_1_0900_BERLIN + timedelta(minutes=1))
+    scheduler.tick()
+    [report] = slack.posted("C0STAKEHOLDERS")
+    assert report["text"].splitlines() == [
+        "SLA report: payments, February 2026",
+        "`billing-api` · *checkout* 99%: achieved 99.5%, met",
+        "`billing-worker` · *worker* 99%: no data",
+        "`ledger` · *ledger-writes* 99%: achieved 98%, *missed*",
+    ]
+    clock.advance(minutes=10)
+    scheduler.tick()
+    assert len(slack.posted("C0STAKEHOLDERS")) == 1  # once
