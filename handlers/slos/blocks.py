@@ -9,7 +9,15 @@ from bot.render import Reply, context, header, line_sections, local_time, sectio
 from models.core.workspace import Team
 from models.priorities.backlog import BacklogItem
 from models.slos.policy import HALT_AT
-from models.slos.slos import LOW_TRAFFIC, NO_DATA, SLOTH, BudgetCrossing, Slo, SloFigure
+from models.slos.slos import (
+    LOW_TRAFFIC,
+    NO_DATA,
+    NO_DATA_MARK,
+    SLOTH,
+    BudgetCrossing,
+    Slo,
+    SloFigure,
+)
 from models.slos.status import (
     SloStatus,
     figures_text,
@@ -64,6 +72,14 @@ def crossing_message(
 ) -> tuple[str, list[dict]]:
     """What the team's channel is told when an SLO's budget falls to a policy threshold."""
     what = f"*{user_text(slo.name)}* (`{user_text(slo.service.name)}`)"
+    if crossing.threshold == NO_DATA_MARK:
+        dri = slo.service.dri
+        owner = f" (DRI {dri.mention})" if dri is not None and not dri.deleted else ""
+        text = (
+            f"{what}{owner} has no data: its indicator returned nothing for the window, so its "
+            "figures are unknown (not 100%). Check its queries or pushed counts (`/slo`)."
+        )
+        return text, [section(text)]
     if crossing.threshold == HALT_AT:
         text = (
             f"{what} has spent its error budget ({objective_text(slo.objective)} over "

@@ -3,7 +3,7 @@ them, error-budget policy crossings, and each team's SLO settings
 
 Revision ID: 20261205_20_slos
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:42:25.328998
+Create Date: 2026-12-05 07:46:30.777953
 """
 
 from collections.abc import Sequence
@@ -111,7 +111,7 @@ def upgrade() -> None:
         sa.Column("threshold", sa.Integer(), nullable=False),
         sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("budget_remaining", sa.Float(), nullable=False),
+        sa.Column("budget_remaining", sa.Float(), nullable=True),
         sa.Column("item_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["item_id"],

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from models.core.workspace import Team
 from models.priorities.backlog import BacklogItem, add_item
-from models.slos.slos import CALENDAR, OK, ROLLING, BudgetCrossing, Slo, SloFigure
+from models.slos.slos import (
+    CALENDAR,
+    NO_DATA,
+    NO_DATA_MARK,
+    OK,
+    ROLLING,
+    BudgetCrossing,
+    Slo,
+    SloFigure,
+)
 from models.slos.status import SloStatus, percent, slo_statuses
 from models.slos.teams import Policy, team_policy
 
@@ -23,7 +32,10 @@ HALT_AT = 0
 
 
 def crossed(figure: SloFigure, thresholds: tuple[int, ...]) -> list[int]:
-    """The thresholds the figure is at or below (0: the budget is spent)."""
+    """The thresholds the figure is at or below (0: the budget is spent), or `NO_DATA_MARK`
+    when its indicator returned nothing (told once to the owners, never shown as 100%)."""
+    if figure.status == NO_DATA:
+        return [NO_DATA_MARK]
     if figure.status != OK or figure.budget_remaining is None:
         return []
     left = figure.budget_remaining * 100

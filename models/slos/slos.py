@@ -33,6 +33,7 @@ DEFAULT_MIN_EVENTS = 100
 BURN_WINDOWS = {"1h": 3600, "6h": 6 * 3600, "1d": 86400, "3d": 3 * 86400}
 # What a figure says: enough data to judge, too little traffic to judge, or nothing at all.
 OK, LOW_TRAFFIC, NO_DATA = "ok", "low-traffic", "no-data"
+NO_DATA_MARK = -1  # a BudgetCrossing's threshold for "the indicator returned nothing"
 
 
 class Slo(Base):
@@ -134,7 +135,8 @@ def find_slo(db: Session, workspace_id: int, name: str) -> Slo | None:
 
 class BudgetCrossing(Base):
     """An SLO's budget remaining fell below a policy threshold (50, 25, 0 percent) in the window
-    starting `window_start`: recorded once, so its actions happen once per window."""
+    starting `window_start`, or its indicator returned nothing (`NO_DATA_MARK`): recorded once,
+    so its actions happen once per window."""
 
     __tablename__ = "slo_budget_crossings"
     __table_args__ = (UniqueConstraint("slo_id", "threshold", "window_start"),)
@@ -144,6 +146,6 @@ class BudgetCrossing(Base):
     threshold: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    budget_remaining: Mapped[float] = mapped_column(Float)
+    budget_remaining: Mapped[float | None] = mapped_column(Float)  # None: NO_DATA_MARK
     # The reliability item the crossing proposed for the team's backlog (25%), once.
     item_id: Mapped[int | None] = mapped_column(ForeignKey("backlog_items.id", ondelete="SET NULL"))

@@ -39,14 +39,16 @@ def policy(db, clock, slack, scheduler):
         )
         db.commit()
 
-    def refresh() -> list[str]:
+    def refresh(no_data: bool = False) -> list[str]:
+        """What the channel was told (of budgets; with `no_data`, of no data too)."""
         before = len(slack.posted("C0PAYMENTS"))
         clock.advance(minutes=5)
         scheduler.tick()
         clock.advance(minutes=1)
         scheduler.tick()
         new = slack.posted("C0PAYMENTS")[before:]
-        return [m["text"] for m in new if not m["text"].startswith("SLO report")]
+        texts = [m["text"] for m in new if not m["text"].startswith("SLO report")]
+        return [t for t in texts if no_data or "has no data" not in t]
 
     return set_errors, refresh
 
@@ -154,7 +156,21 @@ slo_policies:
     scheduler.tick()
     clock.advance(minutes=1)
     scheduler.tick()
-    told = [m["text"] for m in slack.posted("C0PAYMENTS")]
+    told = [m["text"] for m in slack.posted("C0PAYMENTS") if "has no data" not in m["text"]]
     assert len(told) == 1 and "has 40% of its error budget left" in told[0]
     assert "below the policy's 75%." in told[0] and "Proposed" not in told[0]
     assert proposed(db) == []
+
+
+def test_no_data_is_told_once_to_the_owners_not_shown_as_100_percent(policy):
+    _set_errors, refresh = policy
+    told = refresh(no_data=True)  # nothing pushed for either SLO
+    assert told == [
+        "*checkout* (`billing-api`) (DRI <@U0BEN>) has no data: its indicator returned nothing "
+        "for the window, so its figures are unknown (not 100%). Check its queries or pushed "
+        "counts (`/slo`).",
+        "*monthly* (`ledger`) (DRI <@U0ANA>) has no data: its indicator returned nothing for the "
+        "window, so its figures are unknown (not 100%). Check its queries or pushed counts "
+        "(`/slo`).",
+    ]
+    assert refresh(no_data=True) == []  # once
