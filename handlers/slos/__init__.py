@@ -2,6 +2,7 @@
 counts (`POST /hooks/sli`, `upkeep slo token`)."""
 
 from bot.feature import Feature
+from handlers.slos.actions import listeners
 from handlers.slos.cli import add_commands
 from handlers.slos.commands import home_blocks, slo
 from handlers.slos.http import PATH, sli_hook
@@ -10,6 +11,7 @@ from handlers.slos.jobs import JOBS
 FEATURE = Feature(
     "slos",
     commands=[slo],
+    listeners=listeners,
     home=home_blocks,
     routes={PATH: sli_hook},
     jobs=JOBS,

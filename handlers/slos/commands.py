@@ -7,6 +7,7 @@ from bot.commands import Command, no_extra_words
 from bot.deps import CommandRequest
 from bot.render import Reply, section
 from handlers.slos.blocks import service_slos, slo_line, team_slos
+from handlers.slos.form import SET, open_form
 from models.catalog.services import find_service_id, load_service
 from models.core.errors import UserError
 from models.core.people import get_team, relevant_teams, teams_of_person
@@ -15,7 +16,7 @@ from models.slos.status import slo_statuses
 slo = Command(
     "/slo",
     "SLOs and error budgets: the channel's team's, or one service's",
-    usage_hint="[<service>] | team <team> | help",
+    usage_hint="[<service>] | team <team> | set [<slo>] | help",
 )
 LOOKUP = "/slo [<service>]"
 TEAM = "/slo team <team>"
@@ -44,6 +45,11 @@ def team_command(req: CommandRequest, args: list[str]) -> Reply:
         raise UserError("Which team?", TEAM)
     no_extra_words(args[1:], TEAM)
     return team_reply(req, [get_team(req.db, req.workspace, args[0], TEAM)])
+
+
+@slo.sub("set", SET, "add an SLO, or change one, in a form (the owning team's leads, admins)")
+def set_command(req: CommandRequest, args: list[str]) -> Reply:
+    return open_form(req, args)
 
 
 def team_reply(req: CommandRequest, teams) -> Reply:
