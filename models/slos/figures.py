@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from models.slos.prometheus import Prometheus, PrometheusError, duration
@@ -218,11 +218,30 @@ def compute_figures(
 def refresh_figures(
     db: Session, slos: list[Slo], prometheus: Prometheus | None, at: datetime
 ) -> list[SloFigure]:
-    """Compute and store every SLO's figures at `at`."""
+    """Compute and store every SLO's figures at `at`, and forget what no one reads any more."""
     figures = compute_figures(db, slos, prometheus, at)
     db.add_all(figures)
     db.flush()
+    prune_figures(db, [slo.id for slo in slos], at)
     return figures
+
+
+KEEP_RECENT = timedelta(hours=2)  # every refresh's figures, this long
+KEEP_DAILY = 35  # days of the figures at 00:00 UTC, which the weekly report charts
+
+
+def prune_figures(db: Session, slo_ids: list[int], at: datetime) -> None:
+    """A refresh every 5 minutes is 288 rows a day per SLO: keep the last `KEEP_RECENT` of them,
+    and the one at each 00:00 UTC for `KEEP_DAILY` days (`models/slos/reports.budget_history`)."""
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    daily = [midnight - timedelta(days=d) for d in range(KEEP_DAILY + 1)]
+    db.execute(
+        delete(SloFigure).where(
+            SloFigure.slo_id.in_(slo_ids),
+            SloFigure.at < at - KEEP_RECENT,
+            SloFigure.at.not_in(daily) | (SloFigure.at < daily[-1]),
+        )
+    )
 
 
 def latest_figures(db: Session, slo_ids: list[int]) -> dict[int, SloFigure]:

@@ -7,10 +7,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from models.slos.slos import SliCount, find_slo
+from models.slos.slos import SliCount, SloFigure, find_slo
 from tests.conftest import START
-from tests.factories import CATALOG, configure, statements_run
+from tests.factories import CATALOG, configure, statements_run, utc
 
 SLOS = """
 slos:
@@ -141,3 +142,23 @@ def test_app_home_shows_my_teams_lowest_budgets(driver, slack, measured):
     assert "Your teams' SLOs, lowest budget first" in text
     assert text.index("*checkout*") < text.index("*ledger-writes*") < text.index("*worker-runs*")
     assert "indexing" not in text  # search's
+
+
+def test_old_figures_are_forgotten_but_each_days_midnight_is_kept(db, clock, measured, scheduler):
+    slo = find_slo(db, measured.id, "checkout")
+
+    def stored() -> list:
+        db.expire_all()
+        return sorted(db.scalars(select(SloFigure.at).where(SloFigure.slo_id == slo.id)))
+
+    for _ in range(36):  # three hours of refreshes, across a midnight
+        clock.advance(minutes=5)
+        scheduler.tick()
+    assert len(stored()) == 25  # the last two hours (24 refreshes and the one at 2h)
+    clock.set(utc(2026, 3, 3, 0, 0) - timedelta(minutes=1))
+    scheduler.tick()
+    clock.set(utc(2026, 3, 3, 0, 0))
+    scheduler.tick()
+    clock.set(utc(2026, 3, 3, 6, 0))
+    scheduler.tick()
+    assert stored() == [utc(2026, 3, 3, 0, 0), utc(2026, 3, 3, 6, 0)]
