@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from models.slos.figures import latest_figures, refresh_figures
@@ -234,3 +236,23 @@ def test_the_worker_refreshes_from_prometheus_and_slo_reads_what_it_stored(
     assert "burn 14.4× 1h, 2.4× 6h, 0.6× 1d, 0.2× 3d" in answer
     assert "At this rate the budget lasts 49 more hours." in answer
     assert "Too little traffic to judge: 720 events in the window, fewer than the 1,000" in answer
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from(
+        ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
+    ),
+    st.sampled_from(["month", "quarter", "28d", "30d"]),
+)
+def test_every_instant_falls_in_one_window_of_its_length(at, zone, window):
+    start, end = window_bounds(window, zone, at)
+    assert start < at <= end
+    hours = (end - start).total_seconds() / 3600
+    low, high = {"month": (671, 745), "quarter": (2159, 2209)}.get(window, (0, 10**6))
+    assert low <= hours <= high
+    if window in ("month", "quarter"):
+        assert window_bounds(window, zone, end) == (start, end)  # (start, end]
+        assert window_bounds(window, zone, start)[1] == start  # the one before ends there
