@@ -4,7 +4,7 @@ counts (`POST /hooks/sli`, `upkeep slo token`)."""
 from bot.feature import Feature
 from handlers.slos.actions import listeners
 from handlers.slos.cli import add_commands
-from handlers.slos.commands import home_blocks, slo
+from handlers.slos.commands import MENTIONS, home_blocks, slo
 from handlers.slos.http import PATH, sli_hook
 from handlers.slos.jobs import JOBS
 
@@ -12,6 +12,7 @@ FEATURE = Feature(
     "slos",
     commands=[slo],
     listeners=listeners,
+    mentions=MENTIONS,
     home=home_blocks,
     routes={PATH: sli_hook},
     jobs=JOBS,

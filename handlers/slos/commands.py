@@ -3,8 +3,11 @@ figures mean. Both read figures the worker stored; neither waits on Prometheus."
 
 from __future__ import annotations
 
+import re
+
 from bot.commands import Command, no_extra_words
 from bot.deps import CommandRequest
+from bot.feature import Intent
 from bot.render import Reply, section
 from handlers.slos.blocks import service_slos, slo_line, team_slos
 from handlers.slos.form import SET, open_form
@@ -73,3 +76,20 @@ def home_blocks(req: CommandRequest) -> list[dict]:
     if len(statuses) > HOME_SHOWN:
         lines.append(f"… and {len(statuses) - HOME_SHOWN} more: `/slo`")
     return [section("*Your teams' SLOs, lowest budget first*\n" + "\n".join(lines))]
+
+
+def answer_slos(req: CommandRequest, match: re.Match[str]) -> Reply:
+    """`@upkeep how are our SLOs?`: the channel's team's; `... SLOs of ledger?`: a service's."""
+    wanted = (match.group(1) or "").strip("?.,!`'\"")
+    return lookup(req, [wanted] if wanted else [])
+
+
+MENTIONS = [
+    Intent(
+        re.compile(
+            r"\b(?:slos?|error budgets?)\b(?: (?:of|for) (?:the )?[`'\"]?([a-z0-9][a-z0-9._/-]*))?"
+        ),
+        "how are our SLOs? / SLOs of ledger?",
+        answer_slos,
+    ),
+]

@@ -162,3 +162,13 @@ def test_old_figures_are_forgotten_but_each_days_midnight_is_kept(db, clock, mea
     clock.set(utc(2026, 3, 3, 6, 0))
     scheduler.tick()
     assert stored() == [utc(2026, 3, 3, 0, 0), utc(2026, 3, 3, 6, 0)]
+
+
+def test_mentions_answer_how_the_slos_are(driver, slack, measured):
+    driver.mention("how are our SLOs?")
+    reply = slack.posted("C0PAYMENTS")[-1]
+    assert reply["thread_ts"] and reply["text"].startswith("SLOs of payments, lowest budget first")
+    driver.mention("what are the SLOs of ledger?")
+    assert "At this rate the budget lasts 14 more days." in slack.posted("C0PAYMENTS")[-1]["text"]
+    driver.mention("why is checkout slow?")  # not about SLOs
+    assert slack.posted("C0PAYMENTS")[-1]["text"].startswith("I didn't ca")
