@@ -265,8 +265,9 @@ def cmd_export(cli: Cli, args) -> int:
 def importers() -> dict:
     """Formats besides the config file: NAME -> fn(db, workspace, documents, *, now, lookup)."""
     from models.catalog.config import import_backstage
+    from models.slos.imports import import_openslo, import_sloth
 
-    return {"backstage": import_backstage}
+    return {"backstage": import_backstage, "sloth": import_sloth, "openslo": import_openslo}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -307,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         default="upkeep",
         choices=["upkeep", *importers()],
-        help="upkeep (default: the config file), or backstage (catalog-info.yaml descriptors)",
+        help="upkeep (default: the config file), backstage (catalog-info.yaml descriptors), "
+        "sloth (Sloth's prometheus/v1 SLO spec) or openslo (OpenSLO v1 SLO and SLI documents)",
     )
     imp.add_argument(
         "--backstage",
@@ -316,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
         const="backstage",
         help="the same as --format backstage",
     )
+    for name in ("sloth", "openslo"):
+        imp.add_argument(
+            f"--{name}",
+            dest="format",
+            action="store_const",
+            const=name,
+            help=f"the same as --format {name}",
+        )
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="write the configuration as YAML")
     exp.add_argument("-o", "--output", help="a file (default: standard output)")

@@ -16,6 +16,7 @@ from handlers import (
     retro,
     rituals,
     setup,
+    slos,
     standup,
     upkeep,
 )
@@ -33,6 +34,7 @@ FEATURES: list[Feature] = [
     rituals.FEATURE,
     onboarding.FEATURE,
     requests.FEATURE,
+    slos.FEATURE,
 ]
 
 

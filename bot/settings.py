@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     # For tests and rehearsals only: the process clock reads this instant at start and runs on
     # from it at real speed, so a process can be seen doing what falls due at a chosen time.
     clock_start: datetime | None = None
+    # Where SLO figures come from (optional): Prometheus's base URL, and its credentials, a
+    # bearer token or a user name and password (basic auth).
+    prometheus_url: str = ""
+    prometheus_bearer_token: str = ""
+    prometheus_username: str = ""
+    prometheus_password: str = ""
+    prometheus_timeout_seconds: float = 10.0
 
     @field_validator("slack_api_url")
     @classmethod

@@ -54,7 +54,8 @@ class WebApp:
         self.engine = engine
         self.clock = clock or SystemClock()
         self.kind = database_kind(database_url)
-        self.routes = routes
+        # The longest prefix first: `/hooks/sli` (SLO counts) before `/hooks/` (alerts).
+        self.routes = dict(sorted(routes.items(), key=lambda route: -len(route[0])))
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

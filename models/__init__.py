@@ -23,6 +23,9 @@ from models.priorities.suggestions import PageSuggestion
 from models.requests.requests import Request, RequestSettings
 from models.retro.retros import RetroAction, RetroTopic
 from models.rituals.rituals import Ritual
+from models.slos.pushed import SliToken
+from models.slos.slos import BudgetCrossing, SliCount, Slo, SloFigure
+from models.slos.teams import SloTeamSettings
 from models.standup.standups import Absence, StandupAnswer
 
 __all__ = [
@@ -62,4 +65,10 @@ __all__ = [
     "Walkthrough",
     "WalkthroughStep",
     "Workspace",
+    "BudgetCrossing",
+    "SliCount",
+    "SliToken",
+    "Slo",
+    "SloFigure",
+    "SloTeamSettings",
 ]

@@ -26,11 +26,14 @@ from models.priorities.config import PrioritiesSection
 from models.requests.config import RequestsSection
 from models.retro.retros import RETRO_CADENCE_WEEKS, RETRO_KIND
 from models.rituals.config import RitualsSection
+from models.slos.config import SlosSection
+from models.slos.reports import SLO_REPORT
+from models.slos.teams import SloPoliciesSection
 from models.standup.standups import STANDUP_KIND
 
 # The rituals the features run, each with its default cadence in weeks; the error for an unknown
 # kind lists them in this order.
-RITUAL_KINDS = {STANDUP_KIND: 1, RETRO_KIND: RETRO_CADENCE_WEEKS, DIGEST: 1}
+RITUAL_KINDS = {STANDUP_KIND: 1, RETRO_KIND: RETRO_CADENCE_WEEKS, DIGEST: 1, SLO_REPORT: 1}
 
 
 def sections() -> list[Section]:
@@ -44,6 +47,8 @@ def sections() -> list[Section]:
         PrioritiesSection(),
         OnboardingSection(),
         RequestsSection(),
+        SlosSection(),
+        SloPoliciesSection(),
     ]
 
 

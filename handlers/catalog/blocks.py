@@ -25,7 +25,9 @@ EDIT = "owner_edit"
 EDIT_VIEW = "owner_edit_view"
 
 
-def service_card(card: ServiceCard, *, on_call: str, editable: bool) -> Reply:
+def service_card(
+    card: ServiceCard, *, on_call: str, editable: bool, slos: str | None = None
+) -> Reply:
     """Who owns the service and how to reach them, with an Edit button for those who may."""
     owners = "none"
     if card.team_name is not None:
@@ -45,6 +47,8 @@ def service_card(card: ServiceCard, *, on_call: str, editable: bool) -> Reply:
         ("Depends on", ", ".join(f"`{n}`" for n in card.depends_on) or "nothing"),
         ("Used by", ", ".join(f"`{n}`" for n in card.used_by) or "nothing known"),
     ]
+    if slos:
+        pairs.append(("SLOs", slos))
     blocks = [header(card.title or card.name)]
     if card.description:
         blocks.append(section(user_text(card.description)))

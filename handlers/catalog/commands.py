@@ -35,6 +35,7 @@ from models.core.people import get_team, is_lead, relevant_teams, teams_of_perso
 from models.core.words import possessive
 from models.core.workspace import Person
 from models.oncall.now import RotationRef, on_call_now, rotation_ref_by_id, team_rotation_refs
+from models.slos.status import card_line, services_with_slos, slo_statuses
 
 owner = Command(
     "/owner",
@@ -90,7 +91,17 @@ def card(req: CommandRequest, card: ServiceCard) -> Reply:
     editable = card.editable_by(req.asker)
     if card.team_id is None:  # any team's lead may claim a service with no team
         editable = req.person.is_admin or bool(teams_led(req))
-    return service_card(card, on_call=on_call_line(req, card), editable=editable)
+    return service_card(
+        card, on_call=on_call_line(req, card), editable=editable, slos=slo_line(req, card)
+    )
+
+
+def slo_line(req: CommandRequest, card: ServiceCard) -> str | None:
+    """The service's SLOs from their stored figures (no query for a service with none)."""
+    workspace = req.asker.workspace
+    if card.id not in services_with_slos(req.db, workspace):
+        return None
+    return card_line(slo_statuses(req.db, workspace.id, service_id=card.id))
 
 
 def may_edit(service: Service, req: CommandRequest) -> bool:

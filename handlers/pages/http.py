@@ -9,18 +9,15 @@ version) are read from the database at most every `TOKEN_TTL` seconds, not on ev
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from bot.db import again_if_disconnected, autocommit_session
 from bot.group_commit import GroupCommit
-from bot.web import json_response
-from models.core.numbers import whole_number
+from bot.hooks import MAX_BODY, Rejected, bearer_token, decode, hook_answer, read_body
 from models.pages.formats import PARSERS, PayloadError
 from models.pages.ingest import IngestJob, IngestResult, ingest_batch, one_write
 from models.pages.integrations import Hook, hash_token, integration_by_token, pagerduty_signature_ok
@@ -31,49 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("upkeep.hooks")
 PREFIX = "/hooks/"
-MAX_BODY = 1024 * 1024
+__all__ = ["MAX_BODY", "PREFIX", "HooksApp", "hooks_app"]
 TOKEN_TTL = 5.0  # seconds a token's integration is trusted without asking the database
-
-
-class Rejected(Exception):
-    def __init__(self, status: str, error: str):
-        super().__init__(error)
-        self.status = status
-        self.error = error
-
-
-def bearer_token(environ: dict[str, Any]) -> str:
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [""])[0]
-
-
-def read_body(environ: dict[str, Any]) -> bytes:
-    """The request body, refused (413) past MAX_BODY whatever Content-Length says."""
-    declared = environ.get("CONTENT_LENGTH") or ""
-    length = MAX_BODY + 1  # none declared: a byte past the limit tells a body that is over
-    if declared:
-        if not (declared.isascii() and declared.isdigit()):
-            raise Rejected("400 Bad Request", "Content-Length is not a number")
-        within = whole_number(declared, high=MAX_BODY)
-        if within is None:
-            raise Rejected("413 Content Too Large", f"the body is over {MAX_BODY} bytes")
-        length = within
-    body = environ["wsgi.input"].read(length)
-    if len(body) > MAX_BODY:
-        raise Rejected("413 Content Too Large", f"the body is over {MAX_BODY} bytes")
-    return body
-
-
-def decode(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise Rejected("400 Bad Request", f"the body is not JSON ({e})") from None
-    except RecursionError:  # `[[[[...` nested past Python's recursion limit
-        raise Rejected("400 Bad Request", "the body is nested too deeply to read") from None
 
 
 class Hooks:
@@ -115,10 +71,7 @@ class HooksApp:
         self.timelines = KeptTimelines()  # who is on call, kept while no one changes it
 
     def __call__(self, environ: dict[str, Any], start_response):
-        try:
-            return json_response(start_response, "200 OK", {"ok": True, **self.handle(environ)})
-        except Rejected as e:
-            return json_response(start_response, e.status, {"ok": False, "error": e.error})
+        return hook_answer(start_response, lambda: self.handle(environ))
 
     def handle(self, environ: dict[str, Any]) -> dict[str, Any]:
         source = environ.get("PATH_INFO", "")[len(PREFIX) :].strip("/")

@@ -3,14 +3,12 @@ the sleep-hour pages still to classify, and suggestions for the backlog from noi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
-from functools import partial
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.jobs import Due, SendContext
+from bot.jobs import SendContext
+from bot.jobs.team_posts import TeamPost
 from bot.render import context, section, user_text
 from handlers.pages.blocks import SHOWN_PAGES, load_blocks, quiet_text, sleep_page_blocks, title
 from handlers.pages.chart import pages_per_day_png
@@ -25,32 +23,17 @@ from models.pages.load import (
 )
 from models.priorities.suggestions import suggest_from_pages
 from models.requests.figures import digest_line
+from models.rituals.rituals import Ritual
 
 
-class PageLoadDigest:
+class PageLoadDigest(TeamPost):
     kind = DIGEST
 
-    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
-        for team, ritual in digest_plans(db):
-            if not team.channel_id:
-                continue
-            for day, at in ritual.occurrences(team.tz, start, end):
-                yield self._due(team, day, at)
+    def plans(self, db: Session) -> list[tuple[Team, Ritual]]:
+        return digest_plans(db)
 
-    def on_demand(self, db: Session, now: datetime) -> Iterable[Due]:
-        for team, _ritual in digest_plans(db):
-            if team.channel_id:
-                yield self._due(team, now.astimezone(ZoneInfo(team.tz)).date(), now)
-
-    def _due(self, team: Team, day: date, at: datetime) -> Due:
-        return Due(
-            key=f"{self.kind}:{team.name}:{day.isoformat()}",
-            kind=self.kind,
-            due_at=at,
-            send=partial(send_digest, team.id, day, at),
-            team_id=team.id,
-            stale_after=None,  # a late digest is still worth reading
-        )
+    def send(self, team_id: int, day: date, at: datetime, ctx: SendContext) -> str | None:
+        return send_digest(team_id, day, at, ctx)
 
 
 def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str | None:

@@ -64,6 +64,7 @@ from models.priorities.budget import budget, parse_target
 from models.priorities.schedule import apply_settings, describe_settings
 from models.priorities.settings import ensure_settings, settings_of
 from models.priorities.suggestions import MANY_PAGES, noisy_services
+from models.slos.policy import spent_budgets
 
 TOP = 10
 ADD_USAGE = (
@@ -311,6 +312,15 @@ def show_budget(req: CommandRequest, args: list[str]) -> Reply:
         result.target = what_if
         blocks = [*budget_blocks(team, result), context(note)]
         text = f"{team.name}: {budget_text(result)}\n{note}"
+    spent = spent_budgets(req.db, team)
+    if spent:
+        names = ", ".join(f"`{user_text(s.name)}` (`{user_text(s.service)}`)" for s in spent)
+        policy = (
+            f"Error-budget policy: {names} spent the error budget, so {team.possessive} policy "
+            "calls for reliability work before features until it recovers (`/slo`)."
+        )
+        blocks = [*blocks, section(policy)]
+        text = f"{text}\n{policy}"
     return Reply(text=text, blocks=blocks)
 
 

@@ -2,7 +2,7 @@
 and the requests themselves, numbered per team, with their SLA milestones
 
 Revision ID: 20261205_21_requests
-Revises: 20261205_16_workspace_schedule
+Revises: 20261205_20_slos
 Create Date: 2026-12-05 07:35:54.241158
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261205_21_requests"
-down_revision: str | None = "20261205_16_workspace_schedule"
+down_revision: str | None = "20261205_20_slos"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

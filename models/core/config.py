@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy.orm import Session
 
 from models.core.errors import UserError
-from models.core.people import UserLookup, audit
+from models.core.people import UserLookup, audit, find_team
 from models.core.workspace import Person, Team, Workspace
 
 
@@ -183,3 +183,19 @@ def named_entry(
         raise ConfigError(where(section, i, entry, "name"), "appears twice")
     seen.add(name)
     return name
+
+
+def team_entry(
+    ctx: ImportContext, section: str, i: int, entry: dict, fields: set[str], seen: set[str]
+) -> Team:
+    """Check a per-team entry's fields and its `team` (one that exists, once in the section);
+    the team."""
+    check_fields(section, i, entry, fields)
+    name = require(section, i, entry, "team")
+    team = find_team(ctx.db, ctx.workspace, name)
+    if team is None:
+        raise ConfigError(where(section, i, entry, "team"), f"no team called {name!r}")
+    if team.name in seen:
+        raise ConfigError(where(section, i, entry, "team"), "appears twice")
+    seen.add(team.name)
+    return team

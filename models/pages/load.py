@@ -29,7 +29,7 @@ from models.pages.pages import (
     hour_class,
     work_hours,
 )
-from models.rituals.rituals import Ritual
+from models.rituals.rituals import Ritual, plans_with_default
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 WEEKEND = "weekend"
@@ -338,27 +338,9 @@ def digest_plans(db: Session) -> list[tuple[Team, Ritual]]:
     """Teams that get a page-load digest, with when: their `pageload-digest` ritual if they have
     one (disabled means no digest), else Mondays 09:00 team time for teams with an alert
     integration."""
-    rituals = {r.team_id: r for r in db.scalars(select(Ritual).where(Ritual.kind == DIGEST))}
-    with_hooks = select(Integration.team_id)
-    teams = db.scalars(
-        select(Team).where(Team.id.in_(with_hooks) | Team.id.in_(list(rituals))).order_by(Team.id)
+    return plans_with_default(
+        db, DIGEST, select(Integration.team_id), days=DIGEST_DAYS, at=DIGEST_AT
     )
-    out = []
-    for team in teams:
-        ritual = rituals.get(team.id) or Ritual(
-            workspace_id=team.workspace_id,
-            team_id=team.id,
-            kind=DIGEST,
-            days=DIGEST_DAYS,
-            at=DIGEST_AT,
-            cadence_weeks=1,
-            start_date=None,
-            options={},
-            enabled=True,
-        )
-        if ritual.enabled:
-            out.append((team, ritual))
-    return out
 
 
 def digest_window(team: Team, day: date) -> tuple[datetime, datetime]:

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.core.config import ConfigError, ImportContext, check_fields, require, where
+from models.core.config import ConfigError, ImportContext, team_entry, where
 from models.core.errors import UserError
-from models.core.people import find_team
 from models.core.workspace import Team, Workspace
 from models.priorities.schedule import (
     MONTHS,
@@ -37,14 +36,7 @@ class PrioritiesSection:
     def load(self, ctx: ImportContext, entries: list[dict[str, Any]]) -> None:
         seen: set[str] = set()
         for i, entry in enumerate(entries):
-            check_fields(self.key, i, entry, FIELDS)
-            name = require(self.key, i, entry, "team")
-            team = find_team(ctx.db, ctx.workspace, name)
-            if team is None:
-                raise ConfigError(where(self.key, i, entry, "team"), f"no team called {name!r}")
-            if team.name in seen:
-                raise ConfigError(where(self.key, i, entry, "team"), "appears twice")
-            seen.add(team.name)
+            team = team_entry(ctx, self.key, i, entry, FIELDS, seen)
             created = ctx.db.get(PrioritySettings, team.id) is None
             settings = ensure_settings(ctx.db, team)
             before = describe_settings(settings)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql import Select
 
 from models.core.base import Base, UTCDateTime
 from models.core.time import local_instant, monday_of
@@ -249,3 +250,30 @@ def workspace_rituals(db: Session, workspace_id: int) -> list[Ritual]:
             .order_by(Team.name, Ritual.kind)
         )
     )
+
+
+def plans_with_default(
+    db: Session, kind: str, teams_with: Select, *, days: str, at: time
+) -> list[tuple[Team, Ritual]]:
+    """Each team that has a `kind` ritual or is among `teams_with` (a select of team ids), with
+    its ritual, or `days` at `at` every week when it has none; a disabled ritual means none."""
+    rituals = {r.team_id: r for r in db.scalars(select(Ritual).where(Ritual.kind == kind))}
+    teams = db.scalars(
+        select(Team).where(Team.id.in_(teams_with) | Team.id.in_(list(rituals))).order_by(Team.id)
+    )
+    out = []
+    for team in teams:
+        ritual = rituals.get(team.id) or Ritual(
+            workspace_id=team.workspace_id,
+            team_id=team.id,
+            kind=kind,
+            days=days,
+            at=at,
+            cadence_weeks=1,
+            start_date=None,
+            options={},
+            enabled=True,
+        )
+        if ritual.enabled:
+            out.append((team, ritual))
+    return out
