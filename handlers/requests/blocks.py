@@ -7,6 +7,8 @@ import json
 from datetime import date, datetime, timedelta
 
 from bot.render import (
+    MAX_BLOCKS_MESSAGE,
+    SECTION_TEXT_LIMIT,
     actions,
     button,
     context,
@@ -71,17 +73,24 @@ def card(request: Request) -> tuple[str, list[dict]]:
     that fit its state."""
     urgent = " :rotating_light: *urgent*" if request.urgency == URGENT else ""
     text = f"*{request.label}* from {request.asker.mention}{urgent}: {said(request, MAX_TITLE)}"
-    lines = [text]
+    lines = []
     if request.why:
         lines.append(f"*Why:* {user_text(request.why)}")
     if request.due:
         lines.append(f"*By:* {request.due:%a %d %b %Y}")
     if request.source_link:
         lines.append(f"*From:* {link_to(request.source_link, 'the message')}")
+    # What was asked fills a section of its own; why, by when and where from, another (each
+    # section holds 3,000 characters, and escaping makes text longer).
+    blocks = [section(text)]
+    if lines:
+        tail = "\n".join(lines[1:])
+        room = SECTION_TEXT_LIMIT - len(tail) - 1
+        blocks.append(section("\n".join([truncate(lines[0], room), *lines[1:]])))
     state = f"*{request.state_word.capitalize()}*"
     if request.state == ACCEPTED and request.assignee:
         state += f": {request.assignee.mention}"
-    blocks = [section(truncate("\n".join(lines), 2900)), context(state)]
+    blocks.append(context(state))
     value = str(request.id)
     if request.state in UNDECIDED:
         blocks.append(
@@ -125,10 +134,12 @@ def shield_batch(requests: list[Request], shield: str | None) -> tuple[str, list
         f", {shield}: you're the shield." if shield else "."
     )
     blocks: list[dict] = [section(text)]
-    for request in requests[:15]:
-        blocks += card(request)[1]
-    if n > 15:
-        blocks.append(context(f"…and {n - 15} more: `/requests {team}`"))
+    for i, request in enumerate(requests):
+        cards = card(request)[1]
+        if len(blocks) + len(cards) > MAX_BLOCKS_MESSAGE - 1:  # room for the line below
+            blocks.append(context(f"…and {n - i} more: `/requests {team}`"))
+            break
+        blocks += cards
     return text, blocks
 
 

@@ -24,6 +24,10 @@ from models.requests.figures import figures_line, handoff_counts, request_figure
 from models.requests.requests import OPEN, Request, RequestSettings
 
 BATCH = timedelta(minutes=2)  # requests that come this close together reach the shield in one DM
+# A batch is sent this long after it closes: a request whose time falls in it may commit a little
+# after that time (its answer is still being made), and a tick that read before the commit
+# must not have sent the batch without it.
+SETTLE = timedelta(seconds=30)
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -47,15 +51,15 @@ class ShieldTold:
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
         buckets: dict[tuple[int, datetime], int] = defaultdict(int)
-        for request in triage.to_tell_between(db, start - BATCH, end):
+        for request in triage.to_tell_between(db, start - BATCH - SETTLE, end):
             bucket = bucket_of(request.tell_at)
-            if start < bucket + BATCH <= end:
+            if start < bucket + BATCH + SETTLE <= end:
                 buckets[request.team_id, bucket] += 1
         return [
             Due(
                 key=f"request-shield:{team_id}:{bucket.isoformat()}",
                 kind=self.kind,
-                due_at=bucket + BATCH,
+                due_at=bucket + BATCH + SETTLE,
                 send=partial(self.send, team_id, bucket),
                 team_id=team_id,
                 stale_after=None,
