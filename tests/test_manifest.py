@@ -71,6 +71,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
 EVENT_SCOPES: dict[str, set[str]] = {
     "app_home_opened": set(),
     "app_mention": {"app_mentions:read"},
+    "message.channels": {"channels:history"},
+    "message.groups": {"groups:history"},
     "message.im": {"im:history"},
     "reaction_added": {"reactions:read"},
     "team_join": {"users:read"},
@@ -139,8 +141,12 @@ def test_every_event_subscribed_has_a_listener_and_every_listener_a_subscription
 ):
     subscribed = manifest["settings"]["event_subscriptions"]["bot_events"]
     assert {event.split(".")[0] for event in subscribed} == listened
-    # The message listener answers direct messages only (bot/mentions.py): no channel messages.
-    assert [event for event in subscribed if event.startswith("message.")] == ["message.im"]
+    # Direct messages are answered (bot/mentions.py); of channel messages, replies in requests'
+    # threads are a first response (handlers/requests/threads.py), the rest skipped unread.
+    messages = [event for event in subscribed if event.startswith("message.")]
+    assert messages == ["message.channels", "message.groups", "message.im"]
+    wanting = [f.name for f in FEATURES if f.channel_messages is not None]
+    assert wanting == ["requests"]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

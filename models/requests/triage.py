@@ -219,15 +219,21 @@ def request_by_label(db: Session, team: Team, text: str) -> Request:
 # -- who may do what ------------------------------------------------------------------------
 
 
-def may_triage(db: Session, request: Request, person: Person) -> None:
-    """The team's people, its shield rotation's members and workspace admins triage."""
+def of_team(db: Session, request: Request, person: Person) -> bool:
+    """The team's members and leads, and its shield rotation's members."""
     team = request.team
-    if person.is_admin or is_member(team, person) or is_lead(team, person):
-        return
+    if is_member(team, person) or is_lead(team, person):
+        return True
     settings = request_settings(db, team)
     shield = settings.shield if settings else None
-    if shield is not None and any(m.person_id == person.id for m in shield.members):
+    return shield is not None and any(m.person_id == person.id for m in shield.members)
+
+
+def may_triage(db: Session, request: Request, person: Person) -> None:
+    """The team's people, its shield rotation's members and workspace admins triage."""
+    if person.is_admin or of_team(db, request, person):
         return
+    team = request.team
     raise PermissionDenied(
         f"Only {team.possessive} people or its shield can triage {request.label}.", team=team
     )
