@@ -57,6 +57,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     # A delivery whose answer was lost looks for its marked post (bot/jobs/marked.py) in a
     # team's channel, public or private, or in a DM.
     "conversations_history": {"channels:history", "groups:history", "im:history"},
+    # ... and in a thread, for a reply (a request's card in its message's thread).
+    "conversations_replies": {"channels:history", "groups:history", "im:history"},
     # The setup form's members default to the channel's, public or private.
     "conversations_members": {"channels:read", "groups:read"},
     "conversations_open": {"im:write"},
