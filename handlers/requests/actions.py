@@ -17,7 +17,7 @@ from bot.render.text import from_slack
 from bot.slack import lookup_user
 from handlers.requests import blocks as ui
 from handlers.requests.commands import made, teams_taking_requests, today_for
-from handlers.requests.tell import announce, post_request
+from handlers.requests.tell import announce, post_request, update_dms
 from models.core.errors import UserError
 from models.core.numbers import whole_number
 from models.core.people import ensure_person
@@ -218,6 +218,7 @@ def _told(
 ) -> None:
     req.audit(action, request.label, after={"state": request.state}, team=request.team)
     req.later(announce(request_id=request.id, text=said, to_asker=to_asker))
+    req.later(update_dms(request_id=request.id))
 
 
 def _opener(deps: Deps, action: str):
@@ -237,7 +238,7 @@ def _submitter(deps: Deps, action: str):
         ack()
         audited = f"request.{action.removeprefix('request_')}"
         req.audit(audited, request.label, after={"state": request.state}, team=request.team)
-        for piece in pieces:
+        for piece in [*pieces, update_dms(request_id=request.id)]:
             req.later(piece)
 
     return listener

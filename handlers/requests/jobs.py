@@ -21,7 +21,7 @@ from models.oncall.rotations import Rotation
 from models.oncall.shifts import handoffs, on_call_at
 from models.requests import triage
 from models.requests.figures import figures_line, handoff_counts, request_figures
-from models.requests.requests import OPEN, Request, RequestSettings
+from models.requests.requests import OPEN, Request, RequestDm, RequestSettings
 
 BATCH = timedelta(minutes=2)  # requests that come this close together reach the shield in one DM
 # A batch is sent this long after it closes: a request whose time falls in it may commit a little
@@ -80,8 +80,17 @@ class ShieldTold:
         ts = None
         shield = triage.shield_now(ctx.db, settings, now)
         for person in recipients(ctx.db, settings, now, leads=False):
-            text, blocks = shield_batch(found, person.mention if person == shield else None)
-            ts = dm(ctx.client, person, text, blocks)
+            addressed = person.slack_user_id if person == shield else None
+            text, blocks = shield_batch(found, person.mention if addressed else None)
+            # In the DM's own channel, so the cards can be brought up to date (`update_dms`).
+            channel = ctx.client.conversations_open(users=person.slack_user_id)["channel"]["id"]
+            ts = ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"]
+            ctx.db.add_all(
+                RequestDm(
+                    request_id=r.id, channel_id=channel, ts=ts, label=r.label, shield_user=addressed
+                )
+                for r in found
+            )
         for request in found:
             request.told_at = now
         return ts

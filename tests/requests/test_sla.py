@@ -138,7 +138,7 @@ def test_outside_working_hours_a_request_waits_for_the_morning_unless_urgent(
     driver.view_submission("request_ask_form", values, user="U0CHO", view=view)
     tick_at(scheduler, clock, saturday + timedelta(minutes=13))
     assert dms(slack, "U0BEN") == ["1 new request for payments, <@U0BEN>: you're the shield."]
-    assert "payments#2" in str(slack.posted("U0BEN")[-1]["blocks"])
+    assert "payments#2" in str(slack.posted("D0BEN")[-1]["blocks"])
     tick_at(scheduler, clock, MONDAY_9AM + timedelta(minutes=3))  # the morning: 09:00 CEST
     assert dms(slack, "U0BEN")[-1] == "1 new request for payments, <@U0BEN>: you're the shield."
-    assert "payments#1" in str(slack.posted("U0BEN")[-1]["blocks"])
+    assert "payments#1" in str(slack.posted("D0BEN")[-1]["blocks"])
