@@ -108,7 +108,11 @@ def open_settings(req: CommandRequest, team: Team, trigger_id: str) -> None:
 
 @requests_command.sub("settings", SETTINGS_USAGE, "how a team takes requests, in a form (leads)")
 def settings_command(req: CommandRequest, args: list[str]) -> Reply:
-    team = queue_team(req, [w.lower() for w in args])
+    try:
+        team = queue_team(req, [w.lower() for w in args])
+    except UserError as error:  # (the queue's usage, were it left)
+        error.usage = SETTINGS_USAGE
+        raise
     open_settings(req, team, req.trigger_id)
     return Reply(text=f"Opening {team.possessive} request settings…")
 
@@ -155,7 +159,7 @@ def settings_home(req: CommandRequest) -> list[dict]:
     teams = teams_led_by(req.db, req.workspace, req.person)[:25]  # (an actions block holds 25)
     if not teams:
         return []
-    buttons = [button(f"{t.name}", OPEN_SETTINGS, str(t.id)) for t in teams]
+    buttons = [button(t.name, OPEN_SETTINGS, str(t.id)) for t in teams]
     return [section("*Request settings* of the teams you lead"), actions(*buttons)]
 
 

@@ -124,6 +124,10 @@ def test_only_leads_and_admins_change_the_settings(requests_workspace, driver, s
     assert refused.json["text"] == (
         "Only payments' leads or an admin can change how it takes requests."
     )
+    unknown = driver.command("/requests", "settings paymnts", user="U0LEAD", channel="C0PAYMENTS")
+    assert unknown.json["text"] == (
+        "There is no team called `paymnts`.\nUsage: /requests settings [team]"
+    )
     view = form_of(driver, slack)  # the lead's form, sent by Ana
     answer = driver.view_submission(view["callback_id"], values(CHANGED), user="U0ANA", view=view)
     assert "Only payments' leads" in str(answer.json)
