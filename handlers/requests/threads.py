@@ -43,10 +43,15 @@ def forget_channels(deps: Deps) -> None:
     deps.memo.pop(MEMO, None)
 
 
+# A person's message has no subtype, or one of these (a reply also sent to the channel, one with a
+# file); edits, deletions, joins and bots' messages have others.
+PEOPLES = {None, "thread_broadcast", "file_share"}
+
+
 def is_reply(event: dict) -> bool:
-    """A person's reply in a thread: not an edit, a join or a bot's message (they have a
-    subtype or a bot id), not the thread's own first message."""
-    if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+    """A person's reply in a thread: not an edit, a join or a bot's message, not the thread's
+    own first message."""
+    if event.get("subtype") not in PEOPLES or event.get("bot_id") or not event.get("user"):
         return False
     thread = event.get("thread_ts")
     return bool(thread) and thread != event.get("ts")

@@ -41,12 +41,21 @@ def asked(requests_workspace, driver, slack, scheduler, clock, db) -> Request:
     return request_of(db)
 
 
-@pytest.mark.parametrize("kind", ["channel", "group"])  # message.channels, message.groups
+@pytest.mark.parametrize(
+    "kind",
+    [
+        {"channel_type": "channel"},  # message.channels
+        {"channel_type": "group"},  # message.groups
+        {"channel_type": "channel", "subtype": "thread_broadcast"},  # also sent to the channel
+        {"channel_type": "channel", "subtype": "file_share"},  # with a file
+    ],
+    ids=["channel", "group", "broadcast", "file"],
+)
 def test_a_reply_by_the_team_in_the_thread_is_the_first_response(
     asked, driver, slack, scheduler, clock, db, kind
 ):
     clock.advance(minutes=20)
-    reply = message("C0PAYREQ", "U0BEN", "On it", asked.thread_ts, channel_type=kind)
+    reply = message("C0PAYREQ", "U0BEN", "On it", asked.thread_ts, **kind)
     assert driver.event(reply, event_id="Ev0REPLY1").status == 200
     answered = request_of(db)
     assert (answered.first_response_at, answered.state) == (ELEVEN + timedelta(minutes=20), "open")
