@@ -221,6 +221,8 @@ class Resolve(Middleware):
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]):
         context, body, deps = req.context, req.body, self.deps
+        if _unwanted_channel_message(deps, body):
+            return BoltResponse(status=200, body="")
         session = context["db"]
         now = deps.clock.now()
         team_id = context.team_id or (body.get("team") or {}).get("id")
@@ -241,6 +243,15 @@ class Resolve(Middleware):
             log.info("event %s was handled before; skipping the retry", event_id)
             return BoltResponse(status=200, body="")
         return next()
+
+
+def _unwanted_channel_message(deps: Deps, body: dict) -> bool:
+    """A message in a channel that no feature listens to (`Feature.channel_messages`)."""
+    event = body.get("event") or {}
+    if event.get("type") != "message" or event.get("channel_type") not in ("channel", "group"):
+        return False
+    wanted = (f.channel_messages for f in deps.features if f.channel_messages is not None)
+    return not any(wants(deps, event) for wants in wanted)
 
 
 def _another_workspace(body: dict) -> BoltResponse:

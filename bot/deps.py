@@ -41,6 +41,8 @@ class Deps:
     # (Slack team id, Slack user id) -> (workspace id, person id) for everyone seen before. Rows
     # are never deleted, so this can't go stale; their state is always read from the database.
     seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
+    # What features keep in memory for the app's life, by name (each keeps its own fresh).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def commands(self) -> list[Command]:

@@ -50,6 +50,10 @@ class Feature:
     jobs: Sequence[Job] = ()
     # `upkeep ...` command-line commands: `cli(subparsers)` adds them.
     cli: Callable[[argparse._SubParsersAction], None] | None = None
+    # Messages in channels (`message.channels`, `message.groups`) the feature listens to:
+    # `channel_messages(deps, event)` says, cheaply (before the database is touched), whether
+    # it wants this one; a channel message no feature wants is answered at once, nothing read.
+    channel_messages: Callable[[Any, dict], bool] | None = None  # (deps: Deps, event)
 
 
 def all_commands(features: Sequence[Feature]) -> list[Command]:

@@ -57,6 +57,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     # A delivery whose answer was lost looks for its marked post (bot/jobs/marked.py) in a
     # team's channel, public or private, or in a DM.
     "conversations_history": {"channels:history", "groups:history", "im:history"},
+    # ... and in a thread, for a reply (a request's card in its message's thread).
+    "conversations_replies": {"channels:history", "groups:history", "im:history"},
     # The setup form's members default to the channel's, public or private.
     "conversations_members": {"channels:read", "groups:read"},
     "conversations_open": {"im:write"},
@@ -71,6 +73,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
 EVENT_SCOPES: dict[str, set[str]] = {
     "app_home_opened": set(),
     "app_mention": {"app_mentions:read"},
+    "message.channels": {"channels:history"},
+    "message.groups": {"groups:history"},
     "message.im": {"im:history"},
     "reaction_added": {"reactions:read"},
     "team_join": {"users:read"},
@@ -139,8 +143,12 @@ def test_every_event_subscribed_has_a_listener_and_every_listener_a_subscription
 ):
     subscribed = manifest["settings"]["event_subscriptions"]["bot_events"]
     assert {event.split(".")[0] for event in subscribed} == listened
-    # The message listener answers direct messages only (bot/mentions.py): no channel messages.
-    assert [event for event in subscribed if event.startswith("message.")] == ["message.im"]
+    # Direct messages are answered (bot/mentions.py); of channel messages, replies in requests'
+    # threads are a first response (handlers/requests/threads.py), the rest skipped unread.
+    messages = [event for event in subscribed if event.startswith("message.")]
+    assert messages == ["message.channels", "message.groups", "message.im"]
+    wanting = [f.name for f in FEATURES if f.channel_messages is not None]
+    assert wanting == ["requests"]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -371,14 +371,12 @@ class SlackEmulator:
         return {"ok": True, "channel": body["channel"], "ts": message["ts"], "message": message}
 
     def m_conversations_history(self, body) -> dict:
-        """Newest first, as Slack answers. A DM (`D...`) holds what was posted to its person's
-        id too. The ts here are counters, not times: `oldest` is not applied; `latest` (with
+        """Newest first, as Slack answers, without the threads' replies (those are read with
+        `conversations.replies`). A DM (`D...`) holds what was posted to its person's id too.
+        The ts here are counters, not times: `oldest` is not applied; `latest` (with
         `inclusive`) is, to read one message by its ts."""
         channel = str(body.get("channel", ""))
-        found = list(self.messages.get(channel, []))
-        if channel.startswith("D"):
-            for prefix in ("U", "W"):
-                found += self.messages.get(prefix + channel[1:], [])
+        found = [m for m in self._conversation(channel) if m.get("thread_ts") in (None, m["ts"])]
         if body.get("latest"):
             latest, inclusive = float(body["latest"]), str(body.get("inclusive")) in ("1", "true")
             found = [
@@ -387,7 +385,32 @@ class SlackEmulator:
                 if float(m["ts"]) < latest or (inclusive and float(m["ts"]) == latest)
             ]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)
-        limit = int(body.get("limit") or 100)
+        return self._page(found, body, 100)
+
+    def _conversation(self, channel: str) -> list[dict[str, Any]]:
+        found = list(self.messages.get(channel, []))
+        if channel.startswith("D"):
+            for prefix in ("U", "W"):
+                found += self.messages.get(prefix + channel[1:], [])
+        return found
+
+    def m_conversations_replies(self, body) -> dict:
+        """A thread: its first message, then its replies, oldest first (a thread under a
+        message the emulator wasn't shown, such as a mention sent as an event, holds only what
+        was posted in it)."""
+        ts = str(body.get("ts", ""))
+        found = [
+            m
+            for m in self._conversation(str(body.get("channel", "")))
+            if ts in (m["ts"], m.get("thread_ts"))
+        ]
+        found.sort(key=lambda m: float(m["ts"]))
+        return self._page(found, body, 1000)
+
+    @staticmethod
+    def _page(found: list[dict[str, Any]], body: dict, limit: int) -> dict:
+        """The first `limit` (or the asked limit) messages, with their metadata if asked."""
+        limit = int(body.get("limit") or limit)
         with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
         messages = [
             m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}

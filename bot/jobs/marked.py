@@ -10,6 +10,8 @@ is read back (`conversations.history` with `include_all_metadata`) before anythi
   looked for at once, and is not retried blindly by the client;
 - a delivery tried again later (after a failure, or after its worker vanished) looks for its
   message before posting it.
+A reply in a thread is looked for in that thread (`conversations.replies`): a conversation's
+history holds only the threads' first messages.
 Found, the message stands for the post: its ts is returned as if Slack had just answered."""
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ class MarkedClient:
         kwargs.setdefault(
             "metadata", {"event_type": EVENT_TYPE, "event_payload": {"key": self._key}}
         )
+        thread = kwargs.get("thread_ts")
         if self._again:
-            found = find_posted(self._client, channel, self._key)
+            found = find_posted(self._client, channel, self._key, thread)
             if found:
                 log.info("%s was posted before (%s); not posting it again", self._key, found)
                 return {"ok": True, "channel": channel, "ts": found}
@@ -56,7 +59,7 @@ class MarkedClient:
         except Exception as error:
             if not unclear(error):
                 raise
-            found = find_posted(self._client, channel, self._key)
+            found = find_posted(self._client, channel, self._key, thread)
             if not found:
                 raise
             log.warning("%s: Slack took the post though its answer was lost", self._key)
@@ -83,14 +86,25 @@ def unclear(error: Exception) -> bool:
     return isinstance(error, OSError)  # timeouts, resets and URLErrors are all OSErrors
 
 
-def find_posted(client: WebClient, target: str, key: str) -> str | None:
-    """The ts of a message in `target` (a channel, or a person for their DM) carrying `key`."""
+def find_posted(client: WebClient, target: str, key: str, thread: str | None = None) -> str | None:
+    """The ts of a message in `target` (a channel, or a person for their DM) carrying `key`; in
+    the thread `thread` when given (`conversations.history` holds no thread's replies)."""
     channel = target
     if target[:1] in ("U", "W"):
         channel = client.conversations_open(users=target)["channel"]["id"]
-    history = client.conversations_history(
-        channel=channel, limit=LOOK_BACK, include_all_metadata=True
-    )
+    if thread:
+        try:
+            history = client.conversations_replies(
+                channel=channel, ts=thread, limit=LOOK_BACK, include_all_metadata=True
+            )
+        except SlackApiError as error:
+            if error.response.get("error") == "thread_not_found":
+                return None  # (its first message is gone: nothing was posted under it)
+            raise
+    else:
+        history = client.conversations_history(
+            channel=channel, limit=LOOK_BACK, include_all_metadata=True
+        )
     for message in history.get("messages") or []:
         metadata = message.get("metadata") or {}
         payload = metadata.get("event_payload") or {}

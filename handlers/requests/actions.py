@@ -13,10 +13,11 @@ from bot.deps import CommandRequest, Deps, command_request
 from bot.jobs.deferred import Deferred
 from bot.later import direct_message, post_message, respond_later
 from bot.render import errors_under, state_value, user_text
+from bot.render.text import from_slack
 from bot.slack import lookup_user
 from handlers.requests import blocks as ui
 from handlers.requests.commands import made, teams_taking_requests, today_for
-from handlers.requests.tell import announce, post_request
+from handlers.requests.tell import announce, post_request, update_dms
 from models.core.errors import UserError
 from models.core.numbers import whole_number
 from models.core.people import ensure_person
@@ -130,7 +131,7 @@ def submit_triage(req: CommandRequest, action: str, view: dict) -> tuple[Request
                 pieces.append(post_message(channel=channel, thread_ts=thread, text=said))
             return request, pieces
         else:
-            triage.add_info(request, req.person, text=text)
+            triage.add_info(req.db, request, req.person, text=text)
             said = f":memo: {who} added to {request.label}: {user_text(text)}"
     return request, [announce(request_id=request.id, text=said, to_asker=told)]
 
@@ -161,7 +162,7 @@ def listeners(app, deps: Deps) -> None:
             url = body.get("response_url", "")
             req.later(respond_later(response_url=url, text=none, response_type="ephemeral"))
             return
-        what = (message.get("text") or "")[: ui.MAX_TITLE]
+        what = from_slack(message.get("text") or "")[: ui.MAX_TITLE]
         client.views_open(
             trigger_id=body["trigger_id"], view=ui.ask_form(None, teams, what=what, metadata=meta)
         )
@@ -217,6 +218,7 @@ def _told(
 ) -> None:
     req.audit(action, request.label, after={"state": request.state}, team=request.team)
     req.later(announce(request_id=request.id, text=said, to_asker=to_asker))
+    req.later(update_dms(request_id=request.id))
 
 
 def _opener(deps: Deps, action: str):
@@ -236,7 +238,7 @@ def _submitter(deps: Deps, action: str):
         ack()
         audited = f"request.{action.removeprefix('request_')}"
         req.audit(audited, request.label, after={"state": request.state}, team=request.team)
-        for piece in pieces:
+        for piece in [*pieces, update_dms(request_id=request.id)]:
             req.later(piece)
 
     return listener
@@ -256,7 +258,7 @@ def on_reaction(req: CommandRequest, event: dict, bot_user: str | None) -> None:
     history = req.client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
     message = next((m for m in history.get("messages") or [] if m.get("ts") == ts), None)
     author = (message or {}).get("user") or event.get("item_user")
-    text = (message or {}).get("text") or ""
+    text = from_slack((message or {}).get("text") or "")  # as typed, like a command's
     ours = author == bot_user or message.get("bot_id") if message else False
     if message is None or not author or ours or message.get("subtype"):
         return

@@ -7,6 +7,8 @@ import json
 from datetime import date, datetime, timedelta
 
 from bot.render import (
+    MAX_BLOCKS_MESSAGE,
+    SECTION_TEXT_LIMIT,
     actions,
     button,
     context,
@@ -31,6 +33,7 @@ from models.requests.requests import (
     MAX_TITLE,
     MAX_WHY,
     NORMAL,
+    OPEN,
     UNDECIDED,
     URGENCIES,
     URGENT,
@@ -71,17 +74,21 @@ def card(request: Request) -> tuple[str, list[dict]]:
     that fit its state."""
     urgent = " :rotating_light: *urgent*" if request.urgency == URGENT else ""
     text = f"*{request.label}* from {request.asker.mention}{urgent}: {said(request, MAX_TITLE)}"
-    lines = [text]
+    lines = []
     if request.why:
         lines.append(f"*Why:* {user_text(request.why)}")
     if request.due:
         lines.append(f"*By:* {request.due:%a %d %b %Y}")
     if request.source_link:
         lines.append(f"*From:* {link_to(request.source_link, 'the message')}")
-    state = f"*{request.state_word.capitalize()}*"
-    if request.state == ACCEPTED and request.assignee:
-        state += f": {request.assignee.mention}"
-    blocks = [section(truncate("\n".join(lines), 2900)), context(state)]
+    # What was asked fills a section of its own; why, by when and where from, another (each
+    # section holds 3,000 characters, and escaping makes text longer).
+    blocks = [section(text)]
+    if lines:
+        tail = "\n".join(lines[1:])
+        room = SECTION_TEXT_LIMIT - len(tail) - 1
+        blocks.append(section("\n".join([truncate(lines[0], room), *lines[1:]])))
+    blocks.append(context(state_line(request)))
     value = str(request.id)
     if request.state in UNDECIDED:
         blocks.append(
@@ -101,6 +108,23 @@ def card(request: Request) -> tuple[str, list[dict]]:
     return summary, blocks
 
 
+def state_line(request: Request) -> str:
+    """What became of the request and by whom: `*Accepted* by @ana, for @ben`."""
+    state = f"*{request.state_word.capitalize()}*"
+    if request.state != OPEN and request.decided_by is not None:
+        state += f" by {request.decided_by.mention}"
+    if request.state == ACCEPTED and request.assignee:
+        state += f", for {request.assignee.mention}"
+    return state
+
+
+def moved_card(request: Request, told_as: str) -> list[dict]:
+    """A request that left the team it was told to: where it went, no buttons."""
+    who = request.decided_by.mention if request.decided_by else "someone"
+    text = f"~{told_as}~ {said(request, 150)}"
+    return [section(text), context(f"*Moved* to {request.team.name} by {who}: {request.label}")]
+
+
 def asked(request: Request) -> tuple[str, list[dict]]:
     """The asker's confirmation DM, with what they can do."""
     value = str(request.id)
@@ -117,18 +141,25 @@ def asked(request: Request) -> tuple[str, list[dict]]:
     ]
 
 
-def shield_batch(requests: list[Request], shield: str | None) -> tuple[str, list[dict]]:
-    """The shield's DM: the new requests of one team, each with its triage buttons."""
-    team = requests[0].team.name
+def shield_batch(
+    requests: list[Request], shield: str | None, told_as: dict[int, str] | None = None
+) -> tuple[str, list[dict]]:
+    """The shield's DM: the new requests of one team, each with its triage buttons; sent again
+    after a change (`told_as`: the labels they were told by), each card as it stands now."""
+    told_as = told_as or {}
+    team = told_as.get(requests[0].id, requests[0].label).partition("#")[0]
     n = len(requests)
     text = f"{n} new request{'s' if n > 1 else ''} for {team}" + (
         f", {shield}: you're the shield." if shield else "."
     )
     blocks: list[dict] = [section(text)]
-    for request in requests[:15]:
-        blocks += card(request)[1]
-    if n > 15:
-        blocks.append(context(f"…and {n - 15} more: `/requests {team}`"))
+    for i, request in enumerate(requests):
+        label = told_as.get(request.id, request.label)
+        cards = card(request)[1] if label == request.label else moved_card(request, label)
+        if len(blocks) + len(cards) > MAX_BLOCKS_MESSAGE - 1:  # room for the line below
+            blocks.append(context(f"…and {n - i} more: `/requests {team}`"))
+            break
+        blocks += cards
     return text, blocks
 
 

@@ -21,9 +21,13 @@ from models.oncall.rotations import Rotation
 from models.oncall.shifts import handoffs, on_call_at
 from models.requests import triage
 from models.requests.figures import figures_line, handoff_counts, request_figures
-from models.requests.requests import OPEN, Request, RequestSettings
+from models.requests.requests import OPEN, Request, RequestDm, RequestSettings
 
 BATCH = timedelta(minutes=2)  # requests that come this close together reach the shield in one DM
+# A batch is sent this long after it closes: a request whose time falls in it may commit a little
+# after that time (its answer is still being made), and a tick that read before the commit
+# must not have sent the batch without it.
+SETTLE = timedelta(seconds=30)
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -47,15 +51,15 @@ class ShieldTold:
 
     def due(self, db: Session, start: datetime, end: datetime) -> list[Due]:
         buckets: dict[tuple[int, datetime], int] = defaultdict(int)
-        for request in triage.to_tell_between(db, start - BATCH, end):
+        for request in triage.to_tell_between(db, start - BATCH - SETTLE, end):
             bucket = bucket_of(request.tell_at)
-            if start < bucket + BATCH <= end:
+            if start < bucket + BATCH + SETTLE <= end:
                 buckets[request.team_id, bucket] += 1
         return [
             Due(
                 key=f"request-shield:{team_id}:{bucket.isoformat()}",
                 kind=self.kind,
-                due_at=bucket + BATCH,
+                due_at=bucket + BATCH + SETTLE,
                 send=partial(self.send, team_id, bucket),
                 team_id=team_id,
                 stale_after=None,
@@ -76,8 +80,17 @@ class ShieldTold:
         ts = None
         shield = triage.shield_now(ctx.db, settings, now)
         for person in recipients(ctx.db, settings, now, leads=False):
-            text, blocks = shield_batch(found, person.mention if person == shield else None)
-            ts = dm(ctx.client, person, text, blocks)
+            addressed = person.slack_user_id if person == shield else None
+            text, blocks = shield_batch(found, person.mention if addressed else None)
+            # In the DM's own channel, so the cards can be brought up to date (`update_dms`).
+            channel = ctx.client.conversations_open(users=person.slack_user_id)["channel"]["id"]
+            ts = ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"]
+            ctx.db.add_all(
+                RequestDm(
+                    request_id=r.id, channel_id=channel, ts=ts, label=r.label, shield_user=addressed
+                )
+                for r in found
+            )
         for request in found:
             request.told_at = now
         return ts

@@ -73,7 +73,9 @@ class RequestsSection:
         for i, entry in enumerate(entries):
             self.load_one(ctx, i, entry, seen)
 
-    def load_one(self, ctx: ImportContext, i: int, entry: dict[str, Any], seen: set[str]) -> None:
+    def load_one(
+        self, ctx: ImportContext, i: int, entry: dict[str, Any], seen: set[str]
+    ) -> RequestSettings:
         def at(name: str) -> str:
             return where(self.key, i, entry, name)
 
@@ -127,6 +129,7 @@ class RequestsSection:
             after,
             team=team,
         )
+        return settings
 
     def dump(self, db: Session, workspace: Workspace) -> list[dict[str, Any]]:
         rows = db.scalars(
@@ -142,3 +145,13 @@ class RequestsSection:
                 del entry["shield"]
             out.append(entry)
         return out
+
+
+def set_requests(ctx: ImportContext, entry: dict[str, Any]) -> RequestSettings:
+    """A team's request settings set from Slack with the config file's rules (`entry` as the
+    file spells it), audited as `ctx.actor`'s. Raises ConfigError naming the field, having
+    written nothing."""
+    with ctx.db.begin_nested():
+        settings = RequestsSection().load_one(ctx, 0, entry, set())
+        ctx.db.flush()
+    return settings

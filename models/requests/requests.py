@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from sqlalchemy import (
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -87,6 +88,7 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "number"),
         UniqueConstraint("workspace_id", "source_key"),
+        Index("ix_requests_channel_id_thread_ts", "channel_id", "thread_ts"),  # a reply's request
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +146,25 @@ class Request(Base):
     @property
     def state_word(self) -> str:
         return STATE_WORDS.get(self.state, self.state)
+
+
+class RequestDm(Base):
+    """A request's card in a DM that told someone of it (the shield, else the leads): one DM may
+    hold several requests' cards, all brought up to date when one of them changes."""
+
+    __tablename__ = "request_dms"
+    __table_args__ = (Index("ix_request_dms_channel_id_ts", "channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(120))  # its label when told (a move changes it)
+    shield_user: Mapped[str | None] = mapped_column(String(32))  # addressed as the shield
+
+    request: Mapped[Request] = relationship(lazy="joined")
 
 
 def request_settings(db: Session, team: Team) -> RequestSettings | None:

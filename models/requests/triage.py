@@ -219,15 +219,21 @@ def request_by_label(db: Session, team: Team, text: str) -> Request:
 # -- who may do what ------------------------------------------------------------------------
 
 
-def may_triage(db: Session, request: Request, person: Person) -> None:
-    """The team's people, its shield rotation's members and workspace admins triage."""
+def of_team(db: Session, request: Request, person: Person) -> bool:
+    """The team's members and leads, and its shield rotation's members."""
     team = request.team
-    if person.is_admin or is_member(team, person) or is_lead(team, person):
-        return
+    if is_member(team, person) or is_lead(team, person):
+        return True
     settings = request_settings(db, team)
     shield = settings.shield if settings else None
-    if shield is not None and any(m.person_id == person.id for m in shield.members):
+    return shield is not None and any(m.person_id == person.id for m in shield.members)
+
+
+def may_triage(db: Session, request: Request, person: Person) -> None:
+    """The team's people, its shield rotation's members and workspace admins triage."""
+    if person.is_admin or of_team(db, request, person):
         return
+    team = request.team
     raise PermissionDenied(
         f"Only {team.possessive} people or its shield can triage {request.label}.", team=team
     )
@@ -250,25 +256,41 @@ def already(request: Request) -> str:
 
 
 def _decide(
-    db: Session, request: Request, to: str, *, by: Person, now: datetime, states=UNDECIDED, **values
+    db: Session,
+    request: Request,
+    to: str,
+    *,
+    by: Person,
+    now: datetime,
+    states=UNDECIDED,
+    respond: bool = True,
+    **values,
 ) -> None:
-    """Move the request to `to` if it is still in `states`; else UserError saying what became
-    of it. The first response is recorded with the first decision."""
+    """Move the request to `to` if it is still in `states` and still its team's (not moved
+    meanwhile); else UserError saying what became of it. The team's first decision (`respond`:
+    not the asker's own withdrawal) is its first response."""
+    team_id, label = request.team_id, request.label
     done = db.execute(
         update(Request)
-        .where(Request.id == request.id, Request.state.in_(states))
+        .where(Request.id == request.id, Request.team_id == team_id, Request.state.in_(states))
         .values(state=to, decided_by_id=by.id, **values)
         .execution_options(synchronize_session=False)
     )
-    db.execute(
-        update(Request)
-        .where(Request.id == request.id, Request.first_response_at.is_(None))
-        .values(first_response_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    if done.rowcount == 1 and respond:
+        db.execute(
+            update(Request)
+            .where(Request.id == request.id, Request.first_response_at.is_(None))
+            .values(first_response_at=now)
+            .execution_options(synchronize_session=False)
+        )
     db.refresh(request)
     if done.rowcount != 1:
-        raise UserError(already(request))
+        raise UserError(_moved(request, label) if request.team_id != team_id else already(request))
+
+
+def _moved(request: Request, label: str) -> str:
+    who = request.decided_by.mention if request.decided_by else "someone"
+    return f"Too late: {who} moved {label} to {request.team.name} (now {request.label})."
 
 
 def accept(
@@ -335,6 +357,19 @@ def move(db: Session, request: Request, by: Person, *, to: str, now: datetime) -
             field="text",
         )
     old = request.label
+    claimed = db.execute(  # of a decision and a move at once, one wins (see `_decide`)
+        update(Request)
+        .where(
+            Request.id == request.id,
+            Request.team_id == request.team_id,
+            Request.state.in_(UNDECIDED),
+        )
+        .values(decided_by_id=by.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.refresh(request)
+        raise UserError(_moved(request, old) if request.label != old else already(request))
     request.team_id, request.team = team.id, team
     request.number = next_number(db, team.id)
     request.channel_id, request.thread_ts, request.card_ts = settings.channel_id, None, None
@@ -352,18 +387,27 @@ def finish(db: Session, request: Request, by: Person, *, now: datetime) -> None:
 
 def withdraw(db: Session, request: Request, by: Person, *, now: datetime) -> None:
     is_asker(request, by)
-    _decide(db, request, WITHDRAWN, by=by, now=now, states=STILL_OPEN, closed_at=now)
+    _decide(db, request, WITHDRAWN, by=by, now=now, states=STILL_OPEN, respond=False, closed_at=now)
 
 
-def add_info(request: Request, by: Person, *, text: str) -> None:
-    """The asker adds to the request; one waiting on them goes back to the shield."""
+def add_info(db: Session, request: Request, by: Person, *, text: str) -> None:
+    """The asker adds to the request; one waiting on them goes back to the shield (unless the
+    shield decided meanwhile: then the asker is told what became of it)."""
     is_asker(request, by)
     if request.state not in STILL_OPEN:
         raise UserError(f"{request.label} is {request.state_word}.")
     if not text.strip():
         raise UserError("Say what to add.", field="text")
     if request.state == NEED_INFO:
-        request.state = OPEN
+        back = db.execute(
+            update(Request)
+            .where(Request.id == request.id, Request.state == NEED_INFO)
+            .values(state=OPEN)
+            .execution_options(synchronize_session=False)
+        )
+        db.refresh(request)
+        if back.rowcount != 1 and request.state not in STILL_OPEN:
+            raise UserError(f"{request.label} is {request.state_word} already.")
 
 
 def ask_for_update(request: Request, by: Person, *, now: datetime) -> None:

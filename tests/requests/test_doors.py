@@ -128,7 +128,7 @@ def test_the_shortcut_opens_the_form_with_the_message_and_makes_one_request(
     [card] = slack.posted("C0PAYREQ")
     assert (
         f"*From:* <https://example.slack.com/archives/C0GENERAL/p{ts}|the message>"
-        in (card["blocks"][0]["text"]["text"])
+        in (card["blocks"][1]["text"]["text"])
     )
 
 

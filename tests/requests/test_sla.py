@@ -75,7 +75,7 @@ def test_nudge_escalation_and_breach_fall_at_working_time_across_the_weekend_and
         utc(2026, 3, 30, 8, 12),
         utc(2026, 3, 30, 9),
     )
-    tick_at(scheduler, clock, FRIDAY_4PM + timedelta(minutes=2))
+    tick_at(scheduler, clock, FRIDAY_4PM + timedelta(minutes=3))  # the batch's end, and 30 s
     assert dms(slack, "U0BEN") == ["1 new request for payments, <@U0BEN>: you're the shield."]
     assert tick_at(scheduler, clock, MONDAY_9AM - timedelta(minutes=1)) == []
     [nudge] = tick_at(scheduler, clock, MONDAY_9AM)
@@ -136,9 +136,9 @@ def test_outside_working_hours_a_request_waits_for_the_morning_unless_urgent(
         "urgency": {"value": {"type": "static_select", "selected_option": {"value": "urgent"}}},
     }
     driver.view_submission("request_ask_form", values, user="U0CHO", view=view)
-    tick_at(scheduler, clock, saturday + timedelta(minutes=12))
+    tick_at(scheduler, clock, saturday + timedelta(minutes=13))
     assert dms(slack, "U0BEN") == ["1 new request for payments, <@U0BEN>: you're the shield."]
-    assert "payments#2" in str(slack.posted("U0BEN")[-1]["blocks"])
-    tick_at(scheduler, clock, MONDAY_9AM + timedelta(minutes=2))  # the morning: 09:00 CEST
+    assert "payments#2" in str(slack.posted("D0BEN")[-1]["blocks"])
+    tick_at(scheduler, clock, MONDAY_9AM + timedelta(minutes=3))  # the morning: 09:00 CEST
     assert dms(slack, "U0BEN")[-1] == "1 new request for payments, <@U0BEN>: you're the shield."
-    assert "payments#1" in str(slack.posted("U0BEN")[-1]["blocks"])
+    assert "payments#1" in str(slack.posted("D0BEN")[-1]["blocks"])

@@ -65,7 +65,7 @@ def test_the_shield_is_told_in_one_dm_of_requests_that_come_together(
     )
     [told] = dms(slack, "U0ANA")  # Ana is payments-shield's person this week
     assert told == "2 new requests for payments, <@U0ANA>: you're the shield."
-    dm = [m for m in slack.posted("U0ANA")][0]
+    dm = slack.posted("D0ANA")[0]
     cards = [b["text"]["text"] for b in dm["blocks"] if b["type"] == "section"][1:]
     assert [c.split(":")[0] for c in cards] == [
         "*payments#1* from <@U0CHO>",
@@ -103,7 +103,9 @@ def test_accept_assigns_and_the_asker_is_told_in_the_thread_and_by_dm(
     assert thread(slack, request) == [said]
     assert dms(slack, "U0CHO")[-1] == said
     card = slack.calls_to("chat.update")[-1].body
-    assert "Accepted*: <@U0BEN>" in str(card["blocks"]) and "request_done" in str(card["blocks"])
+    assert "*Accepted* by <@U0ANA>, for <@U0BEN>" in str(card["blocks"]) and "request_done" in str(
+        card["blocks"]
+    )
     driver.action("request_done", str(request.id), user="U0BEN", channel="C0PAYREQ")
     assert dms(slack, "U0CHO")[-1] == ":tada: <@U0BEN> marked payments#1 done."
     assert request_no(db, 1).state == "done"
@@ -252,7 +254,7 @@ def test_without_a_shield_rotation_the_leads_are_told(
     clock.set(utc(2026, 3, 2, 15))  # 10:00 in New York, search's zone
     scheduler.tick()
     driver.command("/ask", "search Reindex the catalog", user="U0ANA")
-    clock.advance(timedelta(minutes=2))
+    clock.advance(timedelta(minutes=3))  # the batch closes at 2 min, is sent 30 s after
     scheduler.tick()
     assert dms(slack, "U0LEAD") == ["1 new request for search."]
 
