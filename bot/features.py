@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.feature import Feature, jobs_of
 from bot.jobs import Job
 from handlers import (
+    alerts,
     catalog,
     onboarding,
     oncall,
@@ -31,6 +32,7 @@ FEATURES: list[Feature] = [
     retro.FEATURE,
     rituals.FEATURE,
     onboarding.FEATURE,
+    alerts.FEATURE,
 ]
 
 

@@ -3,6 +3,9 @@
 Importing this package registers every table on `Base.metadata` (Alembic compares against it).
 """
 
+from models.alerts.groups import AlertGroup, AlertMessage
+from models.alerts.heartbeats import PipelineHeartbeat
+from models.alerts.policies import AlertSettings
 from models.catalog.services import Service, ServiceDependency
 from models.core.base import Base, UTCDateTime
 from models.core.deliveries import Delivery, SchedulerState
@@ -25,6 +28,10 @@ from models.rituals.rituals import Ritual
 from models.standup.standups import Absence, StandupAnswer
 
 __all__ = [
+    "AlertGroup",
+    "AlertMessage",
+    "AlertSettings",
+    "PipelineHeartbeat",
     "Absence",
     "AuditEntry",
     "BacklogItem",

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models.alerts.config import AlertingSection
 from models.catalog.config import ServicesSection
 from models.core.config import ConfigError, ImportContext, Report, Section, entries_of
 from models.core.people import UserLookup
@@ -42,6 +43,7 @@ def sections() -> list[Section]:
         RitualsSection(kinds=RITUAL_KINDS),
         PrioritiesSection(),
         OnboardingSection(),
+        AlertingSection(),
     ]
 
 

@@ -216,6 +216,35 @@ class DeliveryEngine:
             self._send(got, due, report, again=reopened)
         return report
 
+    def run_at_once(self, refs: list[int]) -> TickReport:
+        """What jobs with `at_once(db, refs, now)` have due now for `refs` (what a webhook batch
+        or a button just started), claimed and sent now, under the keys a tick would use."""
+        report = TickReport()
+        now = self.clock.now()
+        with self.session_factory() as db:
+            dues = [
+                due
+                for job in self.jobs
+                if (ask := getattr(job, "at_once", None)) is not None
+                for due in ask(db, refs, now)
+            ]
+        for due in dues:
+            self.run(due, report)
+        return report
+
+    def next_due_at(self) -> datetime | None:
+        """The first instant after the last tick at which a job with `next_at(db, after)` has
+        something due (an escalation step): the worker wakes then, not on its next minute."""
+        with self.session_factory() as db:
+            after = deliveries.last_tick(db, STATE) or self.clock.now()
+            found = [
+                at
+                for job in self.jobs
+                if (ask := getattr(job, "next_at", None)) is not None
+                and (at := ask(db, after)) is not None
+            ]
+        return min(found) if found else None
+
     def run_kind(self, kind: str, *, team_id: int | None = None, force: bool = False):
         """`upkeep jobs run`: what a job of this kind has for now (its `on_demand`, else what was
         due in the last day), sent now. Already delivered keys are skipped unless `force`."""

@@ -14,15 +14,18 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from bot.db import again_if_disconnected, autocommit_session
+from bot.db import again_if_disconnected
 from bot.group_commit import GroupCommit
+from bot.jobs.engine import DeliveryEngine
 from bot.web import json_response
+from models.alerts.intake import AlertIntake
 from models.core.numbers import whole_number
 from models.pages.formats import PARSERS, PayloadError
-from models.pages.ingest import IngestJob, IngestResult, ingest_batch, one_write
+from models.pages.ingest import IngestJob, IngestResult, ingest_batch
 from models.pages.integrations import Hook, hash_token, integration_by_token, pagerduty_signature_ok
 from models.pages.timelines import KeptTimelines
 
@@ -33,6 +36,7 @@ log = logging.getLogger("upkeep.hooks")
 PREFIX = "/hooks/"
 MAX_BODY = 1024 * 1024
 TOKEN_TTL = 5.0  # seconds a token's integration is trusted without asking the database
+NOTIFY_THREADS = 4
 
 
 class Rejected(Exception):
@@ -113,6 +117,10 @@ class HooksApp:
         self.hooks = Hooks(deps.session_factory)
         self.writes: GroupCommit[IngestJob, IngestResult] = GroupCommit(self.store)
         self.timelines = KeptTimelines()  # who is on call, kept while no one changes it
+        # Alert groups a batch started or changed are notified from here at once, after the
+        # commit, on threads of their own (the webhook is answered without waiting for Slack).
+        self.notifier = ThreadPoolExecutor(NOTIFY_THREADS, thread_name_prefix="alerts")
+        self.engine = DeliveryEngine.from_deps(deps)
 
     def __call__(self, environ: dict[str, Any], start_response):
         try:
@@ -143,17 +151,28 @@ class HooksApp:
         return result.as_dict()
 
     def store(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
-        """One transaction for every request waiting (see `bot.group_commit`), or on PostgreSQL
-        a single statement with no transaction around it when that is all the batch writes; run
-        again if the database connection was found dead (storing a batch twice changes
-        nothing)."""
+        """One transaction for every request waiting (see `bot.group_commit`): the pages and
+        the alert groups they start or change (`models.alerts.intake`); run again if the
+        database connection was found dead (storing a batch twice changes nothing)."""
         return again_if_disconnected(lambda: self._store_once(jobs))
 
     def _store_once(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
         batch = list(jobs)
         factory = self.deps.session_factory
-        with autocommit_session(factory) if one_write(batch) else factory() as db:
-            return ingest_batch(db, batch, self.timelines)
+        intake = AlertIntake()  # in the same transaction: a group is started once
+        with factory() as db:
+            results = ingest_batch(db, batch, self.timelines, intake)
+        if intake.touched:
+            self.notifier.submit(self.notify, sorted(intake.touched))
+        return results
+
+    def notify(self, group_ids: list[int]) -> None:
+        """What the batch's alert groups have due now (their first step, a repeat, a resolve),
+        through the delivery engine: a worker that also finds it due sends nothing twice."""
+        try:
+            self.engine.run_at_once(group_ids)
+        except Exception:
+            log.exception("notifying alert groups %s failed; the worker tries again", group_ids)
 
 
 def hooks_app(deps: Deps) -> HooksApp:

@@ -1,0 +1,8 @@
+"""Alerts reach people: each alert group notifies whoever its escalation policy names, with
+Ack, Resolve and Escalate now buttons, and escalates until someone acks."""
+
+from bot.feature import Feature
+from handlers.alerts.actions import listeners
+from handlers.alerts.jobs import JOBS
+
+FEATURE = Feature("alerts", listeners=listeners, jobs=JOBS)

@@ -1,0 +1,289 @@
+"""Alert notifications through the delivery engine, each under a key of its own, so a restart,
+a retry or a second worker never notifies twice and never skips a step:
+
+- `alert:<group>:<step>:<channel>`: a step's DM to a person (or its channel post); step 0 also
+  posts in the team's channel, the thread later notes go in;
+- `alert:<group>:fired:<n>`: a repeat, noted in the thread, the count brought up to date;
+- `alert:<group>:update:<when>`: an ack, a resolve or an escalation shown in every message;
+- `alert-morning:<person>:<when>`: the alerts that waited for the morning, in one DM;
+- `heartbeat-missing:<team>:<when>` and `heartbeat-back:<team>:<when>`.
+
+The webhook's process sends what a batch started at once (`at_once`); the worker sends what
+falls due later, and wakes at the next step's time (`next_at`) rather than on its minute."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.jobs import Due, SendContext
+from bot.jobs.deferred import deferrable
+from bot.jobs.engine import DeliveryEngine
+from handlers.alerts.blocks import (
+    Shown,
+    heartbeat_text,
+    morning_blocks,
+    morning_text,
+    notice_blocks,
+    notice_text,
+    repeat_text,
+)
+from models.alerts.groups import (
+    AlertGroup,
+    alerting_for,
+    channel_message,
+    keep_message,
+    labels_of,
+    messages_of,
+    next_step_at,
+    open_groups,
+    steps_between,
+)
+from models.alerts.heartbeats import missing_key, next_silence_at, silences_between
+from models.alerts.policies import CHANNEL, Step
+from models.alerts.targets import Target, step_targets
+from models.catalog.services import Service
+from models.core import deliveries
+from models.core.workspace import Person, Team
+
+KIND = "alert"
+LOOK_BACK = timedelta(days=1)  # `at_once` sends what a group has due since then
+
+
+def shown(db: Session, group: AlertGroup, escalated_to: str | None = None) -> Shown:
+    service = db.get(Service, group.service_id) if group.service_id else None
+    team = db.get(Team, group.team_id)
+    return Shown(
+        id=group.id,
+        title=group.title,
+        status=group.status,
+        severity=group.severity,
+        labels=labels_of(group),
+        fired=group.fired,
+        service=group.service_name,
+        owner=service.dri.slack_user_id if service is not None and service.dri else None,
+        runbook=service.runbook if service is not None else None,
+        acked_by=group.acked_by.slack_user_id if group.acked_by else None,
+        acked_at=group.acked_at,
+        resolved_by=group.resolved_by.slack_user_id if group.resolved_by else None,
+        resolved_at=group.resolved_at,
+        tz=team.tz if team is not None else "UTC",
+        escalated_to=escalated_to,
+    )
+
+
+# -- sends --------------------------------------------------------------------------------------
+
+
+def send_step(
+    group_id: int, step: int, target: Target, here: bool, parent: bool, ctx: SendContext
+) -> str | None:
+    db = ctx.db
+    group = db.get(AlertGroup, group_id)
+    if group is None:
+        return None
+    note = f"Escalation step {step + 1}" if step > 0 else None
+    view = shown(db, group, note)
+    answer = ctx.client.chat_postMessage(
+        channel=target.channel, text=notice_text(view), blocks=notice_blocks(view, here=here)
+    )
+    ts, channel = answer["ts"], answer.get("channel") or target.channel
+    keep_message(db, group.id, channel, ts, in_channel=parent)
+    return ts
+
+
+def send_repeat(group_id: int, ctx: SendContext) -> str | None:
+    db = ctx.db
+    group = db.get(AlertGroup, group_id)
+    if group is None:
+        return None
+    view = shown(db, group)
+    parent = channel_message(db, group_id)
+    ts = None
+    if parent is not None:
+        answer = ctx.client.chat_postMessage(
+            channel=parent.channel, thread_ts=parent.ts, text=repeat_text(view)
+        )
+        ts = answer["ts"]
+    update_all(ctx, group, view)
+    return ts
+
+
+def send_update(group_id: int, ctx: SendContext) -> str | None:
+    group = ctx.db.get(AlertGroup, group_id)
+    if group is not None:
+        update_all(ctx, group, shown(ctx.db, group))
+    return None
+
+
+def update_all(ctx: SendContext, group: AlertGroup, view: Shown) -> None:
+    """Every message the group was told in, brought up to date (firing, acked, resolved)."""
+    for message in messages_of(ctx.db, group.id):
+        ctx.client.chat_update(
+            channel=message.channel,
+            ts=message.ts,
+            text=notice_text(view),
+            blocks=notice_blocks(view),
+        )
+
+
+def send_morning(group_ids: list[int], channel: str, ctx: SendContext) -> str | None:
+    db = ctx.db
+    groups = [g for g in (db.get(AlertGroup, i) for i in group_ids) if g is not None]
+    if not groups:
+        return None
+    held = [shown(db, g) for g in groups]
+    answer = ctx.client.chat_postMessage(
+        channel=channel, text=morning_text(held), blocks=morning_blocks(held)
+    )
+    return answer["ts"]
+
+
+def send_heartbeat(
+    team_id: int, since: datetime, back: bool, gap_key: str, ctx: SendContext
+) -> str | None:
+    team = ctx.db.get(Team, team_id)
+    if team is None or not team.channel_id:
+        return None
+    if back:  # told only of a silence that was told
+        told = deliveries.delivery(ctx.db, gap_key)
+        if told is None or told.status != deliveries.SENT:
+            return None
+    text = heartbeat_text(team.possessive, since, team.tz, back=back)
+    return ctx.client.chat_postMessage(channel=team.channel_id, text=text)["ts"]
+
+
+# -- what is due ---------------------------------------------------------------------------------
+
+
+class AlertJob:
+    kind = KIND
+
+    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
+        yield from self._groups(db, start, end, None)
+        yield from self._mornings(db, start, end)
+        yield from self._heartbeats(db, start, end)
+
+    def at_once(self, db: Session, group_ids: list[int], now: datetime) -> list[Due]:
+        """What the groups a webhook batch touched have due by now."""
+        if not group_ids:
+            return []
+        return list(self._groups(db, now - LOOK_BACK, now, sorted(group_ids)))
+
+    def next_at(self, db: Session, now: datetime) -> datetime | None:
+        """When something falls due next: the worker wakes then."""
+        found = []
+        for group in open_groups(db, now):
+            _, policy = alerting_for(db, group)
+            at = next_step_at(group, policy, now)
+            if at is not None:
+                found.append(at)
+            if group.held_until is not None and group.held_until > now:
+                found.append(group.held_until)
+        silence = next_silence_at(db, now)
+        if silence is not None:
+            found.append(silence)
+        return min(found) if found else None
+
+    def _groups(
+        self, db: Session, start: datetime, end: datetime, ids: list[int] | None
+    ) -> Iterator[Due]:
+        for group in open_groups(db, start, ids):
+            team = db.get(Team, group.team_id)
+            if team is None:
+                continue
+            _, policy = alerting_for(db, group)
+            for n, at in steps_between(group, policy, start, end):
+                yield from self._step(db, team, group, n, at, policy.step(n))
+            if group.fired > 1 and start < group.last_fired_at <= end:
+                yield self._due(
+                    f"{KIND}:{group.id}:fired:{group.fired}",
+                    group,
+                    send_repeat,
+                    at=group.last_fired_at,
+                )
+            if group.changed_at is not None and start < group.changed_at <= end:
+                key = f"{KIND}:{group.id}:update:{group.changed_at.isoformat()}"
+                yield self._due(key, group, send_update, at=group.changed_at)
+
+    def _step(
+        self, db: Session, team: Team, group: AlertGroup, n: int, at: datetime, step: Step
+    ) -> Iterator[Due]:
+        targets = step_targets(db, team, step, at)
+        here = step.kind == CHANNEL and group.urgent
+        if n == 0 and team.channel_id and all(t.channel != team.channel_id for t in targets):
+            targets = [Target(team.channel_id), *targets]
+        for target in targets:
+            parent = n == 0 and target.channel == team.channel_id
+            yield Due(
+                key=f"{KIND}:{group.id}:{n}:{target.channel}",
+                kind=KIND,
+                due_at=at,
+                send=partial(send_step, group.id, n, target, here, parent),
+                team_id=group.team_id,
+                stale_after=None,  # unacked, it still needs someone
+            )
+
+    def _due(self, key: str, group: AlertGroup, send, *, at: datetime) -> Due:
+        return Due(
+            key=key,
+            kind=KIND,
+            due_at=at,
+            send=partial(send, group.id),
+            team_id=group.team_id,
+            stale_after=None,
+        )
+
+    def _mornings(self, db: Session, start: datetime, end: datetime) -> Iterator[Due]:
+        held = db.scalars(
+            select(AlertGroup)
+            .where(AlertGroup.held_until > start, AlertGroup.held_until <= end)
+            .order_by(AlertGroup.id)
+        )
+        batches: dict[tuple[str, datetime], list[AlertGroup]] = {}
+        for group in held:
+            person = db.get(Person, group.held_for_id) if group.held_for_id else None
+            channel = person.slack_user_id if person is not None else group.team.channel_id
+            if channel and group.held_until is not None:
+                batches.setdefault((channel, group.held_until), []).append(group)
+        for (channel, at), groups in batches.items():
+            yield Due(
+                key=f"alert-morning:{channel}:{at.isoformat()}",
+                kind=KIND,
+                due_at=at,
+                send=partial(send_morning, [g.id for g in groups], channel),
+                team_id=groups[0].team_id,
+                stale_after=None,
+            )
+
+    def _heartbeats(self, db: Session, start: datetime, end: datetime) -> Iterator[Due]:
+        for silence in silences_between(db, start, end):
+            gap_key = missing_key(silence.team_id, silence.gap_at)
+            key = (
+                gap_key
+                if not silence.back
+                else (f"heartbeat-back:{silence.team_id}:{silence.due_at.isoformat()}")
+            )
+            yield Due(
+                key=key,
+                kind=KIND,
+                due_at=silence.due_at,
+                send=partial(send_heartbeat, silence.team_id, silence.since, silence.back, gap_key),
+                team_id=silence.team_id,
+                stale_after=None,
+            )
+
+
+ALERTS = AlertJob()
+JOBS = [ALERTS]
+
+
+@deferrable
+def notify_now(ctx: SendContext, *, group_ids: list[int]) -> None:
+    """What these groups have due now (a change's update, an escalation's step), sent at once
+    under the same keys the worker would use."""
+    DeliveryEngine.from_context(ctx, jobs=[ALERTS]).run_at_once(group_ids)

@@ -1,0 +1,128 @@
+"""Alerts from the webhooks into alert groups, in page ingest's transaction
+(`models.pages.ingest.ingest_batch(intake=...)`): a new group key starts a group, routed to a
+policy and, when it is not urgent and it is night for whoever its first step notifies, held for
+the morning; a new alert of an open group counts as a repeat; a resolve of every alert of a
+group resolves it. The heartbeat alert of a team that expects one only keeps its heartbeat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.alerts.groups import FIRING, KEYS_KEPT, AlertGroup, resolve_group
+from models.alerts.heartbeats import beat_seen
+from models.alerts.policies import Alerting, team_alerting
+from models.alerts.targets import night_until, step_targets, team_zone
+from models.core.workspace import Team
+from models.pages.formats import Alert
+from models.pages.ingest import Attributor
+from models.pages.integrations import Hook
+
+
+class AlertIntake:
+    """An `Intake` for one batch: what it touched (`touched`, group ids) is notified after the
+    batch commits."""
+
+    def __init__(self) -> None:
+        self.touched: set[int] = set()
+        self.heartbeats: set[int] = set()  # teams whose heartbeat came
+
+    def __call__(
+        self, db: Session, hook: Hook, requests: list[tuple[list[Alert], datetime]]
+    ) -> None:
+        alerting = team_alerting(db, hook.team_id)
+        groups: dict[str, AlertGroup | None] = {}
+        for alerts, now in requests:
+            for alert in alerts:
+                if beat_seen(db, hook, alerting, alert, now):
+                    self.heartbeats.add(hook.team_id)
+                    continue
+                if alert.resolved_at is None and not hook.accepts(alert.severity):
+                    continue
+                key = alert.group_key
+                if key not in groups:
+                    groups[key] = open_group(db, hook.id, key)
+                group = groups[key]
+                if alert.resolved_at is not None:
+                    if group is not None and _resolves(group, alert):
+                        self.touched.add(group.id)
+                elif group is None:
+                    groups[key] = group = start_group(db, hook, alerting, alert, now)
+                    self.touched.add(group.id)
+                elif alert.key not in group.firing_keys:
+                    group.firing_keys = [*group.firing_keys, alert.key][-KEYS_KEPT:]
+                    group.fired += 1
+                    group.last_fired_at = now
+                    self.touched.add(group.id)
+        db.flush()
+
+
+def open_group(db: Session, integration_id: int, key: str) -> AlertGroup | None:
+    return db.scalar(
+        select(AlertGroup).where(
+            AlertGroup.integration_id == integration_id, AlertGroup.open_key == key
+        )
+    )
+
+
+def _resolves(group: AlertGroup, alert: Alert) -> bool:
+    """The alert resolved; the group too once none of its alerts still fires."""
+    if alert.key in group.firing_keys:
+        group.firing_keys = [k for k in group.firing_keys if k != alert.key]
+    if group.firing_keys or group.status == "resolved":
+        return False
+    assert alert.resolved_at is not None
+    return resolve_group(group, None, max(alert.resolved_at, group.created_at)).changed
+
+
+def start_group(
+    db: Session, hook: Hook, alerting: Alerting, alert: Alert, now: datetime
+) -> AlertGroup:
+    where = Attributor(db, hook).service(alert)
+    labels = dict(alert.labels)
+    policy_name = alerting.route(labels)
+    group = AlertGroup(
+        workspace_id=hook.workspace_id,
+        team_id=hook.team_id,
+        integration_id=hook.id,
+        group_key=alert.group_key,
+        open_key=alert.group_key,
+        title=alert.title,
+        severity=alert.severity,
+        service_name=where.service_name,
+        service_id=where.service_id,
+        labels=labels,
+        rotation=where.rotation,
+        policy=policy_name,
+        urgent=alerting.is_urgent(alert.severity),
+        firing_keys=[alert.key],
+        fired=1,
+        created_at=now,
+        last_fired_at=now,
+        status=FIRING,
+        base_step=0,
+        base_at=now,
+        escalated=0,
+    )
+    if not group.urgent:
+        hold_for_the_morning(db, group, alerting, now)
+    db.add(group)
+    db.flush()
+    return group
+
+
+def hold_for_the_morning(db: Session, group: AlertGroup, alerting: Alerting, now: datetime):
+    """A group that isn't urgent waits for the morning when it is night for the person its
+    first step notifies (the team's zone when the step names no one)."""
+    team = db.get(Team, group.team_id)
+    assert team is not None
+    policy = alerting.policy(group.policy, group.rotation)
+    people = [t for t in step_targets(db, team, policy.step(0), now) if t.person_id is not None]
+    first = people[0] if people else None
+    zone = first.tz if first is not None and first.tz else team_zone(db, group.team_id)
+    until = night_until(now, zone)
+    if until is not None:
+        group.held_until = until
+        group.held_for_id = first.person_id if first is not None else None
