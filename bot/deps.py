@@ -41,6 +41,9 @@ class Deps:
     # (Slack team id, Slack user id) -> (workspace id, person id) for everyone seen before. Rows
     # are never deleted, so this can't go stale; their state is always read from the database.
     seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
+    # The app's threads for work after a response (`bot.later.AfterResponse`, set by
+    # `build_app`): a webhook's notifications run there too.
+    after: Any = None
 
     @cached_property
     def commands(self) -> list[Command]:

@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -36,7 +35,6 @@ log = logging.getLogger("upkeep.hooks")
 PREFIX = "/hooks/"
 MAX_BODY = 1024 * 1024
 TOKEN_TTL = 5.0  # seconds a token's integration is trusted without asking the database
-NOTIFY_THREADS = 4
 
 
 class Rejected(Exception):
@@ -117,9 +115,6 @@ class HooksApp:
         self.hooks = Hooks(deps.session_factory)
         self.writes: GroupCommit[IngestJob, IngestResult] = GroupCommit(self.store)
         self.timelines = KeptTimelines()  # who is on call, kept while no one changes it
-        # Alert groups a batch started or changed are notified from here at once, after the
-        # commit, on threads of their own (the webhook is answered without waiting for Slack).
-        self.notifier = ThreadPoolExecutor(NOTIFY_THREADS, thread_name_prefix="alerts")
         self.engine = DeliveryEngine.from_deps(deps)
 
     def __call__(self, environ: dict[str, Any], start_response):
@@ -162,8 +157,12 @@ class HooksApp:
         intake = AlertIntake()  # in the same transaction: a group is started once
         with factory() as db:
             results = ingest_batch(db, batch, self.timelines, intake)
-        if intake.touched:
-            self.notifier.submit(self.notify, sorted(intake.touched))
+        if intake.touched:  # notified after the commit, without holding up the answer
+            after = self.deps.after
+            if after is not None:
+                after.call(self.notify, sorted(intake.touched))
+            else:
+                self.notify(sorted(intake.touched))
         return results
 
     def notify(self, group_ids: list[int]) -> None:

@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -35,6 +36,7 @@ alerting:
 class Hooks:
     url: str
     token: str
+    app: Any = None  # with it, `fire` returns once the notifications it started were sent
 
     def post(self, body: dict) -> tuple[int, dict]:
         request = urllib.request.Request(
@@ -60,6 +62,8 @@ class Hooks:
         }
         status, answer = self.post(body)
         assert status == 200, answer
+        if self.app is not None:
+            assert self.app.after.drain()
         return answer
 
 
@@ -70,13 +74,13 @@ def alerting(db, clock, slack) -> Workspace:
 
 
 @pytest.fixture
-def hooks(db, alerting, server) -> Hooks:
+def hooks(db, alerting, server, app) -> Hooks:
     team = find_team(db, alerting, "payments")
     _, token = add_integration(
         db, alerting, team, source="generic", now=alerting.created_at, severities="*"
     )
     db.commit()
-    return Hooks(server, token)
+    return Hooks(server, token, app)
 
 
 def groups(db) -> list[AlertGroup]:
