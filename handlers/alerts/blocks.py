@@ -132,13 +132,14 @@ def morning_blocks(held: list[Shown]) -> list[dict]:
     ]
 
 
-def heartbeat_text(team: str, since: datetime, tz: str, *, back: bool) -> str:
+def heartbeat_text(whose: str, since: datetime, tz: str, *, back: bool) -> str:
+    """`whose`: the team's name as a possessive (`payments'`)."""
     if back:
         return (
-            f":white_check_mark: The heartbeat from team *{team}*'s alerting pipeline is back "
+            f":white_check_mark: The heartbeat from {whose} alerting pipeline is back "
             f"(silent since {local_time(since, tz)})."
         )
     return (
-        f":warning: No heartbeat from team *{team}*'s alerting pipeline since "
+        f":warning: No heartbeat from {whose} alerting pipeline since "
         f"{local_time(since, tz)}: alerts may not be reaching Upkeep."
     )
