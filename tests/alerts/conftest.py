@@ -7,13 +7,16 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from models import AlertGroup, Workspace
-from models.core.people import find_team
+from models.core.people import find_person, find_team
+from models.oncall.overrides import add_override
+from models.oncall.rotations import lookup_rotation
 from models.pages.integrations import add_integration
 from tests.factories import CATALOG, configure, lookup
 
@@ -81,6 +84,22 @@ def hooks(db, alerting, server, app) -> Hooks:
     )
     db.commit()
     return Hooks(server, token, app)
+
+
+def covering(db, workspace: Workspace, uid: str, around: datetime) -> None:
+    """`uid` covers payments-primary from an hour before `around` to an hour after."""
+    rotation = lookup_rotation(db, workspace, "payments-primary")
+    add_override(
+        db,
+        rotation,
+        find_person(db, workspace, uid),
+        start=around - timedelta(hours=1),
+        end=around + timedelta(hours=1),
+        reason="swap",
+        created_by=None,
+        now=around,
+    )
+    db.commit()
 
 
 def groups(db) -> list[AlertGroup]:

@@ -4,12 +4,7 @@ in the thread; a resolve from the source shown in every message."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from models.core.people import find_person
-from models.oncall.overrides import add_override
-from models.oncall.rotations import lookup_rotation
-from tests.alerts.conftest import action_ids, groups, shown_text
+from tests.alerts.conftest import action_ids, covering, groups, shown_text
 from tests.conftest import START
 
 BUTTONS = ["alert_ack", "alert_resolve", "alert_escalate"]
@@ -18,19 +13,7 @@ BUTTONS = ["alert_ack", "alert_resolve", "alert_escalate"]
 def test_an_alert_dms_whoever_is_on_call_after_overrides_and_posts_in_the_channel(
     db, alerting, hooks, slack
 ):
-    rotation = lookup_rotation(db, alerting, "payments-primary")
-    ben = find_person(db, alerting, "U0BEN")
-    add_override(
-        db,
-        rotation,
-        ben,
-        start=START - timedelta(hours=1),
-        end=START + timedelta(hours=2),
-        reason="swap",
-        created_by=None,
-        now=START,
-    )
-    db.commit()
+    covering(db, alerting, "U0BEN", START)
 
     answer = hooks.fire("a1", group="g1", labels={"env": "prod", "region": "eu-1"})
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models.alerts.targets import night_until
-from models.core.people import find_person
-from models.oncall.overrides import add_override
-from models.oncall.rotations import lookup_rotation
-from tests.alerts.conftest import groups, shown_text
+from tests.alerts.conftest import covering, groups, shown_text
 
 NIGHT = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 03:00 in Berlin: Ana is on call
 MORNING = datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
@@ -54,19 +51,7 @@ def test_a_critical_alert_at_night_notifies_at_once(db, alerting, hooks, slack, 
 
 def test_night_is_read_in_the_on_call_persons_zone_not_the_teams(db, alerting, hooks, slack, clock):
     """03:00 in Berlin is 21:00 in New York: Ben, covering, is awake."""
-    rotation = lookup_rotation(db, alerting, "payments-primary")
-    ben = find_person(db, alerting, "U0BEN")
-    add_override(
-        db,
-        rotation,
-        ben,
-        start=NIGHT - timedelta(hours=1),
-        end=NIGHT + timedelta(hours=1),
-        reason="swap",
-        created_by=None,
-        now=NIGHT,
-    )
-    db.commit()
+    covering(db, alerting, "U0BEN", NIGHT)
     clock.set(NIGHT)
     hooks.fire("disk", group="g1", severity="warning")
 
