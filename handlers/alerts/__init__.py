@@ -3,6 +3,7 @@ Ack, Resolve and Escalate now buttons, and escalates until someone acks."""
 
 from bot.feature import Feature
 from handlers.alerts.actions import listeners
+from handlers.alerts.commands import oncall
 from handlers.alerts.jobs import JOBS
 
-FEATURE = Feature("alerts", listeners=listeners, jobs=JOBS)
+FEATURE = Feature("alerts", subcommands=[oncall], listeners=listeners, jobs=JOBS)

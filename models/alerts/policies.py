@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.core.base import Base, UTCDateTime
 from models.core.config import ConfigError
 from models.core.people import TEAM_NAME, USER_ID, find_person, find_team
-from models.core.workspace import Workspace
+from models.core.workspace import Team, Workspace
 from models.oncall.rotations import lookup_rotation
 
 ROTATION, PERSON, LEADS, CHANNEL = "rotation", "person", "leads", "channel"
@@ -29,6 +29,7 @@ MAX_REPEAT = 10
 MAX_STEPS = 20
 DEFAULT_WAIT = 15
 BUILTIN = "builtin"  # the policy of a team that configured none
+MANUAL = "page:"  # a hand page's policy: page:rotation:<name>, page:person:<uid>, or the team's
 ANY = "*"
 
 
@@ -109,6 +110,7 @@ class Alerting:
     default: str  # a policy's name, or BUILTIN
     urgent: tuple[str, ...]  # severities that notify at any hour; ANY: all of them
     heartbeat: tuple[str, int] | None = None  # the heartbeat alert's name, minutes it may miss
+    team_name: str = ""
 
     def route(self, labels: dict[str, str]) -> str:
         for route in self.routes:
@@ -122,6 +124,11 @@ class Alerting:
         found = self.policies.get(name or "")
         if found is not None:
             return found
+        if name and name.startswith(MANUAL):
+            by_hand = manual_policy(name, self.team_name)
+            if by_hand is not None:
+                return by_hand
+            return self.policy(self.default, rotation)
         first = Step(ROTATION, rotation, DEFAULT_WAIT) if rotation else Step(LEADS, "", 0)
         steps = (first, Step(LEADS, "", DEFAULT_WAIT)) if rotation else (first,)
         return Policy(BUILTIN, steps)
@@ -130,8 +137,17 @@ class Alerting:
         return ANY in self.urgent or severity.lower() in self.urgent
 
 
-def builtin(team_id: int) -> Alerting:
-    return Alerting(team_id, {}, (), BUILTIN, (ANY,))
+def builtin(team_id: int, team_name: str = "") -> Alerting:
+    return Alerting(team_id, {}, (), BUILTIN, (ANY,), team_name=team_name)
+
+
+def manual_policy(name: str, team_name: str) -> Policy | None:
+    """A hand page's policy (`models.alerts.manual`) that names a rotation or a person: them,
+    then the team's leads; None for anything else."""
+    kind, _, target = name[len(MANUAL) :].partition(":")
+    if not name.startswith(MANUAL) or kind not in (ROTATION, PERSON) or not target:
+        return None
+    return Policy(name, (Step(kind, target, DEFAULT_WAIT), Step(LEADS, team_name, DEFAULT_WAIT)))
 
 
 # -- reading an entry ----------------------------------------------------------------------
@@ -327,9 +343,15 @@ def alerting_of(entry: dict[str, Any], team_id: int) -> Alerting:
     urgent = tuple(entry.get("urgent", [ANY]))
     beat = entry.get("heartbeat")
     heartbeat = (beat["alert"], beat["minutes"]) if beat else None
-    return Alerting(team_id, policies, routes, entry.get("default", BUILTIN), urgent, heartbeat)
+    default = entry.get("default", BUILTIN)
+    return Alerting(team_id, policies, routes, default, urgent, heartbeat, entry.get("team", ""))
 
 
 def team_alerting(db: Session, team_id: int) -> Alerting:
-    entry = db.scalar(select(AlertSettings.entry).where(AlertSettings.team_id == team_id))
-    return builtin(team_id) if entry is None else alerting_of(entry, team_id)
+    row = db.execute(
+        select(Team.name, AlertSettings.entry)
+        .outerjoin(AlertSettings, AlertSettings.team_id == Team.id)
+        .where(Team.id == team_id)
+    ).first()
+    name, entry = row if row is not None else ("", None)
+    return builtin(team_id, name) if entry is None else alerting_of(entry, team_id)
