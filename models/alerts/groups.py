@@ -104,6 +104,21 @@ class AlertMessage(Base):
     in_channel: Mapped[bool] = mapped_column(Boolean, default=False)  # the thread's parent
 
 
+def new_group(now: datetime, firing: list[str], **fields: Any) -> AlertGroup:
+    """A group that starts firing `now` (its first step due then), with these alert keys."""
+    return AlertGroup(
+        firing_keys=firing,
+        fired=1,
+        created_at=now,
+        last_fired_at=now,
+        status=FIRING,
+        base_step=0,
+        base_at=now,
+        escalated=0,
+        **fields,
+    )
+
+
 # -- when each step falls due ------------------------------------------------------------------
 
 

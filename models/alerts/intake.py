@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.alerts.groups import FIRING, KEYS_KEPT, AlertGroup, resolve_group
+from models.alerts.groups import KEYS_KEPT, AlertGroup, new_group, resolve_group
 from models.alerts.heartbeats import beat_seen
 from models.alerts.policies import Alerting, team_alerting
 from models.alerts.targets import night_until, step_targets, team_zone
@@ -83,7 +83,9 @@ def start_group(
     where = Attributor(db, hook).service(alert)
     labels = dict(alert.labels)
     policy_name = alerting.route(labels)
-    group = AlertGroup(
+    group = new_group(
+        now,
+        [alert.key],
         workspace_id=hook.workspace_id,
         team_id=hook.team_id,
         integration_id=hook.id,
@@ -97,14 +99,6 @@ def start_group(
         rotation=where.rotation,
         policy=policy_name,
         urgent=alerting.is_urgent(alert.severity),
-        firing_keys=[alert.key],
-        fired=1,
-        created_at=now,
-        last_fired_at=now,
-        status=FIRING,
-        base_step=0,
-        base_at=now,
-        escalated=0,
     )
     if not group.urgent:
         hold_for_the_morning(db, group, alerting, now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from models.alerts.groups import FIRING, AlertGroup
+from models.alerts.groups import AlertGroup, new_group
 from models.alerts.policies import MANUAL, PERSON, ROTATION
 from models.core.workspace import Person, Team
 
@@ -31,7 +31,9 @@ def page_by_hand(
         policy = f"{MANUAL}{ROTATION}:{rotation}"
     elif person is not None:
         policy = f"{MANUAL}{PERSON}:{person.slack_user_id}"
-    return AlertGroup(
+    return new_group(
+        now,
+        [],
         workspace_id=team.workspace_id,
         team_id=team.id,
         integration_id=None,
@@ -43,12 +45,4 @@ def page_by_hand(
         rotation=rotation,
         policy=policy or "",
         urgent=True,
-        firing_keys=[],
-        fired=1,
-        created_at=now,
-        last_fired_at=now,
-        status=FIRING,
-        base_step=0,
-        base_at=now,
-        escalated=0,
     )
