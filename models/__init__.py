@@ -5,6 +5,7 @@ Importing this package registers every table on `Base.metadata` (Alembic compare
 
 from models.alerts.groups import AlertGroup, AlertMessage
 from models.alerts.heartbeats import PipelineHeartbeat
+from models.alerts.notify import NotifyHook
 from models.alerts.policies import AlertSettings
 from models.catalog.services import Service, ServiceDependency
 from models.core.base import Base, UTCDateTime
@@ -31,6 +32,7 @@ __all__ = [
     "AlertGroup",
     "AlertMessage",
     "AlertSettings",
+    "NotifyHook",
     "PipelineHeartbeat",
     "Absence",
     "AuditEntry",

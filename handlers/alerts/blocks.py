@@ -132,6 +132,31 @@ def morning_blocks(held: list[Shown]) -> list[dict]:
     ]
 
 
+BURST_SHOWN = 15
+
+
+def burst_text(count: int, source: str) -> str:
+    return f"{count} more alert groups from {source} in a minute"
+
+
+def burst_blocks(groups: list[Shown], source: str) -> list[dict]:
+    """A burst's one summary: how many groups, and the first of them."""
+    head = (
+        f":rotating_light: *A burst of alerts:* {len(groups)} more alert groups came from "
+        f"{as_plain(source)} within a minute. They are summed up here instead of one by one:"
+    )
+    lines = [
+        f"• *{user_text(truncate(g.title, 150))}* (`{as_plain(g.severity) or 'none'}`)"
+        for g in groups[:BURST_SHOWN]
+    ]
+    if len(groups) > BURST_SHOWN:
+        lines.append(f"…and {len(groups) - BURST_SHOWN} more")
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}},
+    ]
+
+
 def heartbeat_text(whose: str, since: datetime, tz: str, *, back: bool) -> str:
     """`whose`: the team's name as a possessive (`payments'`)."""
     if back:

@@ -25,6 +25,8 @@ from bot.jobs.deferred import deferrable
 from bot.jobs.engine import DeliveryEngine
 from handlers.alerts.blocks import (
     Shown,
+    burst_blocks,
+    burst_text,
     heartbeat_text,
     morning_blocks,
     morning_text,
@@ -35,10 +37,12 @@ from handlers.alerts.blocks import (
 from models.alerts.groups import (
     AlertGroup,
     alerting_for,
+    bursts_between,
     channel_message,
     keep_message,
     labels_of,
     messages_of,
+    next_burst_at,
     next_step_at,
     open_groups,
     steps_between,
@@ -49,6 +53,7 @@ from models.alerts.targets import Target, step_targets
 from models.catalog.services import Service
 from models.core import deliveries
 from models.core.workspace import Person, Team
+from models.pages.integrations import Integration
 
 KIND = "alert"
 LOOK_BACK = timedelta(days=1)  # `at_once` sends what a group has due since then
@@ -143,6 +148,31 @@ def send_morning(group_ids: list[int], channel: str, ctx: SendContext) -> str | 
     return answer["ts"]
 
 
+def send_burst(group_ids: list[int], ctx: SendContext) -> str | None:
+    """The burst's summary in the team's channel, and to whoever the first group's first step
+    names."""
+    db = ctx.db
+    groups = [g for g in (db.get(AlertGroup, i) for i in group_ids) if g is not None]
+    if not groups:
+        return None
+    first = groups[0]
+    team = db.get(Team, first.team_id)
+    if team is None:
+        return None
+    integration = db.get(Integration, first.integration_id) if first.integration_id else None
+    source = f"the {integration.source} integration" if integration else "one integration"
+    shown_groups = [shown(db, g) for g in groups]
+    text, blocks = burst_text(len(groups), source), burst_blocks(shown_groups, source)
+    _, policy = alerting_for(db, first)
+    people = [t for t in step_targets(db, team, policy.step(0), first.created_at) if t.person_id]
+    where = [team.channel_id] if team.channel_id else []
+    posted = [
+        ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"]
+        for channel in [*where, *(t.channel for t in people)]
+    ]
+    return posted[0] if posted else None
+
+
 def send_heartbeat(
     team_id: int, since: datetime, back: bool, gap_key: str, ctx: SendContext
 ) -> str | None:
@@ -166,6 +196,7 @@ class AlertJob:
     def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
         yield from self._groups(db, start, end, None)
         yield from self._mornings(db, start, end)
+        yield from self._bursts(db, start, end)
         yield from self._heartbeats(db, start, end)
 
     def at_once(self, db: Session, group_ids: list[int], now: datetime) -> list[Due]:
@@ -184,6 +215,9 @@ class AlertJob:
                 found.append(at)
             if group.held_until is not None and group.held_until > now:
                 found.append(group.held_until)
+        burst = next_burst_at(db, now)
+        if burst is not None:
+            found.append(burst)
         silence = next_silence_at(db, now)
         if silence is not None:
             found.append(silence)
@@ -257,6 +291,19 @@ class AlertJob:
                 due_at=at,
                 send=partial(send_morning, [g.id for g in groups], channel),
                 team_id=groups[0].team_id,
+                stale_after=None,
+            )
+
+    def _bursts(self, db: Session, start: datetime, end: datetime) -> Iterator[Due]:
+        for groups in bursts_between(db, start, end):
+            first = groups[0]
+            assert first.burst_at is not None
+            yield Due(
+                key=f"alert-burst:{first.integration_id}:{first.burst_at.isoformat()}",
+                kind=KIND,
+                due_at=first.burst_at,
+                send=partial(send_burst, [g.id for g in groups]),
+                team_id=first.team_id,
                 stale_after=None,
             )
 

@@ -1,8 +1,9 @@
-"""Alerting: per-team policies and routes, alert groups and their messages, heartbeats.
+"""Alerting: per-team policies and routes, alert groups and their messages, heartbeats,
+personal notification webhooks.
 
 Revision ID: 20261205_17_alerting
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:23:12.406080
+Create Date: 2026-12-05 07:30:55.160301
 """
 
 from collections.abc import Sequence
@@ -64,6 +65,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_alert_settings_team_id"), ["team_id"], unique=True)
 
     op.create_table(
+        "notify_hooks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_outcome", sa.String(length=200), nullable=True),
+        sa.Column("last_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_notify_hooks_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_notify_hooks_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_hooks")),
+    )
+    with op.batch_alter_table("notify_hooks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notify_hooks_person_id"), ["person_id"], unique=True)
+
+    op.create_table(
         "alert_groups",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
@@ -94,6 +121,7 @@ def upgrade() -> None:
         sa.Column("held_for_id", sa.Integer(), nullable=True),
         sa.Column("held_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("burst_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["acked_by_id"],
             ["people.id"],
@@ -136,6 +164,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("alert_groups", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alert_groups_burst_at"), ["burst_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_alert_groups_held_until"), ["held_until"], unique=False
         )
@@ -178,8 +207,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_alert_groups_team_created")
         batch_op.drop_index(batch_op.f("ix_alert_groups_status"))
         batch_op.drop_index(batch_op.f("ix_alert_groups_held_until"))
+        batch_op.drop_index(batch_op.f("ix_alert_groups_burst_at"))
 
     op.drop_table("alert_groups")
+    with op.batch_alter_table("notify_hooks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notify_hooks_person_id"))
+
+    op.drop_table("notify_hooks")
     with op.batch_alter_table("alert_settings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_settings_team_id"))
 

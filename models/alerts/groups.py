@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    func,
     or_,
     select,
 )
@@ -34,6 +35,8 @@ from models.core.workspace import Person, Team
 
 FIRING, ACKED, RESOLVED = "firing", "acked", "resolved"
 KEYS_KEPT = 200  # firing alert keys a group remembers (beyond that, repeats still count)
+BURST = 10  # groups a minute from one integration told one by one; more are a burst
+BURST_WINDOW = timedelta(minutes=1)
 
 
 class AlertGroup(Base):
@@ -74,6 +77,9 @@ class AlertGroup(Base):
     held_for_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     held_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # acked or resolved
+    # Part of a burst (more than BURST groups from its integration in a minute): told in the
+    # burst's one summary at this instant, not on its own.
+    burst_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     team: Mapped[Team] = relationship()
     acked_by: Mapped[Person | None] = relationship(foreign_keys=[acked_by_id])
@@ -85,8 +91,9 @@ class AlertGroup(Base):
         return self.held_until is not None
 
     def open(self) -> bool:
-        """Its escalation runs: not acked, not resolved, not held for the morning."""
-        return self.status == FIRING and not self.held
+        """Its escalation runs: not acked, not resolved, not held for the morning, not part of
+        a burst."""
+        return self.status == FIRING and not self.held and self.burst_at is None
 
 
 class AlertMessage(Base):
@@ -117,6 +124,40 @@ def new_group(now: datetime, firing: list[str], **fields: Any) -> AlertGroup:
         escalated=0,
         **fields,
     )
+
+
+def in_burst(db: Session, integration_id: int, now: datetime) -> datetime | None:
+    """When the burst a new group of this integration belongs to is told (the next whole
+    minute), or None when fewer than BURST groups came in the minute before."""
+    recent = db.scalar(
+        select(func.count())
+        .select_from(AlertGroup)
+        .where(
+            AlertGroup.integration_id == integration_id,
+            AlertGroup.created_at > now - BURST_WINDOW,
+        )
+    )
+    if (recent or 0) < BURST:
+        return None
+    minute = now.replace(second=0, microsecond=0)
+    return minute + BURST_WINDOW
+
+
+def bursts_between(db: Session, start: datetime, end: datetime) -> list[list[AlertGroup]]:
+    """The bursts told in (start, end]: each integration's groups by the instant they are told."""
+    rows = db.scalars(
+        select(AlertGroup)
+        .where(AlertGroup.burst_at > start, AlertGroup.burst_at <= end)
+        .order_by(AlertGroup.integration_id, AlertGroup.burst_at, AlertGroup.id)
+    )
+    found: dict[tuple[int | None, datetime | None], list[AlertGroup]] = {}
+    for group in rows:
+        found.setdefault((group.integration_id, group.burst_at), []).append(group)
+    return list(found.values())
+
+
+def next_burst_at(db: Session, after: datetime) -> datetime | None:
+    return db.scalar(select(func.min(AlertGroup.burst_at)).where(AlertGroup.burst_at > after))
 
 
 # -- when each step falls due ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Alerts from the webhooks into alert groups, in page ingest's transaction
 (`models.pages.ingest.ingest_batch(intake=...)`): a new group key starts a group, routed to a
 policy and, when it is not urgent and it is night for whoever its first step notifies, held for
-the morning; a new alert of an open group counts as a repeat; a resolve of every alert of a
+the morning, or, past BURST new groups in a minute from its integration, told in the burst's
+one summary; a new alert of an open group counts as a repeat; a resolve of every alert of a
 group resolves it. The heartbeat alert of a team that expects one only keeps its heartbeat."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.alerts.groups import KEYS_KEPT, AlertGroup, new_group, resolve_group
+from models.alerts.groups import KEYS_KEPT, AlertGroup, in_burst, new_group, resolve_group
 from models.alerts.heartbeats import beat_seen
 from models.alerts.policies import Alerting, team_alerting
 from models.alerts.targets import night_until, step_targets, team_zone
@@ -100,7 +101,8 @@ def start_group(
         policy=policy_name,
         urgent=alerting.is_urgent(alert.severity),
     )
-    if not group.urgent:
+    group.burst_at = in_burst(db, hook.id, now)
+    if not group.urgent and group.burst_at is None:
         hold_for_the_morning(db, group, alerting, now)
     db.add(group)
     db.flush()
