@@ -5,5 +5,6 @@ from bot.feature import Feature
 from handlers.alerts.actions import listeners
 from handlers.alerts.commands import oncall
 from handlers.alerts.jobs import JOBS
+from handlers.alerts.notify import notify_group
 
-FEATURE = Feature("alerts", subcommands=[oncall], listeners=listeners, jobs=JOBS)
+FEATURE = Feature("alerts", subcommands=[oncall, notify_group], listeners=listeners, jobs=JOBS)

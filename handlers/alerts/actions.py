@@ -7,12 +7,15 @@ from __future__ import annotations
 from bot.deps import CommandRequest, Deps, command_request
 from handlers.alerts.blocks import ACK, ESCALATE, RESOLVE
 from handlers.alerts.jobs import notify_now
+from handlers.alerts.notify import notify_listeners
 from models.alerts.groups import AlertGroup, ack_group, escalate_now, get_group, resolve_group
 from models.core.errors import NotFound, UserError
 from models.core.numbers import whole_number
 
 
 def listeners(app, deps: Deps) -> None:
+    notify_listeners(app, deps)
+
     @app.action(ACK)
     def on_ack(ack, body: dict, context) -> None:
         ack()

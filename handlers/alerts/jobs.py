@@ -34,6 +34,7 @@ from handlers.alerts.blocks import (
     notice_text,
     repeat_text,
 )
+from handlers.alerts.notify import notify_person
 from models.alerts.groups import (
     AlertGroup,
     alerting_for,
@@ -98,7 +99,21 @@ def send_step(
     )
     ts, channel = answer["ts"], answer.get("channel") or target.channel
     keep_message(db, group.id, channel, ts, in_channel=parent)
+    if group.urgent and target.person_id is not None:
+        notify_person(ctx, target.person_id, target.channel, hook_payload(view), ctx.clock.now())
     return ts
+
+
+def hook_payload(view: Shown) -> dict:
+    """What a personal webhook is sent: small, plain JSON."""
+    return {
+        "title": view.title,
+        "status": view.status,
+        "severity": view.severity,
+        "service": view.service,
+        "fired": view.fired,
+        "text": notice_text(view),
+    }
 
 
 def send_repeat(group_id: int, ctx: SendContext) -> str | None:
