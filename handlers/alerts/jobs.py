@@ -49,7 +49,7 @@ from models.alerts.groups import (
     steps_between,
 )
 from models.alerts.heartbeats import missing_key, next_silence_at, silences_between
-from models.alerts.policies import CHANNEL, Step
+from models.alerts.policies import CHANNEL, Alerting, Step
 from models.alerts.targets import Target, step_targets
 from models.catalog.services import Service
 from models.core import deliveries
@@ -223,8 +223,9 @@ class AlertJob:
     def next_at(self, db: Session, now: datetime) -> datetime | None:
         """When something falls due next: the worker wakes then."""
         found = []
+        known: dict[int, Alerting] = {}
         for group in open_groups(db, now):
-            _, policy = alerting_for(db, group)
+            _, policy = alerting_for(db, group, known)
             at = next_step_at(group, policy, now)
             if at is not None:
                 found.append(at)
@@ -241,11 +242,12 @@ class AlertJob:
     def _groups(
         self, db: Session, start: datetime, end: datetime, ids: list[int] | None
     ) -> Iterator[Due]:
+        known: dict[int, Alerting] = {}
         for group in open_groups(db, start, ids):
             team = db.get(Team, group.team_id)
             if team is None:
                 continue
-            _, policy = alerting_for(db, group)
+            _, policy = alerting_for(db, group, known)
             for n, at in steps_between(group, policy, start, end):
                 yield from self._step(db, team, group, n, at, policy.step(n))
             if group.fired > 1 and start < group.last_fired_at <= end:

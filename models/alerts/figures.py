@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.alerts.groups import AlertGroup, alerting_for, step_times
+from models.alerts.policies import Alerting
 
 
 @dataclass
@@ -52,6 +53,7 @@ def alert_figures(
             AlertGroup.rotation == rotation, AlertGroup.workspace_id == workspace_id
         )
     figures = AlertFigures()
+    known: dict[int, Alerting] = {}
     for group in db.scalars(query.order_by(AlertGroup.id)):
         figures.groups += 1
         if group.acked_at is not None:
@@ -61,17 +63,19 @@ def alert_figures(
             figures.unacked += 1
         if group.resolved_at is not None:
             figures.to_resolve.append(group.resolved_at - group.created_at)
-        figures.escalations += escalations_of(db, group, end)
+        figures.escalations += escalations_of(db, group, end, known)
     return figures
 
 
-def escalations_of(db: Session, group: AlertGroup, end: datetime) -> int:
+def escalations_of(
+    db: Session, group: AlertGroup, end: datetime, known: dict[int, Alerting] | None = None
+) -> int:
     """Steps past the first that fell due before it was acked or resolved (or `end`), and the
     times someone pressed Escalate now."""
     if group.held or group.burst_at is not None:
         return 0
     stop = min(t for t in (group.acked_at, group.resolved_at, end) if t is not None)
-    _, policy = alerting_for(db, group)
+    _, policy = alerting_for(db, group, known)
     fell = sum(1 for n, at in step_times(group, policy) if n > group.base_step and at < stop)
     return fell + group.escalated
 

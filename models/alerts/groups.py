@@ -236,8 +236,16 @@ def keep_message(db: Session, group_id: int, channel: str, ts: str, *, in_channe
     db.add(AlertMessage(group_id=group_id, channel=channel, ts=ts, in_channel=in_channel))
 
 
-def alerting_for(db: Session, group: AlertGroup) -> tuple[Alerting, Policy]:
-    alerting = team_alerting(db, group.team_id)
+def alerting_for(
+    db: Session, group: AlertGroup, known: dict[int, Alerting] | None = None
+) -> tuple[Alerting, Policy]:
+    """The group's team's alerting and the group's policy; `known` keeps each team's alerting
+    for a pass over many groups (read once, not once a group)."""
+    alerting = known.get(group.team_id) if known is not None else None
+    if alerting is None:
+        alerting = team_alerting(db, group.team_id)
+        if known is not None:
+            known[group.team_id] = alerting
     return alerting, alerting.policy(group.policy, group.rotation)
 
 
