@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.deps import CommandRequest, Deps, command_request
 from handlers.alerts.blocks import ACK, ESCALATE, RESOLVE
+from handlers.alerts.form import form_listeners
 from handlers.alerts.jobs import notify_now
 from handlers.alerts.notify import notify_listeners
 from models.alerts.groups import AlertGroup, ack_group, escalate_now, get_group, resolve_group
@@ -15,6 +16,7 @@ from models.core.numbers import whole_number
 
 def listeners(app, deps: Deps) -> None:
     notify_listeners(app, deps)
+    form_listeners(app, deps)
 
     @app.action(ACK)
     def on_ack(ack, body: dict, context) -> None:
