@@ -8,6 +8,7 @@ from bot.deps import CommandRequest
 from bot.render import Reply
 from bot.render.text import from_slack, user_text
 from handlers.alerts.jobs import notify_now
+from models.alerts.groups import plan_steps
 from models.alerts.manual import page_by_hand
 from models.alerts.policies import team_alerting
 from models.core.errors import UserError
@@ -47,6 +48,7 @@ def page_command(req: CommandRequest, args: list[str]) -> Reply:
     else:
         raise UserError(f"`{name[:40]}` is no rotation, team or person I know.", PAGE_USAGE)
     req.db.add(group)
+    plan_steps(req.db, group)
     req.db.flush()
     req.audit("alert.page", f"alert {group.id}", after={"title": group.title}, team=team)
     req.later(notify_now(group_ids=[group.id]))

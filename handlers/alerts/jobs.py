@@ -44,6 +44,7 @@ from models.alerts.groups import (
     labels_of,
     messages_of,
     next_burst_at,
+    next_morning_at,
     next_step_at,
     open_groups,
     steps_between,
@@ -229,14 +230,9 @@ class AlertJob:
             at = next_step_at(group, policy, now)
             if at is not None:
                 found.append(at)
-            if group.held_until is not None and group.held_until > now:
-                found.append(group.held_until)
-        burst = next_burst_at(db, now)
-        if burst is not None:
-            found.append(burst)
-        silence = next_silence_at(db, now)
-        if silence is not None:
-            found.append(silence)
+        for at in (next_morning_at(db, now), next_burst_at(db, now), next_silence_at(db, now)):
+            if at is not None:
+                found.append(at)
         return min(found) if found else None
 
     def _groups(

@@ -3,7 +3,7 @@ personal notification webhooks.
 
 Revision ID: 20261205_17_alerting
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:30:55.160301
+Create Date: 2026-12-05 07:38:13.581843
 """
 
 from collections.abc import Sequence
@@ -117,6 +117,7 @@ def upgrade() -> None:
         sa.Column("resolved_by_id", sa.Integer(), nullable=True),
         sa.Column("base_step", sa.Integer(), nullable=False),
         sa.Column("base_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("steps_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("escalated", sa.Integer(), nullable=False),
         sa.Column("held_for_id", sa.Integer(), nullable=True),
         sa.Column("held_until", sa.DateTime(timezone=True), nullable=True),
@@ -170,6 +171,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_alert_groups_status"), ["status"], unique=False)
         batch_op.create_index(
+            batch_op.f("ix_alert_groups_steps_until"), ["steps_until"], unique=False
+        )
+        batch_op.create_index(
             "ix_alert_groups_team_created", ["team_id", "created_at"], unique=False
         )
 
@@ -205,6 +209,7 @@ def downgrade() -> None:
     op.drop_table("alert_messages")
     with op.batch_alter_table("alert_groups", schema=None) as batch_op:
         batch_op.drop_index("ix_alert_groups_team_created")
+        batch_op.drop_index(batch_op.f("ix_alert_groups_steps_until"))
         batch_op.drop_index(batch_op.f("ix_alert_groups_status"))
         batch_op.drop_index(batch_op.f("ix_alert_groups_held_until"))
         batch_op.drop_index(batch_op.f("ix_alert_groups_burst_at"))

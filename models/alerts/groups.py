@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    and_,
     func,
     or_,
     select,
@@ -73,6 +74,9 @@ class AlertGroup(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     base_step: Mapped[int] = mapped_column(Integer, default=0)
     base_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When its last step falls due (`plan_steps`): a group past it has nothing left to send,
+    # and the worker's passes leave it out.
+    steps_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     escalated: Mapped[int] = mapped_column(Integer, default=0)  # Escalate now presses
     held_for_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     held_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -160,6 +164,10 @@ def next_burst_at(db: Session, after: datetime) -> datetime | None:
     return db.scalar(select(func.min(AlertGroup.burst_at)).where(AlertGroup.burst_at > after))
 
 
+def next_morning_at(db: Session, after: datetime) -> datetime | None:
+    return db.scalar(select(func.min(AlertGroup.held_until)).where(AlertGroup.held_until > after))
+
+
 # -- when each step falls due ------------------------------------------------------------------
 
 
@@ -171,6 +179,13 @@ def step_times(group: AlertGroup, policy: Policy) -> list[tuple[int, datetime]]:
         out.append((n, at))
         at += timedelta(minutes=policy.step(n).wait)
     return out
+
+
+def plan_steps(db: Session, group: AlertGroup) -> None:
+    """Note when the group's last step falls due (its policy as it is now)."""
+    _, policy = alerting_for(db, group)
+    times = step_times(group, policy)
+    group.steps_until = times[-1][1] if times else group.base_at
 
 
 def steps_between(
@@ -198,10 +213,10 @@ def current_step(group: AlertGroup, policy: Policy, now: datetime) -> int:
 
 
 def open_groups(db: Session, since: datetime, ids: list[int] | None = None) -> list[AlertGroup]:
-    """Groups still firing, or that changed after `since` (their updates may be due)."""
+    """Groups with steps due after `since`, or that changed after it (updates may be due)."""
     query = select(AlertGroup).where(
         or_(
-            AlertGroup.status == FIRING,
+            and_(AlertGroup.status == FIRING, AlertGroup.steps_until > since),
             AlertGroup.changed_at > since,
             AlertGroup.last_fired_at > since,
         )
@@ -293,6 +308,7 @@ def escalate_now(db: Session, group: AlertGroup, now: datetime) -> bool:
     group.base_step, group.base_at = following, now
     group.status, group.acked_at, group.acked_by_id = FIRING, None, None
     group.escalated += 1
+    plan_steps(db, group)
     return True
 
 

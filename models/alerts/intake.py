@@ -12,7 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.alerts.groups import KEYS_KEPT, AlertGroup, in_burst, new_group, resolve_group
+from models.alerts.groups import (
+    KEYS_KEPT,
+    AlertGroup,
+    in_burst,
+    new_group,
+    plan_steps,
+    resolve_group,
+)
 from models.alerts.heartbeats import beat_seen
 from models.alerts.policies import Alerting, team_alerting
 from models.alerts.targets import night_until, step_targets, team_zone
@@ -105,6 +112,7 @@ def start_group(
     if not group.urgent and group.burst_at is None:
         hold_for_the_morning(db, group, alerting, now)
     db.add(group)
+    plan_steps(db, group)
     db.flush()
     return group
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.jobs.engine import DeliveryEngine
+from models.alerts.groups import open_groups
 from tests.alerts.conftest import action_ids, groups, shown_text
 from tests.conftest import START
 
@@ -138,3 +139,4 @@ def test_the_next_deadline_is_what_the_worker_wakes_for(
     assert scheduler.next_due_at() == at(15)
     tick_at(scheduler, clock, 15)
     assert scheduler.next_due_at() is None
+    assert open_groups(db, at(15)) == []  # its last step fell due: the worker's passes skip it
