@@ -64,3 +64,5 @@ class Job(Protocol):
 # has something due; the worker wakes then rather than at its next tick (escalation steps).
 # And `at_once(db, refs, now) -> Iterable[Due]`: what is due now for the rows a webhook batch or
 # a button just changed (`DeliveryEngine.run_at_once`), sent at once under the tick's keys.
+# With `concurrent = True`, a tick's deliveries of the job are independent of each other and
+# sent several at once (an alert's escalation steps: 50 due in a second are sent in time).

@@ -50,7 +50,7 @@ from models.alerts.groups import (
     steps_between,
 )
 from models.alerts.heartbeats import missing_key, next_silence_at, silences_between
-from models.alerts.policies import CHANNEL, Alerting, Step
+from models.alerts.policies import CHANNEL, Step, alertings
 from models.alerts.targets import Target, step_targets
 from models.catalog.services import Service
 from models.core import deliveries
@@ -208,6 +208,7 @@ def send_heartbeat(
 
 class AlertJob:
     kind = KIND
+    concurrent = True  # each notification stands alone: a tick sends several at once
 
     def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
         yield from self._groups(db, start, end, None)
@@ -224,8 +225,9 @@ class AlertJob:
     def next_at(self, db: Session, now: datetime) -> datetime | None:
         """When something falls due next: the worker wakes then."""
         found = []
-        known: dict[int, Alerting] = {}
-        for group in open_groups(db, now):
+        groups = open_groups(db, now)
+        known = alertings(db, {g.team_id for g in groups})
+        for group in groups:
             _, policy = alerting_for(db, group, known)
             at = next_step_at(group, policy, now)
             if at is not None:
@@ -238,14 +240,14 @@ class AlertJob:
     def _groups(
         self, db: Session, start: datetime, end: datetime, ids: list[int] | None
     ) -> Iterator[Due]:
-        known: dict[int, Alerting] = {}
-        for group in open_groups(db, start, ids):
-            team = db.get(Team, group.team_id)
-            if team is None:
-                continue
+        groups = open_groups(db, start, ids, until=end)
+        known = alertings(db, {g.team_id for g in groups})
+        for group in groups:
             _, policy = alerting_for(db, group, known)
             for n, at in steps_between(group, policy, start, end):
-                yield from self._step(db, team, group, n, at, policy.step(n))
+                team = db.get(Team, group.team_id)
+                if team is not None:
+                    yield from self._step(db, team, group, n, at, policy.step(n))
             if group.fired > 1 and start < group.last_fired_at <= end:
                 yield self._due(
                     f"{KIND}:{group.id}:fired:{group.fired}",

@@ -212,11 +212,17 @@ def current_step(group: AlertGroup, policy: Policy, now: datetime) -> int:
 # -- reading -------------------------------------------------------------------------------------
 
 
-def open_groups(db: Session, since: datetime, ids: list[int] | None = None) -> list[AlertGroup]:
-    """Groups with steps due after `since`, or that changed after it (updates may be due)."""
+def open_groups(
+    db: Session, since: datetime, ids: list[int] | None = None, *, until: datetime | None = None
+) -> list[AlertGroup]:
+    """Groups with steps due after `since` (and, with `until`, one due by then at the latest),
+    or that changed after it (updates may be due)."""
+    steps = and_(AlertGroup.status == FIRING, AlertGroup.steps_until > since)
+    if until is not None:
+        steps = and_(steps, AlertGroup.base_at <= until)
     query = select(AlertGroup).where(
         or_(
-            and_(AlertGroup.status == FIRING, AlertGroup.steps_until > since),
+            steps,
             AlertGroup.changed_at > since,
             AlertGroup.last_fired_at > since,
         )

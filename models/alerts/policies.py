@@ -347,6 +347,21 @@ def alerting_of(entry: dict[str, Any], team_id: int) -> Alerting:
     return Alerting(team_id, policies, routes, default, urgent, heartbeat, entry.get("team", ""))
 
 
+def alertings(db: Session, team_ids: set[int]) -> dict[int, Alerting]:
+    """Several teams' alerting, read in one query."""
+    if not team_ids:
+        return {}
+    rows = db.execute(
+        select(Team.id, Team.name, AlertSettings.entry)
+        .outerjoin(AlertSettings, AlertSettings.team_id == Team.id)
+        .where(Team.id.in_(sorted(team_ids)))
+    )
+    return {
+        team_id: builtin(team_id, name) if entry is None else alerting_of(entry, team_id)
+        for team_id, name, entry in rows
+    }
+
+
 def team_alerting(db: Session, team_id: int) -> Alerting:
     row = db.execute(
         select(Team.name, AlertSettings.entry)

@@ -140,3 +140,20 @@ def test_the_next_deadline_is_what_the_worker_wakes_for(
     tick_at(scheduler, clock, 15)
     assert scheduler.next_due_at() is None
     assert open_groups(db, at(15)) == []  # its last step fell due: the worker's passes skip it
+
+
+def test_a_tick_over_what_the_webhooks_process_sent_sends_nothing_again(
+    db, alerting, hooks, slack, scheduler, clock
+):
+    clock.set(at(-1))
+    scheduler.tick()
+    clock.set(START)
+    hooks.fire("a1", group="g1")
+    clock.set(at(1))
+
+    report = scheduler.tick()
+
+    assert [key for key in report.sent if key.startswith("alert")] == []  # (the handoff is)
+    assert sorted(report.already) == ["alert:1:0:C0PAYMENTS", "alert:1:0:U0ANA"]
+    told = [m for m in slack.posted("C0PAYMENTS") if m["text"].startswith("[firing]")]
+    assert len(slack.posted("U0ANA")) == 1 and len(told) == 1
