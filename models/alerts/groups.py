@@ -130,21 +130,24 @@ def new_group(now: datetime, firing: list[str], **fields: Any) -> AlertGroup:
     )
 
 
-def in_burst(db: Session, integration_id: int, now: datetime) -> datetime | None:
-    """When the burst a new group of this integration belongs to is told (the next whole
-    minute), or None when fewer than BURST groups came in the minute before."""
-    recent = db.scalar(
-        select(func.count())
-        .select_from(AlertGroup)
-        .where(
-            AlertGroup.integration_id == integration_id,
-            AlertGroup.created_at > now - BURST_WINDOW,
+def started_lately(db: Session, integration_id: int, now: datetime) -> int:
+    """How many groups the integration started in the minute before `now`."""
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(AlertGroup)
+            .where(
+                AlertGroup.integration_id == integration_id,
+                AlertGroup.created_at > now - BURST_WINDOW,
+            )
         )
+        or 0
     )
-    if (recent or 0) < BURST:
-        return None
-    minute = now.replace(second=0, microsecond=0)
-    return minute + BURST_WINDOW
+
+
+def burst_at(now: datetime) -> datetime:
+    """When a burst that a group started at `now` belongs to is told: the next whole minute."""
+    return now.replace(second=0, microsecond=0) + BURST_WINDOW
 
 
 def bursts_between(db: Session, start: datetime, end: datetime) -> list[list[AlertGroup]]:
@@ -181,9 +184,10 @@ def step_times(group: AlertGroup, policy: Policy) -> list[tuple[int, datetime]]:
     return out
 
 
-def plan_steps(db: Session, group: AlertGroup) -> None:
+def plan_steps(db: Session, group: AlertGroup, alerting: Alerting | None = None) -> None:
     """Note when the group's last step falls due (its policy as it is now)."""
-    _, policy = alerting_for(db, group)
+    known = {group.team_id: alerting} if alerting is not None else None
+    _, policy = alerting_for(db, group, known)
     times = step_times(group, policy)
     group.steps_until = times[-1][1] if times else group.base_at
 

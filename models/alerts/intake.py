@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.alerts.groups import (
+    BURST,
     KEYS_KEPT,
     AlertGroup,
-    in_burst,
+    burst_at,
     new_group,
     plan_steps,
     resolve_group,
+    started_lately,
 )
 from models.alerts.heartbeats import beat_seen
 from models.alerts.policies import Alerting, team_alerting
@@ -40,8 +42,14 @@ class AlertIntake:
     def __call__(
         self, db: Session, hook: Hook, requests: list[tuple[list[Alert], datetime]]
     ) -> None:
+        """The integration's alerts into groups: one query for its open groups, one for how
+        many it started in the last minute, one flush (a webhook is answered fast)."""
         alerting = team_alerting(db, hook.team_id)
-        groups: dict[str, AlertGroup | None] = {}
+        wanted = {a.group_key for alerts, _ in requests for a in alerts}
+        groups: dict[str, AlertGroup | None] = dict(open_groups_of(db, hook.id, wanted))
+        started: list[AlertGroup] = []
+        attributor = Attributor(db, hook)
+        recent: int | None = None
         for alerts, now in requests:
             for alert in alerts:
                 if beat_seen(db, hook, alerting, alert, now):
@@ -49,30 +57,40 @@ class AlertIntake:
                     continue
                 if alert.resolved_at is None and not hook.accepts(alert.severity):
                     continue
-                key = alert.group_key
-                if key not in groups:
-                    groups[key] = open_group(db, hook.id, key)
-                group = groups[key]
+                group = groups.get(alert.group_key)
+                if group is not None and group.open_key is None and alert.resolved_at is None:
+                    db.flush()  # it resolved earlier in this batch: its key is free again
+                    group = None
                 if alert.resolved_at is not None:
                     if group is not None and _resolves(group, alert):
-                        self.touched.add(group.id)
+                        started.append(group)
                 elif group is None:
-                    groups[key] = group = start_group(db, hook, alerting, alert, now)
-                    self.touched.add(group.id)
+                    if recent is None:
+                        recent = started_lately(db, hook.id, now)
+                    group = start_group(db, attributor, alerting, alert, now, burst=recent)
+                    groups[alert.group_key] = group
+                    recent += 1
+                    started.append(group)
                 elif alert.key not in group.firing_keys:
                     group.firing_keys = [*group.firing_keys, alert.key][-KEYS_KEPT:]
                     group.fired += 1
                     group.last_fired_at = now
-                    self.touched.add(group.id)
+                    started.append(group)
         db.flush()
+        self.touched.update(group.id for group in started)
 
 
-def open_group(db: Session, integration_id: int, key: str) -> AlertGroup | None:
-    return db.scalar(
+def open_groups_of(db: Session, integration_id: int, keys: set[str]) -> dict[str, AlertGroup]:
+    """The integration's open groups among these group keys, by key."""
+    if not keys:
+        return {}
+    found = db.scalars(
         select(AlertGroup).where(
-            AlertGroup.integration_id == integration_id, AlertGroup.open_key == key
+            AlertGroup.integration_id == integration_id,
+            AlertGroup.open_key.in_(sorted(keys)),
         )
     )
+    return {group.group_key: group for group in found}
 
 
 def _resolves(group: AlertGroup, alert: Alert) -> bool:
@@ -86,9 +104,18 @@ def _resolves(group: AlertGroup, alert: Alert) -> bool:
 
 
 def start_group(
-    db: Session, hook: Hook, alerting: Alerting, alert: Alert, now: datetime
+    db: Session,
+    attributor: Attributor,
+    alerting: Alerting,
+    alert: Alert,
+    now: datetime,
+    *,
+    burst: int,
 ) -> AlertGroup:
-    where = Attributor(db, hook).service(alert)
+    """A new group (added to the session); `burst`: how many its integration started in the
+    minute before."""
+    hook = attributor.integration
+    where = attributor.service(alert)
     labels = dict(alert.labels)
     policy_name = alerting.route(labels)
     group = new_group(
@@ -108,12 +135,11 @@ def start_group(
         policy=policy_name,
         urgent=alerting.is_urgent(alert.severity),
     )
-    group.burst_at = in_burst(db, hook.id, now)
+    group.burst_at = burst_at(now) if burst >= BURST else None
     if not group.urgent and group.burst_at is None:
         hold_for_the_morning(db, group, alerting, now)
     db.add(group)
-    plan_steps(db, group)
-    db.flush()
+    plan_steps(db, group, alerting)
     return group
 
 

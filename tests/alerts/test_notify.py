@@ -87,3 +87,20 @@ def test_alerts_below_the_integrations_filter_start_nothing(db, alerting, server
     Hooks(server, token).fire("low", severity="info")
 
     assert groups(db) == []
+
+
+def test_a_resolve_and_a_new_firing_of_a_group_in_one_request(db, alerting, hooks, slack):
+    hooks.fire("a1", group="g1")
+    hooks.post(
+        {
+            "alerts": [
+                {"key": "a1", "title": "t", "group_key": "g1", "status": "resolved"},
+                {"key": "a5", "title": "again", "group_key": "g1"},
+            ]
+        }
+    )
+
+    assert [(g.status, g.title) for g in groups(db)] == [
+        ("resolved", "HighErrorRate on billing-api (a1)"),
+        ("firing", "again"),
+    ]
