@@ -3,7 +3,7 @@ personal notification webhooks.
 
 Revision ID: 20261205_17_alerting
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 07:38:13.581843
+Create Date: 2026-12-05 08:12:35.948687
 """
 
 from collections.abc import Sequence
@@ -169,6 +169,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_alert_groups_held_until"), ["held_until"], unique=False
         )
+        batch_op.create_index(
+            "ix_alert_groups_integration_created", ["integration_id", "created_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_alert_groups_status"), ["status"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_alert_groups_steps_until"), ["steps_until"], unique=False
@@ -211,6 +214,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_alert_groups_team_created")
         batch_op.drop_index(batch_op.f("ix_alert_groups_steps_until"))
         batch_op.drop_index(batch_op.f("ix_alert_groups_status"))
+        batch_op.drop_index("ix_alert_groups_integration_created")
         batch_op.drop_index(batch_op.f("ix_alert_groups_held_until"))
         batch_op.drop_index(batch_op.f("ix_alert_groups_burst_at"))
 

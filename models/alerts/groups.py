@@ -45,6 +45,7 @@ class AlertGroup(Base):
     __table_args__ = (
         UniqueConstraint("integration_id", "open_key"),
         Index("ix_alert_groups_team_created", "team_id", "created_at"),
+        Index("ix_alert_groups_integration_created", "integration_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,8 +32,8 @@ from models.pages.integrations import Hook
 
 
 class AlertIntake:
-    """An `Intake` for one batch: what it touched (`touched`, group ids) is notified after the
-    batch commits."""
+    """An `Intake` for one batch: the groups with something to send now (`touched`: started,
+    fired again, resolved) are notified after the batch commits."""
 
     def __init__(self) -> None:
         self.touched: set[int] = set()
@@ -70,7 +70,8 @@ class AlertIntake:
                     group = start_group(db, attributor, alerting, alert, now, burst=recent)
                     groups[alert.group_key] = group
                     recent += 1
-                    started.append(group)
+                    if group.open():  # else it waits: for the morning, or the burst's summary
+                        started.append(group)
                 elif alert.key not in group.firing_keys:
                     group.firing_keys = [*group.firing_keys, alert.key][-KEYS_KEPT:]
                     group.fired += 1
