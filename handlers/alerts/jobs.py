@@ -14,6 +14,7 @@ falls due later, and wakes at the next step's time (`next_at`) rather than on it
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -93,13 +94,12 @@ def send_step(
     group = db.get(AlertGroup, group_id)
     if group is None:
         return None
-    note = f"Escalation step {step + 1}" if step > 0 else None
-    view = shown(db, group, note)
+    view = shown(db, group, step_note(step))
     answer = ctx.client.chat_postMessage(
         channel=target.channel, text=notice_text(view), blocks=notice_blocks(view, here=here)
     )
     ts, channel = answer["ts"], answer.get("channel") or target.channel
-    keep_message(db, group.id, channel, ts, in_channel=parent)
+    keep_message(db, group.id, channel, ts, in_channel=parent, step=step)
     if group.urgent and target.person_id is not None:
         notify_person(ctx, target.person_id, target.channel, hook_payload(view), ctx.clock.now())
     return ts
@@ -144,12 +144,17 @@ def send_update(group_id: int, ctx: SendContext) -> str | None:
 def update_all(ctx: SendContext, group: AlertGroup, view: Shown) -> None:
     """Every message the group was told in, brought up to date (firing, acked, resolved)."""
     for message in messages_of(ctx.db, group.id):
+        told = replace(view, escalated_to=step_note(message.step))
         ctx.client.chat_update(
             channel=message.channel,
             ts=message.ts,
-            text=notice_text(view),
-            blocks=notice_blocks(view),
+            text=notice_text(told),
+            blocks=notice_blocks(told),
         )
+
+
+def step_note(step: int) -> str | None:
+    return f"Escalation step {step + 1}" if step > 0 else None
 
 
 def send_morning(group_ids: list[int], channel: str, ctx: SendContext) -> str | None:

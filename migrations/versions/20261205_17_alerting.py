@@ -3,7 +3,7 @@ personal notification webhooks.
 
 Revision ID: 20261205_17_alerting
 Revises: 20261205_16_workspace_schedule
-Create Date: 2026-12-05 08:12:35.948687
+Create Date: 2026-12-05 08:18:53.469516
 """
 
 from collections.abc import Sequence
@@ -187,6 +187,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("ts", sa.String(length=32), nullable=False),
         sa.Column("in_channel", sa.Boolean(), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"],
             ["alert_groups.id"],

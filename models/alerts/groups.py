@@ -114,6 +114,7 @@ class AlertMessage(Base):
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32))
     in_channel: Mapped[bool] = mapped_column(Boolean, default=False)  # the thread's parent
+    step: Mapped[int] = mapped_column(Integer, default=0)  # the escalation step it told
 
 
 def new_group(now: datetime, firing: list[str], **fields: Any) -> AlertGroup:
@@ -255,8 +256,12 @@ def channel_message(db: Session, group_id: int) -> AlertMessage | None:
     )
 
 
-def keep_message(db: Session, group_id: int, channel: str, ts: str, *, in_channel: bool) -> None:
-    db.add(AlertMessage(group_id=group_id, channel=channel, ts=ts, in_channel=in_channel))
+def keep_message(
+    db: Session, group_id: int, channel: str, ts: str, *, in_channel: bool, step: int = 0
+) -> None:
+    db.add(
+        AlertMessage(group_id=group_id, channel=channel, ts=ts, in_channel=in_channel, step=step)
+    )
 
 
 def alerting_for(

@@ -48,6 +48,19 @@ def test_no_ack_within_the_wait_notifies_the_next_step_and_so_on(
     assert tick_at(scheduler, clock, 120).sent == []  # no repeat: the policy has run out
 
 
+def test_an_ack_after_an_escalation_keeps_each_message_saying_which_step_it_told(
+    db, alerting, hooks, slack, scheduler, clock, http_driver
+):
+    started(hooks, slack, scheduler, clock)
+    tick_at(scheduler, clock, 5)
+    http_driver.action("alert_ack", "1", user="U0LEAD", channel="U0LEAD")
+
+    lead, first = slack.posted("U0LEAD")[0], slack.posted("U0ANA")[0]
+    assert "*Acked* by <@U0LEAD>" in shown_text(lead) and "*Acked*" in shown_text(first)
+    assert "Escalation step 2" in shown_text(lead)
+    assert "Escalation step" not in shown_text(first)
+
+
 def test_ack_stops_the_escalation_and_every_message_says_who_and_when(
     db, alerting, hooks, slack, scheduler, clock, http_driver
 ):
