@@ -106,6 +106,7 @@ def build_app(
     )
     app.upkeep_deps = deps  # read back with deps_of(app)
     app.after = AfterResponse(deps)  # runs what requests defer with `later`
+    deps.after = app.after
     app.use(Resolve(deps))
     app.error(_on_error)
     # One listener for every command: Bolt tries listeners in turn, building each one's

@@ -43,6 +43,9 @@ class Deps:
     seen: dict[tuple[str, str | None], tuple[int, int | None]] = field(default_factory=dict)
     # What features keep in memory for the app's life, by name (each keeps its own fresh).
     memo: dict[str, Any] = field(default_factory=dict)
+    # The app's threads for work after a response (`bot.later.AfterResponse`, set by
+    # `build_app`): a webhook's notifications run there too.
+    after: Any = None
 
     @cached_property
     def commands(self) -> list[Command]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.feature import Feature, jobs_of
 from bot.jobs import Job
 from handlers import (
+    alerts,
     catalog,
     onboarding,
     oncall,
@@ -35,6 +36,7 @@ FEATURES: list[Feature] = [
     onboarding.FEATURE,
     requests.FEATURE,
     slos.FEATURE,
+    alerts.FEATURE,
 ]
 
 

@@ -178,6 +178,25 @@ class AfterResponse:
             self._done()
             raise
 
+    def call(self, fn: Callable[..., object], *args: Any) -> None:
+        """Run `fn(*args)` on these threads: work that is no request's (the notifications a
+        webhook batch started), waited for by `drain()` and finished by `close()` alike."""
+        with self._idle:
+            self._pending += 1
+        try:
+            self._pool.submit(self._call, fn, args)
+        except BaseException:
+            self._done()
+            raise
+
+    def _call(self, fn: Callable[..., object], args: tuple) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("work after a response failed")
+        finally:
+            self._done()
+
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far has run; False if `timeout` passed first."""
         with self._idle:

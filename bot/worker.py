@@ -2,11 +2,12 @@
 
 `Worker.start()` ticks at once (catching up on what fell due while no worker ran), then every
 `WORKER_TICK_SECONDS` (60 by default) until `stop()`, just after each whole minute (rituals fall
-due on the minute, so they go out within about a second). Each tick writes the worker's heartbeat
-(`/healthz?worker=1`, `upkeep status`), then runs the delivery engine (every job's due work,
-each delivered once: `bot.jobs.engine`). Schedule state lives in our tables, never in
-APScheduler's job store, so any number of workers may run: the tick lock and the claimed keys
-keep each delivery to one.
+due on the minute, so they go out within about a second), and at the instant a job says its
+next delivery falls due between ticks (an alert's escalation step: `Job.next_at`). Each tick
+writes the worker's heartbeat (`/healthz?worker=1`, `upkeep status`), then runs the delivery
+engine (every job's due work, each delivered once: `bot.jobs.engine`). Schedule state lives in
+our tables, never in APScheduler's job store, so any number of workers may run: the tick lock
+and the claimed keys keep each delivery to one.
 
 `stop()` lets the send in progress finish, hands back what the tick claimed and has not sent
 (the next tick of any worker sends it at once), and waits for the tick to end."""
@@ -30,7 +31,8 @@ from models.core import deliveries, outbox
 from models.core.runtime import WORKER, beat
 
 log = logging.getLogger("upkeep.worker")
-TICK, CATCH_UP = "tick", "catch-up"
+TICK, CATCH_UP, WAKE = "tick", "catch-up", "wake"
+WAKE_AFTER = 1.0  # seconds after something falls due that the worker wakes for it
 DEFERRED_KEPT = timedelta(days=1)  # work deferred this long ago failed for good, or never will
 
 
@@ -54,10 +56,27 @@ class Worker:
                 outbox.forget_before(db, now - DEFERRED_KEPT)
                 deliveries.prune_kind(db, LATER.kind, now - DEFERRED_KEPT)
             self.engine.tick()
+            self._wake()
         except Exception:
             log.exception("the tick failed; the next one tries again")
         finally:
             self._lock.release()
+
+    def _wake(self) -> None:
+        """Tick again when a job has something due before the next tick (an escalation step
+        falls due between minutes): one timer at that instant, not a busy loop."""
+        sched = self._scheduler
+        if sched is None or not sched.running or self.stopping.is_set():
+            return
+        at = self.engine.next_due_at()
+        if at is None:
+            return
+        delay = max((at - self.deps.clock.now()).total_seconds(), 0.0) + WAKE_AFTER
+        when = datetime.now(UTC) + timedelta(seconds=delay)
+        following = self.next_tick_at
+        if following is not None and when >= following:
+            return
+        sched.add_job(self.tick, DateTrigger(when), id=WAKE, replace_existing=True)
 
     def start(self) -> Worker:
         """Tick now, then every `every` seconds on APScheduler's thread, until `stop()`."""

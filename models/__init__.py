@@ -3,6 +3,10 @@
 Importing this package registers every table on `Base.metadata` (Alembic compares against it).
 """
 
+from models.alerts.groups import AlertGroup, AlertMessage
+from models.alerts.heartbeats import PipelineHeartbeat
+from models.alerts.notify import NotifyHook
+from models.alerts.policies import AlertSettings
 from models.catalog.services import Service, ServiceDependency
 from models.core.base import Base, UTCDateTime
 from models.core.deliveries import Delivery, SchedulerState
@@ -29,6 +33,11 @@ from models.slos.teams import SloTeamSettings
 from models.standup.standups import Absence, StandupAnswer
 
 __all__ = [
+    "AlertGroup",
+    "AlertMessage",
+    "AlertSettings",
+    "NotifyHook",
+    "PipelineHeartbeat",
     "Absence",
     "AuditEntry",
     "BacklogItem",

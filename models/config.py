@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from models.alerts.config import AlertingSection
 from models.catalog.config import ServicesSection
 from models.core.config import ConfigError, ImportContext, Report, Section, entries_of
 from models.core.people import UserLookup
@@ -49,6 +50,7 @@ def sections() -> list[Section]:
         RequestsSection(),
         SlosSection(),
         SloPoliciesSection(),
+        AlertingSection(),
     ]
 
 

@@ -60,3 +60,9 @@ class Job(Protocol):
 
 # A job may also define `on_demand(db, now) -> Iterable[Due]`: what `upkeep jobs run <kind>` sends
 # now (e.g. today's standup prompts). Without it, `jobs run` sends what was due in the last day.
+# It may define `next_at(db, after) -> datetime | None`: the first instant after `after` when it
+# has something due; the worker wakes then rather than at its next tick (escalation steps).
+# And `at_once(db, refs, now) -> Iterable[Due]`: what is due now for the rows a webhook batch or
+# a button just changed (`DeliveryEngine.run_at_once`), sent at once under the tick's keys.
+# With `concurrent = True`, a tick's deliveries of the job are independent of each other and
+# sent several at once (an alert's escalation steps: 50 due in a second are sent in time).

@@ -20,6 +20,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -48,6 +49,7 @@ LEASE = timedelta(minutes=10)  # a claim older than this, never sent, belongs to
 BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 8
+SEND_THREADS = 4  # a tick's deliveries of `concurrent` jobs sent at once
 FORCED = ":forced:"  # `jobs run --force` sends again under the key + this + when
 CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived"}
 PERMANENT_ERRORS = CHANNEL_ERRORS | {
@@ -99,6 +101,7 @@ class DeliveryEngine:
         self.worker = worker or worker_name()
         self.lease = lease
         self.stopping = stopping or threading.Event()
+        self.concurrent_kinds = {job.kind for job in jobs if getattr(job, "concurrent", False)}
 
     @classmethod
     def from_deps(cls, deps, **kwargs) -> DeliveryEngine:
@@ -139,13 +142,37 @@ class DeliveryEngine:
         except Exception:
             self._release(claimed, report, "the tick failed after claiming")
             raise
-        for i, (claim_id, due) in enumerate(claimed):
-            if self.stopping.is_set():
-                self._release(claimed[i:], report, "stopping")
-                return report
-            self._send(claim_id, due, report)
+        if not self._send_claimed(claimed, report):
+            return report
         self._retry(now, report)
         return report
+
+    def _send_claimed(self, claimed: list[tuple[int, Due]], report: TickReport) -> bool:
+        """Send what the tick claimed: in order, and those of jobs marked `concurrent` (each
+        independent of the others: an alert's notifications) on SEND_THREADS threads at once.
+        False when it stopped first (what is left is released)."""
+        together = [c for c in claimed if c[1].kind in self.concurrent_kinds]
+        in_order = [c for c in claimed if c[1].kind not in self.concurrent_kinds]
+        for i, (claim_id, due) in enumerate(in_order):
+            if self.stopping.is_set():
+                self._release(in_order[i:] + together, report, "stopping")
+                return False
+            self._send(claim_id, due, report)
+        left: list[tuple[int, Due]] = []
+
+        def send(item: tuple[int, Due]) -> None:
+            if self.stopping.is_set():
+                left.append(item)  # list.append is atomic
+            else:
+                self._send(*item, report)
+
+        if together:
+            with ThreadPoolExecutor(min(SEND_THREADS, len(together))) as pool:
+                list(pool.map(send, together))
+        if left:
+            self._release(left, report, "stopping")
+            return False
+        return True
 
     def _release(self, claimed: list[tuple[int, Due]], report: TickReport, why: str) -> None:
         """Hand back claims this tick will not send: the next tick of any worker sends them."""
@@ -167,7 +194,14 @@ class DeliveryEngine:
         if start >= now:
             return
         for job in self.jobs:
-            for due in job.due(db, start, now):
+            dues = list(job.due(db, start, now))  # all of them before the claims commit
+            # Keys claimed before (an alert's first notification, sent at once by the webhook's
+            # process) are looked up in one query, not tried one insert at a time.
+            known = deliveries.existing_keys(db, [due.key for due in dues])
+            for due in dues:
+                if due.key in known:
+                    report.already.append(due.key)
+                    continue
                 got = self._claim(db, due, now, report)
                 if got is not None:
                     claimed.append((got, due))
@@ -215,6 +249,39 @@ class DeliveryEngine:
         if got is not None:
             self._send(got, due, report, again=reopened)
         return report
+
+    def run_at_once(self, refs: list[int]) -> TickReport:
+        """What jobs with `at_once(db, refs, now)` have due now for `refs` (what a webhook batch
+        or a button just started), claimed and sent now, under the keys a tick would use."""
+        report = TickReport()
+        now = self.clock.now()
+        claimed: list[tuple[int, Due]] = []
+        with self.session_factory() as db:
+            dues = [
+                due
+                for job in self.jobs
+                if (ask := getattr(job, "at_once", None)) is not None
+                for due in ask(db, refs, now)
+            ]
+            for due in dues:  # claimed first, then sent: what isn't sent is retried
+                got = self._claim(db, due, now, report)
+                if got is not None:
+                    claimed.append((got, due))
+        self._send_claimed(claimed, report)
+        return report
+
+    def next_due_at(self) -> datetime | None:
+        """The first instant after the last tick at which a job with `next_at(db, after)` has
+        something due (an escalation step): the worker wakes then, not on its next minute."""
+        with self.session_factory() as db:
+            after = deliveries.last_tick(db, STATE) or self.clock.now()
+            found = [
+                at
+                for job in self.jobs
+                if (ask := getattr(job, "next_at", None)) is not None
+                and (at := ask(db, after)) is not None
+            ]
+        return min(found) if found else None
 
     def run_kind(self, kind: str, *, team_id: int | None = None, force: bool = False):
         """`upkeep jobs run`: what a job of this kind has for now (its `on_demand`, else what was

@@ -25,6 +25,7 @@ from handlers.oncall.blocks import (
     span,
     start_text,
 )
+from models.alerts.figures import alert_figures, describe_figures
 from models.core.working_days import work_calendar
 from models.core.workspace import Person
 from models.oncall.cover import (
@@ -83,6 +84,15 @@ def post_handoff(rotation_id: int, channel: str, instant: datetime, ctx: SendCon
         )
     )
     blocks = [section(text), context(f"Outgoing shift: {pages}")]
+    alerts = alert_figures(
+        ctx.db,
+        start=previous.start,
+        end=instant,
+        rotation=rotation.name,
+        workspace_id=rotation.workspace_id,
+    )
+    if alerts.groups:
+        blocks.append(context(describe_figures(alerts)))
     return ctx.client.chat_postMessage(
         channel=channel, text=f"{text}\nOutgoing shift: {pages}", blocks=blocks
     )["ts"]

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from bot.commands import Subcommands
 from bot.deps import CommandRequest
-from bot.render import Reply
+from bot.render import Reply, context
 from handlers.pages.blocks import load_blocks, load_text
+from models.alerts.figures import alert_figures, describe_figures
 from models.core.errors import UserError
 from models.core.people import find_team, get_team, relevant_teams
 from models.core.workspace import Team
@@ -38,8 +39,13 @@ def load_command(req: CommandRequest, args: list[str]) -> Reply:
         raise UserError("Name one team at most.", LOAD_USAGE)
     team = _team(req, names[0] if names else None)
     now = req.now()
-    figures = load(req.db, team, start=now - timedelta(days=days), end=now)
-    return Reply(text=load_text(figures), blocks=load_blocks(figures))
+    start = now - timedelta(days=days)
+    figures = load(req.db, team, start=start, end=now)
+    blocks = load_blocks(figures)
+    alerts = alert_figures(req.db, start=start, end=now, team_id=team.id)
+    if alerts.groups:
+        blocks.append(context(describe_figures(alerts)))
+    return Reply(text=load_text(figures), blocks=blocks)
 
 
 def _team(req: CommandRequest, name: str | None) -> Team:

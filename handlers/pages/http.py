@@ -15,11 +15,13 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.db import again_if_disconnected, autocommit_session
+from bot.db import again_if_disconnected
 from bot.group_commit import GroupCommit
 from bot.hooks import MAX_BODY, Rejected, bearer_token, decode, hook_answer, read_body
+from bot.jobs.engine import DeliveryEngine
+from models.alerts.intake import AlertIntake
 from models.pages.formats import PARSERS, PayloadError
-from models.pages.ingest import IngestJob, IngestResult, ingest_batch, one_write
+from models.pages.ingest import IngestJob, IngestResult, ingest_batch
 from models.pages.integrations import Hook, hash_token, integration_by_token, pagerduty_signature_ok
 from models.pages.timelines import KeptTimelines
 
@@ -69,6 +71,7 @@ class HooksApp:
         self.hooks = Hooks(deps.session_factory)
         self.writes: GroupCommit[IngestJob, IngestResult] = GroupCommit(self.store)
         self.timelines = KeptTimelines()  # who is on call, kept while no one changes it
+        self.engine = DeliveryEngine.from_deps(deps)
 
     def __call__(self, environ: dict[str, Any], start_response):
         return hook_answer(start_response, lambda: self.handle(environ))
@@ -96,17 +99,32 @@ class HooksApp:
         return result.as_dict()
 
     def store(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
-        """One transaction for every request waiting (see `bot.group_commit`), or on PostgreSQL
-        a single statement with no transaction around it when that is all the batch writes; run
-        again if the database connection was found dead (storing a batch twice changes
-        nothing)."""
+        """One transaction for every request waiting (see `bot.group_commit`): the pages and
+        the alert groups they start or change (`models.alerts.intake`); run again if the
+        database connection was found dead (storing a batch twice changes nothing)."""
         return again_if_disconnected(lambda: self._store_once(jobs))
 
     def _store_once(self, jobs: Sequence[IngestJob]) -> list[IngestResult]:
         batch = list(jobs)
         factory = self.deps.session_factory
-        with autocommit_session(factory) if one_write(batch) else factory() as db:
-            return ingest_batch(db, batch, self.timelines)
+        intake = AlertIntake()  # in the same transaction: a group is started once
+        with factory() as db:
+            results = ingest_batch(db, batch, self.timelines, intake)
+        if intake.touched:  # notified after the commit, without holding up the answer
+            after = self.deps.after
+            if after is not None:
+                after.call(self.notify, sorted(intake.touched))
+            else:
+                self.notify(sorted(intake.touched))
+        return results
+
+    def notify(self, group_ids: list[int]) -> None:
+        """What the batch's alert groups have due now (their first step, a repeat, a resolve),
+        through the delivery engine: a worker that also finds it due sends nothing twice."""
+        try:
+            self.engine.run_at_once(group_ids)
+        except Exception:
+            log.exception("notifying alert groups %s failed; the worker tries again", group_ids)
 
 
 def hooks_app(deps: Deps) -> HooksApp:

@@ -12,6 +12,7 @@ from bot.jobs.team_posts import TeamPost
 from bot.render import context, section, user_text
 from handlers.pages.blocks import SHOWN_PAGES, load_blocks, quiet_text, sleep_page_blocks, title
 from handlers.pages.chart import pages_per_day_png
+from models.alerts.figures import alert_figures, describe_figures
 from models.core.workspace import Team
 from models.pages.load import (
     DIGEST,
@@ -52,6 +53,9 @@ def send_digest(team_id: int, day: date, at: datetime, ctx: SendContext) -> str 
     else:
         text = quiet_text(team.name)
         blocks = [section(text)]
+    alerts = alert_figures(db, start=start, end=end, team_id=team.id)
+    if alerts.groups:
+        blocks.append(context(describe_figures(alerts)))
     blocks += sleep_page_blocks(week, earlier, team.tz, day)
     if suggested:
         names = ", ".join(f"{user_text(s.service)} ({s.pages} pages in 4 weeks)" for s in suggested)

@@ -2,7 +2,7 @@
 them, error-budget policy crossings, and each team's SLO settings
 
 Revision ID: 20261205_20_slos
-Revises: 20261205_16_workspace_schedule
+Revises: 20261205_17_alerting
 Create Date: 2026-12-05 07:46:30.777953
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261205_20_slos"
-down_revision: str | None = "20261205_16_workspace_schedule"
+down_revision: str | None = "20261205_17_alerting"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

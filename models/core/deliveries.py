@@ -91,6 +91,15 @@ def claim(
     return Claim(row.id, key, status)
 
 
+def existing_keys(db: Session, keys: list[str]) -> set[str]:
+    """Which of these keys were claimed before (one query per thousand keys)."""
+    found: set[str] = set()
+    for i in range(0, len(keys), 1000):
+        chunk = keys[i : i + 1000]
+        found.update(db.scalars(select(Delivery.key).where(Delivery.key.in_(chunk))))
+    return found
+
+
 def take_over(db: Session, delivery: Delivery, now: datetime, worker: str) -> bool:
     """Claim a delivery that is waiting for a retry or whose claimer vanished; False if another
     worker took it first (compare-and-set on `claimed_at`)."""

@@ -44,6 +44,30 @@ class Alert:
     services: tuple[str, ...]  # candidate service names, most specific first
     started_at: datetime
     resolved_at: datetime | None = None
+    # What alerting routes on and groups by (`models.alerts`): the sender's labels (service and
+    # severity always among them) and its group (Alertmanager's groupKey, PagerDuty's incident,
+    # Opsgenie's alias, the generic `group_key`); "" means the alert is a group of its own.
+    labels: tuple[tuple[str, str], ...] = ()
+    group: str = ""
+
+    @property
+    def group_key(self) -> str:
+        return self.group or self.key
+
+
+LABEL_LIMIT = 40  # labels kept per alert
+LABEL_VALUE_LIMIT = 200
+
+
+def _labels(pairs: dict[str, Any], **always: str) -> tuple[tuple[str, str], ...]:
+    """Plain text labels (the first LABEL_LIMIT, cut to fit), `always` given first."""
+    out: dict[str, str] = {k: v for k, v in always.items() if v}
+    for name, value in pairs.items():
+        if len(out) >= LABEL_LIMIT:
+            break
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and name:
+            out.setdefault(str(name)[:NAME_LIMIT], str(value)[:LABEL_VALUE_LIMIT])
+    return tuple(out.items())
 
 
 def _alert(
@@ -55,16 +79,22 @@ def _alert(
     services: tuple[str, ...],
     started: datetime,
     resolved: datetime | None,
+    labels: dict[str, Any] | None = None,
+    group: str = "",
 ) -> Alert:
     """An Alert with every text cut to what the columns hold."""
+    severity = severity.strip()[:SEVERITY_LIMIT]
+    service = services[0] if services else ""
     return Alert(
         key=key,
         title=title[:TITLE_LIMIT],
         alert_name=(name or title)[:NAME_LIMIT],
-        severity=severity.strip()[:SEVERITY_LIMIT],
+        severity=severity,
         services=services,
         started_at=started,
         resolved_at=resolved,
+        labels=_labels(labels or {}, service=service, severity=severity),
+        group=_key(group) if group else "",
     )
 
 
@@ -171,12 +201,14 @@ def alertmanager(body: Any, now: datetime) -> list[Alert]:
     if version is not None and str(version) != "4":
         raise PayloadError(f"webhook version {str(version)[:10]!r} is not supported (only 4)")
     alerts = _list(body.get("alerts"), "alerts")
+    group = _text(body, "groupKey", "body", required=False)
     return [
-        _alertmanager_alert(_obj(a, f"alerts[{i}]"), f"alerts[{i}]") for i, a in enumerate(alerts)
+        _alertmanager_alert(_obj(a, f"alerts[{i}]"), f"alerts[{i}]", group)
+        for i, a in enumerate(alerts)
     ]
 
 
-def _alertmanager_alert(alert: dict[str, Any], where: str) -> Alert:
+def _alertmanager_alert(alert: dict[str, Any], where: str, group: str = "") -> Alert:
     labels = _obj(alert.get("labels"), f"{where}.labels")
     annotations = alert.get("annotations") or {}
     annotations = _obj(annotations, f"{where}.annotations")
@@ -206,6 +238,8 @@ def _alertmanager_alert(alert: dict[str, Any], where: str) -> Alert:
         services=_services(*services),
         started=started,
         resolved=resolved,
+        labels=labels,
+        group=group,
     )
 
 
@@ -242,8 +276,17 @@ def pagerduty(body: Any, now: datetime) -> list[Alert]:
             services=_services(summary),
             started=started,
             resolved=resolved,
+            labels={"urgency": urgency, "priority": _priority(data)},
+            group=incident,
         )
     ]
+
+
+def _priority(data: dict[str, Any]) -> str:
+    priority = data.get("priority")
+    if isinstance(priority, dict) and isinstance(priority.get("summary"), str):
+        return priority["summary"]
+    return ""
 
 
 # -- Opsgenie ------------------------------------------------------------------------------
@@ -289,6 +332,11 @@ def opsgenie(body: Any, now: datetime) -> list[Alert]:
             services=services,
             started=started,
             resolved=resolved,
+            labels={
+                **{t.partition(":")[0]: t.partition(":")[2] for t in tags if ":" in t},
+                **details,
+            },
+            group=alias or alert_id,
         )
     ]
 
@@ -325,6 +373,7 @@ def _generic_alert(alert: dict[str, Any], where: str, now: datetime) -> Alert:
     name = _text(alert, "alert", where, required=False)
     severity = (_text(alert, "severity", where, required=False) or "page").lower()
     services = _services(_text(alert, "service", where, required=False))
+    labels = _obj(alert.get("labels") or {}, f"{where}.labels")
     return _alert(
         _key(key),
         title,
@@ -333,6 +382,8 @@ def _generic_alert(alert: dict[str, Any], where: str, now: datetime) -> Alert:
         services=services,
         started=started,
         resolved=resolved,
+        labels=labels,
+        group=_text(alert, "group_key", where, required=False),
     )
 
 

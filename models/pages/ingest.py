@@ -3,7 +3,7 @@ class) and stored, resolved or counted as repeats, several requests' alerts in o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -320,6 +320,9 @@ _INSERT_NEW = {
 
 
 IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
+# What else a batch's alerts go to, in its transaction (alerting: `models.alerts.intake`): given
+# one integration's requests, as ingest gets them.
+Intake = Callable[[Session, Hook, list[tuple[list[Alert], datetime]]], None]
 
 
 def _all_firing(alert_lists: Iterable[list[Alert]]) -> bool:
@@ -327,20 +330,16 @@ def _all_firing(alert_lists: Iterable[list[Alert]]) -> bool:
     return all(alert.resolved_at is None for alerts in alert_lists for alert in alerts)
 
 
-def one_write(jobs: list[IngestJob]) -> bool:
-    """Whether `ingest_batch` stores these with a single statement: one integration's firing
-    alerts (no resolves) are one `INSERT ... ON CONFLICT DO NOTHING`, so they need no
-    transaction around them."""
-    return len({hook.id for hook, _, _ in jobs}) == 1 and _all_firing(a for _, a, _ in jobs)
-
-
 def ingest_batch(
-    db: Session, jobs: list[IngestJob], kept: KeptTimelines | None = None
+    db: Session,
+    jobs: list[IngestJob],
+    kept: KeptTimelines | None = None,
+    intake: Intake | None = None,
 ) -> list[IngestResult]:
     """Several requests' alerts in one transaction, committed: one result per request, as if
     each had been ingested alone in order. A concurrent writer that inserted the same page first
     makes it a repeat (on a database without RETURNING, the batch is retried once in a fresh
-    transaction)."""
+    transaction). `intake` gets each integration's requests too, in the same transaction."""
     for attempt in range(2):
         results: list[IngestResult | None] = [None] * len(jobs)
         staged = kept.batch() if kept is not None else None
@@ -351,6 +350,8 @@ def ingest_batch(
             for indexes in by_integration.values():
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
                 stored = ingest_requests(db, jobs[indexes[0]][0], requests, kept=staged)
+                if intake is not None:
+                    intake(db, jobs[indexes[0]][0], requests)
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()

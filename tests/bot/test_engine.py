@@ -356,3 +356,52 @@ def test_a_tick_that_fails_after_claiming_hands_its_claims_back_at_once(make_eng
     clock.advance(minutes=1)
     assert make_engine(posts, worker="w2").tick().sent == ["standup:2026-03-02T09:30"]
     assert [m["text"] for m in slack.posted(CHANNEL)] == ["standup 09:30"]
+
+
+@dataclass
+class Together(Posts):
+    """Posts whose deliveries stand alone: a tick sends them several at once."""
+
+    concurrent: bool = True
+    stop: threading.Event | None = None
+
+    def post(self, t: datetime, ctx: SendContext) -> str:
+        if self.stop is not None:
+            self.stop.set()  # the worker is asked to stop while the first ones are being sent
+        return super().post(t, ctx)
+
+
+def test_a_concurrent_jobs_deliveries_are_each_sent_once(make_engine, clock, slack, db):
+    times = [at(9, m) for m in range(1, 13)]
+    engine = make_engine(Together("page", times), Posts("digest", [at(9, 5)]))
+    engine.tick()
+    clock.set(at(9, 30))
+
+    report = engine.tick()
+
+    assert sorted(report.sent) == sorted(
+        [f"page:{t:%Y-%m-%dT%H:%M}" for t in times] + ["digest:2026-03-02T09:05"]
+    )
+    assert sorted(texts(slack)) == sorted([f"page {t:%H:%M}" for t in times] + ["digest 09:05"])
+
+
+def test_stopping_while_a_concurrent_job_sends_hands_back_what_was_not_sent(
+    make_engine, clock, slack, db
+):
+    times = [at(9, m) for m in range(1, 13)]
+    job = Together("page", times)
+    engine = make_engine(job)
+    job.stop = engine.stopping
+    engine.tick()
+    clock.set(at(9, 30))
+
+    report = engine.tick()
+
+    assert report.released and report.sent
+    assert sorted(report.sent + report.released) == sorted(
+        f"page:{t:%Y-%m-%dT%H:%M}" for t in times
+    )
+    assert len(texts(slack)) == len(report.sent)
+    db.expire_all()
+    waiting = [delivery(db, key) for key in report.released]
+    assert all(d.status == CLAIMED and d.claimed_by is None for d in waiting)

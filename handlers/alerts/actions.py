@@ -1,0 +1,65 @@
+"""The buttons on an alert's messages: **Ack** (anyone may; the escalation stops), **Resolve**
+and **Escalate now** (the next step is notified at once). Every message of the group is brought
+up to date after the answer, through the delivery engine (`handlers.alerts.jobs`)."""
+
+from __future__ import annotations
+
+from bot.deps import CommandRequest, Deps, command_request
+from handlers.alerts.blocks import ACK, ESCALATE, RESOLVE
+from handlers.alerts.form import form_listeners
+from handlers.alerts.jobs import notify_now
+from handlers.alerts.notify import notify_listeners
+from models.alerts.groups import AlertGroup, ack_group, escalate_now, get_group, resolve_group
+from models.core.errors import NotFound, UserError
+from models.core.numbers import whole_number
+
+
+def listeners(app, deps: Deps) -> None:
+    notify_listeners(app, deps)
+    form_listeners(app, deps)
+
+    @app.action(ACK)
+    def on_ack(ack, body: dict, context) -> None:
+        ack()
+        req, group = _clicked(deps, body, context)
+        change = ack_group(group, req.person, req.now())
+        if not change.changed:
+            raise UserError(f"That alert is {group.status} already; nothing changed.")
+        _done(req, group, "alert.ack")
+
+    @app.action(RESOLVE)
+    def on_resolve(ack, body: dict, context) -> None:
+        ack()
+        req, group = _clicked(deps, body, context)
+        if not resolve_group(group, req.person, req.now()).changed:
+            raise UserError("That alert is resolved already.")
+        _done(req, group, "alert.resolve")
+
+    @app.action(ESCALATE)
+    def on_escalate(ack, body: dict, context) -> None:
+        ack()
+        req, group = _clicked(deps, body, context)
+        if not escalate_now(req.db, group, req.now()):
+            raise UserError(
+                "There is no step left to escalate to (or the alert is resolved or held "
+                "for the morning)."
+            )
+        group.changed_at = req.now()
+        _done(req, group, "alert.escalate")
+
+
+def _clicked(deps: Deps, body: dict, context) -> tuple[CommandRequest, AlertGroup]:
+    req = command_request(deps, context)
+    group_id = whole_number((body.get("actions") or [{}])[0].get("value", ""))
+    if group_id is None:
+        raise UserError("That button has lost its alert.")
+    group = get_group(req.db, group_id)
+    if group.workspace_id != req.workspace.id:
+        raise NotFound("That alert is gone.")
+    return req, group
+
+
+def _done(req: CommandRequest, group: AlertGroup, action: str) -> None:
+    req.db.flush()
+    req.audit(action, f"alert {group.id}", after={"status": group.status}, team=group.team)
+    req.later(notify_now(group_ids=[group.id]))

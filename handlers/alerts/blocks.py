@@ -1,0 +1,170 @@
+"""Block Kit for alerts (pure): the notification a group is told in (a DM, the channel post),
+the repeat note in its thread, the morning summary and the heartbeat posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.render.text import as_plain, link_to, local_time, truncate, user_text
+
+ACK, RESOLVE, ESCALATE = "alert_ack", "alert_resolve", "alert_escalate"
+BUTTONS = (ACK, RESOLVE, ESCALATE)
+SHOWN_LABELS = 12
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A group as its messages show it (plain values)."""
+
+    id: int
+    title: str
+    status: str  # firing, acked, resolved
+    severity: str
+    labels: list[tuple[str, str]]
+    fired: int
+    service: str | None = None
+    owner: str | None = None  # a Slack user id
+    runbook: str | None = None
+    acked_by: str | None = None  # a Slack user id
+    acked_at: datetime | None = None
+    resolved_by: str | None = None  # a Slack user id; None with resolved_at: by the source
+    resolved_at: datetime | None = None
+    tz: str = "UTC"  # the zone its times are written in
+    escalated_to: str | None = None  # "Step 2: <@U0BEN>" when told by an escalation
+
+
+STATUS_ICON = {"firing": ":rotating_light:", "acked": ":eyes:", "resolved": ":white_check_mark:"}
+
+
+def status_line(shown: Shown) -> str:
+    if shown.status == "resolved":
+        who = f"<@{shown.resolved_by}>" if shown.resolved_by else "the source"
+        at = local_time(shown.resolved_at, shown.tz) if shown.resolved_at else ""
+        return f"{STATUS_ICON['resolved']} *Resolved* by {who} at {at}"
+    if shown.status == "acked":
+        at = local_time(shown.acked_at, shown.tz) if shown.acked_at else ""
+        return f"{STATUS_ICON['acked']} *Acked* by <@{shown.acked_by}> at {at}"
+    return f"{STATUS_ICON['firing']} *Firing*"
+
+
+def notice_text(shown: Shown) -> str:
+    """The message's text (notifications, screen readers): plain, no mention made live."""
+    return truncate(f"[{shown.status}] {as_plain(shown.title)}", 300)
+
+
+def notice_blocks(shown: Shown, *, here: bool = False) -> list[dict]:
+    head = f"{status_line(shown)} · *{user_text(truncate(shown.title, 200))}*"
+    if here and shown.status == "firing":
+        head = f"<!here> {head}"
+    facts = [f"severity `{as_plain(shown.severity) or 'none'}`"]
+    if shown.fired > 1:
+        facts.append(f"fired {shown.fired} times")
+    else:
+        facts.append("fired once")
+    if shown.service:
+        facts.append(f"service *{user_text(shown.service)}*")
+    if shown.owner:
+        facts.append(f"owner <@{shown.owner}>")
+    if shown.runbook:
+        facts.append(link_to(shown.runbook, "runbook"))
+    blocks: list[dict] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(facts)}]},
+    ]
+    labels = shown.labels[:SHOWN_LABELS]
+    if labels:
+        text = ", ".join(f"`{as_plain(k)[:40]}={as_plain(v)[:80]}`" for k, v in labels)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
+    if shown.escalated_to:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": shown.escalated_to}]}
+        )
+    if shown.status != "resolved":
+        blocks.append(
+            {"type": "actions", "block_id": f"alert_{shown.id}", "elements": buttons(shown)}
+        )
+    return blocks
+
+
+def buttons(shown: Shown) -> list[dict]:
+    value = str(shown.id)
+    out = []
+    if shown.status == "firing":
+        out.append(_button("Ack", ACK, value, "primary"))
+    out.append(_button("Resolve", RESOLVE, value))
+    out.append(_button("Escalate now", ESCALATE, value, "danger"))
+    return out
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def repeat_text(shown: Shown) -> str:
+    return f":repeat: Fired again: {shown.fired} times in all."
+
+
+def morning_text(held: list[Shown]) -> str:
+    return f"{len(held)} alert(s) waited for the morning"
+
+
+def morning_blocks(held: list[Shown]) -> list[dict]:
+    lines = []
+    for shown in held:
+        state = "resolved meanwhile" if shown.status == "resolved" else shown.status
+        lines.append(f"• *{user_text(truncate(shown.title, 150))}* ({state}; fired {shown.fired}x)")
+    head = (
+        f":sunrise: *Good morning.* {len(held)} alert(s) below your team's urgent severity "
+        "came in overnight and waited for you:"
+    )
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}},
+    ]
+
+
+BURST_SHOWN = 15
+
+
+def burst_text(count: int, source: str) -> str:
+    return f"{count} more alert groups from {source} in a minute"
+
+
+def burst_blocks(groups: list[Shown], source: str) -> list[dict]:
+    """A burst's one summary: how many groups, and the first of them."""
+    head = (
+        f":rotating_light: *A burst of alerts:* {len(groups)} more alert groups came from "
+        f"{as_plain(source)} within a minute. They are summed up here instead of one by one:"
+    )
+    lines = [
+        f"• *{user_text(truncate(g.title, 150))}* (`{as_plain(g.severity) or 'none'}`)"
+        for g in groups[:BURST_SHOWN]
+    ]
+    if len(groups) > BURST_SHOWN:
+        lines.append(f"…and {len(groups) - BURST_SHOWN} more")
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}},
+    ]
+
+
+def heartbeat_text(whose: str, since: datetime, tz: str, *, back: bool) -> str:
+    """`whose`: the team's name as a possessive (`payments'`)."""
+    if back:
+        return (
+            f":white_check_mark: The heartbeat from {whose} alerting pipeline is back "
+            f"(silent since {local_time(since, tz)})."
+        )
+    return (
+        f":warning: No heartbeat from {whose} alerting pipeline since "
+        f"{local_time(since, tz)}: alerts may not be reaching Upkeep."
+    )

@@ -1,0 +1,1 @@
+"""Alerting: escalation policies and routes, alert groups, heartbeats."""

@@ -1,0 +1,159 @@
+"""Alerts from the webhooks into alert groups, in page ingest's transaction
+(`models.pages.ingest.ingest_batch(intake=...)`): a new group key starts a group, routed to a
+policy and, when it is not urgent and it is night for whoever its first step notifies, held for
+the morning, or, past BURST new groups in a minute from its integration, told in the burst's
+one summary; a new alert of an open group counts as a repeat; a resolve of every alert of a
+group resolves it. The heartbeat alert of a team that expects one only keeps its heartbeat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.alerts.groups import (
+    BURST,
+    KEYS_KEPT,
+    AlertGroup,
+    burst_at,
+    new_group,
+    plan_steps,
+    resolve_group,
+    started_lately,
+)
+from models.alerts.heartbeats import beat_seen
+from models.alerts.policies import Alerting, team_alerting
+from models.alerts.targets import night_until, step_targets, team_zone
+from models.core.workspace import Team
+from models.pages.formats import Alert
+from models.pages.ingest import Attributor
+from models.pages.integrations import Hook
+
+
+class AlertIntake:
+    """An `Intake` for one batch: the groups with something to send now (`touched`: started,
+    fired again, resolved) are notified after the batch commits."""
+
+    def __init__(self) -> None:
+        self.touched: set[int] = set()
+        self.heartbeats: set[int] = set()  # teams whose heartbeat came
+
+    def __call__(
+        self, db: Session, hook: Hook, requests: list[tuple[list[Alert], datetime]]
+    ) -> None:
+        """The integration's alerts into groups: one query for its open groups, one for how
+        many it started in the last minute, one flush (a webhook is answered fast)."""
+        alerting = team_alerting(db, hook.team_id)
+        wanted = {a.group_key for alerts, _ in requests for a in alerts}
+        groups: dict[str, AlertGroup | None] = dict(open_groups_of(db, hook.id, wanted))
+        started: list[AlertGroup] = []
+        attributor = Attributor(db, hook)
+        recent: int | None = None
+        for alerts, now in requests:
+            for alert in alerts:
+                if beat_seen(db, hook, alerting, alert, now):
+                    self.heartbeats.add(hook.team_id)
+                    continue
+                if alert.resolved_at is None and not hook.accepts(alert.severity):
+                    continue
+                group = groups.get(alert.group_key)
+                if group is not None and group.open_key is None and alert.resolved_at is None:
+                    db.flush()  # it resolved earlier in this batch: its key is free again
+                    group = None
+                if alert.resolved_at is not None:
+                    if group is not None and _resolves(group, alert):
+                        started.append(group)
+                elif group is None:
+                    if recent is None:
+                        recent = started_lately(db, hook.id, now)
+                    group = start_group(db, attributor, alerting, alert, now, burst=recent)
+                    groups[alert.group_key] = group
+                    recent += 1
+                    if group.open():  # else it waits: for the morning, or the burst's summary
+                        started.append(group)
+                elif alert.key not in group.firing_keys:
+                    group.firing_keys = [*group.firing_keys, alert.key][-KEYS_KEPT:]
+                    group.fired += 1
+                    group.last_fired_at = now
+                    started.append(group)
+        db.flush()
+        self.touched.update(group.id for group in started)
+
+
+def open_groups_of(db: Session, integration_id: int, keys: set[str]) -> dict[str, AlertGroup]:
+    """The integration's open groups among these group keys, by key."""
+    if not keys:
+        return {}
+    found = db.scalars(
+        select(AlertGroup).where(
+            AlertGroup.integration_id == integration_id,
+            AlertGroup.open_key.in_(sorted(keys)),
+        )
+    )
+    return {group.group_key: group for group in found}
+
+
+def _resolves(group: AlertGroup, alert: Alert) -> bool:
+    """The alert resolved; the group too once none of its alerts still fires."""
+    if alert.key in group.firing_keys:
+        group.firing_keys = [k for k in group.firing_keys if k != alert.key]
+    if group.firing_keys or group.status == "resolved":
+        return False
+    assert alert.resolved_at is not None
+    return resolve_group(group, None, max(alert.resolved_at, group.created_at)).changed
+
+
+def start_group(
+    db: Session,
+    attributor: Attributor,
+    alerting: Alerting,
+    alert: Alert,
+    now: datetime,
+    *,
+    burst: int,
+) -> AlertGroup:
+    """A new group (added to the session); `burst`: how many its integration started in the
+    minute before."""
+    hook = attributor.integration
+    where = attributor.service(alert)
+    labels = dict(alert.labels)
+    policy_name = alerting.route(labels)
+    group = new_group(
+        now,
+        [alert.key],
+        workspace_id=hook.workspace_id,
+        team_id=hook.team_id,
+        integration_id=hook.id,
+        group_key=alert.group_key,
+        open_key=alert.group_key,
+        title=alert.title,
+        severity=alert.severity,
+        service_name=where.service_name,
+        service_id=where.service_id,
+        labels=labels,
+        rotation=where.rotation,
+        policy=policy_name,
+        urgent=alerting.is_urgent(alert.severity),
+    )
+    group.burst_at = burst_at(now) if burst >= BURST else None
+    if not group.urgent and group.burst_at is None:
+        hold_for_the_morning(db, group, alerting, now)
+    db.add(group)
+    plan_steps(db, group, alerting)
+    return group
+
+
+def hold_for_the_morning(db: Session, group: AlertGroup, alerting: Alerting, now: datetime):
+    """A group that isn't urgent waits for the morning when it is night for the person its
+    first step notifies (the team's zone when the step names no one)."""
+    team = db.get(Team, group.team_id)
+    assert team is not None
+    policy = alerting.policy(group.policy, group.rotation)
+    people = [t for t in step_targets(db, team, policy.step(0), now) if t.person_id is not None]
+    first = people[0] if people else None
+    zone = first.tz if first is not None and first.tz else team_zone(db, group.team_id)
+    until = night_until(now, zone)
+    if until is not None:
+        group.held_until = until
+        group.held_for_id = first.person_id if first is not None else None
