@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.alerts.policies import Alerting, Policy, team_alerting
+from models.alerts.policies import Alerting, EscalationPolicy, team_alerting
 from models.core.base import Base, UTCDateTime
 from models.core.errors import NotFound
 from models.core.workspace import Person, Team
@@ -173,7 +173,7 @@ def next_morning_at(db: Session, after: datetime) -> datetime | None:
 # -- when each step falls due ------------------------------------------------------------------
 
 
-def step_times(group: AlertGroup, policy: Policy) -> list[tuple[int, datetime]]:
+def step_times(group: AlertGroup, policy: EscalationPolicy) -> list[tuple[int, datetime]]:
     """Every step from `base_step` on, with when it falls due."""
     out = []
     at = group.base_at
@@ -192,7 +192,7 @@ def plan_steps(db: Session, group: AlertGroup, alerting: Alerting | None = None)
 
 
 def steps_between(
-    group: AlertGroup, policy: Policy, start: datetime, end: datetime
+    group: AlertGroup, policy: EscalationPolicy, start: datetime, end: datetime
 ) -> list[tuple[int, datetime]]:
     """The steps due in (start, end]; none once it is acked, resolved or held."""
     if not group.open():
@@ -200,13 +200,13 @@ def steps_between(
     return [(n, at) for n, at in step_times(group, policy) if start < at <= end]
 
 
-def next_step_at(group: AlertGroup, policy: Policy, after: datetime) -> datetime | None:
+def next_step_at(group: AlertGroup, policy: EscalationPolicy, after: datetime) -> datetime | None:
     if not group.open():
         return None
     return next((at for _, at in step_times(group, policy) if at > after), None)
 
 
-def current_step(group: AlertGroup, policy: Policy, now: datetime) -> int:
+def current_step(group: AlertGroup, policy: EscalationPolicy, now: datetime) -> int:
     """The last step that fell due by `now` (the base step before any)."""
     done = [n for n, at in step_times(group, policy) if at <= now]
     return done[-1] if done else group.base_step
@@ -266,7 +266,7 @@ def keep_message(
 
 def alerting_for(
     db: Session, group: AlertGroup, known: dict[int, Alerting] | None = None
-) -> tuple[Alerting, Policy]:
+) -> tuple[Alerting, EscalationPolicy]:
     """The group's team's alerting and the group's policy; `known` keeps each team's alerting
     for a pass over many groups (read once, not once a group)."""
     alerting = known.get(group.team_id) if known is not None else None
@@ -327,7 +327,3 @@ def escalate_now(db: Session, group: AlertGroup, now: datetime) -> bool:
 
 def labels_of(group: AlertGroup) -> list[tuple[str, str]]:
     return sorted((str(k), str(v)) for k, v in (group.labels or {}).items())
-
-
-def describe(group: AlertGroup) -> dict[str, Any]:
-    return {"id": group.id, "title": group.title, "status": group.status}

@@ -60,7 +60,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Policy:
+class EscalationPolicy:
     name: str
     steps: tuple[Step, ...]
     repeat: int = 0
@@ -105,7 +105,7 @@ class Route:
 @dataclass(frozen=True)
 class Alerting:
     team_id: int
-    policies: dict[str, Policy]
+    policies: dict[str, EscalationPolicy]
     routes: tuple[Route, ...]
     default: str  # a policy's name, or BUILTIN
     urgent: tuple[str, ...]  # severities that notify at any hour; ANY: all of them
@@ -118,7 +118,7 @@ class Alerting:
                 return route.policy
         return self.default
 
-    def policy(self, name: str | None, rotation: str | None) -> Policy:
+    def policy(self, name: str | None, rotation: str | None) -> EscalationPolicy:
         """The named policy; BUILTIN (or a policy since removed): whoever is on call in the
         alert's rotation (its team's leads when it has none), then the leads."""
         found = self.policies.get(name or "")
@@ -131,7 +131,7 @@ class Alerting:
             return self.policy(self.default, rotation)
         first = Step(ROTATION, rotation, DEFAULT_WAIT) if rotation else Step(LEADS, "", 0)
         steps = (first, Step(LEADS, "", DEFAULT_WAIT)) if rotation else (first,)
-        return Policy(BUILTIN, steps)
+        return EscalationPolicy(BUILTIN, steps)
 
     def is_urgent(self, severity: str) -> bool:
         return ANY in self.urgent or severity.lower() in self.urgent
@@ -141,13 +141,15 @@ def builtin(team_id: int, team_name: str = "") -> Alerting:
     return Alerting(team_id, {}, (), BUILTIN, (ANY,), team_name=team_name)
 
 
-def manual_policy(name: str, team_name: str) -> Policy | None:
+def manual_policy(name: str, team_name: str) -> EscalationPolicy | None:
     """A hand page's policy (`models.alerts.manual`) that names a rotation or a person: them,
     then the team's leads; None for anything else."""
     kind, _, target = name[len(MANUAL) :].partition(":")
     if not name.startswith(MANUAL) or kind not in (ROTATION, PERSON) or not target:
         return None
-    return Policy(name, (Step(kind, target, DEFAULT_WAIT), Step(LEADS, team_name, DEFAULT_WAIT)))
+    return EscalationPolicy(
+        name, (Step(kind, target, DEFAULT_WAIT), Step(LEADS, team_name, DEFAULT_WAIT))
+    )
 
 
 # -- reading an entry ----------------------------------------------------------------------
@@ -329,7 +331,7 @@ def _step(stored: dict[str, Any]) -> Step:
 def alerting_of(entry: dict[str, Any], team_id: int) -> Alerting:
     """A stored entry (already checked) as rules."""
     policies = {
-        p["name"]: Policy(
+        p["name"]: EscalationPolicy(
             p["name"],
             tuple(_step(s) for s in p["steps"]),
             p.get("repeat", 0),

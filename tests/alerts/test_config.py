@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from models import AlertSettings
 from models.alerts.groups import AlertGroup, step_times
-from models.alerts.policies import Matcher, Policy, Step, parse_matcher
+from models.alerts.policies import EscalationPolicy, Matcher, Step, parse_matcher
 from models.config import export_config, import_config
 from models.core.config import ConfigError
 from tests.alerts.conftest import groups
@@ -204,7 +204,7 @@ def test_the_first_matching_route_decides_the_policy(db, clock, slack, server, a
 
 
 def test_a_policy_repeats_its_steps_and_each_waits_its_minutes():
-    policy = Policy("p", (Step("rotation", "r", 10), Step("leads", "", 5)), repeat=1)
+    policy = EscalationPolicy("p", (Step("rotation", "r", 10), Step("leads", "", 5)), repeat=1)
     group = AlertGroup(base_step=0, base_at=START, status="firing")
 
     minutes = [(n, (at - START) / timedelta(minutes=1)) for n, at in step_times(group, policy)]
