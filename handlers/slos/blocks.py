@@ -57,13 +57,9 @@ def service_slos(service: str, statuses: list[SloStatus], tz: str) -> Reply:
     if not statuses:
         body = f"`{user_text(service)}` has no SLOs yet. Add them under `slos:` in the config file."
         return Reply(text=body, blocks=[header(title), section(body)])
-    blocks = [header(title)]
-    lines = []
-    for s in statuses:
-        line = f"{slo_line(s)}\n{meaning(s)}"
-        lines.append(line)
-        blocks.append(section(line))
-    blocks.append(context(as_of(statuses, tz)))
+    lines = [f"{slo_line(s)}\n{meaning(s)}" for s in statuses]
+    # Packed several to a section: a service with many SLOs stays within Slack's 50 blocks.
+    blocks = [header(title), *line_sections(lines, ""), context(as_of(statuses, tz))]
     return Reply(text=f"{title}\n" + "\n".join(lines), blocks=blocks)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from models.slos.slos import SliCount, SloFigure, find_slo
 from tests.conftest import START
 from tests.factories import CATALOG, configure, statements_run, utc
+from tests.slos.entries import pushed
 
 SLOS = """
 slos:
@@ -172,3 +173,17 @@ def test_mentions_answer_how_the_slos_are(driver, slack, measured):
     assert "At this rate the budget lasts 14 more days." in slack.posted("C0PAYMENTS")[-1]["text"]
     driver.mention("why is checkout slow?")  # not about SLOs
     assert slack.posted("C0PAYMENTS")[-1]["text"].startswith("I didn't ca")
+
+
+def test_a_service_with_many_slos_fits_slacks_block_limits(driver, db, clock, slack):
+    """60 SLOs on one service: Slack takes 50 blocks and 3,000 characters a section; every SLO
+    is still shown (packed several to a section), none cut off silently."""
+    names = [f"route-{i:02d}" for i in range(60)]
+    configure(db, clock, CATALOG + "slos:" + "".join(pushed(n, "billing-api") for n in names))
+    answer = driver.command("/slo", "billing-api")
+    blocks = answer.json["blocks"]
+    assert len(blocks) <= 50
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(t) <= 3000 for t in texts)
+    shown = "\n".join(texts)
+    assert all(f"*{name}*" in shown for name in names)

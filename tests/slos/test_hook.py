@@ -106,6 +106,23 @@ def test_counts_are_stored_and_an_interval_sent_again_replaces_itself(server, db
         ({**count("checkout", 1, 1, 1), "total": -1}, "counts[0].total: must be a whole number"),
         ({**count("checkout", 1, 1, 1), "bad": 1}, "counts[0].bad: is not a field I know"),
         ([], "send 1 to 1000 counts"),
+        (
+            {**count("checkout", 1, 1, 1), "start": "9999-12-31T23:30:00Z"},
+            "counts[0].start: must be a time between 2000 and 2100",
+        ),
+        (
+            {
+                **count("checkout", 1, 1, 1),
+                "start": "0001-01-01T00:30:00+05:00",
+                "end": "0001-01-01T01:00:00+05:00",
+            },
+            "counts[0].start: must be a time between 2000 and 2100",
+        ),
+        ({**count("checkout", 1, 1, 10**30)}, "counts[0].total: must be a whole number"),
+        (
+            json.dumps(count("checkout", 1, 1, 1)).replace('"good": 1', '"good": NaN').encode(),
+            "counts[0].good: must be a whole number",
+        ),
         (b"{not json", "the body is not JSON"),
     ],
 )
