@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from bot.render import Reply, context, header, line_sections, local_time, section, user_text
 from models.core.workspace import Team
-from models.priorities.backlog import BacklogItem
+from models.priorities.suggestions import PageSuggestion
 from models.slos.policy import HALT_AT
 from models.slos.slos import (
     LOW_TRAFFIC,
@@ -64,7 +64,7 @@ def service_slos(service: str, statuses: list[SloStatus], tz: str) -> Reply:
 
 
 def crossing_message(
-    crossing: BudgetCrossing, slo: Slo, team: Team, item: BacklogItem | None
+    crossing: BudgetCrossing, slo: Slo, team: Team, suggestion: PageSuggestion | None
 ) -> tuple[str, list[dict]]:
     """What the team's channel is told when an SLO's budget falls to a policy threshold."""
     what = f"*{user_text(slo.name)}* (`{user_text(slo.service.name)}`)"
@@ -88,8 +88,11 @@ def crossing_message(
             f"{what} has {left} of its error budget left ({objective_text(slo.objective)} over "
             f"{window_text(slo.window)}), below the policy's {crossing.threshold}%."
         )
-    if item is not None:
-        text += f"\nProposed for the backlog: {item.ref} {user_text(item.title)} (`/priority`)."
+    if suggestion is not None:
+        text += (
+            f"\nSuggested for the backlog: {user_text(suggestion.item_title)}. A lead accepts or "
+            "dismisses it in `/priority suggestions`."
+        )
     return text, [section(text), context(f"Details: `/slo {slo.service.name}`.")]
 
 
