@@ -17,6 +17,7 @@ from bot.jobs import Due, SendContext
 from handlers.slos.blocks import crossing_message
 from handlers.slos.reports import SlaReport, SloReport
 from handlers.slos.source import prometheus_of
+from models.core.deliveries import prune_kind
 from models.slos.figures import refresh_figures
 from models.slos.policy import crossings_between, record_crossings, suggest_item
 from models.slos.slos import BudgetCrossing, Slo
@@ -24,6 +25,7 @@ from models.slos.teams import team_policy
 
 REFRESH = timedelta(minutes=5)
 REFRESH_KIND = "slo-refresh"
+REFRESH_DELIVERIES_KEPT = timedelta(days=1)
 BUDGET_KIND = "slo-budget"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -63,6 +65,10 @@ def refresh(workspace_id: int, at: datetime, ctx: SendContext) -> None:
     slos = list(ctx.db.scalars(select(Slo).where(Slo.workspace_id == workspace_id)))
     figures = refresh_figures(ctx.db, slos, prometheus_of(ctx.settings, ctx.clock.sleep), at)
     record_crossings(ctx.db, {slo.id: slo for slo in slos}, figures)
+    # One delivery per workspace every REFRESH would grow forever. A refresh's key is never
+    # asked for again once its slot has passed (`due` asks for the latest slot only, and one
+    # more than REFRESH late is dropped), so a day on its record has served its purpose.
+    prune_kind(ctx.db, REFRESH_KIND, at - REFRESH_DELIVERIES_KEPT)
 
 
 class BudgetPolicy:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from models.core.deliveries import Delivery
 from models.slos.slos import SliCount, SloFigure, find_slo
 from tests.conftest import START
 from tests.factories import CATALOG, configure, statements_run, utc
@@ -187,3 +188,26 @@ def test_a_service_with_many_slos_fits_slacks_block_limits(driver, db, clock, sl
     assert all(len(t) <= 3000 for t in texts)
     shown = "\n".join(texts)
     assert all(f"*{name}*" in shown for name in names)
+
+
+def test_the_refreshs_own_deliveries_are_forgotten_after_a_day(db, clock, measured, scheduler):
+    """A refresh claims one delivery per workspace every 5 minutes (288 a day): a refresh forgets
+    its kind's older than a day. Its key is never asked again (each tick asks for its latest
+    slot only, and a slot more than 5 minutes late is dropped), so exactly-once holds."""
+
+    def keys() -> list[str]:
+        db.expire_all()
+        rows = db.scalars(select(Delivery.key).where(Delivery.kind == "slo-refresh"))
+        return sorted(key.split(":", 2)[2] for key in rows)
+
+    for _ in range(3):
+        clock.advance(minutes=5)
+        scheduler.tick()
+    slots = [(REFRESHED + timedelta(minutes=5 * i)).isoformat() for i in range(4)]
+    assert keys() == slots
+    clock.set(REFRESHED + timedelta(days=1, minutes=10))
+    report = scheduler.tick()
+    assert len([k for k in report.sent if k.startswith("slo-refresh:")]) == 1
+    assert keys() == [*slots[2:], (REFRESHED + timedelta(days=1, minutes=10)).isoformat()]
+    again = scheduler.tick()  # the same slot, asked again: claimed already, not refreshed twice
+    assert not [k for k in again.sent if k.startswith("slo-refresh:")]
