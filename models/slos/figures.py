@@ -150,10 +150,13 @@ def prometheus_readings(
 def pushed_readings(db: Session, slo: Slo, ranges: Ranges) -> dict[str, Reading | None]:
     readings: dict[str, Reading | None] = {}
     for name, seconds in ranges.seconds.items():
-        since = ranges.start if name == "window" else ranges.at - timedelta(seconds=seconds)
+        if name == "window":  # the intervals that start in it: each counted in one window
+            within = SliCount.start >= ranges.start
+        else:  # the intervals that overlap the range: hourly counts read at 5 past still count
+            within = SliCount.end > ranges.at - timedelta(seconds=seconds)
         good, total = db.execute(
             select(func.sum(SliCount.good), func.sum(SliCount.total)).where(
-                SliCount.slo_id == slo.id, SliCount.start >= since, SliCount.start < ranges.at
+                SliCount.slo_id == slo.id, within, SliCount.start < ranges.at
             )
         ).one()
         if total is None:

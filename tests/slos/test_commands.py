@@ -211,3 +211,14 @@ def test_the_refreshs_own_deliveries_are_forgotten_after_a_day(db, clock, measur
     assert keys() == [*slots[2:], (REFRESHED + timedelta(days=1, minutes=10)).isoformat()]
     again = scheduler.tick()  # the same slot, asked again: claimed already, not refreshed twice
     assert not [k for k in again.sent if k.startswith("slo-refresh:")]
+
+
+def test_no_counts_in_the_last_hour_is_no_forecast_not_nothing_burned(
+    driver, clock, scheduler, measured
+):
+    """Pushes stopped two hours ago: the last hour's burn is unknown, which is not zero."""
+    clock.advance(hours=2)
+    scheduler.tick()
+    ledger = driver.command("/slo", "ledger").text
+    assert "Nothing burned" not in ledger
+    assert "No events in the last hour, so no forecast: check they are still measured." in ledger
