@@ -21,15 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
-from bot.app import build_app  # noqa: E402
+from bench.harness import app_driver, empty_database  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
-from bot.console.signed import Signer, SlackDriver  # noqa: E402
-from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.slack import build_client  # noqa: E402
+from bot.db import make_session_factory  # noqa: E402
 from models.config import import_config  # noqa: E402
 from models.core.people import ensure_workspace  # noqa: E402
 from models.slos.figures import refresh_figures  # noqa: E402
@@ -37,7 +34,6 @@ from models.slos.prometheus import Prometheus  # noqa: E402
 from models.slos.slos import OK, Slo  # noqa: E402
 from tests.slos.prometheus_server import Backfill, prometheus_serving  # noqa: E402
 
-SECRET = "bench-secret"
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 STEP = 1800
 PER_STEP = 10 * STEP
@@ -96,11 +92,7 @@ def main() -> None:
                 f"and started in {time.perf_counter() - began:.1f} s"
             )
             url = args.database_url or f"sqlite:///{tmp}/slos.db"
-            engine = make_engine(url)
-            if engine.dialect.name == "postgresql":
-                with engine.begin() as conn:
-                    conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            upgrade(url)
+            engine = empty_database(url)
             factory = make_session_factory(engine)
             with factory() as db:
                 workspace = ensure_workspace(db, TEAM_ID, NOW)
@@ -127,16 +119,7 @@ def main() -> None:
                 )
 
         slack.add_user("U0ASKER", "Asker", "Europe/Berlin")
-        clock = FrozenClock(NOW)
-        settings = Settings(
-            _env_file=None,
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            database_url=url,
-        )
-        app = build_app(settings, factory, build_client(settings, clock), clock)
-        driver = SlackDriver(app, Signer(SECRET))
+        driver = app_driver(slack, url, factory, FrozenClock(NOW))
         first = driver.command("/slo", "", user="U0ASKER", channel="C0PAYMENTS")
         shown = json.dumps(first.json["blocks"]).count("-availability*")
         assert shown == args.team_slos, first.text[:500]
@@ -151,7 +134,7 @@ def main() -> None:
             f"/slo for a team with {args.team_slos} SLOs through the app ({args.requests} signed "
             f"requests): p50 {q[49]:.2f} ms, p99 {q[98]:.2f} ms (target p99 < 20 ms)"
         )
-        app.after.close()
+        driver.app.after.close()
         engine.dispose()
 
 

@@ -20,6 +20,8 @@ from models.pages.formats import PARSERS
 from models.pages.ingest import ingest
 from models.pages.integrations import add_integration
 from models.pages.pages import Page
+from models.slos.figures import refresh_figures
+from models.slos.slos import SliCount, find_slo
 
 YOU = "U0YOU"
 CHANNEL = "C0PAYMENTS"
@@ -65,7 +67,36 @@ def seed(db: Session, workspace: Workspace, now: datetime, lookup: UserLookup | 
     report = import_config(db, workspace, config(), now, lookup)
     if not db.scalar(select(Page.id).where(Page.workspace_id == workspace.id).limit(1)):
         seed_pages(db, workspace, now)
+    seed_slo(db, workspace, now)
     return report
+
+
+# checkout's pushed counts: 10,000 requests an hour for 30 days, 4 of them failing (0.04%), 12 in
+# each of the last 6 hours: about 59% of a 99.9% budget left, burning at 1.2x.
+SLO_TRAFFIC, SLO_ERRORS, SLO_BAD_HOURS, SLO_BAD_ERRORS = 10_000, 4, 6, 12
+
+
+def seed_slo(db: Session, workspace: Workspace, now: datetime) -> None:
+    """30 days of pushed counts for the demo SLO (once), and its figures at `now`, as the
+    worker's refresh stores them: `/slo` shows real numbers from the start."""
+    slo = find_slo(db, workspace.id, "checkout")
+    if slo is None:
+        return
+    if not db.scalar(select(SliCount.id).where(SliCount.slo_id == slo.id).limit(1)):
+        for hours in range(30 * 24, 0, -1):
+            errors = SLO_BAD_ERRORS if hours <= SLO_BAD_HOURS else SLO_ERRORS
+            start = now - timedelta(hours=hours)
+            db.add(
+                SliCount(
+                    slo_id=slo.id,
+                    start=start,
+                    end=start + timedelta(hours=1),
+                    good=SLO_TRAFFIC - errors,
+                    total=SLO_TRAFFIC,
+                )
+            )
+        db.flush()
+    refresh_figures(db, [slo], None, now)
 
 
 def seed_pages(db: Session, workspace: Workspace, now: datetime) -> None:

@@ -25,6 +25,7 @@ from models.core.workspace import Team
 from models.pages.load import service_counts
 from models.priorities.backlog import DEFAULT_CATEGORY, RICE_FIELDS, add_item, check_values
 from models.priorities.suggestions import (
+    PAGES,
     PageSuggestion,
     accept_suggestion,
     dismiss_suggestion,
@@ -120,7 +121,11 @@ def decide(req: CommandRequest, value: str, accept: bool) -> str:
         message = f"Added {team.name} {item_line(item)}. Score it with `{SET_USAGE}`."
     else:
         dismiss_suggestion(suggestion, req.now())
-        message = f"Dismissed the suggestion for {suggestion.service}; it won't come back."
+        message = (
+            f"Dismissed the suggestion for {suggestion.service}; it won't come back."
+            if suggestion.source == PAGES
+            else f"Dismissed the suggestion {suggestion.item_title}; it won't come back this time."
+        )
     req.audit(
         f"priority.suggestion.{suggestion.state}",
         f"{team.name}:{suggestion.service}",

@@ -159,9 +159,10 @@ def survey_blocks(team: Team) -> list[dict]:
 
 def suggestion_blocks(team: Team, found: list[NoisyService]) -> list[dict]:
     """Each service to suggest with its evidence, and Accept and Dismiss for the lead."""
-    blocks = [header(f"{team.name}: suggested from pages")]
+    pages_only = all(s.note is None for s in found)
+    blocks = [header(f"{team.name}: suggested " + ("from pages" if pages_only else "reliability"))]
     for s in found[:20]:
-        blocks.append(section(f"*{user_text(s.service)}*: {s.evidence}"))
+        blocks.append(section(f"*{user_text(s.label)}*: {user_text(s.evidence)}"))
         blocks.append(
             actions(
                 button("Accept", ACCEPT, s.ref, style="primary"),

@@ -328,7 +328,9 @@ def show_budget(req: CommandRequest, args: list[str]) -> Reply:
 
 
 @priority.sub(
-    "suggestions", "/priority suggestions [team=<team>]", "reliability items suggested by pages"
+    "suggestions",
+    "/priority suggestions [team=<team>]",
+    "reliability items suggested by pages and SLO budgets",
 )
 def suggestions(req: CommandRequest, args: list[str]) -> Reply:
     usage = priority.usage("suggestions")

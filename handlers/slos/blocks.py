@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from bot.render import Reply, context, header, line_sections, local_time, section, user_text
 from models.core.workspace import Team
-from models.priorities.backlog import BacklogItem
+from models.priorities.suggestions import PageSuggestion
 from models.slos.policy import HALT_AT
 from models.slos.slos import (
     LOW_TRAFFIC,
@@ -57,18 +57,14 @@ def service_slos(service: str, statuses: list[SloStatus], tz: str) -> Reply:
     if not statuses:
         body = f"`{user_text(service)}` has no SLOs yet. Add them under `slos:` in the config file."
         return Reply(text=body, blocks=[header(title), section(body)])
-    blocks = [header(title)]
-    lines = []
-    for s in statuses:
-        line = f"{slo_line(s)}\n{meaning(s)}"
-        lines.append(line)
-        blocks.append(section(line))
-    blocks.append(context(as_of(statuses, tz)))
+    lines = [f"{slo_line(s)}\n{meaning(s)}" for s in statuses]
+    # Packed several to a section: a service with many SLOs stays within Slack's 50 blocks.
+    blocks = [header(title), *line_sections(lines, ""), context(as_of(statuses, tz))]
     return Reply(text=f"{title}\n" + "\n".join(lines), blocks=blocks)
 
 
 def crossing_message(
-    crossing: BudgetCrossing, slo: Slo, team: Team, item: BacklogItem | None
+    crossing: BudgetCrossing, slo: Slo, team: Team, suggestion: PageSuggestion | None
 ) -> tuple[str, list[dict]]:
     """What the team's channel is told when an SLO's budget falls to a policy threshold."""
     what = f"*{user_text(slo.name)}* (`{user_text(slo.service.name)}`)"
@@ -92,8 +88,11 @@ def crossing_message(
             f"{what} has {left} of its error budget left ({objective_text(slo.objective)} over "
             f"{window_text(slo.window)}), below the policy's {crossing.threshold}%."
         )
-    if item is not None:
-        text += f"\nProposed for the backlog: {item.ref} {user_text(item.title)} (`/priority`)."
+    if suggestion is not None:
+        text += (
+            f"\nSuggested for the backlog: {user_text(suggestion.item_title)}. A lead accepts or "
+            "dismisses it in `/priority suggestions`."
+        )
     return text, [section(text), context(f"Details: `/slo {slo.service.name}`.")]
 
 

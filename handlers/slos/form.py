@@ -120,9 +120,12 @@ def save_form(req: CommandRequest, editing: str | None, values: dict) -> Slo:
     existing = find_slo(req.db, req.workspace.id, name)
     if existing is not None and editing != name:
         raise UserError(f"There is already an SLO called {name}.", field="name")
-    if existing is not None:
-        require_owner(req, existing.service)
+    edited = find_slo(req.db, req.workspace.id, editing) if editing else None
+    if edited is not None:
+        require_owner(req, edited.service)
     entry = entry_of(values)
+    if edited is not None:
+        entry["description"] = edited.description  # not in the form: kept as it is
     service = lookup_service(req.db, req.workspace, entry["service"])
     if service is None:
         raise UserError(f"There is no service called `{entry['service'][:40]}`.", field="service")
@@ -130,6 +133,9 @@ def save_form(req: CommandRequest, editing: str | None, values: dict) -> Slo:
     ctx = ImportContext(req.db, req.workspace, req.now(), None, actor=req.person)
     try:
         with req.db.begin_nested():
+            if edited is not None and edited.name != name:
+                edited.name = name  # renamed: the same SLO, with its counts and figures
+                req.db.flush()
             slo = SlosSection().load_one(ctx, 0, entry, name=name, label=f"slo {name}")
             req.db.flush()
     except ConfigError as error:

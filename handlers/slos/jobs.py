@@ -1,7 +1,8 @@
 """The worker refreshes every SLO's figures every `REFRESH` and stores them with their time:
 `/slo`, the service card and App Home read them and never wait on Prometheus. A refresh records
 the error-budget policy's crossings; the next tick tells each one to the team's channel (and at
-25% proposes a reliability item), once, through the delivery engine."""
+25% suggests a reliability item, shown in `/priority suggestions`), once, through the delivery
+engine."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from bot.jobs import Due, SendContext
 from handlers.slos.blocks import crossing_message
 from handlers.slos.reports import SlaReport, SloReport
 from handlers.slos.source import prometheus_of
+from models.core.deliveries import prune_kind
 from models.slos.figures import refresh_figures
-from models.slos.policy import crossings_between, propose_item, record_crossings
+from models.slos.policy import crossings_between, record_crossings, suggest_item
 from models.slos.slos import BudgetCrossing, Slo
 from models.slos.teams import team_policy
 
 REFRESH = timedelta(minutes=5)
 REFRESH_KIND = "slo-refresh"
+REFRESH_DELIVERIES_KEPT = timedelta(days=1)
 BUDGET_KIND = "slo-budget"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -62,6 +65,10 @@ def refresh(workspace_id: int, at: datetime, ctx: SendContext) -> None:
     slos = list(ctx.db.scalars(select(Slo).where(Slo.workspace_id == workspace_id)))
     figures = refresh_figures(ctx.db, slos, prometheus_of(ctx.settings, ctx.clock.sleep), at)
     record_crossings(ctx.db, {slo.id: slo for slo in slos}, figures)
+    # One delivery per workspace every REFRESH would grow forever. A refresh's key is never
+    # asked for again once its slot has passed (`due` asks for the latest slot only, and one
+    # more than REFRESH late is dropped), so a day on its record has served its purpose.
+    prune_kind(ctx.db, REFRESH_KIND, at - REFRESH_DELIVERIES_KEPT)
 
 
 class BudgetPolicy:
@@ -94,8 +101,8 @@ def send_crossing(crossing_id: int, ctx: SendContext) -> str | None:
     if slo is None or team is None or not team.channel_id:
         return None
     proposes = crossing.threshold == team_policy(ctx.db, team.id).propose_at
-    item = propose_item(ctx.db, crossing, slo, ctx.clock.now()) if proposes else None
-    text, blocks = crossing_message(crossing, slo, team, item)
+    suggestion = suggest_item(ctx.db, crossing, slo, ctx.clock.now()) if proposes else None
+    text, blocks = crossing_message(crossing, slo, team, suggestion)
     return ctx.client.chat_postMessage(channel=team.channel_id, text=text, blocks=blocks)["ts"]
 
 

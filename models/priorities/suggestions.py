@@ -1,12 +1,14 @@
-"""Suggestions from operational load: a service that paged a team a lot is suggested to it, once,
-as a reliability item; its lead accepts (the item joins the backlog, unscored) or dismisses it."""
+"""Suggestions of reliability work: a service that paged a team a lot is suggested to it, once, and
+an SLO whose error budget fell to the team's policy threshold is suggested once per window
+(`models/slos/policy.py`). Both are shown in `/priority suggestions`, where a lead accepts (the
+item joins the backlog, unscored) or dismisses each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.core.base import Base, UTCDateTime
@@ -18,16 +20,25 @@ PAGE_WINDOW = timedelta(weeks=4)
 MANY_PAGES = 5  # pages in PAGE_WINDOW that make a service worth a reliability item
 
 
+PAGES = "pages"
+
+
 class PageSuggestion(Base):
-    """A service that paged a lot, suggested once per team as a reliability item."""
+    """A reliability item suggested to a team, once per `(source, service, occasion)`: a service
+    that paged a lot (`pages`; occasion "": once ever), or an SLO's budget at its policy threshold
+    (`slo`; occasion `<slo>@<window start>`: once per window, with its own title and note)."""
 
     __tablename__ = "page_suggestions"
-    __table_args__ = (UniqueConstraint("team_id", "service"),)
+    __table_args__ = (UniqueConstraint("team_id", "source", "service", "occasion"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     service: Mapped[str] = mapped_column(String(120))
     pages: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16), default=PAGES, server_default=PAGES)
+    occasion: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    title: Mapped[str | None] = mapped_column(String(200))  # None: "Reduce pages from <service>"
+    note: Mapped[str | None] = mapped_column(Text)  # the evidence; None: the pages
     state: Mapped[str] = mapped_column(String(16), default="open")  # open, accepted, dismissed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -37,7 +48,11 @@ class PageSuggestion(Base):
 
     @property
     def evidence(self) -> str:
-        return page_evidence(self.pages, self.created_at)
+        return self.note if self.note is not None else page_evidence(self.pages, self.created_at)
+
+    @property
+    def item_title(self) -> str:
+        return self.title or f"Reduce pages from {self.service}"
 
 
 def page_evidence(pages: int, until: datetime) -> str:
@@ -54,10 +69,16 @@ class NoisyService:
     pages: int
     until: datetime
     suggestion_id: int | None = None
+    title: str | None = None  # a suggestion from another source than pages: its own words
+    note: str | None = None
 
     @property
     def evidence(self) -> str:
-        return page_evidence(self.pages, self.until)
+        return self.note if self.note is not None else page_evidence(self.pages, self.until)
+
+    @property
+    def label(self) -> str:
+        return self.title or self.service
 
     @property
     def ref(self) -> str:
@@ -73,11 +94,15 @@ def noisy_services(
     """Read only: what to suggest now (`counts`: service name -> pages in the 4 weeks before
     `now`), busiest first: every service with at least `threshold` pages that no lead has
     decided on, and every open suggestion (with its stored count once its pages are older);
-    and the noisy services already decided."""
-    known = {
-        s.service: s
-        for s in db.scalars(select(PageSuggestion).where(PageSuggestion.team_id == team.id))
-    }
+    and the noisy services already decided. Open suggestions from other sources (an SLO's
+    budget) come first, oldest first."""
+    stored_ones = db.scalars(select(PageSuggestion).where(PageSuggestion.team_id == team.id))
+    known, others = {}, []
+    for s in stored_ones:
+        if s.source == PAGES:
+            known[s.service] = s
+        elif s.state == "open":
+            others.append(s)
     found, decided = [], []
     for service in sorted(set(counts) | set(known)):
         stored, pages = known.get(service), counts.get(service, 0)
@@ -89,7 +114,12 @@ def noisy_services(
         elif stored is not None:
             found.append(NoisyService(team.id, service, stored.pages, stored.created_at, stored.id))
     found.sort(key=lambda s: (-s.pages, s.service))
-    return found, decided
+    others.sort(key=lambda s: (s.created_at, s.id))
+    first = [
+        NoisyService(team.id, s.service, 0, s.created_at, s.id, s.item_title, s.evidence)
+        for s in others
+    ]
+    return first + found, decided
 
 
 def record_suggestion(
@@ -98,7 +128,9 @@ def record_suggestion(
     """The suggestion for `service`, recorded now if it wasn't (a lead decides on it)."""
     found = db.scalar(
         select(PageSuggestion).where(
-            PageSuggestion.team_id == team.id, PageSuggestion.service == service
+            PageSuggestion.team_id == team.id,
+            PageSuggestion.source == PAGES,
+            PageSuggestion.service == service,
         )
     )
     if found is None:
@@ -118,7 +150,11 @@ def suggest_from_pages(
     new count; an accepted or dismissed one is left alone. Returns the new suggestions."""
     known = {
         s.service: s
-        for s in db.scalars(select(PageSuggestion).where(PageSuggestion.team_id == team.id))
+        for s in db.scalars(
+            select(PageSuggestion).where(
+                PageSuggestion.team_id == team.id, PageSuggestion.source == PAGES
+            )
+        )
     }
     new = []
     for service, pages in sorted(counts.items()):
@@ -135,6 +171,45 @@ def suggest_from_pages(
             existing.pages = pages
     db.flush()
     return new
+
+
+def suggest_once(
+    db: Session,
+    team: Team,
+    *,
+    source: str,
+    service: str,
+    occasion: str,
+    title: str,
+    note: str,
+    now: datetime,
+) -> PageSuggestion:
+    """The suggestion from `source` for `service` on `occasion`, recorded now if it wasn't
+    (open for a lead to accept or dismiss in `/priority suggestions`); made once, whatever
+    was decided since."""
+    found = db.scalar(
+        select(PageSuggestion).where(
+            PageSuggestion.team_id == team.id,
+            PageSuggestion.source == source,
+            PageSuggestion.service == service,
+            PageSuggestion.occasion == occasion,
+        )
+    )
+    if found is None:
+        found = PageSuggestion(
+            team_id=team.id,
+            team=team,
+            service=service,
+            pages=0,
+            source=source,
+            occasion=occasion,
+            title=title,
+            note=note,
+            created_at=now,
+        )
+        db.add(found)
+        db.flush()
+    return found
 
 
 def open_suggestions(db: Session, team: Team) -> list[PageSuggestion]:
@@ -160,11 +235,11 @@ def accept_suggestion(
     item = add_item(
         db,
         suggestion.team,
-        f"Reduce pages from {suggestion.service}",
+        suggestion.item_title,
         now=now,
         values={"category": "reliability"},
         created_by=person,
-        source="pages",
+        source=suggestion.source,
         evidence=suggestion.evidence,
     )
     suggestion.state = "accepted"

@@ -71,7 +71,7 @@ def figures_from(slo: Slo, ranges: Ranges, readings: dict[str, Reading | None]) 
         ratio = None if reading is None else reading.error_ratio
         burns[name] = None if ratio is None else ratio / slo.budget
     figure.burn_1h, figure.burn_6h, figure.burn_1d, figure.burn_3d = burns.values()
-    if window is None or (window.error_ratio is None and not window.events):
+    if window is None:  # nothing answered; zero traffic is an answer (0 events), below
         figure.status = NO_DATA
         return figure
     figure.events = window.events
@@ -150,10 +150,13 @@ def prometheus_readings(
 def pushed_readings(db: Session, slo: Slo, ranges: Ranges) -> dict[str, Reading | None]:
     readings: dict[str, Reading | None] = {}
     for name, seconds in ranges.seconds.items():
-        since = ranges.start if name == "window" else ranges.at - timedelta(seconds=seconds)
+        if name == "window":  # the intervals that start in it: each counted in one window
+            within = SliCount.start >= ranges.start
+        else:  # the intervals that overlap the range: hourly counts read at 5 past still count
+            within = SliCount.end > ranges.at - timedelta(seconds=seconds)
         good, total = db.execute(
             select(func.sum(SliCount.good), func.sum(SliCount.total)).where(
-                SliCount.slo_id == slo.id, SliCount.start >= since, SliCount.start < ranges.at
+                SliCount.slo_id == slo.id, within, SliCount.start < ranges.at
             )
         ).one()
         if total is None:
@@ -198,11 +201,13 @@ def compute_figures(
                 failed |= {int(key.split(":")[0]) for key in exprs}
                 continue
             values.update(found)
+            reasons: dict[str, set[int]] = {}
             for key, reason in refused.items():
-                slo_id = int(key.split(":")[0])
-                if slo_id not in failed:
-                    log.warning("SLO %s: Prometheus refused a query: %s", slo_id, reason)
-                failed.add(slo_id)
+                reasons.setdefault(reason, set()).add(int(key.split(":")[0]))
+            for reason, slo_ids in reasons.items():
+                shown = ", ".join(str(i) for i in sorted(slo_ids)[:10])
+                log.warning("SLOs %s: Prometheus refused a query: %s", shown, reason)
+                failed |= slo_ids
     figures = []
     for slo in slos:
         if slo.id in failed:

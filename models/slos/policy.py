@@ -1,6 +1,7 @@
 """The error-budget policy: when an SLO's budget remaining falls to each of its team's thresholds
 (`slo_policies:`; by default 50%, 25% and 0%), the team is told in its channel; at `propose_at`
-(25%) a reliability item is proposed for its `/priority` backlog; at 0% its
+(25%) a reliability item is suggested, shown in `/priority suggestions` with Accept and Dismiss
+like the suggestions from pages (once per window); at 0% its
 policy calls for reliability work before features, which `/priority budget` shows while the
 budget is spent. Each crossing is recorded once per window: a calendar window's own, or for a
 rolling window, none of the same threshold in the window's length before it (recovering and
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.core.workspace import Team
-from models.priorities.backlog import BacklogItem, add_item
+from models.priorities.suggestions import PageSuggestion, suggest_once
 from models.slos.slos import (
     CALENDAR,
     NO_DATA,
@@ -92,28 +93,29 @@ def crossings_between(
     return [(crossing, slo) for crossing, slo in rows]
 
 
-def propose_item(db: Session, crossing: BudgetCrossing, slo: Slo, now: datetime) -> BacklogItem:
-    """The crossing's reliability item in the team's backlog (proposed), made once."""
-    if crossing.item_id is not None:
-        found = db.get(BacklogItem, crossing.item_id)
-        if found is not None:
-            return found
+SUGGESTED_BY = "slo"
+
+
+def suggest_item(db: Session, crossing: BudgetCrossing, slo: Slo, now: datetime) -> PageSuggestion:
+    """The crossing's reliability item, suggested to the team once (a crossing is once per
+    window, and the suggestion is once per crossing's window): a lead accepts or dismisses it."""
     team = slo.service.team
     assert team is not None
-    item = add_item(
+    suggestion = suggest_once(
         db,
         team,
-        f"Reliability: {slo.name} ({slo.service.name}) is burning its error budget",
-        now=now,
-        values={"category": "reliability"},
-        source="slo",
-        evidence=(
-            f"{percent(crossing.budget_remaining, 1)} of the error budget left on "
+        source=SUGGESTED_BY,
+        service=slo.service.name,
+        occasion=f"{slo.name}@{crossing.window_start:%Y-%m-%dT%H:%M:%SZ}",
+        title=f"Reliability: {slo.name} ({slo.service.name}) is burning its error budget",
+        note=(
+            f"{percent(crossing.budget_remaining or 0.0, 1)} of the error budget left on "
             f"{crossing.at:%Y-%m-%d} (objective {slo.objective:g}% over {slo.window})"
         ),
+        now=now,
     )
-    crossing.item_id = item.id
-    return item
+    crossing.suggestion_id = suggestion.id
+    return suggestion
 
 
 def spent_budgets(db: Session, team: Team) -> list[SloStatus]:

@@ -5,6 +5,7 @@ starts), and many expressions asked in one query (`ask_many`)."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import math
 import time
@@ -36,6 +37,7 @@ class Prometheus:
     password: str = ""
     timeout: float = 10.0
     retries: int = 2
+    batch_chars: int = BATCH_CHARS
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     def headers(self) -> dict[str, str]:
@@ -55,13 +57,19 @@ class Prometheus:
             request = urllib.request.Request(url, data=body, headers=self.headers(), method="POST")
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return parse_result(json.loads(response.read()))
+                    raw = response.read()
+                return parse_result(raw)
             except urllib.error.HTTPError as e:
                 if e.code in (400, 422):
                     raise QueryRejected(error_of(e)) from None
                 if e.code < 500 or attempt == self.retries:
                     raise PrometheusError(f"Prometheus answered {e.code}: {error_of(e)}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+            except (
+                urllib.error.URLError,
+                TimeoutError,
+                ConnectionError,
+                http.client.HTTPException,
+            ) as e:
                 if attempt == self.retries:
                     raise PrometheusError(f"Prometheus could not be reached ({e})") from None
             self.sleep(0.5 * 2**attempt)
@@ -74,7 +82,9 @@ class Prometheus:
         queries as `BATCH_CHARS` allows: each part is `aggregate`d and labelled with its key,
         and the parts are joined with `or`. Equal expressions are asked once. A batch Prometheus
         refuses is halved until the expression at fault is alone; its key is in the second dict
-        with Prometheus's reason."""
+        with Prometheus's reason. A batch that can't be asked (a timeout, a 5xx after retries)
+        fails its own keys and those of the batches after it (a server that just failed is not
+        asked again in this refresh); what earlier batches said is kept."""
         keys_of: dict[str, list[str]] = {}
         for key, expr in exprs.items():
             keys_of.setdefault(expr, []).append(key)
@@ -84,8 +94,15 @@ class Prometheus:
         ]
         values: dict[str, float | None] = {}
         errors: dict[str, str] = {}
-        for batch in batches(parts):
-            self._ask(batch, at, values, errors)
+        down = ""
+        for batch in batches(parts, self.batch_chars):
+            if not down:
+                try:
+                    self._ask(batch, at, values, errors)
+                    continue
+                except PrometheusError as e:
+                    down = str(e)
+            errors.update((i, down) for i, _, _ in batch)
         found: dict[str, float | None] = {}
         failed: dict[str, str] = {}
         for i, _, expr in parts:
@@ -108,15 +125,17 @@ class Prometheus:
             self._ask(batch[half:], at, values, errors)
             return
         for labels, value in result:
-            if KEY_LABEL in labels and not math.isnan(value):
+            if KEY_LABEL in labels and math.isfinite(value):  # NaN (0/0), ±Inf (x/0): no value
                 values[labels[KEY_LABEL]] = value
 
 
-def batches(parts: list[tuple[str, str, str]]) -> list[list[tuple[str, str, str]]]:
+def batches(
+    parts: list[tuple[str, str, str]], limit: int = BATCH_CHARS
+) -> list[list[tuple[str, str, str]]]:
     out: list[list[tuple[str, str, str]]] = []
-    size = BATCH_CHARS + 1
+    size = limit + 1
     for part in parts:
-        if size + len(part[1]) + 4 > BATCH_CHARS:
+        if size + len(part[1]) + 4 > limit:
             out.append([])
             size = 0
         out[-1].append(part)
@@ -131,15 +150,21 @@ def error_of(e: urllib.error.HTTPError) -> str:
         return str(e.reason)
 
 
-def parse_result(payload: dict) -> list[tuple[dict[str, str], float]]:
-    data = payload.get("data") or {}
-    if payload.get("status") != "success":
-        raise PrometheusError(str(payload.get("error") or "Prometheus did not say success"))
-    if data.get("resultType") == "scalar":
-        return [({}, float(data["result"][1]))]
-    if data.get("resultType") != "vector":
-        raise QueryRejected(f"the query gives a {data.get('resultType')}, not a single number")
-    return [(item.get("metric") or {}, float(item["value"][1])) for item in data["result"]]
+def parse_result(raw: bytes) -> list[tuple[dict[str, str], float]]:
+    """An answer's samples; one that isn't Prometheus's JSON (a proxy's page, a cut-off body,
+    a sample without its value) is a `PrometheusError`, never a crash of the refresh."""
+    try:
+        payload = json.loads(raw)
+        data = payload.get("data") or {}
+        if payload.get("status") != "success":
+            raise PrometheusError(str(payload.get("error") or "Prometheus did not say success"))
+        if data.get("resultType") == "scalar":
+            return [({}, float(data["result"][1]))]
+        if data.get("resultType") != "vector":
+            raise QueryRejected(f"the query gives a {data.get('resultType')}, not a single number")
+        return [(dict(x.get("metric") or {}), float(x["value"][1])) for x in data["result"]]
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise PrometheusError(f"not an answer Prometheus gives: {raw[:80]!r}") from None
 
 
 def duration(seconds: int) -> str:

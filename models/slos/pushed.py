@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, select
@@ -22,6 +22,7 @@ TOKEN_PREFIX = "upk_sli_"
 MAX_COUNTS = 1000  # intervals in one body
 MAX_INTERVAL = timedelta(days=1)
 MAX_EVENTS = 2**31 - 1  # an integer column
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class SliToken(Base):
@@ -106,6 +107,8 @@ def instant(where: str, value: Any) -> datetime:
         raise CountsRefused(f"{where}: {value[:40]!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         raise CountsRefused(f"{where}: needs an offset (like 2026-03-02T09:00:00Z)")
+    if not EARLIEST <= parsed < LATEST:  # and an end a day on, and UTC, stay representable
+        raise CountsRefused(f"{where}: must be a time between 2000 and 2100")
     return parsed
 
 

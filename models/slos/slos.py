@@ -147,5 +147,7 @@ class BudgetCrossing(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     budget_remaining: Mapped[float | None] = mapped_column(Float)  # None: NO_DATA_MARK
-    # The reliability item the crossing proposed for the team's backlog (25%), once.
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("backlog_items.id", ondelete="SET NULL"))
+    # The reliability item the crossing suggested to the team (at its `propose_at`), once.
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("page_suggestions.id", ondelete="SET NULL")
+    )

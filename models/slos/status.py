@@ -157,6 +157,8 @@ def meaning(s: SloStatus) -> str:
     assert s.budget_remaining is not None and s.at is not None
     if s.budget_remaining <= 0:
         return "The error budget is spent: the objective is missed for this window."
+    if s.burn_1h is None:  # unknown, which is not zero
+        return "No events in the last hour, so no forecast: check they are still measured."
     if not s.burn_1h:
         return "Nothing burned the budget in the last hour."
     if s.window in CALENDAR:

@@ -158,6 +158,20 @@ def test_wait_moves_the_clock(console):
     assert "it is now" in said(out)
 
 
+def test_the_demo_slo_shows_real_numbers_from_its_pushed_counts(console):
+    """The demo seeds 30 days of counts for `checkout` and stores its figures, as the worker's
+    refresh would: 2,928 errors in 7.2M requests leave 59.3% of a 99.9% budget, burning at 1.2x
+    in the last hour (59.3% of 30 days at 1.2x: about 15 days)."""
+    c, out = console
+    c.handle("/slo")
+    text = said(out)
+    assert "SLOS OF PAYMENTS, LOWEST BUDGET FIRST" in text  # the header, as the console draws it
+    assert "checkout" in text and "99.9% over 30d: SLI 99.959% · budget 59.3% left" in text
+    assert "burn 1.2× 1h, 1.2× 6h" in text
+    c.handle("/slo billing-api")
+    assert "At this rate the budget lasts 15 more days." in said(out)
+
+
 def test_home_tab_is_drawn(console):
     c, out = console
     c.handle(":home")
@@ -297,9 +311,9 @@ def test_the_example_config_imports_and_round_trips(db, clock, slack):
         slack.add_user(uid, name, tz, **extra)
     workspace = ensure_workspace(db, "T0001EXAMPLE", clock.now())
     first = demo.seed(db, workspace, clock.now(), lambda uid: slack.users.get(uid))
-    sections = {"teams", "rotations", "services", "rituals", "priorities", "requests"}
+    sections = {"teams", "rotations", "services", "rituals", "priorities", "requests", "slos"}
     assert set(demo.config()) == sections
-    assert len(first.created) == 2 + 2 + 4 + 3 + 1 + 1 and not first.changed
+    assert len(first.created) == 2 + 2 + 4 + 3 + 1 + 1 + 1 and not first.changed
     again = import_config(db, workspace, export_config(db, workspace), clock.now())
     assert not again.created and not again.changed
 

@@ -9,9 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from models.core.deliveries import Delivery
 from models.slos.slos import SliCount, SloFigure, find_slo
 from tests.conftest import START
 from tests.factories import CATALOG, configure, statements_run, utc
+from tests.slos.entries import pushed
 
 SLOS = """
 slos:
@@ -172,3 +174,51 @@ def test_mentions_answer_how_the_slos_are(driver, slack, measured):
     assert "At this rate the budget lasts 14 more days." in slack.posted("C0PAYMENTS")[-1]["text"]
     driver.mention("why is checkout slow?")  # not about SLOs
     assert slack.posted("C0PAYMENTS")[-1]["text"].startswith("I didn't ca")
+
+
+def test_a_service_with_many_slos_fits_slacks_block_limits(driver, db, clock, slack):
+    """60 SLOs on one service: Slack takes 50 blocks and 3,000 characters a section; every SLO
+    is still shown (packed several to a section), none cut off silently."""
+    names = [f"route-{i:02d}" for i in range(60)]
+    configure(db, clock, CATALOG + "slos:" + "".join(pushed(n, "billing-api") for n in names))
+    answer = driver.command("/slo", "billing-api")
+    blocks = answer.json["blocks"]
+    assert len(blocks) <= 50
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert all(len(t) <= 3000 for t in texts)
+    shown = "\n".join(texts)
+    assert all(f"*{name}*" in shown for name in names)
+
+
+def test_the_refreshs_own_deliveries_are_forgotten_after_a_day(db, clock, measured, scheduler):
+    """A refresh claims one delivery per workspace every 5 minutes (288 a day): a refresh forgets
+    its kind's older than a day. Its key is never asked again (each tick asks for its latest
+    slot only, and a slot more than 5 minutes late is dropped), so exactly-once holds."""
+
+    def keys() -> list[str]:
+        db.expire_all()
+        rows = db.scalars(select(Delivery.key).where(Delivery.kind == "slo-refresh"))
+        return sorted(key.split(":", 2)[2] for key in rows)
+
+    for _ in range(3):
+        clock.advance(minutes=5)
+        scheduler.tick()
+    slots = [(REFRESHED + timedelta(minutes=5 * i)).isoformat() for i in range(4)]
+    assert keys() == slots
+    clock.set(REFRESHED + timedelta(days=1, minutes=10))
+    report = scheduler.tick()
+    assert len([k for k in report.sent if k.startswith("slo-refresh:")]) == 1
+    assert keys() == [*slots[2:], (REFRESHED + timedelta(days=1, minutes=10)).isoformat()]
+    again = scheduler.tick()  # the same slot, asked again: claimed already, not refreshed twice
+    assert not [k for k in again.sent if k.startswith("slo-refresh:")]
+
+
+def test_no_counts_in_the_last_hour_is_no_forecast_not_nothing_burned(
+    driver, clock, scheduler, measured
+):
+    """Pushes stopped two hours ago: the last hour's burn is unknown, which is not zero."""
+    clock.advance(hours=2)
+    scheduler.tick()
+    ledger = driver.command("/slo", "ledger").text
+    assert "Nothing burned" not in ledger
+    assert "No events in the last hour, so no forecast: check they are still measured." in ledger

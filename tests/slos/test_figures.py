@@ -50,6 +50,7 @@ SLOS = (
             slo("burst", "burst"),
             slo("quiet", "quiet", min_events=1000),
             slo("silent", "none"),
+            slo("idle", "idle"),
             slo("march", "march", window="month"),
         ]
     )
@@ -98,6 +99,8 @@ def prometheus_url(tmp_path_factory):
     )
     backfill.counter('scenario="quiet",code="500"', since, NOW, lambda t: 0)
     backfill.counter('scenario="quiet",code="200"', since, NOW, lambda t: STEP / 3600)
+    for code in ("500", "200"):  # series that exist, but count nothing: zero traffic
+        backfill.counter(f'scenario="idle",code="{code}"', since, NOW, lambda t: 0)
 
     # March in Berlin: 3,600 errors in February's last hour (not March's), 1,800 in March's first.
     feb_last_hour = (MARCH_START - timedelta(hours=1)).timestamp()
@@ -169,6 +172,15 @@ def test_a_query_that_returns_nothing_is_no_data_not_100_percent(figures):
     assert silent.status == NO_DATA
     assert (silent.sli, silent.events, silent.budget_remaining) == (None, None, None)
     assert silent.burn_1h is None
+
+
+def test_zero_traffic_is_too_little_traffic_not_no_data(figures):
+    """The series exist and count nothing: Prometheus answered, so this is not "no data" (which
+    tells the owners their queries are broken); it is a window with 0 events."""
+    idle = figures()["idle"]
+    assert idle.status == LOW_TRAFFIC
+    assert idle.events == 0
+    assert (idle.sli, idle.budget_remaining, idle.burn_1h) == (None, None, None)
 
 
 def test_a_calendar_month_across_a_dst_change_is_the_teams_743_hours(figures):

@@ -32,6 +32,7 @@ def form(driver, slack, db, clock):
         return driver.view_submission("slo_form_view", state, user=user, view=view)
 
     open_and_submit.workspace = workspace
+    open_and_submit.clock = clock
     return open_and_submit
 
 
@@ -128,3 +129,34 @@ def test_only_the_owning_teams_leads_may_save(form, db):
     db.expire_all()
     assert find_slo(db, form.workspace.id, "x").indicator == PUSHED
     assert len(audit_entries(db, refused=True)) == 1  # the refusal is in the audit log
+
+
+def test_changing_an_slo_in_the_form_keeps_what_the_form_does_not_show_and_renames_it(form, db):
+    """The form has no description: saving it keeps the SLO's. A new name in the form of an
+    existing SLO renames that SLO (its counts and figures stay with it), not a copy beside it."""
+    configure(
+        db,
+        form.clock,
+        CATALOG
+        + """
+slos:
+  - name: ledger-writes
+    service: ledger
+    description: Writes that commit within 2 s
+    objective: 99
+    window: 30d
+    indicator: pushed
+""",
+    )
+    slo_id = find_slo(db, form.workspace.id, "ledger-writes").id
+    values = {"service": "ledger", "objective": "99.5", "window": "30d", "indicator": "pushed"}
+    assert form(text="set ledger-writes", name="ledger-writes", **values).status == 200
+    db.expire_all()
+    slo = find_slo(db, form.workspace.id, "ledger-writes")
+    assert (slo.objective, slo.description) == (99.5, "Writes that commit within 2 s")
+
+    assert form(text="set ledger-writes", name="ledger-commits", **values).status == 200
+    db.expire_all()
+    assert find_slo(db, form.workspace.id, "ledger-writes") is None
+    renamed = find_slo(db, form.workspace.id, "ledger-commits")
+    assert (renamed.id, renamed.description) == (slo_id, "Writes that commit within 2 s")

@@ -106,6 +106,23 @@ def test_counts_are_stored_and_an_interval_sent_again_replaces_itself(server, db
         ({**count("checkout", 1, 1, 1), "total": -1}, "counts[0].total: must be a whole number"),
         ({**count("checkout", 1, 1, 1), "bad": 1}, "counts[0].bad: is not a field I know"),
         ([], "send 1 to 1000 counts"),
+        (
+            {**count("checkout", 1, 1, 1), "start": "9999-12-31T23:30:00Z"},
+            "counts[0].start: must be a time between 2000 and 2100",
+        ),
+        (
+            {
+                **count("checkout", 1, 1, 1),
+                "start": "0001-01-01T00:30:00+05:00",
+                "end": "0001-01-01T01:00:00+05:00",
+            },
+            "counts[0].start: must be a time between 2000 and 2100",
+        ),
+        ({**count("checkout", 1, 1, 10**30)}, "counts[0].total: must be a whole number"),
+        (
+            json.dumps(count("checkout", 1, 1, 1)).replace('"good": 1', '"good": NaN').encode(),
+            "counts[0].good: must be a whole number",
+        ),
         (b"{not json", "the body is not JSON"),
     ],
 )
@@ -168,3 +185,14 @@ def test_any_json_is_read_or_refused_with_a_reason(payload):
         assert str(e)
         return
     assert all(0 <= c.good <= c.total and c.start < c.end for c in counts)
+
+
+def test_counts_pushed_each_hour_give_the_last_hours_burn_between_the_hours(server, db, token):
+    """Counts pushed for each whole hour, the worker refreshing at 5 past: the last hour's burn
+    is read from the interval that overlaps it, not left unknown until the next whole hour."""
+    hours = [count("checkout", h, 990, 1000) for h in (3, 2, 1)]
+    assert post(server, hours, token)[0] == 200
+    slo = find_slo(db, db.scalar(select(Slo.workspace_id)), "checkout")
+    (figure,) = refresh_figures(db, [slo], None, START + timedelta(minutes=5))
+    assert figure.burn_1h == pytest.approx(1.0)  # 1% errors against a 1% budget
+    assert figure.burn_6h == pytest.approx(1.0) and figure.events == 3000

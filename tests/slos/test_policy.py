@@ -1,5 +1,6 @@
 """The error-budget policy, ticked through by the worker: 50% and 25% told in the team's channel
-once, 25% proposing one reliability item (again only in a later window), 0% calling for
+once, 25% suggesting one reliability item (again only in a later window), shown in `/priority
+suggestions` like page-driven suggestions, 0% calling for
 reliability before features, which `/priority budget` shows."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from models.priorities.backlog import BacklogItem
+from models.priorities.suggestions import PageSuggestion
 from models.slos.slos import BudgetCrossing, SliCount, Slo, find_slo
 from tests.factories import CATALOG, configure
 from tests.slos.entries import pushed
@@ -53,12 +55,21 @@ def policy(db, clock, slack, scheduler):
     return set_errors, refresh
 
 
-def proposed(db) -> list[str]:
+def suggested(db) -> list[tuple[str, str]]:
+    """The reliability items the SLOs' budgets suggested, with each suggestion's state."""
     db.expire_all()
-    return list(db.scalars(select(BacklogItem.title).where(BacklogItem.source == "slo")))
+    rows = db.execute(
+        select(PageSuggestion.title, PageSuggestion.state)
+        .where(PageSuggestion.source == "slo")
+        .order_by(PageSuggestion.id)
+    )
+    return [tuple(row) for row in rows]
 
 
-def test_each_threshold_is_told_once_and_25_percent_proposes_one_item(db, clock, policy):
+TITLE = "Reliability: checkout (billing-api) is burning its error budget"
+
+
+def test_each_threshold_is_told_once_and_25_percent_suggests_one_item(db, clock, driver, policy):
     set_errors, refresh = policy
     set_errors(6)
     (told,) = refresh()
@@ -66,30 +77,48 @@ def test_each_threshold_is_told_once_and_25_percent_proposes_one_item(db, clock,
         "*checkout* (`billing-api`) has 40% of its error budget left (99% over 30d), below the "
         "policy's 50%."
     )
-    assert refresh() == [] and proposed(db) == []  # still 40%: nothing new
+    assert refresh() == [] and suggested(db) == []  # still 40%: nothing new
     set_errors(8)
     (told,) = refresh()
     assert "has 20% of its error budget left (99% over 30d), below the policy's 25%." in told
-    assert "Proposed for the backlog: #1 Reliability: checkout (billing-api) is burning" in told
-    assert proposed(db) == ["Reliability: checkout (billing-api) is burning its error budget"]
-    item = db.scalar(select(BacklogItem).where(BacklogItem.source == "slo"))
-    assert (item.category, item.status) == ("reliability", "proposed")
-    assert item.evidence.startswith("20% of the error budget left on 2026-03-02")
+    assert (
+        f"Suggested for the backlog: {TITLE}. A lead accepts or dismisses it in "
+        "`/priority suggestions`."
+    ) in told
+    assert suggested(db) == [(TITLE, "open")]
+    assert db.scalar(select(BacklogItem).where(BacklogItem.source == "slo")) is None
 
-    # Recovering and falling again in the same window proposes nothing more.
+    # Shown like a page-driven suggestion, with its Accept and Dismiss, until a lead decides.
+    shown = driver.command("/priority", "suggestions", channel="C0PAYMENTS", user="U0LEAD")
+    assert shown.text == "1 suggestion for payments"
+    blocks = shown.json["blocks"]
+    assert blocks[1]["text"]["text"] == (
+        f"*{TITLE}*: 20% of the error budget left on 2026-03-02 (objective 99% over 30d)"
+    )
+    accept = blocks[2]["elements"][0]
+    driver.action(accept["action_id"], accept["value"], user="U0LEAD")
+    item = db.scalar(select(BacklogItem).where(BacklogItem.source == "slo"))
+    assert (item.title, item.category, item.status) == (TITLE, "reliability", "proposed")
+    assert item.evidence.startswith("20% of the error budget left on 2026-03-02")
+    assert suggested(db) == [(TITLE, "accepted")]
+    again = driver.command("/priority", "suggestions", channel="C0PAYMENTS", user="U0LEAD")
+    assert again.text.startswith("No open suggestions for payments")
+
+    # Recovering and falling again in the same window suggests nothing more.
     set_errors(2)
     assert refresh() == []
     set_errors(8)
-    assert refresh() == [] and len(proposed(db)) == 1
+    assert refresh() == [] and len(suggested(db)) == 1
 
-    # A window later (30 days on), falling again is a new crossing: told, and proposed again.
+    # A window later (30 days on), falling again is a new crossing: told, and suggested again.
     clock.advance(days=31)
     set_errors(2)
     refresh()
     set_errors(8)
     told = refresh()
     assert len(told) == 2  # 50% and 25%, both a window after the first
-    assert len(proposed(db)) == 2
+    assert "Suggested for the backlog" in told[1]
+    assert suggested(db) == [(TITLE, "accepted"), (TITLE, "open")]
 
 
 def test_a_spent_budget_calls_for_reliability_first_in_the_channel_and_in_priority_budget(
@@ -159,7 +188,7 @@ slo_policies:
     told = [m["text"] for m in slack.posted("C0PAYMENTS") if "has no data" not in m["text"]]
     assert len(told) == 1 and "has 40% of its error budget left" in told[0]
     assert "below the policy's 75%." in told[0] and "Proposed" not in told[0]
-    assert proposed(db) == []
+    assert suggested(db) == []
 
 
 def test_no_data_is_told_once_to_the_owners_not_shown_as_100_percent(policy):

@@ -44,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
         if status == 0:
             self.server.release.wait(5)
             return
-        payload = json.dumps(body).encode()
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -133,6 +133,47 @@ def test_many_expressions_go_in_one_query_and_equal_ones_once(scripted):
         'label_replace(sum(sum(rate(x[1h]))), "upkeep_key", "0", "", "") or '
         'label_replace(sum(sum(rate(y[1h]))), "upkeep_key", "1", "", "")'
     )
+
+
+def test_infinite_and_nan_values_are_read_as_nothing_not_as_a_figure(scripted):
+    answer = vector(
+        ({"upkeep_key": "0"}, "+Inf"), ({"upkeep_key": "1"}, "-Inf"), ({"upkeep_key": "2"}, "NaN")
+    )
+    server = scripted((200, answer))
+    exprs = {"a": "sum(rate(x[1h]))", "b": "sum(rate(y[1h]))", "c": "sum(rate(z[1h]))"}
+    found, refused = Prometheus(server.url).ask_many(exprs, AT)
+    assert found == {"a": None, "b": None, "c": None} and refused == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>a proxy's login page</html>",
+        {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}}]}},
+        {"status": "success", "data": {"resultType": "vector", "result": [{"value": [1, "x"]}]}},
+        {"status": "success", "data": {"resultType": "scalar", "result": None}},
+        [],
+    ],
+)
+def test_an_answer_that_is_not_prometheus_json_is_a_prometheus_error(scripted, body):
+    server = scripted((200, body))
+    with pytest.raises(PrometheusError, match="not an answer Prometheus gives"):
+        Prometheus(server.url, retries=0).query("up", AT)
+
+
+def test_a_batch_that_fails_costs_its_own_keys_and_the_rest_are_kept(scripted):
+    """Several batches: the first answers, the second times out after its retries; what the
+    first said is kept, and the keys of the second (and of any after it) are failed with why."""
+    server = scripted(
+        (200, vector(({"upkeep_key": "0"}, "2"), ({"upkeep_key": "1"}, "3"))),
+        (503, {"status": "error", "error": "overloaded"}),
+    )
+    exprs = {name: f"sum(rate({name}_total[1h]))" for name in ("a", "b", "c", "d", "e")}
+    prometheus = Prometheus(server.url, retries=0, batch_chars=150)  # two parts a batch
+    found, failed = prometheus.ask_many(exprs, AT)
+    assert found == {"a": 2.0, "b": 3.0}
+    assert set(failed) == {"c", "d", "e"} and "503" in failed["c"]
+    assert len(server.seen) == 2  # no batch asked of a server that just failed
 
 
 def test_ranges_are_written_as_promql_writes_them():
