@@ -3,7 +3,7 @@
 service and occasion), and a budget crossing points at its suggestion, not a backlog item
 
 Revision ID: 20261205_22_slo_suggestions
-Revises: 20261205_21_requests
+Revises: 20261205_21b_request_dms
 Create Date: 2026-12-05 08:20:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261205_22_slo_suggestions"
-down_revision: str | None = "20261205_21_requests"
+down_revision: str | None = "20261205_21b_request_dms"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
