@@ -9,7 +9,16 @@ from handlers.alerts.blocks import ACK, ESCALATE, RESOLVE
 from handlers.alerts.form import form_listeners
 from handlers.alerts.jobs import notify_now
 from handlers.alerts.notify import notify_listeners
-from models.alerts.groups import AlertGroup, ack_group, escalate_now, get_group, resolve_group
+from models.alerts.claims import claim, what_became
+from models.alerts.groups import (
+    FIRING,
+    RESOLVED,
+    AlertGroup,
+    ack_group,
+    escalate_now,
+    get_group,
+    resolve_group,
+)
 from models.core.errors import NotFound, UserError
 from models.core.numbers import whole_number
 
@@ -22,23 +31,27 @@ def listeners(app, deps: Deps) -> None:
     def on_ack(ack, body: dict, context) -> None:
         ack()
         req, group = _clicked(deps, body, context)
-        change = ack_group(group, req.person, req.now())
-        if not change.changed:
-            raise UserError(f"That alert is {group.status} already; nothing changed.")
+        if group.status != FIRING:
+            raise UserError(what_became(group))
+        _claim(req, group)
+        ack_group(group, req.person, req.now())
         _done(req, group, "alert.ack")
 
     @app.action(RESOLVE)
     def on_resolve(ack, body: dict, context) -> None:
         ack()
         req, group = _clicked(deps, body, context)
-        if not resolve_group(group, req.person, req.now()).changed:
-            raise UserError("That alert is resolved already.")
+        if group.status == RESOLVED:
+            raise UserError(what_became(group))
+        _claim(req, group)
+        resolve_group(group, req.person, req.now())
         _done(req, group, "alert.resolve")
 
     @app.action(ESCALATE)
     def on_escalate(ack, body: dict, context) -> None:
         ack()
         req, group = _clicked(deps, body, context)
+        _claim(req, group)
         if not escalate_now(req.db, group, req.now()):
             raise UserError(
                 "There is no step left to escalate to (or the alert is resolved or held "
@@ -57,6 +70,12 @@ def _clicked(deps: Deps, body: dict, context) -> tuple[CommandRequest, AlertGrou
     if group.workspace_id != req.workspace.id:
         raise NotFound("That alert is gone.")
     return req, group
+
+
+def _claim(req: CommandRequest, group: AlertGroup) -> None:
+    """The group as read is ours to change; else the presser is told what became of it."""
+    if not claim(req.db, group, req.now()):
+        raise UserError(what_became(group))
 
 
 def _done(req: CommandRequest, group: AlertGroup, action: str) -> None:

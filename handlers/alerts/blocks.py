@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.render.text import as_plain, link_to, local_time, truncate, user_text
+from bot.render.text import as_plain, escape, link_to, local_time, truncate, user_text
 
 ACK, RESOLVE, ESCALATE = "alert_ack", "alert_resolve", "alert_escalate"
 BUTTONS = (ACK, RESOLVE, ESCALATE)
 SHOWN_LABELS = 12
+LABELS_ROOM = 2800  # characters of a context element's 3000 the labels may take
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,34 @@ def status_line(shown: Shown) -> str:
 
 def notice_text(shown: Shown) -> str:
     """The message's text (notifications, screen readers): plain, no mention made live."""
-    return truncate(f"[{shown.status}] {as_plain(shown.title)}", 300)
+    return escape(truncate(f"[{shown.status}] {as_plain(shown.title)}", 300))
+
+
+def code(text: str, limit: int) -> str:
+    """Words from outside in a code span: shown as they are (Slack's escaping once), nothing
+    made live, no backtick to close the span early."""
+    return "`" + escape(truncate(as_plain(text), limit).replace("`", "'")) + "`"
+
+
+def labels_text(labels: list[tuple[str, str]]) -> str:
+    """The first labels that fit in one context element, and how many more there are."""
+    shown: list[str] = []
+    room = LABELS_ROOM
+    for key, value in labels[:SHOWN_LABELS]:
+        pair = code(f"{truncate(key, 40)}={truncate(value, 80)}", 130)
+        if len(pair) + 2 > room:
+            break
+        shown.append(pair)
+        room -= len(pair) + 2
+    more = len(labels) - len(shown)
+    return ", ".join(shown) + (f" …and {more} more labels" if more else "")
 
 
 def notice_blocks(shown: Shown, *, here: bool = False) -> list[dict]:
     head = f"{status_line(shown)} · *{user_text(truncate(shown.title, 200))}*"
     if here and shown.status == "firing":
         head = f"<!here> {head}"
-    facts = [f"severity `{as_plain(shown.severity) or 'none'}`"]
+    facts = [f"severity {code(shown.severity or 'none', 40)}"]
     if shown.fired > 1:
         facts.append(f"fired {shown.fired} times")
     else:
@@ -72,9 +93,8 @@ def notice_blocks(shown: Shown, *, here: bool = False) -> list[dict]:
         {"type": "section", "text": {"type": "mrkdwn", "text": head}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(facts)}]},
     ]
-    labels = shown.labels[:SHOWN_LABELS]
-    if labels:
-        text = ", ".join(f"`{as_plain(k)[:40]}={as_plain(v)[:80]}`" for k, v in labels)
+    if shown.labels:
+        text = labels_text(shown.labels)
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
     if shown.escalated_to:
         blocks.append(
@@ -143,10 +163,11 @@ def burst_blocks(groups: list[Shown], source: str) -> list[dict]:
     """A burst's one summary: how many groups, and the first of them."""
     head = (
         f":rotating_light: *A burst of alerts:* {len(groups)} more alert groups came from "
-        f"{as_plain(source)} within a minute. They are summed up here instead of one by one:"
+        f"{escape(as_plain(source))} within a minute. They are summed up here instead of one "
+        "by one:"
     )
     lines = [
-        f"• *{user_text(truncate(g.title, 150))}* (`{as_plain(g.severity) or 'none'}`)"
+        f"• *{user_text(truncate(g.title, 150))}* ({code(g.severity or 'none', 40)})"
         for g in groups[:BURST_SHOWN]
     ]
     if len(groups) > BURST_SHOWN:

@@ -87,7 +87,7 @@ def test_a_second_ack_changes_nothing_and_says_so(
     http_driver.action("alert_ack", "1", user="U0ANA")
 
     (said,) = slack.calls_to("chat.postEphemeral")
-    assert "acked already" in said.body["text"]
+    assert said.body["text"] == "<@U0BEN> acked that alert already; nothing changed."
     assert groups(db)[0].acked_by.slack_user_id == "U0BEN"
 
 
