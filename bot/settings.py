@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     prometheus_username: str = ""
     prometheus_password: str = ""
     prometheus_timeout_seconds: float = 10.0
+    # Personal notification webhooks (`/oncall notify add`) may reach private, loopback and
+    # link-local addresses: for tests and closed networks only (else they are refused).
+    notify_webhooks_allow_private: bool = False
 
     @field_validator("slack_api_url")
     @classmethod

@@ -9,7 +9,7 @@ from handlers.alerts.blocks import ACK, ESCALATE, RESOLVE
 from handlers.alerts.form import form_listeners
 from handlers.alerts.jobs import notify_now
 from handlers.alerts.notify import notify_listeners
-from models.alerts.claims import claim, what_became
+from models.alerts.claims import claim_as_read, what_became
 from models.alerts.groups import (
     FIRING,
     RESOLVED,
@@ -74,7 +74,7 @@ def _clicked(deps: Deps, body: dict, context) -> tuple[CommandRequest, AlertGrou
 
 def _claim(req: CommandRequest, group: AlertGroup) -> None:
     """The group as read is ours to change; else the presser is told what became of it."""
-    if not claim(req.db, group, req.now()):
+    if not claim_as_read(req.db, group, req.now()):
         raise UserError(what_became(group))
 
 

@@ -5,10 +5,6 @@ call succeeds again."""
 
 from __future__ import annotations
 
-import json
-import ssl
-import urllib.error
-import urllib.request
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +13,9 @@ from bot.deps import CommandRequest, Deps, command_request
 from bot.jobs import SendContext
 from bot.jobs.deferred import deferrable
 from bot.render import Reply
-from bot.render.text import escape
+from bot.render.text import escape, from_slack
+from bot.settings import Settings
+from handlers.alerts.outbound import Refused, check_public, post_json
 from models.alerts.notify import (
     OK,
     check_notify_url,
@@ -35,30 +33,10 @@ TEST = "notify_test"
 TIMEOUT = 5.0  # seconds a personal webhook may take
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx is an answer: it fails the call
-
-
-def call_hook(url: str, payload: dict[str, Any]) -> str:
+def call_hook(url: str, payload: dict[str, Any], settings: Settings) -> str:
     """POST `payload` as JSON; OK, or what went wrong, in a few words."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"content-type": "application/json", "user-agent": "Upkeep"},
-        method="POST",
-    )
-    https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
-    opener = urllib.request.build_opener(_NoRedirect, https)
-    try:
-        with opener.open(request, timeout=TIMEOUT) as answer:
-            return OK if 200 <= answer.status < 300 else f"HTTP {answer.status}"
-    except urllib.error.HTTPError as e:
-        return f"HTTP {e.code}"
-    except urllib.error.URLError as e:
-        return f"could not reach it ({str(e.reason)[:120]})"
-    except (OSError, ValueError) as e:
-        return f"could not reach it ({str(e)[:120]})"
+    allow = settings.notify_webhooks_allow_private
+    return post_json(url, payload, timeout=TIMEOUT, allow_private=allow)
 
 
 def notify_person(ctx: SendContext, person_id: int, user_id: str, payload: dict, now: datetime):
@@ -66,7 +44,7 @@ def notify_person(ctx: SendContext, person_id: int, user_id: str, payload: dict,
     hook = hook_of(ctx.db, person_id)
     if hook is None:
         return
-    outcome = call_hook(hook.url, payload)
+    outcome = call_hook(hook.url, payload, ctx.settings)
     if record_outcome(hook, outcome, now):
         ctx.client.chat_postMessage(channel=user_id, text=failed_text(outcome))
 
@@ -102,7 +80,14 @@ def hook_blocks(url: str, last: str | None) -> list[dict]:
 def notify_command(req: CommandRequest, args: list[str]) -> Reply:
     verb = args[0].lower() if args else ""
     if verb == "add" and len(args) == 2:
-        url = check_notify_url(args[1], NOTIFY_USAGE)
+        url = check_notify_url(from_slack(args[1]), NOTIFY_USAGE)
+        try:
+            check_public(url, allow_private=req.settings.notify_webhooks_allow_private)
+        except Refused as e:
+            raise UserError(
+                f"{e}: give an address on the public internet (like https://ntfy.sh/my-pages).",
+                NOTIFY_USAGE,
+            ) from None
         hook = set_hook(req.db, req.person, url, req.now())
         req.audit("alert.notify_hook", req.person.slack_user_id, after={"url": url})
         return Reply(text=f"Added. {_said(hook.url)}", blocks=hook_blocks(url, None))
@@ -120,7 +105,7 @@ def notify_command(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def _said(url: str) -> str:
-    return f"Urgent alerts you receive are also POSTed to {url}."
+    return f"Urgent alerts you receive are also POSTed to {escape(url)}."
 
 
 @deferrable
@@ -129,7 +114,7 @@ def test_hook(ctx: SendContext, *, person_id: int, user_id: str) -> None:
     if hook is None:
         return
     payload = {"title": "Upkeep test notification", "status": "test", "text": "It works."}
-    outcome = call_hook(hook.url, payload)
+    outcome = call_hook(hook.url, payload, ctx.settings)
     record_outcome(hook, outcome, ctx.clock.now())
     text = (
         ":white_check_mark: The test reached your webhook."

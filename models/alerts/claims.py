@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models.alerts.groups import ACKED, RESOLVED, AlertGroup
 
 
-def claim(db: Session, group: AlertGroup, now: datetime) -> bool:
+def claim_as_read(db: Session, group: AlertGroup, now: datetime) -> bool:
     """True: the group is still as read, and ours to change in this transaction; False: someone
     changed it since (the group is refreshed to what they made it)."""
     done = db.execute(

@@ -24,6 +24,7 @@ class Receiver:
 
     def __init__(self, cert: Path, key: Path):
         self.bodies: list[dict] = []
+        self.paths: list[str] = []
         self.status = 200
         receiver = self
 
@@ -34,6 +35,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length") or 0)
                 receiver.bodies.append(json.loads(self.rfile.read(length)))
+                receiver.paths.append(self.path)
                 self.send_response(receiver.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -52,7 +54,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver(tmp_path, monkeypatch) -> Iterator[Receiver]:
+def receiver(tmp_path, monkeypatch, settings) -> Iterator[Receiver]:
+    """The receiver, on 127.0.0.1: private addresses allowed (NOTIFY_WEBHOOKS_ALLOW_PRIVATE)."""
+    settings.notify_webhooks_allow_private = True
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
@@ -137,3 +141,59 @@ def test_remove_takes_it_out(db, alerting, http_driver, receiver):
     http_driver.command("/oncall", f"notify add {receiver.url}")
     assert "Removed" in http_driver.command("/oncall", "notify remove").text
     assert "You have no notification webhook" in http_driver.command("/oncall", "notify").text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/pages",
+        "https://localhost:8443/pages",
+        "https://10.1.2.3/pages",
+        "https://192.168.0.10/pages",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/pages",
+        "https://[::ffff:127.0.0.1]/pages",
+        "https://0.0.0.0/pages",
+        "https://100.64.0.1/pages",
+    ],
+)
+def test_an_address_on_a_private_network_is_refused_and_nothing_stored(
+    db, alerting, http_driver, settings, url
+):
+    assert settings.notify_webhooks_allow_private is False  # the default
+    answer = http_driver.command("/oncall", f"notify add <{url}>")
+
+    assert "isn't on the public internet" in answer.text, answer.text
+    assert "/oncall notify [add <https-url> | remove]" in answer.text
+    assert db.scalar(select(func.count()).select_from(NotifyHook)) == 0
+
+
+def test_an_address_that_turned_private_since_it_was_added_is_not_called(
+    db, alerting, hooks, slack, http_driver, receiver, settings
+):
+    """As a name rebound to an inside address would: the check is made again on each call,
+    on the address connected to."""
+    http_driver.command("/oncall", f"notify add {receiver.url}", user="U0ANA")
+    settings.notify_webhooks_allow_private = False
+
+    hooks.fire("a1", group="g1")
+    http_driver.action("notify_test", "test", user="U0ANA")
+
+    assert receiver.bodies == []
+    failures = [m["text"] for m in slack.posted("U0ANA") if ":warning:" in m["text"]]
+    assert len(failures) == 2
+    assert all("127.0.0.1 isn't on the public internet" in text for text in failures), failures
+
+
+def test_an_address_with_a_query_is_kept_as_typed_and_called_there(
+    db, alerting, hooks, http_driver, receiver
+):
+    answer = http_driver.command(
+        "/oncall", f"notify add <{receiver.url}?topic=pages&amp;to=ana>", user="U0ANA"
+    )
+    assert f"{receiver.url}?topic=pages&amp;to=ana" in answer.text  # Slack-escaped once
+    assert db.scalar(select(NotifyHook.url)) == f"{receiver.url}?topic=pages&to=ana"
+
+    hooks.fire("a1", group="g1")
+
+    assert receiver.paths == ["/pages?topic=pages&to=ana"]
