@@ -32,9 +32,9 @@ def is_public(ip: IPAddress) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
-def checked_address(host: str, port: int, *, allow_private: bool) -> str:
-    """The address to connect to for `host`: Refused when the host can't be found, or when any
-    address it resolves to isn't public (unless `allow_private`)."""
+def checked_addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses to connect to for `host`, in order: Refused when the host can't be found,
+    or when any address it resolves to isn't public (unless `allow_private`)."""
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
@@ -46,24 +46,33 @@ def checked_address(host: str, port: int, *, allow_private: bool) -> str:
         if not allow_private and not is_public(ipaddress.ip_address(address)):
             shown = host if host == address else f"{host} ({address})"
             raise Refused(f"{shown} isn't on the public internet")
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 def check_public(url: str, *, allow_private: bool) -> None:
     """Refused when `url`'s host isn't (only) on the public internet."""
     parts = urlsplit(url)
-    checked_address(parts.hostname or "", parts.port or 443, allow_private=allow_private)
+    checked_addresses(parts.hostname or "", parts.port or 443, allow_private=allow_private)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    """An HTTPS connection to `address`, speaking TLS and HTTP as `host`."""
+    """An HTTPS connection to the first of `addresses` that answers, speaking TLS and HTTP as
+    `host`."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float):
+    def __init__(self, host: str, port: int, *, addresses: list[str], timeout: float):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = None
+        for address in self._addresses:
+            try:
+                sock = socket.create_connection((address, self.port), self.timeout)
+                break
+            except OSError:
+                if address == self._addresses[-1]:
+                    raise
+        assert sock is not None
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -72,11 +81,11 @@ def post_json(url: str, payload: dict[str, Any], *, timeout: float, allow_privat
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443
     try:
-        address = checked_address(host, port, allow_private=allow_private)
+        addresses = checked_addresses(host, port, allow_private=allow_private)
     except Refused as e:
         return f"refused: {e}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = _PinnedHTTPS(host, port, address=address, timeout=timeout)
+    connection = _PinnedHTTPS(host, port, addresses=addresses, timeout=timeout)
     try:
         connection.request(
             "POST",

@@ -25,6 +25,7 @@ class Receiver:
     def __init__(self, cert: Path, key: Path):
         self.bodies: list[dict] = []
         self.paths: list[str] = []
+        self.hosts: list[str] = []
         self.status = 200
         receiver = self
 
@@ -36,6 +37,7 @@ class Receiver:
                 length = int(self.headers.get("content-length") or 0)
                 receiver.bodies.append(json.loads(self.rfile.read(length)))
                 receiver.paths.append(self.path)
+                receiver.hosts.append(self.headers.get("host"))
                 self.send_response(receiver.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -61,7 +63,7 @@ def receiver(tmp_path, monkeypatch, settings) -> Iterator[Receiver]:
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
         + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        + ["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
         check=True,
         capture_output=True,
     )
@@ -197,3 +199,15 @@ def test_an_address_with_a_query_is_kept_as_typed_and_called_there(
     hooks.fire("a1", group="g1")
 
     assert receiver.paths == ["/pages?topic=pages&to=ana"]
+
+
+def test_a_named_host_is_called_at_the_address_checked_with_its_name_for_tls(
+    db, alerting, hooks, http_driver, receiver
+):
+    named = receiver.url.replace("127.0.0.1", "localhost")
+    http_driver.command("/oncall", f"notify add <{named}>", user="U0ANA")
+
+    hooks.fire("a1", group="g1")
+
+    assert receiver.paths == ["/pages"]
+    assert receiver.hosts == [named.split("/")[2]]  # the name, as typed, in the Host header
