@@ -14,16 +14,23 @@ from bot.deps import CommandRequest, Deps, command_request
 from bot.later import direct_message
 from bot.render import Reply, errors_under, modal, section, state_value, text_input
 from handlers.alerts.commands import oncall
+from handlers.alerts.policy_form import (
+    STEPS_FORM,
+    TO_YAML,
+    lead_team,
+    on_steps_submitted,
+    steps_view,
+)
 from models.alerts.config import AlertingSection
 from models.alerts.policies import AlertSettings
 from models.core.config import ImportContext
-from models.core.errors import NotFound, UserError
+from models.core.errors import UserError
 from models.core.people import get_team, relevant_teams, require_lead
 from models.core.workspace import Team
 
 FORM = "alerting_form"
 ENTRY = "alerting"
-FORM_USAGE = "/oncall escalation [team]"
+FORM_USAGE = "/oncall escalation [team] [yaml]"
 EXAMPLE = """\
 urgent: [critical]
 escalations:
@@ -38,8 +45,12 @@ routes:
 """
 
 
-@oncall.sub("escalation", FORM_USAGE, "a team's escalation policies and routes, in a form")
+@oncall.sub(
+    "escalation", FORM_USAGE, "a team's escalation policy (or all of it, as YAML), in a form"
+)
 def escalation_command(req: CommandRequest, args: list[str]) -> Reply:
+    as_yaml = bool(args) and args[-1].lower() == "yaml"
+    args = args[:-1] if as_yaml else args
     if len(args) > 1:
         raise UserError("Name one team at most.", FORM_USAGE)
     if args:
@@ -50,7 +61,8 @@ def escalation_command(req: CommandRequest, args: list[str]) -> Reply:
             raise UserError("Which team? Name it.", FORM_USAGE)
         team = teams[0]
     require_lead(team, req.person, "change its escalation policies")
-    req.client.views_open(trigger_id=req.trigger_id, view=form_view(req, team))
+    view = form_view(req, team) if as_yaml else steps_view(req, team)
+    req.client.views_open(trigger_id=req.trigger_id, view=view)
     return Reply(text="Opening the form…")
 
 
@@ -75,10 +87,7 @@ def form_view(req: CommandRequest, team: Team) -> dict:
 def on_submitted(ack, body: dict, req: CommandRequest) -> None:
     view = body["view"]
     metadata = json.loads(view.get("private_metadata") or "{}")
-    team = req.db.get(Team, int(metadata.get("team", 0)))
-    if team is None or team.workspace_id != req.workspace.id:
-        raise NotFound("That team no longer exists.")
-    require_lead(team, req.person, "change its escalation policies")
+    team = lead_team(req, int(metadata.get("team", 0)))
     text = state_value(view["state"]["values"], ENTRY)
     with errors_under(ENTRY):
         try:
@@ -99,3 +108,15 @@ def form_listeners(app, deps: Deps) -> None:
     @app.view(FORM)
     def submitted(ack, body: dict, context) -> None:
         on_submitted(ack, body, command_request(deps, context))
+
+    @app.view(STEPS_FORM)
+    def steps_submitted(ack, body: dict, context) -> None:
+        on_steps_submitted(ack, body, command_request(deps, context))
+
+    @app.action(TO_YAML)
+    def to_yaml(ack, body: dict, context) -> None:
+        ack()
+        req = command_request(deps, context)
+        value = (body.get("actions") or [{}])[0].get("value") or ""
+        team = lead_team(req, int(value) if value.isdigit() else 0)
+        req.client.views_push(trigger_id=body["trigger_id"], view=form_view(req, team))

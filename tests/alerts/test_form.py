@@ -37,7 +37,7 @@ def submit(http_driver, view: dict, text: str, user: str = "U0LEAD"):
 
 
 def test_a_lead_changes_the_policies_in_the_form(db, alerting, slack, http_driver):
-    answer = http_driver.command("/oncall", "escalation payments", user="U0LEAD")
+    answer = http_driver.command("/oncall", "escalation payments yaml", user="U0LEAD")
 
     assert answer.text == "Opening the form…"
     view = opened(slack)
@@ -57,7 +57,7 @@ def test_a_lead_changes_the_policies_in_the_form(db, alerting, slack, http_drive
 def test_a_policy_naming_an_unknown_rotation_is_shown_under_the_input_and_not_saved(
     db, alerting, slack, http_driver
 ):
-    http_driver.command("/oncall", "escalation payments", user="U0LEAD")
+    http_driver.command("/oncall", "escalation payments yaml", user="U0LEAD")
     before = export_config(db, alerting)["alerting"]
 
     response = submit(http_driver, opened(slack), CHANGED.replace("payments-primary", "nope"))
@@ -71,7 +71,7 @@ def test_a_policy_naming_an_unknown_rotation_is_shown_under_the_input_and_not_sa
 
 
 def test_yaml_that_cannot_be_read_is_shown_under_the_input(db, alerting, slack, http_driver):
-    http_driver.command("/oncall", "escalation payments", user="U0LEAD")
+    http_driver.command("/oncall", "escalation payments yaml", user="U0LEAD")
 
     response = submit(http_driver, opened(slack), "escalations: [")
 
@@ -79,7 +79,7 @@ def test_yaml_that_cannot_be_read_is_shown_under_the_input(db, alerting, slack, 
 
 
 def test_only_leads_and_admins_open_it(db, alerting, slack, http_driver):
-    answer = http_driver.command("/oncall", "escalation payments", user="U0ANA")
+    answer = http_driver.command("/oncall", "escalation payments yaml", user="U0ANA")
 
     assert "Only payments' leads or a workspace admin" in answer.text
     assert slack.calls_to("views.open") == []
