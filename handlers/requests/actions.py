@@ -21,7 +21,7 @@ from handlers.requests.tell import announce, post_request, update_dms
 from models.core.errors import UserError
 from models.core.numbers import whole_number
 from models.core.people import ensure_person
-from models.requests import triage
+from models.requests import triage, urgent
 from models.requests.requests import Request, settings_by_channel
 from models.requests.requests import request_settings as settings_of
 
@@ -238,6 +238,7 @@ def _submitter(deps: Deps, action: str):
         ack()
         audited = f"request.{action.removeprefix('request_')}"
         req.audit(audited, request.label, after={"state": request.state}, team=request.team)
+        urgent.ack_on_first_response(req.db, request, req.person, req.now())
         for piece in [*pieces, update_dms(request_id=request.id)]:
             req.later(piece)
 

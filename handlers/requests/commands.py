@@ -22,7 +22,7 @@ from handlers.requests.tell import confirm_to_asker, post_request
 from models.core.errors import UserError
 from models.core.people import find_team, relevant_teams
 from models.core.workspace import Team
-from models.requests import triage
+from models.requests import triage, urgent
 from models.requests.requests import Request, RequestSettings
 
 ask = Command("/ask", "ask a team for something: its shield triages it", free_text=True)
@@ -50,6 +50,7 @@ def made(req: CommandRequest, request: Request) -> Reply:
     """A new request: its card and the asker's DM after the answer, audited."""
     req.later(post_request(request_id=request.id))
     req.later(confirm_to_asker(request))
+    urgent.start_urgent_alert(req.db, request, req.now())  # sent by alerting's next tick
     req.audit("request.ask", request.label, after={"source": request.source}, team=request.team)
     text = (
         f"Asked {request.team.name}, as *{request.label}*: its shield will triage it in "

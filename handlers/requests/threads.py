@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.deps import Deps, command_request
-from models.requests import threads
+from models.requests import threads, urgent
 
 FRESH = timedelta(minutes=1)  # a request channel set up in another process counts after this
 MEMO = "requests.channels"
@@ -77,3 +77,4 @@ def register(app, deps: Deps) -> None:
         if request is not None:
             after = {"state": request.state}
             req.audit("request.answer", request.label, after=after, team=request.team)
+            urgent.ack_on_first_response(req.db, request, req.person, req.now())
