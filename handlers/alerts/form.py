@@ -30,6 +30,7 @@ from models.core.workspace import Team
 
 FORM = "alerting_form"
 ENTRY = "alerting"
+TEXT_LIMIT = 3000  # characters a Slack text input holds
 FORM_USAGE = "/oncall escalation [team] [yaml]"
 EXAMPLE = """\
 urgent: [critical]
@@ -76,10 +77,22 @@ def form_view(req: CommandRequest, team: Team) -> dict:
         "repeat), routes (label matchers such as `service=billing-api` or "
         "`severity=~crit.*`, then a policy), the urgent severities."
     )
+    if len(text) > TEXT_LIMIT:  # cut, it would drop the rest when saved: nothing to save here
+        too_long = (
+            f"It is {len(text):,} characters, more than a Slack form holds ({TEXT_LIMIT:,}): "
+            "change it in the config file (`upkeep export`, then `upkeep import`), or the "
+            f"default policy with `/oncall escalation {team.name}`."
+        )
+        view = modal(FORM, "Escalation policies", [section(intro), section(too_long)])
+        del view["submit"]
+        return view
     return modal(
         FORM,
         "Escalation policies",
-        [section(intro), text_input(ENTRY, "Alerting", text, multiline=True, max_length=3000)],
+        [
+            section(intro),
+            text_input(ENTRY, "Alerting", text, multiline=True, max_length=TEXT_LIMIT),
+        ],
         metadata={"team": team.id},
     )
 

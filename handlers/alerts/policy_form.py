@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.deps import CommandRequest
 from bot.later import direct_message
 from bot.render import modal, option, section, select_input, state_value, text_input, user_input
+from bot.render.text import truncate
 from models.alerts.config import AlertingSection
 from models.alerts.policies import (
     BUILTIN,
@@ -40,6 +41,7 @@ STEPS_FORM = "alerting_steps_form"
 TO_YAML = "alerting_steps_yaml"
 ROWS_MIN, ROWS_MAX = 3, 10  # step rows shown: the policy's steps and one empty, within these
 OPTIONS_MAX = 100  # a static select's options
+OPTION_TEXT_MAX = 75  # characters of an option's text
 NEW_POLICY = "standard"  # the default policy's name when the team has none yet
 REPEAT = "repeat"
 GENERAL = "step_0_who"  # where a mistake that names no field is shown
@@ -79,12 +81,17 @@ def who_options(req: CommandRequest, team: Team, steps: list[dict]) -> list[dict
     teams = sorted(teams_of_workspace(req.db, req.workspace), key=lambda t: t.id != team.id)
     rotations = sorted(rotations_of(req.db, req.workspace), key=lambda r: r.team_id != team.id)
     out = [option(PERSON, "A person (pick them below)")]
-    out += [option(f"{ROTATION}:{r.name}", f"On call in {r.name}") for r in rotations]
-    out += [option(f"{LEADS}:{t.name}", f"{t.possessive} leads") for t in teams]
-    out += [option(f"{CHANNEL}:{t.name}", f"{t.possessive} channel") for t in teams]
+    out += [shown(f"{ROTATION}:{r.name}", f"On call in {r.name}") for r in rotations]
+    out += [shown(f"{LEADS}:{t.name}", f"{t.possessive} leads") for t in teams]
+    out += [shown(f"{CHANNEL}:{t.name}", f"{t.possessive} channel") for t in teams]
     chosen = {step_value(s) for s in steps}
     kept = [o for o in out if o["value"] in chosen]
     return kept + [o for o in out if o not in kept][: OPTIONS_MAX - len(kept)]
+
+
+def shown(value: str, text: str) -> dict:
+    """An option, its text within Slack's 75 characters."""
+    return option(value, truncate(text, OPTION_TEXT_MAX))
 
 
 def step_value(step: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ import json
 
 import yaml
 
-from models.config import export_config
+from models.config import export_config, import_config
 from tests.factories import audit_entries
 
 CHANGED = """
@@ -83,3 +83,23 @@ def test_only_leads_and_admins_open_it(db, alerting, slack, http_driver):
 
     assert "Only payments' leads or a workspace admin" in answer.text
     assert slack.calls_to("views.open") == []
+
+
+def test_an_entry_too_long_for_a_slack_form_is_not_cut_but_sent_to_the_config_file(
+    db, alerting, slack, http_driver, clock
+):
+    routes = [
+        {"match": [f"service=billing-api-{i:03d}"], "escalation": "standard"} for i in range(90)
+    ]
+    (entry,) = export_config(db, alerting)["alerting"]
+    import_config(db, alerting, {"alerting": [{**entry, "routes": routes}]}, clock.now())
+    db.commit()
+
+    http_driver.command("/oncall", "escalation payments yaml", user="U0LEAD")
+
+    view = opened(slack)
+    for block in view["blocks"]:
+        element = block.get("element") or {}
+        assert len(element.get("initial_value", "")) <= element.get("max_length", 3000)
+    assert "submit" not in view  # nothing to save: a half entry would drop the rest
+    assert "`upkeep export`" in json.dumps(view)
