@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.alerts.policies import AlertSettings, EntryReader
+from models.alerts.policies import AlertSettings, Changes, EntryReader
 from models.core.config import ConfigError, ImportContext, check_fields
 from models.core.people import find_team
 from models.core.workspace import Team, Workspace
@@ -63,6 +63,7 @@ class AlertingSection:
         if before != entry:
             row.entry = entry
             row.updated_at = ctx.now
+            Changes.bump()
         beat = entry.get("heartbeat") or {}
         row.heartbeat_minutes = beat.get("minutes")
         row.heartbeat_alert = beat.get("alert")

@@ -132,18 +132,6 @@ def new_group(now: datetime, firing: list[str], **fields: Any) -> AlertGroup:
     )
 
 
-def started_lately(db: Session, integration_id: int, now: datetime) -> int:
-    """How many groups the integration started in the minute before `now`, counted up to BURST
-    (the index on integration and time is read for BURST rows at most)."""
-    recent = db.scalars(
-        select(AlertGroup.created_at)
-        .where(AlertGroup.integration_id == integration_id)
-        .order_by(AlertGroup.created_at.desc())
-        .limit(BURST)
-    )
-    return sum(1 for at in recent if at > now - BURST_WINDOW)
-
-
 def burst_at(now: datetime) -> datetime:
     """When a burst that a group started at `now` belongs to is told: the next whole minute."""
     return now.replace(second=0, microsecond=0) + BURST_WINDOW
