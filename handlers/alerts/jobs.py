@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
@@ -215,17 +215,32 @@ class AlertJob:
     kind = KIND
     concurrent = True  # each notification stands alone: a tick sends several at once
 
-    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
-        yield from self._groups(db, start, end, None)
+    def due(self, db: Session, start: datetime, end: datetime, *, again: bool = False):
+        """What falls due in (start, end]; a group's first step is left out once the webhook's
+        process claimed it (`first_claimed`), unless `again` (a retry rebuilding it)."""
+        yield from self._groups(db, start, end, None, again=again)
         yield from self._mornings(db, start, end)
         yield from self._bursts(db, start, end)
         yield from self._heartbeats(db, start, end)
+
+    def due_again(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
+        return self.due(db, start, end, again=True)
 
     def at_once(self, db: Session, group_ids: list[int], now: datetime) -> list[Due]:
         """What the groups a webhook batch touched have due by now."""
         if not group_ids:
             return []
         return list(self._groups(db, now - LOOK_BACK, now, sorted(group_ids)))
+
+    def claimed_at_once(self, db: Session, keys: list[str]) -> None:
+        """The groups whose first step `at_once` had due were claimed (all of its keys): noted
+        in one statement, so the worker's pass over that minute skips them."""
+        ids = {int(key.split(":")[1]) for key in keys if key.startswith(f"{KIND}:")}
+        firsts = {i for i in ids if any(k.startswith(f"{KIND}:{i}:0:") for k in keys)}
+        if firsts:
+            db.execute(
+                update(AlertGroup).where(AlertGroup.id.in_(firsts)).values(first_claimed=True)
+            )
 
     def next_at(self, db: Session, now: datetime) -> datetime | None:
         """When something falls due next: the worker wakes then."""
@@ -243,13 +258,15 @@ class AlertJob:
         return min(found) if found else None
 
     def _groups(
-        self, db: Session, start: datetime, end: datetime, ids: list[int] | None
+        self, db: Session, start: datetime, end: datetime, ids: list[int] | None, *, again=False
     ) -> Iterator[Due]:
         groups = open_groups(db, start, ids, until=end)
         known = alertings(db, {g.team_id for g in groups})
         for group in groups:
             _, policy = alerting_for(db, group, known)
             for n, at in steps_between(group, policy, start, end):
+                if n == 0 and group.first_claimed and not again:
+                    continue
                 team = db.get(Team, group.team_id)
                 if team is not None:
                     yield from self._step(db, team, group, n, at, policy.step(n))

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    false,
     func,
     or_,
     select,
@@ -85,6 +86,12 @@ class AlertGroup(Base):
     # Part of a burst (more than BURST groups from its integration in a minute): told in the
     # burst's one summary at this instant, not on its own.
     burst_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Its first step's notifications were all claimed at once by the webhook's process: the
+    # worker's pass doesn't work them out again (a retry of one still does).
+    first_claimed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Held for the morning or part of a burst, told in that summary then: its escalation runs
+    # on from there (`summarised`).
+    summarised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team] = relationship()
     acked_by: Mapped[Person | None] = relationship(foreign_keys=[acked_by_id])
@@ -98,6 +105,8 @@ class AlertGroup(Base):
     def open(self) -> bool:
         """Its escalation runs: not acked, not resolved, not held for the morning, not part of
         a burst."""
+        if self.summarised_at is not None:
+            return self.status == FIRING
         return self.status == FIRING and not self.held and self.burst_at is None
 
 
