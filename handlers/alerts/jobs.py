@@ -49,6 +49,7 @@ from models.alerts.groups import (
     next_step_at,
     open_groups,
     steps_between,
+    summarised,
 )
 from models.alerts.heartbeats import missing_key, next_silence_at, silences_between
 from models.alerts.policies import CHANNEL, Step, alertings
@@ -125,6 +126,8 @@ def send_repeat(group_id: int, ctx: SendContext) -> str | None:
     view = shown(db, group)
     parent = channel_message(db, group_id)
     ts = None
+    if parent is None and channel_post_pending(db, group):
+        raise PostPending("the channel post it goes under isn't recorded yet; retried")
     if parent is not None:
         answer = ctx.client.chat_postMessage(
             channel=parent.channel, thread_ts=parent.ts, text=repeat_text(view)
@@ -132,6 +135,20 @@ def send_repeat(group_id: int, ctx: SendContext) -> str | None:
         ts = answer["ts"]
     update_all(ctx, group, view)
     return ts
+
+
+class PostPending(Exception):
+    """A repeat came before the group's channel post was recorded (sent at the same time): the
+    engine tries its thread note again shortly (a retry's backoff)."""
+
+
+def channel_post_pending(db: Session, group: AlertGroup) -> bool:
+    """The group's first channel post is claimed but not sent yet."""
+    team = db.get(Team, group.team_id)
+    if team is None or not team.channel_id:
+        return False
+    told = deliveries.delivery(db, f"{KIND}:{group.id}:0:{team.channel_id}")
+    return told is not None and told.status != deliveries.SENT
 
 
 def send_update(group_id: int, ctx: SendContext) -> str | None:
@@ -166,6 +183,9 @@ def send_morning(group_ids: list[int], channel: str, ctx: SendContext) -> str | 
     answer = ctx.client.chat_postMessage(
         channel=channel, text=morning_text(held), blocks=morning_blocks(held)
     )
+    for group in groups:  # unacked, they escalate from the morning on
+        if group.held_until is not None:
+            summarised(db, group, group.held_until)
     return answer["ts"]
 
 
@@ -191,6 +211,9 @@ def send_burst(group_ids: list[int], ctx: SendContext) -> str | None:
         ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"]
         for channel in [*where, *(t.channel for t in people)]
     ]
+    for group in groups:  # unacked, they escalate from the summary on
+        if group.burst_at is not None:
+            summarised(db, group, group.burst_at)
     return posted[0] if posted else None
 
 

@@ -188,6 +188,18 @@ def plan_steps(db: Session, group: AlertGroup, alerting: Alerting | None = None)
     group.steps_until = times[-1][1] if times else group.base_at
 
 
+def replan_open(db: Session, alerting: Alerting) -> None:
+    """A team's policies changed: its groups still firing go on by them (a longer policy gives
+    them steps again; the worker's passes find them by `steps_until`)."""
+    firing = db.scalars(
+        select(AlertGroup).where(
+            AlertGroup.team_id == alerting.team_id, AlertGroup.status == FIRING
+        )
+    )
+    for group in firing:
+        plan_steps(db, group, alerting)
+
+
 def steps_between(
     group: AlertGroup, policy: EscalationPolicy, start: datetime, end: datetime
 ) -> list[tuple[int, datetime]]:
@@ -306,6 +318,18 @@ def resolve_group(group: AlertGroup, person: Person | None, now: datetime) -> Ch
     return Change(group.id, RESOLVED, True)
 
 
+def summarised(db: Session, group: AlertGroup, at: datetime) -> None:
+    """Told in a summary at `at` (the morning's, or its burst's): unless acked or resolved by
+    then, its escalation runs from there, the summary standing for its first step (so that step
+    is not sent again: `first_claimed`). The same `at` every time: a retried summary changes
+    nothing more."""
+    if group.status != FIRING or group.summarised_at is not None:
+        return
+    group.summarised_at, group.first_claimed = at, True
+    group.base_step, group.base_at = 0, at
+    plan_steps(db, group)
+
+
 def escalate_now(db: Session, group: AlertGroup, now: datetime) -> bool:
     """The next step falls due now (an acked group's escalation starts again from there);
     False when there is no next step."""
@@ -313,7 +337,7 @@ def escalate_now(db: Session, group: AlertGroup, now: datetime) -> bool:
         return False
     _, policy = alerting_for(db, group)
     following = current_step(group, policy, now) + 1
-    if group.held or following >= policy.length:
+    if (group.held and group.summarised_at is None) or following >= policy.length:
         return False
     group.base_step, group.base_at = following, now
     group.status, group.acked_at, group.acked_by_id = FIRING, None, None
