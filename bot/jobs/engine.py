@@ -267,6 +267,10 @@ class DeliveryEngine:
                 got = self._claim(db, due, now, report)
                 if got is not None:
                     claimed.append((got, due))
+            for job in self.jobs:  # every one claimed (here or by someone before): noted
+                if (noted := getattr(job, "claimed_at_once", None)) is not None:
+                    noted(db, [due.key for due in dues if due.kind == job.kind])
+            db.commit()
         self._send_claimed(claimed, report)
         return report
 
@@ -379,8 +383,9 @@ class DeliveryEngine:
                 continue
             if forced:
                 candidates = on_demand(job, db, row.due_at)
-            else:
-                candidates = job.due(db, row.due_at - timedelta(microseconds=1), row.due_at)
+            else:  # `due_again`: a job's due that leaves out nothing it was told was sent
+                ask = getattr(job, "due_again", None) or job.due
+                candidates = ask(db, row.due_at - timedelta(microseconds=1), row.due_at)
             for due in candidates:
                 if due.key == base:
                     return replace(due, key=row.key, due_at=row.due_at, stale_after=None)

@@ -4,8 +4,10 @@ up to date after the answer, through the delivery engine (`handlers.alerts.jobs`
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.deps import CommandRequest, Deps, command_request
-from handlers.alerts.blocks import ACK, ESCALATE, RESOLVE
+from handlers.alerts.blocks import ACK, ACK_ALL, ESCALATE, RESOLVE
 from handlers.alerts.form import form_listeners
 from handlers.alerts.jobs import notify_now
 from handlers.alerts.notify import notify_listeners
@@ -36,6 +38,27 @@ def listeners(app, deps: Deps) -> None:
         _claim(req, group)
         ack_group(group, req.person, req.now())
         _done(req, group, "alert.ack")
+
+    @app.action(ACK_ALL)
+    def on_ack_all(ack, body: dict, context) -> None:
+        """A summary's Ack all: every group of it that still fires."""
+        ack()
+        req = command_request(deps, context)
+        value = (body.get("actions") or [{}])[0].get("value", "")
+        ids = [n for n in (whole_number(v) for v in value.split(",")) if n is not None]
+        acked = []
+        for group in req.db.scalars(select(AlertGroup).where(AlertGroup.id.in_(ids))):
+            mine = group.workspace_id == req.workspace.id
+            if mine and ack_group(group, req.person, req.now()).changed:
+                acked.append(group)
+        if not acked:
+            raise UserError("Those alerts are acked or resolved already; nothing changed.")
+        req.db.flush()
+        for group in acked:
+            req.audit(
+                "alert.ack", f"alert {group.id}", after={"status": group.status}, team=group.team
+            )
+        req.later(notify_now(group_ids=[g.id for g in acked]))
 
     @app.action(RESOLVE)
     def on_resolve(ack, body: dict, context) -> None:

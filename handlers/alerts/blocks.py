@@ -9,7 +9,9 @@ from datetime import datetime
 from bot.render.text import as_plain, escape, link_to, local_time, truncate, user_text
 
 ACK, RESOLVE, ESCALATE = "alert_ack", "alert_resolve", "alert_escalate"
+ACK_ALL = "alert_ack_all"  # a summary's groups (their ids, comma-separated), acked at once
 BUTTONS = (ACK, RESOLVE, ESCALATE)
+SUMMED_UP = 20  # groups a summary shows one by one with their buttons (Slack: 50 blocks)
 SHOWN_LABELS = 12
 LABELS_ROOM = 2800  # characters of a context element's 3000 the labels may take
 
@@ -146,13 +148,34 @@ def morning_blocks(held: list[Shown]) -> list[dict]:
         f":sunrise: *Good morning.* {len(held)} alert(s) below your team's urgent severity "
         "came in overnight and waited for you:"
     )
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}},
-    ]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": head}}, *summed_up(held, lines)]
 
 
-BURST_SHOWN = 15
+def summed_up(groups: list[Shown], lines: list[str]) -> list[dict]:
+    """A summary's groups, one line each with its Ack and Resolve (the first SUMMED_UP; the
+    rest counted), and Ack all when more than one still fires."""
+    blocks: list[dict] = []
+    for shown, line in list(zip(groups, lines, strict=True))[:SUMMED_UP]:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
+        if shown.status != "resolved":
+            value = str(shown.id)
+            out = [_button("Resolve", RESOLVE, value)]
+            if shown.status == "firing":
+                out.insert(0, _button("Ack", ACK, value, "primary"))
+            blocks.append({"type": "actions", "block_id": f"alert_{shown.id}", "elements": out})
+    if len(groups) > SUMMED_UP:
+        more = f"…and {len(groups) - SUMMED_UP} more"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    firing = ",".join(str(g.id) for g in groups if g.status == "firing")
+    if firing.count(",") >= 1:
+        button = _button("Ack all", ACK_ALL, truncate_ids(firing))
+        blocks.append({"type": "actions", "block_id": "alert_all", "elements": [button]})
+    return blocks
+
+
+def truncate_ids(ids: str, limit: int = 2000) -> str:
+    """A button's value holds 2000 characters: the ids that fit."""
+    return ids if len(ids) <= limit else ids[:limit].rsplit(",", 1)[0]
 
 
 def burst_text(count: int, source: str) -> str:
@@ -160,7 +183,7 @@ def burst_text(count: int, source: str) -> str:
 
 
 def burst_blocks(groups: list[Shown], source: str) -> list[dict]:
-    """A burst's one summary: how many groups, and the first of them."""
+    """A burst's one summary: how many groups, and the first of them with their buttons."""
     head = (
         f":rotating_light: *A burst of alerts:* {len(groups)} more alert groups came from "
         f"{escape(as_plain(source))} within a minute. They are summed up here instead of one "
@@ -168,13 +191,11 @@ def burst_blocks(groups: list[Shown], source: str) -> list[dict]:
     )
     lines = [
         f"• *{user_text(truncate(g.title, 150))}* ({code(g.severity or 'none', 40)})"
-        for g in groups[:BURST_SHOWN]
+        for g in groups
     ]
-    if len(groups) > BURST_SHOWN:
-        lines.append(f"…and {len(groups) - BURST_SHOWN} more")
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": head}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate("\n".join(lines), 2900)}},
+        *summed_up(groups, lines),
     ]
 
 

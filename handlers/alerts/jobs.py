@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.jobs import Due, SendContext
@@ -49,6 +49,7 @@ from models.alerts.groups import (
     next_step_at,
     open_groups,
     steps_between,
+    summarised,
 )
 from models.alerts.heartbeats import missing_key, next_silence_at, silences_between
 from models.alerts.policies import CHANNEL, Step, alertings
@@ -125,6 +126,8 @@ def send_repeat(group_id: int, ctx: SendContext) -> str | None:
     view = shown(db, group)
     parent = channel_message(db, group_id)
     ts = None
+    if parent is None and channel_post_pending(db, group):
+        raise PostPending("the channel post it goes under isn't recorded yet; retried")
     if parent is not None:
         answer = ctx.client.chat_postMessage(
             channel=parent.channel, thread_ts=parent.ts, text=repeat_text(view)
@@ -132,6 +135,20 @@ def send_repeat(group_id: int, ctx: SendContext) -> str | None:
         ts = answer["ts"]
     update_all(ctx, group, view)
     return ts
+
+
+class PostPending(Exception):
+    """A repeat came before the group's channel post was recorded (sent at the same time): the
+    engine tries its thread note again shortly (a retry's backoff)."""
+
+
+def channel_post_pending(db: Session, group: AlertGroup) -> bool:
+    """The group's first channel post is claimed but not sent yet."""
+    team = db.get(Team, group.team_id)
+    if team is None or not team.channel_id:
+        return False
+    told = deliveries.delivery(db, f"{KIND}:{group.id}:0:{team.channel_id}")
+    return told is not None and told.status != deliveries.SENT
 
 
 def send_update(group_id: int, ctx: SendContext) -> str | None:
@@ -166,6 +183,9 @@ def send_morning(group_ids: list[int], channel: str, ctx: SendContext) -> str | 
     answer = ctx.client.chat_postMessage(
         channel=channel, text=morning_text(held), blocks=morning_blocks(held)
     )
+    for group in groups:  # unacked, they escalate from the morning on
+        if group.held_until is not None:
+            summarised(db, group, group.held_until)
     return answer["ts"]
 
 
@@ -191,6 +211,9 @@ def send_burst(group_ids: list[int], ctx: SendContext) -> str | None:
         ctx.client.chat_postMessage(channel=channel, text=text, blocks=blocks)["ts"]
         for channel in [*where, *(t.channel for t in people)]
     ]
+    for group in groups:  # unacked, they escalate from the summary on
+        if group.burst_at is not None:
+            summarised(db, group, group.burst_at)
     return posted[0] if posted else None
 
 
@@ -215,17 +238,32 @@ class AlertJob:
     kind = KIND
     concurrent = True  # each notification stands alone: a tick sends several at once
 
-    def due(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
-        yield from self._groups(db, start, end, None)
+    def due(self, db: Session, start: datetime, end: datetime, *, again: bool = False):
+        """What falls due in (start, end]; a group's first step is left out once the webhook's
+        process claimed it (`first_claimed`), unless `again` (a retry rebuilding it)."""
+        yield from self._groups(db, start, end, None, again=again)
         yield from self._mornings(db, start, end)
         yield from self._bursts(db, start, end)
         yield from self._heartbeats(db, start, end)
+
+    def due_again(self, db: Session, start: datetime, end: datetime) -> Iterable[Due]:
+        return self.due(db, start, end, again=True)
 
     def at_once(self, db: Session, group_ids: list[int], now: datetime) -> list[Due]:
         """What the groups a webhook batch touched have due by now."""
         if not group_ids:
             return []
         return list(self._groups(db, now - LOOK_BACK, now, sorted(group_ids)))
+
+    def claimed_at_once(self, db: Session, keys: list[str]) -> None:
+        """The groups whose first step `at_once` had due were claimed (all of its keys): noted
+        in one statement, so the worker's pass over that minute skips them."""
+        ids = {int(key.split(":")[1]) for key in keys if key.startswith(f"{KIND}:")}
+        firsts = {i for i in ids if any(k.startswith(f"{KIND}:{i}:0:") for k in keys)}
+        if firsts:
+            db.execute(
+                update(AlertGroup).where(AlertGroup.id.in_(firsts)).values(first_claimed=True)
+            )
 
     def next_at(self, db: Session, now: datetime) -> datetime | None:
         """When something falls due next: the worker wakes then."""
@@ -243,13 +281,15 @@ class AlertJob:
         return min(found) if found else None
 
     def _groups(
-        self, db: Session, start: datetime, end: datetime, ids: list[int] | None
+        self, db: Session, start: datetime, end: datetime, ids: list[int] | None, *, again=False
     ) -> Iterator[Due]:
         groups = open_groups(db, start, ids, until=end)
         known = alertings(db, {g.team_id for g in groups})
         for group in groups:
             _, policy = alerting_for(db, group, known)
             for n, at in steps_between(group, policy, start, end):
+                if n == 0 and group.first_claimed and not again:
+                    continue
                 team = db.get(Team, group.team_id)
                 if team is not None:
                     yield from self._step(db, team, group, n, at, policy.step(n))

@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.alerts.policies import AlertSettings, EntryReader
+from models.alerts.groups import replan_open
+from models.alerts.policies import AlertSettings, Changes, EntryReader, alerting_of
 from models.core.config import ConfigError, ImportContext, check_fields
 from models.core.people import find_team
 from models.core.workspace import Team, Workspace
@@ -63,6 +64,8 @@ class AlertingSection:
         if before != entry:
             row.entry = entry
             row.updated_at = ctx.now
+            Changes.bump()
+            replan_open(ctx.db, alerting_of(entry, team.id))
         beat = entry.get("heartbeat") or {}
         row.heartbeat_minutes = beat.get("minutes")
         row.heartbeat_alert = beat.get("alert")

@@ -72,7 +72,7 @@ def escalations_of(
 ) -> int:
     """Steps past the first that fell due before it was acked or resolved (or `end`), and the
     times someone pressed Escalate now."""
-    if group.held or group.burst_at is not None:
+    if (group.held or group.burst_at is not None) and group.summarised_at is None:
         return 0
     stop = min(t for t in (group.acked_at, group.resolved_at, end) if t is not None)
     _, policy = alerting_for(db, group, known)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    false,
     func,
     or_,
     select,
@@ -85,6 +86,12 @@ class AlertGroup(Base):
     # Part of a burst (more than BURST groups from its integration in a minute): told in the
     # burst's one summary at this instant, not on its own.
     burst_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Its first step's notifications were all claimed at once by the webhook's process: the
+    # worker's pass doesn't work them out again (a retry of one still does).
+    first_claimed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Held for the morning or part of a burst, told in that summary then: its escalation runs
+    # on from there (`summarised`).
+    summarised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team] = relationship()
     acked_by: Mapped[Person | None] = relationship(foreign_keys=[acked_by_id])
@@ -98,6 +105,8 @@ class AlertGroup(Base):
     def open(self) -> bool:
         """Its escalation runs: not acked, not resolved, not held for the morning, not part of
         a burst."""
+        if self.summarised_at is not None:
+            return self.status == FIRING
         return self.status == FIRING and not self.held and self.burst_at is None
 
 
@@ -130,18 +139,6 @@ def new_group(now: datetime, firing: list[str], **fields: Any) -> AlertGroup:
         escalated=0,
         **fields,
     )
-
-
-def started_lately(db: Session, integration_id: int, now: datetime) -> int:
-    """How many groups the integration started in the minute before `now`, counted up to BURST
-    (the index on integration and time is read for BURST rows at most)."""
-    recent = db.scalars(
-        select(AlertGroup.created_at)
-        .where(AlertGroup.integration_id == integration_id)
-        .order_by(AlertGroup.created_at.desc())
-        .limit(BURST)
-    )
-    return sum(1 for at in recent if at > now - BURST_WINDOW)
 
 
 def burst_at(now: datetime) -> datetime:
@@ -189,6 +186,18 @@ def plan_steps(db: Session, group: AlertGroup, alerting: Alerting | None = None)
     _, policy = alerting_for(db, group, known)
     times = step_times(group, policy)
     group.steps_until = times[-1][1] if times else group.base_at
+
+
+def replan_open(db: Session, alerting: Alerting) -> None:
+    """A team's policies changed: its groups still firing go on by them (a longer policy gives
+    them steps again; the worker's passes find them by `steps_until`)."""
+    firing = db.scalars(
+        select(AlertGroup).where(
+            AlertGroup.team_id == alerting.team_id, AlertGroup.status == FIRING
+        )
+    )
+    for group in firing:
+        plan_steps(db, group, alerting)
 
 
 def steps_between(
@@ -309,6 +318,18 @@ def resolve_group(group: AlertGroup, person: Person | None, now: datetime) -> Ch
     return Change(group.id, RESOLVED, True)
 
 
+def summarised(db: Session, group: AlertGroup, at: datetime) -> None:
+    """Told in a summary at `at` (the morning's, or its burst's): unless acked or resolved by
+    then, its escalation runs from there, the summary standing for its first step (so that step
+    is not sent again: `first_claimed`). The same `at` every time: a retried summary changes
+    nothing more."""
+    if group.status != FIRING or group.summarised_at is not None:
+        return
+    group.summarised_at, group.first_claimed = at, True
+    group.base_step, group.base_at = 0, at
+    plan_steps(db, group)
+
+
 def escalate_now(db: Session, group: AlertGroup, now: datetime) -> bool:
     """The next step falls due now (an acked group's escalation starts again from there);
     False when there is no next step."""
@@ -316,7 +337,7 @@ def escalate_now(db: Session, group: AlertGroup, now: datetime) -> bool:
         return False
     _, policy = alerting_for(db, group)
     following = current_step(group, policy, now) + 1
-    if group.held or following >= policy.length:
+    if (group.held and group.summarised_at is None) or following >= policy.length:
         return False
     group.base_step, group.base_at = following, now
     group.status, group.acked_at, group.acked_by_id = FIRING, None, None

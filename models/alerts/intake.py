@@ -7,48 +7,83 @@ group resolves it. The heartbeat alert of a team that expects one only keeps its
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from models.alerts.groups import (
     BURST,
+    BURST_WINDOW,
     KEYS_KEPT,
     AlertGroup,
     burst_at,
     new_group,
     plan_steps,
     resolve_group,
-    started_lately,
 )
 from models.alerts.heartbeats import beat_seen
-from models.alerts.policies import Alerting, team_alerting
+from models.alerts.policies import Alerting, Changes, team_alerting
 from models.alerts.targets import night_until, step_targets, team_zone
 from models.core.workspace import Team
 from models.pages.formats import Alert
 from models.pages.ingest import Attributor
 from models.pages.integrations import Hook
 
+ALERTING_TTL = 5.0  # seconds a team's alerting is used without reading it again
+
+
+class KeptAlertings:
+    """Each team's alerting (settings, policies, routes) as webhooks last read it, used for
+    `ALERTING_TTL` seconds or until this process changes alerting (`Changes`): a webhook batch
+    doesn't read and parse its team's settings again (a change made by another process
+    reaches webhooks within the TTL)."""
+
+    def __init__(self, ttl: float = ALERTING_TTL) -> None:
+        self.ttl = ttl
+        self._kept: dict[int, tuple[float, int, Alerting]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db: Session, team_id: int) -> Alerting:
+        now, changes = time.monotonic(), Changes.count
+        with self._lock:
+            kept = self._kept.get(team_id)
+        if kept is not None and kept[0] > now and kept[1] == changes:
+            return kept[2]
+        alerting = team_alerting(db, team_id)
+        with self._lock:
+            self._kept[team_id] = (now + self.ttl, changes, alerting)
+        return alerting
+
 
 class AlertIntake:
     """An `Intake` for one batch: the groups with something to send now (`touched`: started,
-    fired again, resolved) are notified after the batch commits."""
+    fired again, resolved) are notified after the batch commits. `kept`: the teams' alerting
+    kept between batches."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: KeptAlertings | None = None) -> None:
+        self.kept = kept
         self.touched: set[int] = set()
         self.heartbeats: set[int] = set()  # teams whose heartbeat came
 
     def __call__(
-        self, db: Session, hook: Hook, requests: list[tuple[list[Alert], datetime]]
+        self,
+        db: Session,
+        hook: Hook,
+        requests: list[tuple[list[Alert], datetime]],
+        attributor: Attributor | None = None,
     ) -> None:
-        """The integration's alerts into groups: one query for its open groups, one for how
-        many it started in the last minute, one flush (a webhook is answered fast)."""
-        alerting = team_alerting(db, hook.team_id)
+        """The integration's alerts into groups: one query for its open groups and when it
+        started its last groups, one flush (a webhook is answered fast)."""
+        kept = self.kept
+        alerting = kept.get(db, hook.team_id) if kept else team_alerting(db, hook.team_id)
         wanted = {a.group_key for alerts, _ in requests for a in alerts}
-        groups: dict[str, AlertGroup | None] = dict(open_groups_of(db, hook.id, wanted))
+        found, lately = open_and_recent(db, hook.id, wanted)
+        groups: dict[str, AlertGroup | None] = dict(found)
         started: list[AlertGroup] = []
-        attributor = Attributor(db, hook)
+        attributor = attributor or Attributor(db, hook)
         recent: int | None = None
         for alerts, now in requests:
             for alert in alerts:
@@ -66,7 +101,7 @@ class AlertIntake:
                         started.append(group)
                 elif group is None:
                     if recent is None:
-                        recent = started_lately(db, hook.id, now)
+                        recent = sum(1 for at in lately if at > now - BURST_WINDOW)
                     group = start_group(db, attributor, alerting, alert, now, burst=recent)
                     groups[alert.group_key] = group
                     recent += 1
@@ -81,17 +116,38 @@ class AlertIntake:
         self.touched.update(group.id for group in started)
 
 
-def open_groups_of(db: Session, integration_id: int, keys: set[str]) -> dict[str, AlertGroup]:
-    """The integration's open groups among these group keys, by key."""
-    if not keys:
-        return {}
-    found = db.scalars(
-        select(AlertGroup).where(
-            AlertGroup.integration_id == integration_id,
-            AlertGroup.open_key.in_(sorted(keys)),
-        )
-    )
-    return {group.group_key: group for group in found}
+_g = AlertGroup.__table__.c
+_LAST = (  # the integration's last BURST groups, newest first (its index on time)
+    select(_g.id, _g.created_at)
+    .where(_g.integration_id == bindparam("integration"))
+    .order_by(_g.created_at.desc())
+    .limit(BURST)
+    .subquery()
+)
+# Built once (a webhook is answered in milliseconds; building costs too): the integration's
+# open groups among some group keys (1) and when its last BURST groups started (0), together.
+_OPEN_AND_RECENT = union_all(
+    select(_g.id, _g.created_at, literal(1)).where(
+        _g.integration_id == bindparam("integration"),
+        _g.open_key.in_(bindparam("keys", expanding=True)),
+    ),
+    select(_LAST.c.id, _LAST.c.created_at, literal(0)),
+)
+
+
+def open_and_recent(
+    db: Session, integration_id: int, keys: set[str]
+) -> tuple[dict[str, AlertGroup], list[datetime]]:
+    """The integration's open groups among these group keys, by key, and when its last BURST
+    groups started (the burst count): one query, and one more only when some are open."""
+    rows = db.execute(_OPEN_AND_RECENT, {"integration": integration_id, "keys": sorted(keys)})
+    open_ids, lately = [], []
+    for group_id, created_at, is_open in rows:
+        (open_ids if is_open else lately).append(group_id if is_open else created_at)
+    if not open_ids:
+        return {}, lately
+    found = db.scalars(select(AlertGroup).where(AlertGroup.id.in_(open_ids)))
+    return {group.group_key: group for group in found}, lately
 
 
 def _resolves(group: AlertGroup, alert: Alert) -> bool:

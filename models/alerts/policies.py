@@ -364,6 +364,18 @@ def alertings(db: Session, team_ids: set[int]) -> dict[int, Alerting]:
     }
 
 
+class Changes:
+    """A count of the alerting changes made in this process: what keeps a team's alerting
+    (`models.alerts.intake.KeptAlertings`) reads it again when it moves; a change made by
+    another process is seen when the kept copy expires."""
+
+    count = 0
+
+    @classmethod
+    def bump(cls) -> None:
+        cls.count += 1
+
+
 def team_alerting(db: Session, team_id: int) -> Alerting:
     row = db.execute(
         select(Team.name, AlertSettings.entry)

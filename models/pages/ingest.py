@@ -4,7 +4,7 @@ class) and stored, resolved or counted as repeats, several requests' alerts in o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from models.catalog.services import Service, match_service
+from models.catalog.services import Service, name_index
 from models.core.workspace import Person, Team
 from models.oncall.overrides import Override
 from models.oncall.rotations import Rotation
@@ -42,6 +42,11 @@ _rotations = Rotation.__table__.c  # Core, not ORM: these run for every webhook 
 _VERSION = select(_rotations.id, _rotations.schedule_version).where(
     _rotations.workspace_id == bindparam("workspace"), _rotations.name == bindparam("name")
 )
+_SERVICE = (  # a service's name and its rotation's name, for attribution
+    select(Service.name, Rotation.name)
+    .outerjoin(Rotation, Rotation.id == Service.rotation_id)
+    .where(Service.id == bindparam("id"))
+)
 _pages = Page.__table__.c
 _EXISTING = select(_pages.id, _pages.external_key, _pages.started_at, _pages.resolved_at).where(
     _pages.integration_id == bindparam("integration"),
@@ -69,7 +74,7 @@ class Attributor:
         self.db = db
         self.integration = integration
         self.kept = kept
-        self._services: dict[str, Service | None] = {}
+        self._services: dict[str, Attribution | None] = {}
         self._team: tuple[str, str | None, str | None] | None = None  # zone, holidays
 
     def service(self, alert: Alert) -> Attribution:
@@ -79,14 +84,21 @@ class Attributor:
         rotation = self.integration.rotation
         for candidate in alert.services:
             if candidate not in self._services:
-                found = match_service(self.db, self.integration.workspace, candidate)
-                self._services[candidate] = found
+                self._services[candidate] = self._service(candidate)
             service = self._services[candidate]
             if service is not None:
-                if rotation is None and service.rotation is not None:
-                    rotation = service.rotation.name
-                return Attribution(service.name, service.id, rotation)
+                return replace(service, rotation=rotation or service.rotation)
         return Attribution(alert.services[0] if alert.services else None, None, rotation)
+
+    def _service(self, candidate: str) -> Attribution | None:
+        """The catalog's service of that name (`match_service`), its name, id and rotation's
+        name alone: one small query, asked once per batch."""
+        found = name_index(self.db, self.integration.workspace).exact.get(candidate.strip().lower())
+        if not found:
+            return None
+        service_id = min(found, key=lambda pair: pair[1])[0]
+        row = self.db.execute(_SERVICE, {"id": service_id}).first()
+        return None if row is None else Attribution(row[0], service_id, row[1])
 
     def on_call(self, wanted: list[tuple[str | None, datetime]]) -> list[Person | None]:
         """Who was on call for each (rotation name, instant): each rotation is read once, with
@@ -171,6 +183,8 @@ class Attributor:
         return self._team_row()[1:]
 
     def _team_row(self) -> tuple[str, str | None, str | None]:
+        if self._team is None and isinstance(self.integration, Hook):
+            self._team = self.integration.team_row
         if self._team is None:
             row = self.db.execute(
                 select(Team.tz, Team.holiday_country, Team.holiday_region).where(
@@ -208,6 +222,7 @@ def ingest_requests(
     requests: list[tuple[list[Alert], datetime]],
     *,
     kept: KeptInBatch | None = None,
+    attributor: Attributor | None = None,
 ) -> list[IngestResult]:
     """`ingest` for several requests to one integration at once, in order, with one result
     each. Firing alerts (the usual case) cost one query per rotation to attribute them and one
@@ -252,7 +267,8 @@ def ingest_requests(
                 result.repeated += 1
     if not new:
         return results
-    rows = Attributor(db, integration, kept).rows([(alert, now) for alert, now, _ in new.values()])
+    attributor = attributor or Attributor(db, integration, kept)
+    rows = attributor.rows([(alert, now) for alert, now, _ in new.values()])
     for row in rows:
         if row["resolved_at"] is None and row["external_key"] in resolved_later:
             at = resolved_later[row["external_key"]][0]
@@ -322,12 +338,21 @@ _INSERT_NEW = {
 IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
 # What else a batch's alerts go to, in its transaction (alerting: `models.alerts.intake`): given
 # one integration's requests, as ingest gets them.
-Intake = Callable[[Session, Hook, list[tuple[list[Alert], datetime]]], None]
+# The batch's `Attributor` for the integration is shared (services are looked up once).
+Intake = Callable[[Session, Hook, list[tuple[list[Alert], datetime]], Attributor], None]
 
 
 def _all_firing(alert_lists: Iterable[list[Alert]]) -> bool:
     """No alert resolves anything: such alerts are stored by inserts alone."""
     return all(alert.resolved_at is None for alerts in alert_lists for alert in alerts)
+
+
+def one_write(jobs: list[IngestJob]) -> bool:
+    """Whether a batch can go without a transaction around it: one integration's firing alerts
+    (no resolves) are one `INSERT ... ON CONFLICT DO NOTHING`, and what alerting adds (the
+    groups they start, repeats noted) holds on its own: storing the batch again after a failure
+    half-way changes nothing twice (a page stored is a repeat, a group's alert key is known)."""
+    return len({hook.id for hook, _, _ in jobs}) == 1 and _all_firing(a for _, a, _ in jobs)
 
 
 def ingest_batch(
@@ -348,10 +373,12 @@ def ingest_batch(
             for i, (hook, _, _) in enumerate(jobs):
                 by_integration.setdefault(hook.id, []).append(i)
             for indexes in by_integration.values():
+                hook = jobs[indexes[0]][0]
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
-                stored = ingest_requests(db, jobs[indexes[0]][0], requests, kept=staged)
+                attributor = Attributor(db, hook, staged)
+                stored = ingest_requests(db, hook, requests, kept=staged, attributor=attributor)
                 if intake is not None:
-                    intake(db, jobs[indexes[0]][0], requests)
+                    intake(db, hook, requests, attributor)
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()

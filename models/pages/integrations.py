@@ -79,10 +79,14 @@ class Hook:
     severities: str
     signing_secret: str | None
     workspace: CatalogRef
+    # The team's zone and public holidays (country, region), kept with it like the rest: ingest
+    # needs them for every page's hour class.
+    team_row: tuple[str, str | None, str | None] | None = None
 
     @classmethod
     def of(cls, integration: Integration) -> Hook:
         workspace = integration.workspace
+        team = integration.team
         return cls(
             integration.id,
             integration.workspace_id,
@@ -92,6 +96,7 @@ class Hook:
             integration.severities,
             integration.signing_secret,
             CatalogRef(workspace.id, workspace.catalog_version or 0),
+            (team.tz or "UTC", team.holiday_country, team.holiday_region),
         )
 
     def accepts(self, severity: str) -> bool:
