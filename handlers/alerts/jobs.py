@@ -60,6 +60,7 @@ from models.core.workspace import Person, Team
 from models.pages.integrations import Integration
 
 KIND = "alert"
+COMMIT_GRACE = timedelta(minutes=2)  # from a webhook's instant to its commit, at the most
 LOOK_BACK = timedelta(days=1)  # `at_once` sends what a group has due since then
 
 
@@ -283,24 +284,29 @@ class AlertJob:
     def _groups(
         self, db: Session, start: datetime, end: datetime, ids: list[int] | None, *, again=False
     ) -> Iterator[Due]:
-        groups = open_groups(db, start, ids, until=end)
+        # What a webhook starts (a first step, a repeat, an update) carries the instant the
+        # request came, and commits a moment later: a tick that read in between has passed it.
+        # The worker's pass looks that far back (keys already claimed are found in one query).
+        look = start - COMMIT_GRACE if ids is None else start
+        groups = open_groups(db, look, ids, until=end)
         known = alertings(db, {g.team_id for g in groups})
         for group in groups:
             _, policy = alerting_for(db, group, known)
-            for n, at in steps_between(group, policy, start, end):
-                if n == 0 and group.first_claimed and not again:
+            for n, at in steps_between(group, policy, look, end):
+                first = n == 0
+                if (first and group.first_claimed and not again) or (at <= start and not first):
                     continue
                 team = db.get(Team, group.team_id)
                 if team is not None:
                     yield from self._step(db, team, group, n, at, policy.step(n))
-            if group.fired > 1 and start < group.last_fired_at <= end:
+            if group.fired > 1 and look < group.last_fired_at <= end:
                 yield self._due(
                     f"{KIND}:{group.id}:fired:{group.fired}",
                     group,
                     send_repeat,
                     at=group.last_fired_at,
                 )
-            if group.changed_at is not None and start < group.changed_at <= end:
+            if group.changed_at is not None and look < group.changed_at <= end:
                 key = f"{KIND}:{group.id}:update:{group.changed_at.isoformat()}"
                 yield self._due(key, group, send_update, at=group.changed_at)
 
