@@ -11,8 +11,8 @@ import threading
 import time
 from datetime import datetime
 
-from sqlalchemy import bindparam, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, literal, select, union_all
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from models.alerts.groups import (
     BURST,
@@ -83,6 +83,7 @@ class AlertIntake:
         found, lately = open_and_recent(db, hook.id, wanted)
         groups: dict[str, AlertGroup | None] = dict(found)
         started: list[AlertGroup] = []
+        new: list[AlertGroup] = []  # started here, inserted together before the flush
         attributor = attributor or Attributor(db, hook)
         recent: int | None = None
         for alerts, now in requests:
@@ -94,6 +95,7 @@ class AlertIntake:
                     continue
                 group = groups.get(alert.group_key)
                 if group is not None and group.open_key is None and alert.resolved_at is None:
+                    insert_groups(db, new)
                     db.flush()  # it resolved earlier in this batch: its key is free again
                     group = None
                 if alert.resolved_at is not None:
@@ -104,6 +106,7 @@ class AlertIntake:
                         recent = sum(1 for at in lately if at > now - BURST_WINDOW)
                     group = start_group(db, attributor, alerting, alert, now, burst=recent)
                     groups[alert.group_key] = group
+                    new.append(group)
                     recent += 1
                     if group.open():  # else it waits: for the morning, or the burst's summary
                         started.append(group)
@@ -112,6 +115,7 @@ class AlertIntake:
                     group.fired += 1
                     group.last_fired_at = now
                     started.append(group)
+        insert_groups(db, new)
         db.flush()
         self.touched.update(group.id for group in started)
 
@@ -150,6 +154,30 @@ def open_and_recent(
     return {group.group_key: group for group in found}, lately
 
 
+# Each column with what it is when a new group leaves it unset (its scalar default, else NULL).
+_GROUP_COLUMNS = [
+    (c.key, c.default.arg if c.default is not None and c.default.is_scalar else None)
+    for c in _g
+    if not c.primary_key
+]
+_INSERT_GROUPS = insert(AlertGroup.__table__).returning(_g.id, sort_by_parameter_order=True)
+
+
+def insert_groups(db: Session, new: list[AlertGroup]) -> None:
+    """The groups started (not yet in the session) inserted by one Core `INSERT ... RETURNING`
+    (no ORM flush: a webhook is answered fast), then kept in the session as stored ones, so
+    what changes them later in the batch is flushed as usual. Empties `new`."""
+    if not new:
+        return
+    rows = [{key: vars(group).get(key, unset) for key, unset in _GROUP_COLUMNS} for group in new]
+    ids = db.execute(_INSERT_GROUPS, rows).scalars().all()
+    for group, group_id in zip(new, ids, strict=True):
+        group.id = group_id
+        make_transient_to_detached(group)
+        db.add(group)
+    new.clear()
+
+
 def _resolves(group: AlertGroup, alert: Alert) -> bool:
     """The alert resolved; the group too once none of its alerts still fires."""
     if alert.key in group.firing_keys:
@@ -169,8 +197,8 @@ def start_group(
     *,
     burst: int,
 ) -> AlertGroup:
-    """A new group (added to the session); `burst`: how many its integration started in the
-    minute before."""
+    """A new group (not in the session yet: `insert_groups` stores it); `burst`: how many its
+    integration started in the minute before."""
     hook = attributor.integration
     where = attributor.service(alert)
     labels = dict(alert.labels)
@@ -195,7 +223,6 @@ def start_group(
     group.burst_at = burst_at(now) if burst >= BURST else None
     if not group.urgent and group.burst_at is None:
         hold_for_the_morning(db, group, alerting, now)
-    db.add(group)
     plan_steps(db, group, alerting)
     return group
 
