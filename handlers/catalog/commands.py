@@ -35,7 +35,7 @@ from models.core.people import get_team, is_lead, relevant_teams, teams_of_perso
 from models.core.words import possessive
 from models.core.workspace import Person
 from models.oncall.now import RotationRef, on_call_now, rotation_ref_by_id, team_rotation_refs
-from models.slos.status import card_line, services_with_slos, slo_statuses
+from models.slos.status import card_line_of, services_with_slos
 
 owner = Command(
     "/owner",
@@ -101,7 +101,7 @@ def slo_line(req: CommandRequest, card: ServiceCard) -> str | None:
     workspace = req.asker.workspace
     if card.id not in services_with_slos(req.db, workspace):
         return None
-    return card_line(slo_statuses(req.db, workspace.id, service_id=card.id))
+    return card_line_of(req.db, workspace, card.id)
 
 
 def may_edit(service: Service, req: CommandRequest) -> bool:

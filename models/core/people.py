@@ -81,6 +81,7 @@ class WorkspaceRef:
     id: int
     catalog_version: int
     schedule_version: int = 0
+    slo_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,10 @@ class Asker:
     @classmethod
     def of(cls, workspace: Workspace, person: Person | None) -> Asker:
         ref = WorkspaceRef(
-            workspace.id, workspace.catalog_version or 0, workspace.schedule_version or 0
+            workspace.id,
+            workspace.catalog_version or 0,
+            workspace.schedule_version or 0,
+            workspace.slo_version or 0,
         )
         if person is None:
             return cls(ref, None, "UTC", False)
@@ -107,6 +111,7 @@ _ASKER = HotRead(
         Workspace.id,
         Workspace.catalog_version,
         Workspace.schedule_version,
+        Workspace.slo_version,
         Person.id,
         Person.tz,
         Person.is_admin,
@@ -118,8 +123,9 @@ _ASKER = HotRead(
 
 def read_asker(session: Session, workspace_id: int, person_id: int | None) -> Asker:
     values = {"workspace": workspace_id, "person": person_id}
-    w, catalog, schedule, p, tz, admin = _ASKER.one(session, values)
-    return Asker(WorkspaceRef(w, catalog or 0, schedule or 0), p, tz or "UTC", bool(admin))
+    w, catalog, schedule, slo, p, tz, admin = _ASKER.one(session, values)
+    ref = WorkspaceRef(w, catalog or 0, schedule or 0, slo or 0)
+    return Asker(ref, p, tz or "UTC", bool(admin))
 
 
 def ensure_workspace(session: Session, slack_team_id: str, now: datetime) -> Workspace:

@@ -40,10 +40,14 @@ class Workspace(Base):
     # Bumped with any rotation's `schedule_version`, and when a rotation is added, renamed or
     # removed: each process keeps the workspace's rotations by name while it stays the same.
     schedule_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Bumped when SLO figures are stored or an SLO changes: each process keeps a service card's
+    # SLO line while it stays the same.
+    slo_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def bump_workspace_version(session: Session, field: str, workspace_ids: set[int]) -> None:
-    """Add one to a workspace version (`catalog_version`, `schedule_version`) in the session's
+    """Add one to a workspace version (`catalog_version`, `schedule_version`,
+    `slo_version`) in the session's
     transaction; the next read of it in this session sees the new number."""
     table = Workspace.__table__
     column = table.c[field]

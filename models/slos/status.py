@@ -209,3 +209,29 @@ def card_line(statuses: list[SloStatus]) -> str:
             short = f"budget {percent(s.budget_remaining, 1)} left"
         parts.append(f"`{s.name}` {objective_text(s.objective)}: {short}")
     return "; ".join(parts)
+
+
+_card_lines: Kept[tuple[str | None]] = Kept()
+
+
+def card_line_of(db: Session, workspace: WorkspaceRef, service_id: int) -> str | None:
+    """The SLO line of a service's card (None: it has no SLOs), kept while the workspace's
+    catalog and SLO versions stay the same (figures stored or an SLO changed bump the latter):
+    a kept line costs no query. Read after the request read its versions, so what is read is
+    at least that new."""
+    version = (workspace.catalog_version, workspace.slo_version)
+
+    def line(session: Session) -> str | None:
+        statuses = slo_statuses(session, workspace.id, service_id=service_id)
+        return card_line(statuses) if statuses else None
+
+    def read(own: Session) -> tuple[tuple[int, int], tuple[str | None]]:
+        row = own.execute(
+            select(Workspace.catalog_version, Workspace.slo_version).where(
+                Workspace.id == workspace.id
+            )
+        ).one()
+        return (row[0] or 0, row[1] or 0), (line(own),)
+
+    kept = _card_lines.get(db, (workspace.id, service_id), version, read)
+    return kept[0] if kept is not None else line(db)
