@@ -171,23 +171,12 @@ def listeners(app, deps: Deps) -> None:
         app.action(action)(_opener(deps, action))
         app.view(ui.form_id(action))(_submitter(deps, action))
 
-    @app.action(ui.DONE)
-    def done(ack, body: dict, context) -> None:
-        ack()
-        req = command_request(deps, context)
-        request = _request(req, body["actions"][0].get("value", ""))
-        triage.finish(req.db, request, req.person, now=req.now())
-        said = f":tada: {req.person.mention} marked {request.label} done."
-        _told(req, request, "request.done", said, None)
-
-    @app.action(ui.WITHDRAW)
-    def withdrawn(ack, body: dict, context) -> None:
-        ack()
-        req = command_request(deps, context)
-        request = _request(req, body["actions"][0].get("value", ""))
-        triage.withdraw(req.db, request, req.person, now=req.now())
-        said = f":wave: {req.person.mention} withdrew {request.label}."
-        _told(req, request, "request.withdraw", said, None)
+    # One-press changes: the button, what it does, the audit action, how it is told.
+    for action, change, audited, telling in (
+        (ui.DONE, triage.finish, "request.done", ":tada: {who} marked {label} done."),
+        (ui.WITHDRAW, triage.withdraw, "request.withdraw", ":wave: {who} withdrew {label}."),
+    ):
+        app.action(action)(_one_press(deps, change, audited, telling))
 
     @app.action(ui.UPDATE)
     def update_asked(ack, body: dict, context) -> None:
@@ -219,6 +208,18 @@ def _told(
     req.audit(action, request.label, after={"state": request.state}, team=request.team)
     req.later(announce(request_id=request.id, text=said, to_asker=to_asker))
     req.later(update_dms(request_id=request.id))
+
+
+def _one_press(deps: Deps, change, audited: str, telling: str):
+    def pressed(ack, body: dict, context) -> None:
+        ack()
+        req = command_request(deps, context)
+        request = _request(req, body["actions"][0].get("value", ""))
+        change(req.db, request, req.person, now=req.now())
+        said = telling.format(who=req.person.mention, label=request.label)
+        _told(req, request, audited, said, None)
+
+    return pressed
 
 
 def _opener(deps: Deps, action: str):
