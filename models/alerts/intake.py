@@ -31,6 +31,7 @@ from models.core.workspace import Team
 from models.pages.formats import Alert
 from models.pages.ingest import Attributor
 from models.pages.integrations import Hook
+from models.pages.writes import Rider
 
 ALERTING_TTL = 5.0  # seconds a team's alerting is used without reading it again
 
@@ -74,13 +75,15 @@ class AlertIntake:
         hook: Hook,
         requests: list[tuple[list[Alert], datetime]],
         attributor: Attributor | None = None,
-    ) -> None:
+    ) -> Rider | None:
         """The integration's alerts into groups: one query for its open groups and when it
-        started its last groups, one flush (a webhook is answered fast)."""
+        started its last groups, a flush for those it changed; the groups it starts are
+        returned, for ingest to store with the pages (a webhook is answered fast)."""
         kept = self.kept
         alerting = kept.get(db, hook.team_id) if kept else team_alerting(db, hook.team_id)
         wanted = {a.group_key for alerts, _ in requests for a in alerts}
-        found, lately = open_and_recent(db, hook.id, wanted)
+        since = min(now for _, now in requests) - BURST_WINDOW
+        found, lately = open_and_recent(db, hook.id, wanted, since)
         groups: dict[str, AlertGroup | None] = dict(found)
         started: list[AlertGroup] = []
         new: list[AlertGroup] = []  # started here, inserted together before the flush
@@ -115,15 +118,21 @@ class AlertIntake:
                     group.fired += 1
                     group.last_fired_at = now
                     started.append(group)
-        insert_groups(db, new)
         db.flush()
-        self.touched.update(group.id for group in started)
+
+        def stored(ids: dict[str, int]) -> None:  # at the batch's end: nothing changes them now
+            for group in new:
+                group.id = ids[group.group_key]
+            self.touched.update(group.id for group in started)
+
+        # Their group keys are unique among them (a key started again mid-batch is stored then).
+        return Rider(AlertGroup.__table__, [_row(group) for group in new], "group_key", stored)
 
 
 _g = AlertGroup.__table__.c
-_LAST = (  # the integration's last BURST groups, newest first (its index on time)
+_LAST = (  # the integration's last BURST groups started since, newest first (its index on time)
     select(_g.id, _g.created_at)
-    .where(_g.integration_id == bindparam("integration"))
+    .where(_g.integration_id == bindparam("integration"), _g.created_at > bindparam("since"))
     .order_by(_g.created_at.desc())
     .limit(BURST)
     .subquery()
@@ -140,11 +149,13 @@ _OPEN_AND_RECENT = union_all(
 
 
 def open_and_recent(
-    db: Session, integration_id: int, keys: set[str]
+    db: Session, integration_id: int, keys: set[str], since: datetime
 ) -> tuple[dict[str, AlertGroup], list[datetime]]:
     """The integration's open groups among these group keys, by key, and when its last BURST
-    groups started (the burst count): one query, and one more only when some are open."""
-    rows = db.execute(_OPEN_AND_RECENT, {"integration": integration_id, "keys": sorted(keys)})
+    groups started after `since` (the burst count): one query, and one more only when some
+    are open."""
+    params = {"integration": integration_id, "keys": sorted(keys), "since": since}
+    rows = db.execute(_OPEN_AND_RECENT, params)
     open_ids, lately = [], []
     for group_id, created_at, is_open in rows:
         (open_ids if is_open else lately).append(group_id if is_open else created_at)
@@ -163,15 +174,17 @@ _GROUP_COLUMNS = [
 _INSERT_GROUPS = insert(AlertGroup.__table__).returning(_g.id, sort_by_parameter_order=True)
 
 
+def _row(group: AlertGroup) -> dict:
+    return {key: vars(group).get(key, unset) for key, unset in _GROUP_COLUMNS}
+
+
 def insert_groups(db: Session, new: list[AlertGroup]) -> None:
     """The groups started (not yet in the session) inserted by one Core `INSERT ... RETURNING`
-    (no ORM flush: a webhook is answered fast), then kept in the session as stored ones, so
-    what changes them later in the batch is flushed as usual. Empties `new`."""
+    (no ORM flush: a webhook is answered fast). Empties `new`."""
     if not new:
         return
-    rows = [{key: vars(group).get(key, unset) for key, unset in _GROUP_COLUMNS} for group in new]
-    ids = db.execute(_INSERT_GROUPS, rows).scalars().all()
-    for group, group_id in zip(new, ids, strict=True):
+    ids = db.execute(_INSERT_GROUPS, [_row(group) for group in new]).scalars().all()
+    for group, group_id in zip(new, ids, strict=True):  # kept as stored: later changes flush
         group.id = group_id
         make_transient_to_detached(group)
         db.add(group)

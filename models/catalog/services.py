@@ -11,6 +11,7 @@ import difflib
 import re
 import threading
 import weakref
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -127,6 +128,9 @@ class NameIndex:
                 self.tokens.setdefault(token, []).append(pair)
         self.ordered = sorted((name.lower(), service_id, name) for service_id, name, _ in names)
         self.keys = [lowered for lowered, _, _ in self.ordered]
+        # What callers work out from this version of the catalog (a service's attribution for
+        # page ingest), kept as long as the index: a catalog change drops it with the index.
+        self.derived: dict[Hashable, Any] = {}
 
     def match(self, wanted: str) -> list[tuple[int, str]]:
         text = wanted.strip().lower().strip("`")

@@ -9,7 +9,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 
@@ -22,6 +21,7 @@ from models.pages.formats import Alert
 from models.pages.integrations import Hook, Integration
 from models.pages.pages import Page, hour_class, work_hours
 from models.pages.timelines import KeptInBatch, KeptTimeline, KeptTimelines
+from models.pages.writes import Rider, insert_pages
 
 # Statements built once (a webhook is answered in a few milliseconds; building costs too).
 # A rotation with its members, rule versions and the overrides over a span, in one query.
@@ -92,13 +92,17 @@ class Attributor:
 
     def _service(self, candidate: str) -> Attribution | None:
         """The catalog's service of that name (`match_service`), its name, id and rotation's
-        name alone: one small query, asked once per batch."""
-        found = name_index(self.db, self.integration.workspace).exact.get(candidate.strip().lower())
+        name alone: one small query, asked once per catalog version (kept with its index)."""
+        index = name_index(self.db, self.integration.workspace)
+        found = index.exact.get(candidate.strip().lower())
         if not found:
             return None
         service_id = min(found, key=lambda pair: pair[1])[0]
-        row = self.db.execute(_SERVICE, {"id": service_id}).first()
-        return None if row is None else Attribution(row[0], service_id, row[1])
+        key = ("attribution", service_id)
+        if key not in index.derived:
+            row = self.db.execute(_SERVICE, {"id": service_id}).first()
+            index.derived[key] = None if row is None else Attribution(row[0], service_id, row[1])
+        return index.derived[key]
 
     def on_call(self, wanted: list[tuple[str | None, datetime]]) -> list[Person | None]:
         """Who was on call for each (rotation name, instant): each rotation is read once, with
@@ -223,11 +227,13 @@ def ingest_requests(
     *,
     kept: KeptInBatch | None = None,
     attributor: Attributor | None = None,
+    rider: Rider | None = None,
 ) -> list[IngestResult]:
     """`ingest` for several requests to one integration at once, in order, with one result
     each. Firing alerts (the usual case) cost one query per rotation to attribute them and one
-    `INSERT ... ON CONFLICT DO NOTHING RETURNING` that tells which were new; resolves first read
-    which keys are stored. (Core statements, not ORM objects: a webhook is answered fast.)"""
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING` that tells which were new (and stores the
+    `rider`'s rows too); resolves first read which keys are stored. (Core statements, not ORM
+    objects: a webhook is answered fast.)"""
     results = [IngestResult() for _ in requests]
     keys = list({a.key for alerts, _ in requests for a in alerts})
     returning = db.get_bind().dialect.insert_returning
@@ -265,19 +271,21 @@ def ingest_requests(
                 result.resolved += 1
             else:
                 result.repeated += 1
-    if not new:
-        return results
-    attributor = attributor or Attributor(db, integration, kept)
-    rows = attributor.rows([(alert, now) for alert, now, _ in new.values()])
+    rows: list[dict] = []
+    if new:
+        attributor = attributor or Attributor(db, integration, kept)
+        rows = attributor.rows([(alert, now) for alert, now, _ in new.values()])
     for row in rows:
         if row["resolved_at"] is None and row["external_key"] in resolved_later:
             at = resolved_later[row["external_key"]][0]
             row["resolved_at"] = max(at, row["started_at"])
     if not returning:
-        db.execute(insert(Page), rows)
+        if rows:
+            db.execute(insert(Page), rows)
+        if rider is not None:
+            rider.store(db)
         return results
-    insert_new = _INSERT_NEW[db.get_bind().dialect.name]
-    stored = {key for (key,) in db.execute(insert_new, rows)}
+    stored = insert_pages(db, rows, rider)
     resolves = {row["external_key"]: row["resolved_at"] for row in rows}
     for key in new.keys() - stored:  # a concurrent request stored it first
         _stored_first(
@@ -325,21 +333,12 @@ def _stored_first(
         creator.repeated += 1
 
 
-# INSERT pages ... ON CONFLICT (integration, key) DO NOTHING RETURNING the keys stored, built
-# once per dialect (building the statement costs more than running it).
-_INSERT_NEW = {
-    name: upsert(Page.__table__)
-    .on_conflict_do_nothing(index_elements=["integration_id", "external_key"])
-    .returning(Page.__table__.c.external_key)
-    for name, upsert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
-
-
 IngestJob = tuple[Hook, list[Alert], datetime]  # the integration, alerts, when they arrived
 # What else a batch's alerts go to, in its transaction (alerting: `models.alerts.intake`): given
-# one integration's requests, as ingest gets them.
-# The batch's `Attributor` for the integration is shared (services are looked up once).
-Intake = Callable[[Session, Hook, list[tuple[list[Alert], datetime]], Attributor], None]
+# one integration's requests before ingest stores them; the rows it starts (a `Rider`) are
+# stored with the new pages. The batch's `Attributor` for the integration is shared (services
+# are looked up once).
+Intake = Callable[[Session, Hook, list[tuple[list[Alert], datetime]], Attributor], Rider | None]
 
 
 def _all_firing(alert_lists: Iterable[list[Alert]]) -> bool:
@@ -349,9 +348,10 @@ def _all_firing(alert_lists: Iterable[list[Alert]]) -> bool:
 
 def one_write(jobs: list[IngestJob]) -> bool:
     """Whether a batch can go without a transaction around it: one integration's firing alerts
-    (no resolves) are one `INSERT ... ON CONFLICT DO NOTHING`, and what alerting adds (the
-    groups they start, repeats noted) holds on its own: storing the batch again after a failure
-    half-way changes nothing twice (a page stored is a repeat, a group's alert key is known)."""
+    (no resolves) and the groups they start are one statement (`models.pages.writes`), and
+    what alerting adds besides (repeats noted) holds on its own: storing the batch again after
+    a failure half-way changes nothing twice (a page stored is a repeat, a group's alert key is
+    known)."""
     return len({hook.id for hook, _, _ in jobs}) == 1 and _all_firing(a for _, a, _ in jobs)
 
 
@@ -363,8 +363,9 @@ def ingest_batch(
 ) -> list[IngestResult]:
     """Several requests' alerts in one transaction, committed: one result per request, as if
     each had been ingested alone in order. A concurrent writer that inserted the same page first
-    makes it a repeat (on a database without RETURNING, the batch is retried once in a fresh
-    transaction). `intake` gets each integration's requests too, in the same transaction."""
+    makes it a repeat; one that started the same alert group first makes the batch run again
+    once, in a fresh transaction. `intake` gets each integration's requests first, in the same
+    transaction, and the rows it starts are stored with the pages."""
     for attempt in range(2):
         results: list[IngestResult | None] = [None] * len(jobs)
         staged = kept.batch() if kept is not None else None
@@ -376,9 +377,10 @@ def ingest_batch(
                 hook = jobs[indexes[0]][0]
                 requests = [(jobs[i][1], jobs[i][2]) for i in indexes]
                 attributor = Attributor(db, hook, staged)
-                stored = ingest_requests(db, hook, requests, kept=staged, attributor=attributor)
-                if intake is not None:
-                    intake(db, hook, requests, attributor)
+                rider = intake(db, hook, requests, attributor) if intake is not None else None
+                stored = ingest_requests(
+                    db, hook, requests, kept=staged, attributor=attributor, rider=rider
+                )
                 for i, result in zip(indexes, stored, strict=True):
                     results[i] = result
             db.commit()

@@ -31,7 +31,7 @@ def alerts(key: str, group: str):
     return PARSERS["generic"]({**body, "severity": "critical"}, START)
 
 
-def test_a_new_alert_costs_five_statements_once_its_team_is_known(db, engine, alerting):
+def test_a_new_alert_costs_three_statements_once_its_team_is_known(db, engine, alerting):
     hook = hook_of(db, alerting)
     kept, timelines = KeptAlertings(), KeptTimelines()
     ingest_batch(db, [(hook, alerts("a1", "g1"), START)], timelines, AlertIntake(kept))
@@ -48,9 +48,11 @@ def test_a_new_alert_costs_five_statements_once_its_team_is_known(db, engine, al
     finally:
         event.remove(engine, "before_cursor_execute", seen)
 
-    # its service and rotation (once for ingest and alerting), who is on call (the rotation's
-    # version), the page, open groups and recent starts (one query), the group: 14 before
-    assert len(statements) <= 5, "\n".join(statements)
+    # open groups and recent starts (one query), who is on call (the rotation's version), the
+    # page and the group (one statement on PostgreSQL, which commits it): 14 at first, then 5.
+    # Its service and rotation were read by the first batch, kept for the catalog's version.
+    expected = 3 if engine.dialect.name == "postgresql" else 4
+    assert len(statements) == expected, "\n".join(statements)
     assert [g.group_key for g in groups(db)] == ["g1", "g2"] and len(intake.touched) == 1
 
 
