@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger("upkeep.db")
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+POOL_SIZE = 10  # connections kept open: at concurrency 8 no request opens one
+POOL_OVERFLOW = 20  # more opened when every kept one is in use, closed when given back
 IDLE_PING = 10.0  # seconds: a pooled connection idle this long is pinged before use
 # A database that accepts connections and never answers must not hang every request for good:
 CONNECT_TIMEOUT = 5  # seconds to establish a connection (TCP and PostgreSQL's start-up)
@@ -45,13 +47,18 @@ def database_kind(url: str) -> str:
 def make_engine(url: str, idle_ping: float = IDLE_PING, **kwargs) -> Engine:
     url = normalize_url(url)
     if database_kind(url) == "sqlite":
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A file: SQLAlchemy's default pool keeps 5, so that at concurrency 8 every request
+            # past the fifth opened a connection (its pragmas, the schema read again).
+            kwargs.setdefault("pool_size", POOL_SIZE)
+            kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
