@@ -11,7 +11,7 @@ from handlers.alerts.blocks import ACK, ACK_ALL, ESCALATE, RESOLVE
 from handlers.alerts.form import form_listeners
 from handlers.alerts.jobs import notify_now
 from handlers.alerts.notify import notify_listeners
-from models.alerts.claims import claim_as_read, what_became
+from models.alerts.claims import claim_as_read, escalated_just_now, what_became
 from models.alerts.groups import (
     FIRING,
     RESOLVED,
@@ -74,6 +74,8 @@ def listeners(app, deps: Deps) -> None:
     def on_escalate(ack, body: dict, context) -> None:
         ack()
         req, group = _clicked(deps, body, context)
+        if escalated_just_now(group, req.now()):
+            raise UserError(what_became(group))
         _claim(req, group)
         if not escalate_now(req.db, group, req.now()):
             raise UserError(

@@ -5,7 +5,7 @@ on the row, SQLite on the database) and its presser is told what became of the a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -31,6 +31,18 @@ def claim_as_read(db: Session, group: AlertGroup, now: datetime) -> bool:
         return True
     db.refresh(group)
     return False
+
+
+# Two presses of Escalate now this close together are one escalation, however the requests
+# interleave (the second may well read the group after the first committed).
+PRESSED_TOGETHER = timedelta(seconds=10)
+
+
+def escalated_just_now(group: AlertGroup, now: datetime) -> bool:
+    """Its last change was an Escalate now (which moves its base to the instant of the press),
+    less than PRESSED_TOGETHER ago."""
+    pressed = group.changed_at
+    return pressed is not None and group.base_at == pressed and now - pressed < PRESSED_TOGETHER
 
 
 def what_became(group: AlertGroup) -> str:

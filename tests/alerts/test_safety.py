@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
 from tests.alerts.conftest import groups, shown_text
 
@@ -94,3 +95,24 @@ def test_two_people_pressing_escalate_now_at_once_move_one_step(
     assert group.base_step == 1 and group.escalated == 1
     assert len(told(slack)) == 1, told(slack)
     assert "changed that alert just now" in told(slack)[0]
+
+
+def test_escalate_now_pressed_twice_in_a_row_moves_one_step_and_later_again(
+    db, alerting, hooks, slack, http_driver, clock
+):
+    """The second press may read the group after the first committed: within seconds of an
+    Escalate now, another is the same escalation; later, it is a new one."""
+    hooks.fire("a1", group="g1")
+    assert slack.wait_for(lambda: slack.posted("U0ANA"))
+
+    http_driver.action("alert_escalate", "1", user="U0ANA")
+    clock.advance(timedelta(seconds=3))
+    http_driver.action("alert_escalate", "1", user="U0BEN")
+
+    assert (groups(db)[0].base_step, groups(db)[0].escalated) == (1, 1)
+    assert slack.wait_for(lambda: len(told(slack)) == 1)
+    assert "changed that alert just now" in told(slack)[0]
+
+    clock.advance(timedelta(seconds=10))
+    http_driver.action("alert_escalate", "1", user="U0BEN")
+    assert (groups(db)[0].base_step, groups(db)[0].escalated) == (2, 2)
