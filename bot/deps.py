@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.commands import Command
     from bot.feature import Feature, Intent
     from bot.jobs import Job, Work
+    from models.core.askers import KeptAskers
     from models.core.people import Asker
     from models.core.workspace import Person, Team, Workspace
 
@@ -56,6 +57,13 @@ class Deps:
         return jobs_of(self.features)
 
     @cached_property
+    def askers(self) -> KeptAskers:
+        """Who asks, kept for a moment (`models.core.askers`)."""
+        from models.core.askers import KeptAskers
+
+        return KeptAskers()
+
+    @cached_property
     def intents(self) -> list[Intent]:
         return [intent for feature in self.features for intent in feature.mentions]
 
@@ -81,6 +89,7 @@ class CommandRequest:
         response_url: str = "",
         registry: list[Command] | None = None,
         later: Callable[[Work], None],
+        askers: KeptAskers | None = None,
     ):
         self.db = db
         self.clock = clock
@@ -92,6 +101,7 @@ class CommandRequest:
         self.registry = registry or []  # every command the app answers
         self.later = later  # later(work): run work after the response (bot/later.py)
         self._who = {"workspace": workspace, "person": person} if who is None else who
+        self._askers = askers  # the app's, kept for a moment; else read for each request
         self._now: datetime | None = None
         self._asker: Asker | None = None
 
@@ -112,13 +122,17 @@ class CommandRequest:
     @property
     def asker(self) -> Asker:
         """Who asks, in which workspace (`models.core.people.Asker`): from the records when the
-        request loaded them, else in one small query that loads no ORM objects."""
+        request loaded them, else kept by the app for a moment or read in one small query that
+        loads no ORM objects."""
         if self._asker is None:
             from models.core.people import Asker, read_asker
 
             ids = self._who.get("who")  # (workspace id, person id) when the context loads lazily
             if ids and not dict.__contains__(self._who, "person"):
-                self._asker = read_asker(self.db, *ids)
+                if self._askers is not None:
+                    self._asker = self._askers.get(self.db, *ids, self.now())
+                else:
+                    self._asker = read_asker(self.db, *ids)
             else:
                 self._asker = Asker.of(self.workspace, self.person)
         return self._asker
@@ -164,6 +178,7 @@ def command_request(deps: Deps, context: BoltContext, **kwargs) -> CommandReques
         settings=deps.settings,
         registry=deps.commands,
         later=context["later"],
+        askers=deps.askers,
         **kwargs,
     )
 

@@ -1,5 +1,5 @@
-"""The one read every request makes (who asks, with the versions that say whether what this
-process keeps is still good), at the driver's cost.
+"""The read of who asks (with the versions that say whether what this process keeps is still
+good), at the driver's cost, when the process doesn't keep it already (`models/core/askers.py`).
 
 Measured by sampling an `/owner <service>` answer, SQLAlchemy's Connection, execution context
 and Result took a quarter of the request for this one-row read, and the database itself a
