@@ -58,7 +58,7 @@ class Deps:
 
     @cached_property
     def askers(self) -> KeptAskers:
-        """Who asks, kept for a moment (`models.core.askers`)."""
+        """Who asks, kept while nothing changes it (`models.core.askers`)."""
         from models.core.askers import KeptAskers
 
         return KeptAskers()
@@ -101,7 +101,7 @@ class CommandRequest:
         self.registry = registry or []  # every command the app answers
         self.later = later  # later(work): run work after the response (bot/later.py)
         self._who = {"workspace": workspace, "person": person} if who is None else who
-        self._askers = askers  # the app's, kept for a moment; else read for each request
+        self._askers = askers  # the app's, kept while unchanged; else read for each request
         self._now: datetime | None = None
         self._asker: Asker | None = None
 
@@ -122,8 +122,8 @@ class CommandRequest:
     @property
     def asker(self) -> Asker:
         """Who asks, in which workspace (`models.core.people.Asker`): from the records when the
-        request loaded them, else kept by the app for a moment or read in one small query that
-        loads no ORM objects."""
+        request loaded them, else kept by the app (`models.core.askers`) or read in one small
+        query that loads no ORM objects."""
         if self._asker is None:
             from models.core.people import Asker, read_asker
 

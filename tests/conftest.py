@@ -19,6 +19,7 @@ from bot.deps import Deps
 from bot.features import FEATURES
 from bot.settings import Settings
 from bot.slack import build_client
+from models.core.changes import Listener, listener_of
 from tests.slack_requests import Signer, SlackDriver
 
 pytest_plugins = ["tests.factories"]  # `catalog`, `scheduler`, `rituals_workspace`
@@ -100,7 +101,18 @@ def engine(db_url):
 
 
 @pytest.fixture
-def session_factory(engine):
+def listener(engine, is_postgres) -> Listener | None:
+    """On PostgreSQL, the process's listener for other processes' changes, listening: the app
+    keeps who asks only while it listens (`models/core/changes.py`)."""
+    if not is_postgres:
+        return None
+    found = listener_of(engine)
+    assert found.wait(Listener.listening), "the listener never listened"
+    return found
+
+
+@pytest.fixture
+def session_factory(engine, listener):
     return make_session_factory(engine)
 
 

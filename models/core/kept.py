@@ -1,7 +1,8 @@
 """What this process keeps from the database between requests, while a version read from the
 database stays the same: every process notices a change any process made (two `upkeep serve`
-replicas answer alike), within the second for which it keeps the versions with who asks
-(`models/core/askers.py`), and a request that finds its value kept costs at most one small query.
+replicas answer alike) as soon as it reads the versions with who asks again
+(`models/core/askers.py`: at once on PostgreSQL, within a second on SQLite), and a request that
+finds its value kept costs at most one small query.
 
 Values are built in a session of their own, so they hold only committed data and nothing a
 request's rollback can expire. They are kept per database engine (a process may work on more

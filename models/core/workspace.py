@@ -13,13 +13,16 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    event,
     false,
+    inspect,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.util import identity_key
 
 from models.core.base import Base, UTCDateTime
+from models.core.changes import changed
 from models.core.words import possessive
 
 LEAD = "lead"
@@ -46,9 +49,11 @@ class Workspace(Base):
 
 
 def bump_workspace_version(session: Session, field: str, workspace_ids: set[int]) -> None:
-    """Add one to a workspace version (`catalog_version`, `schedule_version`,
-    `slo_version`) in the session's
-    transaction; the next read of it in this session sees the new number."""
+    """Add one to a workspace version (`catalog_version`, `schedule_version`, `slo_version`) in
+    the session's transaction; the next read of it in this session sees the new number, and the
+    commit tells the other processes (`models/core/changes.py`; a `before_commit` listener that
+    bumps one is inserted before the one that tells them)."""
+    changed(session)
     table = Workspace.__table__
     column = table.c[field]
     session.connection().execute(
@@ -100,6 +105,27 @@ class Person(Base):
 
     def zone(self, fallback: str = "UTC") -> str:
         return self.tz or fallback
+
+
+# What who asks reads of a row (`models.core.people.read_asker`): a change to one, flushed by the
+# ORM, is told to the other processes at commit (a new row is nobody's asker yet).
+_ASKED = {
+    Workspace: ("catalog_version", "schedule_version", "slo_version"),
+    Person: ("tz", "is_admin"),
+}
+
+
+@event.listens_for(Session, "after_flush")
+def _who_asks_changed(session: Session, _context) -> None:
+    if any(type(obj) in _ASKED for obj in session.deleted) or any(
+        _asked_field_changed(obj) for obj in session.dirty if type(obj) in _ASKED
+    ):
+        changed(session)
+
+
+def _asked_field_changed(obj: Workspace | Person) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in _ASKED[type(obj)])
 
 
 class Team(Base):

@@ -69,7 +69,7 @@ def bump_schedule_versions(
 _WORKSPACES_DUE = "upkeep.schedule_versions_due"  # in `Session.info`: workspace ids to bump
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(Session, "before_commit", insert=True)  # before the commit tells others
 def _bump_workspace_versions(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint: the transaction goes on
         return

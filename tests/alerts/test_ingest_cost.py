@@ -53,6 +53,7 @@ def test_a_new_alert_costs_three_statements_once_its_team_is_known(db, engine, a
     # Its service and rotation were read by the first batch, kept for the catalog's version.
     expected = 3 if engine.dialect.name == "postgresql" else 4
     assert len(statements) == expected, "\n".join(statements)
+    assert not [s for s in statements if "NOTIFY" in s], "alerts change nothing who asks reads"
     assert [g.group_key for g in groups(db)] == ["g1", "g2"] and len(intake.touched) == 1
 
 
