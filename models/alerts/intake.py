@@ -119,6 +119,10 @@ class AlertIntake:
                     group.last_fired_at = now
                     started.append(group)
         db.flush()
+        # Groups stored before are noted now: on PostgreSQL a batch of firing alerts commits this
+        # flush at once, and if the batch runs again (it lost a race to start a group) their
+        # alerts are no longer new to them, yet they still have to be told.
+        self.touched.update(group.id for group in started if group.id is not None)
 
         def stored(ids: dict[str, int]) -> None:  # at the batch's end: nothing changes them now
             for group in new:

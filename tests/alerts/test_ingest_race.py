@@ -48,3 +48,36 @@ def test_the_batch_that_loses_the_race_for_a_group_fires_it(db, engine, session_
         "a1",
         "a2",
     ]
+
+
+def test_a_group_fired_again_by_a_batch_that_runs_again_is_still_told(
+    db, engine, session_factory, alerting
+):
+    """The batch's repeat of an open group is committed before the write that loses the race
+    (autocommit); run again, the alert is no longer new to the group, which must still be told."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("one statement for pages and groups is PostgreSQL's")
+    hook = hook_of(db, alerting)
+    at = START + timedelta(seconds=5)
+    with autocommit_session(session_factory) as first:
+        ingest_batch(first, [(hook, alerts("a0", "h"), at)], None, AlertIntake())
+    other: list = []
+
+    def meanwhile(conn, cursor, statement, *args):
+        if statement.startswith("WITH new_pages") and not other:
+            other.append(None)
+            with autocommit_session(session_factory) as elsewhere:
+                ingest_batch(elsewhere, [(hook, alerts("a1", "g"), at)], None, AlertIntake())
+
+    event.listen(engine, "before_cursor_execute", meanwhile)
+    intake = AlertIntake()
+    try:
+        with autocommit_session(session_factory) as mine:
+            both = alerts("a3", "h") + alerts("a2", "g")
+            ingest_batch(mine, [(hook, both, at)], None, intake)
+    finally:
+        event.remove(engine, "before_cursor_execute", meanwhile)
+
+    fired_again = {g.group_key: g for g in groups(db)}["h"]
+    assert (fired_again.fired, fired_again.firing_keys) == (2, ["a0", "a3"])
+    assert fired_again.id in intake.touched

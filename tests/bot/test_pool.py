@@ -8,6 +8,8 @@ from contextlib import ExitStack
 
 from sqlalchemy import event, text
 
+from bot.db import make_engine
+
 
 def test_eight_requests_at_once_reuse_kept_connections(engine):
     opened: list[object] = []
@@ -18,3 +20,14 @@ def test_eight_requests_at_once_reuse_kept_connections(engine):
                 conn = held.enter_context(engine.connect())
                 assert conn.scalar(text("SELECT 1")) == 1
     assert len(opened) == 8
+
+
+def test_an_in_memory_sqlite_database_keeps_its_single_connection_pool():
+    """Memory databases live in one connection: the file pool's sizes don't apply to them."""
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        memory = make_engine(url)
+        try:
+            with memory.connect() as conn:
+                assert conn.scalar(text("SELECT 1")) == 1
+        finally:
+            memory.dispose()
