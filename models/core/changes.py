@@ -146,12 +146,15 @@ class Listener:
     def _run(self) -> None:
         pause = FIRST_RETRY
         while not self._stop.is_set():
+            made = self.connections
             try:
                 self._listen(self._connect())
                 pause = FIRST_RETRY  # it listened, then stopped or was lost
             except Exception as e:
                 if self._stop.is_set():
                     break
+                if self.connections > made:  # it listened before it was lost: try again soon
+                    pause = FIRST_RETRY
                 log.warning("not listening for changes (%s); again in %.1fs", e, pause)
                 self._stop.wait(pause)
                 pause = min(pause * 2, LAST_RETRY)
