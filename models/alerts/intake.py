@@ -11,7 +11,7 @@ import threading
 import time
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from models.alerts.groups import (
@@ -175,7 +175,6 @@ _GROUP_COLUMNS = [
     for c in _g
     if not c.primary_key
 ]
-_INSERT_GROUPS = insert(AlertGroup.__table__).returning(_g.id, sort_by_parameter_order=True)
 
 
 def _row(group: AlertGroup) -> dict:
@@ -183,15 +182,18 @@ def _row(group: AlertGroup) -> dict:
 
 
 def insert_groups(db: Session, new: list[AlertGroup]) -> None:
-    """The groups started (not yet in the session) inserted by one Core `INSERT ... RETURNING`
-    (no ORM flush: a webhook is answered fast). Empties `new`."""
-    if not new:
-        return
-    ids = db.execute(_INSERT_GROUPS, [_row(group) for group in new]).scalars().all()
-    for group, group_id in zip(new, ids, strict=True):  # kept as stored: later changes flush
-        group.id = group_id
-        make_transient_to_detached(group)
-        db.add(group)
+    """The groups started mid-batch (not yet in the session) stored at once, by Core (no ORM
+    flush: a webhook is answered fast), and kept in the session as stored: what changes them
+    later in the batch is flushed as usual. Empties `new`."""
+    started = list(new)
+
+    def keep(ids: dict[str, int]) -> None:
+        for group in started:
+            group.id = ids[group.group_key]
+            make_transient_to_detached(group)
+            db.add(group)
+
+    Rider(AlertGroup.__table__, [_row(group) for group in started], "group_key", keep).store(db)
     new.clear()
 
 

@@ -70,7 +70,7 @@ def insert_pages(db: Session, rows: list[dict[str, Any]], rider: Rider | None) -
     """The new pages' rows stored unless already there (a concurrent request stored them
     first), and the rider's rows: the external keys stored. Rows must share their columns."""
     dialect = db.get_bind().dialect.name
-    if dialect == "postgresql" and rider is not None and rider.rows:
+    if dialect == "postgresql" and rows and rider is not None and rider.rows:
         return _insert_together(db, rows, rider)
     stored = {key for (key,) in db.execute(_INSERT_NEW[dialect], rows)} if rows else set()
     if rider is not None:
@@ -79,7 +79,7 @@ def insert_pages(db: Session, rows: list[dict[str, Any]], rider: Rider | None) -
 
 
 def _insert_together(db: Session, rows: list[dict[str, Any]], rider: Rider) -> set[str]:
-    page_columns = tuple(rows[0]) if rows else _PAGE_COLUMNS
+    page_columns = tuple(rows[0])
     rider_columns = tuple(rider.rows[0])
     shape = (page_columns, rider.table.name, rider_columns, rider.key)
     statement = _together.get(shape)
@@ -100,9 +100,6 @@ def _insert_together(db: Session, rows: list[dict[str, Any]], rider: Rider) -> s
     return stored
 
 
-# A page's columns as `Attributor.row` gives them (for a batch that starts a group, a
-# resolve only, with no page of its own).
-_PAGE_COLUMNS = tuple(c.key for c in _pages.c if not c.primary_key and c.key != "classification")
 _together: dict[tuple, Any] = {}  # (page columns, table, its columns, key) -> statement
 
 
