@@ -29,7 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -37,13 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.fanout import fresh_database  # noqa: E402
+from bench.harness import weekly_rotation  # noqa: E402
 from bot.console.emulator import SlackEmulator  # noqa: E402
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from models.alerts.policies import AlertSettings  # noqa: E402
 from models.core.people import set_team_people  # noqa: E402
 from models.core.workspace import LEAD, MEMBER, Person, Team, Workspace  # noqa: E402
-from models.oncall.changes import reschedule, set_members  # noqa: E402
-from models.oncall.rotations import Rotation  # noqa: E402
 from models.pages.integrations import add_integration  # noqa: E402
 
 WAIT_MINUTES = 1  # the policy's first step waits this long before the lead is told
@@ -86,22 +85,16 @@ def seed(url: str, teams: int) -> list[str]:
             db.flush()
             set_team_people(team, MEMBER, [on_call])
             set_team_people(team, LEAD, [lead])
-            rotation = Rotation(
-                workspace_id=ws.id,
-                team_id=team.id,
-                team=team,
-                name=f"{name}-primary",
+            rotation = weekly_rotation(
+                db,
+                team,
+                f"{name}-primary",
+                [on_call],
+                now,
                 tz="UTC",
-                handoff_time=clock_time(0, 0),
-                handoff_weekday=0,
-                shift_length=1,
-                shift_unit="w",
-                anchor=date(2026, 1, 5),
-                created_at=now,
+                handoff=clock_time(0, 0),
+                scheduled_from=now - timedelta(days=30),
             )
-            db.add(rotation)
-            set_members(rotation, [on_call], set())
-            reschedule(rotation, now - timedelta(days=30))
             db.add(
                 AlertSettings(
                     workspace_id=ws.id, team_id=team.id, entry=policy_entry(name), updated_at=now

@@ -12,11 +12,8 @@ Targets (issue 4): `/owner <name>` p99 under 20 ms; loose matching under 5 ms.
 from __future__ import annotations
 
 import argparse
-import logging
 import random
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
@@ -26,10 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from bench.harness import app_driver, empty_database  # noqa: E402
+from bench.harness import (  # noqa: E402
+    app_driver,
+    bench_database,
+    latencies,
+    p50_p99,
+    parse_args,
+    seconds_taken,
+)
 from bot.clock import FrozenClock  # noqa: E402
-from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
-from bot.db import make_session_factory  # noqa: E402
+from bot.console.emulator import TEAM_ID  # noqa: E402
 from models.catalog.services import NameIndex, Service, ServiceDependency, _names  # noqa: E402
 from models.core.people import ensure_workspace  # noqa: E402
 from models.core.workspace import LEAD, MEMBER, Person, Team, TeamMember  # noqa: E402
@@ -180,35 +183,27 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--teams", type=int, default=200)
     parser.add_argument("--services", type=int, default=5000)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    args = parse_args(parser)
 
-    with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as slack:
-        url = args.database_url or f"sqlite:///{tmp}/owner.db"
-        engine = empty_database(url)
-        factory = make_session_factory(engine)
-        began = time.perf_counter()
-        names = build(factory, args.teams, args.services)
+    with bench_database(args.database_url, "owner.db") as bench:
+        factory = bench.factory
+        names, took = seconds_taken(build, factory, args.teams, args.services)
         print(
-            f"catalog: {args.services} services, {args.teams} teams on {engine.dialect.name} "
-            f"(built in {time.perf_counter() - began:.1f} s)"
+            f"catalog: {args.services} services, {args.teams} teams on "
+            f"{bench.engine.dialect.name} (built in {took:.1f} s)"
         )
-        slack.add_user("U0ASKER", "Asker", "Europe/Berlin")
-        driver = app_driver(slack, url, factory, FrozenClock(NOW))
+        bench.slack.add_user("U0ASKER", "Asker", "Europe/Berlin")
+        driver = app_driver(bench.slack, bench.url, factory, FrozenClock(NOW))
         rng = random.Random(11)
         driver.command("/owner", names[0], user="U0ASKER")  # first sight of the asker
-        timings = []
-        for _ in range(args.requests):
-            name = rng.choice(names)
-            start = time.perf_counter()
-            answer = driver.command("/owner", name, user="U0ASKER")
-            timings.append((time.perf_counter() - start) * 1000)
+
+        def ask() -> None:
+            answer = driver.command("/owner", rng.choice(names), user="U0ASKER")
             assert answer.status == 200 and "Team:" in answer.text, answer.text
-        q = statistics.quantiles(timings, n=100)
+
         print(
             f"/owner <exact name> through the app ({args.requests} signed requests): "
-            f"p50 {q[49]:.2f} ms, p99 {q[98]:.2f} ms (target p99 < 20 ms)"
+            f"{p50_p99(latencies(args.requests, ask))} (target p99 < 20 ms)"
         )
 
         with factory() as db:
@@ -240,16 +235,14 @@ def main() -> None:
             start = time.perf_counter()
             index.match(word)
             match_ms.append((time.perf_counter() - start) * 1000)
-        mq = statistics.quantiles(match_ms, n=100)
         print(
-            f"loose matching over {len(rows)} names: p50 {mq[49]:.3f} ms, p99 {mq[98]:.3f} ms, "
+            f"loose matching over {len(rows)} names: {p50_p99(match_ms, 3)}, "
             f"max {max(match_ms):.3f} ms (target < 5 ms)"
         )
         print(
             f"once per catalog change: fetching the names {fetch:.1f} ms, indexing them "
             f"{build_ms:.1f} ms"
         )
-        engine.dispose()
 
 
 if __name__ == "__main__":

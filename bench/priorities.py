@@ -18,9 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import add_team, latencies  # noqa: E402
 from bot.db import make_engine, make_session_factory, upgrade  # noqa: E402
 from handlers.priorities.jobs import CheckpointJob, SurveyJob  # noqa: E402
-from models.core.workspace import MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
+from models.core.workspace import Person, Team, Workspace  # noqa: E402
 from models.priorities.backlog import (  # noqa: E402
     CATEGORIES,
     CONFIDENCES,
@@ -42,18 +43,11 @@ def populate(db, teams: int, per_team: int) -> list[Team]:
     db.flush()
     out = []
     for t in range(teams):
-        team = Team(
-            workspace_id=workspace.id,
-            name=f"team-{t}",
-            channel_id=f"C{t:05d}",
-            tz="Europe/Berlin",
-            created_at=NOW,
-        )
-        db.add(team)
-        for m in range(8):
-            person = Person(workspace_id=workspace.id, slack_user_id=f"U{t:04d}{m}", tz="UTC")
-            team.memberships.append(TeamMember(person=person, role=MEMBER))
-        db.flush()
+        people = [
+            Person(workspace_id=workspace.id, slack_user_id=f"U{t:04d}{m}", tz="UTC")
+            for m in range(8)
+        ]
+        team = add_team(db, workspace, f"team-{t}", f"C{t:05d}", people, NOW)
         for n in range(1, per_team + 1):
             at = NOW - timedelta(days=rng.randint(0, 90))
             db.add(
@@ -79,11 +73,7 @@ def populate(db, teams: int, per_team: int) -> list[Team]:
 
 
 def timed(label: str, fn, runs: int = 7) -> None:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
+    samples = latencies(runs, fn)
     print(f"{label:<48} median {statistics.median(samples):8.2f} ms   max {max(samples):8.2f} ms")
 
 

@@ -13,11 +13,9 @@ shield's handoff posts) under 100 ms.
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,12 +23,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import app_driver, empty_database, weekly_rotation  # noqa: E402
+from bench.harness import (  # noqa: E402
+    add_team,
+    app_driver,
+    bench_database,
+    latencies,
+    p50_p99,
+    parse_args,
+    seconds_taken,
+    weekly_rotation,
+)
 from bot.clock import FrozenClock  # noqa: E402
-from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
-from bot.db import make_session_factory  # noqa: E402
+from bot.console.emulator import TEAM_ID  # noqa: E402
 from handlers.requests.jobs import ShieldHandoff, ShieldTold, SlaWatch  # noqa: E402
-from models.core.workspace import MEMBER, Person, Team, TeamMember, Workspace  # noqa: E402
+from models.core.workspace import Person, Workspace  # noqa: E402
 from models.requests.requests import ACCEPTED, OPEN, Request, RequestSettings  # noqa: E402
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday, in working hours
@@ -49,21 +55,11 @@ def build(factory, teams: int, requests: int) -> list[tuple[str, str, str]]:
         ]
         db.add_all(askers)
         for t in range(teams):
-            team = Team(
-                workspace_id=workspace.id,
-                name=f"team-{t:02d}",
-                channel_id=f"CT{t:04d}",
-                tz="Europe/Berlin",
-                created_at=NOW,
-            )
-            db.add(team)
             members = [
                 Person(workspace_id=workspace.id, slack_user_id=f"U{t:03d}M{m}", tz="Europe/Berlin")
                 for m in range(6)
             ]
-            for member in members:
-                team.memberships.append(TeamMember(person=member, role=MEMBER))
-            db.flush()
+            team = add_team(db, workspace, f"team-{t:02d}", f"CT{t:04d}", members, NOW)
             shield = weekly_rotation(db, team, f"{team.name}-shield", members[:4], NOW)
             db.add(
                 RequestSettings(
@@ -118,38 +114,31 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=50)
     parser.add_argument("--asks", type=int, default=1000, help="/requests commands to time")
     parser.add_argument("--messages", type=int, default=500, help="channel messages to time")
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    args = parse_args(parser)
 
-    with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as slack:
-        url = args.database_url or f"sqlite:///{tmp}/requests.db"
-        engine = empty_database(url)
-        factory = make_session_factory(engine)
-        began = time.perf_counter()
-        teams = build(factory, args.teams, args.requests)
+    with bench_database(args.database_url, "requests.db") as bench:
+        slack, factory = bench.slack, bench.factory
+        teams, took = seconds_taken(build, factory, args.teams, args.requests)
         print(
-            f"{args.requests} open requests across {args.teams} teams on {engine.dialect.name} "
-            f"(built in {time.perf_counter() - began:.1f} s)"
+            f"{args.requests} open requests across {args.teams} teams on "
+            f"{bench.engine.dialect.name} (built in {took:.1f} s)"
         )
         for _name, _channel, user in teams:
             slack.add_user(user, f"Member {user}", "Europe/Berlin")
-        driver = app_driver(slack, url, factory, FrozenClock(NOW))
+        driver = app_driver(slack, bench.url, factory, FrozenClock(NOW))
         rng = random.Random(7)
         for _name, channel, user in teams:  # first sight of each asker
             driver.command("/requests", "", user=user, channel=channel)
-        timings = []
-        for _ in range(args.asks):
+
+        def ask() -> None:
             name, channel, user = rng.choice(teams)
             only = rng.choice(["", "", "mine", "unassigned", "breaching"])
-            start = time.perf_counter()
             answer = driver.command("/requests", only, user=user, channel=channel)
-            timings.append((time.perf_counter() - start) * 1000)
             assert answer.status == 200 and name in answer.text, answer.text
-        q = statistics.quantiles(timings, n=100)
+
         print(
             f"/requests [filter] in a team's channel, through the app ({args.asks} signed "
-            f"requests): p50 {q[49]:.2f} ms, p99 {q[98]:.2f} ms (target p99 < 20 ms)"
+            f"requests): {p50_p99(latencies(args.asks, ask))} (target p99 < 20 ms)"
         )
 
         # Channel messages (message.channels): one in a team's channel, which no feature wants,
@@ -175,11 +164,7 @@ def main() -> None:
                 answer = driver.event(event, event_id=f"Ev{where}{i:06d}")
                 timings.append((time.perf_counter() - start) * 1000)
                 assert answer.status == 200, answer.text
-            q = statistics.quantiles(timings, n=100)
-            print(
-                f"{label}, through the app ({args.messages} signed events): "
-                f"p50 {q[49]:.2f} ms, p99 {q[98]:.2f} ms"
-            )
+            print(f"{label}, through the app ({args.messages} signed events): {p50_p99(timings)}")
 
         # A working day's ticks, every 5 minutes; each job on its own session, as the engine asks.
         for label, job in (
@@ -199,7 +184,6 @@ def main() -> None:
                 f"median {statistics.median(ticks):.2f} ms, max {max(ticks):.2f} ms "
                 "(target < 100 ms)"
             )
-        engine.dispose()
 
 
 if __name__ == "__main__":

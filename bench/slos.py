@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,10 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from bench.harness import app_driver, empty_database  # noqa: E402
+from bench.harness import (  # noqa: E402
+    app_driver,
+    bench_database,
+    latencies,
+    p50_p99,
+    parse_args,
+)
 from bot.clock import FrozenClock  # noqa: E402
-from bot.console.emulator import TEAM_ID, SlackEmulator  # noqa: E402
-from bot.db import make_session_factory  # noqa: E402
+from bot.console.emulator import TEAM_ID  # noqa: E402
 from models.config import import_config  # noqa: E402
 from models.core.people import ensure_workspace  # noqa: E402
 from models.slos.figures import refresh_figures  # noqa: E402
@@ -80,20 +82,16 @@ def main() -> None:
     parser.add_argument("--team-slos", type=int, default=50)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--refreshes", type=int, default=3)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    args = parse_args(parser)
 
-    with tempfile.TemporaryDirectory() as tmp, SlackEmulator() as slack:
+    with bench_database(args.database_url, "slos.db") as bench:
+        factory = bench.factory
         began = time.perf_counter()
-        with prometheus_serving(backfill(args.slos), Path(tmp)) as prometheus_url:
+        with prometheus_serving(backfill(args.slos), Path(bench.tmp)) as prometheus_url:
             print(
                 f"prometheus: {2 * args.slos} series, 31 days every {STEP // 60} min, backfilled "
                 f"and started in {time.perf_counter() - began:.1f} s"
             )
-            url = args.database_url or f"sqlite:///{tmp}/slos.db"
-            engine = empty_database(url)
-            factory = make_session_factory(engine)
             with factory() as db:
                 workspace = ensure_workspace(db, TEAM_ID, NOW)
                 import_config(db, workspace, config(args.slos, args.team_slos), NOW)
@@ -113,29 +111,26 @@ def main() -> None:
                     took = time.perf_counter() - start
                 ok = sum(1 for f in figures if f.status == OK)
                 print(
-                    f"refresh of {len(slos)} SLOs against Prometheus on {engine.dialect.name}: "
-                    f"{took:.2f} s, {len(queries)} queries, {ok} with figures "
-                    "(target < 30 s)"
+                    f"refresh of {len(slos)} SLOs against Prometheus on "
+                    f"{bench.engine.dialect.name}: {took:.2f} s, {len(queries)} queries, "
+                    f"{ok} with figures (target < 30 s)"
                 )
 
-        slack.add_user("U0ASKER", "Asker", "Europe/Berlin")
-        driver = app_driver(slack, url, factory, FrozenClock(NOW))
+        bench.slack.add_user("U0ASKER", "Asker", "Europe/Berlin")
+        driver = app_driver(bench.slack, bench.url, factory, FrozenClock(NOW))
         first = driver.command("/slo", "", user="U0ASKER", channel="C0PAYMENTS")
         shown = json.dumps(first.json["blocks"]).count("-availability*")
         assert shown == args.team_slos, first.text[:500]
-        timings = []
-        for _ in range(args.requests):
-            start = time.perf_counter()
+
+        def ask() -> None:
             answer = driver.command("/slo", "", user="U0ASKER", channel="C0PAYMENTS")
-            timings.append((time.perf_counter() - start) * 1000)
             assert answer.status == 200 and "lowest budget first" in answer.text
-        q = statistics.quantiles(timings, n=100)
+
         print(
             f"/slo for a team with {args.team_slos} SLOs through the app ({args.requests} signed "
-            f"requests): p50 {q[49]:.2f} ms, p99 {q[98]:.2f} ms (target p99 < 20 ms)"
+            f"requests): {p50_p99(latencies(args.requests, ask))} (target p99 < 20 ms)"
         )
         driver.app.after.close()
-        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -22,8 +22,7 @@ from models.core.errors import UserError
 from models.core.numbers import whole_number
 from models.core.people import ensure_person
 from models.requests import triage, urgent
-from models.requests.requests import Request, settings_by_channel
-from models.requests.requests import request_settings as settings_of
+from models.requests.requests import Request, request_settings, settings_by_channel
 
 
 @contextmanager
@@ -184,7 +183,7 @@ def listeners(app, deps: Deps) -> None:
         req = command_request(deps, context)
         request = _request(req, body["actions"][0].get("value", ""))
         triage.ask_for_update(request, req.person, now=req.now())
-        settings = settings_of(req.db, request.team)
+        settings = request_settings(req.db, request.team)
         target = request.assignee or (settings and triage.shield_now(req.db, settings, req.now()))
         ping = f"{request.asker.mention} asks for an update on {request.label}: {ui.said(request)}"
         if target is not None:

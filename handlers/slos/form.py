@@ -9,10 +9,9 @@ import json
 from bot.commands import no_extra_words
 from bot.deps import CommandRequest
 from bot.render import Reply, modal, option, select_input, state_value, text_input
-from models.catalog.services import lookup_service
+from models.catalog.services import lookup_service, may_edit_service
 from models.core.config import ConfigError, ImportContext
 from models.core.errors import NotFound, PermissionDenied, UserError
-from models.core.people import is_lead
 from models.slos.config import SlosSection, describe_slo
 from models.slos.slos import SLO_NAME, WINDOWS, Slo, find_slo
 
@@ -80,9 +79,9 @@ def open_form(req: CommandRequest, args: list[str]) -> Reply:
 
 
 def require_owner(req: CommandRequest, service) -> None:
-    team = service.team
-    if req.person.is_admin or (team is not None and is_lead(team, req.person)):
+    if may_edit_service(service, req.person):
         return
+    team = service.team
     whose = f"{team.possessive} leads" if team is not None else "an admin"
     raise PermissionDenied(
         f"Only {whose} or an admin can set the SLOs of `{service.name}`.", team=team

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.core.config import ConfigError, ImportContext, check_fields, require, where
+from models.core.config import ConfigError, ImportContext, require, team_entry, where
 from models.core.errors import UserError
-from models.core.people import NOT_A_CHANNEL, find_team, is_channel
+from models.core.people import NOT_A_CHANNEL, is_channel
 from models.core.time import format_days, parse_days
 from models.core.workspace import Team, Workspace
 from models.oncall.rotations import lookup_rotation
@@ -79,14 +79,7 @@ class RequestsSection:
         def at(name: str) -> str:
             return where(self.key, i, entry, name)
 
-        check_fields(self.key, i, entry, FIELDS)
-        name = require(self.key, i, entry, "team")
-        team = find_team(ctx.db, ctx.workspace, name)
-        if team is None:
-            raise ConfigError(at("team"), f"no team called {name!r}")
-        if team.name in seen:
-            raise ConfigError(at("team"), "appears twice")
-        seen.add(team.name)
+        team = team_entry(ctx, self.key, i, entry, FIELDS, seen)
         channel = require(self.key, i, entry, "channel")
         if not is_channel(channel):
             raise ConfigError(at("channel"), NOT_A_CHANNEL)
